@@ -1,0 +1,90 @@
+"""Logging: constant messages with structured fields, pretty or JSON, never a secret."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+
+from grimoire_bot.settings import LogFormat, Settings
+
+# Tokens GitHub issues (ghs_, ghp_, gho_, ghu_, ghr_, github_pat_), bearer headers,
+# JWTs and PEM bodies: redacted wherever they appear, whatever their length.
+SECRET_SHAPES = re.compile(
+    r"(gh[psour]_[A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{20,}"
+    r"|(?i:bearer|token)\s+[A-Za-z0-9._\-]{16,}"
+    r"|eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)"
+)
+REDACTED = "[redacted]"
+STANDARD_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({})))
+
+
+class RedactSecrets(logging.Filter):
+    """Scrub configured secret values and anything shaped like a credential."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s and len(s) >= 8]
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return SECRET_SHAPES.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        for key, value in list(vars(record).items()):
+            if key not in STANDARD_RECORD_FIELDS and isinstance(value, str):
+                setattr(record, key, self.redact(value))
+        return True
+
+
+def _extra_fields(record: logging.LogRecord) -> dict[str, object]:
+    return {k: v for k, v in vars(record).items() if k not in STANDARD_RECORD_FIELDS}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            **_extra_fields(record),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+class PrettyFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = _extra_fields(record)
+        if fields:
+            line += " " + " ".join(f"{k}={v}" for k, v in fields.items())
+        return line
+
+
+def configure_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter() if settings.log_format is LogFormat.JSON else PrettyFormatter()
+    )
+    handler.addFilter(
+        RedactSecrets(
+            [s for s in (settings.secret_key, settings.webhook_secret, settings.private_key) if s]
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    # aiohttp's access log repeats what our own middleware reports.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -1,0 +1,242 @@
+"""Configuration, read once from the environment into one typed, validated object."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+DEFAULT_PORT = 8000
+DEFAULT_EMBEDDED_PG_DIR = "data/postgres"
+DEFAULT_TOKEN_MINUTES = 1440
+DEFAULT_LOG_CAP_BYTES = 64 * 1024 * 1024
+DEFAULT_LOG_DOWNLOAD_CAP_BYTES = 256 * 1024 * 1024
+
+T = TypeVar("T")
+
+
+class AppEnv(enum.StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class LogFormat(enum.StrEnum):
+    PRETTY = "pretty"
+    JSON = "json"
+
+
+class SettingsError(ValueError):
+    """Raised with every problem found, so a misconfigured deploy fails once and clearly."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Settings:
+    app_env: AppEnv = AppEnv.DEVELOPMENT
+    host: str = "0.0.0.0"  # noqa: S104 - a web process must listen on all interfaces
+    port: int = DEFAULT_PORT
+    public_url: str | None = None
+
+    database_url: str | None = None
+    embedded_pg_dir: Path = Path(DEFAULT_EMBEDDED_PG_DIR)
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    secret_key: str | None = dataclasses.field(default=None, repr=False)
+    access_token_expire_minutes: int = DEFAULT_TOKEN_MINUTES
+    allow_signup: bool = True
+    seed_spellbook: bool = True
+    cors_origins: tuple[str, ...] = ()
+
+    log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.PRETTY
+
+    app_id: str | None = None
+    private_key: str | None = dataclasses.field(default=None, repr=False)
+    private_key_path: str | None = None
+    webhook_secret: str | None = dataclasses.field(default=None, repr=False)
+    ghe_host: str | None = None
+    ghe_protocol: str = "https"
+
+    worker_concurrency: int = 4
+    max_delivery_attempts: int = 5
+    shutdown_grace_seconds: float = 25.0
+    log_cap_bytes: int = DEFAULT_LOG_CAP_BYTES
+    log_download_cap_bytes: int = DEFAULT_LOG_DOWNLOAD_CAP_BYTES
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env is AppEnv.PRODUCTION
+
+    @property
+    def github_app_configured(self) -> bool:
+        return bool(self.app_id and (self.private_key or self.private_key_path))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate every variable; raise SettingsError listing all problems."""
+        reader = _EnvReader(os.environ if env is None else env)
+        settings = cls(
+            app_env=reader.get("APP_ENV", AppEnv, AppEnv.DEVELOPMENT),
+            host=reader.get("HOST", str, "0.0.0.0"),  # noqa: S104
+            port=reader.get("PORT", _port, DEFAULT_PORT),
+            public_url=reader.get("PUBLIC_URL", _url, None),
+            database_url=reader.get("DATABASE_URL", str, None),
+            embedded_pg_dir=reader.get("EMBEDDED_PG_DIR", Path, Path(DEFAULT_EMBEDDED_PG_DIR)),
+            db_pool_min=reader.get("DB_POOL_MIN", _positive_int, 1),
+            db_pool_max=reader.get("DB_POOL_MAX", _positive_int, 10),
+            secret_key=reader.get("SECRET_KEY", _secret_key, None),
+            access_token_expire_minutes=reader.get(
+                "ACCESS_TOKEN_EXPIRE_MINUTES", _positive_int, DEFAULT_TOKEN_MINUTES
+            ),
+            allow_signup=reader.get("ALLOW_SIGNUP", _bool, True),
+            seed_spellbook=reader.get("SEED_SPELLBOOK", _bool, True),
+            cors_origins=reader.get("CORS_ORIGINS", _csv, ()),
+            log_level=reader.get("LOG_LEVEL", _log_level, "INFO"),
+            log_format=reader.get("LOG_FORMAT", LogFormat, LogFormat.PRETTY),
+            app_id=reader.get("APP_ID", _digits, None),
+            private_key=reader.get("PRIVATE_KEY", str, None),
+            private_key_path=reader.get("PRIVATE_KEY_PATH", str, None),
+            webhook_secret=reader.get("WEBHOOK_SECRET", str, None),
+            ghe_host=reader.get("GHE_HOST", _host, None),
+            ghe_protocol=reader.get("GHE_PROTOCOL", _protocol, "https"),
+            worker_concurrency=reader.get("WORKER_CONCURRENCY", _positive_int, 4),
+            max_delivery_attempts=reader.get("MAX_DELIVERY_ATTEMPTS", _positive_int, 5),
+            shutdown_grace_seconds=reader.get("SHUTDOWN_GRACE_SECONDS", _positive_float, 25.0),
+            log_cap_bytes=reader.get("LOG_CAP_BYTES", _positive_int, DEFAULT_LOG_CAP_BYTES),
+            log_download_cap_bytes=reader.get(
+                "LOG_DOWNLOAD_CAP_BYTES", _positive_int, DEFAULT_LOG_DOWNLOAD_CAP_BYTES
+            ),
+        )
+        reader.problems.extend(settings._consistency_problems())
+        if reader.problems:
+            raise SettingsError(
+                "Invalid configuration:\n" + "\n".join(f"  - {p}" for p in reader.problems)
+            )
+        return settings
+
+    def _consistency_problems(self) -> list[str]:
+        problems = []
+        if self.db_pool_min > self.db_pool_max:
+            problems.append("DB_POOL_MIN must not exceed DB_POOL_MAX")
+        if self.db_pool_max < 3:
+            problems.append("DB_POOL_MAX must be at least 3 (the queue listener holds one)")
+        if self.is_production:
+            if not self.secret_key:
+                problems.append("SECRET_KEY is required when APP_ENV=production")
+            if not self.webhook_secret:
+                problems.append(
+                    "WEBHOOK_SECRET is required when APP_ENV=production "
+                    "(unsigned webhooks are never accepted)"
+                )
+            if not self.database_url:
+                problems.append("DATABASE_URL is required when APP_ENV=production")
+        if bool(self.app_id) != bool(self.private_key or self.private_key_path):
+            problems.append("APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) must be set together")
+        if self.private_key and self.private_key_path:
+            problems.append("set PRIVATE_KEY or PRIVATE_KEY_PATH, not both")
+        return problems
+
+
+class _EnvReader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def get(self, name: str, parse: Callable[[str], T], default: T) -> T:
+        raw = self.env.get(name)
+        if raw is None or raw.strip() == "":
+            return default
+        try:
+            return parse(raw.strip())
+        except (ValueError, TypeError) as exc:
+            self.problems.append(f"{name}: {_describe(exc, parse)}")
+            return default
+
+
+def _describe(exc: Exception, parse: Callable[[str], object]) -> str:
+    if isinstance(parse, type) and issubclass(parse, enum.Enum):
+        return f"must be one of {', '.join(m.value for m in parse)}"
+    return str(exc) or "invalid value"
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"must be greater than zero, got {value}")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"must be greater than zero, got {value}")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = _positive_int(raw)
+    if value > 65535:
+        raise ValueError(f"must be a TCP port (1-65535), got {value}")
+    return value
+
+
+def _digits(raw: str) -> str:
+    if not raw.isdigit():
+        raise ValueError("must be the App's numeric id")
+    return raw
+
+
+def _csv(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return raw.rstrip("/")
+
+
+def _host(raw: str) -> str:
+    if "/" in raw:
+        raise ValueError("must be a host name (and optional port), without scheme or path")
+    return raw
+
+
+def _protocol(raw: str) -> str:
+    if raw not in {"http", "https"}:
+        raise ValueError("must be http or https")
+    return raw
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "TRACE", "FATAL"}:
+        raise ValueError("must be one of trace, debug, info, warning, error, fatal")
+    return {"TRACE": "DEBUG", "FATAL": "CRITICAL"}.get(level, level)
+
+
+def _secret_key(raw: str) -> str:
+    if len(raw) < 32:
+        raise ValueError(
+            "must be at least 32 characters (generate one with `openssl rand -hex 32`)"
+        )
+    return raw

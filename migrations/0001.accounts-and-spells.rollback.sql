@@ -1,0 +1,12 @@
+DROP TRIGGER IF EXISTS spells_changed ON spells;
+DROP FUNCTION IF EXISTS bump_spellbook_version();
+DROP TABLE IF EXISTS spellbook_version;
+DROP TABLE IF EXISTS spells;
+DROP FUNCTION IF EXISTS default_spell_key();
+DROP TYPE IF EXISTS spell_scope;
+DROP TYPE IF EXISTS spell_status;
+DROP TABLE IF EXISTS login_failures;
+DROP TABLE IF EXISTS revoked_tokens;
+DROP TABLE IF EXISTS users;
+DROP TYPE IF EXISTS user_role;
+DROP TABLE IF EXISTS app_secrets;
