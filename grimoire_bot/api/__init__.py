@@ -1,0 +1,14 @@
+"""The JSON API: every route of the service, composed in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from grimoire_bot.api import auth, docs, health, spells
+from grimoire_bot.webhooks import intake
+
+
+def add_routes(app: web.Application) -> None:
+    for module in (health, auth, spells, intake):
+        app.router.add_routes(module.routes)
+    docs.add_docs_routes(app)

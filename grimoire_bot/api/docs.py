@@ -1,0 +1,206 @@
+"""OpenAPI 3.1 built from the declared operations, with Swagger UI and ReDoc served offline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import models_json_schema
+
+from grimoire_bot.api.errors import REASONS
+from grimoire_bot.api.operations import Access, Operation, operation, operations_of
+
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PREFIX = "/docs-assets"
+API_TITLE = "Grimoire"
+API_VERSION = "1.0.0"
+API_DESCRIPTION = (
+    "Grimoire turns red CI into fixes. These endpoints curate the spellbook (known error → fix), "
+    "match CI logs against it, manage accounts, configure installed repositories and inspect "
+    'webhook deliveries. Errors are always `{"detail": ...}`.'
+)
+REF_TEMPLATE = "#/components/schemas/{model}"
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "description": "A message, or for 422 a list of `{loc, msg, type}` field errors.",
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                            "msg": {"type": "string"},
+                            "type": {"type": "string"},
+                        },
+                    },
+                },
+            ],
+        }
+    },
+}
+
+routes = web.RouteTableDef()
+
+SWAGGER_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title} - API docs</title>
+<link rel="stylesheet" href="{prefix}/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="{prefix}/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({{url: "/openapi.json", dom_id: "#swagger-ui",
+persistAuthorization: true}});</script></body></html>
+"""
+
+REDOC_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title} - API reference</title></head>
+<body><redoc spec-url="/openapi.json"></redoc>
+<script src="{prefix}/redoc.standalone.js"></script></body></html>
+"""
+
+
+def _model_of(spec: Any) -> type[BaseModel] | None:
+    return spec if isinstance(spec, type) and issubclass(spec, BaseModel) else None
+
+
+def build_openapi(operations: list[Operation]) -> dict[str, Any]:
+    models: set[tuple[type[BaseModel], str]] = set()
+    for op in operations:
+        for model, mode in ((op.body, "validation"), (_model_of(op.response), "serialization")):
+            if model is not None:
+                models.add((model, mode))
+    keyed, definitions = models_json_schema(
+        sorted(models, key=lambda m: (m[0].__name__, m[1])), ref_template=REF_TEMPLATE
+    )
+    schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
+    schemas["Error"] = ERROR_SCHEMA
+    paths: dict[str, dict[str, Any]] = {}
+    for op in operations:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation_object(op, keyed)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": API_TITLE, "version": API_VERSION, "description": API_DESCRIPTION},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }
+
+
+def _schema_for(spec: Any, keyed: dict, mode: str) -> dict[str, Any]:
+    model = _model_of(spec)
+    if model is not None:
+        return keyed[(model, mode)]
+    return TypeAdapter(spec).json_schema(ref_template=REF_TEMPLATE, mode=mode)
+
+
+def _parameters(model: type[BaseModel] | None, location: str) -> list[dict[str, Any]]:
+    if model is None:
+        return []
+    schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+    required = set(schema.get("required", []))
+    return [
+        {
+            "name": name,
+            "in": location,
+            "required": location == "path" or name in required,
+            "schema": {k: v for k, v in prop.items() if k != "description"},
+            **({"description": prop["description"]} if "description" in prop else {}),
+        }
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def _operation_id(op: Operation) -> str:
+    words = re.sub(r"[^a-z0-9]+", "_", op.path.lower()).strip("_")
+    return f"{op.method.lower()}_{words}"
+
+
+def _operation_object(op: Operation, keyed: dict) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "operationId": _operation_id(op),
+        "summary": op.summary,
+        "tags": [op.tag],
+        "parameters": _parameters(op.params, "path") + _parameters(op.query, "query"),
+        "responses": {},
+    }
+    if op.description:
+        result["description"] = op.description
+    if op.access is not Access.PUBLIC:
+        result["security"] = [{"bearer": []}]
+    if op.body is not None or op.documented_body is not None:
+        schema = op.documented_body or _schema_for(op.body, keyed, "validation")
+        result["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schema}},
+        }
+    success: dict[str, Any] = {"description": "Success"}
+    if op.status != 204 and op.response is not None:
+        if isinstance(op.response, str):
+            success["content"] = {op.response_media_type: {"schema": {"type": "string"}}}
+        else:
+            schema = _schema_for(op.response, keyed, "serialization")
+            success["content"] = {op.response_media_type: {"schema": schema}}
+    result["responses"][str(op.status)] = success
+    for status, description in op.extra_responses.items():
+        result["responses"][str(status)] = {"description": description}
+    for status in op.errors:
+        result["responses"][str(status)] = {
+            "description": REASONS.get(status, "Error"),
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    return result
+
+
+@operation(
+    routes,
+    "GET",
+    "/openapi.json",
+    summary="This OpenAPI 3.1 description",
+    tag="meta",
+    response=dict[str, Any],
+)
+async def openapi_json(request: web.Request) -> dict[str, Any]:
+    return build_openapi(operations_of(request.app))
+
+
+@operation(
+    routes,
+    "GET",
+    "/docs",
+    summary="Interactive API documentation (Swagger UI)",
+    tag="meta",
+    response="html",
+    response_media_type="text/html",
+)
+async def swagger_ui(request: web.Request) -> web.Response:
+    html = SWAGGER_PAGE.format(title=API_TITLE, prefix=STATIC_PREFIX)
+    return web.Response(text=html, content_type="text/html")
+
+
+@operation(
+    routes,
+    "GET",
+    "/redoc",
+    summary="API reference (ReDoc)",
+    tag="meta",
+    response="html",
+    response_media_type="text/html",
+)
+async def redoc(request: web.Request) -> web.Response:
+    html = REDOC_PAGE.format(title=API_TITLE, prefix=STATIC_PREFIX)
+    return web.Response(text=html, content_type="text/html")
+
+
+def add_docs_routes(app: web.Application) -> None:
+    app.router.add_routes(routes)
+    app.router.add_static(STATIC_PREFIX, STATIC_DIR)

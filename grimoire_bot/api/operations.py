@@ -1,0 +1,151 @@
+"""Declaring an API operation once: its route, validation, access rule and OpenAPI entry.
+
+A handler is an ordinary coroutine taking keyword arguments. The `operation` decorator
+parses and validates the path, query and JSON body with pydantic models, resolves the
+caller for protected routes, and turns the handler's return value into JSON. The same
+declaration feeds `/openapi.json`, so the documentation cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from grimoire_bot.api.errors import ApiError, field_error, unprocessable
+
+# Bodies are JSON; forms are refused outright rather than misread.
+FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class Access(enum.StrEnum):
+    PUBLIC = "public"
+    USER = "user"  # any signed-in account
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    description: str | None = None
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    params: type[BaseModel] | None = None
+    response: Any = None  # a pydantic model, a TypeAdapter-able type, or None
+    status: int = 200
+    access: Access = Access.PUBLIC
+    errors: tuple[int, ...] = ()
+    response_media_type: str = "application/json"
+    # For handlers that read their own body: its schema, for the documentation only.
+    documented_body: dict | None = None
+    extra_responses: dict[int, str] = field(default_factory=dict)
+
+
+ResolveUser = Callable[[web.Request, Access], Awaitable[Any]]
+USER_RESOLVER = web.AppKey("user_resolver", object)
+
+
+def operation(routes: web.RouteTableDef, method: str, path: str, **spec: Any) -> Callable:
+    op = Operation(method=method, path=path, **spec)
+
+    def decorate(handler: Callable[..., Awaitable[Any]]) -> Callable:
+        @functools.wraps(handler)
+        async def endpoint(request: web.Request) -> web.StreamResponse:
+            kwargs: dict[str, Any] = {}
+            if op.access is not Access.PUBLIC:
+                resolve: ResolveUser = request.app[USER_RESOLVER]  # type: ignore[assignment]
+                kwargs["user"] = await resolve(request, op.access)
+            if op.params is not None:
+                kwargs["params"] = validate(op.params, dict(request.match_info), "path")
+            if op.query is not None:
+                kwargs["query"] = validate(op.query, _query_dict(request, op.query), "query")
+            if op.body is not None:
+                kwargs["body"] = validate(op.body, await read_json(request), "body")
+            result = await handler(request, **kwargs)
+            return _respond(op, result)
+
+        endpoint.__operation__ = op  # type: ignore[attr-defined]
+        routes.route(method, path)(endpoint)
+        return endpoint
+
+    return decorate
+
+
+def _query_dict(request: web.Request, model: type[BaseModel]) -> dict[str, Any]:
+    """Query values as the model expects them: lists for list fields, else the last value."""
+    result: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        values = request.query.getall(key, [])
+        if not values:
+            continue
+        origin = getattr(info.annotation, "__origin__", None)
+        result[key] = values if origin in (list, tuple) else values[-1]
+    return result
+
+
+async def read_json(request: web.Request) -> Any:
+    if request.content_type in FORM_MEDIA_TYPES:
+        raise ApiError(
+            415,
+            f"Expected a JSON body (Content-Type: application/json), got {request.content_type}",
+        )
+    raw = await request.read()
+    if not raw.strip():
+        raise ApiError(400, "Request body is empty; expected a JSON document")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise ApiError(400, "Request body is not valid UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400, f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+
+
+def validate(model: type[BaseModel], data: Any, location: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise unprocessable(
+            [
+                field_error((location, *err["loc"]), err["msg"], err["type"])
+                for err in exc.errors(include_url=False, include_input=False)
+            ]
+        ) from None
+
+
+def _respond(op: Operation, result: Any) -> web.StreamResponse:
+    if isinstance(result, web.StreamResponse):
+        return result
+    if op.status == 204 or result is None:
+        return web.Response(status=op.status if op.status == 204 else 200)
+    if isinstance(result, BaseModel):
+        payload = result.model_dump(mode="json")
+    elif op.response is not None and not isinstance(op.response, str):
+        payload = TypeAdapter(op.response).dump_python(result, mode="json")
+    else:
+        payload = result
+    return web.json_response(payload, status=op.status, dumps=_dumps)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def operations_of(app: web.Application) -> list[Operation]:
+    seen: list[Operation] = []
+    for route in app.router.routes():
+        op = getattr(route.handler, "__operation__", None)
+        if op is not None and op not in seen:
+            seen.append(op)
+    return seen

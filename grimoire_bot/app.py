@@ -1,0 +1,120 @@
+"""The aiohttp application factory: routes composed once, resources opened in cleanup contexts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from grimoire_bot import api
+from grimoire_bot.api.auth import resolve_user
+from grimoire_bot.api.errors import json_errors
+from grimoire_bot.api.operations import USER_RESOLVER
+from grimoire_bot.auth.passwords import PasswordHasher
+from grimoire_bot.auth.tokens import TokenIssuer
+from grimoire_bot.db import open_pool
+from grimoire_bot.db.secrets import get_or_create_secret
+from grimoire_bot.events import build_router
+from grimoire_bot.github.app import open_github_app
+from grimoire_bot.settings import Settings
+from grimoire_bot.state import GITHUB, PASSWORDS, POOL, SETTINGS, TOKENS
+from grimoire_bot.webhooks.dispatch import Dispatcher
+from grimoire_bot.webhooks.worker import run_worker
+
+# GitHub caps webhook payloads at 25 MB; nothing we accept is larger.
+MAX_REQUEST_BYTES = 25 * 1024 * 1024
+GENERATED_SECRET_NAME = "jwt_secret_key"  # noqa: S105 - the row name, not the key
+
+logger = logging.getLogger(__name__)
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+def database(database_url: str) -> CleanupContext:
+    async def open_database(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        async with open_pool(
+            database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+        ) as pool:
+            app[POOL] = pool
+            yield
+
+    return open_database
+
+
+async def access_tokens(app: web.Application) -> AsyncIterator[None]:
+    """Sign tokens with SECRET_KEY, or with a key generated once and kept in the database."""
+    settings = app[SETTINGS]
+    key = settings.secret_key
+    if key is None:
+        async with app[POOL].acquire() as conn:
+            key = await get_or_create_secret(conn, GENERATED_SECRET_NAME, secrets.token_hex(32))
+        logger.info(
+            "SECRET_KEY is not set: signing tokens with a generated key kept in the database"
+        )
+    app[TOKENS] = TokenIssuer(key, settings.access_token_expire_minutes)
+    app[PASSWORDS] = PasswordHasher()
+    yield
+
+
+async def github(app: web.Application) -> AsyncIterator[None]:
+    async with open_github_app(app[SETTINGS]) as github_app:
+        app[GITHUB] = github_app
+        yield
+
+
+async def in_process_worker(app: web.Application) -> AsyncIterator[None]:
+    """`serve` runs one worker beside the web server; it drains on shutdown."""
+    dispatcher = Dispatcher(app[SETTINGS], app[POOL], app[GITHUB], build_router())
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(app[SETTINGS], app[POOL], dispatcher, stop))
+    yield
+    stop.set()
+    await task
+
+
+def cors(origins: tuple[str, ...]) -> Callable:
+    allowed = set(origins)
+
+    @web.middleware
+    async def add_cors_headers(request: web.Request, handler: Callable) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        permitted = origin is not None and ("*" in allowed or origin in allowed)
+        if (
+            request.method == "OPTIONS"
+            and permitted
+            and "Access-Control-Request-Method" in request.headers
+        ):
+            response: web.StreamResponse = web.Response(status=204)
+        else:
+            response = await handler(request)
+        if permitted:
+            response.headers["Access-Control-Allow-Origin"] = "*" if "*" in allowed else origin
+            response.headers["Vary"] = "Origin"
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
+            response.headers["Access-Control-Expose-Headers"] = "X-Total-Count, Retry-After"
+        return response
+
+    return add_cors_headers
+
+
+def create_app(
+    settings: Settings, database_url: str, *, with_worker: bool = False
+) -> web.Application:
+    app = web.Application(
+        middlewares=[cors(settings.cors_origins), json_errors],
+        client_max_size=MAX_REQUEST_BYTES,
+    )
+    app[SETTINGS] = settings
+    app[USER_RESOLVER] = resolve_user
+    app.cleanup_ctx.append(database(database_url))
+    app.cleanup_ctx.append(access_tokens)
+    app.cleanup_ctx.append(github)
+    if with_worker:
+        app.cleanup_ctx.append(in_process_worker)
+    api.add_routes(app)
+    return app

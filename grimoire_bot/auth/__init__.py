@@ -1,0 +1,1 @@
+"""User authentication: password hashing, access tokens and login throttling."""

@@ -1,0 +1,174 @@
+"""SQL for the spellbook."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+SPELL_COLUMNS = (
+    "id, key, title, description, error_type, error_pattern, solution_code, tags, ecosystem, "
+    "scope::text AS scope, status::text AS status, examples, auto_generated, confidence, "
+    "created_by, created_at, updated_at"
+)
+# Fields a client may write; everything else is managed by the service.
+WRITABLE_FIELDS = (
+    "key",
+    "title",
+    "description",
+    "error_type",
+    "error_pattern",
+    "solution_code",
+    "tags",
+    "ecosystem",
+    "scope",
+    "status",
+    "examples",
+    "auto_generated",
+    "confidence",
+)
+CASTS = {"scope": "::spell_scope", "status": "::spell_status", "examples": "::jsonb"}
+TAG_ARRAY = "string_to_array(lower(replace(tags, ' ', '')), ',')"
+
+
+@dataclass(frozen=True)
+class SpellFilter:
+    q: str | None = None
+    tags: tuple[str, ...] = ()
+    error_type: str | None = None
+    status: str | None = None
+    scope: str | None = None
+    ecosystem: str | None = None
+
+
+def _where(filters: SpellFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if filters.q:
+        clauses.append(f"search @@ websearch_to_tsquery('english', {arg(filters.q)})")
+    if filters.tags:
+        clauses.append(f"{TAG_ARRAY} @> {arg([t.lower() for t in filters.tags])}::text[]")
+    if filters.error_type:
+        clauses.append(f"lower(error_type) = lower({arg(filters.error_type)})")
+    if filters.status:
+        clauses.append(f"status = {arg(filters.status)}::spell_status")
+    if filters.scope:
+        clauses.append(f"scope = {arg(filters.scope)}::spell_scope")
+    if filters.ecosystem:
+        clauses.append(f"ecosystem = {arg(filters.ecosystem)}")
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+async def list_spells(
+    conn: asyncpg.Connection, filters: SpellFilter, *, skip: int, limit: int
+) -> list[asyncpg.Record]:
+    where, args = _where(filters)
+    order = "id"
+    if filters.q:
+        # $1 is the query text whenever q is set (it is the first filter added).
+        order = "ts_rank(search, websearch_to_tsquery('english', $1)) DESC, id"
+    args += [skip, limit]
+    return await conn.fetch(
+        f"SELECT {SPELL_COLUMNS} FROM spells{where} ORDER BY {order} "
+        f"OFFSET ${len(args) - 1} LIMIT ${len(args)}",
+        *args,
+    )
+
+
+async def count_spells(conn: asyncpg.Connection, filters: SpellFilter) -> int:
+    where, args = _where(filters)
+    return await conn.fetchval(f"SELECT count(*) FROM spells{where}", *args)
+
+
+async def get_spell(conn: asyncpg.Connection, spell_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {SPELL_COLUMNS} FROM spells WHERE id = $1", spell_id)
+
+
+async def get_spells(conn: asyncpg.Connection, ids: Sequence[int]) -> dict[int, asyncpg.Record]:
+    rows = await conn.fetch(f"SELECT {SPELL_COLUMNS} FROM spells WHERE id = ANY($1)", list(ids))
+    return {row["id"]: row for row in rows}
+
+
+async def create_spell(
+    conn: asyncpg.Connection, fields: Mapping[str, Any], created_by: int | None
+) -> asyncpg.Record:
+    names = [name for name in WRITABLE_FIELDS if name in fields]
+    placeholders = [f"${i}{CASTS.get(name, '')}" for i, name in enumerate(names, start=1)]
+    return await conn.fetchrow(
+        f"INSERT INTO spells ({', '.join(names)}, created_by) "
+        f"VALUES ({', '.join(placeholders)}, ${len(names) + 1}) RETURNING {SPELL_COLUMNS}",
+        *[fields[name] for name in names],
+        created_by,
+    )
+
+
+async def update_spell(
+    conn: asyncpg.Connection, spell_id: int, fields: Mapping[str, Any]
+) -> asyncpg.Record | None:
+    names = [name for name in WRITABLE_FIELDS if name in fields]
+    if not names:
+        return await get_spell(conn, spell_id)
+    assignments = [f"{name} = ${i}{CASTS.get(name, '')}" for i, name in enumerate(names, start=2)]
+    return await conn.fetchrow(
+        f"UPDATE spells SET {', '.join(assignments)}, updated_at = now() "
+        f"WHERE id = $1 RETURNING {SPELL_COLUMNS}",
+        spell_id,
+        *[fields[name] for name in names],
+    )
+
+
+async def delete_spell(conn: asyncpg.Connection, spell_id: int) -> bool:
+    return await conn.execute("DELETE FROM spells WHERE id = $1", spell_id) == "DELETE 1"
+
+
+async def spell_author(conn: asyncpg.Connection, spell_id: int) -> tuple[bool, int | None]:
+    """(exists, created_by) for the permission check before a delete."""
+    row = await conn.fetchrow("SELECT created_by FROM spells WHERE id = $1", spell_id)
+    return (row is not None, row["created_by"] if row else None)
+
+
+async def upsert_spell_by_key(conn: asyncpg.Connection, fields: Mapping[str, Any]) -> str:
+    """Insert or update the spell with this key; return 'created', 'updated' or 'unchanged'."""
+    names = [name for name in WRITABLE_FIELDS if name in fields]
+    placeholders = [f"${i}{CASTS.get(name, '')}" for i, name in enumerate(names, start=1)]
+    updatable = [name for name in names if name != "key"]
+    row = await conn.fetchrow(
+        f"""
+        INSERT INTO spells ({", ".join(names)}) VALUES ({", ".join(placeholders)})
+        ON CONFLICT (key) DO UPDATE SET
+            {", ".join(f"{n} = EXCLUDED.{n}" for n in updatable)}, updated_at = now()
+        WHERE ({", ".join(f"spells.{n}" for n in updatable)})
+              IS DISTINCT FROM ({", ".join(f"EXCLUDED.{n}" for n in updatable)})
+        RETURNING (xmax = 0) AS created
+        """,
+        *[fields[name] for name in names],
+    )
+    if row is None:
+        return "unchanged"
+    return "created" if row["created"] else "updated"
+
+
+async def count_all(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT count(*) FROM spells")
+
+
+async def spells_with_keys(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(f"SELECT {SPELL_COLUMNS} FROM spells ORDER BY key NULLS LAST, id")
+
+
+async def spellbook_version(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT version FROM spellbook_version")
+
+
+async def spells_for_index(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT id, title, description, error_type, error_pattern, tags, ecosystem, "
+        "status::text AS status, scope::text AS scope FROM spells"
+    )

@@ -1,0 +1,17 @@
+"""Typed keys for what the aiohttp application holds: one place to see the shared state."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from grimoire_bot.auth.passwords import PasswordHasher
+from grimoire_bot.auth.tokens import TokenIssuer
+from grimoire_bot.github.app import GitHubApp
+from grimoire_bot.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", asyncpg.Pool)
+TOKENS = web.AppKey("tokens", TokenIssuer)
+PASSWORDS = web.AppKey("passwords", PasswordHasher)
+GITHUB = web.AppKey("github", GitHubApp)

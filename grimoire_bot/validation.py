@@ -1,0 +1,30 @@
+"""Field types shared by every model that validates user input."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+
+def storable_text(value: str) -> str:
+    """PostgreSQL text holds any Unicode except NUL, and JSON can smuggle in lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no unpaired surrogates)") from None
+    return value
+
+
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Text = Annotated[str, AfterValidator(storable_text)]
+RequiredText = Annotated[
+    str, Field(min_length=1), AfterValidator(storable_text), AfterValidator(not_blank)
+]
