@@ -43,6 +43,7 @@ def app_client(fake_github: FakeGitHub, session: aiohttp.ClientSession) -> GitHu
 
 @pytest.fixture
 def tokens(fake_github: FakeGitHub) -> InstallationTokens:  # noqa: F811
+    # The PEM text, as the App gets it from PRIVATE_KEY.
     return InstallationTokens(fake_github.app_id, fake_github.private_key_pem)
 
 
@@ -145,9 +146,7 @@ async def test_twenty_concurrent_callers_share_one_mint(
     tokens: InstallationTokens,
     fake_github: FakeGitHub,  # noqa: F811
 ) -> None:
-    results = await asyncio.gather(
-        *(tokens.token(app_client, INSTALLATION_ID) for _ in range(20))
-    )
+    results = await asyncio.gather(*(tokens.token(app_client, INSTALLATION_ID) for _ in range(20)))
     assert len(set(results)) == 1
     assert fake_github.mint_count(INSTALLATION_ID) == 1
 
@@ -156,16 +155,14 @@ async def test_token_is_renewed_before_it_expires(
     app_client: GitHubClient,
     fake_github: FakeGitHub,  # noqa: F811
 ) -> None:
-    # Tokens live 1.5 s past the renewal margin, so the cache must let go of them while
-    # GitHub would still accept them.
+    # Tokens live 1.5 s past the renewal margin (expires_at has whole seconds), so the
+    # cache must let go of them while GitHub would still accept them.
     margin = 1.0
-    fake_github.token_lifetime = margin + 2.0
-    tokens = InstallationTokens(
-        fake_github.app_id, fake_github.private_key_pem, refresh_margin=margin
-    )
+    fake_github.token_lifetime = margin + 1.5
+    tokens = InstallationTokens(fake_github.app_id, fake_github.private_key, refresh_margin=margin)
     first = await tokens.token(app_client, INSTALLATION_ID)
     assert await tokens.token(app_client, INSTALLATION_ID) == first
-    await asyncio.sleep(2.1)
+    await asyncio.sleep(1.6)
     second = await tokens.token(app_client, INSTALLATION_ID)
     assert second != first
     assert fake_github.tokens[first].expires_at > time.time(), "renewed only after expiry"
@@ -177,9 +174,7 @@ async def test_renewal_follows_expires_at_on_the_clock(
     fake_github: FakeGitHub,  # noqa: F811
 ) -> None:
     now = [time.time()]
-    tokens = InstallationTokens(
-        fake_github.app_id, fake_github.private_key_pem, clock=lambda: now[0]
-    )
+    tokens = InstallationTokens(fake_github.app_id, fake_github.private_key, clock=lambda: now[0])
     first = await tokens.token(app_client, INSTALLATION_ID)
     now[0] += 54 * 60
     assert await tokens.token(app_client, INSTALLATION_ID) == first

@@ -84,6 +84,10 @@ def _normalise_pem(text: str) -> str:
 
 def _check_rsa_pem(pem: str, variable: str) -> None:
     # Parsing here turns a bad key into a clear start-up error instead of a 401 per request.
+    _load_rsa_key(pem, variable)
+
+
+def _load_rsa_key(pem: str, variable: str = PRIVATE_KEY_VAR) -> RSAPrivateKey:
     try:
         key = load_pem_private_key(pem.encode("ascii"), password=None)
     except (ValueError, TypeError, UnicodeEncodeError):
@@ -91,10 +95,15 @@ def _check_rsa_pem(pem: str, variable: str) -> None:
         raise ValueError(f"{variable} does not hold a valid unencrypted PEM private key") from None
     if not isinstance(key, RSAPrivateKey):
         raise ValueError(f"{variable} must be an RSA private key (GitHub signs Apps with RS256)")
+    return key
 
 
-def make_app_jwt(app_id: str, private_key: str, *, now: float | None = None) -> str:
-    """Sign the short-lived JWT that authenticates as the App itself (``/app/...`` endpoints)."""
+def make_app_jwt(app_id: str, private_key: str | RSAPrivateKey, *, now: float | None = None) -> str:
+    """Sign the short-lived JWT that authenticates as the App itself (``/app/...`` endpoints).
+
+    ``private_key`` is the PEM text or an already loaded key (loading a PEM validates the RSA
+    key, which costs tens of milliseconds, so long-lived callers load it once).
+    """
     issued = int(time.time() if now is None else now)
     claims = {
         "iat": issued - JWT_BACKDATE_SECONDS,
@@ -120,14 +129,16 @@ class InstallationTokens:
     def __init__(
         self,
         app_id: str,
-        private_key: str,
+        private_key: str | RSAPrivateKey,
         *,
         refresh_margin: float = REFRESH_MARGIN,
         clock: Callable[[], float] = time.time,
         max_installations: int = MAX_CACHED_INSTALLATIONS,
     ) -> None:
         self.app_id = str(app_id)
-        self._private_key = private_key
+        self._signing_key = (
+            private_key if isinstance(private_key, RSAPrivateKey) else _load_rsa_key(private_key)
+        )
         self._refresh_margin = refresh_margin
         # A wall clock (not monotonic), because `expires_at` is a wall-clock instant chosen by
         # GitHub; injectable so tests can move it.
@@ -140,7 +151,7 @@ class InstallationTokens:
         return f"InstallationTokens(app_id={self.app_id!r}, cached={len(self._cache)})"
 
     def app_jwt(self) -> str:
-        return make_app_jwt(self.app_id, self._private_key)
+        return make_app_jwt(self.app_id, self._signing_key)
 
     async def token(self, gh: GitHubAPI, installation_id: int) -> str:
         """Return a usable token for the installation, minting one only when needed."""

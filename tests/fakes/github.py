@@ -502,6 +502,16 @@ def signed_delivery(
     return body, headers
 
 
+def _generate_app_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@functools.cache
+def _process_app_key() -> rsa.RSAPrivateKey:
+    # RSA generation costs ~50 ms; one key per test process keeps hundreds of fakes cheap.
+    return _generate_app_key()
+
+
 # --------------------------------------------------------------------------- the fake
 
 
@@ -509,7 +519,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class FakeGitHub:
-    """GitHub's REST API and log host on loopback, with state to seed and inspect."""
+    """GitHub's REST API and log host on loopback, with state to seed and inspect.
+
+    The App's RSA key pair is ``private_key_pem`` (or the loaded ``private_key``) and
+    ``public_key``; it is generated once per test process (``fresh_key=True`` for a new one).
+    """
 
     def __init__(
         self,
@@ -519,6 +533,7 @@ class FakeGitHub:
         log_url_lifetime: float = DEFAULT_LOG_URL_LIFETIME,
         timeout_delay: float = DEFAULT_TIMEOUT_DELAY,
         validate_schemas: bool = True,
+        fresh_key: bool = False,
     ) -> None:
         self.app_id = str(app_id)
         self.token_lifetime = token_lifetime
@@ -540,13 +555,13 @@ class FakeGitHub:
         self._rate_window_start = time.time()
         self._log_signing_key = secrets.token_bytes(32)
         self._rest_subset = load_rest_subset() if validate_schemas else None
-        self._private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.private_key_pem = self._private_key.private_bytes(
+        self.private_key = _generate_app_key() if fresh_key else _process_app_key()
+        self.private_key_pem = self.private_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.TraditionalOpenSSL,
             serialization.NoEncryption(),
         ).decode("ascii")
-        self.public_key = self._private_key.public_key()
+        self.public_key = self.private_key.public_key()
         self._runners: list[web.AppRunner] = []
         self._api_port = 0
         self._log_port = 0
