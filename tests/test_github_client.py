@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,6 +25,7 @@ from grimoire_bot.github.client import (
     get_pull_diff,
     github_api_url,
     installation_client,
+    rate_limit_wait,
     redact_url,
 )
 from tests.fakes.github import FakeGitHub, fake_github  # noqa: F401
@@ -409,3 +411,32 @@ def test_only_known_harmless_parameters_survive(params: dict[str, str]) -> None:
     for key, value in params.items():
         if key not in SAFE_QUERY_KEYS:
             assert value not in redacted
+
+
+@given(
+    retry_after=st.one_of(
+        st.none(),
+        st.integers(-5, 10_000).map(str),
+        st.text(alphabet=string.ascii_letters, max_size=8),  # junk GitHub might send
+    ),
+    remaining=st.sampled_from([None, "0", "17"]),
+    reset_in=st.integers(-100, 10_000),
+    attempt=st.integers(1, 6),
+)
+def test_rate_limit_wait_is_never_negative_and_honours_retry_after(
+    retry_after: str | None, remaining: str | None, reset_in: int, attempt: int
+) -> None:
+    now = 1_700_000_000.0
+    headers = {"x-ratelimit-reset": str(int(now) + reset_in)}
+    if retry_after is not None:
+        headers["retry-after"] = retry_after
+    if remaining is not None:
+        headers["x-ratelimit-remaining"] = remaining
+    wait, _ = rate_limit_wait(headers, attempt, now=now)
+    assert wait >= 0
+    if retry_after is not None and retry_after.lstrip("-").isdigit():
+        assert wait == max(0, int(retry_after))
+    elif remaining == "0":
+        assert wait == max(0, reset_in)
+    else:
+        assert wait >= 60

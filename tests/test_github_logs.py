@@ -183,3 +183,28 @@ async def test_log_host_timeout_before_any_byte_is_retried(
     result, body, _ = await download(gh, fake_github)
     assert result.found and body == LOG
     assert [r.server for r in fake_github.log_downloads] == [Server.LOGS, Server.LOGS]
+
+
+async def test_log_of_a_renamed_repository_is_followed_with_the_token(
+    gh: GitHubClient,
+    fake_github: FakeGitHub,  # noqa: F811
+) -> None:
+    fake_github.set_job(JOB_ID, repo=REPO, log=LOG)
+    fake_github.move_repo("octo-org/old-name", REPO)
+    url = fake_github.url(f"/repos/octo-org/old-name/actions/jobs/{JOB_ID}/logs")
+    chunks: list[bytes] = []
+    result = await download_job_log(gh, gh.session, url, sink=chunks.append, max_bytes=len(LOG))
+    assert result.found and b"".join(chunks) == LOG
+    (moved,) = fake_github.requests_to("GET", f"/repos/{REPO}/actions/jobs/{JOB_ID}/logs")
+    assert moved.credential == gh.oauth_token
+    assert fake_github.auth_leaks == []
+
+
+async def test_log_served_without_a_redirect_is_still_capped(
+    gh: GitHubClient,
+    fake_github: FakeGitHub,  # noqa: F811
+) -> None:
+    fake_github.set_job(JOB_ID, repo=REPO, log=LOG, log_inline=True)
+    result, body, _ = await download(gh, fake_github, max_bytes=1000)
+    assert result == LogDownload(found=True, size=1000, truncated=True)
+    assert body == LOG[:1000]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import email.utils
 import enum
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -152,9 +153,10 @@ def _float_or_none(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
 
 
 class GitHubClient(gidgethub.aiohttp.GitHubAPI):

@@ -173,6 +173,7 @@ class Job:
     data: dict[str, Any]
     log: bytes | None
     log_gone: bool = False
+    log_inline: bool = False
 
 
 @dataclasses.dataclass
@@ -549,6 +550,7 @@ class FakeGitHub:
         self.pulls: dict[tuple[str, int], Pull] = {}
         self.faults: list[Fault] = []
         self._commit_pulls: dict[str, list[tuple[str | None, int]]] = {}
+        self.moved_repos: dict[str, str] = {}
         self._repo_ids: dict[str, int] = {}
         self._ids = itertools.count(4_000_001)
         self._rate_used: dict[str, int] = {}
@@ -706,8 +708,13 @@ class FakeGitHub:
         steps: list[dict[str, Any]] | None = None,
         check_run_id: int | None = None,
         log_gone: bool = False,
+        log_inline: bool = False,
     ) -> Job:
-        """An Actions job; its log (bytes) is what ``.../jobs/{id}/logs`` redirects to."""
+        """An Actions job; its log (bytes) is what ``.../jobs/{id}/logs`` redirects to.
+
+        ``log_gone`` answers 410 instead; ``log_inline`` serves the log with a 200 and no
+        redirect, as some proxies in front of Enterprise Server do.
+        """
         run = run_id or self._next_id()
         api_repo = f"{self.api_url}/repos/{repo}"
         now = github_time()
@@ -715,6 +722,7 @@ class FakeGitHub:
             repo=repo,
             log=log,
             log_gone=log_gone,
+            log_inline=log_inline,
             data={
                 "id": job_id,
                 "run_id": run,
@@ -811,6 +819,10 @@ class FakeGitHub:
     ) -> None:
         """What ``/commits/{sha}/pulls`` answers; without this, PRs whose head is ``sha``."""
         self._commit_pulls[sha] = [(repo, n) for n in numbers]
+
+    def move_repo(self, old: str, new: str) -> None:
+        """Answer requests under ``/repos/{old}/`` with 301 to ``new``, as after a rename."""
+        self.moved_repos[old] = new
 
     def expire_tokens(self, installation_id: int | None = None) -> None:
         """Make issued installation tokens expire now (all, or one installation's)."""
@@ -914,6 +926,7 @@ class FakeGitHub:
         try:
             await self._apply_fault(request, record.path)
             self._check_api_version(request)
+            self._redirect_moved_repo(request, record.path)
             if record.path.startswith("/app"):
                 self._authenticate_app(request, record)
             elif record.path.startswith("/repos/"):
@@ -1025,6 +1038,13 @@ class FakeGitHub:
             case int(status):
                 return status, _error_body(http.HTTPStatus(status).phrase, status), {}
         raise ValueError(f"unknown fault kind {kind!r}")
+
+    def _redirect_moved_repo(self, request: web.Request, path: str) -> None:
+        for old, new in self.moved_repos.items():
+            prefix = f"/repos/{old}/"
+            if path.startswith(prefix):
+                target = request.url.with_path(f"{API_PREFIX}/repos/{new}/{path[len(prefix) :]}")
+                raise _Reject(web.Response(status=301, headers={"Location": str(target)}))
 
     # ---------------------------------------------------------------- authentication
 
@@ -1326,8 +1346,9 @@ class FakeGitHub:
             raise _reject(410, "Gone")
         if job.log is None:
             raise _reject(404, "Not Found")
-        response = web.Response(status=302, headers={"Location": self._signed_log_url(job)})
-        return response
+        if job.log_inline:
+            return web.Response(body=job.log, content_type="text/plain", charset="utf-8")
+        return web.Response(status=302, headers={"Location": self._signed_log_url(job)})
 
     def _find_job(self, request: web.Request) -> Job:
         job = self.jobs.get(_int_or_zero(request.match_info["job_id"]))
