@@ -1,0 +1,1 @@
+"""Grimoire's starter spellbook, shipped as data."""
