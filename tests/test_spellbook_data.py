@@ -1,0 +1,373 @@
+"""The starter spellbook's data: well-formed, broad, and its patterns do what they claim.
+
+These tests read the shipped JSON exactly as the loader does (through importlib.resources),
+so a spell that would fail at import time, match its own examples poorly, or light up on a
+green build is caught here rather than on a user's pull request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import pytest
+import re2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+SPELLBOOK_PACKAGE = "grimoire_bot.spellbook"
+FORMAT = "grimoire-spellbook/1"
+MIN_SPELLS = 130
+MIN_ECOSYSTEMS = 12
+MIN_DIFF_SPELLS = 6
+MAX_EXAMPLES = 3
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9.+#_/-]*$")
+ECOSYSTEMS = frozenset({
+    "python", "node", "typescript", "eslint", "jest", "go", "rust", "java", "cpp", "ruby",
+    "docker", "github-actions", "shell", "dotnet",
+})
+SCOPES = frozenset({"log", "diff"})
+REQUIRED_TEXT_FIELDS = (
+    "key", "title", "description", "error_type", "error_pattern", "solution_code", "tags",
+    "ecosystem", "scope",
+)
+
+# Output of builds that went well, as the tools print it. No spell may fire on any of it:
+# a spell that matches a green log would annotate pull requests that have nothing wrong.
+SUCCESSFUL_CI_OUTPUT = (
+    # Python, pip, pytest, linters
+    "Successfully installed requests-2.31.0 urllib3-2.2.1",
+    "Successfully built grimoire-bot",
+    "Requirement already satisfied: pip in ./.venv/lib/python3.12/site-packages (24.0)",
+    "Collecting requests==2.31.0",
+    "Installing collected packages: urllib3, idna, certifi, requests",
+    "collected 12 items",
+    "============================== 42 passed in 1.23s ==============================",
+    "tests/test_api.py::test_health PASSED                                     [ 50%]",
+    "Required test coverage of 80% reached. Total coverage: 91.20%",
+    "Success: no issues found in 42 source files",
+    "All checks passed!",
+    "3 files already formatted",
+    "All done! ✨ 🍰 ✨",
+    "1 file left unchanged.",
+    "Skipped 2 files",
+    "Resolved 48 packages in 12ms",
+    "Installing dependencies from lock file",
+    "No dependencies to install or update",
+    # Node, npm, yarn, pnpm, tsc, eslint, jest
+    "npm notice",
+    "npm notice New minor version of npm available! 10.2.4 -> 10.8.1",
+    "added 312 packages, and audited 313 packages in 9s",
+    "found 0 vulnerabilities",
+    "npm warn deprecated inflight@1.0.6: This module is not supported, and leaks memory.",
+    "Done in 4.21s.",
+    "✨  Done in 1.2s.",
+    "Lockfile is up to date, resolution step is skipped",
+    "Progress: resolved 512, reused 498, downloaded 14, added 512, done",
+    "➤ YN0000: · Done with warnings in 3s 216ms",
+    "Found 0 errors. Watching for file changes.",
+    "webpack 5.91.0 compiled successfully in 5321 ms",
+    "✓ built in 2.41s",
+    "PASS src/a.test.ts",
+    "PASS  src/components/Button.test.tsx (5.123 s)",
+    "Test Suites: 3 passed, 3 total",
+    "Tests:       12 passed, 12 total",
+    "Snapshots:   4 passed, 4 total",
+    " ✓ src/utils.test.ts (3 tests) 5ms",
+    " Test Files  8 passed (8)",
+    # Go
+    "ok  \texample.com/pkg\t0.012s",
+    "ok  \texample.com/app/internal/api\t(cached)",
+    "--- PASS: TestParse (0.00s)",
+    "PASS",
+    "coverage: 82.1% of statements",
+    "go: downloading github.com/stretchr/testify v1.9.0",
+    "0 issues.",
+    # Rust
+    "Compiling serde v1.0.197",
+    "   Compiling app v0.1.0 (/home/runner/work/app/app)",
+    "Finished `dev` profile [unoptimized + debuginfo] target(s) in 3.2s",
+    "    Finished `release` profile [optimized] target(s) in 41.07s",
+    "test result: ok. 14 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out;"
+    " finished in 0.01s",
+    "    Checking app v0.1.0 (/home/runner/work/app/app)",
+    # Java, Kotlin
+    "[INFO] BUILD SUCCESS",
+    "BUILD SUCCESS",
+    "[INFO] Tests run: 42, Failures: 0, Errors: 0, Skipped: 0",
+    "BUILD SUCCESSFUL in 12s",
+    "> Task :app:compileJava UP-TO-DATE",
+    "Downloading https://services.gradle.org/distributions/gradle-8.10.2-bin.zip",
+    # C, C++, CMake
+    "-- The CXX compiler identification is GNU 13.2.0",
+    "-- Found OpenSSL: /usr/lib/x86_64-linux-gnu/libcrypto.so (found version \"3.0.13\")",
+    "-- Configuring done (0.4s)",
+    "-- Build files have been written to: /home/runner/work/app/app/build",
+    "[100%] Built target app",
+    "100% tests passed, 0 tests failed out of 18",
+    # Ruby
+    "Bundle complete! 42 Gemfile dependencies, 97 gems now installed.",
+    "42 files inspected, no offenses detected",
+    "120 examples, 0 failures",
+    # Docker
+    "#12 DONE 0.3s",
+    "#8 [build 4/6] RUN npm ci",
+    "Successfully tagged app:latest",
+    "#14 naming to docker.io/library/app:latest done",
+    "Status: Downloaded newer image for node:20-alpine",
+    " Container app-db-1  Healthy",
+    # GitHub Actions runner
+    "Run actions/checkout@v4",
+    "Run actions/setup-node@v4",
+    "Run actions/upload-artifact@v4",
+    "Post job cleanup.",
+    "Cleaning up orphan processes",
+    "Artifact dist has been successfully uploaded! Final size is 10240 bytes.",
+    "Cache restored from key: Linux-npm-3f2a1b",
+    "Successfully set up Python 3.12.3",
+    "Syncing repository: octo-org/app",
+    # Shell, apt
+    "Reading package lists...",
+    "Setting up jq (1.7.1-3build1) ...",
+    "0 upgraded, 3 newly installed, 0 to remove and 12 not upgraded.",
+    "+ echo done",
+    # .NET
+    "Build succeeded.",
+    "    0 Warning(s)",
+    "    0 Error(s)",
+    "Passed!  - Failed:     0, Passed:    42, Skipped:     0, Total:    42, Duration: 1 s",
+    "  Restored /home/runner/work/app/app/src/App/App.csproj (in 1.2 sec).",
+)
+
+# Lines a pull request might add that are the *recommended* forms: the diff spells must not
+# fire on the very fix they suggest.
+SAFE_ADDED_LINES = (
+    "      - uses: actions/checkout@v4",
+    "      - uses: actions/upload-artifact@v4",
+    '        run: echo "version=$VERSION" >> "$GITHUB_OUTPUT"',
+    "          PR_TITLE: ${{ github.event.pull_request.title }}",
+    "        if: ${{ github.head_ref == 'release' }}",
+    "    created_at = datetime.now(timezone.utc)",
+    "\tdata, err := os.ReadFile(path)",
+    "  it('renders the header', () => {",
+    "describe(\"checkout\", () => {",
+    '    "no-debugger": "error",',
+    "    import pdbx",
+    "    debugger.set_breakpoint(frame)",
+    "gem 'byebug', group: :development",
+    "aws_access_key_id = ${{ secrets.AWS_ACCESS_KEY_ID }}",
+)
+
+LOG_PREFIXES = st.sampled_from((
+    "", "##[error]", "Error: ", "  ", "\t", "#12 0.532 ", "npm ERR! ", "[app] ", "E   ",
+    "build | ",
+))
+
+
+@dataclass(frozen=True)
+class Spell:
+    """One spell as shipped, remembering which file it came from for failure messages."""
+
+    source: str
+    fields: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return str(self.fields.get("key", "?"))
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.key}"
+
+
+def read_spellbook_files() -> dict[str, dict[str, Any]]:
+    package = resources.files(SPELLBOOK_PACKAGE)
+    return {
+        entry.name: json.loads(entry.read_text(encoding="utf-8"))
+        for entry in sorted(package.iterdir(), key=lambda entry: entry.name)
+        if entry.name.endswith(".json")
+    }
+
+
+def has_line_anchor(pattern: str) -> bool:
+    """Whether the pattern uses `^` as an anchor (outside a character class and unescaped)."""
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            # `[]...]` and `[^]...]` treat the first `]` as a literal.
+            if pattern[index + 1:index + 2] == "^":
+                index += 1
+            if pattern[index + 1:index + 2] == "]":
+                index += 1
+        elif char == "^":
+            return True
+        index += 1
+    return False
+
+
+@pytest.fixture(scope="module")
+def spellbook_files() -> dict[str, dict[str, Any]]:
+    return read_spellbook_files()
+
+
+@pytest.fixture(scope="module")
+def spells(spellbook_files: dict[str, dict[str, Any]]) -> list[Spell]:
+    return [
+        Spell(source=name, fields=raw)
+        for name, document in spellbook_files.items()
+        for raw in document.get("spells", [])
+    ]
+
+
+@pytest.fixture(scope="module")
+def compiled(spells: list[Spell]) -> dict[str, Any]:
+    return {spell.where: re2.compile(spell.fields["error_pattern"]) for spell in spells}
+
+
+def test_has_line_anchor_tells_anchors_from_literals() -> None:
+    assert has_line_anchor("^error")
+    assert has_line_anchor("(^|x)error")
+    assert not has_line_anchor(r"\^M: bad interpreter")
+    assert not has_line_anchor(r"[^']+ and [\^x]")
+    assert not has_line_anchor(r"[]^]")
+
+
+def test_every_file_is_a_spellbook(spellbook_files: dict[str, dict[str, Any]]) -> None:
+    assert spellbook_files, "no *.json files shipped in the spellbook package"
+    for name, document in spellbook_files.items():
+        assert document.get("format") == FORMAT, name
+        assert isinstance(document.get("spells"), list) and document["spells"], name
+
+
+def test_the_book_is_big_and_broad(spells: list[Spell]) -> None:
+    ecosystems = {spell.fields.get("ecosystem") for spell in spells}
+    diff_spells = [spell for spell in spells if spell.fields.get("scope") == "diff"]
+
+    assert len(spells) >= MIN_SPELLS
+    assert len(ecosystems) >= MIN_ECOSYSTEMS
+    assert len(diff_spells) >= MIN_DIFF_SPELLS
+
+
+def test_keys_are_unique_and_well_formed(spells: list[Spell]) -> None:
+    counts = Counter(spell.key for spell in spells)
+    assert [key for key, count in counts.items() if count > 1] == []
+    assert [spell.where for spell in spells if not KEY_RE.match(spell.key)] == []
+    # The key's group prefix names the file it lives in, so spells are easy to find.
+    assert [
+        spell.where for spell in spells
+        if spell.key.split(".", 1)[0] != spell.source.removesuffix(".json")
+    ] == []
+
+
+def test_required_fields_are_present_and_not_blank(spells: list[Spell]) -> None:
+    missing = [
+        f"{spell.where}.{name}"
+        for spell in spells
+        for name in REQUIRED_TEXT_FIELDS
+        if not isinstance(spell.fields.get(name), str) or not spell.fields[name].strip()
+    ]
+    assert missing == []
+
+
+def test_ecosystem_and_scope_are_in_the_closed_sets(spells: list[Spell]) -> None:
+    assert [s.where for s in spells if s.fields.get("ecosystem") not in ECOSYSTEMS] == []
+    assert [s.where for s in spells if s.fields.get("scope") not in SCOPES] == []
+
+
+def test_error_types_are_single_tokens(spells: list[Spell]) -> None:
+    assert [s.where for s in spells if re.search(r"\s", s.fields["error_type"])] == []
+
+
+def test_tags_are_lowercase_comma_separated_words(spells: list[Spell]) -> None:
+    bad = [
+        spell.where
+        for spell in spells
+        if not all(TAG_RE.match(tag) for tag in spell.fields["tags"].split(","))
+    ]
+    assert bad == []
+
+
+def test_titles_and_patterns_are_not_duplicated(spells: list[Spell]) -> None:
+    titles = Counter(spell.fields["title"] for spell in spells)
+    patterns = Counter(spell.fields["error_pattern"] for spell in spells)
+    assert [title for title, count in titles.items() if count > 1] == []
+    assert [pattern for pattern, count in patterns.items() if count > 1] == []
+
+
+def test_patterns_compile_with_re2_and_are_unanchored(spells: list[Spell]) -> None:
+    broken = []
+    for spell in spells:
+        try:
+            re2.compile(spell.fields["error_pattern"])
+        except re2.error as error:
+            broken.append(f"{spell.where}: {error}")
+    assert broken == []
+    assert [s.where for s in spells if has_line_anchor(s.fields["error_pattern"])] == []
+
+
+def test_patterns_do_not_match_empty_text(spells: list[Spell], compiled: dict[str, Any]) -> None:
+    assert [spell.where for spell in spells if compiled[spell.where].search("")] == []
+
+
+def test_every_spell_has_one_to_three_single_line_examples(spells: list[Spell]) -> None:
+    bad = [
+        spell.where
+        for spell in spells
+        if not isinstance(examples := spell.fields.get("examples"), list)
+        or not 1 <= len(examples) <= MAX_EXAMPLES
+        or not all(isinstance(e, str) and e.strip() and "\n" not in e for e in examples)
+    ]
+    assert bad == []
+
+
+def test_every_example_is_matched_by_its_own_pattern(
+    spells: list[Spell], compiled: dict[str, Any]
+) -> None:
+    unmatched = [
+        f"{spell.where}: {example!r}"
+        for spell in spells
+        for example in spell.fields["examples"]
+        if compiled[spell.where].search(example) is None
+    ]
+    assert unmatched == []
+
+
+@pytest.mark.parametrize("line", SUCCESSFUL_CI_OUTPUT)
+def test_no_spell_fires_on_successful_ci_output(
+    line: str, spells: list[Spell], compiled: dict[str, Any]
+) -> None:
+    assert [spell.where for spell in spells if compiled[spell.where].search(line)] == []
+
+
+@pytest.mark.parametrize("line", SAFE_ADDED_LINES)
+def test_diff_spells_do_not_fire_on_the_fixes_they_suggest(
+    line: str, spells: list[Spell], compiled: dict[str, Any]
+) -> None:
+    diff_spells = [spell for spell in spells if spell.fields["scope"] == "diff"]
+    assert [spell.where for spell in diff_spells if compiled[spell.where].search(line)] == []
+
+
+@settings(max_examples=50, deadline=None)
+@given(prefix=LOG_PREFIXES, timestamp=st.datetimes().map(lambda moment: moment.isoformat()))
+def test_examples_still_match_behind_log_prefixes(
+    spells: list[Spell], compiled: dict[str, Any], prefix: str, timestamp: str
+) -> None:
+    # CI logs decorate every line (timestamps, "##[error]", step prefixes); patterns must
+    # not rely on the error starting the line.
+    for spell in spells:
+        for example in spell.fields["examples"]:
+            line = f"{timestamp} {prefix}{example}"
+            assert compiled[spell.where].search(line), f"{spell.where} misses {line!r}"
