@@ -64,6 +64,7 @@ class Settings:
     worker_concurrency: int = 4
     max_delivery_attempts: int = 5
     shutdown_grace_seconds: float = 25.0
+    job_heartbeat_seconds: float = 30.0
     log_cap_bytes: int = DEFAULT_LOG_CAP_BYTES
     log_download_cap_bytes: int = DEFAULT_LOG_DOWNLOAD_CAP_BYTES
 
@@ -106,6 +107,7 @@ class Settings:
             worker_concurrency=reader.get("WORKER_CONCURRENCY", _positive_int, 4),
             max_delivery_attempts=reader.get("MAX_DELIVERY_ATTEMPTS", _positive_int, 5),
             shutdown_grace_seconds=reader.get("SHUTDOWN_GRACE_SECONDS", _positive_float, 25.0),
+            job_heartbeat_seconds=reader.get("JOB_HEARTBEAT_SECONDS", _positive_float, 30.0),
             log_cap_bytes=reader.get("LOG_CAP_BYTES", _positive_int, DEFAULT_LOG_CAP_BYTES),
             log_download_cap_bytes=reader.get(
                 "LOG_DOWNLOAD_CAP_BYTES", _positive_int, DEFAULT_LOG_DOWNLOAD_CAP_BYTES

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient
 from grimoire_bot.app import create_app
 from grimoire_bot.db.migrations import MIGRATIONS_DIR, apply_migrations
 from grimoire_bot.settings import AppEnv, Settings
+from tests.fakes.github import fake_github  # noqa: F401 - a fixture for every test module
 
 ADMIN_URL = os.environ.get(
     "GRIMOIRE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -1,0 +1,175 @@
+"""Command line: `python -m grimoire_bot [serve|web|worker|migrate|spells|receive|match]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from grimoire_bot.app import create_app
+from grimoire_bot.db import open_pool
+from grimoire_bot.db import spells as db_spells
+from grimoire_bot.db.embedded import start_embedded_postgres
+from grimoire_bot.db.migrations import apply_migrations
+from grimoire_bot.log import configure_logging
+from grimoire_bot.settings import Settings, SettingsError
+from grimoire_bot.spellbook import io as spellbook_io
+from grimoire_bot.webhooks.worker import serve_worker
+
+logger = logging.getLogger("grimoire_bot")
+
+
+def database_url_for(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded_postgres(settings.embedded_pg_dir)
+
+
+def _local_url(settings: Settings) -> str:
+    host = "localhost" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
+    return settings.public_url or f"http://{host}:{settings.port}"
+
+
+def announce(settings: Settings, *, with_worker: bool) -> None:
+    base = _local_url(settings)
+    lines = [
+        f"Grimoire is listening on {settings.host}:{settings.port}"
+        + (" with an in-process worker" if with_worker else ""),
+        f"  API docs:  {base}/docs  (ReDoc: {base}/redoc, OpenAPI: {base}/openapi.json)",
+        f"  Webhooks:  {base}/api/github/webhooks",
+    ]
+    if not settings.webhook_secret:
+        lines.append("  WEBHOOK_SECRET is not set: webhooks are refused (503) until it is.")
+    print("\n".join(lines), flush=True)
+
+
+async def _seed(database_url: str) -> None:
+    async with open_pool(database_url, min_size=1, max_size=2) as pool, pool.acquire() as conn:
+        report = await spellbook_io.seed_if_empty(conn)
+    if report is not None:
+        logger.info(
+            "loaded the starter spellbook",
+            extra={"created": report.created, "errors": len(report.errors)},
+        )
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    database_url = database_url_for(settings)
+    apply_migrations(database_url)
+    if settings.seed_spellbook:
+        asyncio.run(_seed(database_url))
+    app = create_app(settings, database_url, with_worker=True)
+    announce(settings, with_worker=True)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(serve_worker(settings, database_url_for(settings)))
+    return 0
+
+
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    app = create_app(settings, database_url_for(settings))
+    announce(settings, with_worker=False)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    applied = apply_migrations(database_url_for(settings))
+    print(f"Applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+    return 0
+
+
+async def _import(database_url: str, path: Path) -> int:
+    spells = spellbook_io.read_spellbook_file(path)
+
+    def show(done: int, total: int) -> None:
+        print(f"\rimporting {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    async with open_pool(database_url, min_size=1, max_size=2) as pool, pool.acquire() as conn:
+        report = await spellbook_io.import_spells(conn, spells, progress=show)
+    print(file=sys.stderr)
+    for index, key, message in report.errors:
+        print(f"spell #{index + 1} ({key or 'no key'}): {message}", file=sys.stderr)
+    print(
+        f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{len(report.errors)} failed"
+    )
+    return 1 if report.errors else 0
+
+
+async def _export(database_url: str) -> str:
+    async with open_pool(database_url, min_size=1, max_size=2) as pool, pool.acquire() as conn:
+        rows = await db_spells.spells_with_keys(conn)
+    return spellbook_io.render_spellbook(dict(row) for row in rows)
+
+
+def cmd_spells(settings: Settings, args: argparse.Namespace) -> int:
+    database_url = database_url_for(settings)
+    if args.spells_command == "import":
+        try:
+            return asyncio.run(_import(database_url, Path(args.file)))
+        except (OSError, spellbook_io.SpellbookFormatError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    text = asyncio.run(_export(database_url))
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m grimoire_bot",
+        description="Grimoire: a GitHub App that turns red CI into fixes.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "serve", help="migrate, seed, then run the web server and a worker (default)"
+    )
+    commands.add_parser("web", help="run only the web server (Procfile: web)")
+    commands.add_parser("worker", help="run only a queue worker (Procfile: worker)")
+    commands.add_parser("migrate", help="apply pending database migrations and exit (release)")
+
+    spells = commands.add_parser("spells", help="import or export the spellbook")
+    spell_commands = spells.add_subparsers(dest="spells_command", required=True, metavar="ACTION")
+    importer = spell_commands.add_parser("import", help="load a spellbook file (updates by key)")
+    importer.add_argument("file", help="a grimoire-spellbook/1 JSON file")
+    exporter = spell_commands.add_parser("export", help="write every spell as a spellbook file")
+    exporter.add_argument("-o", "--output", help="file to write (default: standard output)")
+    return parser
+
+
+COMMANDS = {
+    None: cmd_serve,
+    "serve": cmd_serve,
+    "web": cmd_web,
+    "worker": cmd_worker,
+    "migrate": cmd_migrate,
+    "spells": cmd_spells,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    return COMMANDS[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The one typed object every event handler receives alongside the gidgethub Event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from grimoire_bot.db.deliveries import GitHubRequest
+from grimoire_bot.github.app import GitHubApp
+from grimoire_bot.github.client import GitHubClient, RequestRecord
+from grimoire_bot.settings import Settings
+
+
+@dataclass
+class HandlerContext:
+    settings: Settings
+    pool: asyncpg.Pool
+    github_app: GitHubApp
+    delivery_id: str
+    installation_id: int | None
+    # Set by the dispatcher around each handler, so requests are attributed to it.
+    current_handler: str | None = None
+    requests: list[GitHubRequest] = field(default_factory=list)
+    _client: GitHubClient | None = field(default=None, repr=False)
+
+    def _record(self, record: RequestRecord) -> None:
+        self.requests.append(
+            GitHubRequest(
+                handler=self.current_handler,
+                method=record.method,
+                url=record.url,
+                status=record.status,
+                duration_ms=record.duration_ms,
+                error=record.error,
+            )
+        )
+
+    async def github(self) -> GitHubClient:
+        """A client authenticated as the delivery's installation, minted on first use."""
+        if self._client is None:
+            if self.installation_id is None:
+                raise ValueError("this delivery carries no installation to act as")
+            self._client = await self.github_app.installation_client(
+                self.installation_id, on_request=self._record
+            )
+        return self._client
+
+    def forget_token(self) -> None:
+        """After a 401: drop the cached token so the next attempt mints a fresh one."""
+        if self.installation_id is not None and self.github_app.tokens is not None:
+            self.github_app.tokens.invalidate(self.installation_id)
+        self._client = None

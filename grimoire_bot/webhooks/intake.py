@@ -1,0 +1,167 @@
+"""Webhook intake: verify, record and enqueue in one transaction, answer 202 in milliseconds."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from typing import Any
+from urllib.parse import parse_qs
+
+import asyncpg
+from aiohttp import web
+from gidgethub import ValidationFailure
+from gidgethub.sansio import validate_event
+from pydantic import BaseModel
+
+from grimoire_bot.api.errors import ApiError
+from grimoire_bot.api.operations import operation
+from grimoire_bot.db import deliveries as db_deliveries
+from grimoire_bot.state import POOL, SETTINGS
+from grimoire_bot.webhooks.queue import enqueue_delivery
+
+PATHS = ("/api/github/webhooks", "/webhook")
+# Headers that authenticate the delivery: never stored, never shown.
+SECRET_HEADERS = frozenset({"x-hub-signature", "x-hub-signature-256", "authorization", "cookie"})
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+# Events recorded for the log but never queued: nothing acts on them.
+RECORD_ONLY_EVENTS = frozenset({"ping"})
+
+logger = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+
+class Accepted(BaseModel):
+    status: str
+    delivery_id: str
+
+
+def _verify_signature(request: web.Request, body: bytes, secret: str | None) -> None:
+    if not secret:
+        raise ApiError(
+            503,
+            "Webhooks are disabled: set WEBHOOK_SECRET to the secret configured on the GitHub App",
+        )
+    signature = request.headers.get("X-Hub-Signature-256") or request.headers.get("X-Hub-Signature")
+    if not signature:
+        raise ApiError(401, "Missing X-Hub-Signature-256 header: the delivery is not signed")
+    try:
+        validate_event(body, signature=signature, secret=secret)
+    except ValidationFailure:
+        raise ApiError(
+            401, "Invalid signature: X-Hub-Signature-256 does not match the body"
+        ) from None
+
+
+def _required_header(request: web.Request, name: str) -> str:
+    value = request.headers.get(name, "").strip()
+    if not value:
+        raise ApiError(400, f"Missing {name} header")
+    return value
+
+
+def _decode_payload(request: web.Request, body: bytes) -> tuple[dict[str, Any], str]:
+    """The payload as an object and as JSON text (stored verbatim when it was sent as JSON)."""
+    if request.content_type == "application/json":
+        text = body.decode("utf-8", errors="strict") if _is_utf8(body) else None
+    elif request.content_type == FORM_MEDIA_TYPE:
+        text = parse_qs(body.decode("latin-1")).get("payload", [None])[0]
+    else:
+        raise ApiError(
+            415, "Expected Content-Type application/json or application/x-www-form-urlencoded"
+        )
+    if text is None:
+        raise ApiError(400, "The body is not a JSON payload")
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400, f"The body is not valid JSON: {exc.msg} at position {exc.pos}"
+        ) from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "The payload must be a JSON object")
+    return payload, text
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _delivery_from(request: web.Request, body: bytes) -> db_deliveries.NewDelivery:
+    event = _required_header(request, "X-GitHub-Event")
+    delivery_id = _required_header(request, "X-GitHub-Delivery")
+    payload, text = _decode_payload(request, body)
+    installation = payload.get("installation")
+    repository = payload.get("repository")
+    return db_deliveries.NewDelivery(
+        delivery_id=delivery_id,
+        event=event,
+        action=payload.get("action") if isinstance(payload.get("action"), str) else None,
+        installation_id=installation.get("id") if isinstance(installation, dict) else None,
+        repository=repository.get("full_name") if isinstance(repository, dict) else None,
+        headers={k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS},
+        payload_json=text,
+    )
+
+
+async def _record(pool: asyncpg.Pool, delivery: db_deliveries.NewDelivery) -> bool:
+    queued = delivery.event not in RECORD_ONLY_EVENTS
+    async with pool.acquire() as conn, conn.transaction():
+        inserted = await db_deliveries.record_delivery(
+            conn, delivery, status="queued" if queued else "ignored"
+        )
+        if inserted and queued:
+            await enqueue_delivery(conn, delivery.delivery_id)
+    return inserted
+
+
+def _without_nul_escapes(delivery: db_deliveries.NewDelivery) -> db_deliveries.NewDelivery:
+    # jsonb cannot hold U+0000; keep the delivery rather than refuse it.
+    return replace(delivery, payload_json=delivery.payload_json.replace("\\u0000", "\\ufffd"))
+
+
+async def receive_webhook(request: web.Request) -> web.Response:
+    body = await request.read()
+    _verify_signature(request, body, request.app[SETTINGS].webhook_secret)
+    delivery = _delivery_from(request, body)
+    try:
+        inserted = await _record(request.app[POOL], delivery)
+    except asyncpg.UntranslatableCharacterError:
+        inserted = await _record(request.app[POOL], _without_nul_escapes(delivery))
+    if not inserted:
+        return web.json_response({"status": "duplicate", "delivery_id": delivery.delivery_id})
+    if delivery.event in RECORD_ONLY_EVENTS:
+        return web.json_response({"status": "pong", "delivery_id": delivery.delivery_id})
+    logger.info(
+        "webhook queued",
+        extra={
+            "delivery_id": delivery.delivery_id,
+            "event": delivery.event,
+            "action": delivery.action,
+        },
+    )
+    accepted = Accepted(status="queued", delivery_id=delivery.delivery_id)
+    return web.json_response(accepted.model_dump(), status=202)
+
+
+for path in PATHS:
+    operation(
+        routes,
+        "POST",
+        path,
+        summary="Receive a signed GitHub webhook delivery"
+        + (" (Probot's path)" if path == PATHS[0] else " (the seed's path)"),
+        description="Verifies X-Hub-Signature-256, records the delivery and queues it: 202 "
+        "`queued`; a redelivery of a known X-GitHub-Delivery is 200 `duplicate`; `ping` is "
+        "200 `pong`. 503 while WEBHOOK_SECRET is unset.",
+        tag="github",
+        documented_body={"type": "object", "description": "GitHub's event payload"},
+        response=Accepted,
+        status=202,
+        errors=(400, 401, 413, 415, 503),
+        extra_responses={200: "A duplicate delivery or a ping: nothing queued."},
+    )(receive_webhook)

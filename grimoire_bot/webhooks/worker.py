@@ -1,0 +1,113 @@
+"""The queue consumer: pgqueuer hands us delivery ids, the dispatcher does the rest.
+
+Any number of workers may run against one database. A worker killed outright
+(SIGKILL) leaves its jobs `picked` with a heartbeat that stops moving; once it is
+older than the heartbeat timeout another worker takes them over. On SIGTERM a worker
+stops taking jobs and lets running ones finish for up to SHUTDOWN_GRACE_SECONDS; any
+still running then are put back in the queue before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+import asyncpg
+from pgqueuer import AsyncpgPoolDriver, Job, Queries, QueueManager, RetryRequested
+
+from grimoire_bot.db import deliveries as db_deliveries
+from grimoire_bot.db import open_pool
+from grimoire_bot.events import build_router
+from grimoire_bot.github.app import open_github_app
+from grimoire_bot.settings import Settings
+from grimoire_bot.webhooks.dispatch import Dispatcher, retry_delay
+from grimoire_bot.webhooks.queue import DELIVERY_ENTRYPOINT, enqueue_delivery
+
+DEQUEUE_TIMEOUT = timedelta(seconds=5)
+
+logger = logging.getLogger(__name__)
+
+
+def build_queue_manager(pool: asyncpg.Pool, dispatcher: Dispatcher) -> QueueManager:
+    manager = QueueManager(Queries(AsyncpgPoolDriver(pool)))
+
+    # "hold" parks a job that failed outside our own error handling instead of deleting
+    # it, so not even a bug in the worker can make a delivery vanish.
+    @manager.entrypoint(DELIVERY_ENTRYPOINT, on_failure="hold")
+    async def handle_delivery(job: Job) -> None:
+        delivery_id = (job.payload or b"").decode()
+        try:
+            outcome = await dispatcher.process(delivery_id)
+        except asyncio.CancelledError:
+            await asyncio.shield(requeue_interrupted(pool, delivery_id))
+            raise
+        except Exception as exc:
+            # The database or the process itself failed, not a handler: try again later.
+            logger.exception("delivery processing failed", extra={"delivery_id": delivery_id})
+            raise RetryRequested(
+                delay=timedelta(seconds=retry_delay(job.attempts + 1, None)), reason=str(exc)
+            ) from exc
+        if outcome is not None and outcome.retry_after is not None:
+            raise RetryRequested(delay=timedelta(seconds=outcome.retry_after), reason=outcome.error)
+
+    return manager
+
+
+async def requeue_interrupted(pool: asyncpg.Pool, delivery_id: str) -> None:
+    """Give a delivery whose processing was cut short by shutdown to the next worker."""
+    async with pool.acquire() as conn, conn.transaction():
+        if await db_deliveries.return_to_queue(conn, delivery_id, "interrupted by worker shutdown"):
+            await enqueue_delivery(conn, delivery_id)
+    logger.warning("delivery requeued after shutdown", extra={"delivery_id": delivery_id})
+
+
+def _batch_sizes(concurrency: int) -> tuple[int, int]:
+    """(batch size, max concurrent tasks): pgqueuer wants the cap to be at least two batches."""
+    batch = max(1, concurrency // 2)
+    return batch, max(concurrency, 2 * batch)
+
+
+async def run_worker(
+    settings: Settings,
+    pool: asyncpg.Pool,
+    dispatcher: Dispatcher,
+    stop: asyncio.Event,
+) -> None:
+    manager = build_queue_manager(pool, dispatcher)
+    batch_size, max_tasks = _batch_sizes(settings.worker_concurrency)
+    running = asyncio.create_task(
+        manager.run(
+            dequeue_timeout=DEQUEUE_TIMEOUT,
+            batch_size=batch_size,
+            max_concurrent_tasks=max_tasks,
+            heartbeat_timeout=timedelta(seconds=settings.job_heartbeat_seconds),
+        )
+    )
+    stopping = asyncio.create_task(stop.wait())
+    logger.info("worker started", extra={"concurrency": max_tasks})
+    await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    manager.shutdown.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(running), settings.shutdown_grace_seconds)
+    except TimeoutError:
+        logger.warning("worker grace period over: requeueing deliveries still running")
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    logger.info("worker stopped")
+
+
+async def serve_worker(settings: Settings, database_url: str) -> None:
+    """The `worker` process: consume deliveries until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with (
+        open_pool(database_url, min_size=1, max_size=settings.db_pool_max) as pool,
+        open_github_app(settings) as github_app,
+    ):
+        dispatcher = Dispatcher(settings, pool, github_app, build_router())
+        await run_worker(settings, pool, dispatcher, stop)

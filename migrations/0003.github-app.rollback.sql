@@ -1,0 +1,10 @@
+DROP TABLE IF EXISTS github_requests;
+DROP TABLE IF EXISTS handler_runs;
+DROP TYPE IF EXISTS handler_outcome;
+DROP TABLE IF EXISTS delivery_transitions;
+DROP TABLE IF EXISTS deliveries;
+DROP TYPE IF EXISTS delivery_status;
+DROP TABLE IF EXISTS repository_settings;
+DROP TYPE IF EXISTS annotation_level;
+DROP TABLE IF EXISTS repositories;
+DROP TABLE IF EXISTS installations;
