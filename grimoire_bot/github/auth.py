@@ -163,7 +163,8 @@ class InstallationTokens:
         if cached is not None:
             return cached
         minting = self._minting.get(installation_id)
-        if minting is None:
+        if minting is None or minting.get_loop() is not asyncio.get_running_loop():
+            # A mint left behind by another (perhaps closed) event loop cannot be awaited here.
             minting = asyncio.ensure_future(self._mint(gh, installation_id))
             self._minting[installation_id] = minting
             minting.add_done_callback(lambda task: self._forget_mint(installation_id, task))

@@ -48,6 +48,13 @@ DEFAULT_APP_SLUG = "grimoire-test"
 DEFAULT_REPO = "octo-org/octo-repo"
 ACTIONS_APP_ID = 15368
 ACTIONS_APP_SLUG = "github-actions"
+DEFAULT_PERMISSIONS = {
+    "checks": "write",
+    "pull_requests": "read",
+    "actions": "read",
+    "contents": "read",
+    "metadata": "read",
+}
 DEFAULT_TOKEN_LIFETIME = 3600.0
 DEFAULT_LOG_URL_LIFETIME = 60.0
 DEFAULT_TIMEOUT_DELAY = 3.0
@@ -549,8 +556,8 @@ class FakeGitHub:
         self.jobs: dict[int, Job] = {}
         self.pulls: dict[tuple[str, int], Pull] = {}
         self.faults: list[Fault] = []
-        self._commit_pulls: dict[str, list[tuple[str | None, int]]] = {}
         self.moved_repos: dict[str, str] = {}
+        self._commit_pulls: dict[str, list[tuple[str | None, int]]] = {}
         self._repo_ids: dict[str, int] = {}
         self._ids = itertools.count(4_000_001)
         self._rate_used: dict[str, int] = {}
@@ -600,9 +607,12 @@ class FakeGitHub:
 
     @property
     def ghe_host(self) -> str:
+        """What GHE_HOST must be for the App to reach this fake."""
         return f"{HOST}:{self._api_port}"
 
-    ghe_protocol = "http"
+    @property
+    def ghe_protocol(self) -> str:
+        return "http"
 
     @property
     def api_url(self) -> str:
@@ -633,16 +643,7 @@ class FakeGitHub:
         installation = Installation(
             id=installation_id,
             repos=None if repos is None else frozenset(repos),
-            permissions=dict(
-                permissions
-                or {
-                    "checks": "write",
-                    "pull_requests": "read",
-                    "actions": "read",
-                    "contents": "read",
-                    "metadata": "read",
-                }
-            ),
+            permissions=dict(permissions or DEFAULT_PERMISSIONS),
         )
         self.installations[installation_id] = installation
         return installation
