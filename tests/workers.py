@@ -78,13 +78,25 @@ async def make_due(pool: asyncpg.Pool) -> None:
 
 
 async def wait_for_retry(pool: asyncpg.Pool, delivery_id: str, attempts: int = 1) -> None:
-    """Wait until the delivery was tried `attempts` times and is back in the queue."""
+    """Wait until the delivery was tried `attempts` times and its job waits in the queue again.
+
+    The delivery row is updated before pgqueuer re-queues the job, so both are checked.
+    """
 
     async def requeued() -> bool:
         row = await pool.fetchrow(
             "SELECT status::text AS status, attempts FROM deliveries WHERE delivery_id = $1",
             delivery_id,
         )
-        return row is not None and row["status"] == "queued" and row["attempts"] >= attempts
+        job_waiting = await pool.fetchval(
+            "SELECT count(*) FROM pgqueuer WHERE status = 'queued' AND payload = $1",
+            delivery_id.encode(),
+        )
+        return (
+            row is not None
+            and row["status"] == "queued"
+            and row["attempts"] >= attempts
+            and job_waiting > 0
+        )
 
     await wait_until(requeued)

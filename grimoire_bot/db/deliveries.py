@@ -183,21 +183,25 @@ async def record_attempt_details(
     )
 
 
-async def requeue_delivery(conn: asyncpg.Connection, delivery_id: str, detail: str) -> bool:
-    """Put a stored delivery back in the queue (redelivery); False if it does not exist."""
+async def requeue_delivery(conn: asyncpg.Connection, delivery_id: str, detail: str) -> str:
+    """Put a stored delivery back in the queue, to run every handler afresh.
+
+    Returns 'queued', or why not: 'missing', or 'busy' while it waits or runs already.
+    """
     row = await conn.fetchrow(
         """
         UPDATE deliveries SET status = 'queued', last_error = NULL, finished_at = NULL,
                               fresh_after_attempt = attempts
-        WHERE delivery_id = $1 AND status <> 'processing'
+        WHERE delivery_id = $1 AND status NOT IN ('queued', 'processing')
         RETURNING attempts
         """,
         delivery_id,
     )
     if row is None:
-        return False
+        exists = await conn.fetchval("SELECT 1 FROM deliveries WHERE delivery_id = $1", delivery_id)
+        return "busy" if exists else "missing"
     await add_transition(conn, delivery_id, "queued", row["attempts"], detail)
-    return True
+    return "queued"
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,8 @@ class Dispatcher:
             delivery_id=delivery_id,
             installation_id=claimed.installation_id,
         )
-        handlers = self.router.fetch(event)
+        # gidgethub returns a set; a fixed order makes logs and retries reproducible.
+        handlers = sorted(self.router.fetch(event), key=handler_name)
         runs = [
             await self._run_isolated(handler, event, ctx)
             for handler in handlers

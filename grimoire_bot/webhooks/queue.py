@@ -11,11 +11,8 @@ DELIVERY_ENTRYPOINT = "github_delivery"
 async def enqueue_delivery(conn: asyncpg.Connection, delivery_id: str) -> None:
     """Queue a job for the delivery, inside the caller's transaction.
 
-    The dedupe key makes a second enqueue of a delivery that is still waiting a no-op.
+    No dedupe key: the deliveries table already admits each delivery once, and pgqueuer
+    keeps a finished job `picked` until its status buffer flushes, which would make a
+    prompt redelivery look like a duplicate.
     """
-    await Queries(AsyncpgDriver(conn)).enqueue(
-        DELIVERY_ENTRYPOINT,
-        delivery_id.encode(),
-        dedupe_key=delivery_id,
-        on_conflict="skip",
-    )
+    await Queries(AsyncpgDriver(conn)).enqueue(DELIVERY_ENTRYPOINT, delivery_id.encode())

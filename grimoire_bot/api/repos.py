@@ -1,0 +1,155 @@
+"""Installed repositories and the settings a maintainer can tune for each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from grimoire_bot.api.auth import UserOut
+from grimoire_bot.api.errors import ApiError
+from grimoire_bot.api.operations import Access, operation
+from grimoire_bot.db import installations as db_installations
+from grimoire_bot.state import POOL
+from grimoire_bot.validation import Text
+
+routes = web.RouteTableDef()
+
+AnnotationLevel = Literal["notice", "warning", "failure"]
+Glob = Annotated[Text, Field(min_length=1, max_length=500)]
+
+
+class RepoSettings(BaseModel):
+    enabled: bool = Field(True, description="Post spells on this repository's pull requests.")
+    auto_generate: bool = Field(
+        False, description="When nothing matches, ask an LLM to draft a spell for review."
+    )
+    min_score: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        None, description="Only post matches scoring at least this (default: the matcher's own)."
+    )
+    max_annotations: Annotated[int, Field(ge=0, le=1000)] = Field(
+        50, description="Most annotations on one Grimoire check run."
+    )
+    annotation_level: AnnotationLevel = "warning"
+    ignore_paths: list[Glob] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Globs such as `vendor/**` or `*.min.js`: no annotations in these files.",
+    )
+    post_when_no_match: bool = Field(
+        False, description='Post a "no known spell" check run when nothing matches.'
+    )
+
+
+class RepoSettingsUpdate(BaseModel):
+    """Fields to change; those left out keep their current value."""
+
+    enabled: bool | None = None
+    auto_generate: bool | None = None
+    min_score: Annotated[float, Field(ge=0, le=1)] | None = None
+    max_annotations: Annotated[int, Field(ge=0, le=1000)] | None = None
+    annotation_level: AnnotationLevel | None = None
+    ignore_paths: list[Glob] | None = Field(None, max_length=100)
+    post_when_no_match: bool | None = None
+
+
+class RepoOut(BaseModel):
+    id: int
+    full_name: str
+    private: bool
+    installation_id: int
+    account_login: str
+    suspended: bool
+    added_at: datetime
+    settings: RepoSettings
+    settings_updated_at: datetime | None
+
+
+class RepoParams(BaseModel):
+    owner: Annotated[str, Field(min_length=1, max_length=100)]
+    repo: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class Page(BaseModel):
+    skip: int = Field(0, ge=0)
+    limit: int = Field(100, ge=1, le=500)
+
+
+def repo_out(row: dict) -> RepoOut:
+    settings = RepoSettings(**{name: row[name] for name in RepoSettings.model_fields})
+    return RepoOut(**row, settings=settings, settings_updated_at=row["updated_at"])
+
+
+def repo_not_found(params: RepoParams) -> ApiError:
+    return ApiError(
+        404, f"Repository {params.owner}/{params.repo} is not installed (or not visible to the App)"
+    )
+
+
+@operation(
+    routes,
+    "GET",
+    "/api/repos",
+    summary="Repositories the App is installed on, with their settings",
+    tag="repositories",
+    query=Page,
+    response=list[RepoOut],
+    access=Access.USER,
+    errors=(401, 422),
+)
+async def list_repos(request: web.Request, query: Page, user: UserOut) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        rows, total = await db_installations.list_repositories(
+            conn, skip=query.skip, limit=query.limit
+        )
+    body = [repo_out(row).model_dump(mode="json") for row in rows]
+    return web.json_response(body, headers={"X-Total-Count": str(total)})
+
+
+@operation(
+    routes,
+    "GET",
+    "/api/repos/{owner}/{repo}",
+    summary="One repository and its settings",
+    tag="repositories",
+    params=RepoParams,
+    response=RepoOut,
+    access=Access.USER,
+    errors=(401, 404),
+)
+async def get_repo(request: web.Request, params: RepoParams, user: UserOut) -> RepoOut:
+    async with request.app[POOL].acquire() as conn:
+        row = await db_installations.get_repository(conn, f"{params.owner}/{params.repo}")
+    if row is None:
+        raise repo_not_found(params)
+    return repo_out(row)
+
+
+@operation(
+    routes,
+    "PUT",
+    "/api/repos/{owner}/{repo}",
+    summary="Change a repository's settings",
+    description="Fields left out keep their current value. Needs a curator or admin account.",
+    tag="repositories",
+    params=RepoParams,
+    body=RepoSettingsUpdate,
+    response=RepoOut,
+    access=Access.USER,
+    errors=(401, 404, 422),
+)
+async def update_repo(
+    request: web.Request, params: RepoParams, body: RepoSettingsUpdate, user: UserOut
+) -> RepoOut:
+    full_name = f"{params.owner}/{params.repo}"
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        row = await db_installations.get_repository(conn, full_name)
+        if row is None:
+            raise repo_not_found(params)
+        current = repo_out(row).settings.model_dump()
+        merged = RepoSettings(**{**current, **body.model_dump(exclude_unset=True)})
+        await db_installations.save_settings(conn, row["id"], merged.model_dump(), user.id)
+        row = await db_installations.get_repository(conn, full_name)
+    return repo_out(row)
