@@ -1,0 +1,307 @@
+"""The spell index: every spell's pattern in sharded RE2 sets plus a lexical index, built
+once per spellbook and shared by all requests (matching is read-only and thread-safe).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+import re2
+
+from .diff import parse_added_lines
+from .ecosystems import Ecosystem, agreement, ecosystems_from_tags, parse_ecosystem
+from .pattern_set import PatternSet
+from .patterns import PatternError, PatternShape, analyse_pattern, check_pattern, compile_pattern
+from .rank import (
+    DEFAULT_MIN_SCORE,
+    Signals,
+    error_type_agreement,
+    error_type_words,
+    score,
+)
+from .records import ErrorRecord
+from .similarity import NO_QUERY, LexicalIndex, SpellWords
+from .tokens import TYPOGRAPHIC, tokenize
+
+__all__ = ["DiffHit", "Match", "PatternError", "SpellDoc", "SpellIndex", "check_pattern"]
+
+# Similarity is the expensive part of matching; a log with hundreds of errors is matched by
+# pattern on all of them and by similarity on the first ones (plus anything a pattern hit).
+MAX_SIMILARITY_ERRORS = 40
+COMPILED_CACHE_SIZE = 4096
+MAX_MESSAGE_LINES = 60
+MAX_DIFF_HITS_PER_SPELL = 20
+
+
+class Scope(StrEnum):
+    LOG = "log"
+    DIFF = "diff"
+
+
+class Status(StrEnum):
+    APPROVED = "approved"
+    DRAFT = "draft"
+
+
+@dataclass(frozen=True, slots=True)
+class SpellDoc:
+    """What the index needs from a spell row."""
+
+    id: int
+    title: str
+    description: str
+    error_type: str | None
+    error_pattern: str
+    tags: str
+    ecosystem: str | None
+    status: str
+    scope: str = "log"
+    feedback: float = 0.0    # -1..1
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    spell_id: int
+    score: float
+    error_index: int
+    reason: Literal["pattern", "similar"]
+
+
+@dataclass(frozen=True, slots=True)
+class DiffHit:
+    spell_id: int
+    path: str
+    line: int     # line number in the new file
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A spell as the index keeps it."""
+
+    spell_id: int
+    pattern: str
+    shape: PatternShape
+    ecosystems: tuple[Ecosystem, ...]
+    type_words: frozenset[str]
+    approved: bool
+    feedback: float
+
+
+class SpellIndex:
+    """Matches errors and diffs against a spellbook; build with `SpellIndex.build`."""
+
+    def __init__(self, log_spells: Sequence[tuple[_Entry, SpellWords]],
+                 diff_entries: Sequence[_Entry], skipped: list[tuple[int, str]]) -> None:
+        self.skipped = skipped
+        self._log = [entry for entry, _ in log_spells]
+        self._diff = list(diff_entries)
+        self._log_patterns = PatternSet([(i, e.pattern) for i, e in enumerate(self._log)])
+        self._diff_patterns = PatternSet([(i, e.pattern) for i, e in enumerate(self._diff)])
+        self.skipped.extend((self._log[r.key].spell_id, r.reason)
+                            for r in self._log_patterns.rejected)
+        self.skipped.extend((self._diff[r.key].spell_id, r.reason)
+                            for r in self._diff_patterns.rejected)
+        # A spell whose pattern is unusable is left out entirely, near misses included.
+        self._unusable = frozenset(r.key for r in self._log_patterns.rejected)
+        self._lexical = LexicalIndex.build(words for _, words in log_spells)
+        self._by_id = {entry.spell_id: entry for entry in (*self._log, *self._diff)}
+        self._compiled: dict[str, re2._Regexp] = {}
+        self._compiled_lock = threading.Lock()
+
+    @classmethod
+    def build(cls, spells: Iterable[SpellDoc]) -> SpellIndex:
+        """Index `spells`; a spell whose pattern is unusable is left out and listed in
+        `.skipped` as (spell id, reason) instead of failing the whole book."""
+        log_spells: list[tuple[_Entry, SpellWords]] = []
+        diff_entries: list[_Entry] = []
+        skipped: list[tuple[int, str]] = []
+        for spell in spells:
+            if not spell.error_pattern or not spell.error_pattern.strip():
+                skipped.append((spell.id, "pattern is empty"))
+                continue
+            entry = _entry(spell)
+            if spell.scope == Scope.DIFF:
+                diff_entries.append(entry)
+            else:
+                log_spells.append((entry, _spell_words(spell, entry.shape)))
+        return cls(log_spells, diff_entries, skipped)
+
+    def __len__(self) -> int:
+        return len(self._log) + len(self._diff)
+
+    def match(
+        self,
+        errors: Sequence[ErrorRecord],
+        *,
+        limit: int = 5,
+        min_score: float = DEFAULT_MIN_SCORE,
+        feedback: Mapping[int, float] | None = None,
+        similarity: bool = True,
+    ) -> list[Match]:
+        """The best spells for these errors, best first, each spell once (with the error
+        it fits best); nothing scoring under `min_score`. `similarity=False` keeps to
+        pattern hits (near misses are not looked for)."""
+        best: dict[int, Match] = {}
+        for error_index, error in enumerate(errors):
+            with_similarity = similarity and error_index < MAX_SIMILARITY_ERRORS
+            for match in self._matches_for(error, error_index, with_similarity, feedback):
+                current = best.get(match.spell_id)
+                if current is None or match.score > current.score:
+                    best[match.spell_id] = match
+        ranked = sorted((m for m in best.values() if m.score >= min_score),
+                        key=lambda m: (-m.score, m.error_index, m.spell_id))
+        return ranked[:max(limit, 0)]
+
+    def _matches_for(self, error: ErrorRecord, error_index: int, with_similarity: bool,
+                     feedback: Mapping[int, float] | None) -> list[Match]:
+        text = matching_text(error.text)
+        pattern_hits = set(self._log_patterns.match(text))
+        needs_words = with_similarity or bool(pattern_hits)
+        query = (self._lexical.query(_error_lines(error), _message_words(error)) if needs_words
+                 else NO_QUERY)
+        candidates = set(pattern_hits)
+        if with_similarity:
+            candidates.update(self._lexical.candidates(query))
+            candidates -= self._unusable
+        matches = []
+        for position in candidates:
+            entry = self._log[position]
+            hit = position in pattern_hits
+            signals = Signals(
+                pattern_hit=hit,
+                specificity=self._matched_specificity(entry, text) if hit else 0.0,
+                evidence=self._lexical.evidence(position, query),
+                ecosystem=agreement(error.ecosystem, entry.ecosystems),
+                error_type=error_type_agreement(error.error_type, entry.type_words),
+                approved=entry.approved,
+                feedback=_feedback(entry, feedback),
+            )
+            value, reason = score(signals)
+            matches.append(Match(spell_id=entry.spell_id, score=round(value, 4),
+                                 error_index=error_index, reason=reason.value))
+        return matches
+
+    def find(self, spell_id: int, text: str) -> tuple[int, int] | None:
+        """Where the spell's pattern matches `text` (start, end), or None."""
+        entry = self._by_id.get(spell_id)
+        if entry is None:
+            return None
+        found = self._compiled_pattern(entry.pattern).search(text)
+        return None if found is None else found.span()
+
+    def _matched_specificity(self, entry: _Entry, text: str) -> float:
+        """Specificity of the pattern branch that matched `text` (patterns.py)."""
+        alternatives = entry.shape.alternatives
+        if len(alternatives) == 1:
+            return alternatives[0].specificity
+        found = self._compiled_pattern(entry.pattern).search(text)
+        if found is None:
+            return entry.shape.specificity
+        span = found.group(0).lower()
+        fitting = [alt.specificity for alt in alternatives
+                   if _contains_in_order(span, [run.lower() for run in alt.literals])]
+        return max(fitting, default=entry.shape.specificity)
+
+    def _compiled_pattern(self, pattern: str) -> re2._Regexp:
+        compiled = self._compiled.get(pattern)
+        if compiled is None:
+            compiled = compile_pattern(pattern)
+            with self._compiled_lock:
+                if len(self._compiled) >= COMPILED_CACHE_SIZE:
+                    self._compiled.clear()
+                self._compiled[pattern] = compiled
+        return compiled
+
+    def match_diff(self, diff_text: str) -> list[DiffHit]:
+        """Lines added by a diff that a diff-scope spell's pattern matches."""
+        hits: list[DiffHit] = []
+        per_spell: dict[int, int] = {}
+        for path, added in parse_added_lines(diff_text).items():
+            joined = "\n".join(text for _, text in added)
+            for position in sorted(set(self._diff_patterns.match(joined))):
+                entry = self._diff[position]
+                compiled = self._compiled_pattern(entry.pattern)
+                for number, text in added:
+                    if per_spell.get(entry.spell_id, 0) >= MAX_DIFF_HITS_PER_SPELL:
+                        break
+                    if compiled.search(text) is not None:
+                        hits.append(DiffHit(spell_id=entry.spell_id, path=path, line=number,
+                                            text=text))
+                        per_spell[entry.spell_id] = per_spell.get(entry.spell_id, 0) + 1
+        return sorted(hits, key=lambda hit: (hit.path, hit.line, hit.spell_id))
+
+
+def _entry(spell: SpellDoc) -> _Entry:
+    declared = parse_ecosystem(spell.ecosystem)
+    from_tags = ecosystems_from_tags(spell.tags)
+    ecosystems = ((declared,) if declared else ()) + tuple(e for e in from_tags if e != declared)
+    return _Entry(
+        spell_id=spell.id,
+        pattern=spell.error_pattern,
+        shape=analyse_pattern(spell.error_pattern),
+        ecosystems=ecosystems,
+        type_words=error_type_words(spell.error_type),
+        approved=spell.status != Status.DRAFT,
+        feedback=spell.feedback,
+    )
+
+
+def _spell_words(spell: SpellDoc, shape: PatternShape) -> SpellWords:
+    return SpellWords(
+        signature=[[words for words in map(tokenize, alternative.literals) if words]
+                   for alternative in shape.alternatives],
+        error_type=tokenize(spell.error_type or ""),
+        title=tokenize(spell.title),
+        body=tokenize(f"{spell.description} {spell.tags}"),
+    )
+
+
+def _error_lines(error: ErrorRecord) -> list[list[str]]:
+    """The error's words line by line: its text, its context, its type and ecosystem."""
+    lines = [tokenize(line) for line in error.text.split("\n")]
+    lines.extend(tokenize(line) for line in error.context)
+    if error.error_type:
+        lines.append(tokenize(error.error_type))
+    if error.ecosystem:
+        lines.append([error.ecosystem])
+    return lines
+
+
+def _message_words(error: ErrorRecord) -> list[list[str]]:
+    """The error's message as words; a record without one (a log's tail) offers each of
+    its lines instead."""
+    if error.message:
+        return [tokenize(f"{error.error_type or ''} {error.message}")]
+    return [words for words in map(tokenize, error.text.split("\n")[-MAX_MESSAGE_LINES:])
+            if words]
+
+
+def _feedback(entry: _Entry, overrides: Mapping[int, float] | None) -> float:
+    if overrides is not None and entry.spell_id in overrides:
+        return overrides[entry.spell_id]
+    return entry.feedback
+
+
+def _contains_in_order(text: str, runs: Sequence[str]) -> bool:
+    position = 0
+    for run in runs:
+        found = text.find(run, position)
+        if found < 0:
+            return False
+        position = found + len(run)
+    return True
+
+
+def matching_text(text: str) -> str:
+    """What patterns are matched against: the error's lines, then (when different) the same
+    lines joined into one with typographic quotes and Windows separators folded, so a
+    pattern still matches a message the terminal wrapped or a Windows runner printed."""
+    joined = " ".join(line.strip() for line in text.split("\n") if line.strip())
+    folded = joined.translate(TYPOGRAPHIC).replace("\\", "/")
+    return text if folded == text else f"{text}\n{folded}"
+

@@ -1,0 +1,115 @@
+"""How sure Grimoire is that a spell fixes an error: one score in 0..1 from all the evidence.
+
+A pattern hit is strong evidence, and stronger the narrower the pattern (its
+specificity, see patterns.py): when a generic and a specific spell both match the same
+error, the specific one ranks first. Lexical similarity alone (a near miss) must cover
+most of the spell's signature to pass. On top of either, agreement between the error and
+the spell counts: the same error code (TS2307, E0382, ERESOLVE) or exception class,
+and the same ecosystem; a different code of the same kind (TS7006 vs TS7016, ECONNRESET
+vs ERESOLVE) is strong evidence *against*. Approved spells beat drafts, and users'
+feedback on the spell nudges it.
+
+Below `DEFAULT_MIN_SCORE` nothing is returned: a wrong fix posted on a pull request costs
+more trust than no fix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .ecosystems import Agreement
+from .similarity import Evidence
+
+DEFAULT_MIN_SCORE = 0.5
+
+PATTERN_BASE = 0.55
+PATTERN_SPECIFICITY_WEIGHT = 0.25
+PATTERN_LEXICAL_WEIGHT = 0.10
+SIMILAR_WEIGHT = 1.0
+ECOSYSTEM_BONUS = {Agreement.AGREE: 0.04, Agreement.RELATED: 0.0, Agreement.UNKNOWN: 0.0,
+                   Agreement.CONFLICT: -0.15}
+ERROR_TYPE_BONUS = {Agreement.AGREE: 0.06, Agreement.RELATED: 0.03, Agreement.UNKNOWN: 0.0,
+                    Agreement.CONFLICT: -0.25}
+DRAFT_FACTOR = 0.9
+FEEDBACK_WEIGHT = 0.05
+
+# Error types that name one specific error: compiler and linter codes, npm/Node error codes.
+CODE_RE = re.compile(
+    r"^(?:[A-Z]{1,6}\d{2,6}|E[A-Z]{3,}|ERR_[A-Z0-9_]+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$"
+)
+WORD_SPLIT_RE = re.compile(r"[\s,;/|]+")
+
+
+class Reason(StrEnum):
+    PATTERN = "pattern"
+    SIMILAR = "similar"
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    pattern_hit: bool
+    specificity: float       # of the pattern branch that matched, 0..1
+    evidence: Evidence
+    ecosystem: Agreement
+    error_type: Agreement
+    approved: bool
+    feedback: float          # -1..1
+
+
+def lexical_score(evidence: Evidence) -> float:
+    """0..1: the harmonic mean of "the spell's signature is in the error" and "the error's
+    message is in the spell's words", zero when the signature's phrases end elsewhere.
+
+    Each direction alone is easily fooled: a short generic signature is found in many
+    logs, and a generic message ("Process completed with exit code 1") is explained by
+    any spell about exit codes. Requiring both, as F1 requires precision and recall,
+    keeps coincidences out. Anchors are the last word of each literal phrase of the
+    pattern (a module name, an exit code): when they are missing, the error is a
+    different one that happens to share the phrasing."""
+    found = evidence.signature * evidence.confidence
+    explained = evidence.explained * evidence.message_confidence
+    if found + explained <= 0.0:
+        return 0.0
+    return evidence.anchors * 2 * found * explained / (found + explained)
+
+
+def score(signals: Signals) -> tuple[float, Reason]:
+    if signals.pattern_hit:
+        value = (PATTERN_BASE + PATTERN_SPECIFICITY_WEIGHT * signals.specificity
+                 + PATTERN_LEXICAL_WEIGHT * lexical_score(signals.evidence))
+        reason = Reason.PATTERN
+    else:
+        value = SIMILAR_WEIGHT * lexical_score(signals.evidence)
+        reason = Reason.SIMILAR
+    value += ECOSYSTEM_BONUS[signals.ecosystem] + ERROR_TYPE_BONUS[signals.error_type]
+    if not signals.approved:
+        value *= DRAFT_FACTOR
+    value += FEEDBACK_WEIGHT * max(-1.0, min(1.0, signals.feedback))
+    return max(0.0, min(1.0, value)), reason
+
+
+def error_type_words(error_type: str | None) -> frozenset[str]:
+    """The words of a spell's error_type field, as compared with an error's type."""
+    if not error_type:
+        return frozenset()
+    return frozenset(word for word in WORD_SPLIT_RE.split(error_type) if word)
+
+
+def error_type_agreement(found: str | None, spell_words: frozenset[str]) -> Agreement:
+    """Whether the error's type is the spell's, a relative of it, or a different code."""
+    if not found or not spell_words:
+        return Agreement.UNKNOWN
+    if found in spell_words or found.lower() in {word.lower() for word in spell_words}:
+        return Agreement.AGREE
+    if not CODE_RE.match(found):
+        return Agreement.UNKNOWN
+    spell_codes = [word for word in spell_words if CODE_RE.match(word)]
+    if not spell_codes:
+        return Agreement.UNKNOWN
+    found_parts = set(found.split("_"))
+    if any(len(parts := set(code.split("_"))) > 1 and (parts <= found_parts or found_parts <= parts)
+           for code in spell_codes):
+        return Agreement.RELATED
+    return Agreement.CONFLICT

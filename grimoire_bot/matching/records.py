@@ -1,0 +1,31 @@
+"""The error record: one failure found in a log, an annotation or a check run's output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRecord:
+    message: str
+    error_type: str | None
+    file: str | None
+    line: int | None
+    column: int | None
+    ecosystem: str | None
+    context: tuple[str, ...]
+    fingerprint: str
+    text: str              # the error's own lines as cleaned: what patterns are matched against
+    log_line: int | None   # 1-based line in the cleaned log where it starts (None: annotation)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "error_type": self.error_type,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "ecosystem": self.ecosystem,
+            "fingerprint": self.fingerprint,
+        }

@@ -1,0 +1,257 @@
+"""Lexical similarity between an error and the spells: the near-miss matcher.
+
+When a tool's new version rewords a message, a terminal wraps it, a web page swaps its
+quotes or a Windows runner flips its slashes, the spell's regex misses although a person
+sees at once that it is the same error. What survives those changes is vocabulary and
+word order: the distinctive words of the message, in the same short phrases. So the
+measure is *signature coverage*: how much of the spell's signature - the words of its
+pattern's required literal text, phrase by phrase, and of its error type - appears in the
+error's text. Words are weighted by IDF over the spellbook (a word found in few spells,
+like `eresolve` or `checksum`, counts far more than `error` or `not`), and coverage is
+taken both over single words and over adjacent word pairs, so "cannot find module"
+is not matched by "cannot be found ... node module" scattered over a paragraph. A
+pattern with alternatives (`A|B`) is covered as well as its best-covered branch.
+
+Why coverage and not BM25 or character n-grams: BM25 scores grow with the query's length
+and have no fixed scale, so a threshold that keeps silence on unrelated logs cannot be set
+once for all spellbooks; coverage is a fraction in 0..1 with a meaning ("70% of what this
+spell's pattern looks for is here, in that order"). Character n-grams would forgive typos
+that CI output never has, at ten times the memory for 100k spells. The tokenizer folds the
+spelling differences that do occur (camel case, `couldn't`, plurals, `ERR!`/`error`,
+typographic quotes; see tokens.py).
+
+Scale: an inverted index (word -> spells) holds each spell's words as array ids (about
+100 bytes per spell plus postings). A query looks only at the postings of the error's
+rarer words (postings longer than `MAX_POSTING_SHARE` of the book carry almost no IDF
+weight and would cost most of the time), counts hits per spell in C (`Counter.update`),
+and scores exactly only the best `CANDIDATES` spells.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+CANDIDATES = 64
+MAX_POSTING_SHARE = 0.05
+MIN_POSTING_CAP = 64
+FULL_SIGNATURE_WORDS = 4
+PAIR_SHIFT = 32
+UNKNOWN = -1
+
+Phrase = Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class SpellWords:
+    """The words of one spell, by field."""
+
+    signature: Sequence[Sequence[Phrase]]   # per pattern branch: its literal phrases
+    error_type: Phrase                      # added to every branch, but never an anchor
+    title: Sequence[str]
+    body: Sequence[str]                     # description and tags: recall only, not scored
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    words: frozenset[int]
+    pairs: frozenset[int]
+    messages: tuple[tuple[int, ...], ...] = ()   # the message's words (or each candidate's)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    signature: float   # coverage of the best-covered branch's words and word pairs
+    anchors: float     # share of that branch's phrase-final words present
+    title: float       # IDF-weighted share of the title's words present
+    confidence: float  # 0..1: a one-word signature proves less than a six-word one
+    explained: float = 0.0   # share of the error message's words (and pairs) the spell uses
+    message_confidence: float = 0.0
+
+
+NO_QUERY = Query(words=frozenset(), pairs=frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class _Branch:
+    words: array[int]
+    pairs: array[int]
+    anchors: array[int]   # the last word of each literal phrase
+
+
+class LexicalIndex:
+    """Inverted index over spell words with per-field coverage scoring."""
+
+    def __init__(self) -> None:
+        self._vocabulary: dict[str, int] = {}
+        self._document_frequency: list[int] = []
+        self._idf: array[float] = array("d")
+        self._postings: list[array[int]] = []
+        self._signature: list[tuple[_Branch, ...]] = []
+        self._title: list[array[int]] = []
+        self._all_words: list[array[int]] = []
+        self._all_pairs: list[array[int]] = []
+        self._count = 0
+
+    @classmethod
+    def build(cls, spells: Iterable[SpellWords]) -> LexicalIndex:
+        index = cls()
+        for position, words in enumerate(spells):
+            index._add(position, words)
+        index._finish()
+        return index
+
+    def _add(self, position: int, words: SpellWords) -> None:
+        branches = tuple(self._branch(phrases, words.error_type) for phrases in words.signature)
+        title = self._ids(words.title)
+        self._signature.append(branches)
+        self._title.append(array("I", sorted(title)))
+        every = title | self._ids(words.body)
+        for branch in branches:
+            every.update(branch.words)
+        self._all_words.append(array("I", sorted(every)))
+        pairs: set[int] = set()
+        for phrase in (*(p for branch in words.signature for p in branch), words.error_type,
+                       words.title, words.body):
+            pairs.update(_pairs([self._id(word) for word in phrase]))
+        self._all_pairs.append(array("Q", sorted(pairs)))
+        for word_id in every:
+            self._postings[word_id].append(position)
+            self._document_frequency[word_id] += 1
+        self._count = position + 1
+
+    def _branch(self, phrases: Sequence[Phrase], error_type: Phrase) -> _Branch:
+        words: set[int] = set()
+        pairs: set[int] = set()
+        anchors: set[int] = set()
+        for phrase in (*phrases, error_type):
+            ids = [self._id(word) for word in phrase]
+            words.update(ids)
+            pairs.update(_pairs(ids))
+            if ids and phrase is not error_type:
+                anchors.add(ids[-1])
+        return _Branch(words=array("I", sorted(words)), pairs=array("Q", sorted(pairs)),
+                       anchors=array("I", sorted(anchors)))
+
+    def _id(self, word: str) -> int:
+        word_id = self._vocabulary.get(word)
+        if word_id is None:
+            word_id = len(self._vocabulary)
+            self._vocabulary[word] = word_id
+            self._postings.append(array("I"))
+            self._document_frequency.append(0)
+        return word_id
+
+    def _ids(self, words: Iterable[str]) -> set[int]:
+        return {self._id(word) for word in words}
+
+    def _finish(self) -> None:
+        total = max(self._count, 1)
+        self._idf = array("d", (
+            math.log(1.0 + (total - frequency + 0.5) / (frequency + 0.5))
+            for frequency in self._document_frequency
+        ))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def query(self, lines: Iterable[Sequence[str]],
+              messages: Iterable[Sequence[str]] = ()) -> Query:
+        """The known words of an error's text and the pairs of known words adjacent in it
+        (given line by line: pairs do not span lines), and its message's words (when it is
+        not known which line is the message, each candidate line)."""
+        vocabulary = self._vocabulary
+        message_ids = tuple(tuple(vocabulary.get(word, UNKNOWN) for word in message)
+                            for message in messages)
+        words: set[int] = set()
+        pairs: set[int] = set()
+        for line in lines:
+            previous = UNKNOWN
+            for word in line:
+                current = vocabulary.get(word, UNKNOWN)
+                if current != UNKNOWN:
+                    words.add(current)
+                    if previous != UNKNOWN and previous != current:
+                        pairs.add(_pair(previous, current))
+                previous = current
+        return Query(words=frozenset(words), pairs=frozenset(pairs), messages=message_ids)
+
+    def candidates(self, query: Query, limit: int = CANDIDATES) -> list[int]:
+        """Spell positions sharing the most distinctive words with the query."""
+        cap = max(MIN_POSTING_CAP, int(self._count * MAX_POSTING_SHARE))
+        counts: Counter[int] = Counter()
+        for word_id in query.words:
+            postings = self._postings[word_id]
+            if len(postings) <= cap:
+                counts.update(postings)
+        return [position for position, _ in counts.most_common(limit)]
+
+    def evidence(self, position: int, query: Query) -> Evidence:
+        best = anchors = 0.0
+        best_size = 0
+        for branch in self._signature[position]:
+            coverage = self._branch_coverage(branch, query)
+            if coverage > best or (coverage == best and len(branch.words) > best_size):
+                best, best_size = coverage, len(branch.words)
+                anchors = (self._word_coverage(branch.anchors, query.words)
+                           if branch.anchors else 1.0)
+        explained, known = max((self._explained(position, message) for message in query.messages),
+                               default=(0.0, 0))
+        return Evidence(
+            signature=best,
+            anchors=anchors,
+            title=self._word_coverage(self._title[position], query.words),
+            confidence=min(1.0, best_size / FULL_SIGNATURE_WORDS),
+            explained=explained,
+            message_confidence=min(1.0, known / FULL_SIGNATURE_WORDS),
+        )
+
+    def _explained(self, position: int, message: tuple[int, ...]) -> tuple[float, int]:
+        """How much of the message's vocabulary (words and adjacent pairs) the spell uses."""
+        known = [w for w in message if w != UNKNOWN]
+        if not known:
+            return 0.0, 0
+        distinct = sorted(set(known))
+        words = self._word_coverage(array("I", distinct), frozenset(self._all_words[position]))
+        pairs = _pairs(message)
+        if not pairs:
+            return words, len(distinct)
+        found = self._pair_coverage(array("Q", sorted(pairs)), frozenset(self._all_pairs[position]))
+        return (words + found) / 2, len(distinct)
+
+    def _branch_coverage(self, branch: _Branch, query: Query) -> float:
+        words = self._word_coverage(branch.words, query.words)
+        if not branch.pairs:
+            return words
+        return (words + self._pair_coverage(branch.pairs, query.pairs)) / 2
+
+    def _word_coverage(self, words: array[int], present: frozenset[int]) -> float:
+        idf = self._idf
+        total = sum(idf[w] for w in words)
+        if total <= 0.0:
+            return 0.0
+        return sum(idf[w] for w in words if w in present) / total
+
+    def _pair_coverage(self, pairs: array[int], present: frozenset[int]) -> float:
+        idf = self._idf
+        mask = (1 << PAIR_SHIFT) - 1
+        total = found = 0.0
+        for pair in pairs:
+            weight = idf[pair >> PAIR_SHIFT] + idf[pair & mask]
+            total += weight
+            if pair in present:
+                found += weight
+        return found / total if total > 0.0 else 0.0
+
+
+def _pair(first: int, second: int) -> int:
+    return (first << PAIR_SHIFT) | second
+
+
+def _pairs(ids: Sequence[int]) -> set[int]:
+    """Keys of the adjacent pairs of known, distinct words in a sequence of word ids."""
+    return {_pair(a, b) for a, b in pairwise(ids) if a != b and UNKNOWN not in (a, b)}
