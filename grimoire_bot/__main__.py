@@ -17,8 +17,10 @@ from grimoire_bot.db import spells as db_spells
 from grimoire_bot.db.embedded import start_embedded_postgres
 from grimoire_bot.db.migrations import apply_migrations
 from grimoire_bot.log import configure_logging
+from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings, SettingsError
 from grimoire_bot.spellbook import io as spellbook_io
+from grimoire_bot.webhooks.replay import PayloadError, read_payload, replay
 from grimoire_bot.webhooks.worker import serve_worker
 
 logger = logging.getLogger("grimoire_bot")
@@ -54,7 +56,7 @@ async def _seed(database_url: str) -> None:
     if report is not None:
         logger.info(
             "loaded the starter spellbook",
-            extra={"created": report.created, "errors": len(report.errors)},
+            extra={"spells_created": report.created, "failed": len(report.errors)},
         )
 
 
@@ -128,6 +130,61 @@ def cmd_spells(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _prepare_database(settings: Settings) -> str:
+    """For commands run by hand: an up-to-date schema, and the starter book in an empty one."""
+    database_url = database_url_for(settings)
+    apply_migrations(database_url)
+    if settings.seed_spellbook:
+        asyncio.run(_seed(database_url))
+    return database_url
+
+
+def cmd_receive(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        payload = read_payload(Path(args.payload))
+    except PayloadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    log_path = Path(args.log) if args.log else None
+    if log_path is not None and not log_path.is_file():
+        print(f"error: no such log file: {log_path}", file=sys.stderr)
+        return 2
+    database_url = _prepare_database(settings)
+    return asyncio.run(
+        replay(settings, database_url, args.event, payload, dry_run=args.dry_run, log_path=log_path)
+    )
+
+
+async def _match(database_url: str, text: bytes, limit: int) -> tuple[list, list, dict]:
+    async with open_pool(database_url, min_size=1, max_size=2) as pool:
+        errors, matches = await Matcher(pool).analyse(text, limit=limit)
+        async with pool.acquire() as conn:
+            spells = await db_spells.get_spells(conn, [m.spell_id for m in matches])
+    return errors, matches, spells
+
+
+def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        text = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    errors, matches, spells = asyncio.run(_match(_prepare_database(settings), text, args.limit))
+    print(f"{len(errors)} error(s)")
+    for number, error in enumerate(errors):
+        where = f"{error.file}:{error.line}" if error.file else "(no file)"
+        print(f"  [{number}] {where}  {error.error_type or ''}  {error.message[:160]}")
+    if not matches:
+        print("no spell matched")
+        return 1
+    print(f"{len(matches)} spell(s), best first")
+    for match in matches:
+        spell = spells[match.spell_id]
+        where = f"error [{match.error_index}]"
+        print(f"  {match.score:.2f} {match.reason:<8} #{spell['id']} {spell['title']}  ({where})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grimoire_bot",
@@ -147,6 +204,22 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file", help="a grimoire-spellbook/1 JSON file")
     exporter = spell_commands.add_parser("export", help="write every spell as a spellbook file")
     exporter.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    receive = commands.add_parser(
+        "receive", help="run a saved webhook payload through the handlers (like Probot's receive)"
+    )
+    receive.add_argument("-e", "--event", required=True, help="event name, e.g. check_run")
+    receive.add_argument("-p", "--payload", required=True, help="the payload JSON file")
+    receive.add_argument(
+        "--dry-run", action="store_true", help="never call GitHub; print the check run instead"
+    )
+    receive.add_argument(
+        "--log", help="with --dry-run: the job log (or, for pull_request, the diff)"
+    )
+
+    match = commands.add_parser("match", help="print the errors and ranked spells for a CI log")
+    match.add_argument("file", help="a log file, or - for standard input")
+    match.add_argument("-n", "--limit", type=int, default=5, help="most spells to show (5)")
     return parser
 
 
@@ -157,6 +230,8 @@ COMMANDS = {
     "worker": cmd_worker,
     "migrate": cmd_migrate,
     "spells": cmd_spells,
+    "receive": cmd_receive,
+    "match": cmd_match,
 }
 
 

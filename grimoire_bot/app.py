@@ -19,8 +19,9 @@ from grimoire_bot.db import open_pool
 from grimoire_bot.db.secrets import get_or_create_secret
 from grimoire_bot.events import build_router
 from grimoire_bot.github.app import open_github_app
+from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings
-from grimoire_bot.state import GITHUB, PASSWORDS, POOL, SETTINGS, TOKENS
+from grimoire_bot.state import GITHUB, MATCHER, PASSWORDS, POOL, SETTINGS, TOKENS
 from grimoire_bot.webhooks.dispatch import Dispatcher
 from grimoire_bot.webhooks.worker import run_worker
 
@@ -40,6 +41,7 @@ def database(database_url: str) -> CleanupContext:
             database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
         ) as pool:
             app[POOL] = pool
+            app[MATCHER] = Matcher(pool)
             yield
 
     return open_database
@@ -68,7 +70,7 @@ async def github(app: web.Application) -> AsyncIterator[None]:
 
 async def in_process_worker(app: web.Application) -> AsyncIterator[None]:
     """`serve` runs one worker beside the web server; it drains on shutdown."""
-    dispatcher = Dispatcher(app[SETTINGS], app[POOL], app[GITHUB], build_router())
+    dispatcher = Dispatcher(app[SETTINGS], app[POOL], app[GITHUB], app[MATCHER], build_router())
     stop = asyncio.Event()
     task = asyncio.create_task(run_worker(app[SETTINGS], app[POOL], dispatcher, stop))
     yield

@@ -19,7 +19,8 @@ SECRET_SHAPES = re.compile(
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)"
 )
 REDACTED = "[redacted]"
-STANDARD_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({})))
+# Attributes every record has (plus those formatting adds): anything else came in `extra`.
+STANDARD_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 class RedactSecrets(logging.Filter):
@@ -86,5 +87,5 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    # aiohttp's access log repeats what our own middleware reports.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # yoyo narrates every statement of every migration; we log each migration once.
+    logging.getLogger("yoyo").setLevel(logging.WARNING)

@@ -67,6 +67,8 @@ class Settings:
     job_heartbeat_seconds: float = 30.0
     log_cap_bytes: int = DEFAULT_LOG_CAP_BYTES
     log_download_cap_bytes: int = DEFAULT_LOG_DOWNLOAD_CAP_BYTES
+    # GitHub asks integrations to space mutating requests about a second apart.
+    github_write_spacing_seconds: float = 1.0
 
     @property
     def is_production(self) -> bool:
@@ -111,6 +113,9 @@ class Settings:
             log_cap_bytes=reader.get("LOG_CAP_BYTES", _positive_int, DEFAULT_LOG_CAP_BYTES),
             log_download_cap_bytes=reader.get(
                 "LOG_DOWNLOAD_CAP_BYTES", _positive_int, DEFAULT_LOG_DOWNLOAD_CAP_BYTES
+            ),
+            github_write_spacing_seconds=reader.get(
+                "GITHUB_WRITE_SPACING_SECONDS", _non_negative_float, 1.0
             ),
         )
         reader.problems.extend(settings._consistency_problems())
@@ -191,6 +196,16 @@ def _positive_float(raw: str) -> float:
         raise ValueError(f"must be a number, got {raw!r}") from None
     if value <= 0:
         raise ValueError(f"must be greater than zero, got {value}")
+    return value
+
+
+def _non_negative_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"must be a number, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"must not be negative, got {value}")
     return value
 
 

@@ -8,6 +8,7 @@ from aiohttp import web
 from grimoire_bot.auth.passwords import PasswordHasher
 from grimoire_bot.auth.tokens import TokenIssuer
 from grimoire_bot.github.app import GitHubApp
+from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -15,3 +16,4 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 TOKENS = web.AppKey("tokens", TokenIssuer)
 PASSWORDS = web.AppKey("passwords", PasswordHasher)
 GITHUB = web.AppKey("github", GitHubApp)
+MATCHER = web.AppKey("matcher", Matcher)

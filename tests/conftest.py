@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -13,18 +15,37 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from grimoire_bot.app import create_app
+from grimoire_bot.db.embedded import start_embedded_postgres
 from grimoire_bot.db.migrations import MIGRATIONS_DIR, apply_migrations
 from grimoire_bot.settings import AppEnv, Settings
 from tests.fakes.github import fake_github  # noqa: F401 - a fixture for every test module
 
-ADMIN_URL = os.environ.get(
-    "GRIMOIRE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+LOCAL_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+EMBEDDED_DIR = Path(__file__).resolve().parents[1] / "data" / "test-postgres"
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 
+def _answers(url: str) -> bool:
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+@functools.cache
+def admin_url() -> str:
+    """GRIMOIRE_TEST_DATABASE_URL, else the local server on 5432, else an embedded one."""
+    configured = os.environ.get("GRIMOIRE_TEST_DATABASE_URL")
+    if configured:
+        return configured
+    if _answers(LOCAL_SERVER_URL):
+        return LOCAL_SERVER_URL
+    return start_embedded_postgres(EMBEDDED_DIR)
+
+
 def database_url(name: str) -> str:
-    return urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
+    return urlunsplit(urlsplit(admin_url())._replace(path=f"/{name}"))
 
 
 def _migrations_fingerprint() -> str:
@@ -36,7 +57,7 @@ def _migrations_fingerprint() -> str:
 
 
 def _admin() -> psycopg.Connection:
-    return psycopg.connect(ADMIN_URL, autocommit=True)
+    return psycopg.connect(admin_url(), autocommit=True)
 
 
 @pytest.fixture(scope="session")

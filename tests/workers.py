@@ -12,6 +12,7 @@ from gidgethub import routing
 
 from grimoire_bot.events import build_router
 from grimoire_bot.github.app import GitHubApp, open_github_app
+from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings
 from grimoire_bot.webhooks.dispatch import Dispatcher
 from grimoire_bot.webhooks.worker import run_worker
@@ -36,7 +37,7 @@ async def running_worker(
     settings: Settings, pool: asyncpg.Pool, router: routing.Router | None = None
 ) -> AsyncIterator[GitHubApp]:
     async with open_github_app(settings) as github_app:
-        dispatcher = Dispatcher(settings, pool, github_app, router or build_router())
+        dispatcher = Dispatcher(settings, pool, github_app, Matcher(pool), router or build_router())
         stop = asyncio.Event()
         task = asyncio.create_task(run_worker(settings, pool, dispatcher, stop))
         try:

@@ -24,6 +24,9 @@ from grimoire_bot.api.errors import ApiError, field_error, unprocessable
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
 class Access(enum.StrEnum):
     PUBLIC = "public"
     USER = "user"  # any signed-in account
@@ -45,6 +48,7 @@ class Operation:
     access: Access = Access.PUBLIC
     errors: tuple[int, ...] = ()
     response_media_type: str = "application/json"
+    max_body: int = DEFAULT_MAX_BODY
     # For handlers that read their own body: its schema, for the documentation only.
     documented_body: dict | None = None
     extra_responses: dict[int, str] = field(default_factory=dict)
@@ -69,7 +73,7 @@ def operation(routes: web.RouteTableDef, method: str, path: str, **spec: Any) ->
             if op.query is not None:
                 kwargs["query"] = validate(op.query, _query_dict(request, op.query), "query")
             if op.body is not None:
-                kwargs["body"] = validate(op.body, await read_json(request), "body")
+                kwargs["body"] = validate(op.body, await read_json(request, op.max_body), "body")
             result = await handler(request, **kwargs)
             return _respond(op, result)
 
@@ -93,13 +97,18 @@ def _query_dict(request: web.Request, model: type[BaseModel]) -> dict[str, Any]:
     return result
 
 
-async def read_json(request: web.Request) -> Any:
+async def read_json(request: web.Request, max_body: int = DEFAULT_MAX_BODY) -> Any:
     if request.content_type in FORM_MEDIA_TYPES:
         raise ApiError(
             415,
             f"Expected a JSON body (Content-Type: application/json), got {request.content_type}",
         )
+    too_large = ApiError(413, f"Request body too large (limit {max_body} bytes)")
+    if (request.content_length or 0) > max_body:
+        raise too_large
     raw = await request.read()
+    if len(raw) > max_body:
+        raise too_large
     if not raw.strip():
         raise ApiError(400, "Request body is empty; expected a JSON document")
     try:

@@ -11,9 +11,18 @@ from pydantic import BaseModel, Field
 from grimoire_bot.api.auth import UserOut
 from grimoire_bot.api.errors import ApiError, field_error, unprocessable
 from grimoire_bot.api.operations import Access, operation, validate
+from grimoire_bot.db import advice as db_advice
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.matching.ecosystems import Ecosystem
-from grimoire_bot.spellbook.models import Scope, SpellFields, SpellIn, SpellOut, Status
+from grimoire_bot.spellbook.models import (
+    Scope,
+    SpellDetail,
+    SpellFields,
+    SpellIn,
+    SpellOut,
+    SpellStats,
+    Status,
+)
 from grimoire_bot.state import POOL
 from grimoire_bot.validation import Text
 
@@ -98,18 +107,19 @@ async def list_spells(request: web.Request, query: SpellQuery) -> web.Response:
     routes,
     "GET",
     "/api/spells/{spell_id}",
-    summary="Read one spell",
+    summary="Read one spell, with its votes and how often it matched",
     tag="spells",
     params=SpellParams,
-    response=SpellOut,
+    response=SpellDetail,
     errors=(404, 422),
 )
-async def get_spell(request: web.Request, params: SpellParams) -> SpellOut:
+async def get_spell(request: web.Request, params: SpellParams) -> SpellDetail:
     async with request.app[POOL].acquire() as conn:
         row = await db_spells.get_spell(conn, params.spell_id)
-    if row is None:
-        raise spell_not_found(params.spell_id)
-    return SpellOut(**dict(row))
+        if row is None:
+            raise spell_not_found(params.spell_id)
+        stats = await db_advice.spell_stats(conn, params.spell_id)
+    return SpellDetail(**dict(row), stats=SpellStats(**stats))
 
 
 @operation(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from gidgethub import routing
 
-from grimoire_bot.events import installations
+from grimoire_bot.events import failures, feedback, installations, pull_requests
 
 
 def build_router() -> routing.Router:
-    return routing.Router(installations.router)
+    return routing.Router(
+        installations.router, failures.router, feedback.router, pull_requests.router
+    )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import asyncpg
 
+from grimoire_bot.advice.collect import GitHubReader, LocalReader
+from grimoire_bot.advice.pipeline import AdviceDeps
+from grimoire_bot.advice.publish import ConsolePublisher, GitHubPublisher
 from grimoire_bot.db.deliveries import GitHubRequest
 from grimoire_bot.github.app import GitHubApp
 from grimoire_bot.github.client import GitHubClient, RequestRecord
+from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings
 
 
@@ -19,6 +24,11 @@ class HandlerContext:
     github_app: GitHubApp
     delivery_id: str
     installation_id: int | None
+    matcher: Matcher
+    attempt: int = 1
+    # `receive --dry-run`: read from the payload and this log, print instead of posting.
+    dry_run: bool = False
+    log_path: Path | None = None
     # Set by the dispatcher around each handler, so requests are attributed to it.
     current_handler: str | None = None
     requests: list[GitHubRequest] = field(default_factory=list)
@@ -38,6 +48,8 @@ class HandlerContext:
 
     async def github(self) -> GitHubClient:
         """A client authenticated as the delivery's installation, minted on first use."""
+        if self.dry_run:
+            raise RuntimeError("a dry run never talks to GitHub")
         if self._client is None:
             if self.installation_id is None:
                 raise ValueError("this delivery carries no installation to act as")
@@ -51,3 +63,30 @@ class HandlerContext:
         if self.installation_id is not None and self.github_app.tokens is not None:
             self.github_app.tokens.invalidate(self.installation_id)
         self._client = None
+
+    async def advice_deps(self) -> AdviceDeps:
+        """How advice is read and posted: GitHub for real, files and stdout in a dry run."""
+        if self.dry_run:
+            return AdviceDeps(
+                pool=self.pool,
+                matcher=self.matcher,
+                reader=LocalReader(self.log_path, log_cap_bytes=self.settings.log_cap_bytes),
+                publisher=ConsolePublisher(),
+                public_url=self.settings.public_url,
+            )
+        gh = await self.github()
+        return AdviceDeps(
+            pool=self.pool,
+            matcher=self.matcher,
+            reader=GitHubReader(
+                gh,
+                self.github_app.session,
+                log_cap_bytes=self.settings.log_cap_bytes,
+                download_cap_bytes=self.settings.log_download_cap_bytes,
+            ),
+            publisher=GitHubPublisher(
+                gh, self.pool, write_spacing=self.settings.github_write_spacing_seconds
+            ),
+            public_url=self.settings.public_url,
+            retrying=self.attempt > 1,
+        )

@@ -108,3 +108,14 @@ class SpellOut(BaseModel):
     created_by: int | None
     created_at: datetime
     updated_at: datetime
+
+
+class SpellStats(BaseModel):
+    helpful: int = Field(description="People who pressed Helpful on a run offering this spell.")
+    not_relevant: int = Field(description="People who pressed Not relevant.")
+    matches: int = Field(description="Grimoire check runs that offered this spell.")
+    last_matched_at: datetime | None
+
+
+class SpellDetail(SpellOut):
+    stats: SpellStats

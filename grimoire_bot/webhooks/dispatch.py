@@ -24,6 +24,7 @@ from grimoire_bot.db import deliveries as db_deliveries
 from grimoire_bot.events.context import HandlerContext
 from grimoire_bot.github.app import GitHubApp
 from grimoire_bot.github.client import TransientGitHubError
+from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings
 
 RETRY_BASE_SECONDS = 2.0
@@ -65,18 +66,24 @@ def _describe(exc: BaseException) -> str:
 
 
 @dataclass(frozen=True)
-class _Run:
+class HandlerResult:
     record: db_deliveries.HandlerRun
     retry_hint: float | None = None
 
 
 class Dispatcher:
     def __init__(
-        self, settings: Settings, pool: asyncpg.Pool, github_app: GitHubApp, router: routing.Router
+        self,
+        settings: Settings,
+        pool: asyncpg.Pool,
+        github_app: GitHubApp,
+        matcher: Matcher,
+        router: routing.Router,
     ) -> None:
         self.settings = settings
         self.pool = pool
         self.github_app = github_app
+        self.matcher = matcher
         self.router = router
 
     async def process(self, delivery_id: str) -> Outcome | None:
@@ -92,15 +99,11 @@ class Dispatcher:
             github_app=self.github_app,
             delivery_id=delivery_id,
             installation_id=claimed.installation_id,
+            matcher=self.matcher,
+            attempt=claimed.attempt,
         )
-        # gidgethub returns a set; a fixed order makes logs and retries reproducible.
-        handlers = sorted(self.router.fetch(event), key=handler_name)
-        runs = [
-            await self._run_isolated(handler, event, ctx)
-            for handler in handlers
-            if handler_name(handler) not in claimed.succeeded_handlers
-        ]
-        outcome = self._decide(claimed.attempt, runs, handled=bool(handlers))
+        handled, runs = await self.run_handlers(event, ctx, skip=claimed.succeeded_handlers)
+        outcome = self._decide(claimed.attempt, runs, handled=handled)
         async with self.pool.acquire() as conn, conn.transaction():
             await db_deliveries.record_attempt_details(
                 conn, delivery_id, claimed.attempt, [r.record for r in runs], ctx.requests
@@ -119,16 +122,31 @@ class Dispatcher:
         )
         return outcome
 
+    async def run_handlers(
+        self, event: sansio.Event, ctx: HandlerContext, *, skip: frozenset[str] = frozenset()
+    ) -> tuple[bool, list[HandlerResult]]:
+        """Run every handler for the event, each isolated; (any handler at all?, results)."""
+        # gidgethub returns a set; a fixed order makes logs and retries reproducible.
+        handlers = sorted(self.router.fetch(event), key=handler_name)
+        runs = [
+            await self._run_isolated(handler, event, ctx)
+            for handler in handlers
+            if handler_name(handler) not in skip
+        ]
+        return bool(handlers), runs
+
     async def _run_isolated(
         self, handler: Handler, event: sansio.Event, ctx: HandlerContext
-    ) -> _Run:
+    ) -> HandlerResult:
         name = handler_name(handler)
         ctx.current_handler = name
         started = time.perf_counter()
 
-        def finished(outcome: str, error: str | None = None, hint: float | None = None) -> _Run:
+        def finished(
+            outcome: str, error: str | None = None, hint: float | None = None
+        ) -> HandlerResult:
             duration = (time.perf_counter() - started) * 1000
-            return _Run(db_deliveries.HandlerRun(name, outcome, error, duration), hint)
+            return HandlerResult(db_deliveries.HandlerRun(name, outcome, error, duration), hint)
 
         try:
             await handler(event, ctx)
@@ -152,7 +170,7 @@ class Dispatcher:
             ctx.current_handler = None
         return finished("ok")
 
-    def _decide(self, attempt: int, runs: list[_Run], *, handled: bool) -> Outcome:
+    def _decide(self, attempt: int, runs: list[HandlerResult], *, handled: bool) -> Outcome:
         retries = [r for r in runs if r.record.outcome == "retry"]
         failures = [r for r in runs if r.record.outcome == "failed"]
         if retries:

@@ -21,6 +21,7 @@ from grimoire_bot.db import deliveries as db_deliveries
 from grimoire_bot.db import open_pool
 from grimoire_bot.events import build_router
 from grimoire_bot.github.app import open_github_app
+from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings
 from grimoire_bot.webhooks.dispatch import Dispatcher, retry_delay
 from grimoire_bot.webhooks.queue import DELIVERY_ENTRYPOINT, enqueue_delivery
@@ -109,5 +110,5 @@ async def serve_worker(settings: Settings, database_url: str) -> None:
         open_pool(database_url, min_size=1, max_size=settings.db_pool_max) as pool,
         open_github_app(settings) as github_app,
     ):
-        dispatcher = Dispatcher(settings, pool, github_app, build_router())
+        dispatcher = Dispatcher(settings, pool, github_app, Matcher(pool), build_router())
         await run_worker(settings, pool, dispatcher, stop)

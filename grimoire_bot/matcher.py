@@ -1,0 +1,142 @@
+"""This process's compiled spellbook, rebuilt whenever the spellbook in Postgres changes.
+
+Every write to `spells` bumps one version counter (a statement trigger), so each process
+asks for that number before matching and rebuilds its `SpellIndex` only when it moved:
+a spell saved through any web process is matched by every worker on its next use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+
+import asyncpg
+
+from grimoire_bot.db import spells as db_spells
+from grimoire_bot.matching import (
+    DEFAULT_MIN_SCORE,
+    ErrorRecord,
+    Match,
+    SpellDoc,
+    SpellIndex,
+    analyse,
+)
+
+SPELLS_PER_ERROR = 3
+SIMILARITY_ERRORS = 50
+
+logger = logging.getLogger(__name__)
+
+
+def spell_doc(row: Mapping) -> SpellDoc:
+    return SpellDoc(
+        id=row["id"],
+        title=row["title"],
+        description=row["description"],
+        error_type=row["error_type"],
+        error_pattern=row["error_pattern"],
+        tags=row["tags"],
+        ecosystem=row["ecosystem"],
+        status=row["status"],
+        scope=row["scope"],
+    )
+
+
+class Matcher:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self._index: SpellIndex | None = None
+        self._version: int | None = None
+        self._rebuilding = asyncio.Lock()
+
+    async def index(self) -> SpellIndex:
+        async with self.pool.acquire() as conn:
+            version = await db_spells.spellbook_version(conn)
+        if self._index is not None and version == self._version:
+            return self._index
+        async with self._rebuilding:
+            if self._index is None or version != self._version:
+                await self._rebuild(version)
+        assert self._index is not None
+        return self._index
+
+    async def _rebuild(self, version: int) -> None:
+        started = time.perf_counter()
+        # Read the rows and the version in one snapshot, so a concurrent write is never
+        # recorded as included when it is not.
+        async with (
+            self.pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            version = await db_spells.spellbook_version(conn)
+            rows = await db_spells.spells_for_index(conn)
+        index = await asyncio.to_thread(SpellIndex.build, [spell_doc(row) for row in rows])
+        self._index, self._version = index, version
+        for spell_id, problem in index.skipped:
+            logger.warning(
+                "spell skipped by the matcher", extra={"spell_id": spell_id, "problem": problem}
+            )
+        logger.info(
+            "spellbook compiled",
+            extra={
+                "spells": len(rows),
+                "version": version,
+                "ms": round((time.perf_counter() - started) * 1000),
+            },
+        )
+
+    async def analyse(
+        self,
+        text: str | bytes,
+        *,
+        limit: int = 5,
+        min_score: float | None = None,
+        repo_root_hints: Sequence[str] = (),
+    ) -> tuple[list[ErrorRecord], list[Match]]:
+        """Errors in a log and the best spells for them, computed off the event loop."""
+        index = await self.index()
+        return await asyncio.to_thread(
+            analyse,
+            text,
+            index,
+            limit=limit,
+            min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
+            repo_root_hints=repo_root_hints,
+        )
+
+    async def advise(
+        self,
+        errors: Sequence[ErrorRecord],
+        *,
+        min_score: float | None = None,
+        feedback: Mapping[int, float] | None = None,
+        per_error: int = SPELLS_PER_ERROR,
+    ) -> list[list[Match]]:
+        """For each error, its own best spells (a spell may serve several errors)."""
+        index = await self.index()
+        threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
+        return await asyncio.to_thread(
+            _advise_each, index, list(errors), threshold, feedback, per_error
+        )
+
+
+def _advise_each(
+    index: SpellIndex,
+    errors: list[ErrorRecord],
+    min_score: float,
+    feedback: Mapping[int, float] | None,
+    per_error: int,
+) -> list[list[Match]]:
+    return [
+        index.match(
+            [error],
+            limit=per_error,
+            min_score=min_score,
+            feedback=feedback,
+            # Near-miss search is the expensive part; the first errors are the ones that count.
+            similarity=position < SIMILARITY_ERRORS,
+        )
+        for position, error in enumerate(errors)
+    ]

@@ -1,0 +1,481 @@
+"""Spells on the pull request, end to end: webhook in, Grimoire check run out, on the fake GitHub."""
+
+from __future__ import annotations
+
+import pytest
+
+from grimoire_bot.app import create_app
+from grimoire_bot.db import open_pool
+from grimoire_bot.spellbook import io as spellbook_io
+from tests.advice_scenarios import (
+    INSTALLATION_ID,
+    failed_check_run_delivery,
+    failed_job_delivery,
+    log_bytes,
+    pull_request_delivery,
+    vote_delivery,
+)
+from tests.fakes.github import signed_delivery
+from tests.payloads import official_payload
+from tests.workers import running_worker, settings_for, wait_for_status
+
+SECRET = "test-webhook-secret"
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture
+async def pool(fresh_database_url):
+    async with open_pool(fresh_database_url, max_size=8) as pool:
+        async with pool.acquire() as conn:
+            report = await spellbook_io.seed_if_empty(conn)
+            assert report is not None and not report.errors
+        yield pool
+
+
+@pytest.fixture
+def settings(fake_github):
+    return settings_for(fake_github, github_write_spacing_seconds=0.0)
+
+
+@pytest.fixture
+async def client(aiohttp_client, fresh_database_url, settings):
+    return await aiohttp_client(create_app(settings, fresh_database_url))
+
+
+@pytest.fixture
+async def send(client, fake_github):
+    fake_github.add_installation(INSTALLATION_ID)
+
+    async def deliver(event: str, payload: dict, delivery_id: str) -> None:
+        body, headers = signed_delivery(event, payload, SECRET, delivery_id=delivery_id)
+        response = await client.post("/api/github/webhooks", data=body, headers=headers)
+        assert response.status == 202, await response.text()
+
+    return deliver
+
+
+def grimoire_runs(fake):
+    return [run for run in fake.check_runs.values() if run.data.get("name") == "Grimoire"]
+
+
+async def test_a_failed_pytest_job_gets_one_neutral_grimoire_run_with_the_fix_at_the_line(
+    send, pool, settings, fake_github
+):
+    payload = failed_job_delivery(
+        fake_github, job_id=501, log=log_bytes("pytest-import-error"), head_sha=SHA
+    )
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "job-1")
+        assert await wait_for_status(pool, "job-1") == "done"
+
+    assert fake_github.schema_violations == []
+    assert fake_github.auth_leaks == []
+    [run] = grimoire_runs(fake_github)
+    assert run.data["head_sha"] == SHA
+    assert run.data["status"] == "completed"
+    assert run.data["conclusion"] == "neutral"
+    assert run.data["external_id"] == "grimoire:501"
+    assert run.output["title"].endswith("in build (ubuntu-latest, 3.12)")
+    assert "ModuleNotFoundError" in run.output["summary"]
+    [annotation] = run.annotations
+    assert (annotation["path"], annotation["start_line"]) == ("tests/test_client.py", 4)
+    assert annotation["annotation_level"] == "warning"
+    assert "pip install" in annotation["message"]
+
+
+def run_json(fake, run) -> dict:
+    """Our run as GitHub would show it in a webhook (for the buttons and re-run events)."""
+    data = dict(run.data)
+    data["output"] = dict(run.output)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("log", "path", "line", "needle"),
+    [
+        ("tsc", "src/api/client.ts", 12, "TS2307"),
+        ("go-build", "internal/store/cache.go", 41, "undefined"),
+        ("rust-borrow", "src/main.rs", 27, "E0382"),
+    ],
+)
+async def test_other_ecosystems_are_annotated_at_their_lines(
+    send, pool, settings, fake_github, log, path, line, needle
+):
+    payload = failed_job_delivery(fake_github, job_id=601, log=log_bytes(log), head_sha=SHA)
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, f"job-{log}")
+        assert await wait_for_status(pool, f"job-{log}") == "done"
+    [run] = grimoire_runs(fake_github)
+    places = {(a["path"], a["start_line"]) for a in run.annotations}
+    assert (path, line) in places, (places, run.output["summary"])
+    assert needle in run.output["summary"]
+    assert fake_github.schema_violations == []
+
+
+async def test_a_log_no_spell_knows_posts_nothing(send, pool, settings, fake_github):
+    payload = failed_job_delivery(
+        fake_github, job_id=701, log=log_bytes("no-known-error"), head_sha=SHA
+    )
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "unknown")
+        assert await wait_for_status(pool, "unknown") == "done"
+    assert fake_github.requests_to("POST", "/repos/*/check-runs") == []
+    assert grimoire_runs(fake_github) == []
+
+
+async def test_a_no_spell_run_is_posted_when_the_repository_asks_for_one(
+    send, pool, settings, fake_github
+):
+    await pool.execute(
+        "INSERT INTO repository_settings (repository_id, post_when_no_match) VALUES ($1, true)",
+        1296269,
+    )
+    payload = failed_job_delivery(
+        fake_github, job_id=702, log=log_bytes("no-known-error"), head_sha=SHA
+    )
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "unknown")
+        assert await wait_for_status(pool, "unknown") == "done"
+    [run] = grimoire_runs(fake_github)
+    assert run.output["title"].startswith("No known spell")
+    assert run.annotations == []
+
+
+async def test_a_redelivery_updates_the_same_run_without_repeating_annotations(
+    send, pool, settings, fake_github
+):
+    payload = failed_job_delivery(
+        fake_github, job_id=801, log=log_bytes("pytest-import-error"), head_sha=SHA
+    )
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "first")
+        await wait_for_status(pool, "first")
+        # GitHub's redelivery has the same id (a duplicate, ignored); a second event for the
+        # same job (a new delivery id) must update, not add.
+        await send("workflow_job", payload, "second")
+        assert await wait_for_status(pool, "second") == "done"
+    [run] = grimoire_runs(fake_github)
+    assert len(fake_github.requests_to("POST", "/repos/*/check-runs")) == 1
+    assert len(fake_github.requests_to("PATCH", "/repos/*/check-runs/*")) == 1
+    assert len(run.annotations) == 1
+
+
+async def test_a_502_on_the_first_post_is_retried_and_still_yields_one_run(
+    send, pool, settings, fake_github
+):
+    from tests.workers import make_due, wait_for_retry
+
+    payload = failed_job_delivery(
+        fake_github, job_id=901, log=log_bytes("pytest-import-error"), head_sha=SHA
+    )
+    fake_github.inject("POST", r"/check-runs$", 502)
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "flaky")
+        await wait_for_retry(pool, "flaky")
+        await make_due(pool)
+        assert await wait_for_status(pool, "flaky") == "done"
+    assert len(grimoire_runs(fake_github)) == 1
+    posts = fake_github.requests_to("POST", "/repos/*/check-runs")
+    assert [p.status for p in posts] == [502, 201]
+
+
+async def test_120_errors_are_posted_in_requests_of_50_50_and_20(send, pool, settings, fake_github):
+    await pool.execute(
+        "INSERT INTO spells (key, title, error_pattern, solution_code) VALUES ($1, $2, $3, $4)",
+        "test.frobnication",
+        "Widget frobnication failed",
+        r"error: widget frobnication failed",
+        "re-run `make frobnicate`",
+    )
+    await pool.execute(
+        "INSERT INTO repository_settings (repository_id, max_annotations) VALUES ($1, 500)", 1296269
+    )
+    lines = [
+        f"2026-11-20T10:00:00.0000000Z src/widgets/w{i:03}.py:{i + 1}:5: error: widget frobnication failed"
+        for i in range(120)
+    ]
+    log = ("\n".join(lines) + "\n##[error]Process completed with exit code 1.\n").encode()
+    payload = failed_job_delivery(fake_github, job_id=1001, log=log, head_sha=SHA)
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "many")
+        assert await wait_for_status(pool, "many") == "done"
+    writes = fake_github.requests_to("POST", "/repos/*/check-runs") + fake_github.requests_to(
+        "PATCH", "/repos/*/check-runs/*"
+    )
+    assert [len(w.json["output"]["annotations"]) for w in writes] == [50, 50, 20]
+    [run] = grimoire_runs(fake_github)
+    assert len(run.annotations) == 120
+    assert {(a["path"], a["start_line"], a.get("start_column")) for a in run.annotations} == {
+        (f"src/widgets/w{i:03}.py", i + 1, 5) for i in range(120)
+    }
+    assert fake_github.schema_violations == []
+
+
+async def test_matrix_jobs_with_the_same_error_share_one_annotation(
+    send, pool, settings, fake_github
+):
+    log = log_bytes("pytest-import-error")
+    first = failed_job_delivery(
+        fake_github, job_id=1101, log=log, head_sha=SHA, name="test (3.11)", run_id=77
+    )
+    second = failed_job_delivery(
+        fake_github, job_id=1102, log=log, head_sha=SHA, name="test (3.12)", run_id=77
+    )
+    async with running_worker(settings, pool):
+        await send("workflow_job", first, "m1")
+        await wait_for_status(pool, "m1")
+        await send("workflow_job", second, "m2")
+        assert await wait_for_status(pool, "m2") == "done"
+    runs = {run.data["external_id"]: run for run in grimoire_runs(fake_github)}
+    assert set(runs) == {"grimoire:1101", "grimoire:1102"}
+    annotations = [a for run in runs.values() for a in run.annotations]
+    assert [(a["path"], a["start_line"]) for a in annotations] == [("tests/test_client.py", 4)]
+    owner = runs["grimoire:1101"]
+    assert "`test (3.11)`" in owner.output["summary"] and "`test (3.12)`" in owner.output["summary"]
+    assert "annotated once, on the run for `test (3.11)`" in runs["grimoire:1102"].output["summary"]
+
+
+async def test_our_own_check_run_never_triggers_us(send, pool, settings, fake_github):
+    payload, _ = failed_check_run_delivery(
+        fake_github,
+        head_sha=SHA,
+        app_id=int(fake_github.app_id),
+        app_slug="grimoire-test",
+        output={"title": "x", "summary": "ModuleNotFoundError: No module named 'yaml'"},
+    )
+    async with running_worker(settings, pool):
+        await send("check_run", payload, "ours")
+        await wait_for_status(pool, "ours")
+    assert fake_github.requests_to("POST", "/repos/*/check-runs") == []
+
+
+async def test_an_actions_job_seen_as_check_run_and_workflow_job_is_advised_once(
+    send, pool, settings, fake_github
+):
+    payload = failed_job_delivery(
+        fake_github, job_id=1201, log=log_bytes("pytest-import-error"), head_sha=SHA
+    )
+    as_check_run = official_payload("check_run.completed.failure", installation_id=INSTALLATION_ID)
+    as_check_run["check_run"] = run_json(fake_github, fake_github.check_runs[1201])
+    as_check_run["repository"] = payload["repository"]
+    async with running_worker(settings, pool):
+        await send("check_run", as_check_run, "as-run")
+        await send("workflow_job", payload, "as-job")
+        await wait_for_status(pool, "as-run")
+        await wait_for_status(pool, "as-job")
+    assert len(grimoire_runs(fake_github)) == 1
+
+
+async def test_another_apps_failed_check_run_is_advised_from_its_output_and_annotations(
+    send, pool, settings, fake_github
+):
+    payload, _ = failed_check_run_delivery(
+        fake_github,
+        head_sha=SHA,
+        output={"title": "1 error", "summary": "Lint failed", "text": None},
+        annotations=[
+            {
+                "path": "src/app.ts",
+                "start_line": 9,
+                "end_line": 9,
+                "annotation_level": "failure",
+                "message": "error TS2307: Cannot find module 'lodash' or its corresponding type declarations.",
+            }
+        ],
+    )
+    async with running_worker(settings, pool):
+        await send("check_run", payload, "circle")
+        assert await wait_for_status(pool, "circle") == "done"
+    [run] = grimoire_runs(fake_github)
+    assert [(a["path"], a["start_line"]) for a in run.annotations] == [("src/app.ts", 9)]
+    assert fake_github.log_downloads == []
+
+
+async def test_a_fork_pr_is_found_from_the_commit_and_its_changed_lines_come_first(
+    send, pool, settings, fake_github
+):
+    lines = [
+        "2026-11-20T10:00:00.0000000Z src/a.py:3:1: error: widget frobnication failed",
+        "2026-11-20T10:00:00.0000000Z src/b.py:7:1: error: widget frobnication failed",
+        "2026-11-20T10:00:00.0000000Z ##[error]Process completed with exit code 1.",
+    ]
+    await pool.execute(
+        "INSERT INTO spells (key, title, error_pattern, solution_code) VALUES ($1, $2, $3, $4)",
+        "test.frobnication",
+        "Widget frobnication failed",
+        r"widget frobnication failed",
+        "frob",
+    )
+    diff = (
+        "diff --git a/src/b.py b/src/b.py\n--- a/src/b.py\n+++ b/src/b.py\n"
+        "@@ -5,2 +5,3 @@\n context\n context\n+changed = True\n"
+    )
+    fake_github.add_pull(12, head_sha=SHA, head_repo="someone/octo-repo", diff=diff)
+    fake_github.pulls_for_commit(SHA, [12])
+    payload = failed_job_delivery(
+        fake_github, job_id=1301, log="\n".join(lines).encode(), head_sha=SHA
+    )
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "fork")
+        assert await wait_for_status(pool, "fork") == "done"
+    [run] = grimoire_runs(fake_github)
+    assert [a["path"] for a in run.annotations] == ["src/b.py", "src/a.py"]
+    assert fake_github.requests_to("GET", f"/repos/*/commits/{SHA}/pulls")
+    assert fake_github.requests_to("GET", "/repos/*/pulls/12/files")
+
+
+async def test_ignored_paths_and_levels_from_the_repository_settings_apply(
+    send, pool, settings, fake_github
+):
+    await pool.execute(
+        "INSERT INTO repository_settings (repository_id, annotation_level, ignore_paths) "
+        "VALUES ($1, 'notice', '{\"tests/**\"}')",
+        1296269,
+    )
+    payload = failed_job_delivery(
+        fake_github, job_id=1401, log=log_bytes("pytest-import-error"), head_sha=SHA
+    )
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "ignored")
+        await wait_for_status(pool, "ignored")
+    [run] = grimoire_runs(fake_github)
+    assert run.annotations == []
+    assert "ModuleNotFoundError" in run.output["summary"]
+
+
+async def test_a_disabled_repository_gets_nothing(send, pool, settings, fake_github):
+    await pool.execute(
+        "INSERT INTO repository_settings (repository_id, enabled) VALUES ($1, false)", 1296269
+    )
+    payload = failed_job_delivery(
+        fake_github, job_id=1501, log=log_bytes("pytest-import-error"), head_sha=SHA
+    )
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "off")
+        await wait_for_status(pool, "off")
+    assert grimoire_runs(fake_github) == []
+    assert fake_github.log_downloads == []
+
+
+async def test_a_vote_is_recorded_shown_on_the_run_and_changes_the_ranking(
+    send, pool, settings, fake_github, client
+):
+    # Two spells that both fit the same error, one slightly more specific than the other.
+    for key, pattern in (
+        ("test.general", r"widget frobnication failed"),
+        ("test.specific", r"error: widget frobnication failed"),
+    ):
+        await pool.execute(
+            "INSERT INTO spells (key, title, error_pattern, solution_code) VALUES ($1, $1, $2, 'fix')",
+            key,
+            pattern,
+        )
+    log = (
+        b"2026-11-20T10:00:00.0000000Z src/a.py:3:1: error: widget frobnication failed\n"
+        b"2026-11-20T10:00:00.0000000Z ##[error]Process completed with exit code 1.\n"
+    )
+    ids = {
+        r["key"]: r["id"]
+        for r in await pool.fetch("SELECT key, id FROM spells WHERE key LIKE 'test.%'")
+    }
+    async with running_worker(settings, pool):
+        await send(
+            "workflow_job",
+            failed_job_delivery(fake_github, job_id=1601, log=log, head_sha=SHA),
+            "before",
+        )
+        await wait_for_status(pool, "before")
+        [run] = grimoire_runs(fake_github)
+        first_choice = run.annotations[0]["title"].removeprefix("Grimoire: ")
+        loser = ids[first_choice]
+        [helpful, not_relevant] = run.data["actions"]
+        assert helpful["identifier"] == f"helpful:{loser}"
+
+        for voter in (("ada", 1), ("grace", 2)):
+            vote = vote_delivery(
+                fake_github, run_json(fake_github, run), not_relevant["identifier"], voter
+            )
+            await send("check_run", vote, f"vote-{voter[0]}")
+            assert await wait_for_status(pool, f"vote-{voter[0]}") == "done"
+        assert "0 helpful · 2 not relevant" in fake_github.check_runs[run.id].output["summary"]
+
+        await send(
+            "workflow_job",
+            failed_job_delivery(fake_github, job_id=1602, log=log, head_sha="f" * 40),
+            "after",
+        )
+        await wait_for_status(pool, "after")
+    after = next(r for r in grimoire_runs(fake_github) if r.data["head_sha"] == "f" * 40)
+    assert after.annotations[0]["title"].removeprefix("Grimoire: ") != first_choice
+
+    stats = await (await client.get(f"/api/spells/{loser}")).json()
+    assert stats["stats"]["not_relevant"] == 2
+    assert stats["stats"]["helpful"] == 0
+    assert stats["stats"]["matches"] == 2
+
+
+async def test_diff_spells_annotate_the_exact_added_line(send, pool, settings, fake_github):
+    diff = (
+        "diff --git a/app/views.py b/app/views.py\n"
+        "--- a/app/views.py\n+++ b/app/views.py\n"
+        "@@ -10,3 +10,5 @@ def index(request):\n"
+        "     items = load()\n"
+        "+    breakpoint()\n"
+        "     return render(items)\n"
+        "-    # old\n"
+        "+    log(items)\n"
+        "+    return None\n"
+    )
+    fake_github.add_pull(21, head_sha=SHA, diff=diff)
+    async with running_worker(settings, pool):
+        await send("pull_request", pull_request_delivery(fake_github, 21), "pr-21")
+        assert await wait_for_status(pool, "pr-21") == "done"
+    [run] = grimoire_runs(fake_github)
+    assert run.data["external_id"] == f"grimoire-diff:21:{SHA}"
+    assert [(a["path"], a["start_line"]) for a in run.annotations] == [("app/views.py", 11)]
+    assert fake_github.schema_violations == []
+
+
+async def test_a_diff_too_large_to_render_falls_back_to_the_files_api(
+    send, pool, settings, fake_github
+):
+    diff = (
+        "diff --git a/tests/test_x.js b/tests/test_x.js\n"
+        "--- a/tests/test_x.js\n+++ b/tests/test_x.js\n"
+        "@@ -1,2 +1,3 @@\n describe('x', () => {\n+  it.only('works', () => {});\n });\n"
+    )
+    fake_github.add_pull(22, head_sha=SHA, diff=diff, too_large=True)
+    async with running_worker(settings, pool):
+        await send("pull_request", pull_request_delivery(fake_github, 22, "synchronize"), "pr-22")
+        assert await wait_for_status(pool, "pr-22") == "done"
+    [run] = grimoire_runs(fake_github)
+    assert [(a["path"], a["start_line"]) for a in run.annotations] == [("tests/test_x.js", 2)]
+    assert fake_github.requests_to("GET", "/repos/*/pulls/22/files")
+
+
+async def test_a_clean_pull_request_gets_no_run(send, pool, settings, fake_github):
+    diff = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1,2 @@\n x = 1\n+y = 2\n"
+    fake_github.add_pull(23, head_sha=SHA, diff=diff)
+    async with running_worker(settings, pool):
+        await send("pull_request", pull_request_delivery(fake_github, 23, "reopened"), "pr-23")
+        await wait_for_status(pool, "pr-23")
+    assert grimoire_runs(fake_github) == []
+
+
+async def test_rerunning_a_grimoire_run_updates_it(send, pool, settings, fake_github):
+    payload = failed_job_delivery(
+        fake_github, job_id=1701, log=log_bytes("pytest-import-error"), head_sha=SHA
+    )
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "orig")
+        await wait_for_status(pool, "orig")
+        [run] = grimoire_runs(fake_github)
+        rerun = official_payload("check_run.rerequested")
+        rerun["installation"] = {"id": INSTALLATION_ID}
+        rerun["check_run"] = run_json(fake_github, run)
+        rerun["repository"] = payload["repository"]
+        await send("check_run", rerun, "rerun")
+        assert await wait_for_status(pool, "rerun") == "done"
+    assert len(grimoire_runs(fake_github)) == 1
+    assert len(fake_github.requests_to("PATCH", f"/repos/*/check-runs/{run.id}")) == 1
+    assert len(fake_github.log_downloads) == 2
