@@ -73,11 +73,13 @@ async def test_serve_starts_an_embedded_postgres_from_an_empty_folder_and_keeps_
     restarted = await start(env=env)
     try:
         await wait_for_health(base, restarted)
-        async with aiohttp.ClientSession() as session:
-            async with session.post(
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
                 f"{base}/auth/login", json={"email": "ada@example.com", "password": "correct horse"}
-            ) as response:
-                assert response.status == 200, "the account survived the restart"
+            ) as response,
+        ):
+            assert response.status == 200, "the account survived the restart"
     finally:
         code, output = await stop(restarted, signal.SIGTERM)
     assert code == 0, output
