@@ -12,8 +12,9 @@ from typing import TypeVar
 DEFAULT_PORT = 8000
 DEFAULT_EMBEDDED_PG_DIR = "data/postgres"
 DEFAULT_TOKEN_MINUTES = 1440
-DEFAULT_LOG_CAP_BYTES = 64 * 1024 * 1024
-DEFAULT_LOG_DOWNLOAD_CAP_BYTES = 256 * 1024 * 1024
+# Text kept of one job log (its tail and error-dense regions), and bytes read of it at all.
+DEFAULT_LOG_CAP_BYTES = 16 * 1024 * 1024
+DEFAULT_LOG_DOWNLOAD_CAP_BYTES = 128 * 1024 * 1024
 
 T = TypeVar("T")
 

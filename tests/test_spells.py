@@ -230,7 +230,7 @@ def test_property_create_get_update_get_returns_exactly_what_was_sent(fresh_data
             assert {k: got[k] for k in updated_spell} == updated_spell
 
         @hypothesis_settings(
-            max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+            max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
         )
         @given(spells(), spells())
         def check(created_spell: dict, updated_spell: dict) -> None:
