@@ -147,10 +147,7 @@ def ecosystem_from_name(name: str | None) -> Ecosystem | None:
     if not name:
         return None
     key = name.strip().lower()
-    try:
-        return Ecosystem(key)
-    except ValueError:
-        return NAME_TO_ECOSYSTEM.get(key)
+    return parse_ecosystem(key) or NAME_TO_ECOSYSTEM.get(key)
 
 
 def ecosystems_from_tags(tags: str | Iterable[str] | None) -> tuple[Ecosystem, ...]:
@@ -200,12 +197,7 @@ def are_related(one: Ecosystem, other: Ecosystem) -> bool:
 
 def parse_ecosystem(value: str | None) -> Ecosystem | None:
     """`value` as an Ecosystem when it is one of the enum's values, else None."""
-    if not value:
-        return None
-    try:
-        return Ecosystem(value)
-    except ValueError:
-        return None
+    return Ecosystem._value2member_map_.get(value) if value else None  # type: ignore[return-value]
 
 
 def agreement(error_ecosystem: str | None, spell_ecosystems: Iterable[Ecosystem]) -> Agreement:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from .extract import extract_errors, record_at_line
 from .fingerprint import fingerprint
-from .index import Match, SpellIndex, matching_text
+from .forms import fold, wrapped_runs
+from .index import Match, SpellIndex
 from .logs import clean_log
 from .rank import DEFAULT_MIN_SCORE
 from .records import ErrorRecord
@@ -48,7 +49,7 @@ def analyse(
             current = best.get(match.spell_id)
             if current is not None and current.score >= match.score:
                 continue
-            line = _tail_line_of(index, match.spell_id, tail.text, tail_start, tail_lines)
+            line = _tail_line_of(index, match.spell_id, tail_start, tail_lines)
             error_index = _error_at_line(errors, line)
             if error_index is None:
                 errors.append(record_at_line(cleaned, line, repo_root_hints=repo_root_hints))
@@ -80,25 +81,16 @@ def tail_record(start: int, lines: list[str]) -> ErrorRecord:
                        log_line=start + 1)
 
 
-def _tail_line_of(index: SpellIndex, spell_id: int, text: str, start: int,
-                  lines: list[str]) -> int:
-    """The log line (0-based) where the spell's pattern matched the tail."""
-    span = index.find(spell_id, matching_text(text))
-    if span is None:
-        return start + next((i for i, line in enumerate(lines) if line.strip()), 0)
-    offset = span[0]
-    if offset <= len(text):
-        return start + text.count("\n", 0, offset)
-    # The match is in the joined form of the lines (see matching_text): walk its segments.
-    offset -= len(text) + 1
+def _tail_line_of(index: SpellIndex, spell_id: int, start: int, lines: list[str]) -> int:
+    """The log line (0-based) where the spell's pattern matched the tail: the first line
+    it matches alone, else the first line of the wrapped run it matches."""
     for number, line in enumerate(lines):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if offset < len(stripped) + 1:
+        if index.find(spell_id, line) is not None or index.find(spell_id, fold(line)) is not None:
             return start + number
-        offset -= len(stripped) + 1
-    return start + len(lines) - 1
+    for run in wrapped_runs(lines):
+        if index.find(spell_id, run.text) or index.find(spell_id, fold(run.text)):
+            return start + run.first_line
+    return start + next((n for n, line in enumerate(lines) if line.strip()), 0)
 
 
 def _error_at_line(errors: Sequence[ErrorRecord], line: int) -> int | None:

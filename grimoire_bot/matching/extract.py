@@ -19,7 +19,7 @@ from .fingerprint import fingerprint
 from .locate import normalise_path
 from .logs import clean_log
 from .parsers import PARSERS, Scan
-from .prefilter import candidate_lines, line_starts
+from .prefilter import candidate_lines
 from .records import ErrorRecord
 
 MAX_ERRORS = 200
@@ -50,7 +50,7 @@ def extract_errors(
         return []
     lines = text.split("\n")
     scan = Scan(lines=lines, hints=tuple(repo_root_hints))
-    candidates = candidate_lines(text, line_starts(lines))
+    candidates = candidate_lines(text)
     if len(candidates) > MAX_CANDIDATES:
         half = MAX_CANDIDATES // 2
         candidates = candidates[:half] + candidates[-half:]
@@ -115,13 +115,17 @@ def to_record(scan: Scan, draft: Draft) -> ErrorRecord:
 
 
 def _deduplicate(records: list[ErrorRecord]) -> list[ErrorRecord]:
+    """One record per (error, place); a summary line repeating an error already located
+    in the same file (pytest's `FAILED path::test - msg`) is dropped."""
+    located = {(r.file, r.message) for r in records if r.file and r.line is not None}
     seen: set[tuple[str, str | None, int | None]] = set()
     unique: list[ErrorRecord] = []
     for record in records:
         key = (record.fingerprint, record.file, record.line)
-        if key not in seen:
-            seen.add(key)
-            unique.append(record)
+        if key in seen or (record.line is None and (record.file, record.message) in located):
+            continue
+        seen.add(key)
+        unique.append(record)
     if len(unique) > MAX_ERRORS:
         unique = unique[:MAX_ERRORS - LAST_ERRORS_KEPT] + unique[-LAST_ERRORS_KEPT:]
     return unique

@@ -4,6 +4,7 @@ once per spellbook and shared by all requests (matching is read-only and thread-
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import re2
 
 from .diff import parse_added_lines
 from .ecosystems import Ecosystem, agreement, ecosystems_from_tags, parse_ecosystem
+from .forms import matching_text
 from .pattern_set import PatternSet
 from .patterns import PatternError, PatternShape, analyse_pattern, check_pattern, compile_pattern
 from .rank import (
@@ -25,7 +27,7 @@ from .rank import (
 )
 from .records import ErrorRecord
 from .similarity import NO_QUERY, LexicalIndex, SpellWords
-from .tokens import TYPOGRAPHIC, tokenize
+from .tokens import tokenize
 
 __all__ = ["DiffHit", "Match", "PatternError", "SpellDoc", "SpellIndex", "check_pattern"]
 
@@ -35,6 +37,10 @@ MAX_SIMILARITY_ERRORS = 40
 COMPILED_CACHE_SIZE = 4096
 MAX_MESSAGE_LINES = 60
 MAX_DIFF_HITS_PER_SPELL = 20
+# When a spell and its specialisation both match an error by pattern, the specialisation
+# ranks at least this much above it.
+REFINEMENT_MARGIN = 0.01
+TAG_SEPARATOR_RE = re.compile(r"[,;]")
 
 
 class Scope(StrEnum):
@@ -88,8 +94,18 @@ class _Entry:
     shape: PatternShape
     ecosystems: tuple[Ecosystem, ...]
     type_words: frozenset[str]
+    tags: frozenset[str]
     approved: bool
     feedback: float
+
+    def refines(self, other: _Entry) -> bool:
+        """Whether this spell is a specialisation of `other`: the same error type (or a
+        narrower one) and every one of its tags plus some of its own."""
+        return (
+            bool(other.tags)
+            and self.tags > other.tags
+            and {w.lower() for w in other.type_words} <= {w.lower() for w in self.type_words}
+        )
 
 
 class SpellIndex:
@@ -168,7 +184,7 @@ class SpellIndex:
         if with_similarity:
             candidates.update(self._lexical.candidates(query))
             candidates -= self._unusable
-        matches = []
+        scored: dict[int, tuple[float, str]] = {}
         for position in candidates:
             entry = self._log[position]
             hit = position in pattern_hits
@@ -182,9 +198,22 @@ class SpellIndex:
                 feedback=_feedback(entry, feedback),
             )
             value, reason = score(signals)
-            matches.append(Match(spell_id=entry.spell_id, score=round(value, 4),
-                                 error_index=error_index, reason=reason.value))
-        return matches
+            scored[position] = (value, reason.value)
+        self._lift_refinements(scored, pattern_hits)
+        return [Match(spell_id=self._log[position].spell_id, score=round(value, 4),
+                      error_index=error_index, reason=reason)
+                for position, (value, reason) in scored.items()]
+
+    def _lift_refinements(self, scored: dict[int, tuple[float, str]], hits: set[int]) -> None:
+        """Rank a specific spell above the generic one it refines when both patterns hit."""
+        if len(hits) < 2:
+            return
+        for specific in hits:
+            for generic in hits:
+                if specific != generic and self._log[specific].refines(self._log[generic]):
+                    floor = min(1.0, scored[generic][0] + REFINEMENT_MARGIN)
+                    if scored[specific][0] < floor:
+                        scored[specific] = (floor, scored[specific][1])
 
     def find(self, spell_id: int, text: str) -> tuple[int, int] | None:
         """Where the spell's pattern matches `text` (start, end), or None."""
@@ -246,6 +275,8 @@ def _entry(spell: SpellDoc) -> _Entry:
         shape=analyse_pattern(spell.error_pattern),
         ecosystems=ecosystems,
         type_words=error_type_words(spell.error_type),
+        tags=frozenset(tag.strip().lower() for tag in TAG_SEPARATOR_RE.split(spell.tags or "")
+                       if tag.strip()),
         approved=spell.status != Status.DRAFT,
         feedback=spell.feedback,
     )
@@ -295,13 +326,3 @@ def _contains_in_order(text: str, runs: Sequence[str]) -> bool:
             return False
         position = found + len(run)
     return True
-
-
-def matching_text(text: str) -> str:
-    """What patterns are matched against: the error's lines, then (when different) the same
-    lines joined into one with typographic quotes and Windows separators folded, so a
-    pattern still matches a message the terminal wrapped or a Windows runner printed."""
-    joined = " ".join(line.strip() for line in text.split("\n") if line.strip())
-    folded = joined.translate(TYPOGRAPHIC).replace("\\", "/")
-    return text if folded == text else f"{text}\n{folded}"
-

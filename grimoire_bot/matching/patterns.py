@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from dataclasses import dataclass
 
 import re2
@@ -28,6 +29,7 @@ CLASS_WEIGHT = 0.3
 CASE_INSENSITIVE_WEIGHT = 0.8
 PERL_CLASSES = frozenset("dDwWsSpP")
 ASSERTIONS = frozenset("bBAzZ")
+PLAIN_RUN_RE = re.compile(r"[^\\\[\](){}|.*+?^$]+")
 ESCAPED_CONTROLS = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}
 
 
@@ -125,8 +127,8 @@ class _Branch:
         self.current: list[str] = []
         self.weight = 0.0
 
-    def add_char(self, char: str) -> None:
-        self.current.append(char)
+    def add_char(self, text: str) -> None:
+        self.current.append(text)
 
     def break_run(self) -> None:
         if self.current:
@@ -171,6 +173,12 @@ class _ShapeParser:
         return branches
 
     def parse_atom(self, branch: _Branch) -> None:
+        run = PLAIN_RUN_RE.match(self.pattern, self.pos)
+        if run and run.end() - run.start() > 1:
+            # All but the last character of a plain run are literal whatever follows; the
+            # last one goes through the quantifier rules below.
+            branch.add_char(run.group(0)[:-1])
+            self.pos = run.end() - 1
         char = self.peek()
         if char == "(":
             self.parse_group_into(branch)
@@ -238,8 +246,7 @@ class _ShapeParser:
             end = len(self.pattern) if end < 0 else end
             quoted = self.pattern[self.pos:end]
             self.pos = end + 2
-            for quoted_char in quoted[:-1]:
-                branch.add_char(quoted_char)
+            branch.add_char(quoted[:-1])
             return (quoted[-1] if quoted else None), 0.0
         if char == "x":
             return self.parse_hex_escape(), 0.0

@@ -106,36 +106,28 @@ class LexicalIndex:
         return index
 
     def _add(self, position: int, words: SpellWords) -> None:
-        branches = tuple(self._branch(phrases, words.error_type) for phrases in words.signature)
-        title = self._ids(words.title)
+        error_type = self._id_list(words.error_type)
+        signature = [[self._id_list(phrase) for phrase in phrases] for phrases in words.signature]
+        title = self._id_list(words.title)
+        body = self._id_list(words.body)
+        branches = tuple(_branch(phrases, error_type) for phrases in signature)
         self._signature.append(branches)
-        self._title.append(array("I", sorted(title)))
-        every = title | self._ids(words.body)
-        for branch in branches:
-            every.update(branch.words)
+        self._title.append(array("I", sorted(set(title))))
+        every = {*title, *body, *error_type}
+        pairs = _pairs(title) | _pairs(body) | _pairs(error_type)
+        for phrases in signature:
+            for phrase in phrases:
+                every.update(phrase)
+                pairs.update(_pairs(phrase))
         self._all_words.append(array("I", sorted(every)))
-        pairs: set[int] = set()
-        for phrase in (*(p for branch in words.signature for p in branch), words.error_type,
-                       words.title, words.body):
-            pairs.update(_pairs([self._id(word) for word in phrase]))
         self._all_pairs.append(array("Q", sorted(pairs)))
         for word_id in every:
             self._postings[word_id].append(position)
             self._document_frequency[word_id] += 1
         self._count = position + 1
 
-    def _branch(self, phrases: Sequence[Phrase], error_type: Phrase) -> _Branch:
-        words: set[int] = set()
-        pairs: set[int] = set()
-        anchors: set[int] = set()
-        for phrase in (*phrases, error_type):
-            ids = [self._id(word) for word in phrase]
-            words.update(ids)
-            pairs.update(_pairs(ids))
-            if ids and phrase is not error_type:
-                anchors.add(ids[-1])
-        return _Branch(words=array("I", sorted(words)), pairs=array("Q", sorted(pairs)),
-                       anchors=array("I", sorted(anchors)))
+    def _id_list(self, words: Iterable[str]) -> list[int]:
+        return [self._id(word) for word in words]
 
     def _id(self, word: str) -> int:
         word_id = self._vocabulary.get(word)
@@ -145,9 +137,6 @@ class LexicalIndex:
             self._postings.append(array("I"))
             self._document_frequency.append(0)
         return word_id
-
-    def _ids(self, words: Iterable[str]) -> set[int]:
-        return {self._id(word) for word in words}
 
     def _finish(self) -> None:
         total = max(self._count, 1)
@@ -246,6 +235,22 @@ class LexicalIndex:
             if pair in present:
                 found += weight
         return found / total if total > 0.0 else 0.0
+
+
+def _branch(phrases: Sequence[Sequence[int]], error_type: Sequence[int]) -> _Branch:
+    """A pattern branch's words (error-type words included), its literal phrases' word
+    pairs and its anchors. An error type is a label ("npm ELIFECYCLE"), not text a log
+    prints, so its words count but its word order does not."""
+    words: set[int] = set(error_type)
+    pairs: set[int] = set()
+    anchors: set[int] = set()
+    for phrase in phrases:
+        words.update(phrase)
+        pairs.update(_pairs(phrase))
+        if phrase:
+            anchors.add(phrase[-1])
+    return _Branch(words=array("I", sorted(words)), pairs=array("Q", sorted(pairs)),
+                   anchors=array("I", sorted(anchors)))
 
 
 def _pair(first: int, second: int) -> int:

@@ -8,6 +8,7 @@ differences away so that what is left to compare is vocabulary, not spelling.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # `_`, `-`, `.`, `/` and all other punctuation separate words.
@@ -40,6 +41,9 @@ ALIASES = {"err": "error", "warn": "warning", "errno": "error", "pkg": "package"
 # Plain numbers are volatile (line numbers, sizes) except three-digit status and exit codes.
 KEPT_NUMBER_LENGTH = 3
 MIN_WORD_LENGTH = 2
+# Log and spell vocabularies are small and repetitive; normalising a word is a pure
+# function, so its results are memoised.
+WORD_CACHE_SIZE = 1 << 16
 
 
 def _expand_contraction(match: re.Match[str]) -> str:
@@ -59,6 +63,7 @@ def stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=WORD_CACHE_SIZE)
 def normalise_word(raw: str) -> str | None:
     """The comparable form of one word, or None when it carries no evidence."""
     if raw.isdigit():
@@ -72,7 +77,10 @@ def normalise_word(raw: str) -> str | None:
 
 def tokenize(text: str) -> list[str]:
     """The words of `text` in order, normalised for comparison (duplicates kept)."""
-    text = CONTRACTION_RE.sub(_expand_contraction, text.translate(TYPOGRAPHIC))
+    text = text.translate(TYPOGRAPHIC)
+    lowered = text.lower()
+    if "n't" in lowered or "cannot" in lowered:
+        text = CONTRACTION_RE.sub(_expand_contraction, text)
     words: list[str] = []
     for raw in WORD_RE.findall(text):
         for part in _parts(raw):
@@ -82,16 +90,17 @@ def tokenize(text: str) -> list[str]:
     return words
 
 
-def _parts(raw: str) -> list[str]:
+@functools.lru_cache(maxsize=WORD_CACHE_SIZE)
+def _parts(raw: str) -> tuple[str, ...]:
     """`raw` itself, then its camel-case humps when it is an identifier made of words
     (ModuleNotFoundError, locateConfigFile, HttpError). Two-hump names that are not an
     exception class are brands (ESLint, OpenSSL, TypeScript) and stay whole."""
     if CODE_RE.fullmatch(raw) or raw.islower() or raw.isupper() or raw.istitle():
-        return [raw]
+        return (raw,)
     humps = HUMP_RE.findall(raw)
     if len(humps) > 2 or (len(humps) == 2 and humps[-1] in CLASS_SUFFIXES):
-        return [raw, *humps]
-    return [raw]
+        return (raw, *humps)
+    return (raw,)
 
 
 def token_set(text: str) -> frozenset[str]:

@@ -1,0 +1,399 @@
+"""Error extraction and localisation: real output formats of each supported tool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grimoire_bot.matching import (
+    ErrorRecord,
+    errors_from_annotations,
+    errors_from_check_output,
+    extract_errors,
+)
+
+TS = "2024-05-01T12:00:00.1234567Z "
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    log: str
+    file: str | None
+    line: int | None
+    column: int | None
+    error_type: str | None
+    ecosystem: str | None
+    message_part: str = ""
+
+
+CASES = [
+    Case(
+        "python traceback, deepest repo frame, not site-packages",
+        """Traceback (most recent call last):
+  File "/home/runner/work/shop/shop/src/shop/cli.py", line 12, in <module>
+    main()
+  File "/home/runner/work/shop/shop/src/shop/orders.py", line 40, in main
+    total = price(order)
+  File "/opt/hostedtoolcache/Python/3.12.1/x64/lib/python3.12/site-packages/money/core.py", line 7, in price
+    raise ValueError("negative amount")
+ValueError: negative amount""",
+        "src/shop/orders.py", 40, None, "ValueError", "python", "negative amount",
+    ),
+    Case(
+        "python traceback on a Windows runner, standard library frame skipped",
+        r"""Traceback (most recent call last):
+  File "D:\a\shop\shop\tools\release.py", line 8, in <module>
+    import tomllib
+  File "C:\hostedtoolcache\windows\Python\3.10.11\x64\lib\importlib\__init__.py", line 126, in import_module
+    return _bootstrap._gcd_import(name[level:], package, level)
+ModuleNotFoundError: No module named 'tomllib'""",
+        "tools/release.py", 8, None, "ModuleNotFoundError", "python", "tomllib",
+    ),
+    Case(
+        "pytest failure section",
+        """=================================== FAILURES ===================================
+__________________________________ test_add ___________________________________
+
+    def test_add():
+>       assert add(1, 1) == 3
+E       assert 2 == 3
+E        +  where 2 = add(1, 1)
+
+tests/test_math.py:5: AssertionError
+=========================== short test summary info ============================
+FAILED tests/test_math.py::test_add - assert 2 == 3""",
+        "tests/test_math.py", 5, None, "AssertionError", "python", "assert 2 == 3",
+    ),
+    Case(
+        "mypy with error code",
+        'src/app/models.py:27: error: Incompatible return value type (got "int", expected "str")'
+        "  [return-value]\nFound 1 error in 1 file (checked 12 source files)",
+        "src/app/models.py", 27, None, "return-value", "python", "Incompatible return value",
+    ),
+    Case(
+        "ruff concise in a container job",
+        "/__w/shop/shop/src/app.py:3:8: F401 [*] `os` imported but unused\nFound 1 error.",
+        "src/app.py", 3, 8, "F401", "python", "imported but unused",
+    ),
+    Case(
+        "ruff full format",
+        """F401 [*] `os` imported but unused
+ --> src/app.py:1:8
+  |
+1 | import os
+  |        ^^
+  |
+help: Remove unused import: `os`
+
+Found 1 error.""",
+        "src/app.py", 1, 8, "F401", "python", "imported but unused",
+    ),
+    Case(
+        "flake8",
+        "./src/app.py:10:80: E501 line too long (88 > 79 characters)",
+        "src/app.py", 10, 80, "E501", "python", "line too long",
+    ),
+    Case(
+        "gcc with runner prefix",
+        "/home/runner/work/engine/engine/src/main.c:12:5: error: 'count' undeclared "
+        "(first use in this function)",
+        "src/main.c", 12, 5, None, "cpp", "undeclared",
+    ),
+    Case(
+        "clang fatal error",
+        "src/net/socket.cpp:3:10: fatal error: 'boost/asio.hpp' file not found\n"
+        "#include <boost/asio.hpp>\n         ^~~~~~~~~~~~~~~~",
+        "src/net/socket.cpp", 3, 10, None, "cpp", "file not found",
+    ),
+    Case(
+        "CMake error with location",
+        """CMake Error at CMakeLists.txt:14 (find_package):
+  Could not find a package configuration file provided by "fmt" with any of
+  the following names:
+
+    fmtConfig.cmake
+    fmt-config.cmake
+
+-- Configuring incomplete, errors occurred!""",
+        "CMakeLists.txt", 14, None, "CMake Error", "cpp", "Could not find a package",
+    ),
+    Case(
+        "rustc error with code",
+        """error[E0382]: borrow of moved value: `names`
+ --> src/main.rs:5:20
+  |
+3 |     let names = vec![1];
+  |         ----- move occurs because `names` has type `Vec<i32>`
+4 |     consume(names);
+5 |     println!("{:?}", names);
+  |                      ^^^^^ value borrowed here after move""",
+        "src/main.rs", 5, 20, "E0382", "rust", "borrow of moved value",
+    ),
+    Case(
+        "cargo test panic (Rust 1.73+ format)",
+        "thread 'tests::divides' panicked at src/lib.rs:14:9:\nattempt to divide by zero",
+        "src/lib.rs", 14, 9, "panic", "rust", "attempt to divide by zero",
+    ),
+    Case(
+        "cargo test panic (older format)",
+        "thread 'main' panicked at 'called `Option::unwrap()` on a `None` value', "
+        "src/config.rs:22:31",
+        "src/config.rs", 22, 31, "panic", "rust", "Option::unwrap",
+    ),
+    Case(
+        "go build",
+        "# github.com/acme/calc\n./main.go:10:2: undefined: sum",
+        "main.go", 10, 2, None, "go", "undefined: sum",
+    ),
+    Case(
+        "go vet",
+        "# github.com/acme/calc\nvet: ./report.go:8:2: fmt.Printf format %d has arg name "
+        "of wrong type string",
+        "report.go", 8, 2, None, "go", "wrong type string",
+    ),
+    Case(
+        "go test joins the test file to its package path",
+        """=== RUN   TestAdd
+--- FAIL: TestAdd (0.00s)
+    add_test.go:12: expected 3, got 2
+FAIL
+FAIL	github.com/acme/calc/internal/mathx	0.003s
+FAIL""",
+        "internal/mathx/add_test.go", 12, None, None, "go", "expected 3, got 2",
+    ),
+    Case(
+        "go panic, first repo frame",
+        """panic: runtime error: index out of range [3] with length 3
+
+goroutine 1 [running]:
+main.pick(...)
+	/home/runner/work/calc/calc/pick.go:9 +0x1d
+main.main()
+	/home/runner/work/calc/calc/main.go:5 +0x25
+exit status 2""",
+        "pick.go", 9, None, "panic", "go", "index out of range",
+    ),
+    Case(
+        "tsc pretty",
+        "src/index.ts:3:21 - error TS2307: Cannot find module 'left-pad' or its corresponding "
+        "type declarations.\n\n3 import pad from 'left-pad';\n                      ~~~~~~~~~~",
+        "src/index.ts", 3, 21, "TS2307", "typescript", "Cannot find module",
+    ),
+    Case(
+        "tsc plain on a Windows runner",
+        r"D:\a\web\web\src\index.ts(3,21): error TS2307: Cannot find module 'left-pad'.",
+        "src/index.ts", 3, 21, "TS2307", "typescript", "Cannot find module",
+    ),
+    Case(
+        "eslint stylish",
+        """/home/runner/work/web/web/src/app.js
+  1:10  error    'foo' is defined but never used  no-unused-vars
+  3:1   warning  Unexpected console statement     no-console
+
+\u2716 2 problems (1 error, 1 warning)""",
+        "src/app.js", 1, 10, "no-unused-vars", "eslint", "is defined but never used",
+    ),
+    Case(
+        "eslint compact",
+        "/home/runner/work/web/web/src/app.js: line 1, col 10, Error - 'foo' is defined but "
+        "never used. (no-unused-vars)",
+        "src/app.js", 1, 10, None, "node", "is defined but never used",
+    ),
+    Case(
+        "eslint unix",
+        "src/app.js:1:10: 'foo' is defined but never used. [Error/no-unused-vars]",
+        "src/app.js", 1, 10, "no-unused-vars", "node", "is defined but never used",
+    ),
+    Case(
+        "jest assertion failure",
+        """ FAIL  src/sum.test.js
+  \u25cf sum \u203a adds 1 + 2 to equal 3
+
+    expect(received).toBe(expected) // Object.is equality
+
+    Expected: 3
+    Received: 4
+
+      3 | test('adds 1 + 2 to equal 3', () => {
+    > 4 |   expect(sum(1, 2)).toBe(3);
+        |                     ^
+      5 | });
+
+      at Object.<anonymous> (src/sum.test.js:4:21)""",
+        "src/sum.test.js", 4, 21, None, "jest", "expect(received).toBe(expected)",
+    ),
+    Case(
+        "javac",
+        "src/main/java/com/acme/App.java:12: error: cannot find symbol\n"
+        "        Strin name = args[0];\n        ^\n  symbol:   class Strin",
+        "src/main/java/com/acme/App.java", 12, None, None, "java", "cannot find symbol",
+    ),
+    Case(
+        "maven compiler plugin",
+        "[ERROR] /home/runner/work/app/app/src/main/java/com/acme/App.java:[12,8] "
+        "cannot find symbol",
+        "src/main/java/com/acme/App.java", 12, 8, None, "java", "cannot find symbol",
+    ),
+    Case(
+        "kotlin (new format)",
+        "e: file:///home/runner/work/app/app/src/main/kotlin/Main.kt:3:5 "
+        "Unresolved reference 'greet'.",
+        "src/main/kotlin/Main.kt", 3, 5, None, "java", "Unresolved reference",
+    ),
+    Case(
+        "kotlin (old format)",
+        "e: /home/runner/work/app/app/src/main/kotlin/Main.kt: (3, 5): Unresolved reference: greet",
+        "src/main/kotlin/Main.kt", 3, 5, None, "java", "Unresolved reference",
+    ),
+    Case(
+        "dotnet / msbuild",
+        "/home/runner/work/app/app/src/Api/Program.cs(12,17): error CS0246: The type or "
+        "namespace name 'Foo' could not be found [/home/runner/work/app/app/src/Api/Api.csproj]",
+        "src/Api/Program.cs", 12, 17, "CS0246", "dotnet", "could not be found",
+    ),
+    Case(
+        "generic path:line:col with ruby",
+        "lib/shop/cart.rb:12:in `total': undefined method `price' for nil (NoMethodError)",
+        "lib/shop/cart.rb", 12, None, "NoMethodError", "ruby", "undefined method",
+    ),
+    Case(
+        "bash script error",
+        "scripts/release.sh: line 3: jq: command not found",
+        "scripts/release.sh", 3, None, None, "shell", "command not found",
+    ),
+    Case(
+        "workflow command",
+        "::error file=src/app.py,line=10,col=5,title=Lint failed::Missing docstring%0Ain public "
+        "function",
+        "src/app.py", 10, 5, None, "python", "Missing docstring",
+    ),
+    Case(
+        "timestamps, ANSI colour and group markers around tsc output",
+        f"{TS}##[group]Run npx tsc --noEmit\n{TS}\x1b[36;1mnpx tsc --noEmit\x1b[0m\n"
+        f"{TS}##[endgroup]\n{TS}\x1b[96msrc/app.ts\x1b[0m:\x1b[93m7\x1b[0m:\x1b[93m3\x1b[0m - "
+        f"\x1b[91merror\x1b[0m\x1b[90m TS2339: \x1b[0mProperty 'nme' does not exist on type "
+        f"'User'.\n{TS}##[error]Process completed with exit code 2.",
+        "src/app.ts", 7, 3, "TS2339", "typescript", "does not exist on type",
+    ),
+    Case(
+        "docker buildkit points at the Dockerfile line",
+        """#11 ERROR: failed to calculate checksum of ref abc::def: "/app/dist": not found
+------
+ > [stage-1 4/5] COPY dist/ /srv/:
+------
+Dockerfile:12
+--------------------
+  12 | >>> COPY dist/ /srv/
+--------------------
+ERROR: failed to solve: failed to compute cache key: failed to calculate checksum""",
+        "Dockerfile", 12, None, None, "docker", "failed to calculate checksum",
+    ),
+]
+
+
+def first_record_with(records: list[ErrorRecord], part: str) -> ErrorRecord:
+    for record in records:
+        if part in record.message or part in record.text:
+            return record
+    raise AssertionError(f"no record mentions {part!r}: {[r.message for r in records]}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_each_tool_format_is_located_in_the_repository(case: Case) -> None:
+    record = first_record_with(extract_errors(case.log), case.message_part)
+    assert (record.file, record.line, record.column) == (case.file, case.line, case.column)
+    assert record.error_type == case.error_type
+    assert record.ecosystem == case.ecosystem
+
+
+def test_runner_noise_never_becomes_an_error() -> None:
+    log = (f"{TS}##[group]Run actions/checkout@v4\n{TS}Syncing repository: acme/shop\n"
+           f"{TS}##[endgroup]\n{TS}Downloading 10%\r{TS}Downloading 100%\n"
+           f"{TS}All 52 tests passed, 0 errors, 0 failures\n")
+    assert extract_errors(log) == []
+
+
+def test_a_log_full_of_the_same_error_reports_it_once_per_place() -> None:
+    log = "\n".join(f"src/app.py:{n}:1: F401 `os` imported but unused" for n in (1, 1, 2))
+    records = extract_errors(log)
+    assert [(r.file, r.line) for r in records] == [("src/app.py", 1), ("src/app.py", 2)]
+
+
+def test_records_know_where_they_start_in_the_cleaned_log() -> None:
+    log = "Collecting foo\nERROR: No matching distribution found for foo==9.9\n"
+    (record,) = extract_errors(log)
+    assert record.log_line == 2
+    assert record.text == "ERROR: No matching distribution found for foo==9.9"
+    assert "Collecting foo" in record.context
+
+
+def test_wrapped_messages_stay_in_one_error() -> None:
+    log = ("Error: Your bundle only supports platforms [\"arm64-darwin-22\"] but your local "
+           "platform\nis x86_64-linux. Add the current platform to the lockfile with\n"
+           "`bundle lock --add-platform x86_64-linux` and try again.")
+    (record,) = extract_errors(log)
+    assert "is x86_64-linux" in record.text
+
+
+def test_annotations_become_records() -> None:
+    annotations = [
+        {"path": "src/app.ts", "start_line": 4, "end_line": 4, "start_column": 9,
+         "annotation_level": "failure", "title": "TS2304",
+         "message": "Cannot find name 'foo'.", "raw_details": None},
+        {"path": ".github", "start_line": 1, "end_line": 1, "annotation_level": "failure",
+         "message": "src/lib.ts(3,1): error TS2582: Cannot find name 'describe'."},
+        {"path": "README.md", "annotation_level": "notice", "message": "Spelling"},
+    ]
+    records = errors_from_annotations(annotations)
+    assert [(r.file, r.line, r.error_type) for r in records] == [
+        ("src/app.ts", 4, "TS2304"),
+        ("src/lib.ts", 3, "TS2582"),
+    ]
+    assert all(r.log_line is None for r in records)
+
+
+def test_warnings_count_only_when_there_is_no_failure() -> None:
+    warning = {"path": "a.py", "start_line": 1, "annotation_level": "warning",
+               "message": "DeprecationWarning: imp is deprecated"}
+    failure = dict(warning, annotation_level="failure", message="SyntaxError: bad input")
+    assert [r.message for r in errors_from_annotations([warning])] == [warning["message"]]
+    assert [r.message for r in errors_from_annotations([warning, failure])] == [
+        "SyntaxError: bad input"]
+
+
+def test_check_output_is_parsed_and_falls_back_to_one_record() -> None:
+    parsed = errors_from_check_output("Lint", "1 error", "```\nsrc/a.py:2:1: E302 expected 2 "
+                                      "blank lines\n```")
+    assert [(r.file, r.line, r.error_type) for r in parsed] == [("src/a.py", 2, "E302")]
+    (whole,) = errors_from_check_output("Deploy failed", "The deployment quota was exceeded.",
+                                        None)
+    assert whole.file is None and "quota" in whole.text
+    assert errors_from_check_output(None, None, None) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=3000))
+def test_extraction_never_raises_on_arbitrary_bytes(data: bytes) -> None:
+    records = extract_errors(data.decode("utf-8", errors="replace"))
+    assert all(isinstance(record, ErrorRecord) for record in records)
+
+
+ERRORISH_LINES = st.sampled_from([
+    "error: ", "ERROR ", "Traceback (most recent call last):", '  File "x.py", line ',
+    "panic: ", "--- FAIL: T", "npm ERR! code ", "::error file=", "\u25cf ", "CMake Error at ",
+    "thread 'main' panicked at ", "* What went wrong:", "E   ", "____ t ____", " --> ",
+    "\x1b[31m", "\r", "\t", "(", "):", ":1:2: ", "\n", "/home/runner/work/a/a/", "D:\\a\\b\\",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(ERRORISH_LINES, st.text(max_size=20)), max_size=60))
+def test_extraction_never_raises_on_error_shaped_garbage(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for record in extract_errors(text):
+        assert record.message is not None
+        assert record.line is None or record.file is not None

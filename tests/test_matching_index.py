@@ -1,0 +1,280 @@
+"""Matching errors against spells: patterns, near misses, ranking, silence, scale."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import re2
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from grimoire_bot.matching import (
+    DEFAULT_MIN_SCORE,
+    SpellDoc,
+    SpellIndex,
+    analyse,
+    extract_errors,
+)
+
+
+def spell(spell_id: int, pattern: str, *, title: str = "", description: str = "",
+          error_type: str | None = None, tags: str = "", ecosystem: str | None = None,
+          status: str = "approved", scope: str = "log", feedback: float = 0.0) -> SpellDoc:
+    return SpellDoc(id=spell_id, title=title or f"spell {spell_id}", description=description,
+                    error_type=error_type, error_pattern=pattern, tags=tags,
+                    ecosystem=ecosystem, status=status, scope=scope, feedback=feedback)
+
+
+# A small spellbook written for these tests, in the shapes real spells take.
+BOOK = [
+    spell(1, r"ModuleNotFoundError: No module named '([\w.]+)'",
+          title="Python module not installed", error_type="ModuleNotFoundError",
+          description="The job's interpreter cannot import a module: add it to the "
+                      "requirements or install it into the interpreter that runs the tests.",
+          tags="python,pip,import"),
+    spell(2, r"ModuleNotFoundError: No module named 'yaml'",
+          title="PyYAML is not installed (the module is called yaml)",
+          error_type="ModuleNotFoundError", description="Install the PyYAML distribution.",
+          tags="python,pip,import,pyyaml"),
+    spell(3, r"npm ERR! code ELIFECYCLE", title="npm script failed (ELIFECYCLE)",
+          error_type="npm ELIFECYCLE", description="A package.json script exited non-zero.",
+          tags="node,npm,scripts"),
+    spell(4, r"error TS2304: Cannot find name '\w+'", title="TS2304: Cannot find name",
+          error_type="TS2304", description="An identifier is not declared: a missing import "
+                                           "or missing type definitions.",
+          tags="typescript,tsc"),
+    spell(5, r"(?m)^fatal: could not read Username for 'https://github\.com'",
+          title="git cannot authenticate to GitHub over HTTPS",
+          error_type="git auth", description="The checkout has no credentials: pass a token "
+                                             "to actions/checkout or use SSH.",
+          tags="git,github-actions,auth"),
+    spell(6, r"Cannot connect to the Docker daemon at unix:///var/run/docker\.sock",
+          title="Docker daemon not running", error_type="docker daemon",
+          description="The job runs docker commands where no Docker daemon is available.",
+          tags="docker"),
+    spell(7, r"java\.lang\.OutOfMemoryError: Java heap space",
+          title="JVM out of heap space", error_type="OutOfMemoryError",
+          description="Raise -Xmx in MAVEN_OPTS or org.gradle.jvmargs.",
+          tags="java,maven,gradle,memory"),
+    spell(8, r"Your requirements could not be resolved to an installable set of packages",
+          title="Composer cannot resolve requirements", error_type="composer",
+          description="Dependency constraints conflict.", tags="php,composer"),
+    spell(9, r"console\.log\(", title="console.log left in code", scope="diff",
+          description="Remove debugging output before merging.", tags="node,lint"),
+    spell(10, r"exit code 137|\bKilled\b", title="Process killed: out of memory",
+          error_type="exit 137", description="The runner ran out of memory.",
+          tags="github-actions,memory"),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> SpellIndex:
+    return SpellIndex.build(BOOK)
+
+
+def top_ids(index: SpellIndex, log: str, **kwargs: object) -> list[int]:
+    _, matches = analyse(log, index, **kwargs)
+    return [match.spell_id for match in matches]
+
+
+def test_the_specific_spell_ranks_above_the_generic_one(index: SpellIndex) -> None:
+    log = "Traceback (most recent call last):\n  File \"app.py\", line 1, in <module>\n" \
+          "    import yaml\nModuleNotFoundError: No module named 'yaml'"
+    assert top_ids(index, log)[:2] == [2, 1]
+
+
+def test_the_generic_spell_answers_when_the_specific_one_does_not_apply(index: SpellIndex) -> None:
+    log = "ModuleNotFoundError: No module named 'requests'"
+    assert top_ids(index, log) == [1]
+
+
+def test_match_reports_the_error_each_spell_fits(index: SpellIndex) -> None:
+    errors = extract_errors(
+        "src/a.ts(3,5): error TS2304: Cannot find name 'describe'.\n"
+        "npm ERR! code ELIFECYCLE\nnpm ERR! errno 2\n"
+    )
+    matches = index.match(errors)
+    by_spell = {m.spell_id: errors[m.error_index] for m in matches}
+    assert by_spell[4].error_type == "TS2304"
+    assert by_spell[3].error_type == "ELIFECYCLE"
+    assert all(0.0 <= m.score <= 1.0 and m.reason == "pattern" for m in matches)
+
+
+def test_at_most_limit_matches_each_spell_once_best_first(index: SpellIndex) -> None:
+    errors = extract_errors("\n".join(
+        f"ModuleNotFoundError: No module named '{name}'" for name in ("yaml", "x", "y", "yaml")
+    ) + "\nnpm ERR! code ELIFECYCLE")
+    matches = index.match(errors, limit=2)
+    assert len(matches) == 2
+    assert len({m.spell_id for m in matches}) == 2
+    assert matches[0].score >= matches[1].score
+    assert index.match(errors, limit=0) == []
+
+
+def test_an_unrelated_failure_gets_no_spell(index: SpellIndex) -> None:
+    log = ("Run ./gradlew test\n> Task :app:test FAILED\n"
+           "ExampleTest > addition_isCorrect FAILED\n"
+           "    org.opentest4j.AssertionFailedError: expected: <4> but was: <5>\n"
+           "Error: Process completed with exit code 1.")
+    assert top_ids(index, log) == []
+
+
+def test_min_score_controls_silence(index: SpellIndex) -> None:
+    log = "ModuleNotFoundError: No module named 'requests'"
+    assert top_ids(index, log, min_score=1.01) == []
+    assert top_ids(index, log, min_score=DEFAULT_MIN_SCORE) == [1]
+
+
+@pytest.mark.parametrize("log", [
+    # wording drift between tool versions: npm 10 says "npm error" where npm 9 said "ERR!"
+    "npm error code ELIFECYCLE\nnpm error path /home/runner/work/web/web\n"
+    "npm error command failed",
+    # the message wrapped by the terminal
+    "Error: Cannot connect to the Docker daemon at\n"
+    "unix:///var/run/docker.sock. Is the docker daemon running?",
+    # typographic quotes from a web page, and a Windows runner's backslashes
+    "fatal: could not read Username for \u2018https:\\\\github.com\u2019: "
+    "No such device or address",
+], ids=["reworded", "wrapped", "quotes-and-backslashes"])
+def test_near_misses_are_still_recognised(index: SpellIndex, log: str) -> None:
+    ids = top_ids(index, log)
+    assert ids, "no spell matched"
+    assert ids[0] in {3, 5, 6}
+
+
+def test_anchored_patterns_match_lines_of_a_raw_actions_log(index: SpellIndex) -> None:
+    log = ("2024-05-01T12:00:00.0000000Z ##[group]Run actions/checkout@v4\n"
+           "2024-05-01T12:00:01.0000000Z ##[endgroup]\n"
+           "2024-05-01T12:00:02.0000000Z fatal: could not read Username for "
+           "'https://github.com': terminal prompts disabled\n"
+           "2024-05-01T12:00:02.1000000Z ##[error]Process completed with exit code 128.\n")
+    assert top_ids(index, log)[0] == 5
+
+
+def test_a_spell_for_a_line_no_parser_knows_is_found_in_the_tail(index: SpellIndex) -> None:
+    log = ("Building the release bundle\n"
+           "Your requirements could not be resolved to an installable set of packages.\n"
+           "Error: Process completed with exit code 2.\n")
+    errors, matches = analyse(log, index)
+    assert matches[0].spell_id == 8
+    assert "could not be resolved" in errors[matches[0].error_index].text
+
+
+def test_approved_beats_draft_and_feedback_counts() -> None:
+    pattern = r"java\.lang\.OutOfMemoryError: Java heap space"
+    draft = spell(1, pattern, title="heap", status="draft", tags="java")
+    approved = spell(2, pattern, title="heap", tags="java")
+    log = "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space"
+    index = SpellIndex.build([draft, approved])
+    assert top_ids(index, log) == [2, 1]
+    errors = extract_errors(log)
+    liked = index.match(errors, feedback={1: 1.0, 2: -1.0})
+    assert [m.spell_id for m in liked] == [1, 2]
+
+
+def test_scopes_keep_log_spells_and_diff_spells_apart(index: SpellIndex) -> None:
+    assert 9 not in top_ids(index, "console.log(error)\nError: console.log( failed")
+    diff = ("diff --git a/src/app.js b/src/app.js\n--- a/src/app.js\n+++ b/src/app.js\n"
+            "@@ -10,2 +10,3 @@ function main() {\n   start();\n-  console.log(old);\n"
+            "+  console.log(value);\n   stop();\n")
+    hits = index.match_diff(diff)
+    assert [(h.spell_id, h.path, h.line, h.text) for h in hits] == [
+        (9, "src/app.js", 11, "  console.log(value);")]
+    removed_only = diff.replace("+  console.log(value);\n", "")
+    assert index.match_diff(removed_only) == []
+
+
+def test_bad_patterns_are_skipped_and_reported() -> None:
+    index = SpellIndex.build([
+        spell(1, r"ok pattern \d+"),
+        spell(2, r"broken (group"),
+        spell(3, r"(?<=lookbehind)x"),
+        spell(4, r".*"),
+        spell(5, "   "),
+    ])
+    reasons = dict(index.skipped)
+    assert set(reasons) == {2, 3, 4, 5}
+    assert "missing )" in reasons[2]
+    assert "empty text" in reasons[4]
+    assert top_ids(index, "ok pattern 12") == [1]
+
+
+def test_matching_is_safe_from_many_threads(index: SpellIndex) -> None:
+    logs = ["ModuleNotFoundError: No module named 'yaml'", "npm ERR! code ELIFECYCLE",
+            "java.lang.OutOfMemoryError: Java heap space"]
+    expected = [top_ids(index, log) for log in logs]
+    results: list[list[list[int]]] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        mine = [top_ids(index, log) for log in logs * 5]
+        with lock:
+            results.append(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(result == expected * 5 for result in results)
+
+
+# --- a spell always finds the error text it was written for --------------------------------
+
+IDENTIFIERS = st.from_regex(r"[a-z][a-z0-9_]{2,12}", fullmatch=True)
+ERROR_SHAPES = st.one_of(
+    st.builds("ModuleNotFoundError: No module named '{}'".format, IDENTIFIERS),
+    st.builds("error TS{}: Cannot find name '{}'.".format,
+              st.integers(1000, 9999), IDENTIFIERS),
+    st.builds("error[E{:04d}]: cannot find value `{}` in this scope".format,
+              st.integers(1, 999), IDENTIFIERS),
+    st.builds("npm ERR! code E{}".format, IDENTIFIERS.map(str.upper)),
+    st.builds("fatal error: {}/{}.h: No such file or directory".format,
+              IDENTIFIERS, IDENTIFIERS),
+    st.builds("Could not resolve dependencies for project com.acme:{}:jar:1.0".format,
+              IDENTIFIERS),
+    st.builds("{}: command not found".format, IDENTIFIERS),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=ERROR_SHAPES, whole=st.booleans(), noise=st.lists(
+    st.sampled_from(["Collecting wheel", "Run npm ci", "added 12 packages in 2s",
+                     "tests/test_app.py::test_ok PASSED", "Downloading 100%"]), max_size=5))
+def test_a_spell_finds_the_error_it_was_written_for(text: str, whole: bool,
+                                                    noise: list[str]) -> None:
+    # The pattern is the whole error text, or its meaningful part (without the name). The
+    # distractors are the book's spells for other errors: similar words, other patterns.
+    part = text if whole else text.rsplit(" ", 1)[0]
+    own = spell(100, re2.escape(part), title="the spell written for this error",
+                error_type=None, tags="ci")
+    distractors = [s for s in BOOK if re2.search(s.error_pattern, text) is None]
+    index = SpellIndex.build([own, *distractors])
+    log = "\n".join([*noise, text, "Error: Process completed with exit code 1."])
+    assert top_ids(index, log)[0] == 100
+
+
+# --- matching time grows linearly with the log --------------------------------------------
+
+def test_analysis_time_grows_linearly_with_log_size(index: SpellIndex) -> None:
+    chunk = "\n".join([
+        "2024-05-01T12:00:00.0000000Z tests/test_app.py::test_case PASSED   [ 10%]",
+        "2024-05-01T12:00:00.0000000Z \x1b[32mok\x1b[0m   github.com/acme/app/internal 0.2s",
+        "2024-05-01T12:00:00.0000000Z src/app.ts(3,5): error TS2304: Cannot find name 'x'.",
+        "2024-05-01T12:00:00.0000000Z npm WARN deprecated glob@7.2.3: no longer supported",
+    ] * 50)
+    small, large = chunk * 20, chunk * 160
+
+    def best_of(log: str) -> float:
+        timings = []
+        for _ in range(3):
+            started = time.perf_counter()
+            analyse(log, index)
+            timings.append(time.perf_counter() - started)
+        return min(timings)
+
+    analyse(small, index)   # warm the automata once
+    ratio = best_of(large) / best_of(small)
+    assert ratio < 20, f"8x the log took {ratio:.1f}x the time"
