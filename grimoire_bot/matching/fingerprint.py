@@ -25,7 +25,10 @@ MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
                          for o, c in QUOTE_PAIRS)), "<q>"),
     (re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.@~+$%-]+){2,}[\\/]?|(?:[\w.@~+-]+[\\/]){1,}[\w.@~+-]+"
                 r"\.\w{1,8}\b"), "<path>"),
+    (re.compile(r"(?:@?[\w.-]+/)?[\w.-]+(?:@|==|>=|<=|~=|!=)[\^~<>=]*v?\d[\w.+-]*"), "<pkg>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
+    # Generated names (temp dirs, build refs) mix letters and digits more than once.
+    (re.compile(r"\b[A-Za-z]*\d+[A-Za-z]+\d\w*"), "<id>"),
     (re.compile(r"\b0x[0-9a-f]+\b", re.I), "<hex>"),
     (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b", re.I), "<hex>"),
     (re.compile(r"\bv?\d+(?:\.\d+)+(?:[-+][\w.]+)?\b"), "<ver>"),

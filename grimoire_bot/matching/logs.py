@@ -60,6 +60,7 @@ TIMESTAMP_RE = re.compile(
 ENDGROUP_RE = re.compile(r"\n(?:##\[endgroup\]|::endgroup::)[^\n]*")
 MARKER_RE = re.compile(r"\n(?:##\[(\w+)\]|::(group)::)")
 MARKER_REPLACEMENTS = {"error": "Error: ", "warning": "Warning: ", "notice": "Notice: "}
+LONG_LINE_RE = re.compile(rf"([^\n]{{{MAX_LINE_BYTES}}})[^\n]+")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -168,6 +169,9 @@ class BoundedLog:
     def _make_block(self, data: bytes, *, count_lines: bool) -> _Block:
         line_count = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
         text = clean_log(data)
+        if len(text) > MAX_LINE_BYTES:
+            text, cut = LONG_LINE_RE.subn(r"\1", text)
+            self.truncated = self.truncated or cut > 0
         if text.endswith("\n"):
             text = text[:-1]
         return _Block(index=self._next_index, first_line=self._next_line,
