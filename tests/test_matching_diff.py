@@ -13,7 +13,7 @@ index 3b18e51..a9c2f10 100644
 -import sys
 +import json
 +++counter  # an added line that starts with two plus signs
- 
+{context_blank}
  def main():
 @@ -20 +21,2 @@ def main():
 -    print(sys.argv)
@@ -34,7 +34,7 @@ new file mode 100644
 @@ -0,0 +1,2 @@
 +# Title
 +text
-"""
+""".format(context_blank=" ")   # a context line for an empty line is a single space
 
 
 def test_added_lines_carry_their_line_number_in_the_new_file() -> None:
