@@ -323,6 +323,12 @@ def test_a_log_full_of_the_same_error_reports_it_once_per_place() -> None:
     assert [(r.file, r.line) for r in records] == [("src/app.py", 1), ("src/app.py", 2)]
 
 
+def test_a_run_of_long_diagnostics_stays_separate_errors() -> None:
+    log = "\n".join(f"src/pkg/module_number_{n}.py:{n}:1: F401 `os` imported but unused"
+                    for n in range(1, 6))
+    assert [r.line for r in extract_errors(log)] == [1, 2, 3, 4, 5]
+
+
 def test_records_know_where_they_start_in_the_cleaned_log() -> None:
     log = "Collecting foo\nERROR: No matching distribution found for foo==9.9\n"
     (record,) = extract_errors(log)

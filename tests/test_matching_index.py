@@ -17,6 +17,7 @@ from grimoire_bot.matching import (
     analyse,
     extract_errors,
 )
+from grimoire_bot.matching.pattern_set import PatternSet
 
 
 def spell(spell_id: int, pattern: str, *, title: str = "", description: str = "",
@@ -187,18 +188,33 @@ def test_scopes_keep_log_spells_and_diff_spells_apart(index: SpellIndex) -> None
 
 
 def test_bad_patterns_are_skipped_and_reported() -> None:
+    too_big = "(?:" + "".join(f"[^\\n]{{1000}}z{n}" for n in range(40)) + ")"
     index = SpellIndex.build([
         spell(1, r"ok pattern \d+"),
         spell(2, r"broken (group"),
         spell(3, r"(?<=lookbehind)x"),
         spell(4, r".*"),
         spell(5, "   "),
+        spell(6, too_big),
     ])
     reasons = dict(index.skipped)
-    assert set(reasons) == {2, 3, 4, 5}
+    assert set(reasons) == {2, 3, 4, 5, 6}
     assert "missing )" in reasons[2]
     assert "empty text" in reasons[4]
+    assert "too big" in reasons[6]
     assert top_ids(index, "ok pattern 12") == [1]
+
+
+def test_a_shard_whose_automaton_gave_up_still_finds_every_hit() -> None:
+    """RE2 reports a DFA out of memory only as "no hits"; the shard then matches line by
+    line and pattern by pattern. That path must find exactly what a normal match finds
+    (it cannot be provoked reliably, so it is called directly)."""
+    patterns = [(n, rf"(?i)step {n} failed|code E{n:03d}\b") for n in range(300)]
+    pattern_set = PatternSet(patterns)
+    text = "build ok\nStep 7 FAILED\nnpm ERR! code E042\nstep 299 failed\n"
+    (shard,) = pattern_set._shards
+    assert sorted(shard._match_after_failure(text)) == sorted(pattern_set.match(text)) \
+        == [7, 42, 299]
 
 
 def test_matching_is_safe_from_many_threads(index: SpellIndex) -> None:

@@ -30,7 +30,7 @@ CODE_FRAME_RE = re.compile(r"^\s*\d*\s*\|(?:\s|$)|^\s*(?:=|-->|:::)\s|^\s*>?\s*\
 CAUSED_BY_RE = re.compile(r"^\s*(?:Caused by:?|During handling of the above|The above exception)")
 SENTENCE_END = ".:;!?)]}>"
 WRAPPED_LINE_MIN_CHARS = 50
-NEW_MESSAGE_RE = re.compile(r"^[\w.\-\[\]]+:")
+NEW_MESSAGE_RE = re.compile(r"^[\w.\-\[\]/\\@~]+[:(]")
 PREFIX_FAMILY_RE = re.compile(r"^(\s*(?:npm (?:ERR!|error)|\[ERROR\]|E {2,}|gyp ERR!|error:?|>))")
 
 ERROR_TYPE_PATTERNS: tuple[re.Pattern[str], ...] = (

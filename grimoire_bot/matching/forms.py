@@ -20,7 +20,9 @@ from .tokens import TYPOGRAPHIC
 WRAP_MIN_CHARS = 40
 SENTENCE_END = ".!?:;"
 # A line that starts something new rather than carrying the previous one on.
-NEW_ITEM_RE = re.compile(r"^(?:[\w.\-\[\]]+:\s|at\s|File\s\"|[-*\u2022>]\s|\d+\s*\|)")
+NEW_ITEM_RE = re.compile(
+    r"^(?:[\w.\-\[\]/\\@~]+(?::[\s\d]|\(\d)|at\s|File\s\"|[-*\u2022>]\s|\d+\s*\|)"
+)
 
 
 @dataclass(frozen=True, slots=True)

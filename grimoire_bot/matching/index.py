@@ -17,7 +17,7 @@ from .diff import parse_added_lines
 from .ecosystems import Ecosystem, agreement, ecosystems_from_tags, parse_ecosystem
 from .forms import matching_text
 from .pattern_set import PatternSet
-from .patterns import PatternError, PatternShape, analyse_pattern, check_pattern, compile_pattern
+from .patterns import PatternShape, analyse_pattern, compile_pattern
 from .rank import (
     DEFAULT_MIN_SCORE,
     Signals,
@@ -28,8 +28,6 @@ from .rank import (
 from .records import ErrorRecord
 from .similarity import NO_QUERY, LexicalIndex, SpellWords
 from .tokens import tokenize
-
-__all__ = ["DiffHit", "Match", "PatternError", "SpellDoc", "SpellIndex", "check_pattern"]
 
 # Similarity is the expensive part of matching; a log with hundreds of errors is matched by
 # pattern on all of them and by similarity on the first ones (plus anything a pattern hit).
@@ -277,7 +275,7 @@ def _entry(spell: SpellDoc) -> _Entry:
         type_words=error_type_words(spell.error_type),
         tags=frozenset(tag.strip().lower() for tag in TAG_SEPARATOR_RE.split(spell.tags or "")
                        if tag.strip()),
-        approved=spell.status != Status.DRAFT,
+        approved=spell.status == Status.APPROVED,
         feedback=spell.feedback,
     )
 

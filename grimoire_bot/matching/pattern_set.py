@@ -27,6 +27,7 @@ SHARD_BASE_MEMORY = 16 * 1024 * 1024
 SHARD_MEMORY_PER_PATTERN = 16 * 1024
 SENTINEL = "(?:)"
 SENTINEL_INDEX = 0
+TOO_BIG_REASON = "pattern is too big for RE2 to compile within its memory budget"
 EMPTY_MATCH_REASON = "pattern matches empty text, so it would match every log"
 
 
@@ -34,6 +35,14 @@ EMPTY_MATCH_REASON = "pattern matches empty text, so it would match every log"
 class Rejected:
     key: int       # the caller's key for the pattern
     reason: str
+
+
+class _ShardTooBig(Exception):
+    """RE2 could not fit these (valid) patterns into one Set within its memory budget."""
+
+    def __init__(self, keyed_patterns: list[tuple[int, str]]) -> None:
+        super().__init__(len(keyed_patterns))
+        self.keyed_patterns = keyed_patterns
 
 
 class _Shard:
@@ -58,7 +67,10 @@ class _Shard:
                 continue
             self.keys.append(key)
             self.patterns.append(pattern)
-        self.set.Compile()
+        try:
+            self.set.Compile()
+        except re2.error:
+            raise _ShardTooBig(list(zip(self.keys, self.patterns, strict=True))) from None
 
     def match(self, text: str) -> list[int]:
         hits = self.set.Match(text)
@@ -115,8 +127,26 @@ def _build_shards(
     # distinct states, and building states is what a cold DFA spends its time on. Sorting
     # alone cut first-match time by more than half on 100k synthetic spells.
     ordered = sorted(keyed_patterns, key=lambda keyed: keyed[1])
-    return [_Shard(ordered[start:start + SHARD_SIZE], rejected)
-            for start in range(0, len(ordered), SHARD_SIZE)]
+    shards: list[_Shard] = []
+    for start in range(0, len(ordered), SHARD_SIZE):
+        shards.extend(_compiled_shards(ordered[start:start + SHARD_SIZE], rejected))
+    return shards
+
+
+def _compiled_shards(keyed_patterns: Sequence[tuple[int, str]],
+                     rejected: list[Rejected]) -> list[_Shard]:
+    """One shard, or more when RE2 cannot compile them together: a shard over its memory
+    budget is halved until it fits, and a single pattern that fits nowhere is refused."""
+    try:
+        return [_Shard(keyed_patterns, rejected)]
+    except _ShardTooBig as too_big:
+        valid = too_big.keyed_patterns
+    if len(valid) == 1:
+        rejected.append(Rejected(valid[0][0], TOO_BIG_REASON))
+        return []
+    middle = len(valid) // 2
+    return [*_compiled_shards(valid[:middle], rejected),
+            *_compiled_shards(valid[middle:], rejected)]
 
 
 def _compile_error(pattern: str) -> str:

@@ -1,16 +1,22 @@
 """How sure Grimoire is that a spell fixes an error: one score in 0..1 from all the evidence.
 
-A pattern hit is strong evidence, and stronger the narrower the pattern (its
-specificity, see patterns.py): when a generic and a specific spell both match the same
-error, the specific one ranks first. Lexical similarity alone (a near miss) must cover
-most of the spell's signature to pass. On top of either, agreement between the error and
-the spell counts: the same error code (TS2307, E0382, ERESOLVE) or exception class,
-and the same ecosystem; a different code of the same kind (TS7006 vs TS7016, ECONNRESET
-vs ERESOLVE) is strong evidence *against*. Approved spells beat drafts, and users'
-feedback on the spell nudges it.
+A pattern hit is strong evidence: 0.55 to start with, plus up to 0.25 for the pattern's
+specificity (see patterns.py), so that when a generic and a specific spell both match the
+same error the specific one ranks first, plus up to 0.10 for lexical agreement. A near
+miss (no pattern hit) scores its lexical similarity alone (see `lexical_score`), which is
+high only when the spell's signature is in the error *and* the error's message is in the
+spell's words. On top of either, agreement counts: the same error code (TS2307, E0382,
+ERESOLVE) or exception class, and the same ecosystem; a different code of the same kind
+(TS7006 vs TS7016, ECONNRESET vs ERESOLVE) is strong evidence *against*. Approved spells
+beat drafts, and users' feedback nudges a spell up or down. With every kind of positive
+evidence at its maximum a pattern hit reaches exactly 1.0, so scores do not saturate and
+the ranking keeps its order.
 
-Below `DEFAULT_MIN_SCORE` nothing is returned: a wrong fix posted on a pull request costs
-more trust than no fix.
+Below `DEFAULT_MIN_SCORE` (0.5) nothing is returned: a wrong fix posted on a pull request
+costs more trust than no fix. A pattern hit clears it unless the error contradicts the
+spell; a near miss clears it only when most of both coverages hold. (On the development
+set, the best near miss for any case that should stay silent scored 0.34, and the
+genuine near misses 0.55 and more.)
 """
 
 from __future__ import annotations
@@ -27,7 +33,6 @@ DEFAULT_MIN_SCORE = 0.5
 PATTERN_BASE = 0.55
 PATTERN_SPECIFICITY_WEIGHT = 0.25
 PATTERN_LEXICAL_WEIGHT = 0.10
-SIMILAR_WEIGHT = 1.0
 ECOSYSTEM_BONUS = {Agreement.AGREE: 0.04, Agreement.RELATED: 0.0, Agreement.UNKNOWN: 0.0,
                    Agreement.CONFLICT: -0.15}
 ERROR_TYPE_BONUS = {Agreement.AGREE: 0.06, Agreement.RELATED: 0.03, Agreement.UNKNOWN: 0.0,
@@ -81,7 +86,7 @@ def score(signals: Signals) -> tuple[float, Reason]:
                  + PATTERN_LEXICAL_WEIGHT * lexical_score(signals.evidence))
         reason = Reason.PATTERN
     else:
-        value = SIMILAR_WEIGHT * lexical_score(signals.evidence)
+        value = lexical_score(signals.evidence)
         reason = Reason.SIMILAR
     value += ECOSYSTEM_BONUS[signals.ecosystem] + ERROR_TYPE_BONUS[signals.error_type]
     if not signals.approved:

@@ -102,6 +102,3 @@ def _parts(raw: str) -> tuple[str, ...]:
         return (raw, *humps)
     return (raw,)
 
-
-def token_set(text: str) -> frozenset[str]:
-    return frozenset(tokenize(text))
