@@ -121,24 +121,19 @@ class LexicalIndex:
                 pairs.update(_pairs(phrase))
         self._all_words.append(array("I", sorted(every)))
         self._all_pairs.append(array("Q", sorted(pairs)))
-        for word_id in every:
-            self._postings[word_id].append(position)
-            self._document_frequency[word_id] += 1
         self._count = position + 1
 
     def _id_list(self, words: Iterable[str]) -> list[int]:
-        return [self._id(word) for word in words]
-
-    def _id(self, word: str) -> int:
-        word_id = self._vocabulary.get(word)
-        if word_id is None:
-            word_id = len(self._vocabulary)
-            self._vocabulary[word] = word_id
-            self._postings.append(array("I"))
-            self._document_frequency.append(0)
-        return word_id
+        """Ids of `words`, new words getting the next free id."""
+        vocabulary = self._vocabulary
+        return [vocabulary.setdefault(word, len(vocabulary)) for word in words]
 
     def _finish(self) -> None:
+        self._postings = [array("I") for _ in range(len(self._vocabulary))]
+        for position, words in enumerate(self._all_words):
+            for word_id in words:
+                self._postings[word_id].append(position)
+        self._document_frequency = [len(postings) for postings in self._postings]
         total = max(self._count, 1)
         self._idf = array("d", (
             math.log(1.0 + (total - frequency + 0.5) / (frequency + 0.5))

@@ -63,7 +63,6 @@ def stem(word: str) -> str:
     return word
 
 
-@functools.lru_cache(maxsize=WORD_CACHE_SIZE)
 def normalise_word(raw: str) -> str | None:
     """The comparable form of one word, or None when it carries no evidence."""
     if raw.isdigit():
@@ -81,16 +80,15 @@ def tokenize(text: str) -> list[str]:
     lowered = text.lower()
     if "n't" in lowered or "cannot" in lowered:
         text = CONTRACTION_RE.sub(_expand_contraction, text)
-    words: list[str] = []
-    for raw in WORD_RE.findall(text):
-        for part in _parts(raw):
-            word = normalise_word(part)
-            if word is not None:
-                words.append(word)
-    return words
+    return [word for raw in WORD_RE.findall(text) for word in _words_of(raw)]
 
 
 @functools.lru_cache(maxsize=WORD_CACHE_SIZE)
+def _words_of(raw: str) -> tuple[str, ...]:
+    """The comparable words one raw token stands for (itself and its humps)."""
+    return tuple(word for part in _parts(raw) if (word := normalise_word(part)) is not None)
+
+
 def _parts(raw: str) -> tuple[str, ...]:
     """`raw` itself, then its camel-case humps when it is an identifier made of words
     (ModuleNotFoundError, locateConfigFile, HttpError). Two-hump names that are not an
