@@ -205,6 +205,15 @@ def test_bad_patterns_are_skipped_and_reported() -> None:
     assert top_ids(index, "ok pattern 12") == [1]
 
 
+def test_missing_optional_fields_do_not_stop_the_build() -> None:
+    bare = SpellDoc(id=1, title=None, description=None, error_type=None,  # type: ignore[arg-type]
+                    error_pattern=r"Segmentation fault \(core dumped\)", tags=None,  # type: ignore[arg-type]
+                    ecosystem=None, status="approved")
+    index = SpellIndex.build([bare])
+    assert index.skipped == []
+    assert top_ids(index, "./run.sh: line 4: 2231 Segmentation fault (core dumped) ./t") == [1]
+
+
 def test_a_shard_whose_automaton_gave_up_still_finds_every_hit() -> None:
     """RE2 reports a DFA out of memory only as "no hits"; the shard then matches line by
     line and pattern by pattern. That path must find exactly what a normal match finds

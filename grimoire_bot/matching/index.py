@@ -276,7 +276,7 @@ def _entry(spell: SpellDoc) -> _Entry:
         tags=frozenset(tag.strip().lower() for tag in TAG_SEPARATOR_RE.split(spell.tags or "")
                        if tag.strip()),
         approved=spell.status == Status.APPROVED,
-        feedback=spell.feedback,
+        feedback=spell.feedback or 0.0,
     )
 
 
@@ -285,8 +285,8 @@ def _spell_words(spell: SpellDoc, shape: PatternShape) -> SpellWords:
         signature=[[words for words in map(tokenize, alternative.literals) if words]
                    for alternative in shape.alternatives],
         error_type=tokenize(spell.error_type or ""),
-        title=tokenize(spell.title),
-        body=tokenize(f"{spell.description} {spell.tags}"),
+        title=tokenize(spell.title or ""),
+        body=tokenize(f"{spell.description or ''} {spell.tags or ''}"),
     )
 
 

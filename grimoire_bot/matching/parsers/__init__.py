@@ -1,0 +1,38 @@
+"""One parser per output format: each reads an error starting at a candidate line.
+
+Every parser has the same shape: `parse(scan, index) -> Draft | None`. It looks at the
+line the prefilter flagged (and, where the format needs it, at lines around it: a Python
+traceback's frames above, rustc's `-->` below, ESLint's file header above) and returns a
+draft with the message, type, location and the lines that make up the error. `PARSERS`
+lists them from the most specific format to the most generic; the first that accepts the
+line wins.
+"""
+
+from __future__ import annotations
+
+from .compilers import parse_cmake, parse_located, parse_rust
+from .exceptions import parse_exception, parse_gradle
+from .generic import parse_generic, parse_summary, parse_workflow_command
+from .go import parse_go
+from .javascript import parse_eslint_stylish, parse_jest, parse_node_package_manager
+from .python import parse_pytest_section, parse_python_traceback
+from .scan import Parser, Scan
+
+__all__ = ["PARSERS", "Parser", "Scan"]
+
+PARSERS: tuple[Parser, ...] = (
+    parse_workflow_command,
+    parse_python_traceback,
+    parse_pytest_section,
+    parse_rust,
+    parse_go,
+    parse_cmake,
+    parse_gradle,
+    parse_jest,
+    parse_eslint_stylish,
+    parse_node_package_manager,
+    parse_located,
+    parse_summary,
+    parse_exception,
+    parse_generic,
+)

@@ -1,0 +1,105 @@
+"""Exceptions outside Python tracebacks (Node, Java, Kotlin, Ruby, .NET) and Gradle's
+"What went wrong" report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..blocks import (
+    Draft,
+    block_end,
+    detect_error_type,
+    is_blank,
+    short_class_name,
+    to_int,
+)
+from ..ecosystems import Ecosystem
+from .javascript import JS_FRAME_RE
+from .scan import Scan
+
+# --- Gradle "What went wrong" ------------------------------------------------------------
+
+GRADLE_WRONG_RE = re.compile(r"^\* What went wrong:\s*$")
+GRADLE_SECTION_END_RE = re.compile(r"^\* (?:Try|Exception is|Get more help):")
+
+
+def parse_gradle(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    if not GRADLE_WRONG_RE.match(lines[index]):
+        return None
+    end = index
+    for probe in range(index + 1, min(len(lines), index + 40)):
+        if GRADLE_SECTION_END_RE.match(lines[probe]):
+            break
+        if not is_blank(lines[probe]):
+            end = probe
+    message = next((lines[i].strip() for i in range(index + 1, end + 1)
+                    if not is_blank(lines[i])), "Gradle build failed")
+    return Draft(start=index, end=end, message=message, ecosystem=Ecosystem.JAVA,
+                 error_type=detect_error_type(message))
+
+
+# --- exceptions outside Python tracebacks (Node, Java, Ruby, .NET) --------------------------
+
+EXCEPTION_RE = re.compile(
+    r"^\s*(?:Exception in thread \"[^\"]*\" |Caused by: |Uncaught |Unhandled(?: exception)?:? |"
+    r"\S+ threw exception: |\[?\w+\]? )?"
+    r"(?P<cls>(?:[A-Za-z_$][\w$]*\.)*(?:[A-Z][\w$]*)?(?:Error|Exception|Failure|Fault|Rejection)"
+    r"[\w$]*)(?: \[(?P<code>[\w-]+)\])?(?:(?::\s*| - )(?P<message>.*))?$"
+)
+GENERIC_CLASSES = frozenset({"Error", "Exception", "Failure"})
+NODE_CODE_RE = re.compile(r"^\s*code: '(?P<code>[A-Z][A-Z0-9_]+)'")
+JAVA_FRAME_RE = re.compile(r"^\s+at [\w$.<>]+\([\w$.]+(?::\d+)?\)|^\s+at .*\(Unknown Source\)")
+
+
+def parse_exception(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    match = EXCEPTION_RE.match(lines[index])
+    if match is None:
+        return None
+    end = block_end(lines, index)
+    if match.group("message") is None and end == index:
+        return None
+    cls = short_class_name(match.group("cls"))
+    code = match.group("code") or _node_error_code(lines, index, end)
+    message = (match.group("message") or "").strip()
+    file, line, column = _first_repo_js_frame(scan, index, end)
+    # A plain `Error` says nothing about which error it is; its message and code do.
+    error_type = code or (None if cls in GENERIC_CLASSES else cls)
+    return Draft(
+        start=index, end=end, message=message if cls in GENERIC_CLASSES and message else
+        (f"{cls}: {message}" if message else cls),
+        error_type=error_type, file=file, line=line, column=column,
+        ecosystem=_exception_ecosystem(match.group("cls"), lines[index + 1:end + 1]),
+    )
+
+
+def _node_error_code(lines: Sequence[str], start: int, end: int) -> str | None:
+    for index in range(start + 1, min(len(lines), end + 3)):
+        code = NODE_CODE_RE.match(lines[index])
+        if code:
+            return code.group("code")
+    return None
+
+
+def _first_repo_js_frame(
+    scan: Scan, start: int, end: int
+) -> tuple[str | None, int | None, int | None]:
+    for index in range(start + 1, end + 1):
+        frame = JS_FRAME_RE.match(scan.lines[index])
+        if frame:
+            path = scan.repo_path(frame.group("path"))
+            if path is not None:
+                return path, to_int(frame.group("line")), to_int(frame.group("col"))
+    return None, None, None
+
+
+def _exception_ecosystem(cls: str, body: Sequence[str]) -> Ecosystem | None:
+    if cls.startswith(("java.", "javax.", "kotlin.", "org.", "com.", "net.", "io.")):
+        return Ecosystem.JAVA
+    if any(JAVA_FRAME_RE.match(line) for line in body[:3]):
+        return Ecosystem.JAVA
+    if any(JS_FRAME_RE.match(line) or "node:internal" in line for line in body[:5]):
+        return Ecosystem.NODE
+    return None

@@ -1,0 +1,136 @@
+"""Formats every CI system shares: workflow commands, tool summaries, and lines that say
+"error" (or fail unmistakably) in no known tool's format."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from ..blocks import (
+    PATH,
+    Draft,
+    block_end,
+    detect_error_type,
+    to_int,
+)
+from ..ecosystems import Ecosystem
+from .scan import Scan
+
+LOOKAROUND_LINES = 15
+
+
+# --- GitHub workflow commands -------------------------------------------------------------
+
+WORKFLOW_COMMAND_RE = re.compile(r"^\s*::(error|warning|notice)(?: ([^:]*))?::(.*)$")
+
+
+def parse_workflow_command(scan: Scan, index: int) -> Draft | None:
+    match = WORKFLOW_COMMAND_RE.match(scan.lines[index])
+    if not match or match.group(1) != "error":
+        return None
+    properties = dict(_workflow_properties(match.group(2) or ""))
+    message = _unescape_workflow(match.group(3)).strip()
+    title = properties.get("title")
+    return Draft(
+        start=index, end=index, message=message,
+        error_type=detect_error_type(f"{title or ''} {message}"),
+        file=scan.repo_path(properties.get("file")),
+        line=to_int(properties.get("line")), column=to_int(properties.get("col")),
+        text_lines=tuple(filter(None, (title, message))),
+    )
+
+
+def _workflow_properties(raw: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in raw.split(","):
+        key, _, value = item.partition("=")
+        if key.strip():
+            pairs.append((key.strip(), _unescape_workflow(value.strip())))
+    return pairs
+
+
+def _unescape_workflow(value: str) -> str:
+    return unquote(value) if "%" in value else value
+
+
+# --- summaries printed by linters, test runners and build tools ----------------------------
+
+SUMMARY_RE = re.compile(
+    r"^\s*(?:✖ \d+ problems? \(\d+ errors?"                     # eslint
+    r"|(?:\[[^\]]*\] )?Found \d+ errors?\b"                     # ruff, mypy, tsc --watch
+    r"|Interrupted: \d+ errors? during collection"              # pytest
+    r"|=+ .*\b\d+ (?:failed|errors?)\b.* =+$"                   # pytest
+    r"|Tests?: +\d+ failed"                                     # jest
+    r"|error: could not compile"                                # cargo
+    r"|make(?:\[\d+\])?: \*\*\* .*Error \d+"                    # make
+    r"|FAILURE: Build failed"                                   # gradle
+    r"|BUILD FAILED"                                            # gradle, ant
+    r"|\[ERROR\] BUILD FAILURE"                                 # maven
+    r"|Build FAILED\."                                          # msbuild
+    r"|FAIL\s+\S+\s+[\d.]+s$"                                   # go test
+    r")"
+)
+
+
+def parse_summary(scan: Scan, index: int) -> Draft | None:
+    line = scan.lines[index]
+    if not SUMMARY_RE.match(line):
+        return None
+    return Draft(start=index, end=index, message=line.strip(), error_type=detect_error_type(line))
+
+
+# --- lines that say "error" (or an unmistakable failure) without a known tool format -------
+
+GENERIC_ERROR_RE = re.compile(
+    r"^\s*(?:[\w@#.\-/]+:? ){0,2}?"
+    r"(?:\[(?:ERROR|FATAL|error|fatal|Error)\]"
+    r"|(?:FATAL ERROR|[Ff]atal error|ERROR|Error|error|FATAL|Fatal|fatal|E|ERR!|ERR)"
+    r"(?:\[[\w-]+\])?:"
+    r"|ERR!|(?:error|ERROR) (?=[A-Z`'\"]))"
+    r"\s*(?P<message>\S.*)$"
+)
+SOFT_ERROR_RE = re.compile(
+    r"^\s*(?:[\w.\-/]+: ){0,2}(?P<message>(?:[A-Z][\w.-]* )?(?i:could not|couldn't|cannot|"
+    r"can't|unable to|failed to)\b.*"
+    r"|(?:No such file|Permission denied|No space left|Killed|Segmentation fault|Aborted|"
+    r"Bus error|Out of memory|Unsupported|Invalid|Missing)\b.*"
+    r"|HTTP [45]\d\d\b.*)$"
+)
+SHELL_ERROR_RE = re.compile(
+    r"^\s*(?P<source>[^\s:][^:]*):(?: line (?P<line>\d+):)? (?P<message>(?:[^:]+: )?"
+    r"(?:command not found|Permission denied|No such file or directory|not found|"
+    r"bad interpreter.*))$"
+)
+DOCKERFILE_LOCATION_RE = re.compile(rf"^\s*(?P<path>{PATH}):(?P<line>\d+)$")
+
+
+def parse_generic(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    line = lines[index]
+    shell = SHELL_ERROR_RE.match(line)
+    if shell:
+        return Draft(start=index, end=index, message=shell.group("message").strip(),
+                     ecosystem=Ecosystem.SHELL)
+    match = GENERIC_ERROR_RE.match(line) or SOFT_ERROR_RE.match(line)
+    if match is None or line.lstrip().lower().startswith("warning"):
+        return None
+    message = match.group("message").strip()
+    draft = Draft(start=index, end=block_end(lines, index), message=message,
+                  error_type=detect_error_type(line))
+    location = _nearby_dockerfile_location(scan, index)
+    if location is not None:
+        draft.file, draft.line = location
+        draft.ecosystem = Ecosystem.DOCKER
+    return draft
+
+
+def _nearby_dockerfile_location(scan: Scan, index: int) -> tuple[str, int | None] | None:
+    """BuildKit prints the failing Dockerfile line as `path/Dockerfile:35` near its errors."""
+    lines = scan.lines
+    for probe in range(max(0, index - LOOKAROUND_LINES), min(len(lines), index + LOOKAROUND_LINES)):
+        match = DOCKERFILE_LOCATION_RE.match(lines[probe])
+        if match and "dockerfile" in match.group("path").lower():
+            path = scan.repo_path(match.group("path"))
+            if path is not None:
+                return path, to_int(match.group("line"))
+    return None

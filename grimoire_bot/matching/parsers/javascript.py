@@ -1,0 +1,139 @@
+"""JavaScript tools: ESLint's stylish report, Jest's failure blocks, npm/yarn/pnpm errors."""
+
+from __future__ import annotations
+
+import re
+
+from ..blocks import (
+    PATH,
+    Draft,
+    block_end,
+    detect_error_type,
+    indentation,
+    is_blank,
+    to_int,
+)
+from ..ecosystems import Ecosystem
+from .scan import Scan
+
+# --- ESLint stylish ----------------------------------------------------------------------
+
+ESLINT_ROW_RE = re.compile(
+    r"^\s+(?P<line>\d+):(?P<col>\d+)\s+(?P<level>error|warning)\s+(?P<message>.+?)"
+    r"(?:\s{2,}(?P<rule>[@\w][\w@/.-]*))?\s*$"
+)
+ESLINT_FILE_HEADER_RE = re.compile(rf"^(?P<path>{PATH})\s*$")
+ESLINT_HEADER_LOOKBACK = 2000
+
+
+def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
+    row = ESLINT_ROW_RE.match(scan.lines[index])
+    if row is None or row.group("level") != "error":
+        return None
+    path = None
+    for probe in range(index - 1, max(-1, index - ESLINT_HEADER_LOOKBACK), -1):
+        line = scan.lines[probe]
+        if ESLINT_ROW_RE.match(line):
+            continue
+        header = ESLINT_FILE_HEADER_RE.match(line)
+        if header:
+            path = header.group("path")
+        break
+    if path is None:
+        return None
+    return Draft(
+        start=index, end=index, message=row.group("message").strip(), error_type=row.group("rule"),
+        file=scan.repo_path(path), line=to_int(row.group("line")),
+        column=to_int(row.group("col")), ecosystem=Ecosystem.ESLINT,
+    )
+
+
+# --- Jest --------------------------------------------------------------------------------
+
+JEST_BULLET_RE = re.compile(r"^(?P<indent>\s*)● (?P<title>.+)$")
+JEST_FAIL_HEADER_RE = re.compile(rf"^\s*FAIL\s+(?P<path>{PATH})")
+JS_FRAME_RE = re.compile(rf"^\s+at (?:.*? \()?(?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)\)?$")
+JEST_CODE_FRAME_RE = re.compile(r"^\s*>\s*(?P<line>\d+)\s*\|")
+JEST_GENERIC_TITLES = ("Test suite failed to run",)
+JEST_TEST_SEPARATOR = "\u203a"
+
+
+def parse_jest(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    bullet = JEST_BULLET_RE.match(lines[index])
+    if bullet is None:
+        return None
+    margin = len(bullet.group("indent"))
+    end = index
+    for probe in range(index + 1, min(len(lines), index + 80)):
+        line = lines[probe]
+        if not is_blank(line) and (indentation(line) <= margin or JEST_BULLET_RE.match(line)):
+            break
+        if not is_blank(line):
+            end = probe
+    body = [lines[i].strip() for i in range(index + 1, end + 1) if not is_blank(lines[i])]
+    title = bullet.group("title").strip()
+    # "Suite > test" titles and "Test suite failed to run" name the test; the error follows.
+    names_a_test = JEST_TEST_SEPARATOR in title or title in JEST_GENERIC_TITLES
+    message = body[0] if body and (names_a_test or title.endswith(":")) else title
+    file, line_number, column = _jest_location(scan, index, end)
+    return Draft(start=index, end=end, message=message, error_type=detect_error_type(message),
+                 file=file, line=line_number, column=column, ecosystem=Ecosystem.JEST)
+
+
+def _jest_location(scan: Scan, start: int, end: int) -> tuple[str | None, int | None, int | None]:
+    lines = scan.lines
+    for index in range(start, end + 1):
+        frame = JS_FRAME_RE.match(lines[index])
+        if frame:
+            path = scan.repo_path(frame.group("path"))
+            if path is not None:
+                return path, to_int(frame.group("line")), to_int(frame.group("col"))
+    header_path = None
+    for index in range(start - 1, max(-1, start - 200), -1):
+        header = JEST_FAIL_HEADER_RE.match(lines[index])
+        if header:
+            header_path = scan.repo_path(header.group("path"))
+            break
+    code_line = next((to_int(m.group("line")) for m in
+                      map(JEST_CODE_FRAME_RE.match, lines[start:end + 1]) if m), None)
+    return header_path, code_line if header_path else None, None
+
+
+# --- npm, yarn, pnpm -----------------------------------------------------------------------
+
+NPM_LINE_RE = re.compile(r"^(?P<prefix>\s*npm (?:ERR!|error))(?: (?P<text>.*))?$")
+NPM_CODE_RE = re.compile(r"^code (?P<code>\S+)$")
+# What npm prints around every failure: where logs went, and the failing script's place.
+NPM_BOILERPLATE_RE = re.compile(
+    r"^(?:A complete log of this run|Log files were not written|For a full report see|"
+    r"[\w/.~*-]+\.log$|[\w/.~*-]+\.txt$|errno |syscall |path |cwd |workspace |location |$)"
+)
+PNPM_RE = re.compile(r"^\s*(?P<code>ERR_PNPM_[A-Z0-9_]+)\s+(?P<message>.+)$")
+
+
+def parse_node_package_manager(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    pnpm = PNPM_RE.match(lines[index])
+    if pnpm:
+        return Draft(start=index, end=block_end(lines, index),
+                     message=pnpm.group("message").strip(), error_type=pnpm.group("code"),
+                     ecosystem=Ecosystem.NODE)
+    head = NPM_LINE_RE.match(lines[index])
+    if head is None:
+        return None
+    end = index
+    while end + 1 < len(lines) and NPM_LINE_RE.match(lines[end + 1]):
+        end += 1
+    texts = [(m.group("text") or "").strip() for m in map(NPM_LINE_RE.match, lines[index:end + 1])
+             if m]
+    code_at = next((i for i, text in enumerate(texts) if NPM_CODE_RE.match(text)), None)
+    code = NPM_CODE_RE.match(texts[code_at]).group("code") if code_at is not None else None
+    # npm prints its environment (argv, node and npm versions) before the code line; the
+    # message is what follows the code.
+    after_code = texts[code_at + 1:] if code_at is not None else texts
+    meaningful = [t for t in after_code if not NPM_BOILERPLATE_RE.match(t)]
+    if not meaningful and code is None:
+        return Draft(start=index, end=end, message="", noise=True)
+    return Draft(start=index, end=end, message=meaningful[0] if meaningful else f"code {code}",
+                 error_type=code, ecosystem=Ecosystem.NODE)

@@ -1,0 +1,179 @@
+"""Python: tracebacks (deepest repository frame) and pytest's failure reports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..blocks import (
+    PATH,
+    Draft,
+    block_end,
+    detect_error_type,
+    indentation,
+    is_blank,
+    short_class_name,
+    to_int,
+)
+from ..ecosystems import Ecosystem
+from .scan import Scan
+
+PYTHON_TRACEBACK_LOOKBACK = 400
+SECTION_MAX_LINES = 400
+
+
+# --- tracebacks --------------------------------------------------------------------------
+
+TRACEBACK_HEAD_RE = re.compile(r"^\s*Traceback \(most recent call last\):\s*$")
+PY_FRAME_RE = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?$')
+PY_EXCEPTION_RE = re.compile(
+    r"^(?P<indent>\s*)(?P<cls>(?:[A-Za-z_]\w*\.)*[A-Z]\w*)(?:: (?P<message>.*)|:?\s*)$"
+)
+
+
+def parse_python_traceback(scan: Scan, index: int) -> Draft | None:
+    """A traceback, seen from its header line or from its final exception line."""
+    lines = scan.lines
+    if TRACEBACK_HEAD_RE.match(lines[index]):
+        exception_index = _traceback_exception_line(lines, index)
+        if exception_index is None:
+            return None
+        return _python_exception_draft(scan, index, exception_index)
+    match = PY_EXCEPTION_RE.match(lines[index])
+    if not match or index == 0:
+        return None
+    start = _frames_start(lines, index)
+    if start is None:
+        return None
+    return _python_exception_draft(scan, start, index)
+
+
+def _traceback_exception_line(lines: Sequence[str], head: int) -> int | None:
+    margin = indentation(lines[head])
+    for index in range(head + 1, min(len(lines), head + PYTHON_TRACEBACK_LOOKBACK)):
+        line = lines[index]
+        if is_blank(line) or indentation(line) > margin:
+            continue
+        return index if PY_EXCEPTION_RE.match(line) else None
+    return None
+
+
+def _frames_start(lines: Sequence[str], exception_index: int) -> int | None:
+    """The first line of the frames right above an exception line, if there are frames."""
+    start = None
+    margin = indentation(lines[exception_index])
+    lowest = max(0, exception_index - PYTHON_TRACEBACK_LOOKBACK)
+    for index in range(exception_index - 1, lowest - 1, -1):
+        line = lines[index]
+        if TRACEBACK_HEAD_RE.match(line):
+            return index
+        if PY_FRAME_RE.match(line):
+            start = index
+            continue
+        if indentation(line) > margin and not is_blank(line):
+            continue   # a frame's source line or ^^^^ marker
+        break
+    return start
+
+
+def _python_exception_draft(scan: Scan, start: int, exception_index: int) -> Draft:
+    lines = scan.lines
+    match = PY_EXCEPTION_RE.match(lines[exception_index])
+    assert match is not None
+    cls = match.group("cls")
+    message = (match.group("message") or "").strip()
+    file, line = _deepest_repo_frame(scan, start, exception_index)
+    end = block_end(lines, exception_index)
+    return Draft(
+        start=start, end=end, message=f"{short_class_name(cls)}: {message}" if message else cls,
+        error_type=short_class_name(cls), file=file, line=line, ecosystem=Ecosystem.PYTHON,
+    )
+
+
+def _deepest_repo_frame(scan: Scan, start: int, stop: int) -> tuple[str | None, int | None]:
+    found: tuple[str | None, int | None] = (None, None)
+    for index in range(start, stop):
+        frame = PY_FRAME_RE.match(scan.lines[index])
+        if frame:
+            path = scan.repo_path(frame.group("path"))
+            if path is not None:
+                found = (path, to_int(frame.group("line")))
+    return found
+
+
+# --- pytest ------------------------------------------------------------------------------
+
+PYTEST_SECTION_RE = re.compile(r"^_{3,} (?P<title>.+?) _{3,}$")
+PYTEST_SECTION_END_RE = re.compile(r"^(?:_{3,} .+ _{3,}|={3,}.*)$")
+PYTEST_E_LINE_RE = re.compile(r"^E\s+(?P<text>.*)$")
+PYTEST_LOCATION_RE = re.compile(
+    rf"^(?P<path>{PATH}):(?P<line>\d+): (?P<cls>(?:[A-Za-z_]\w*\.)*[A-Z]\w*|in \S+)$"
+)
+PYTEST_FIXTURE_FILE_RE = re.compile(rf"^file (?P<path>{PATH}), line (?P<line>\d+)$")
+PYTEST_SUMMARY_RE = re.compile(
+    rf"^(?P<kind>FAILED|ERROR) (?P<path>{PATH})(?:::(?P<test>\S+))?(?: - (?P<message>.+))?$"
+)
+PYTEST_COLLECTING_RE = re.compile(rf"ERROR collecting (?P<path>{PATH})")
+
+
+def parse_pytest_section(scan: Scan, index: int) -> Draft | None:
+    """A `____ test_name ____` failure section, or its `FAILED path::test - msg` line."""
+    lines = scan.lines
+    header = PYTEST_SECTION_RE.match(lines[index])
+    if header is None:
+        return _pytest_summary_line(scan, index)
+    end = index
+    for probe in range(index + 1, min(len(lines), index + SECTION_MAX_LINES)):
+        if PYTEST_SECTION_END_RE.match(lines[probe]):
+            break
+        end = probe
+    body = lines[index + 1:end + 1]
+    e_lines = [m.group("text") for m in map(PYTEST_E_LINE_RE.match, body) if m]
+    file, line, cls = _pytest_location(scan, body)
+    collecting = PYTEST_COLLECTING_RE.search(header.group("title"))
+    if file is None and collecting:
+        file = scan.repo_path(collecting.group("path"))
+    if not e_lines and cls is None and collecting is None:
+        return None
+    message = next((text.strip() for text in e_lines if text.strip()), header.group("title"))
+    error_type = detect_error_type(message) or (cls if cls and not cls.startswith("in ") else None)
+    # The error's text is what pytest says about it, not the source listing around it.
+    kept = [lines[index], *(text for text in body if _is_pytest_evidence(text))]
+    return Draft(
+        start=index, end=end, message=message, error_type=error_type, file=file, line=line,
+        ecosystem=Ecosystem.PYTHON, text_lines=tuple(kept),
+    )
+
+
+def _is_pytest_evidence(line: str) -> bool:
+    return bool(
+        PYTEST_E_LINE_RE.match(line) or PYTEST_LOCATION_RE.match(line)
+        or PYTEST_FIXTURE_FILE_RE.match(line) or line.startswith(">")
+    )
+
+
+def _pytest_location(scan: Scan, body: Sequence[str]) -> tuple[str | None, int | None, str | None]:
+    file: str | None = None
+    line: int | None = None
+    cls: str | None = None
+    for text in body:
+        match = PYTEST_LOCATION_RE.match(text) or PYTEST_FIXTURE_FILE_RE.match(text)
+        if not match:
+            continue
+        path = scan.repo_path(match.group("path"))
+        if path is not None:
+            file, line = path, to_int(match.group("line"))
+        if "cls" in match.groupdict() and match.group("cls"):
+            cls = match.group("cls")
+    return file, line, cls
+
+
+def _pytest_summary_line(scan: Scan, index: int) -> Draft | None:
+    match = PYTEST_SUMMARY_RE.match(scan.lines[index])
+    if match is None:
+        return None
+    message = match.group("message") or f"{match.group('kind')} {match.group('test') or ''}"
+    return Draft(
+        start=index, end=index, message=message.strip(), error_type=detect_error_type(message),
+        file=scan.repo_path(match.group("path")), ecosystem=Ecosystem.PYTHON,
+    )
