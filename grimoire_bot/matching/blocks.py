@@ -31,7 +31,7 @@ CAUSED_BY_RE = re.compile(r"^\s*(?:Caused by:?|During handling of the above|The 
 SENTENCE_END = ".:;!?)]}>"
 WRAPPED_LINE_MIN_CHARS = 50
 NEW_MESSAGE_RE = re.compile(r"^[\w.\-\[\]/\\@~]+[:(]")
-PREFIX_FAMILY_RE = re.compile(r"^(\s*(?:npm (?:ERR!|error)|\[ERROR\]|E {2,}|gyp ERR!|error:?|>))")
+PREFIX_FAMILY_RE = re.compile(r"^(\s*(?:npm (?:ERR!|error)|\[ERROR\]|E {2,}|gyp ERR!))")
 
 ERROR_TYPE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\berror\[(E\d{4})\]"),

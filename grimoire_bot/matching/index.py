@@ -30,8 +30,10 @@ from .similarity import NO_QUERY, LexicalIndex, SpellWords
 from .tokens import tokenize
 
 # Similarity is the expensive part of matching; a log with hundreds of errors is matched by
-# pattern on all of them and by similarity on the first ones (plus anything a pattern hit).
-MAX_SIMILARITY_ERRORS = 40
+# pattern on all of them and by similarity on the first and the last ones (where a job's
+# root cause and its final failure are).
+FIRST_SIMILARITY_ERRORS = 30
+LAST_SIMILARITY_ERRORS = 10
 COMPILED_CACHE_SIZE = 4096
 MAX_MESSAGE_LINES = 60
 MAX_DIFF_HITS_PER_SPELL = 20
@@ -161,8 +163,10 @@ class SpellIndex:
         it fits best); nothing scoring under `min_score`. `similarity=False` keeps to
         pattern hits (near misses are not looked for)."""
         best: dict[int, Match] = {}
+        last_ones = len(errors) - LAST_SIMILARITY_ERRORS
         for error_index, error in enumerate(errors):
-            with_similarity = similarity and error_index < MAX_SIMILARITY_ERRORS
+            with_similarity = similarity and (error_index < FIRST_SIMILARITY_ERRORS
+                                              or error_index >= last_ones)
             for match in self._matches_for(error, error_index, with_similarity, feedback):
                 current = best.get(match.spell_id)
                 if current is None or match.score > current.score:
