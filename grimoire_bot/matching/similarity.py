@@ -3,25 +3,33 @@
 When a tool's new version rewords a message, a terminal wraps it, a web page swaps its
 quotes or a Windows runner flips its slashes, the spell's regex misses although a person
 sees at once that it is the same error. What survives those changes is vocabulary and
-word order: the distinctive words of the message, in the same short phrases. So the
-measure is *signature coverage*: how much of the spell's signature - the words of its
-pattern's required literal text, phrase by phrase, and of its error type - appears in the
-error's text. Words are weighted by IDF over the spellbook (a word found in few spells,
-like `eresolve` or `checksum`, counts far more than `error` or `not`), and coverage is
-taken both over single words and over adjacent word pairs, so "cannot find module"
-is not matched by "cannot be found ... node module" scattered over a paragraph. A
-pattern with alternatives (`A|B`) is covered as well as its best-covered branch.
+word order: the distinctive words of the message, in the same short phrases.
 
-Why coverage and not BM25 or character n-grams: BM25 scores grow with the query's length
-and have no fixed scale, so a threshold that keeps silence on unrelated logs cannot be set
-once for all spellbooks; coverage is a fraction in 0..1 with a meaning ("70% of what this
-spell's pattern looks for is here, in that order"). Character n-grams would forgive typos
-that CI output never has, at ten times the memory for 100k spells. The tokenizer folds the
-spelling differences that do occur (camel case, `couldn't`, plurals, `ERR!`/`error`,
-typographic quotes; see tokens.py).
+The measure is coverage, taken in both directions, with every word weighted by its IDF
+over the spellbook (a word found in few spells, like `eresolve` or `checksum`, counts far
+more than `error` or `not`):
 
-Scale: an inverted index (word -> spells) holds each spell's words as array ids (about
-100 bytes per spell plus postings). A query looks only at the postings of the error's
+* signature coverage: how much of the spell's signature - the words of its pattern's
+  required literal text, phrase by phrase, plus its error type - appears in the error's
+  text, over single words and over adjacent word pairs (so "cannot find module" is not
+  matched by "cannot be found ... node module" scattered over a paragraph). A pattern
+  with alternatives (`A|B`) is covered as well as its best-covered branch. Its *anchors*,
+  the last word of each literal phrase (the module name, the exit code, the flag a
+  message ends on), are reported apart: without them it is a different error that shares
+  the phrasing;
+* message coverage ("explained"): how much of the error's message, words and pairs, the
+  spell's vocabulary (signature, title, description, tags) accounts for.
+
+`rank.lexical_score` combines them. Why coverage and not BM25 or character n-grams: BM25
+scores grow with the query's length and have no fixed scale, so a threshold that keeps
+silence on unrelated logs cannot be set once for all spellbooks; coverage is a fraction in
+0..1 with a meaning ("70% of what this spell's pattern looks for is here, in that
+order"). Character n-grams would forgive typos that CI output never has, at many times
+the memory for 100k spells. The tokenizer folds the spelling differences that do occur
+(camel case, `couldn't`, plurals, `ERR!`/`error`, typographic quotes; see tokens.py).
+
+Scale: an inverted index (word -> spells) holds each spell's words as array ids (a few
+hundred bytes per spell plus postings). A query looks only at the postings of the error's
 rarer words (postings longer than `MAX_POSTING_SHARE` of the book carry almost no IDF
 weight and would cost most of the time), counts hits per spell in C (`Counter.update`),
 and scores exactly only the best `CANDIDATES` spells.
@@ -53,7 +61,7 @@ class SpellWords:
     signature: Sequence[Sequence[Phrase]]   # per pattern branch: its literal phrases
     error_type: Phrase                      # added to every branch, but never an anchor
     title: Sequence[str]
-    body: Sequence[str]                     # description and tags: recall only, not scored
+    body: Sequence[str]                     # description and tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +75,9 @@ class Query:
 class Evidence:
     signature: float   # coverage of the best-covered branch's words and word pairs
     anchors: float     # share of that branch's phrase-final words present
-    title: float       # IDF-weighted share of the title's words present
     confidence: float  # 0..1: a one-word signature proves less than a six-word one
-    explained: float = 0.0   # share of the error message's words (and pairs) the spell uses
-    message_confidence: float = 0.0
+    explained: float   # share of the error message's words (and pairs) the spell uses
+    message_confidence: float   # 0..1: likewise, for how many known words the message has
 
 
 NO_QUERY = Query(words=frozenset(), pairs=frozenset())
@@ -92,7 +99,6 @@ class LexicalIndex:
         self._idf: array[float] = array("d")
         self._postings: list[array[int]] = []
         self._signature: list[tuple[_Branch, ...]] = []
-        self._title: list[array[int]] = []
         self._all_words: list[array[int]] = []
         self._all_pairs: list[array[int]] = []
         self._count = 0
@@ -112,7 +118,6 @@ class LexicalIndex:
         body = self._id_list(words.body)
         branches = tuple(_branch(phrases, error_type) for phrases in signature)
         self._signature.append(branches)
-        self._title.append(array("I", sorted(set(title))))
         every = {*title, *body, *error_type}
         pairs = _pairs(title) | _pairs(body) | _pairs(error_type)
         for phrases in signature:
@@ -188,7 +193,6 @@ class LexicalIndex:
         return Evidence(
             signature=best,
             anchors=anchors,
-            title=self._word_coverage(self._title[position], query.words),
             confidence=min(1.0, best_size / FULL_SIGNATURE_WORDS),
             explained=explained,
             message_confidence=min(1.0, known / FULL_SIGNATURE_WORDS),
