@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .forms import wraps_onto
+
 MAX_BLOCK_LINES = 40
 MAX_TEXT_CHARS = 4000
 MAX_LINE_CHARS = 1000
@@ -28,9 +30,6 @@ PATH = (
 STACK_FRAME_RE = re.compile(r"^\s+(?:at |File \"|from \S+:\d+)|^\t(?:at |/)|^\s+\S+\.go:\d+")
 CODE_FRAME_RE = re.compile(r"^\s*\d*\s*\|(?:\s|$)|^\s*(?:=|-->|:::)\s|^\s*>?\s*\d+\s*\|")
 CAUSED_BY_RE = re.compile(r"^\s*(?:Caused by:?|During handling of the above|The above exception)")
-SENTENCE_END = ".:;!?)]}>"
-WRAPPED_LINE_MIN_CHARS = 50
-NEW_MESSAGE_RE = re.compile(r"^[\w.\-\[\]/\\@~]+[:(]")
 PREFIX_FAMILY_RE = re.compile(r"^(\s*(?:npm (?:ERR!|error)|\[ERROR\]|E {2,}|gyp ERR!))")
 
 ERROR_TYPE_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -82,15 +81,9 @@ def is_continuation(head: str, previous: str, line: str) -> bool:
     family = prefix_family(head)
     if family is not None and line.lstrip().startswith(family):
         return True
-    # A message wrapped by the terminal: the previous (long) line stops mid-sentence and
-    # this one carries on in lower case without starting a new `word:` message.
-    stripped = previous.rstrip()
-    return (
-        len(stripped) >= WRAPPED_LINE_MIN_CHARS
-        and stripped[-1] not in SENTENCE_END
-        and line[:1].islower()
-        and not NEW_MESSAGE_RE.match(line)
-    )
+    # A message wrapped by the terminal. Where an error ends decides what else is
+    # reported, so only a wrap that carries on in lower case extends it.
+    return wraps_onto(previous, line) and line[:1].islower()
 
 
 def block_end(lines: Sequence[str], head: int, limit: int = MAX_BLOCK_LINES) -> int:

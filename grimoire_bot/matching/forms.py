@@ -18,10 +18,10 @@ from .tokens import TYPOGRAPHIC
 
 # A line that wraps on: long, and not ending a sentence or a clause.
 WRAP_MIN_CHARS = 40
-SENTENCE_END = ".!?:;"
+SENTENCE_END = ".!?:;)]}>"
 # A line that starts something new rather than carrying the previous one on.
 NEW_ITEM_RE = re.compile(
-    r"^(?:[\w.\-\[\]/\\@~]+(?::[\s\d]|\(\d)|at\s|File\s\"|[-*\u2022>]\s|\d+\s*\|)"
+    r"^(?:[\w.\-\[\]/\\@~]+(?::[\s\d:]|\(\d)|at\s|File\s\"|[-*\u2022>]\s|\d+\s*\|)"
 )
 
 
@@ -37,7 +37,7 @@ def wrapped_runs(lines: Sequence[str]) -> list[WrappedRun]:
     start = 0
     while start < len(lines):
         end = start
-        while end + 1 < len(lines) and _wraps_onto(lines[end], lines[end + 1]):
+        while end + 1 < len(lines) and wraps_onto(lines[end], lines[end + 1]):
             end += 1
         if end > start:
             joined = " ".join(line.strip() for line in lines[start:end + 1])
@@ -46,7 +46,8 @@ def wrapped_runs(lines: Sequence[str]) -> list[WrappedRun]:
     return runs
 
 
-def _wraps_onto(line: str, following: str) -> bool:
+def wraps_onto(line: str, following: str) -> bool:
+    """Whether `following` carries on the message `line` was printing."""
     stripped = line.rstrip()
     continuation = following.strip()
     return (
