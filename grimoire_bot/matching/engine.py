@@ -41,64 +41,62 @@ def analyse(
     errors = extract_errors(cleaned, repo_root_hints=repo_root_hints, already_clean=True)
     pool = limit + POOL_EXTRA
     best = {m.spell_id: m for m in index.match(errors, limit=pool, min_score=min_score)}
-    tail_start, tail_lines = tail_region(cleaned)
-    if tail_lines:
-        tail = tail_record(tail_start, tail_lines)
-        for match in index.match([tail], limit=pool, min_score=min_score,
+    tail = tail_region(cleaned, errors)
+    if tail:
+        for match in index.match([tail_record(tail)], limit=pool, min_score=min_score,
                                  similarity=not errors):
             current = best.get(match.spell_id)
             if current is not None and current.score >= match.score:
                 continue
-            line = _tail_line_of(index, match.spell_id, tail_start, tail_lines)
-            error_index = _error_at_line(errors, line)
-            if error_index is None:
-                errors.append(record_at_line(cleaned, line, repo_root_hints=repo_root_hints))
-                error_index = len(errors) - 1
+            # Tail lines belong to no extracted error: the matched one becomes an error.
+            line = _tail_line_of(index, match.spell_id, tail)
+            errors.append(record_at_line(cleaned, line, repo_root_hints=repo_root_hints))
             best[match.spell_id] = Match(spell_id=match.spell_id, score=match.score,
-                                         error_index=error_index, reason=match.reason)
+                                         error_index=len(errors) - 1, reason=match.reason)
     ranked = sorted(best.values(), key=lambda m: (-m.score, m.error_index, m.spell_id))
     return errors, ranked[:max(limit, 0)]
 
 
-def tail_region(cleaned: str) -> tuple[int, list[str]]:
-    """(first line number, lines) of the end of the failing step."""
+def tail_region(cleaned: str, errors: Sequence[ErrorRecord] = ()) -> list[tuple[int, str]]:
+    """The end of the failing step as (0-based line number, line) pairs, leaving out blank
+    lines and lines that belong to an extracted error (those were matched already)."""
     lines = cleaned.split("\n")
     end = len(lines)
     for number in range(len(lines) - 1, -1, -1):
         if STEP_FAILED_RE.match(lines[number]):
             end = number
             break
+    covered = _covered_lines(errors)
     start = max(0, end - TAIL_LINES)
-    return start, lines[start:end]
+    return [(number, lines[number]) for number in range(start, end)
+            if lines[number].strip() and number not in covered]
 
 
-def tail_record(start: int, lines: list[str]) -> ErrorRecord:
+def tail_record(tail: Sequence[tuple[int, str]]) -> ErrorRecord:
     """The tail as one pseudo-error. It has no message of its own: which of its lines is
     the error is only known once a pattern matched one of them."""
-    text = "\n".join(lines)
+    text = "\n".join(line for _, line in tail)
     return ErrorRecord(message="", error_type=None, file=None, line=None, column=None,
                        ecosystem=None, context=(), fingerprint=fingerprint(text), text=text,
-                       log_line=start + 1)
+                       log_line=tail[0][0] + 1)
 
 
-def _tail_line_of(index: SpellIndex, spell_id: int, start: int, lines: list[str]) -> int:
+def _tail_line_of(index: SpellIndex, spell_id: int, tail: Sequence[tuple[int, str]]) -> int:
     """The log line (0-based) where the spell's pattern matched the tail: the first line
     it matches alone, else the first line of the wrapped run it matches."""
-    for number, line in enumerate(lines):
+    for number, line in tail:
         if index.find(spell_id, line) is not None or index.find(spell_id, fold(line)) is not None:
-            return start + number
-    for run in wrapped_runs(lines):
+            return number
+    for run in wrapped_runs([line for _, line in tail]):
         if index.find(spell_id, run.text) or index.find(spell_id, fold(run.text)):
-            return start + run.first_line
-    return start + next((n for n, line in enumerate(lines) if line.strip()), 0)
+            return tail[run.first_line][0]
+    return tail[0][0]
 
 
-def _error_at_line(errors: Sequence[ErrorRecord], line: int) -> int | None:
-    """The extracted error whose lines include log line `line` (0-based), if any."""
-    for position, error in enumerate(errors):
-        if error.log_line is None:
-            continue
-        first = error.log_line - 1
-        if first <= line < first + error.text.count("\n") + 1:
-            return position
-    return None
+def _covered_lines(errors: Sequence[ErrorRecord]) -> set[int]:
+    covered: set[int] = set()
+    for error in errors:
+        if error.log_line is not None:
+            first = error.log_line - 1
+            covered.update(range(first, first + error.text.count("\n") + 1))
+    return covered
