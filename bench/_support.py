@@ -132,15 +132,15 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
 
 
 def machine_busy_seconds() -> float | None:
-    """CPU seconds the whole machine spent busy (all cores, steal included), from /proc/stat."""
+    """CPU seconds all processes on the machine ran (user, nice, system), from /proc/stat."""
     try:
         with open("/proc/stat", encoding="ascii") as stat:
             fields = [int(v) for v in stat.readline().split()[1:]]
     except (OSError, ValueError):
         return None
-    # user nice system idle iowait irq softirq steal ...: everything but idle and iowait.
-    busy = sum(fields[:3]) + sum(fields[5:8])
-    return busy / CLOCK_TICKS
+    # user nice system idle iowait irq softirq steal ...: process time only, since
+    # interrupt work (loopback networking) is never charged to a process either.
+    return sum(fields[:3]) / CLOCK_TICKS
 
 
 def own_cpu_seconds() -> float:

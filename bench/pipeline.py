@@ -323,7 +323,38 @@ class Results:
     # endpoint -> seconds after the 202 at which each later delivery sent it
     timeline: dict[str, list[float]] = field(default_factory=dict)
     compile_ms: list[float] = field(default_factory=list)
+    stalls: list[float] = field(default_factory=list)  # worst loop stall, later deliveries
     problems: list[str] = field(default_factory=list)
+
+
+class LoopStalls:
+    """The longest time the event loop could not run a 5 ms timer: how long the app's loop
+    (the web server shares it in `serve`) was blocked while a delivery was processed."""
+
+    TICK = 0.005
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _watch(self) -> None:
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(self.TICK)
+            self.worst = max(self.worst, time.perf_counter() - started - self.TICK)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._watch())
+
+    def take(self) -> float:
+        worst, self.worst = self.worst, 0.0
+        return worst
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
 
 class CompileTimes(logging.Handler):
@@ -361,6 +392,7 @@ class Probe:
     pool: asyncpg.Pool
     log: bytes
     deliveries: int
+    stalls: LoopStalls
 
 
 @dataclass
@@ -452,9 +484,14 @@ async def run(deliveries: int, spells: int, log_bytes: int) -> tuple[Results, in
                         aiohttp.ClientSession() as session,
                         open_github_app(settings) as baseline_app,
                     ):
-                        probe = Probe(fake, session, app_url, pool, log, deliveries)
-                        for number in range(deliveries):
-                            await collect(results, probe, baseline_app, settings, number)
+                        probe = Probe(fake, session, app_url, pool, log, deliveries,
+                                      LoopStalls())
+                        probe.stalls.start()
+                        try:
+                            for number in range(deliveries):
+                                await collect(results, probe, baseline_app, settings, number)
+                        finally:
+                            await probe.stalls.stop()
                 finally:
                     await runner.cleanup()
     return results, starter, total
@@ -467,7 +504,9 @@ async def collect(
     job = probe.fake.set_job(FIRST_JOB_ID - 1 - number, log=probe.log, head_sha="b" * 40)
     results.download_seconds.append(await time_download(
         baseline_app, job.data["url"] + "/logs", settings.log_download_cap_bytes))
+    probe.stalls.take()
     outcome = await one_delivery(probe, number)
+    stall = probe.stalls.take()
     if outcome.problem:
         results.problems.append(outcome.problem)
     if number == 0:
@@ -475,6 +514,7 @@ async def collect(
         results.first_requests = outcome.requests
     else:
         results.seconds.append(outcome.seconds)
+        results.stalls.append(stall)
         results.steady_requests.update(outcome.requests)
         for name, offset in outcome.offsets.items():
             results.timeline.setdefault(name, []).append(offset)
@@ -500,6 +540,9 @@ def report(results: Results, deliveries: int, starter: int, total: int) -> int:
             ["baseline: download the log only", d50, d99, 1.0, len(download)],
         ],
     )
+    print(f"event loop blocked (worst stall per delivery, later deliveries): p50 "
+          f"{percentile(results.stalls, 0.5) * 1000:.0f} ms, max "
+          f"{max(results.stalls, default=0) * 1000:.0f} ms")
     if results.compile_ms:
         print(f"spellbook compile (matcher's own log): "
               f"{', '.join(f'{ms / 1000:.2f} s' for ms in results.compile_ms)}")
