@@ -69,6 +69,14 @@ FAILED tests/test_math.py::test_add - assert 2 == 3""",
         "tests/test_math.py", 5, None, "AssertionError", "python", "assert 2 == 3",
     ),
     Case(
+        "pytest collection error (short traceback)",
+        "ImportError while importing test module '/home/runner/work/app/app/tests/test_api.py'.\n"
+        "Hint: make sure your test modules/packages have valid Python names.\nTraceback:\n"
+        "tests/test_api.py:3: in <module>\n    import requests\n"
+        "E   ModuleNotFoundError: No module named 'requests'",
+        "tests/test_api.py", 3, None, "ModuleNotFoundError", "python", "No module named",
+    ),
+    Case(
         "mypy with error code",
         'src/app/models.py:27: error: Incompatible return value type (got "int", expected "str")'
         "  [return-value]\nFound 1 error in 1 file (checked 12 source files)",
@@ -148,6 +156,12 @@ Found 1 error.""",
         "go build",
         "# github.com/acme/calc\n./main.go:10:2: undefined: sum",
         "main.go", 10, 2, None, "go", "undefined: sum",
+    ),
+    Case(
+        "go build in an internal/ package",
+        "# example.com/octo/internal/store\ninternal/store/cache.go:41:9: undefined: "
+        "redis.NewClusterClient",
+        "internal/store/cache.go", 41, 9, None, "go", "undefined",
     ),
     Case(
         "go vet",

@@ -47,7 +47,8 @@ EXTERNAL_RE = re.compile(
       | ^[A-Za-z]:/a/_(?:actions|temp|tool)/
       | /lib/python\d(?:\.\d+)?/
       | ^<[^>]*>$
-      | ^(?:node:|internal/)
+      | ^node:
+      | ^internal/(?:modules|process|main|bootstrap|timers|streams|fs|util|errors)/  # old Node
     """,
     re.VERBOSE,
 )

@@ -8,7 +8,9 @@ high only when the spell's signature is in the error *and* the error's message i
 spell's words. On top of either, agreement counts: the same error code (TS2307, E0382,
 ERESOLVE) or exception class, and the same ecosystem; a different code of the same kind
 (TS7006 vs TS7016, ECONNRESET vs ERESOLVE) is strong evidence *against*. Approved spells
-beat drafts, and users' feedback nudges a spell up or down. With every kind of positive
+beat drafts, and users' feedback (-1..1) moves a spell by up to 0.1: enough to reorder
+spells that fit an error about equally well, and to silence a near miss people keep
+voting down, but not to let an unrelated spell win. With every kind of positive
 evidence at its maximum a pattern hit reaches exactly 1.0, so scores do not saturate and
 the ranking keeps its order.
 
@@ -38,7 +40,7 @@ ECOSYSTEM_BONUS = {Agreement.AGREE: 0.04, Agreement.RELATED: 0.0, Agreement.UNKN
 ERROR_TYPE_BONUS = {Agreement.AGREE: 0.06, Agreement.RELATED: 0.03, Agreement.UNKNOWN: 0.0,
                     Agreement.CONFLICT: -0.25}
 DRAFT_FACTOR = 0.9
-FEEDBACK_WEIGHT = 0.05
+FEEDBACK_WEIGHT = 0.10
 
 # Error types that name one specific error: compiler and linter codes, npm/Node error codes.
 CODE_RE = re.compile(

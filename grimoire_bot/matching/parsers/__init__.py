@@ -15,7 +15,7 @@ from .exceptions import parse_exception, parse_gradle
 from .generic import parse_generic, parse_summary, parse_workflow_command
 from .go import parse_go
 from .javascript import parse_eslint_stylish, parse_jest, parse_node_package_manager
-from .python import parse_pytest_section, parse_python_traceback
+from .python import parse_pytest_section, parse_pytest_short_traceback, parse_python_traceback
 from .scan import Parser, Scan
 
 __all__ = ["PARSERS", "Parser", "Scan"]
@@ -24,6 +24,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_workflow_command,
     parse_python_traceback,
     parse_pytest_section,
+    parse_pytest_short_traceback,
     parse_rust,
     parse_go,
     parse_cmake,

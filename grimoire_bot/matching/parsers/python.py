@@ -114,6 +114,10 @@ PYTEST_SUMMARY_RE = re.compile(
     rf"^(?P<kind>FAILED|ERROR) (?P<path>{PATH})(?:::(?P<test>\S+))?(?: - (?P<message>.+))?$"
 )
 PYTEST_COLLECTING_RE = re.compile(rf"ERROR collecting (?P<path>{PATH})")
+PYTEST_IMPORT_HEADER_RE = re.compile(
+    r"^(?P<cls>\w+Error) while importing test module '(?P<path>[^']+)'"
+)
+SHORT_TRACEBACK_LOOKBACK = 40
 
 
 def parse_pytest_section(scan: Scan, index: int) -> Draft | None:
@@ -143,6 +147,37 @@ def parse_pytest_section(scan: Scan, index: int) -> Draft | None:
         start=index, end=end, message=message, error_type=error_type, file=file, line=line,
         ecosystem=Ecosystem.PYTHON, text_lines=tuple(kept),
     )
+
+
+def parse_pytest_short_traceback(scan: Scan, index: int) -> Draft | None:
+    """pytest's short tracebacks (`--tb=short`, collection errors): `path:line: in f`
+    location lines and source lines, then the `E   Exception: message` lines."""
+    lines = scan.lines
+    if not lines[index].startswith("E ") or not PYTEST_E_LINE_RE.match(lines[index]):
+        return None
+    start = index
+    for probe in range(index - 1, max(-1, index - SHORT_TRACEBACK_LOOKBACK), -1):
+        line = lines[probe]
+        if PYTEST_IMPORT_HEADER_RE.match(line):
+            start = probe
+            break
+        if not (PYTEST_LOCATION_RE.match(line) or line.startswith((" ", "\t", ">"))
+                or line.strip() in ("Traceback:", "") or line.startswith("Hint:")):
+            break
+        start = probe
+    while start < index and is_blank(lines[start]):
+        start += 1
+    end = index
+    while end + 1 < len(lines) and lines[end + 1].startswith("E "):
+        end += 1
+    body = lines[start:end + 1]
+    file, line_number, _ = _pytest_location(scan, body)
+    header = PYTEST_IMPORT_HEADER_RE.match(lines[start])
+    if file is None and header:
+        file = scan.repo_path(header.group("path"))
+    message = PYTEST_E_LINE_RE.match(lines[index]).group("text").strip()
+    return Draft(start=start, end=end, message=message, error_type=detect_error_type(message),
+                 file=file, line=line_number if file else None, ecosystem=Ecosystem.PYTHON)
 
 
 def _is_pytest_evidence(line: str) -> bool:
