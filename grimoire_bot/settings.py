@@ -190,24 +190,22 @@ def _positive_int(raw: str) -> int:
     return value
 
 
-def _positive_float(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"must be greater than zero, got {value}")
-    return value
+def _float_at_least(minimum: float, *, inclusive: bool) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"must be a number, got {raw!r}") from None
+        if value < minimum or (value == minimum and not inclusive):
+            bound = "negative" if inclusive else f"{minimum:g} or less"
+            raise ValueError(f"must not be {bound}, got {value:g}")
+        return value
+
+    return parse
 
 
-def _non_negative_float(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"must be a number, got {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"must not be negative, got {value}")
-    return value
+_positive_float = _float_at_least(0.0, inclusive=False)
+_non_negative_float = _float_at_least(0.0, inclusive=True)
 
 
 def _port(raw: str) -> int:

@@ -21,21 +21,8 @@ from grimoire_bot.db import spells as db_spells
 from grimoire_bot.spellbook.models import SpellIn
 
 FORMAT = "grimoire-spellbook/1"
-EXPORTED_FIELDS = (
-    "key",
-    "title",
-    "description",
-    "error_type",
-    "error_pattern",
-    "solution_code",
-    "tags",
-    "ecosystem",
-    "scope",
-    "status",
-    "examples",
-    "auto_generated",
-    "confidence",
-)
+# A file carries every field a client may write, so an import restores exactly what was exported.
+EXPORTED_FIELDS = db_spells.WRITABLE_FIELDS
 
 Progress = Callable[[int, int], None]
 
