@@ -728,9 +728,14 @@ def print_profile(profile_dir: Path, top: int = 25) -> None:
     )
     print()
     print("cProfile of the grimoire server (figures above are slowed by the profiler):")
+    # Shorter lines: the repository, the standard library and site-packages by name only.
+    prefixes = [(str(REPO_ROOT) + "/", ""), (str(Path(os.__file__).parent) + "/", "<stdlib>/")]
+    prefixes += [(str(Path(aiohttp.__file__).parent.parent) + "/", "")]
     for line in out.getvalue().splitlines():
         if line.strip() and not line.startswith(("   Random listing", "   Ordered by")):
-            print("  " + line.replace(str(REPO_ROOT) + "/", "")[:160])
+            for prefix, short in prefixes:
+                line = line.replace(prefix, short)
+            print("  " + line[:160])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
