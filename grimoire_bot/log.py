@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 from grimoire_bot.settings import LogFormat, Settings
 
@@ -74,8 +75,8 @@ class PrettyFormatter(logging.Formatter):
         return line
 
 
-def configure_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(
         JsonFormatter() if settings.log_format is LogFormat.JSON else PrettyFormatter()
     )
