@@ -21,8 +21,9 @@ from grimoire_bot.events import build_router
 from grimoire_bot.github.app import open_github_app
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings
-from grimoire_bot.state import GITHUB, MATCHER, PASSWORDS, POOL, SETTINGS, TOKENS
+from grimoire_bot.state import GITHUB, MATCHER, PASSWORDS, POOL, RECORDER, SETTINGS, TOKENS
 from grimoire_bot.webhooks.dispatch import Dispatcher
+from grimoire_bot.webhooks.recorder import DeliveryRecorder
 from grimoire_bot.webhooks.worker import run_worker
 
 # GitHub caps webhook payloads at 25 MB; nothing we accept is larger.
@@ -42,7 +43,9 @@ def database(database_url: str) -> CleanupContext:
         ) as pool:
             app[POOL] = pool
             app[MATCHER] = Matcher(pool)
+            app[RECORDER] = DeliveryRecorder(pool)
             yield
+            await app[RECORDER].close()
 
     return open_database
 

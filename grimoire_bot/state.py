@@ -10,6 +10,7 @@ from grimoire_bot.auth.tokens import TokenIssuer
 from grimoire_bot.github.app import GitHubApp
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings
+from grimoire_bot.webhooks.recorder import DeliveryRecorder
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
@@ -17,3 +18,4 @@ TOKENS = web.AppKey("tokens", TokenIssuer)
 PASSWORDS = web.AppKey("passwords", PasswordHasher)
 GITHUB = web.AppKey("github", GitHubApp)
 MATCHER = web.AppKey("matcher", Matcher)
+RECORDER = web.AppKey("recorder", DeliveryRecorder)

@@ -216,3 +216,18 @@ def test_property_any_changed_byte_in_body_or_signature_is_refused(fresh_databas
 
         check()
         assert runner.run(counts(fresh_database_url)) == (0, 0)
+
+
+async def test_a_burst_of_deliveries_is_recorded_and_queued_without_losing_one(
+    client, fresh_database_url
+):
+    async def send(number: int) -> int:
+        payload = {**PAYLOAD, "number": number}
+        body, headers = signed_delivery(
+            "installation", payload, SECRET, delivery_id=f"burst-{number}"
+        )
+        return (await client.post(PATHS[0], data=body, headers=headers)).status
+
+    statuses = await asyncio.gather(*(send(n) for n in range(300)))
+    assert statuses == [202] * 300
+    assert await counts(fresh_database_url) == (300, 300)

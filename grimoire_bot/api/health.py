@@ -31,7 +31,13 @@ async def database_reachable(pool: asyncpg.Pool) -> bool:
         async with asyncio.timeout(DATABASE_CHECK_TIMEOUT_SECONDS):
             async with pool.acquire() as conn:
                 await conn.fetchval("SELECT 1")
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+    except (
+        OSError,
+        TimeoutError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        asyncpg.InternalClientError,
+    ):
         logger.warning("health check: database unreachable")
         return False
     return True

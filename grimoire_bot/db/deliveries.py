@@ -26,28 +26,37 @@ class NewDelivery:
     payload_json: str  # the JSON text as received; stored as jsonb without a re-encode
 
 
-async def record_delivery(
-    conn: asyncpg.Connection, delivery: NewDelivery, *, status: str = "queued"
-) -> bool:
-    """Insert the delivery; False when this delivery id was already recorded."""
-    inserted = await conn.fetchval(
+async def record_deliveries(
+    conn: asyncpg.Connection, deliveries: Sequence[NewDelivery], statuses: Sequence[str]
+) -> set[str]:
+    """Insert many deliveries in one statement; return the ids that were new.
+
+    The caller passes each delivery id at most once: a repeat in one statement could not
+    be told apart from the first in what comes back.
+    """
+    rows = await conn.fetch(
         """
         INSERT INTO deliveries
             (delivery_id, event, action, installation_id, repository, headers, payload, status)
-        VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8::delivery_status)
+        SELECT delivery_id, event, action, installation_id, repository, headers,
+               payload::jsonb, status::delivery_status
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[],
+                    $6::jsonb[], $7::text[], $8::text[])
+             AS d(delivery_id, event, action, installation_id, repository, headers, payload,
+                  status)
         ON CONFLICT (delivery_id) DO NOTHING
-        RETURNING true
+        RETURNING delivery_id
         """,
-        delivery.delivery_id,
-        delivery.event,
-        delivery.action,
-        delivery.installation_id,
-        delivery.repository,
-        delivery.headers,
-        delivery.payload_json,
-        status,
+        [d.delivery_id for d in deliveries],
+        [d.event for d in deliveries],
+        [d.action for d in deliveries],
+        [d.installation_id for d in deliveries],
+        [d.repository for d in deliveries],
+        [d.headers for d in deliveries],
+        [d.payload_json for d in deliveries],
+        list(statuses),
     )
-    return bool(inserted)
+    return {row["delivery_id"] for row in rows}
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     aiohttp.ClientConnectionError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
 )
 
 Handler = Callable[[sansio.Event, HandlerContext], Awaitable[None]]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -17,15 +16,13 @@ from pydantic import BaseModel
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import operation
 from grimoire_bot.db import deliveries as db_deliveries
-from grimoire_bot.state import POOL, SETTINGS
-from grimoire_bot.webhooks.queue import enqueue_delivery
+from grimoire_bot.state import RECORDER, SETTINGS
+from grimoire_bot.webhooks.recorder import RECORD_ONLY_EVENTS
 
 PATHS = ("/api/github/webhooks", "/webhook")
 # Headers that authenticate the delivery: never stored, never shown.
 SECRET_HEADERS = frozenset({"x-hub-signature", "x-hub-signature-256", "authorization", "cookie"})
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
-# Events recorded for the log but never queued: nothing acts on them.
-RECORD_ONLY_EVENTS = frozenset({"ping"})
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -108,42 +105,24 @@ def _delivery_from(request: web.Request, body: bytes) -> db_deliveries.NewDelive
     )
 
 
-async def _record(pool: asyncpg.Pool, delivery: db_deliveries.NewDelivery) -> bool:
-    queued = delivery.event not in RECORD_ONLY_EVENTS
-    async with pool.acquire() as conn, conn.transaction():
-        inserted = await db_deliveries.record_delivery(
-            conn, delivery, status="queued" if queued else "ignored"
-        )
-        if inserted and queued:
-            await enqueue_delivery(conn, delivery.delivery_id)
-    return inserted
-
-
-def _without_nul_escapes(delivery: db_deliveries.NewDelivery) -> db_deliveries.NewDelivery:
-    # jsonb cannot hold U+0000; keep the delivery rather than refuse it.
-    return replace(delivery, payload_json=delivery.payload_json.replace("\\u0000", "\\ufffd"))
-
-
 async def receive_webhook(request: web.Request) -> web.Response:
     body = await request.read()
     _verify_signature(request, body, request.app[SETTINGS].webhook_secret)
     delivery = _delivery_from(request, body)
     try:
-        inserted = await _record(request.app[POOL], delivery)
-    except asyncpg.UntranslatableCharacterError:
-        inserted = await _record(request.app[POOL], _without_nul_escapes(delivery))
+        inserted = await request.app[RECORDER].record(delivery)
+    except (
+        OSError,
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,
+        asyncpg.InternalClientError,
+    ):
+        logger.exception("webhook not recorded", extra={"delivery_id": delivery.delivery_id})
+        raise ApiError(503, "The database is unavailable; redeliver this later") from None
     if not inserted:
         return web.json_response({"status": "duplicate", "delivery_id": delivery.delivery_id})
     if delivery.event in RECORD_ONLY_EVENTS:
         return web.json_response({"status": "pong", "delivery_id": delivery.delivery_id})
-    logger.info(
-        "webhook queued",
-        extra={
-            "delivery_id": delivery.delivery_id,
-            "event": delivery.event,
-            "action": delivery.action,
-        },
-    )
     accepted = Accepted(status="queued", delivery_id=delivery.delivery_id)
     return web.json_response(accepted.model_dump(), status=202)
 

@@ -1,0 +1,99 @@
+"""Group commit for intake: deliveries that arrive together are recorded in one transaction.
+
+Each webhook still gets its 202 only after the transaction that recorded and queued it
+has committed, so nothing is acknowledged that could be lost. There is no timer: while
+one batch is being written the next one gathers, so a lone delivery is written at once
+and a busy server writes bigger batches, paying one round trip and one commit for many.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+
+import asyncpg
+
+from grimoire_bot.db import deliveries as db_deliveries
+from grimoire_bot.webhooks.queue import enqueue_deliveries
+
+MAX_BATCH = 100
+# Transactions in flight at once: one writes while the next gathers.
+MAX_WRITERS = 2
+# Events recorded for the log but never queued: nothing acts on them.
+RECORD_ONLY_EVENTS = frozenset({"ping"})
+
+logger = logging.getLogger(__name__)
+
+Pending = tuple[db_deliveries.NewDelivery, asyncio.Future[bool]]
+
+
+def status_for(delivery: db_deliveries.NewDelivery) -> str:
+    return "ignored" if delivery.event in RECORD_ONLY_EVENTS else "queued"
+
+
+def without_nul_escapes(delivery: db_deliveries.NewDelivery) -> db_deliveries.NewDelivery:
+    # jsonb cannot hold U+0000; keep the delivery rather than refuse it.
+    return replace(delivery, payload_json=delivery.payload_json.replace("\\u0000", "\\ufffd"))
+
+
+class DeliveryRecorder:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self._pending: list[Pending] = []
+        self._writers: set[asyncio.Task[None]] = set()
+
+    async def record(self, delivery: db_deliveries.NewDelivery) -> bool:
+        """Record and (unless record-only) queue the delivery; False for a duplicate."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((delivery, done))
+        if len(self._writers) < MAX_WRITERS:
+            writer = asyncio.create_task(self._write_pending())
+            self._writers.add(writer)
+            writer.add_done_callback(self._writers.discard)
+        return await done
+
+    async def close(self) -> None:
+        while self._writers:
+            await asyncio.gather(*self._writers, return_exceptions=True)
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            await self._write(batch)
+
+    async def _write(self, batch: list[Pending]) -> None:
+        first: dict[str, db_deliveries.NewDelivery] = {}
+        for delivery, _ in batch:
+            first.setdefault(delivery.delivery_id, delivery)
+        try:
+            try:
+                inserted = await self._commit(list(first.values()))
+            except asyncpg.UntranslatableCharacterError:
+                inserted = await self._commit([without_nul_escapes(d) for d in first.values()])
+        except Exception as exc:
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(exc)
+            return
+        for delivery, done in batch:
+            if done.done():
+                continue
+            # A second copy of one delivery in the same batch is a duplicate of the first.
+            is_first = first.get(delivery.delivery_id) is delivery
+            done.set_result(is_first and delivery.delivery_id in inserted)
+
+    async def _commit(self, deliveries: list[db_deliveries.NewDelivery]) -> set[str]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            inserted = await db_deliveries.record_deliveries(
+                conn, deliveries, [status_for(d) for d in deliveries]
+            )
+            await enqueue_deliveries(
+                conn,
+                [
+                    d.delivery_id
+                    for d in deliveries
+                    if d.delivery_id in inserted and status_for(d) == "queued"
+                ],
+            )
+        return inserted
