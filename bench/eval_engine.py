@@ -44,10 +44,17 @@ def shared_dir() -> Path:
 def load_eval_set(directory: Path) -> EvalSet:
     book = json.loads((directory / "spellbook.json").read_text(encoding="utf-8"))
     spells = [
-        SpellDoc(id=position, title=spell["title"], description=spell["description"],
-                 error_type=spell.get("error_type"), error_pattern=spell["error_pattern"],
-                 tags=spell.get("tags", ""), ecosystem=spell.get("ecosystem"),
-                 status=spell.get("status", "approved"), scope=spell.get("scope", "log"))
+        SpellDoc(
+            id=position,
+            title=spell["title"],
+            description=spell["description"],
+            error_type=spell.get("error_type"),
+            error_pattern=spell["error_pattern"],
+            tags=spell.get("tags", ""),
+            ecosystem=spell.get("ecosystem"),
+            status=spell.get("status", "approved"),
+            scope=spell.get("scope", "log"),
+        )
         for position, spell in enumerate(book)
     ]
     with (directory / "dev.jsonl").open(encoding="utf-8") as lines:
@@ -59,26 +66,36 @@ def run(eval_set: EvalSet, index: SpellIndex) -> list[Outcome]:
     outcomes = []
     for case in eval_set.cases:
         _, matches = analyse(case["log"], index, limit=RETURNED_LIMIT)
-        outcomes.append(Outcome(case_id=case["id"], expected=tuple(case["expected"]),
-                                returned=tuple(eval_set.keys[m.spell_id] for m in matches)))
+        outcomes.append(
+            Outcome(
+                case_id=case["id"],
+                expected=tuple(case["expected"]),
+                returned=tuple(eval_set.keys[m.spell_id] for m in matches),
+            )
+        )
     return outcomes
 
 
 def print_cases(outcomes: Sequence[Outcome]) -> None:
     for outcome in outcomes:
         if outcome.expected:
-            verdict = {1: "ok"}.get(outcome.rank or 0, f"rank {outcome.rank}" if outcome.rank
-                                    else "MISS")
+            verdict = {1: "ok"}.get(
+                outcome.rank or 0, f"rank {outcome.rank}" if outcome.rank else "MISS"
+            )
         else:
             verdict = "FP" if outcome.returned else "ok"
-        print(f"{outcome.case_id:8} {verdict:7} expected={list(outcome.expected)[:2]} "
-              f"returned={list(outcome.returned)[:3]}")
+        print(
+            f"{outcome.case_id:8} {verdict:7} expected={list(outcome.expected)[:2]} "
+            f"returned={list(outcome.returned)[:3]}"
+        )
 
 
 def print_metrics(metrics: Metrics, seconds: float) -> None:
     values = metrics.as_json()
-    print(f"cases: {metrics.positives} with an expected spell, {metrics.negatives} expecting "
-          f"nothing; {seconds * 1000:.0f} ms for all")
+    print(
+        f"cases: {metrics.positives} with an expected spell, {metrics.negatives} expecting "
+        f"nothing; {seconds * 1000:.0f} ms for all"
+    )
     for name in ("recall@1", "recall@3", "mrr", "fp_rate"):
         goal = GOALS.get(name)
         if goal is None:
@@ -86,8 +103,10 @@ def print_metrics(metrics: Metrics, seconds: float) -> None:
         else:
             met = values[name] <= goal if name == "fp_rate" else values[name] >= goal
             sign = "<=" if name == "fp_rate" else ">="
-            print(f"{name:9} {values[name]:.3f}   goal {sign} {goal:.2f}  "
-                  f"{'met' if met else 'NOT met'}")
+            print(
+                f"{name:9} {values[name]:.3f}   goal {sign} {goal:.2f}  "
+                f"{'met' if met else 'NOT met'}"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -44,8 +44,33 @@ LOOP_SAMPLE_BUDGET_SECONDS = 6.0
 ERROR_EVERY_LINES = 1500
 SEED = 20240501
 
-SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi", "pe", "qu", "ster", "gen", "dor",
-             "fax", "lin", "mor", "bel", "cra", "dun", "pix", "sol", "tre", "wik", "yam")
+SYLLABLES = (
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "ta",
+    "vo",
+    "zi",
+    "pe",
+    "qu",
+    "ster",
+    "gen",
+    "dor",
+    "fax",
+    "lin",
+    "mor",
+    "bel",
+    "cra",
+    "dun",
+    "pix",
+    "sol",
+    "tre",
+    "wik",
+    "yam",
+)
+# fmt: off
 WORDS = (
     "failed", "cannot", "find", "module", "named", "resolve", "dependency", "package", "version",
     "lock", "file", "config", "found", "missing", "undefined", "reference", "type", "assignable",
@@ -65,19 +90,48 @@ WORDS = (
     "manifest", "lockfile", "frozen", "outdated", "stale", "cache", "artifact", "upload",
     "download", "retention", "quota",
 )
+# fmt: on
 # Noise lines talk about the project's own things, not about failures.
+# fmt: off
 NOUNS = (
     "user", "order", "cart", "payment", "session", "router", "handler", "client", "server",
     "config", "schema", "model", "view", "widget", "parser", "lexer", "token", "queue", "worker",
     "scheduler", "metrics", "logger", "cache", "store", "index", "report", "invoice", "account",
     "profile", "search", "upload", "export", "import", "bundle", "asset", "layout", "theme",
 )
-CLASS_ROOTS = ("Import", "Attribute", "Value", "Type", "Key", "Runtime", "Assertion", "Lookup",
-               "Connection", "Timeout", "Permission", "FileNotFound", "NotImplemented", "OS")
-TOOLS = (("python", "pip,pytest"), ("node", "npm,webpack"), ("typescript", "tsc"),
-         ("go", "go"), ("rust", "cargo"), ("java", "maven,gradle"), ("cpp", "gcc,cmake"),
-         ("ruby", "bundler"), ("docker", "buildkit"), ("github-actions", "actions"),
-         ("shell", "bash"), ("dotnet", "msbuild"), ("eslint", "eslint"), ("jest", "jest"))
+# fmt: on
+CLASS_ROOTS = (
+    "Import",
+    "Attribute",
+    "Value",
+    "Type",
+    "Key",
+    "Runtime",
+    "Assertion",
+    "Lookup",
+    "Connection",
+    "Timeout",
+    "Permission",
+    "FileNotFound",
+    "NotImplemented",
+    "OS",
+)
+TOOLS = (
+    ("python", "pip,pytest"),
+    ("node", "npm,webpack"),
+    ("typescript", "tsc"),
+    ("go", "go"),
+    ("rust", "cargo"),
+    ("java", "maven,gradle"),
+    ("cpp", "gcc,cmake"),
+    ("ruby", "bundler"),
+    ("docker", "buildkit"),
+    ("github-actions", "actions"),
+    ("shell", "bash"),
+    ("dotnet", "msbuild"),
+    ("eslint", "eslint"),
+    ("jest", "jest"),
+)
 NOISE_LINES = (
     "Collecting {w}-{i}=={v}",
     "  Downloading {w}_{i}-{v}-py3-none-any.whl (62 kB)",
@@ -95,7 +149,7 @@ NOISE_LINES = (
     "Requirement already satisfied: {w} in ./venv/lib/python3.12/site-packages ({v})",
 )
 ERROR_BLOCKS = (
-    "Traceback (most recent call last):\n  File \"/home/runner/work/app/app/src/{w}.py\", "
+    'Traceback (most recent call last):\n  File "/home/runner/work/app/app/src/{w}.py", '
     "line {n}, in <module>\n    import {i}\n{example}",
     "{example}\nError: Process completed with exit code 1.",
     "src/{w}/{i}.ts:{n}:{n} - {example}",
@@ -146,12 +200,16 @@ def synthetic_spell(rng: random.Random, spell_id: int) -> tuple[SpellDoc, str]:
         example = f"Could not {words} for {name}-{code}"
         pattern = rf"Could not {re.escape(words)} for {name}-\d+"
     else:
-        example = f"{words.capitalize()}: \"{name}\" ({code} > {code - 1})"
+        example = f'{words.capitalize()}: "{name}" ({code} > {code - 1})'
         pattern = rf"{re.escape(words.capitalize())}: \"[^\"]+\" \(\d+ > \d+\)"
     spell = SpellDoc(
-        id=spell_id, title=f"{ecosystem}: {phrase(rng, 2, 4)}", description=phrase(rng, 8, 20),
+        id=spell_id,
+        title=f"{ecosystem}: {phrase(rng, 2, 4)}",
+        description=phrase(rng, 8, 20),
         error_type=(f"TS{code}" if shape == 1 else cls if shape == 0 else None),
-        error_pattern=pattern, tags=f"{ecosystem},{tags}", ecosystem=ecosystem,
+        error_pattern=pattern,
+        tags=f"{ecosystem},{tags}",
+        ecosystem=ecosystem,
         status="approved",
     )
     return spell, example
@@ -174,15 +232,24 @@ def synthetic_log(size_mb: int, examples: Sequence[str]) -> str:
         number += 1
         if number % ERROR_EVERY_LINES == 0:
             body = rng.choice(ERROR_BLOCKS).format(
-                w=rng.choice(WORDS), i=identifier(rng), n=rng.randint(1, 400),
-                W=rng.choice(WORDS).upper(), example=rng.choice(examples))
+                w=rng.choice(WORDS),
+                i=identifier(rng),
+                n=rng.randint(1, 400),
+                W=rng.choice(WORDS).upper(),
+                example=rng.choice(examples),
+            )
         else:
             body = rng.choice(NOISE_LINES).format(
-                w=rng.choice(NOUNS), i=identifier(rng), n=rng.randint(1, 4000),
-                v=f"{rng.randint(0, 9)}.{rng.randint(0, 40)}.{rng.randint(0, 9)}")
+                w=rng.choice(NOUNS),
+                i=identifier(rng),
+                n=rng.randint(1, 4000),
+                v=f"{rng.randint(0, 9)}.{rng.randint(0, 40)}.{rng.randint(0, 9)}",
+            )
         for line in body.split("\n"):
-            stamped = f"2024-05-01T12:{number // 6000 % 60:02d}:{number // 100 % 60:02d}." \
-                      f"{number % 10_000_000:07d}Z {line}"
+            stamped = (
+                f"2024-05-01T12:{number // 6000 % 60:02d}:{number // 100 % 60:02d}."
+                f"{number % 10_000_000:07d}Z {line}"
+            )
             lines.append(stamped)
             total += len(stamped) + 1
     lines.append("##[error]Process completed with exit code 1.")
@@ -226,25 +293,39 @@ def run_cell(spell_count: int, size_mb: int, repeats: int) -> dict[str, float | 
         timings.append(time.perf_counter() - started)
         errors, matches = len(found_errors), len(found)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    loop_seconds, extrapolated = python_loop_seconds([s.error_pattern for s in spells],
-                                                     clean_log(log))
+    loop_seconds, extrapolated = python_loop_seconds(
+        [s.error_pattern for s in spells], clean_log(log)
+    )
     engine = statistics.median(timings)
-    return {"spells": spell_count, "log_mb": size_mb, "engine_s": engine, "first_s": first,
-            "loop_s": loop_seconds,
-            "extrapolated": extrapolated, "speedup": loop_seconds / engine,
-            "peak_mb": peak_mb, "build_s": build_seconds, "errors": errors,
-            "matches": matches, "skipped": len(index.skipped)}
+    return {
+        "spells": spell_count,
+        "log_mb": size_mb,
+        "engine_s": engine,
+        "first_s": first,
+        "loop_s": loop_seconds,
+        "extrapolated": extrapolated,
+        "speedup": loop_seconds / engine,
+        "peak_mb": peak_mb,
+        "build_s": build_seconds,
+        "errors": errors,
+        "matches": matches,
+        "skipped": len(index.skipped),
+    }
 
 
 def print_table(rows: Sequence[dict]) -> None:
-    print(f"{'spells':>7} {'log':>6} {'engine':>9} {'first log':>10} {'re loop':>10} "
-          f"{'speed-up':>9} {'peak RSS':>9} {'build':>7} {'errors':>6} {'matches':>7}")
+    print(
+        f"{'spells':>7} {'log':>6} {'engine':>9} {'first log':>10} {'re loop':>10} "
+        f"{'speed-up':>9} {'peak RSS':>9} {'build':>7} {'errors':>6} {'matches':>7}"
+    )
     for row in rows:
         loop = f"{'~' if row['extrapolated'] else ''}{row['loop_s']:.1f} s"
-        print(f"{row['spells']:>7} {row['log_mb']:>4} MB {row['engine_s'] * 1000:>6.0f} ms "
-              f"{row['first_s'] * 1000:>7.0f} ms {loop:>10} {row['speedup']:>8.0f}x "
-              f"{row['peak_mb']:>6.0f} MB {row['build_s']:>5.1f} s {row['errors']:>6} "
-              f"{row['matches']:>7}")
+        print(
+            f"{row['spells']:>7} {row['log_mb']:>4} MB {row['engine_s'] * 1000:>6.0f} ms "
+            f"{row['first_s'] * 1000:>7.0f} ms {loop:>10} {row['speedup']:>8.0f}x "
+            f"{row['peak_mb']:>6.0f} MB {row['build_s']:>5.1f} s {row['errors']:>6} "
+            f"{row['matches']:>7}"
+        )
     if any(row["extrapolated"] for row in rows):
         print("~ the re loop was timed on a sample of the patterns and extrapolated linearly")
     print("engine = analyse(): clean + extract + match + rank for one log, median of the runs")
@@ -256,8 +337,9 @@ def print_table(rows: Sequence[dict]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1k and 10k spells x 1 MB only")
-    parser.add_argument("--cell", nargs=2, type=int, metavar=("SPELLS", "MB"),
-                        help=argparse.SUPPRESS)   # used internally: one cell, JSON out
+    parser.add_argument(
+        "--cell", nargs=2, type=int, metavar=("SPELLS", "MB"), help=argparse.SUPPRESS
+    )  # used internally: one cell, JSON out
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     if args.cell:
@@ -267,9 +349,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     for spell_count, size_mb in QUICK_CELLS if args.quick else FULL_CELLS:
         repeats = args.repeats if spell_count * size_mb <= 100_000 else 1
         result = subprocess.run(  # noqa: S603 - this script, with our own arguments
-            [sys.executable, __file__, "--cell", str(spell_count), str(size_mb),
-             "--repeats", str(repeats)],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                __file__,
+                "--cell",
+                str(spell_count),
+                str(size_mb),
+                "--repeats",
+                str(repeats),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         rows.append(json.loads(result.stdout.strip().splitlines()[-1]))
     print_table(rows)

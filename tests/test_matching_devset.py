@@ -30,9 +30,16 @@ def metrics() -> Metrics:
         pytest.skip(f"no development set at {directory}")
     book = json.loads((directory / "spellbook.json").read_text(encoding="utf-8"))
     index = SpellIndex.build(
-        SpellDoc(id=position, title=s["title"], description=s["description"],
-                 error_type=s.get("error_type"), error_pattern=s["error_pattern"],
-                 tags=s.get("tags", ""), ecosystem=s.get("ecosystem"), status="approved")
+        SpellDoc(
+            id=position,
+            title=s["title"],
+            description=s["description"],
+            error_type=s.get("error_type"),
+            error_pattern=s["error_pattern"],
+            tags=s.get("tags", ""),
+            ecosystem=s.get("ecosystem"),
+            status="approved",
+        )
         for position, s in enumerate(book)
     )
     outcomes = []
@@ -41,8 +48,13 @@ def metrics() -> Metrics:
             continue
         case = json.loads(line)
         _, matches = analyse(case["log"], index, limit=RETURNED)
-        outcomes.append(Outcome(case_id=case["id"], expected=tuple(case["expected"]),
-                                returned=tuple(book[m.spell_id]["key"] for m in matches)))
+        outcomes.append(
+            Outcome(
+                case_id=case["id"],
+                expected=tuple(case["expected"]),
+                returned=tuple(book[m.spell_id]["key"] for m in matches),
+            )
+        )
     return score_outcomes(outcomes)
 
 

@@ -34,14 +34,17 @@ new file mode 100644
 @@ -0,0 +1,2 @@
 +# Title
 +text
-""".format(context_blank=" ")   # a context line for an empty line is a single space
+""".format(context_blank=" ")  # a context line for an empty line is a single space
 
 
 def test_added_lines_carry_their_line_number_in_the_new_file() -> None:
     assert parse_added_lines(DIFF) == {
-        "src/app.py": [(2, "import json"), (3, "++counter  # an added line that starts with "
-                                               "two plus signs"),
-                       (21, "    print(json.dumps(os.environ))"), (22, "    return 0")],
+        "src/app.py": [
+            (2, "import json"),
+            (3, "++counter  # an added line that starts with two plus signs"),
+            (21, "    print(json.dumps(os.environ))"),
+            (22, "    return 0"),
+        ],
         "docs/new page.md": [(1, "# Title"), (2, "text")],
     }
 
@@ -52,7 +55,7 @@ def test_deleted_files_and_empty_input_add_nothing() -> None:
 
 
 def test_git_quoted_paths_are_decoded() -> None:
-    diff = ('--- "a/caf\\303\\251.txt"\n+++ "b/caf\\303\\251.txt"\n@@ -0,0 +1 @@\n+bonjour\n')
+    diff = '--- "a/caf\\303\\251.txt"\n+++ "b/caf\\303\\251.txt"\n@@ -0,0 +1 @@\n+bonjour\n'
     assert parse_added_lines(diff) == {"caf\u00e9.txt": [(1, "bonjour")]}
 
 

@@ -30,6 +30,7 @@ class Case:
     message_part: str = ""
 
 
+# fmt: off
 CASES = [
     Case(
         "python traceback, deepest repo frame, not site-packages",
@@ -307,6 +308,7 @@ ERROR: failed to solve: failed to compute cache key: failed to calculate checksu
         "Dockerfile", 12, None, None, "docker", "failed to calculate checksum",
     ),
 ]
+# fmt: on
 
 
 def first_record_with(records: list[ErrorRecord], part: str) -> ErrorRecord:
@@ -325,9 +327,11 @@ def test_each_tool_format_is_located_in_the_repository(case: Case) -> None:
 
 
 def test_runner_noise_never_becomes_an_error() -> None:
-    log = (f"{TS}##[group]Run actions/checkout@v4\n{TS}Syncing repository: acme/shop\n"
-           f"{TS}##[endgroup]\n{TS}Downloading 10%\r{TS}Downloading 100%\n"
-           f"{TS}All 52 tests passed, 0 errors, 0 failures\n")
+    log = (
+        f"{TS}##[group]Run actions/checkout@v4\n{TS}Syncing repository: acme/shop\n"
+        f"{TS}##[endgroup]\n{TS}Downloading 10%\r{TS}Downloading 100%\n"
+        f"{TS}All 52 tests passed, 0 errors, 0 failures\n"
+    )
     assert extract_errors(log) == []
 
 
@@ -338,8 +342,9 @@ def test_a_log_full_of_the_same_error_reports_it_once_per_place() -> None:
 
 
 def test_a_run_of_long_diagnostics_stays_separate_errors() -> None:
-    log = "\n".join(f"src/pkg/module_number_{n}.py:{n}:1: F401 `os` imported but unused"
-                    for n in range(1, 6))
+    log = "\n".join(
+        f"src/pkg/module_number_{n}.py:{n}:1: F401 `os` imported but unused" for n in range(1, 6)
+    )
     assert [r.line for r in extract_errors(log)] == [1, 2, 3, 4, 5]
 
 
@@ -352,20 +357,34 @@ def test_records_know_where_they_start_in_the_cleaned_log() -> None:
 
 
 def test_wrapped_messages_stay_in_one_error() -> None:
-    log = ("Error: Your bundle only supports platforms [\"arm64-darwin-22\"] but your local "
-           "platform\nis x86_64-linux. Add the current platform to the lockfile with\n"
-           "`bundle lock --add-platform x86_64-linux` and try again.")
+    log = (
+        'Error: Your bundle only supports platforms ["arm64-darwin-22"] but your local '
+        "platform\nis x86_64-linux. Add the current platform to the lockfile with\n"
+        "`bundle lock --add-platform x86_64-linux` and try again."
+    )
     (record,) = extract_errors(log)
     assert "is x86_64-linux" in record.text
 
 
 def test_annotations_become_records() -> None:
     annotations = [
-        {"path": "src/app.ts", "start_line": 4, "end_line": 4, "start_column": 9,
-         "annotation_level": "failure", "title": "TS2304",
-         "message": "Cannot find name 'foo'.", "raw_details": None},
-        {"path": ".github", "start_line": 1, "end_line": 1, "annotation_level": "failure",
-         "message": "src/lib.ts(3,1): error TS2582: Cannot find name 'describe'."},
+        {
+            "path": "src/app.ts",
+            "start_line": 4,
+            "end_line": 4,
+            "start_column": 9,
+            "annotation_level": "failure",
+            "title": "TS2304",
+            "message": "Cannot find name 'foo'.",
+            "raw_details": None,
+        },
+        {
+            "path": ".github",
+            "start_line": 1,
+            "end_line": 1,
+            "annotation_level": "failure",
+            "message": "src/lib.ts(3,1): error TS2582: Cannot find name 'describe'.",
+        },
         {"path": "README.md", "annotation_level": "notice", "message": "Spelling"},
     ]
     records = errors_from_annotations(annotations)
@@ -377,20 +396,25 @@ def test_annotations_become_records() -> None:
 
 
 def test_warnings_count_only_when_there_is_no_failure() -> None:
-    warning = {"path": "a.py", "start_line": 1, "annotation_level": "warning",
-               "message": "DeprecationWarning: imp is deprecated"}
+    warning = {
+        "path": "a.py",
+        "start_line": 1,
+        "annotation_level": "warning",
+        "message": "DeprecationWarning: imp is deprecated",
+    }
     failure = dict(warning, annotation_level="failure", message="SyntaxError: bad input")
     assert [r.message for r in errors_from_annotations([warning])] == [warning["message"]]
     assert [r.message for r in errors_from_annotations([warning, failure])] == [
-        "SyntaxError: bad input"]
+        "SyntaxError: bad input"
+    ]
 
 
 def test_check_output_is_parsed_and_falls_back_to_one_record() -> None:
-    parsed = errors_from_check_output("Lint", "1 error", "```\nsrc/a.py:2:1: E302 expected 2 "
-                                      "blank lines\n```")
+    parsed = errors_from_check_output(
+        "Lint", "1 error", "```\nsrc/a.py:2:1: E302 expected 2 blank lines\n```"
+    )
     assert [(r.file, r.line, r.error_type) for r in parsed] == [("src/a.py", 2, "E302")]
-    (whole,) = errors_from_check_output("Deploy failed", "The deployment quota was exceeded.",
-                                        None)
+    (whole,) = errors_from_check_output("Deploy failed", "The deployment quota was exceeded.", None)
     assert whole.file is None and "quota" in whole.text
     assert errors_from_check_output(None, None, None) == []
 
@@ -402,12 +426,34 @@ def test_extraction_never_raises_on_arbitrary_bytes(data: bytes) -> None:
     assert all(isinstance(record, ErrorRecord) for record in records)
 
 
-ERRORISH_LINES = st.sampled_from([
-    "error: ", "ERROR ", "Traceback (most recent call last):", '  File "x.py", line ',
-    "panic: ", "--- FAIL: T", "npm ERR! code ", "::error file=", "\u25cf ", "CMake Error at ",
-    "thread 'main' panicked at ", "* What went wrong:", "E   ", "____ t ____", " --> ",
-    "\x1b[31m", "\r", "\t", "(", "):", ":1:2: ", "\n", "/home/runner/work/a/a/", "D:\\a\\b\\",
-])
+ERRORISH_LINES = st.sampled_from(
+    [
+        "error: ",
+        "ERROR ",
+        "Traceback (most recent call last):",
+        '  File "x.py", line ',
+        "panic: ",
+        "--- FAIL: T",
+        "npm ERR! code ",
+        "::error file=",
+        "\u25cf ",
+        "CMake Error at ",
+        "thread 'main' panicked at ",
+        "* What went wrong:",
+        "E   ",
+        "____ t ____",
+        " --> ",
+        "\x1b[31m",
+        "\r",
+        "\t",
+        "(",
+        "):",
+        ":1:2: ",
+        "\n",
+        "/home/runner/work/a/a/",
+        "D:\\a\\b\\",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)

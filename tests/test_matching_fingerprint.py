@@ -8,10 +8,10 @@ from grimoire_bot.matching import extract_errors, fingerprint
 
 SAME_ERROR_TWICE = [
     (
-        "/home/runner/work/shop/shop/src/cart.py:12: error: Item \"None\" of \"Optional[str]\" "
-        "has no attribute \"upper\"  [union-attr]",
-        "/__w/shop/shop/src/checkout/pay.py:480: error: Item \"None\" of \"Optional[int]\" has "
-        "no attribute \"bit_length\"  [union-attr]",
+        '/home/runner/work/shop/shop/src/cart.py:12: error: Item "None" of "Optional[str]" '
+        'has no attribute "upper"  [union-attr]',
+        '/__w/shop/shop/src/checkout/pay.py:480: error: Item "None" of "Optional[int]" has '
+        'no attribute "bit_length"  [union-attr]',
     ),
     (
         "Error: ENOENT: no such file or directory, open '/tmp/tmp-2871-bxQk/package.json'",
@@ -25,9 +25,9 @@ SAME_ERROR_TWICE = [
     ),
     (
         "ERROR: failed to solve: failed to compute cache key: failed to calculate checksum "
-        "of ref 8f2c1e0a-3c0b-4d43-9b1e-2f6a0f1c9d11::k3x9: \"/dist\": not found",
+        'of ref 8f2c1e0a-3c0b-4d43-9b1e-2f6a0f1c9d11::k3x9: "/dist": not found',
         "ERROR: failed to solve: failed to compute cache key: failed to calculate checksum "
-        "of ref 0b7d2a55-91e4-4f0f-8c2d-77aa01b2c3d4::q8r2: \"/build\": not found",
+        'of ref 0b7d2a55-91e4-4f0f-8c2d-77aa01b2c3d4::q8r2: "/build": not found',
     ),
     (
         "npm ERR! notarget No matching version found for left-pad@^9.1.2.",
@@ -37,8 +37,10 @@ SAME_ERROR_TWICE = [
 
 DIFFERENT_ERRORS = [
     ("ModuleNotFoundError: No module named 'yaml'", "ImportError: cannot import name 'x'"),
-    ("src/a.ts(1,1): error TS2307: Cannot find module 'x'.",
-     "src/a.ts(1,1): error TS2304: Cannot find name 'x'."),
+    (
+        "src/a.ts(1,1): error TS2307: Cannot find module 'x'.",
+        "src/a.ts(1,1): error TS2304: Cannot find name 'x'.",
+    ),
     ("npm ERR! code ERESOLVE", "npm ERR! code ENOENT"),
 ]
 

@@ -20,53 +20,116 @@ from grimoire_bot.matching import (
 from grimoire_bot.matching.pattern_set import PatternSet
 
 
-def spell(spell_id: int, pattern: str, *, title: str = "", description: str = "",
-          error_type: str | None = None, tags: str = "", ecosystem: str | None = None,
-          status: str = "approved", scope: str = "log", feedback: float = 0.0) -> SpellDoc:
-    return SpellDoc(id=spell_id, title=title or f"spell {spell_id}", description=description,
-                    error_type=error_type, error_pattern=pattern, tags=tags,
-                    ecosystem=ecosystem, status=status, scope=scope, feedback=feedback)
+def spell(
+    spell_id: int,
+    pattern: str,
+    *,
+    title: str = "",
+    description: str = "",
+    error_type: str | None = None,
+    tags: str = "",
+    ecosystem: str | None = None,
+    status: str = "approved",
+    scope: str = "log",
+    feedback: float = 0.0,
+) -> SpellDoc:
+    return SpellDoc(
+        id=spell_id,
+        title=title or f"spell {spell_id}",
+        description=description,
+        error_type=error_type,
+        error_pattern=pattern,
+        tags=tags,
+        ecosystem=ecosystem,
+        status=status,
+        scope=scope,
+        feedback=feedback,
+    )
 
 
 # A small spellbook written for these tests, in the shapes real spells take.
 BOOK = [
-    spell(1, r"ModuleNotFoundError: No module named '([\w.]+)'",
-          title="Python module not installed", error_type="ModuleNotFoundError",
-          description="The job's interpreter cannot import a module: add it to the "
-                      "requirements or install it into the interpreter that runs the tests.",
-          tags="python,pip,import"),
-    spell(2, r"ModuleNotFoundError: No module named 'yaml'",
-          title="PyYAML is not installed (the module is called yaml)",
-          error_type="ModuleNotFoundError", description="Install the PyYAML distribution.",
-          tags="python,pip,import,pyyaml"),
-    spell(3, r"npm ERR! code ELIFECYCLE", title="npm script failed (ELIFECYCLE)",
-          error_type="npm ELIFECYCLE", description="A package.json script exited non-zero.",
-          tags="node,npm,scripts"),
-    spell(4, r"error TS2304: Cannot find name '\w+'", title="TS2304: Cannot find name",
-          error_type="TS2304", description="An identifier is not declared: a missing import "
-                                           "or missing type definitions.",
-          tags="typescript,tsc"),
-    spell(5, r"(?m)^fatal: could not read Username for 'https://github\.com'",
-          title="git cannot authenticate to GitHub over HTTPS",
-          error_type="git auth", description="The checkout has no credentials: pass a token "
-                                             "to actions/checkout or use SSH.",
-          tags="git,github-actions,auth"),
-    spell(6, r"Cannot connect to the Docker daemon at unix:///var/run/docker\.sock",
-          title="Docker daemon not running", error_type="docker daemon",
-          description="The job runs docker commands where no Docker daemon is available.",
-          tags="docker"),
-    spell(7, r"java\.lang\.OutOfMemoryError: Java heap space",
-          title="JVM out of heap space", error_type="OutOfMemoryError",
-          description="Raise -Xmx in MAVEN_OPTS or org.gradle.jvmargs.",
-          tags="java,maven,gradle,memory"),
-    spell(8, r"Your requirements could not be resolved to an installable set of packages",
-          title="Composer cannot resolve requirements", error_type="composer",
-          description="Dependency constraints conflict.", tags="php,composer"),
-    spell(9, r"console\.log\(", title="console.log left in code", scope="diff",
-          description="Remove debugging output before merging.", tags="node,lint"),
-    spell(10, r"exit code 137|\bKilled\b", title="Process killed: out of memory",
-          error_type="exit 137", description="The runner ran out of memory.",
-          tags="github-actions,memory"),
+    spell(
+        1,
+        r"ModuleNotFoundError: No module named '([\w.]+)'",
+        title="Python module not installed",
+        error_type="ModuleNotFoundError",
+        description="The job's interpreter cannot import a module: add it to the "
+        "requirements or install it into the interpreter that runs the tests.",
+        tags="python,pip,import",
+    ),
+    spell(
+        2,
+        r"ModuleNotFoundError: No module named 'yaml'",
+        title="PyYAML is not installed (the module is called yaml)",
+        error_type="ModuleNotFoundError",
+        description="Install the PyYAML distribution.",
+        tags="python,pip,import,pyyaml",
+    ),
+    spell(
+        3,
+        r"npm ERR! code ELIFECYCLE",
+        title="npm script failed (ELIFECYCLE)",
+        error_type="npm ELIFECYCLE",
+        description="A package.json script exited non-zero.",
+        tags="node,npm,scripts",
+    ),
+    spell(
+        4,
+        r"error TS2304: Cannot find name '\w+'",
+        title="TS2304: Cannot find name",
+        error_type="TS2304",
+        description="An identifier is not declared: a missing import or missing type definitions.",
+        tags="typescript,tsc",
+    ),
+    spell(
+        5,
+        r"(?m)^fatal: could not read Username for 'https://github\.com'",
+        title="git cannot authenticate to GitHub over HTTPS",
+        error_type="git auth",
+        description="The checkout has no credentials: pass a token to actions/checkout or use SSH.",
+        tags="git,github-actions,auth",
+    ),
+    spell(
+        6,
+        r"Cannot connect to the Docker daemon at unix:///var/run/docker\.sock",
+        title="Docker daemon not running",
+        error_type="docker daemon",
+        description="The job runs docker commands where no Docker daemon is available.",
+        tags="docker",
+    ),
+    spell(
+        7,
+        r"java\.lang\.OutOfMemoryError: Java heap space",
+        title="JVM out of heap space",
+        error_type="OutOfMemoryError",
+        description="Raise -Xmx in MAVEN_OPTS or org.gradle.jvmargs.",
+        tags="java,maven,gradle,memory",
+    ),
+    spell(
+        8,
+        r"Your requirements could not be resolved to an installable set of packages",
+        title="Composer cannot resolve requirements",
+        error_type="composer",
+        description="Dependency constraints conflict.",
+        tags="php,composer",
+    ),
+    spell(
+        9,
+        r"console\.log\(",
+        title="console.log left in code",
+        scope="diff",
+        description="Remove debugging output before merging.",
+        tags="node,lint",
+    ),
+    spell(
+        10,
+        r"exit code 137|\bKilled\b",
+        title="Process killed: out of memory",
+        error_type="exit 137",
+        description="The runner ran out of memory.",
+        tags="github-actions,memory",
+    ),
 ]
 
 
@@ -81,8 +144,10 @@ def top_ids(index: SpellIndex, log: str, **kwargs: object) -> list[int]:
 
 
 def test_the_specific_spell_ranks_above_the_generic_one(index: SpellIndex) -> None:
-    log = "Traceback (most recent call last):\n  File \"app.py\", line 1, in <module>\n" \
-          "    import yaml\nModuleNotFoundError: No module named 'yaml'"
+    log = (
+        'Traceback (most recent call last):\n  File "app.py", line 1, in <module>\n'
+        "    import yaml\nModuleNotFoundError: No module named 'yaml'"
+    )
     assert top_ids(index, log)[:2] == [2, 1]
 
 
@@ -104,9 +169,12 @@ def test_match_reports_the_error_each_spell_fits(index: SpellIndex) -> None:
 
 
 def test_at_most_limit_matches_each_spell_once_best_first(index: SpellIndex) -> None:
-    errors = extract_errors("\n".join(
-        f"ModuleNotFoundError: No module named '{name}'" for name in ("yaml", "x", "y", "yaml")
-    ) + "\nnpm ERR! code ELIFECYCLE")
+    errors = extract_errors(
+        "\n".join(
+            f"ModuleNotFoundError: No module named '{name}'" for name in ("yaml", "x", "y", "yaml")
+        )
+        + "\nnpm ERR! code ELIFECYCLE"
+    )
     matches = index.match(errors, limit=2)
     assert len(matches) == 2
     assert len({m.spell_id for m in matches}) == 2
@@ -115,10 +183,12 @@ def test_at_most_limit_matches_each_spell_once_best_first(index: SpellIndex) -> 
 
 
 def test_an_unrelated_failure_gets_no_spell(index: SpellIndex) -> None:
-    log = ("Run ./gradlew test\n> Task :app:test FAILED\n"
-           "ExampleTest > addition_isCorrect FAILED\n"
-           "    org.opentest4j.AssertionFailedError: expected: <4> but was: <5>\n"
-           "Error: Process completed with exit code 1.")
+    log = (
+        "Run ./gradlew test\n> Task :app:test FAILED\n"
+        "ExampleTest > addition_isCorrect FAILED\n"
+        "    org.opentest4j.AssertionFailedError: expected: <4> but was: <5>\n"
+        "Error: Process completed with exit code 1."
+    )
     assert top_ids(index, log) == []
 
 
@@ -128,17 +198,21 @@ def test_min_score_controls_silence(index: SpellIndex) -> None:
     assert top_ids(index, log, min_score=DEFAULT_MIN_SCORE) == [1]
 
 
-@pytest.mark.parametrize("log", [
-    # wording drift between tool versions: npm 10 says "npm error" where npm 9 said "ERR!"
-    "npm error code ELIFECYCLE\nnpm error path /home/runner/work/web/web\n"
-    "npm error command failed",
-    # the message wrapped by the terminal
-    "Error: Cannot connect to the Docker daemon at\n"
-    "unix:///var/run/docker.sock. Is the docker daemon running?",
-    # typographic quotes from a web page, and a Windows runner's backslashes
-    "fatal: could not read Username for \u2018https:\\\\github.com\u2019: "
-    "No such device or address",
-], ids=["reworded", "wrapped", "quotes-and-backslashes"])
+@pytest.mark.parametrize(
+    "log",
+    [
+        # wording drift between tool versions: npm 10 says "npm error" where npm 9 said "ERR!"
+        "npm error code ELIFECYCLE\nnpm error path /home/runner/work/web/web\n"
+        "npm error command failed",
+        # the message wrapped by the terminal
+        "Error: Cannot connect to the Docker daemon at\n"
+        "unix:///var/run/docker.sock. Is the docker daemon running?",
+        # typographic quotes from a web page, and a Windows runner's backslashes
+        "fatal: could not read Username for \u2018https:\\\\github.com\u2019: "
+        "No such device or address",
+    ],
+    ids=["reworded", "wrapped", "quotes-and-backslashes"],
+)
 def test_near_misses_are_still_recognised(index: SpellIndex, log: str) -> None:
     ids = top_ids(index, log)
     assert ids, "no spell matched"
@@ -146,18 +220,22 @@ def test_near_misses_are_still_recognised(index: SpellIndex, log: str) -> None:
 
 
 def test_anchored_patterns_match_lines_of_a_raw_actions_log(index: SpellIndex) -> None:
-    log = ("2024-05-01T12:00:00.0000000Z ##[group]Run actions/checkout@v4\n"
-           "2024-05-01T12:00:01.0000000Z ##[endgroup]\n"
-           "2024-05-01T12:00:02.0000000Z fatal: could not read Username for "
-           "'https://github.com': terminal prompts disabled\n"
-           "2024-05-01T12:00:02.1000000Z ##[error]Process completed with exit code 128.\n")
+    log = (
+        "2024-05-01T12:00:00.0000000Z ##[group]Run actions/checkout@v4\n"
+        "2024-05-01T12:00:01.0000000Z ##[endgroup]\n"
+        "2024-05-01T12:00:02.0000000Z fatal: could not read Username for "
+        "'https://github.com': terminal prompts disabled\n"
+        "2024-05-01T12:00:02.1000000Z ##[error]Process completed with exit code 128.\n"
+    )
     assert top_ids(index, log)[0] == 5
 
 
 def test_a_spell_for_a_line_no_parser_knows_is_found_in_the_tail(index: SpellIndex) -> None:
-    log = ("Building the release bundle\n"
-           "Your requirements could not be resolved to an installable set of packages.\n"
-           "Error: Process completed with exit code 2.\n")
+    log = (
+        "Building the release bundle\n"
+        "Your requirements could not be resolved to an installable set of packages.\n"
+        "Error: Process completed with exit code 2.\n"
+    )
     errors, matches = analyse(log, index)
     assert matches[0].spell_id == 8
     assert "could not be resolved" in errors[matches[0].error_index].text
@@ -167,7 +245,7 @@ def test_approved_beats_draft_and_feedback_counts() -> None:
     pattern = r"java\.lang\.OutOfMemoryError: Java heap space"
     draft = spell(1, pattern, title="heap", status="draft", tags="java")
     approved = spell(2, pattern, title="heap", tags="java")
-    log = "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space"
+    log = 'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space'
     index = SpellIndex.build([draft, approved])
     assert top_ids(index, log) == [2, 1]
     errors = extract_errors(log)
@@ -177,26 +255,31 @@ def test_approved_beats_draft_and_feedback_counts() -> None:
 
 def test_scopes_keep_log_spells_and_diff_spells_apart(index: SpellIndex) -> None:
     assert 9 not in top_ids(index, "console.log(error)\nError: console.log( failed")
-    diff = ("diff --git a/src/app.js b/src/app.js\n--- a/src/app.js\n+++ b/src/app.js\n"
-            "@@ -10,2 +10,3 @@ function main() {\n   start();\n-  console.log(old);\n"
-            "+  console.log(value);\n   stop();\n")
+    diff = (
+        "diff --git a/src/app.js b/src/app.js\n--- a/src/app.js\n+++ b/src/app.js\n"
+        "@@ -10,2 +10,3 @@ function main() {\n   start();\n-  console.log(old);\n"
+        "+  console.log(value);\n   stop();\n"
+    )
     hits = index.match_diff(diff)
     assert [(h.spell_id, h.path, h.line, h.text) for h in hits] == [
-        (9, "src/app.js", 11, "  console.log(value);")]
+        (9, "src/app.js", 11, "  console.log(value);")
+    ]
     removed_only = diff.replace("+  console.log(value);\n", "")
     assert index.match_diff(removed_only) == []
 
 
 def test_bad_patterns_are_skipped_and_reported() -> None:
     too_big = "(?:" + "".join(f"[^\\n]{{1000}}z{n}" for n in range(40)) + ")"
-    index = SpellIndex.build([
-        spell(1, r"ok pattern \d+"),
-        spell(2, r"broken (group"),
-        spell(3, r"(?<=lookbehind)x"),
-        spell(4, r".*"),
-        spell(5, "   "),
-        spell(6, too_big),
-    ])
+    index = SpellIndex.build(
+        [
+            spell(1, r"ok pattern \d+"),
+            spell(2, r"broken (group"),
+            spell(3, r"(?<=lookbehind)x"),
+            spell(4, r".*"),
+            spell(5, "   "),
+            spell(6, too_big),
+        ]
+    )
     reasons = dict(index.skipped)
     assert set(reasons) == {2, 3, 4, 5, 6}
     assert "missing )" in reasons[2]
@@ -206,9 +289,16 @@ def test_bad_patterns_are_skipped_and_reported() -> None:
 
 
 def test_missing_optional_fields_do_not_stop_the_build() -> None:
-    bare = SpellDoc(id=1, title=None, description=None, error_type=None,  # type: ignore[arg-type]
-                    error_pattern=r"Segmentation fault \(core dumped\)", tags=None,  # type: ignore[arg-type]
-                    ecosystem=None, status="approved")
+    bare = SpellDoc(
+        id=1,
+        title=None,
+        description=None,
+        error_type=None,  # type: ignore[arg-type]
+        error_pattern=r"Segmentation fault \(core dumped\)",
+        tags=None,  # type: ignore[arg-type]
+        ecosystem=None,
+        status="approved",
+    )
     index = SpellIndex.build([bare])
     assert index.skipped == []
     assert top_ids(index, "./run.sh: line 4: 2231 Segmentation fault (core dumped) ./t") == [1]
@@ -222,13 +312,17 @@ def test_a_shard_whose_automaton_gave_up_still_finds_every_hit() -> None:
     pattern_set = PatternSet(patterns)
     text = "build ok\nStep 7 FAILED\nnpm ERR! code E042\nstep 299 failed\n"
     (shard,) = pattern_set._shards
-    assert sorted(shard._match_after_failure(text)) == sorted(pattern_set.match(text)) \
-        == [7, 42, 299]
+    assert (
+        sorted(shard._match_after_failure(text)) == sorted(pattern_set.match(text)) == [7, 42, 299]
+    )
 
 
 def test_matching_is_safe_from_many_threads(index: SpellIndex) -> None:
-    logs = ["ModuleNotFoundError: No module named 'yaml'", "npm ERR! code ELIFECYCLE",
-            "java.lang.OutOfMemoryError: Java heap space"]
+    logs = [
+        "ModuleNotFoundError: No module named 'yaml'",
+        "npm ERR! code ELIFECYCLE",
+        "java.lang.OutOfMemoryError: Java heap space",
+    ]
     expected = [top_ids(index, log) for log in logs]
     results: list[list[list[int]]] = []
     lock = threading.Lock()
@@ -251,30 +345,45 @@ def test_matching_is_safe_from_many_threads(index: SpellIndex) -> None:
 IDENTIFIERS = st.from_regex(r"[a-z][a-z0-9_]{2,12}", fullmatch=True)
 ERROR_SHAPES = st.one_of(
     st.builds("ModuleNotFoundError: No module named '{}'".format, IDENTIFIERS),
-    st.builds("error TS{}: Cannot find name '{}'.".format,
-              st.integers(1000, 9999), IDENTIFIERS),
-    st.builds("error[E{:04d}]: cannot find value `{}` in this scope".format,
-              st.integers(1, 999), IDENTIFIERS),
+    st.builds("error TS{}: Cannot find name '{}'.".format, st.integers(1000, 9999), IDENTIFIERS),
+    st.builds(
+        "error[E{:04d}]: cannot find value `{}` in this scope".format,
+        st.integers(1, 999),
+        IDENTIFIERS,
+    ),
     st.builds("npm ERR! code E{}".format, IDENTIFIERS.map(str.upper)),
-    st.builds("fatal error: {}/{}.h: No such file or directory".format,
-              IDENTIFIERS, IDENTIFIERS),
-    st.builds("Could not resolve dependencies for project com.acme:{}:jar:1.0".format,
-              IDENTIFIERS),
+    st.builds("fatal error: {}/{}.h: No such file or directory".format, IDENTIFIERS, IDENTIFIERS),
+    st.builds("Could not resolve dependencies for project com.acme:{}:jar:1.0".format, IDENTIFIERS),
     st.builds("{}: command not found".format, IDENTIFIERS),
 )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=ERROR_SHAPES, whole=st.booleans(), noise=st.lists(
-    st.sampled_from(["Collecting wheel", "Run npm ci", "added 12 packages in 2s",
-                     "tests/test_app.py::test_ok PASSED", "Downloading 100%"]), max_size=5))
-def test_a_spell_finds_the_error_it_was_written_for(text: str, whole: bool,
-                                                    noise: list[str]) -> None:
+@given(
+    text=ERROR_SHAPES,
+    whole=st.booleans(),
+    noise=st.lists(
+        st.sampled_from(
+            [
+                "Collecting wheel",
+                "Run npm ci",
+                "added 12 packages in 2s",
+                "tests/test_app.py::test_ok PASSED",
+                "Downloading 100%",
+            ]
+        ),
+        max_size=5,
+    ),
+)
+def test_a_spell_finds_the_error_it_was_written_for(
+    text: str, whole: bool, noise: list[str]
+) -> None:
     # The pattern is the whole error text, or its meaningful part (without the name). The
     # distractors are the book's spells for other errors: similar words, other patterns.
     part = text if whole else text.rsplit(" ", 1)[0]
-    own = spell(100, re2.escape(part), title="the spell written for this error",
-                error_type=None, tags="ci")
+    own = spell(
+        100, re2.escape(part), title="the spell written for this error", error_type=None, tags="ci"
+    )
     distractors = [s for s in BOOK if re2.search(s.error_pattern, text) is None]
     index = SpellIndex.build([own, *distractors])
     log = "\n".join([*noise, text, "Error: Process completed with exit code 1."])
@@ -283,13 +392,17 @@ def test_a_spell_finds_the_error_it_was_written_for(text: str, whole: bool,
 
 # --- matching time grows linearly with the log --------------------------------------------
 
+
 def test_analysis_time_grows_linearly_with_log_size(index: SpellIndex) -> None:
-    chunk = "\n".join([
-        "2024-05-01T12:00:00.0000000Z tests/test_app.py::test_case PASSED   [ 10%]",
-        "2024-05-01T12:00:00.0000000Z \x1b[32mok\x1b[0m   github.com/acme/app/internal 0.2s",
-        "2024-05-01T12:00:00.0000000Z src/app.ts(3,5): error TS2304: Cannot find name 'x'.",
-        "2024-05-01T12:00:00.0000000Z npm WARN deprecated glob@7.2.3: no longer supported",
-    ] * 50)
+    chunk = "\n".join(
+        [
+            "2024-05-01T12:00:00.0000000Z tests/test_app.py::test_case PASSED   [ 10%]",
+            "2024-05-01T12:00:00.0000000Z \x1b[32mok\x1b[0m   github.com/acme/app/internal 0.2s",
+            "2024-05-01T12:00:00.0000000Z src/app.ts(3,5): error TS2304: Cannot find name 'x'.",
+            "2024-05-01T12:00:00.0000000Z npm WARN deprecated glob@7.2.3: no longer supported",
+        ]
+        * 50
+    )
     small, large = chunk * 20, chunk * 160
 
     def best_of(log: str) -> float:
@@ -300,6 +413,6 @@ def test_analysis_time_grows_linearly_with_log_size(index: SpellIndex) -> None:
             timings.append(time.perf_counter() - started)
         return min(timings)
 
-    analyse(small, index)   # warm the automata once
+    analyse(small, index)  # warm the automata once
     ratio = best_of(large) / best_of(small)
     assert ratio < 20, f"8x the log took {ratio:.1f}x the time"

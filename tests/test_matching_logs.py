@@ -11,13 +11,15 @@ TS = "2024-05-01T12:00:00.1234567Z "
 
 
 def test_clean_log_shows_what_the_web_viewer_shows() -> None:
-    raw = (f"{TS}##[group]Run npm test\r\n"
-           f"{TS}\x1b[36;1mnpm test\x1b[0m\r\n"
-           f"{TS}##[endgroup]\r\n"
-           f"{TS}Downloading 10%\rDownloading 55%\rDownloading 100%\r\n"
-           f"{TS}  \x1b[31m\u2716\x1b[39m 1 problem\r\n"
-           f"{TS}##[error]Process completed with exit code 1.\r\n"
-           f"{TS}##[warning]Node.js 16 actions are deprecated.\r\n")
+    raw = (
+        f"{TS}##[group]Run npm test\r\n"
+        f"{TS}\x1b[36;1mnpm test\x1b[0m\r\n"
+        f"{TS}##[endgroup]\r\n"
+        f"{TS}Downloading 10%\rDownloading 55%\rDownloading 100%\r\n"
+        f"{TS}  \x1b[31m\u2716\x1b[39m 1 problem\r\n"
+        f"{TS}##[error]Process completed with exit code 1.\r\n"
+        f"{TS}##[warning]Node.js 16 actions are deprecated.\r\n"
+    )
     assert clean_log(raw.encode()) == (
         "Run npm test\nnpm test\nDownloading 100%\n  \u2716 1 problem\n"
         "Error: Process completed with exit code 1.\n"
@@ -26,10 +28,14 @@ def test_clean_log_shows_what_the_web_viewer_shows() -> None:
 
 
 def test_clean_log_keeps_indentation_and_strips_other_ci_timestamps() -> None:
-    raw = ("7:51:34 PM: npm error code ERESOLVE\n[08:16:10] Starting 'build'...\n"
-           "[   40s]   error: linker failed\n    indented stays indented\n")
-    assert clean_log(raw) == ("npm error code ERESOLVE\nStarting 'build'...\n"
-                              "  error: linker failed\n    indented stays indented\n")
+    raw = (
+        "7:51:34 PM: npm error code ERESOLVE\n[08:16:10] Starting 'build'...\n"
+        "[   40s]   error: linker failed\n    indented stays indented\n"
+    )
+    assert clean_log(raw) == (
+        "npm error code ERESOLVE\nStarting 'build'...\n"
+        "  error: linker failed\n    indented stays indented\n"
+    )
 
 
 def test_clean_log_survives_invalid_utf8_and_colour_codes_without_escape() -> None:
@@ -48,12 +54,13 @@ def test_a_huge_log_keeps_its_tail_and_its_errors_within_the_cap() -> None:
     cap = 512 * 1024
     noise = "".join(f"{TS}[INFO] compiling module {n} of 90000\n" for n in range(2000)).encode()
     log = BoundedLog(max_bytes=cap)
-    for block in range(60):   # about 8 MB
+    for block in range(60):  # about 8 MB
         log.feed(noise)
         if block == 20:
             log.feed(f"{TS}src/core.c:10:3: error: 'size' undeclared\n".encode())
-    log.feed(f"{TS}make: *** [all] Error 1\n{TS}##[error]Process completed with exit code 2.\n"
-             .encode())
+    log.feed(
+        f"{TS}make: *** [all] Error 1\n{TS}##[error]Process completed with exit code 2.\n".encode()
+    )
     text = log.text()
     assert log.truncated
     assert len(text) <= cap * 1.05
@@ -82,8 +89,9 @@ def test_a_progress_bar_without_newlines_keeps_its_last_state() -> None:
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.binary(min_size=0, max_size=400), max_size=30), st.data())
-def test_how_the_log_is_chunked_does_not_change_what_is_read(parts: list[bytes],
-                                                              data: st.DataObject) -> None:
+def test_how_the_log_is_chunked_does_not_change_what_is_read(
+    parts: list[bytes], data: st.DataObject
+) -> None:
     raw = b"".join(parts)
     whole = BoundedLog(max_bytes=1024 * 1024)
     whole.feed(raw)

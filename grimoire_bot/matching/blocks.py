@@ -45,16 +45,16 @@ ERROR_TYPE_PATTERNS: tuple[re.Pattern[str], ...] = (
 class Draft:
     """An error being assembled by a parser; becomes an ErrorRecord."""
 
-    start: int               # first line of the error's own text
-    end: int                 # last line (inclusive)
+    start: int  # first line of the error's own text
+    end: int  # last line (inclusive)
     message: str
     error_type: str | None = None
     file: str | None = None
     line: int | None = None
     column: int | None = None
     ecosystem: str | None = None
-    text_lines: tuple[str, ...] | None = None   # when the parser picked the lines itself
-    noise: bool = False      # lines a parser recognised as boilerplate: skip, report nothing
+    text_lines: tuple[str, ...] | None = None  # when the parser picked the lines itself
+    noise: bool = False  # lines a parser recognised as boilerplate: skip, report nothing
 
 
 def indentation(line: str) -> int:
@@ -133,7 +133,7 @@ def _trim_frames(lines: list[str]) -> list[str]:
             python_frame_indent = indentation(line) if is_python else None
             continue
         if run and python_frame_indent is not None and indentation(line) > python_frame_indent:
-            run.append(line)   # the frame's source line and its ^^^^ marker
+            run.append(line)  # the frame's source line and its ^^^^ marker
             continue
         if len(run) > FRAME_LINES_KEPT_FIRST + FRAME_LINES_KEPT_LAST + 1:
             run = [*run[:FRAME_LINES_KEPT_FIRST], "    ...", *run[-FRAME_LINES_KEPT_LAST:]]

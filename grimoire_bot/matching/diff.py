@@ -29,8 +29,8 @@ def parse_added_lines(diff_text: str) -> dict[str, list[tuple[int, str]]]:
             elif marker == "-":
                 old_left -= 1
             elif marker == "\\":
-                pass   # "\ No newline at end of file"
-            else:      # context (some tools drop the leading space of empty lines)
+                pass  # "\ No newline at end of file"
+            else:  # context (some tools drop the leading space of empty lines)
                 new_line, old_left, new_left = new_line + 1, old_left - 1, new_left - 1
             continue
         header = NEW_FILE_RE.match(raw)
@@ -50,7 +50,7 @@ def _new_path(quoted: str | None, plain: str | None) -> str | None:
     path = path.split("\t", 1)[0]
     if path == NO_FILE or not path:
         return None
-    return path[len(NEW_PATH_PREFIX):] if path.startswith(NEW_PATH_PREFIX) else path
+    return path[len(NEW_PATH_PREFIX) :] if path.startswith(NEW_PATH_PREFIX) else path
 
 
 def _unquote(quoted: str) -> str:
@@ -62,7 +62,7 @@ def _unquote(quoted: str) -> str:
         if char == "\\" and index + 1 < len(quoted):
             following = quoted[index + 1]
             if following in "01234567" and index + 4 <= len(quoted):
-                raw.append(int(quoted[index + 1:index + 4], 8) & 0xFF)
+                raw.append(int(quoted[index + 1 : index + 4], 8) & 0xFF)
                 index += 4
                 continue
             raw.extend(C_ESCAPES.get(following, following).encode())

@@ -36,41 +36,155 @@ class Agreement(Enum):
 # Tool, language and package-manager names that stand for an ecosystem, as they appear in
 # spell tags, error types and tool banners.
 NAME_TO_ECOSYSTEM: dict[str, Ecosystem] = {
-    **{name: Ecosystem.PYTHON for name in (
-        "python", "python3", "py", "pip", "pip3", "pytest", "mypy", "ruff", "flake8",
-        "pycodestyle", "pylint", "poetry", "tox", "nox", "setuptools", "conda", "pipenv", "uv",
-        "django", "numpy", "black", "isort", "pyright",
-    )},
-    **{name: Ecosystem.NODE for name in (
-        "node", "nodejs", "npm", "npx", "yarn", "pnpm", "webpack", "vite", "javascript", "js",
-        "babel", "node-gyp", "esm", "commonjs", "next", "nextjs", "react", "rollup", "esbuild",
-    )},
+    **{
+        name: Ecosystem.PYTHON
+        for name in (
+            "python",
+            "python3",
+            "py",
+            "pip",
+            "pip3",
+            "pytest",
+            "mypy",
+            "ruff",
+            "flake8",
+            "pycodestyle",
+            "pylint",
+            "poetry",
+            "tox",
+            "nox",
+            "setuptools",
+            "conda",
+            "pipenv",
+            "uv",
+            "django",
+            "numpy",
+            "black",
+            "isort",
+            "pyright",
+        )
+    },
+    **{
+        name: Ecosystem.NODE
+        for name in (
+            "node",
+            "nodejs",
+            "npm",
+            "npx",
+            "yarn",
+            "pnpm",
+            "webpack",
+            "vite",
+            "javascript",
+            "js",
+            "babel",
+            "node-gyp",
+            "esm",
+            "commonjs",
+            "next",
+            "nextjs",
+            "react",
+            "rollup",
+            "esbuild",
+        )
+    },
     **{name: Ecosystem.TYPESCRIPT for name in ("typescript", "tsc", "ts", "ts-node", "tsx")},
     **{name: Ecosystem.ESLINT for name in ("eslint", "eslintrc", "prettier")},
     **{name: Ecosystem.JEST for name in ("jest", "vitest", "mocha")},
     **{name: Ecosystem.GO for name in ("go", "golang", "gofmt", "golangci-lint", "cgo")},
     **{name: Ecosystem.RUST for name in ("rust", "rustc", "cargo", "clippy", "rustup", "crate")},
-    **{name: Ecosystem.JAVA for name in (
-        "java", "javac", "maven", "mvn", "gradle", "kotlin", "kotlinc", "jdk", "jvm", "android",
-        "scala", "sbt", "groovy",
-    )},
-    **{name: Ecosystem.CPP for name in (
-        "cpp", "c", "c++", "gcc", "g++", "clang", "clang++", "cmake", "make", "ld", "linker",
-        "msvc", "ninja", "autoconf", "meson", "vcpkg", "conan",
-    )},
-    **{name: Ecosystem.RUBY for name in (
-        "ruby", "gem", "gems", "bundler", "bundle", "rails", "rake", "rspec", "rubygems",
-    )},
-    **{name: Ecosystem.DOCKER for name in (
-        "docker", "dockerfile", "buildkit", "buildx", "podman", "compose", "docker-compose",
-    )},
-    **{name: Ecosystem.GITHUB_ACTIONS for name in (
-        "github-actions", "actions", "gha", "workflow", "github-token", "runner",
-    )},
+    **{
+        name: Ecosystem.JAVA
+        for name in (
+            "java",
+            "javac",
+            "maven",
+            "mvn",
+            "gradle",
+            "kotlin",
+            "kotlinc",
+            "jdk",
+            "jvm",
+            "android",
+            "scala",
+            "sbt",
+            "groovy",
+        )
+    },
+    **{
+        name: Ecosystem.CPP
+        for name in (
+            "cpp",
+            "c",
+            "c++",
+            "gcc",
+            "g++",
+            "clang",
+            "clang++",
+            "cmake",
+            "make",
+            "ld",
+            "linker",
+            "msvc",
+            "ninja",
+            "autoconf",
+            "meson",
+            "vcpkg",
+            "conan",
+        )
+    },
+    **{
+        name: Ecosystem.RUBY
+        for name in (
+            "ruby",
+            "gem",
+            "gems",
+            "bundler",
+            "bundle",
+            "rails",
+            "rake",
+            "rspec",
+            "rubygems",
+        )
+    },
+    **{
+        name: Ecosystem.DOCKER
+        for name in (
+            "docker",
+            "dockerfile",
+            "buildkit",
+            "buildx",
+            "podman",
+            "compose",
+            "docker-compose",
+        )
+    },
+    **{
+        name: Ecosystem.GITHUB_ACTIONS
+        for name in (
+            "github-actions",
+            "actions",
+            "gha",
+            "workflow",
+            "github-token",
+            "runner",
+        )
+    },
     **{name: Ecosystem.SHELL for name in ("shell", "bash", "sh", "zsh", "powershell", "pwsh")},
-    **{name: Ecosystem.DOTNET for name in (
-        "dotnet", ".net", "csharp", "c#", "fsharp", "nuget", "msbuild", "vb", "vbnet",
-    )},
+    **{
+        name: Ecosystem.DOTNET
+        for name in (
+            "dotnet",
+            ".net",
+            "csharp",
+            "c#",
+            "fsharp",
+            "nuget",
+            "msbuild",
+            "vb",
+            "vbnet",
+        )
+    },
 }
 
 # Ecosystems whose errors often show up in each other's logs (a tsc error in an npm script,
@@ -84,30 +198,72 @@ NATIVE_BUILD_HOSTS = frozenset({Ecosystem.PYTHON, Ecosystem.NODE, Ecosystem.RUBY
 SUBSTRATE = frozenset({Ecosystem.SHELL, Ecosystem.GITHUB_ACTIONS, Ecosystem.DOCKER})
 
 EXTENSION_TO_ECOSYSTEM: dict[str, Ecosystem] = {
-    "py": Ecosystem.PYTHON, "pyi": Ecosystem.PYTHON, "pyx": Ecosystem.PYTHON,
-    "js": Ecosystem.NODE, "mjs": Ecosystem.NODE, "cjs": Ecosystem.NODE, "jsx": Ecosystem.NODE,
-    "ts": Ecosystem.TYPESCRIPT, "tsx": Ecosystem.TYPESCRIPT, "mts": Ecosystem.TYPESCRIPT,
-    "cts": Ecosystem.TYPESCRIPT, "vue": Ecosystem.NODE, "svelte": Ecosystem.NODE,
-    "go": Ecosystem.GO, "rs": Ecosystem.RUST,
-    "java": Ecosystem.JAVA, "kt": Ecosystem.JAVA, "kts": Ecosystem.JAVA, "scala": Ecosystem.JAVA,
-    "groovy": Ecosystem.JAVA, "gradle": Ecosystem.JAVA,
-    "c": Ecosystem.CPP, "h": Ecosystem.CPP, "cc": Ecosystem.CPP, "cpp": Ecosystem.CPP,
-    "cxx": Ecosystem.CPP, "hpp": Ecosystem.CPP, "hh": Ecosystem.CPP, "hxx": Ecosystem.CPP,
-    "cmake": Ecosystem.CPP, "m": Ecosystem.CPP, "mm": Ecosystem.CPP, "cu": Ecosystem.CPP,
-    "rb": Ecosystem.RUBY, "rake": Ecosystem.RUBY, "gemspec": Ecosystem.RUBY,
-    "sh": Ecosystem.SHELL, "bash": Ecosystem.SHELL, "zsh": Ecosystem.SHELL, "ps1": Ecosystem.SHELL,
-    "cs": Ecosystem.DOTNET, "fs": Ecosystem.DOTNET, "vb": Ecosystem.DOTNET,
-    "csproj": Ecosystem.DOTNET, "fsproj": Ecosystem.DOTNET, "sln": Ecosystem.DOTNET,
+    "py": Ecosystem.PYTHON,
+    "pyi": Ecosystem.PYTHON,
+    "pyx": Ecosystem.PYTHON,
+    "js": Ecosystem.NODE,
+    "mjs": Ecosystem.NODE,
+    "cjs": Ecosystem.NODE,
+    "jsx": Ecosystem.NODE,
+    "ts": Ecosystem.TYPESCRIPT,
+    "tsx": Ecosystem.TYPESCRIPT,
+    "mts": Ecosystem.TYPESCRIPT,
+    "cts": Ecosystem.TYPESCRIPT,
+    "vue": Ecosystem.NODE,
+    "svelte": Ecosystem.NODE,
+    "go": Ecosystem.GO,
+    "rs": Ecosystem.RUST,
+    "java": Ecosystem.JAVA,
+    "kt": Ecosystem.JAVA,
+    "kts": Ecosystem.JAVA,
+    "scala": Ecosystem.JAVA,
+    "groovy": Ecosystem.JAVA,
+    "gradle": Ecosystem.JAVA,
+    "c": Ecosystem.CPP,
+    "h": Ecosystem.CPP,
+    "cc": Ecosystem.CPP,
+    "cpp": Ecosystem.CPP,
+    "cxx": Ecosystem.CPP,
+    "hpp": Ecosystem.CPP,
+    "hh": Ecosystem.CPP,
+    "hxx": Ecosystem.CPP,
+    "cmake": Ecosystem.CPP,
+    "m": Ecosystem.CPP,
+    "mm": Ecosystem.CPP,
+    "cu": Ecosystem.CPP,
+    "rb": Ecosystem.RUBY,
+    "rake": Ecosystem.RUBY,
+    "gemspec": Ecosystem.RUBY,
+    "sh": Ecosystem.SHELL,
+    "bash": Ecosystem.SHELL,
+    "zsh": Ecosystem.SHELL,
+    "ps1": Ecosystem.SHELL,
+    "cs": Ecosystem.DOTNET,
+    "fs": Ecosystem.DOTNET,
+    "vb": Ecosystem.DOTNET,
+    "csproj": Ecosystem.DOTNET,
+    "fsproj": Ecosystem.DOTNET,
+    "sln": Ecosystem.DOTNET,
 }
 
 BASENAME_TO_ECOSYSTEM: dict[str, Ecosystem] = {
-    "dockerfile": Ecosystem.DOCKER, "containerfile": Ecosystem.DOCKER,
-    "gemfile": Ecosystem.RUBY, "rakefile": Ecosystem.RUBY, "gemfile.lock": Ecosystem.RUBY,
-    "cmakelists.txt": Ecosystem.CPP, "makefile": Ecosystem.CPP,
-    "package.json": Ecosystem.NODE, "package-lock.json": Ecosystem.NODE,
-    "tsconfig.json": Ecosystem.TYPESCRIPT, "go.mod": Ecosystem.GO, "go.sum": Ecosystem.GO,
-    "cargo.toml": Ecosystem.RUST, "cargo.lock": Ecosystem.RUST, "pom.xml": Ecosystem.JAVA,
-    "pyproject.toml": Ecosystem.PYTHON, "setup.py": Ecosystem.PYTHON,
+    "dockerfile": Ecosystem.DOCKER,
+    "containerfile": Ecosystem.DOCKER,
+    "gemfile": Ecosystem.RUBY,
+    "rakefile": Ecosystem.RUBY,
+    "gemfile.lock": Ecosystem.RUBY,
+    "cmakelists.txt": Ecosystem.CPP,
+    "makefile": Ecosystem.CPP,
+    "package.json": Ecosystem.NODE,
+    "package-lock.json": Ecosystem.NODE,
+    "tsconfig.json": Ecosystem.TYPESCRIPT,
+    "go.mod": Ecosystem.GO,
+    "go.sum": Ecosystem.GO,
+    "cargo.toml": Ecosystem.RUST,
+    "cargo.lock": Ecosystem.RUST,
+    "pom.xml": Ecosystem.JAVA,
+    "pyproject.toml": Ecosystem.PYTHON,
+    "setup.py": Ecosystem.PYTHON,
     "requirements.txt": Ecosystem.PYTHON,
 }
 
@@ -117,26 +273,50 @@ TEXT_SIGNALS: tuple[tuple[re.Pattern[str], Ecosystem], ...] = (
     (re.compile(r"\bjest\b|\bvitest\b", re.I), Ecosystem.JEST),
     (re.compile(r"\beslint\b", re.I), Ecosystem.ESLINT),
     (re.compile(r"\berror TS\d{3,5}\b|\btsc\b|\bTSError\b|\bts-node\b"), Ecosystem.TYPESCRIPT),
-    (re.compile(r"\bnpm (?:ERR!|error|WARN)|\bnode_modules\b|\byarn\b|\bpnpm\b|ERR_PNPM_|"
-                r"\bnode:internal\b|JavaScript heap|\bV8\b"), Ecosystem.NODE),
-    (re.compile(r"\bTraceback \(most recent call last\)|\bpip\b|\bpytest\b|\bmypy\b|"
-                r"site-packages|(?i:\bpython\d?(?:\.\d+)?\b)"), Ecosystem.PYTHON),
+    (
+        re.compile(
+            r"\bnpm (?:ERR!|error|WARN)|\bnode_modules\b|\byarn\b|\bpnpm\b|ERR_PNPM_|"
+            r"\bnode:internal\b|JavaScript heap|\bV8\b"
+        ),
+        Ecosystem.NODE,
+    ),
+    (
+        re.compile(
+            r"\bTraceback \(most recent call last\)|\bpip\b|\bpytest\b|\bmypy\b|"
+            r"site-packages|(?i:\bpython\d?(?:\.\d+)?\b)"
+        ),
+        Ecosystem.PYTHON,
+    ),
     (re.compile(r"(?i:\bcargo\b)|\brustc\b|error\[E\d{4}\]|\bcrates\.io\b"), Ecosystem.RUST),
-    (re.compile(r"\bgo(?: build| test| vet| mod| get|\.mod|\.sum)\b|\bgoroutine \d+"),
-     Ecosystem.GO),
-    (re.compile(r"\bmvn\b|\[ERROR\]|\bmaven\b|\bgradle\b|\bjava\.\w+\.|\bjavac\b", re.I),
-     Ecosystem.JAVA),
-    (re.compile(r"\bCMake\b|\bgcc\b|\bg\+\+|\bclang\b|/usr/bin/ld\b|\bcollect2\b|\bld returned"),
-     Ecosystem.CPP),
+    (
+        re.compile(r"\bgo(?: build| test| vet| mod| get|\.mod|\.sum)\b|\bgoroutine \d+"),
+        Ecosystem.GO,
+    ),
+    (
+        re.compile(r"\bmvn\b|\[ERROR\]|\bmaven\b|\bgradle\b|\bjava\.\w+\.|\bjavac\b", re.I),
+        Ecosystem.JAVA,
+    ),
+    (
+        re.compile(r"\bCMake\b|\bgcc\b|\bg\+\+|\bclang\b|/usr/bin/ld\b|\bcollect2\b|\bld returned"),
+        Ecosystem.CPP,
+    ),
     (re.compile(r"\bbundler?\b|\bGemfile\b|\bgem install\b|\brubygems\b", re.I), Ecosystem.RUBY),
-    (re.compile(r"\bdocker\b|\bDockerfile\b|\bbuildkit\b|failed to solve:", re.I),
-     Ecosystem.DOCKER),
-    (re.compile(r"\bdotnet\b|\bMSBuild\b|\bnuget\b|\.csproj\b|error CS\d{4}", re.I),
-     Ecosystem.DOTNET),
-    (re.compile(r"github-actions|GITHUB_TOKEN|\bactions/[\w-]+@|Resource not accessible"),
-     Ecosystem.GITHUB_ACTIONS),
-    (re.compile(r": command not found\b|\bbash:|/bin/(?:ba)?sh\b|: Permission denied"),
-     Ecosystem.SHELL),
+    (
+        re.compile(r"\bdocker\b|\bDockerfile\b|\bbuildkit\b|failed to solve:", re.I),
+        Ecosystem.DOCKER,
+    ),
+    (
+        re.compile(r"\bdotnet\b|\bMSBuild\b|\bnuget\b|\.csproj\b|error CS\d{4}", re.I),
+        Ecosystem.DOTNET,
+    ),
+    (
+        re.compile(r"github-actions|GITHUB_TOKEN|\bactions/[\w-]+@|Resource not accessible"),
+        Ecosystem.GITHUB_ACTIONS,
+    ),
+    (
+        re.compile(r": command not found\b|\bbash:|/bin/(?:ba)?sh\b|: Permission denied"),
+        Ecosystem.SHELL,
+    ),
 )
 
 TAG_SPLIT_RE = re.compile(r"[,;\s]+")

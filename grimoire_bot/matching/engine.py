@@ -43,18 +43,23 @@ def analyse(
     best = {m.spell_id: m for m in index.match(errors, limit=pool, min_score=min_score)}
     tail = tail_region(cleaned, errors)
     if tail:
-        for match in index.match([tail_record(tail)], limit=pool, min_score=min_score,
-                                 similarity=not errors):
+        for match in index.match(
+            [tail_record(tail)], limit=pool, min_score=min_score, similarity=not errors
+        ):
             current = best.get(match.spell_id)
             if current is not None and current.score >= match.score:
                 continue
             # Tail lines belong to no extracted error: the matched one becomes an error.
             line = _tail_line_of(index, match.spell_id, tail)
             errors.append(record_at_line(cleaned, line, repo_root_hints=repo_root_hints))
-            best[match.spell_id] = Match(spell_id=match.spell_id, score=match.score,
-                                         error_index=len(errors) - 1, reason=match.reason)
+            best[match.spell_id] = Match(
+                spell_id=match.spell_id,
+                score=match.score,
+                error_index=len(errors) - 1,
+                reason=match.reason,
+            )
     ranked = sorted(best.values(), key=lambda m: (-m.score, m.error_index, m.spell_id))
-    return errors, ranked[:max(limit, 0)]
+    return errors, ranked[: max(limit, 0)]
 
 
 def tail_region(cleaned: str, errors: Sequence[ErrorRecord] = ()) -> list[tuple[int, str]]:
@@ -68,17 +73,29 @@ def tail_region(cleaned: str, errors: Sequence[ErrorRecord] = ()) -> list[tuple[
             break
     covered = _covered_lines(errors)
     start = max(0, end - TAIL_LINES)
-    return [(number, lines[number]) for number in range(start, end)
-            if lines[number].strip() and number not in covered]
+    return [
+        (number, lines[number])
+        for number in range(start, end)
+        if lines[number].strip() and number not in covered
+    ]
 
 
 def tail_record(tail: Sequence[tuple[int, str]]) -> ErrorRecord:
     """The tail as one pseudo-error. It has no message of its own: which of its lines is
     the error is only known once a pattern matched one of them."""
     text = "\n".join(line for _, line in tail)
-    return ErrorRecord(message="", error_type=None, file=None, line=None, column=None,
-                       ecosystem=None, context=(), fingerprint=fingerprint(text), text=text,
-                       log_line=tail[0][0] + 1)
+    return ErrorRecord(
+        message="",
+        error_type=None,
+        file=None,
+        line=None,
+        column=None,
+        ecosystem=None,
+        context=(),
+        fingerprint=fingerprint(text),
+        text=text,
+        log_line=tail[0][0] + 1,
+    )
 
 
 def _tail_line_of(index: SpellIndex, spell_id: int, tail: Sequence[tuple[int, str]]) -> int:

@@ -36,9 +36,14 @@ class Metrics:
     negatives: int
 
     def as_json(self) -> dict[str, float | int]:
-        return {"recall@1": self.recall_at_1, "recall@3": self.recall_at_3, "mrr": self.mrr,
-                "fp_rate": self.false_positive_rate, "positives": self.positives,
-                "negatives": self.negatives}
+        return {
+            "recall@1": self.recall_at_1,
+            "recall@3": self.recall_at_3,
+            "mrr": self.mrr,
+            "fp_rate": self.false_positive_rate,
+            "positives": self.positives,
+            "negatives": self.negatives,
+        }
 
 
 def score_outcomes(outcomes: Sequence[Outcome]) -> Metrics:

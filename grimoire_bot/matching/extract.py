@@ -23,7 +23,7 @@ from .prefilter import candidate_lines
 from .records import ErrorRecord
 
 MAX_ERRORS = 200
-LAST_ERRORS_KEPT = 50   # when capping, the end of the log is kept too: failures end there
+LAST_ERRORS_KEPT = 50  # when capping, the end of the log is kept too: failures end there
 MAX_CANDIDATES = 6000
 CONTEXT_LINES = 3
 MAX_MESSAGE_CHARS = 500
@@ -75,8 +75,9 @@ def parse_line(scan: Scan, index: int) -> Draft | None:
             draft = parser(scan, index)
         except Exception:
             # One malformed line must not cost the rest of the log its errors.
-            logger.debug("parser failed", extra={"parser": parser.__name__, "line": index},
-                         exc_info=True)
+            logger.debug(
+                "parser failed", extra={"parser": parser.__name__, "line": index}, exc_info=True
+            )
             continue
         if draft is not None:
             return draft
@@ -96,21 +97,31 @@ def record_at_line(text: str, index: int, *, repo_root_hints: Sequence[str] = ()
 
 def to_record(scan: Scan, draft: Draft) -> ErrorRecord:
     lines = scan.lines
-    own_lines = draft.text_lines or lines[draft.start:draft.end + 1]
+    own_lines = draft.text_lines or lines[draft.start : draft.end + 1]
     text = compact_text(own_lines)
-    before = lines[max(0, draft.start - CONTEXT_LINES):draft.start]
-    after = lines[draft.end + 1:draft.end + 1 + CONTEXT_LINES]
+    before = lines[max(0, draft.start - CONTEXT_LINES) : draft.start]
+    after = lines[draft.end + 1 : draft.end + 1 + CONTEXT_LINES]
     context = tuple(line.strip()[:MAX_LINE_CHARS] for line in (*before, *after) if line.strip())
     message = (draft.message.strip() or text.split("\n", 1)[0].strip())[:MAX_MESSAGE_CHARS]
     error_type = draft.error_type or detect_error_type(text)
-    ecosystem = (draft.ecosystem or ecosystem_from_path(draft.file)
-                 or ecosystem_from_text("\n".join((text, *context))))
+    ecosystem = (
+        draft.ecosystem
+        or ecosystem_from_path(draft.file)
+        or ecosystem_from_text("\n".join((text, *context)))
+    )
     # A line number means nothing without the file it is in.
     line, column = (draft.line, draft.column) if draft.file else (None, None)
     return ErrorRecord(
-        message=message, error_type=error_type, file=draft.file, line=line,
-        column=column, ecosystem=str(ecosystem) if ecosystem else None, context=context,
-        fingerprint=fingerprint(message, error_type), text=text, log_line=draft.start + 1,
+        message=message,
+        error_type=error_type,
+        file=draft.file,
+        line=line,
+        column=column,
+        ecosystem=str(ecosystem) if ecosystem else None,
+        context=context,
+        fingerprint=fingerprint(message, error_type),
+        text=text,
+        log_line=draft.start + 1,
     )
 
 
@@ -127,7 +138,7 @@ def _deduplicate(records: list[ErrorRecord]) -> list[ErrorRecord]:
         seen.add(key)
         unique.append(record)
     if len(unique) > MAX_ERRORS:
-        unique = unique[:MAX_ERRORS - LAST_ERRORS_KEPT] + unique[-LAST_ERRORS_KEPT:]
+        unique = unique[: MAX_ERRORS - LAST_ERRORS_KEPT] + unique[-LAST_ERRORS_KEPT:]
     return unique
 
 
@@ -161,14 +172,20 @@ def _annotation_records(annotation: Mapping) -> list[ErrorRecord]:
     first_line = next((line.strip() for line in (message or title).split("\n") if line.strip()), "")
     error_type = detect_error_type(body)
     ecosystem = ecosystem_from_path(path) or ecosystem_from_text(body)
-    return [ErrorRecord(
-        message=first_line[:MAX_MESSAGE_CHARS], error_type=error_type, file=path or None,
-        line=to_int(str(annotation.get("start_line") or "")),
-        column=to_int(str(annotation.get("start_column") or "")),
-        ecosystem=str(ecosystem) if ecosystem else None, context=(title,) if title else (),
-        fingerprint=fingerprint(first_line, error_type), text=compact_text(body.split("\n")),
-        log_line=None,
-    )]
+    return [
+        ErrorRecord(
+            message=first_line[:MAX_MESSAGE_CHARS],
+            error_type=error_type,
+            file=path or None,
+            line=to_int(str(annotation.get("start_line") or "")),
+            column=to_int(str(annotation.get("start_column") or "")),
+            ecosystem=str(ecosystem) if ecosystem else None,
+            context=(title,) if title else (),
+            fingerprint=fingerprint(first_line, error_type),
+            text=compact_text(body.split("\n")),
+            log_line=None,
+        )
+    ]
 
 
 def _text_field(mapping: Mapping, key: str) -> str:
@@ -178,9 +195,16 @@ def _text_field(mapping: Mapping, key: str) -> str:
 
 def _without_log_line(record: ErrorRecord) -> ErrorRecord:
     return ErrorRecord(
-        message=record.message, error_type=record.error_type, file=record.file,
-        line=record.line, column=record.column, ecosystem=record.ecosystem,
-        context=record.context, fingerprint=record.fingerprint, text=record.text, log_line=None,
+        message=record.message,
+        error_type=record.error_type,
+        file=record.file,
+        line=record.line,
+        column=record.column,
+        ecosystem=record.ecosystem,
+        context=record.context,
+        fingerprint=record.fingerprint,
+        text=record.text,
+        log_line=None,
     )
 
 
@@ -202,8 +226,17 @@ def errors_from_check_output(
     text = compact_text(lines)
     error_type = detect_error_type(text)
     ecosystem = ecosystem_from_text(text)
-    return [ErrorRecord(
-        message=first_line[:MAX_MESSAGE_CHARS], error_type=error_type, file=None, line=None,
-        column=None, ecosystem=str(ecosystem) if ecosystem else None, context=(),
-        fingerprint=fingerprint(first_line, error_type), text=text, log_line=None,
-    )]
+    return [
+        ErrorRecord(
+            message=first_line[:MAX_MESSAGE_CHARS],
+            error_type=error_type,
+            file=None,
+            line=None,
+            column=None,
+            ecosystem=str(ecosystem) if ecosystem else None,
+            context=(),
+            fingerprint=fingerprint(first_line, error_type),
+            text=text,
+            log_line=None,
+        )
+    ]

@@ -16,15 +16,33 @@ MAX_MASKED_LENGTH = 500
 
 # Straight, typographic and localised quotes: a quoted name is volatile whatever quotes
 # the tool or the locale uses.
-QUOTE_PAIRS = (("'", "'"), ('"', '"'), ("`", "`"), ("\u2018", "\u2019"), ("\u201c", "\u201d"),
-               ("\u00ab", "\u00bb"))
+QUOTE_PAIRS = (
+    ("'", "'"),
+    ('"', '"'),
+    ("`", "`"),
+    ("\u2018", "\u2019"),
+    ("\u201c", "\u201d"),
+    ("\u00ab", "\u00bb"),
+)
 # Order matters: URLs and paths go before the numbers inside them are masked.
 MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.I), "<url>"),
-    (re.compile("|".join(rf"(?<!\w){re.escape(o)}[^{re.escape(c)}\n]{{1,200}}{re.escape(c)}(?!\w)"
-                         for o, c in QUOTE_PAIRS)), "<q>"),
-    (re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.@~+$%-]+){2,}[\\/]?|(?:[\w.@~+-]+[\\/]){1,}[\w.@~+-]+"
-                r"\.\w{1,8}\b"), "<path>"),
+    (
+        re.compile(
+            "|".join(
+                rf"(?<!\w){re.escape(o)}[^{re.escape(c)}\n]{{1,200}}{re.escape(c)}(?!\w)"
+                for o, c in QUOTE_PAIRS
+            )
+        ),
+        "<q>",
+    ),
+    (
+        re.compile(
+            r"(?:[A-Za-z]:)?(?:[\\/][\w.@~+$%-]+){2,}[\\/]?|(?:[\w.@~+-]+[\\/]){1,}[\w.@~+-]+"
+            r"\.\w{1,8}\b"
+        ),
+        "<path>",
+    ),
     (re.compile(r"(?:@?[\w.-]+/)?[\w.-]+(?:@|==|>=|<=|~=|!=)[\^~<>=]*v?\d[\w.+-]*"), "<pkg>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
     # Generated names (temp dirs, build refs) mix letters and digits more than once.
@@ -39,7 +57,7 @@ MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def mask(message: str) -> str:
     """`message` with its volatile parts replaced by placeholders."""
-    masked = message[:MAX_MASKED_LENGTH * 4]
+    masked = message[: MAX_MASKED_LENGTH * 4]
     for pattern, placeholder in MASKS:
         masked = pattern.sub(placeholder, masked)
     return masked.strip()[:MAX_MASKED_LENGTH]

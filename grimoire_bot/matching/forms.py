@@ -27,8 +27,8 @@ NEW_ITEM_RE = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class WrappedRun:
-    first_line: int   # index of the run's first line in the lines given
-    text: str         # the run's lines joined with single spaces
+    first_line: int  # index of the run's first line in the lines given
+    text: str  # the run's lines joined with single spaces
 
 
 def wrapped_runs(lines: Sequence[str]) -> list[WrappedRun]:
@@ -40,7 +40,7 @@ def wrapped_runs(lines: Sequence[str]) -> list[WrappedRun]:
         while end + 1 < len(lines) and wraps_onto(lines[end], lines[end + 1]):
             end += 1
         if end > start:
-            joined = " ".join(line.strip() for line in lines[start:end + 1])
+            joined = " ".join(line.strip() for line in lines[start : end + 1])
             runs.append(WrappedRun(first_line=start, text=joined))
         start = end + 1
     return runs

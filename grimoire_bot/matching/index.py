@@ -66,7 +66,7 @@ class SpellDoc:
     ecosystem: str | None
     status: str
     scope: str = "log"
-    feedback: float = 0.0    # -1..1
+    feedback: float = 0.0  # -1..1
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ class Match:
 class DiffHit:
     spell_id: int
     path: str
-    line: int     # line number in the new file
+    line: int  # line number in the new file
     text: str
 
 
@@ -111,17 +111,23 @@ class _Entry:
 class SpellIndex:
     """Matches errors and diffs against a spellbook; build with `SpellIndex.build`."""
 
-    def __init__(self, log_spells: Sequence[tuple[_Entry, SpellWords]],
-                 diff_entries: Sequence[_Entry], skipped: list[tuple[int, str]]) -> None:
+    def __init__(
+        self,
+        log_spells: Sequence[tuple[_Entry, SpellWords]],
+        diff_entries: Sequence[_Entry],
+        skipped: list[tuple[int, str]],
+    ) -> None:
         self.skipped = skipped
         self._log = [entry for entry, _ in log_spells]
         self._diff = list(diff_entries)
         self._log_patterns = PatternSet([(i, e.pattern) for i, e in enumerate(self._log)])
         self._diff_patterns = PatternSet([(i, e.pattern) for i, e in enumerate(self._diff)])
-        self.skipped.extend((self._log[r.key].spell_id, r.reason)
-                            for r in self._log_patterns.rejected)
-        self.skipped.extend((self._diff[r.key].spell_id, r.reason)
-                            for r in self._diff_patterns.rejected)
+        self.skipped.extend(
+            (self._log[r.key].spell_id, r.reason) for r in self._log_patterns.rejected
+        )
+        self.skipped.extend(
+            (self._diff[r.key].spell_id, r.reason) for r in self._diff_patterns.rejected
+        )
         # A spell whose pattern is unusable is left out entirely, near misses included.
         self._unusable = frozenset(r.key for r in self._log_patterns.rejected)
         self._lexical = LexicalIndex.build(words for _, words in log_spells)
@@ -165,23 +171,34 @@ class SpellIndex:
         best: dict[int, Match] = {}
         last_ones = len(errors) - LAST_SIMILARITY_ERRORS
         for error_index, error in enumerate(errors):
-            with_similarity = similarity and (error_index < FIRST_SIMILARITY_ERRORS
-                                              or error_index >= last_ones)
+            with_similarity = similarity and (
+                error_index < FIRST_SIMILARITY_ERRORS or error_index >= last_ones
+            )
             for match in self._matches_for(error, error_index, with_similarity, feedback):
                 current = best.get(match.spell_id)
                 if current is None or match.score > current.score:
                     best[match.spell_id] = match
-        ranked = sorted((m for m in best.values() if m.score >= min_score),
-                        key=lambda m: (-m.score, m.error_index, m.spell_id))
-        return ranked[:max(limit, 0)]
+        ranked = sorted(
+            (m for m in best.values() if m.score >= min_score),
+            key=lambda m: (-m.score, m.error_index, m.spell_id),
+        )
+        return ranked[: max(limit, 0)]
 
-    def _matches_for(self, error: ErrorRecord, error_index: int, with_similarity: bool,
-                     feedback: Mapping[int, float] | None) -> list[Match]:
+    def _matches_for(
+        self,
+        error: ErrorRecord,
+        error_index: int,
+        with_similarity: bool,
+        feedback: Mapping[int, float] | None,
+    ) -> list[Match]:
         text = matching_text(error.text)
         pattern_hits = set(self._log_patterns.match(text))
         needs_words = with_similarity or bool(pattern_hits)
-        query = (self._lexical.query(_error_lines(error), _message_words(error)) if needs_words
-                 else NO_QUERY)
+        query = (
+            self._lexical.query(_error_lines(error), _message_words(error))
+            if needs_words
+            else NO_QUERY
+        )
         candidates = set(pattern_hits)
         if with_similarity:
             candidates.update(self._lexical.candidates(query))
@@ -202,9 +219,15 @@ class SpellIndex:
             value, reason = score(signals)
             scored[position] = (value, reason.value)
         self._lift_refinements(scored, pattern_hits)
-        return [Match(spell_id=self._log[position].spell_id, score=round(value, 4),
-                      error_index=error_index, reason=reason)
-                for position, (value, reason) in scored.items()]
+        return [
+            Match(
+                spell_id=self._log[position].spell_id,
+                score=round(value, 4),
+                error_index=error_index,
+                reason=reason,
+            )
+            for position, (value, reason) in scored.items()
+        ]
 
     def _lift_refinements(self, scored: dict[int, tuple[float, str]], hits: set[int]) -> None:
         """Rank a specific spell above the generic one it refines when both patterns hit."""
@@ -234,8 +257,11 @@ class SpellIndex:
         if found is None:
             return entry.shape.specificity
         span = found.group(0).lower()
-        fitting = [alt.specificity for alt in alternatives
-                   if _contains_in_order(span, [run.lower() for run in alt.literals])]
+        fitting = [
+            alt.specificity
+            for alt in alternatives
+            if _contains_in_order(span, [run.lower() for run in alt.literals])
+        ]
         return max(fitting, default=entry.shape.specificity)
 
     def _compiled_pattern(self, pattern: str) -> re2._Regexp:
@@ -261,8 +287,9 @@ class SpellIndex:
                     if per_spell.get(entry.spell_id, 0) >= MAX_DIFF_HITS_PER_SPELL:
                         break
                     if compiled.search(text) is not None:
-                        hits.append(DiffHit(spell_id=entry.spell_id, path=path, line=number,
-                                            text=text))
+                        hits.append(
+                            DiffHit(spell_id=entry.spell_id, path=path, line=number, text=text)
+                        )
                         per_spell[entry.spell_id] = per_spell.get(entry.spell_id, 0) + 1
         return sorted(hits, key=lambda hit: (hit.path, hit.line, hit.spell_id))
 
@@ -277,8 +304,9 @@ def _entry(spell: SpellDoc) -> _Entry:
         shape=analyse_pattern(spell.error_pattern),
         ecosystems=ecosystems,
         type_words=error_type_words(spell.error_type),
-        tags=frozenset(tag.strip().lower() for tag in TAG_SEPARATOR_RE.split(spell.tags or "")
-                       if tag.strip()),
+        tags=frozenset(
+            tag.strip().lower() for tag in TAG_SEPARATOR_RE.split(spell.tags or "") if tag.strip()
+        ),
         approved=spell.status == Status.APPROVED,
         feedback=spell.feedback or 0.0,
     )
@@ -286,8 +314,10 @@ def _entry(spell: SpellDoc) -> _Entry:
 
 def _spell_words(spell: SpellDoc, shape: PatternShape) -> SpellWords:
     return SpellWords(
-        signature=[[words for words in map(tokenize, alternative.literals) if words]
-                   for alternative in shape.alternatives],
+        signature=[
+            [words for words in map(tokenize, alternative.literals) if words]
+            for alternative in shape.alternatives
+        ],
         error_type=tokenize(spell.error_type or ""),
         title=tokenize(spell.title or ""),
         body=tokenize(f"{spell.description or ''} {spell.tags or ''}"),
@@ -310,8 +340,7 @@ def _message_words(error: ErrorRecord) -> list[list[str]]:
     its lines instead."""
     if error.message:
         return [tokenize(f"{error.error_type or ''} {error.message}")]
-    return [words for words in map(tokenize, error.text.split("\n")[-MAX_MESSAGE_LINES:])
-            if words]
+    return [words for words in map(tokenize, error.text.split("\n")[-MAX_MESSAGE_LINES:]) if words]
 
 
 def _feedback(entry: _Entry, overrides: Mapping[int, float] | None) -> float:

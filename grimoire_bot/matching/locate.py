@@ -85,7 +85,7 @@ def normalise_path(path: str, repo_root_hints: Sequence[str] = ()) -> str:
         return stripped
     root = CHECKOUT_ROOT_RE.match(path)
     if root and root.end() < len(path):
-        return path[root.end():]
+        return path[root.end() :]
     return path
 
 
@@ -105,13 +105,13 @@ def _strip_hinted_root(path: str, hints: Sequence[str]) -> str | None:
             continue
         if is_absolute(hint):
             if path.startswith(hint + "/"):
-                return path[len(hint) + 1:]
+                return path[len(hint) + 1 :]
             continue
         name = hint.rsplit("/", 1)[-1]
         for marker in (f"/{name}/{name}/", f"/{name}/"):
             at = path.find(marker)
             if at >= 0 and is_absolute(path) and at + len(marker) < len(path):
-                return path[at + len(marker):]
+                return path[at + len(marker) :]
     return None
 
 
@@ -132,10 +132,10 @@ def package_dir(import_path: str, repo_root_hints: Sequence[str] = ()) -> str:
                 if import_path == prefix:
                     return ""
                 if import_path.startswith(prefix + "/"):
-                    return import_path[len(prefix) + 1:]
+                    return import_path[len(prefix) + 1 :]
     forge = FORGE_RE.match(import_path)
     if forge:
-        return import_path[forge.end():]
+        return import_path[forge.end() :]
     return import_path
 
 

@@ -43,18 +43,18 @@ OMISSION_MARKER = "[... {count} lines omitted ...]"
 # than ^ with MULTILINE: Python's re then jumps from newline to newline instead of trying
 # every position, which is ten times faster on a 10 MB log.
 ANSI_ESCAPE_RE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"                # CSI: colours, cursor moves
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
     r"|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?"  # OSC: hyperlinks, titles
-    r"|\x1b[@-Z\\-_]"                        # two-byte escapes
+    r"|\x1b[@-Z\\-_]"  # two-byte escapes
 )
 BARE_SGR_RE = re.compile(r"\[(?:\d{1,3};)*\d{1,3}m(?!\])")  # colour codes whose ESC was lost
 TIMESTAMP_RE = re.compile(
     r"\n\ufeff?(?:"
-    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? ?"        # Actions
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? ?"  # Actions
     r"|\[\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\] ?"  # Jenkins
-    r"|\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AP]M)?: "                           # Netlify
-    r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\] "                                        # gulp, make
-    r"|\[ *\d+(?:\.\d+)?s\] "                                                  # OBS
+    r"|\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AP]M)?: "  # Netlify
+    r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\] "  # gulp, make
+    r"|\[ *\d+(?:\.\d+)?s\] "  # OBS
     r")"
 )
 ENDGROUP_RE = re.compile(r"\n(?:##\[endgroup\]|::endgroup::)[^\n]*")
@@ -98,9 +98,9 @@ def _replace_marker(match: re.Match[str]) -> str:
 @dataclass(slots=True)
 class _Block:
     index: int
-    first_line: int   # 0-based line number in the raw stream
+    first_line: int  # 0-based line number in the raw stream
     line_count: int
-    text: str         # cleaned, without the final newline
+    text: str  # cleaned, without the final newline
     hits: int
 
 
@@ -142,8 +142,9 @@ class BoundedLog:
 
     def text(self) -> str:
         """The cleaned text kept so far, in log order, with omission markers."""
-        blocks = sorted([entry[2] for entry in self._kept] + list(self._tail),
-                        key=lambda block: block.index)
+        blocks = sorted(
+            [entry[2] for entry in self._kept] + list(self._tail), key=lambda block: block.index
+        )
         if self._pending:
             blocks.append(self._make_block(bytes(self._pending), count_lines=True))
         pieces: list[str] = []
@@ -160,8 +161,8 @@ class BoundedLog:
             end = self._pending.find(b"\n", self._block_bytes - 1)
             if end < 0:
                 return
-            block = self._make_block(bytes(self._pending[:end + 1]), count_lines=False)
-            del self._pending[:end + 1]
+            block = self._make_block(bytes(self._pending[: end + 1]), count_lines=False)
+            del self._pending[: end + 1]
             self._next_index += 1
             self._next_line += block.line_count
             self._push_tail(block)
@@ -174,8 +175,13 @@ class BoundedLog:
             self.truncated = self.truncated or cut > 0
         if text.endswith("\n"):
             text = text[:-1]
-        return _Block(index=self._next_index, first_line=self._next_line,
-                      line_count=line_count, text=text, hits=errorish_count(text))
+        return _Block(
+            index=self._next_index,
+            first_line=self._next_line,
+            line_count=line_count,
+            text=text,
+            hits=errorish_count(text),
+        )
 
     def _bound_current_line(self) -> None:
         """Cut the unfinished last line if it outgrew MAX_LINE_BYTES."""
@@ -184,9 +190,9 @@ class BoundedLog:
             return
         carriage = self._pending.rfind(b"\r", start)
         if carriage >= 0 and len(self._pending) - carriage - 1 <= MAX_LINE_BYTES:
-            del self._pending[start:carriage + 1]   # a progress bar: its last state is enough
+            del self._pending[start : carriage + 1]  # a progress bar: its last state is enough
             return
-        del self._pending[start + MAX_LINE_BYTES:]
+        del self._pending[start + MAX_LINE_BYTES :]
         self._skipping_long_line = True
         self.truncated = True
 

@@ -33,7 +33,7 @@ EMPTY_MATCH_REASON = "pattern matches empty text, so it would match every log"
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    key: int       # the caller's key for the pattern
+    key: int  # the caller's key for the pattern
     reason: str
 
 
@@ -89,8 +89,11 @@ class _Shard:
         return sorted(found)
 
     def _match_one_by_one(self, line: str) -> list[int]:
-        return [key for key, pattern in zip(self.keys, self.patterns, strict=True)
-                if compile_pattern(pattern).search(line) is not None]
+        return [
+            key
+            for key, pattern in zip(self.keys, self.patterns, strict=True)
+            if compile_pattern(pattern).search(line) is not None
+        ]
 
 
 class PatternSet:
@@ -102,11 +105,15 @@ class PatternSet:
         # A pattern that matches empty text would match every log; find them all at once.
         empty_matchers = set(self.match(""))
         if empty_matchers:
-            self.rejected.extend(Rejected(key, EMPTY_MATCH_REASON)
-                                 for key in sorted(empty_matchers))
-            kept = [(key, pattern) for shard in self._shards
-                    for key, pattern in zip(shard.keys, shard.patterns, strict=True)
-                    if key not in empty_matchers]
+            self.rejected.extend(
+                Rejected(key, EMPTY_MATCH_REASON) for key in sorted(empty_matchers)
+            )
+            kept = [
+                (key, pattern)
+                for shard in self._shards
+                for key, pattern in zip(shard.keys, shard.patterns, strict=True)
+                if key not in empty_matchers
+            ]
             self._shards = _build_shards(kept, [])
         self.size = sum(len(shard.keys) for shard in self._shards)
 
@@ -129,12 +136,13 @@ def _build_shards(
     ordered = sorted(keyed_patterns, key=lambda keyed: keyed[1])
     shards: list[_Shard] = []
     for start in range(0, len(ordered), SHARD_SIZE):
-        shards.extend(_compiled_shards(ordered[start:start + SHARD_SIZE], rejected))
+        shards.extend(_compiled_shards(ordered[start : start + SHARD_SIZE], rejected))
     return shards
 
 
-def _compiled_shards(keyed_patterns: Sequence[tuple[int, str]],
-                     rejected: list[Rejected]) -> list[_Shard]:
+def _compiled_shards(
+    keyed_patterns: Sequence[tuple[int, str]], rejected: list[Rejected]
+) -> list[_Shard]:
     """One shard, or more when RE2 cannot compile them together: a shard over its memory
     budget is halved until it fits, and a single pattern that fits nowhere is refused."""
     try:
@@ -145,8 +153,10 @@ def _compiled_shards(keyed_patterns: Sequence[tuple[int, str]],
         rejected.append(Rejected(valid[0][0], TOO_BIG_REASON))
         return []
     middle = len(valid) // 2
-    return [*_compiled_shards(valid[:middle], rejected),
-            *_compiled_shards(valid[middle:], rejected)]
+    return [
+        *_compiled_shards(valid[:middle], rejected),
+        *_compiled_shards(valid[middle:], rejected),
+    ]
 
 
 def _compile_error(pattern: str) -> str:

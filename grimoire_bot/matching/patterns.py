@@ -41,8 +41,8 @@ class PatternError(ValueError):
 class Alternative:
     """One top-level branch of a pattern, as far as specificity is concerned."""
 
-    literals: tuple[str, ...]   # required literal runs, in order
-    weight: float               # literal characters plus partial credit for classes/groups
+    literals: tuple[str, ...]  # required literal runs, in order
+    weight: float  # literal characters plus partial credit for classes/groups
 
     @property
     def specificity(self) -> float:
@@ -222,7 +222,7 @@ class _ShapeParser:
             return (1 if char == "+" else 0), char != "?"
         if char == "{":
             end = self.pattern.find("}", self.pos)
-            body = self.pattern[self.pos + 1:end] if end > 0 else ""
+            body = self.pattern[self.pos + 1 : end] if end > 0 else ""
             low, _, high = body.partition(",")
             if end > 0 and low.isdigit() and (not high or high.isdigit() or body.endswith(",")):
                 self.pos = end + 1
@@ -244,7 +244,7 @@ class _ShapeParser:
         if char == "Q":
             end = self.pattern.find("\\E", self.pos)
             end = len(self.pattern) if end < 0 else end
-            quoted = self.pattern[self.pos:end]
+            quoted = self.pattern[self.pos : end]
             self.pos = end + 2
             branch.add_char(quoted[:-1])
             return (quoted[-1] if quoted else None), 0.0
@@ -259,10 +259,10 @@ class _ShapeParser:
     def parse_hex_escape(self) -> str:
         if self.peek() == "{":
             end = self.pattern.find("}", self.pos)
-            digits = self.pattern[self.pos + 1:end]
+            digits = self.pattern[self.pos + 1 : end]
             self.pos = end + 1
         else:
-            digits = self.pattern[self.pos:self.pos + 2]
+            digits = self.pattern[self.pos : self.pos + 2]
             self.pos += 2
         return chr(int(digits, 16))
 

@@ -46,4 +46,3 @@ def errorish_count(text: str | bytes) -> int:
     """How many lines of `text` look error-ish: the density used to decide what to keep."""
     data = text.encode("utf-8", errors="replace") if isinstance(text, str) else text
     return sum(1 for _ in ERRORISH_LINE.finditer(data))
-

@@ -35,10 +35,18 @@ DEFAULT_MIN_SCORE = 0.5
 PATTERN_BASE = 0.55
 PATTERN_SPECIFICITY_WEIGHT = 0.25
 PATTERN_LEXICAL_WEIGHT = 0.10
-ECOSYSTEM_BONUS = {Agreement.AGREE: 0.04, Agreement.RELATED: 0.0, Agreement.UNKNOWN: 0.0,
-                   Agreement.CONFLICT: -0.15}
-ERROR_TYPE_BONUS = {Agreement.AGREE: 0.06, Agreement.RELATED: 0.03, Agreement.UNKNOWN: 0.0,
-                    Agreement.CONFLICT: -0.25}
+ECOSYSTEM_BONUS = {
+    Agreement.AGREE: 0.04,
+    Agreement.RELATED: 0.0,
+    Agreement.UNKNOWN: 0.0,
+    Agreement.CONFLICT: -0.15,
+}
+ERROR_TYPE_BONUS = {
+    Agreement.AGREE: 0.06,
+    Agreement.RELATED: 0.03,
+    Agreement.UNKNOWN: 0.0,
+    Agreement.CONFLICT: -0.25,
+}
 DRAFT_FACTOR = 0.9
 FEEDBACK_WEIGHT = 0.10
 
@@ -57,12 +65,12 @@ class Reason(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Signals:
     pattern_hit: bool
-    specificity: float       # of the pattern branch that matched, 0..1
+    specificity: float  # of the pattern branch that matched, 0..1
     evidence: Evidence
     ecosystem: Agreement
     error_type: Agreement
     approved: bool
-    feedback: float          # -1..1
+    feedback: float  # -1..1
 
 
 def lexical_score(evidence: Evidence) -> float:
@@ -84,8 +92,11 @@ def lexical_score(evidence: Evidence) -> float:
 
 def score(signals: Signals) -> tuple[float, Reason]:
     if signals.pattern_hit:
-        value = (PATTERN_BASE + PATTERN_SPECIFICITY_WEIGHT * signals.specificity
-                 + PATTERN_LEXICAL_WEIGHT * lexical_score(signals.evidence))
+        value = (
+            PATTERN_BASE
+            + PATTERN_SPECIFICITY_WEIGHT * signals.specificity
+            + PATTERN_LEXICAL_WEIGHT * lexical_score(signals.evidence)
+        )
         reason = Reason.PATTERN
     else:
         value = lexical_score(signals.evidence)
@@ -116,7 +127,9 @@ def error_type_agreement(found: str | None, spell_words: frozenset[str]) -> Agre
     if not spell_codes:
         return Agreement.UNKNOWN
     found_parts = set(found.split("_"))
-    if any(len(parts := set(code.split("_"))) > 1 and (parts <= found_parts or found_parts <= parts)
-           for code in spell_codes):
+    if any(
+        len(parts := set(code.split("_"))) > 1 and (parts <= found_parts or found_parts <= parts)
+        for code in spell_codes
+    ):
         return Agreement.RELATED
     return Agreement.CONFLICT

@@ -16,8 +16,8 @@ class ErrorRecord:
     ecosystem: str | None
     context: tuple[str, ...]
     fingerprint: str
-    text: str              # the error's own lines as cleaned: what patterns are matched against
-    log_line: int | None   # 1-based line in the cleaned log where it starts (None: annotation)
+    text: str  # the error's own lines as cleaned: what patterns are matched against
+    log_line: int | None  # 1-based line in the cleaned log where it starts (None: annotation)
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -58,26 +58,26 @@ Phrase = Sequence[str]
 class SpellWords:
     """The words of one spell, by field."""
 
-    signature: Sequence[Sequence[Phrase]]   # per pattern branch: its literal phrases
-    error_type: Phrase                      # added to every branch, but never an anchor
+    signature: Sequence[Sequence[Phrase]]  # per pattern branch: its literal phrases
+    error_type: Phrase  # added to every branch, but never an anchor
     title: Sequence[str]
-    body: Sequence[str]                     # description and tags
+    body: Sequence[str]  # description and tags
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
     words: frozenset[int]
     pairs: frozenset[int]
-    messages: tuple[tuple[int, ...], ...] = ()   # the message's words (or each candidate's)
+    messages: tuple[tuple[int, ...], ...] = ()  # the message's words (or each candidate's)
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    signature: float   # coverage of the best-covered branch's words and word pairs
-    anchors: float     # share of that branch's phrase-final words present
+    signature: float  # coverage of the best-covered branch's words and word pairs
+    anchors: float  # share of that branch's phrase-final words present
     confidence: float  # 0..1: a one-word signature proves less than a six-word one
-    explained: float   # share of the error message's words (and pairs) the spell uses
-    message_confidence: float   # 0..1: likewise, for how many known words the message has
+    explained: float  # share of the error message's words (and pairs) the spell uses
+    message_confidence: float  # 0..1: likewise, for how many known words the message has
 
 
 NO_QUERY = Query(words=frozenset(), pairs=frozenset())
@@ -87,7 +87,7 @@ NO_QUERY = Query(words=frozenset(), pairs=frozenset())
 class _Branch:
     words: array[int]
     pairs: array[int]
-    anchors: array[int]   # the last word of each literal phrase
+    anchors: array[int]  # the last word of each literal phrase
 
 
 class LexicalIndex:
@@ -140,22 +140,27 @@ class LexicalIndex:
                 self._postings[word_id].append(position)
         self._document_frequency = [len(postings) for postings in self._postings]
         total = max(self._count, 1)
-        self._idf = array("d", (
-            math.log(1.0 + (total - frequency + 0.5) / (frequency + 0.5))
-            for frequency in self._document_frequency
-        ))
+        self._idf = array(
+            "d",
+            (
+                math.log(1.0 + (total - frequency + 0.5) / (frequency + 0.5))
+                for frequency in self._document_frequency
+            ),
+        )
 
     def __len__(self) -> int:
         return self._count
 
-    def query(self, lines: Iterable[Sequence[str]],
-              messages: Iterable[Sequence[str]] = ()) -> Query:
+    def query(
+        self, lines: Iterable[Sequence[str]], messages: Iterable[Sequence[str]] = ()
+    ) -> Query:
         """The known words of an error's text and the pairs of known words adjacent in it
         (given line by line: pairs do not span lines), and its message's words (when it is
         not known which line is the message, each candidate line)."""
         vocabulary = self._vocabulary
-        message_ids = tuple(tuple(vocabulary.get(word, UNKNOWN) for word in message)
-                            for message in messages)
+        message_ids = tuple(
+            tuple(vocabulary.get(word, UNKNOWN) for word in message) for message in messages
+        )
         words: set[int] = set()
         pairs: set[int] = set()
         for line in lines:
@@ -186,10 +191,12 @@ class LexicalIndex:
             coverage = self._branch_coverage(branch, query)
             if coverage > best or (coverage == best and len(branch.words) > best_size):
                 best, best_size = coverage, len(branch.words)
-                anchors = (self._word_coverage(branch.anchors, query.words)
-                           if branch.anchors else 1.0)
-        explained, known = max((self._explained(position, message) for message in query.messages),
-                               default=(0.0, 0))
+                anchors = (
+                    self._word_coverage(branch.anchors, query.words) if branch.anchors else 1.0
+                )
+        explained, known = max(
+            (self._explained(position, message) for message in query.messages), default=(0.0, 0)
+        )
         return Evidence(
             signature=best,
             anchors=anchors,
@@ -248,8 +255,11 @@ def _branch(phrases: Sequence[Sequence[int]], error_type: Sequence[int]) -> _Bra
         pairs.update(_pairs(phrase))
         if phrase:
             anchors.add(phrase[-1])
-    return _Branch(words=array("I", sorted(words)), pairs=array("Q", sorted(pairs)),
-                   anchors=array("I", sorted(anchors)))
+    return _Branch(
+        words=array("I", sorted(words)),
+        pairs=array("Q", sorted(pairs)),
+        anchors=array("I", sorted(anchors)),
+    )
 
 
 def _pair(first: int, second: int) -> int:

@@ -20,10 +20,20 @@ CODE_RE = re.compile(r"[A-Za-z]+[0-9]+[A-Za-z0-9]*")
 CLASS_SUFFIXES = frozenset({"Error", "Exception", "Warning", "Failure", "Fault"})
 CONTRACTION_RE = re.compile(r"(?i)\b(can)not\b|\b(wo|ca)n['\u2019]t\b|n['\u2019]t\b")
 # Typographic quotes (' ' " " « ») as a web page or a localised tool prints them.
-TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
-                             "\u00ab": '"', "\u00bb": '"', "\u00a0": " "})
+TYPOGRAPHIC = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u00a0": " ",
+    }
+)
 
 # Function words carry no evidence about which error this is.
+# fmt: off
 STOPWORDS = frozenset({
     "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "as", "is",
     "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those",
@@ -34,10 +44,22 @@ STOPWORDS = frozenset({
     "such", "only", "own", "same", "other", "more", "most", "very", "just", "yet", "via", "per",
     "eg", "ie", "etc", "please", "see", "try"
 })
+# fmt: on
 # Abbreviations tools use interchangeably with the full word.
-ALIASES = {"err": "error", "warn": "warning", "errno": "error", "pkg": "package",
-           "deps": "dependency", "dep": "dependency", "cant": "can", "msg": "message",
-           "dir": "directory", "dirs": "directory", "config": "config", "cfg": "config"}
+ALIASES = {
+    "err": "error",
+    "warn": "warning",
+    "errno": "error",
+    "pkg": "package",
+    "deps": "dependency",
+    "dep": "dependency",
+    "cant": "can",
+    "msg": "message",
+    "dir": "directory",
+    "dirs": "directory",
+    "config": "config",
+    "cfg": "config",
+}
 # Plain numbers are volatile (line numbers, sizes) except three-digit status and exit codes.
 KEPT_NUMBER_LENGTH = 3
 MIN_WORD_LENGTH = 2
@@ -99,4 +121,3 @@ def _parts(raw: str) -> tuple[str, ...]:
     if len(humps) > 2 or (len(humps) == 2 and humps[-1] in CLASS_SUFFIXES):
         return (raw, *humps)
     return (raw,)
-

@@ -27,24 +27,36 @@ TOOL_PREFIX = r"(?:(?:Error|ERROR|error|vet|\[ERROR\]|\[error\]|\[WARNING\]):? +
 LOCATED_RES: tuple[re.Pattern[str], ...] = (
     # gcc, clang, go, mypy, flake8, ruff, rustc --short, javac, shellcheck, eslint unix,
     # and tsc --pretty (`path:1:2 - error TS2307: ...`)
-    re.compile(rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{PATH}):(?P<line>\d+)(?::(?P<col>\d+))?"
-               r"(?::\d+(?:-\d+)?)?(?::| -) (?P<rest>.+)$"),
+    re.compile(
+        rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{PATH}):(?P<line>\d+)(?::(?P<col>\d+))?"
+        r"(?::\d+(?:-\d+)?)?(?::| -) (?P<rest>.+)$"
+    ),
     # tsc, MSBuild, dotnet: path(line,col): error CODE: message
-    re.compile(rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{PATH})\((?P<line>\d+)(?:,(?P<col>\d+))?"
-               r"(?:,\d+,\d+)?\): ?(?P<rest>.+)$"),
+    re.compile(
+        rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{PATH})\((?P<line>\d+)(?:,(?P<col>\d+))?"
+        r"(?:,\d+,\d+)?\): ?(?P<rest>.+)$"
+    ),
     # Maven: [ERROR] /path/Foo.java:[12,8] message
-    re.compile(rf"^(?P<indent>\s*)\[(?P<level>ERROR|WARNING)\] (?P<path>{PATH}):\[(?P<line>\d+)"
-               r"(?:,(?P<col>\d+))?\] (?P<rest>.+)$"),
+    re.compile(
+        rf"^(?P<indent>\s*)\[(?P<level>ERROR|WARNING)\] (?P<path>{PATH}):\[(?P<line>\d+)"
+        r"(?:,(?P<col>\d+))?\] (?P<rest>.+)$"
+    ),
     # Kotlin: e: /path/Foo.kt: (12, 8): message  and  e: file:///path/Foo.kt:12:8 message
-    re.compile(rf"^(?P<indent>\s*)(?P<level>e|w): (?:file://)?(?P<path>{PATH})"
-               r"(?:: \((?P<line>\d+), (?P<col>\d+)\):|:(?P<line2>\d+):(?P<col2>\d+))"
-               r" (?P<rest>.+)$"),
+    re.compile(
+        rf"^(?P<indent>\s*)(?P<level>e|w): (?:file://)?(?P<path>{PATH})"
+        r"(?:: \((?P<line>\d+), (?P<col>\d+)\):|:(?P<line2>\d+):(?P<col2>\d+))"
+        r" (?P<rest>.+)$"
+    ),
     # ESLint compact: path: line 1, col 2, Error - message (rule)
-    re.compile(rf"^(?P<indent>\s*)(?P<path>{PATH}): line (?P<line>\d+), col (?P<col>\d+), "
-               r"(?P<level>Error|Warning) - (?P<rest>.+)$"),
+    re.compile(
+        rf"^(?P<indent>\s*)(?P<path>{PATH}): line (?P<line>\d+), col (?P<col>\d+), "
+        r"(?P<level>Error|Warning) - (?P<rest>.+)$"
+    ),
     # Ruby: lib/cart.rb:12:in `total': undefined method `price' for nil (NoMethodError)
-    re.compile(rf"^(?P<indent>\s*)(?P<path>{PATH}):(?P<line>\d+):in [`'][^'`]*['`]:? "
-               r"(?P<rest>.+)$"),
+    re.compile(
+        rf"^(?P<indent>\s*)(?P<path>{PATH}):(?P<line>\d+):in [`'][^'`]*['`]:? "
+        r"(?P<rest>.+)$"
+    ),
     # bash: ./script.sh: line 3: foo: command not found
     re.compile(rf"^(?P<indent>\s*)(?P<path>{PATH}): line (?P<line>\d+): (?P<rest>.+)$"),
 )
@@ -56,8 +68,12 @@ LINT_CODE_RE = re.compile(r"^(?P<code>[A-Z]{1,4}\d{2,5})(?: \[\*\])? (?P<message
 MYPY_CODE_RE = re.compile(r"\s\s\[(?P<code>[a-z][\w-]*)\]\s*$")
 ESLINT_UNIX_RULE_RE = re.compile(r"\s\[(?P<level>Error|Warning)/(?P<rule>[@\w/-]+)\]$")
 PYTHON_WARNING_RE = re.compile(r"^[A-Z]\w*Warning\b")
-CODE_ECOSYSTEMS = (("TS", Ecosystem.TYPESCRIPT), ("CS", Ecosystem.DOTNET),
-                   ("MSB", Ecosystem.DOTNET), ("NU", Ecosystem.DOTNET))
+CODE_ECOSYSTEMS = (
+    ("TS", Ecosystem.TYPESCRIPT),
+    ("CS", Ecosystem.DOTNET),
+    ("MSB", Ecosystem.DOTNET),
+    ("NU", Ecosystem.DOTNET),
+)
 
 
 # A compiler diagnostic glued to the end of another tool's progress output.
@@ -85,18 +101,25 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str]) -> Draft | None
         return None
     rest = match.group("rest").strip()
     if rest.startswith("in ") and " " not in rest[3:].strip():
-        return None   # a pytest traceback location line, not an error
+        return None  # a pytest traceback location line, not an error
     if PYTHON_WARNING_RE.match(rest) or (ESLINT_UNIX_RULE_RE.search(rest) and "[Warning/" in rest):
         return None
     message, error_type = _diagnostic_message(rest)
     if message is None:
         return None
-    if error_type is None and not groups.get("col") and not groups.get("col2") \
-            and not ERRORISH_TEXT.search(rest):
-        return None   # `file:12: text` with no severity, code or column: a grep hit, a t.Log
+    if (
+        error_type is None
+        and not groups.get("col")
+        and not groups.get("col2")
+        and not ERRORISH_TEXT.search(rest)
+    ):
+        return None  # `file:12: text` with no severity, code or column: a grep hit, a t.Log
     error_type = error_type or detect_error_type(rest)
     return Draft(
-        start=index, end=block_end(scan.lines, index), message=message, error_type=error_type,
+        start=index,
+        end=block_end(scan.lines, index),
+        message=message,
+        error_type=error_type,
         file=scan.repo_path(match.group("path")),
         line=to_int(groups.get("line") or groups.get("line2")),
         column=to_int(groups.get("col") or groups.get("col2")),
@@ -121,7 +144,7 @@ def _diagnostic_message(rest: str) -> tuple[str | None, str | None]:
         return lint.group("message").strip(), lint.group("code")
     unix = ESLINT_UNIX_RULE_RE.search(rest)
     if unix:
-        return rest[:unix.start()].strip(), unix.group("rule")
+        return rest[: unix.start()].strip(), unix.group("rule")
     return rest, None
 
 
@@ -129,7 +152,7 @@ def _code_ecosystem(code: str | None) -> Ecosystem | None:
     if not code:
         return None
     for prefix, ecosystem in CODE_ECOSYSTEMS:
-        if code.startswith(prefix) and code[len(prefix):].isdigit():
+        if code.startswith(prefix) and code[len(prefix) :].isdigit():
             return ecosystem
     return None
 
@@ -155,9 +178,13 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
         if message is None and index + 1 < len(lines):
             message, end = lines[index + 1].strip(), index + 1
         return Draft(
-            start=index, end=max(end, block_end(lines, index)), message=message or "panic",
-            error_type="panic", file=scan.repo_path(panic.group("path")),
-            line=to_int(panic.group("line")), column=to_int(panic.group("col")),
+            start=index,
+            end=max(end, block_end(lines, index)),
+            message=message or "panic",
+            error_type="panic",
+            file=scan.repo_path(panic.group("path")),
+            line=to_int(panic.group("line")),
+            column=to_int(panic.group("col")),
             ecosystem=Ecosystem.RUST,
         )
     head = RUST_HEAD_RE.match(lines[index]) or LINT_CODE_RE.match(lines[index])
@@ -168,11 +195,16 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
         return None
     arrow = _arrow_location(lines, index)
     if arrow is None and "severity" not in groups:
-        return None   # a bare `F401 message` line is only an error with a --> location
+        return None  # a bare `F401 message` line is only an error with a --> location
     code = groups.get("code")
     ecosystem = Ecosystem.RUST if (code and code.startswith("E") and arrow) else None
-    draft = Draft(start=index, end=block_end(lines, index), message=head.group("message").strip(),
-                  error_type=code, ecosystem=ecosystem)
+    draft = Draft(
+        start=index,
+        end=block_end(lines, index),
+        message=head.group("message").strip(),
+        error_type=code,
+        ecosystem=ecosystem,
+    )
     if arrow is not None:
         draft.file = scan.repo_path(arrow.group("path"))
         draft.line, draft.column = to_int(arrow.group("line")), to_int(arrow.group("col"))
@@ -220,8 +252,15 @@ def parse_cmake(scan: Scan, index: int) -> Draft | None:
     line_number = to_int(head.group("line")) if file else None
     if file is None:
         file, line_number = _cmake_call_site(scan, end + 1)
-    return Draft(start=index, end=end, message=message, error_type="CMake Error", file=file,
-                 line=line_number, ecosystem=Ecosystem.CPP)
+    return Draft(
+        start=index,
+        end=end,
+        message=message,
+        error_type="CMake Error",
+        file=file,
+        line=line_number,
+        ecosystem=Ecosystem.CPP,
+    )
 
 
 def _cmake_call_site(scan: Scan, start: int) -> tuple[str | None, int | None]:

@@ -34,10 +34,17 @@ def parse_gradle(scan: Scan, index: int) -> Draft | None:
             break
         if not is_blank(lines[probe]):
             end = probe
-    message = next((lines[i].strip() for i in range(index + 1, end + 1)
-                    if not is_blank(lines[i])), "Gradle build failed")
-    return Draft(start=index, end=end, message=message, ecosystem=Ecosystem.JAVA,
-                 error_type=detect_error_type(message))
+    message = next(
+        (lines[i].strip() for i in range(index + 1, end + 1) if not is_blank(lines[i])),
+        "Gradle build failed",
+    )
+    return Draft(
+        start=index,
+        end=end,
+        message=message,
+        ecosystem=Ecosystem.JAVA,
+        error_type=detect_error_type(message),
+    )
 
 
 # --- exceptions outside Python tracebacks (Node, Java, Ruby, .NET) --------------------------
@@ -68,10 +75,16 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
     # A plain `Error` says nothing about which error it is; its message and code do.
     error_type = code or (None if cls in GENERIC_CLASSES else cls)
     return Draft(
-        start=index, end=end, message=message if cls in GENERIC_CLASSES and message else
-        (f"{cls}: {message}" if message else cls),
-        error_type=error_type, file=file, line=line, column=column,
-        ecosystem=_exception_ecosystem(match.group("cls"), lines[index + 1:end + 1]),
+        start=index,
+        end=end,
+        message=message
+        if cls in GENERIC_CLASSES and message
+        else (f"{cls}: {message}" if message else cls),
+        error_type=error_type,
+        file=file,
+        line=line,
+        column=column,
+        ecosystem=_exception_ecosystem(match.group("cls"), lines[index + 1 : end + 1]),
     )
 
 

@@ -32,10 +32,13 @@ def parse_workflow_command(scan: Scan, index: int) -> Draft | None:
     message = _unescape_workflow(match.group(3)).strip()
     title = properties.get("title")
     return Draft(
-        start=index, end=index, message=message,
+        start=index,
+        end=index,
+        message=message,
         error_type=detect_error_type(f"{title or ''} {message}"),
         file=scan.repo_path(properties.get("file")),
-        line=to_int(properties.get("line")), column=to_int(properties.get("col")),
+        line=to_int(properties.get("line")),
+        column=to_int(properties.get("col")),
         text_lines=tuple(filter(None, (title, message))),
     )
 
@@ -56,18 +59,18 @@ def _unescape_workflow(value: str) -> str:
 # --- summaries printed by linters, test runners and build tools ----------------------------
 
 SUMMARY_RE = re.compile(
-    r"^\s*(?:✖ \d+ problems? \(\d+ errors?"                     # eslint
-    r"|(?:\[[^\]]*\] )?Found \d+ errors?\b"                     # ruff, mypy, tsc --watch
-    r"|Interrupted: \d+ errors? during collection"              # pytest
-    r"|=+ .*\b\d+ (?:failed|errors?)\b.* =+$"                   # pytest
-    r"|Tests?: +\d+ failed"                                     # jest
-    r"|error: could not compile"                                # cargo
-    r"|make(?:\[\d+\])?: \*\*\* .*Error \d+"                    # make
-    r"|FAILURE: Build failed"                                   # gradle
-    r"|BUILD FAILED"                                            # gradle, ant
-    r"|\[ERROR\] BUILD FAILURE"                                 # maven
-    r"|Build FAILED\."                                          # msbuild
-    r"|FAIL\s+\S+\s+[\d.]+s$"                                   # go test
+    r"^\s*(?:✖ \d+ problems? \(\d+ errors?"  # eslint
+    r"|(?:\[[^\]]*\] )?Found \d+ errors?\b"  # ruff, mypy, tsc --watch
+    r"|Interrupted: \d+ errors? during collection"  # pytest
+    r"|=+ .*\b\d+ (?:failed|errors?)\b.* =+$"  # pytest
+    r"|Tests?: +\d+ failed"  # jest
+    r"|error: could not compile"  # cargo
+    r"|make(?:\[\d+\])?: \*\*\* .*Error \d+"  # make
+    r"|FAILURE: Build failed"  # gradle
+    r"|BUILD FAILED"  # gradle, ant
+    r"|\[ERROR\] BUILD FAILURE"  # maven
+    r"|Build FAILED\."  # msbuild
+    r"|FAIL\s+\S+\s+[\d.]+s$"  # go test
     r")"
 )
 
@@ -109,14 +112,22 @@ def parse_generic(scan: Scan, index: int) -> Draft | None:
     line = lines[index]
     shell = SHELL_ERROR_RE.match(line)
     if shell:
-        return Draft(start=index, end=index, message=shell.group("message").strip(),
-                     ecosystem=Ecosystem.SHELL)
+        return Draft(
+            start=index,
+            end=index,
+            message=shell.group("message").strip(),
+            ecosystem=Ecosystem.SHELL,
+        )
     match = GENERIC_ERROR_RE.match(line) or SOFT_ERROR_RE.match(line)
     if match is None or line.lstrip().lower().startswith("warning"):
         return None
     message = match.group("message").strip()
-    draft = Draft(start=index, end=block_end(lines, index), message=message,
-                  error_type=detect_error_type(line))
+    draft = Draft(
+        start=index,
+        end=block_end(lines, index),
+        message=message,
+        error_type=detect_error_type(line),
+    )
     location = _nearby_dockerfile_location(scan, index)
     if location is not None:
         draft.file, draft.line = location

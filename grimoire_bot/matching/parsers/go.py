@@ -17,7 +17,6 @@ from .scan import Scan
 GO_PACKAGE_LOOKAHEAD = 3000
 
 
-
 GO_PANIC_RE = re.compile(r"^panic: (?P<message>.+?)(?: \[recovered\])?$")
 GO_FRAME_FILE_RE = re.compile(r"^\s+(?P<path>\S+\.go):(?P<line>\d+)(?: \+0x[0-9a-f]+)?$")
 GO_TEST_FAIL_RE = re.compile(
@@ -35,8 +34,15 @@ def parse_go(scan: Scan, index: int) -> Draft | None:
     if panic:
         end = block_end(lines, index)
         file, line = _first_repo_go_frame(scan, index, min(len(lines), index + 200))
-        return Draft(start=index, end=end, message=panic.group("message").strip(),
-                     error_type="panic", file=file, line=line, ecosystem=Ecosystem.GO)
+        return Draft(
+            start=index,
+            end=end,
+            message=panic.group("message").strip(),
+            error_type="panic",
+            file=file,
+            line=line,
+            ecosystem=Ecosystem.GO,
+        )
     failed = GO_TEST_FAIL_RE.match(lines[index])
     if failed is None:
         return None

@@ -42,9 +42,14 @@ def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
     if path is None:
         return None
     return Draft(
-        start=index, end=index, message=row.group("message").strip(), error_type=row.group("rule"),
-        file=scan.repo_path(path), line=to_int(row.group("line")),
-        column=to_int(row.group("col")), ecosystem=Ecosystem.ESLINT,
+        start=index,
+        end=index,
+        message=row.group("message").strip(),
+        error_type=row.group("rule"),
+        file=scan.repo_path(path),
+        line=to_int(row.group("line")),
+        column=to_int(row.group("col")),
+        ecosystem=Ecosystem.ESLINT,
     )
 
 
@@ -77,8 +82,16 @@ def parse_jest(scan: Scan, index: int) -> Draft | None:
     names_a_test = JEST_TEST_SEPARATOR in title or title in JEST_GENERIC_TITLES
     message = body[0] if body and (names_a_test or title.endswith(":")) else title
     file, line_number, column = _jest_location(scan, index, end)
-    return Draft(start=index, end=end, message=message, error_type=detect_error_type(message),
-                 file=file, line=line_number, column=column, ecosystem=Ecosystem.JEST)
+    return Draft(
+        start=index,
+        end=end,
+        message=message,
+        error_type=detect_error_type(message),
+        file=file,
+        line=line_number,
+        column=column,
+        ecosystem=Ecosystem.JEST,
+    )
 
 
 def _jest_location(scan: Scan, start: int, end: int) -> tuple[str | None, int | None, int | None]:
@@ -95,8 +108,14 @@ def _jest_location(scan: Scan, start: int, end: int) -> tuple[str | None, int | 
         if header:
             header_path = scan.repo_path(header.group("path"))
             break
-    code_line = next((to_int(m.group("line")) for m in
-                      map(JEST_CODE_FRAME_RE.match, lines[start:end + 1]) if m), None)
+    code_line = next(
+        (
+            to_int(m.group("line"))
+            for m in map(JEST_CODE_FRAME_RE.match, lines[start : end + 1])
+            if m
+        ),
+        None,
+    )
     return header_path, code_line if header_path else None, None
 
 
@@ -116,24 +135,34 @@ def parse_node_package_manager(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
     pnpm = PNPM_RE.match(lines[index])
     if pnpm:
-        return Draft(start=index, end=block_end(lines, index),
-                     message=pnpm.group("message").strip(), error_type=pnpm.group("code"),
-                     ecosystem=Ecosystem.NODE)
+        return Draft(
+            start=index,
+            end=block_end(lines, index),
+            message=pnpm.group("message").strip(),
+            error_type=pnpm.group("code"),
+            ecosystem=Ecosystem.NODE,
+        )
     head = NPM_LINE_RE.match(lines[index])
     if head is None:
         return None
     end = index
     while end + 1 < len(lines) and NPM_LINE_RE.match(lines[end + 1]):
         end += 1
-    texts = [(m.group("text") or "").strip() for m in map(NPM_LINE_RE.match, lines[index:end + 1])
-             if m]
+    texts = [
+        (m.group("text") or "").strip() for m in map(NPM_LINE_RE.match, lines[index : end + 1]) if m
+    ]
     code_at = next((i for i, text in enumerate(texts) if NPM_CODE_RE.match(text)), None)
     code = NPM_CODE_RE.match(texts[code_at]).group("code") if code_at is not None else None
     # npm prints its environment (argv, node and npm versions) before the code line; the
     # message is what follows the code.
-    after_code = texts[code_at + 1:] if code_at is not None else texts
+    after_code = texts[code_at + 1 :] if code_at is not None else texts
     meaningful = [t for t in after_code if not NPM_BOILERPLATE_RE.match(t)]
     if not meaningful and code is None:
         return Draft(start=index, end=end, message="", noise=True)
-    return Draft(start=index, end=end, message=meaningful[0] if meaningful else f"code {code}",
-                 error_type=code, ecosystem=Ecosystem.NODE)
+    return Draft(
+        start=index,
+        end=end,
+        message=meaningful[0] if meaningful else f"code {code}",
+        error_type=code,
+        ecosystem=Ecosystem.NODE,
+    )

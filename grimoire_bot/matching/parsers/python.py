@@ -71,7 +71,7 @@ def _frames_start(lines: Sequence[str], exception_index: int) -> int | None:
             start = index
             continue
         if indentation(line) > margin and not is_blank(line):
-            continue   # a frame's source line or ^^^^ marker
+            continue  # a frame's source line or ^^^^ marker
         break
     return start
 
@@ -85,8 +85,13 @@ def _python_exception_draft(scan: Scan, start: int, exception_index: int) -> Dra
     file, line = _deepest_repo_frame(scan, start, exception_index)
     end = block_end(lines, exception_index)
     return Draft(
-        start=start, end=end, message=f"{short_class_name(cls)}: {message}" if message else cls,
-        error_type=short_class_name(cls), file=file, line=line, ecosystem=Ecosystem.PYTHON,
+        start=start,
+        end=end,
+        message=f"{short_class_name(cls)}: {message}" if message else cls,
+        error_type=short_class_name(cls),
+        file=file,
+        line=line,
+        ecosystem=Ecosystem.PYTHON,
     )
 
 
@@ -131,7 +136,7 @@ def parse_pytest_section(scan: Scan, index: int) -> Draft | None:
         if PYTEST_SECTION_END_RE.match(lines[probe]):
             break
         end = probe
-    body = lines[index + 1:end + 1]
+    body = lines[index + 1 : end + 1]
     e_lines = [m.group("text") for m in map(PYTEST_E_LINE_RE.match, body) if m]
     file, line, cls = _pytest_location(scan, body)
     collecting = PYTEST_COLLECTING_RE.search(header.group("title"))
@@ -144,8 +149,14 @@ def parse_pytest_section(scan: Scan, index: int) -> Draft | None:
     # The error's text is what pytest says about it, not the source listing around it.
     kept = [lines[index], *(text for text in body if _is_pytest_evidence(text))]
     return Draft(
-        start=index, end=end, message=message, error_type=error_type, file=file, line=line,
-        ecosystem=Ecosystem.PYTHON, text_lines=tuple(kept),
+        start=index,
+        end=end,
+        message=message,
+        error_type=error_type,
+        file=file,
+        line=line,
+        ecosystem=Ecosystem.PYTHON,
+        text_lines=tuple(kept),
     )
 
 
@@ -161,8 +172,12 @@ def parse_pytest_short_traceback(scan: Scan, index: int) -> Draft | None:
         if PYTEST_IMPORT_HEADER_RE.match(line):
             start = probe
             break
-        if not (PYTEST_LOCATION_RE.match(line) or line.startswith((" ", "\t", ">"))
-                or line.strip() in ("Traceback:", "") or line.startswith("Hint:")):
+        if not (
+            PYTEST_LOCATION_RE.match(line)
+            or line.startswith((" ", "\t", ">"))
+            or line.strip() in ("Traceback:", "")
+            or line.startswith("Hint:")
+        ):
             break
         start = probe
     while start < index and is_blank(lines[start]):
@@ -170,20 +185,29 @@ def parse_pytest_short_traceback(scan: Scan, index: int) -> Draft | None:
     end = index
     while end + 1 < len(lines) and lines[end + 1].startswith("E "):
         end += 1
-    body = lines[start:end + 1]
+    body = lines[start : end + 1]
     file, line_number, _ = _pytest_location(scan, body)
     header = PYTEST_IMPORT_HEADER_RE.match(lines[start])
     if file is None and header:
         file = scan.repo_path(header.group("path"))
     message = PYTEST_E_LINE_RE.match(lines[index]).group("text").strip()
-    return Draft(start=start, end=end, message=message, error_type=detect_error_type(message),
-                 file=file, line=line_number if file else None, ecosystem=Ecosystem.PYTHON)
+    return Draft(
+        start=start,
+        end=end,
+        message=message,
+        error_type=detect_error_type(message),
+        file=file,
+        line=line_number if file else None,
+        ecosystem=Ecosystem.PYTHON,
+    )
 
 
 def _is_pytest_evidence(line: str) -> bool:
     return bool(
-        PYTEST_E_LINE_RE.match(line) or PYTEST_LOCATION_RE.match(line)
-        or PYTEST_FIXTURE_FILE_RE.match(line) or line.startswith(">")
+        PYTEST_E_LINE_RE.match(line)
+        or PYTEST_LOCATION_RE.match(line)
+        or PYTEST_FIXTURE_FILE_RE.match(line)
+        or line.startswith(">")
     )
 
 
@@ -209,6 +233,10 @@ def _pytest_summary_line(scan: Scan, index: int) -> Draft | None:
         return None
     message = match.group("message") or f"{match.group('kind')} {match.group('test') or ''}"
     return Draft(
-        start=index, end=index, message=message.strip(), error_type=detect_error_type(message),
-        file=scan.repo_path(match.group("path")), ecosystem=Ecosystem.PYTHON,
+        start=index,
+        end=index,
+        message=message.strip(),
+        error_type=detect_error_type(message),
+        file=scan.repo_path(match.group("path")),
+        ecosystem=Ecosystem.PYTHON,
     )
