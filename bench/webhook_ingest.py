@@ -2,7 +2,7 @@
 
     python -m bench.webhook_ingest             # 3 rounds x 5,000 deliveries per target
     python -m bench.webhook_ingest --quick     # 1 round x 1,500 (well under a minute)
-    python -m bench.webhook_ingest --profile   # also scratch variants of Grimoire's intake
+    python -m bench.webhook_ingest --cprofile  # also where the Grimoire server's CPU went
 
 Three servers are measured in the same run, on the same fresh database, each in its own
 process while this one generates the load (64 concurrent aiohttp senders on loopback):
@@ -17,10 +17,9 @@ CPU per delivery is read from /proc for the server process and for every Postgre
 After the run, delivery rows and queued pgqueuer jobs are counted against the 202s Grimoire
 gave: a delivery answered 202 but not recorded would be a lost one.
 
-`--profile` adds variants of Grimoire's intake, each a monkeypatch inside its own server
-process (the app's code is untouched): without logging, with a bigger pool, without
-pgqueuer's NOTIFY trigger, with a one-row enqueue, with no enqueue at all, and with
-`synchronous_commit=off` (not durable: shown only to price the fsync).
+Intake records deliveries with group commit (`grimoire_bot/webhooks/recorder.py`): this
+benchmark is how that design was chosen, when one transaction per delivery reached only
+about 45% of the durable ceiling.
 """
 
 from __future__ import annotations
@@ -90,7 +89,6 @@ T = TypeVar("T")
 class Target:
     name: str
     kind: str  # "bare" | "insert" | "grimoire"
-    variant: str = ""
     enqueues: bool = True  # whether each accepted delivery must leave a pgqueuer job
 
 
@@ -99,21 +97,6 @@ MAIN_TARGETS = (
     Target("durable ceiling (INSERT)", "insert"),
     Target("grimoire", "grimoire"),
 )
-PROFILE_TARGETS = (
-    Target("grimoire, no logging", "grimoire", "quiet"),
-    Target("grimoire, pool 20", "grimoire", "pool20"),
-    Target("grimoire, no NOTIFY trigger", "grimoire", "no-notify"),
-    Target("grimoire, one-row enqueue", "grimoire", "plain-enqueue"),
-    Target("grimoire, record only", "grimoire", "no-enqueue", enqueues=False),
-    Target("grimoire, one statement", "grimoire", "one-statement"),
-    Target("grimoire, no pool reset", "grimoire", "no-reset"),
-    Target("grimoire, 1 stmt+no reset+quiet", "grimoire", "one-statement+no-reset+quiet"),
-    Target("grimoire, group commit", "grimoire", "batched"),
-    Target("grimoire, group commit+quiet", "grimoire", "batched+quiet"),
-    Target("grimoire, async commit*", "grimoire", "async-commit"),
-)
-
-
 @dataclass
 class Measurement:
     latencies: list[float] = field(default_factory=list)
@@ -269,170 +252,7 @@ def _insert_app(database_url: str) -> web.Application:
 
 # Record and enqueue in one autocommit statement: one round trip instead of four
 # (BEGIN, INSERT, pgqueuer's enqueue, COMMIT), same rows as pgqueuer writes.
-ONE_STATEMENT_SQL = """
-WITH delivery AS (
-    INSERT INTO deliveries
-        (delivery_id, event, action, installation_id, repository, headers, payload, status)
-    VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, 'queued')
-    ON CONFLICT (delivery_id) DO NOTHING
-    RETURNING delivery_id
-), job AS (
-    INSERT INTO pgqueuer (priority, entrypoint, payload, status)
-    SELECT 0, 'github_delivery', convert_to(delivery_id, 'UTF8'), 'queued' FROM delivery
-    RETURNING id, priority, entrypoint
-), logged AS (
-    INSERT INTO pgqueuer_log (job_id, status, entrypoint, priority)
-    SELECT id, 'queued', entrypoint, priority FROM job
-)
-SELECT count(*) > 0 FROM delivery
-"""
-
-
-# Many deliveries in one statement (group commit): rows in, ids of those that were new out.
-BATCH_SQL = """
-WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[],
-                         $6::jsonb[], $7::text[])
-        AS t(delivery_id, event, action, installation_id, repository, headers, payload)
-), delivery AS (
-    INSERT INTO deliveries
-        (delivery_id, event, action, installation_id, repository, headers, payload, status)
-    SELECT delivery_id, event, action, installation_id, repository, headers, payload::jsonb,
-           'queued'
-    FROM input
-    ON CONFLICT (delivery_id) DO NOTHING
-    RETURNING delivery_id
-), job AS (
-    INSERT INTO pgqueuer (priority, entrypoint, payload, status)
-    SELECT 0, 'github_delivery', convert_to(delivery_id, 'UTF8'), 'queued' FROM delivery
-    RETURNING id, priority, entrypoint
-), logged AS (
-    INSERT INTO pgqueuer_log (job_id, status, entrypoint, priority)
-    SELECT id, 'queued', entrypoint, priority FROM job
-)
-SELECT delivery_id FROM delivery
-"""
-MAX_BATCH = 64
-MAX_FLUSHERS = 2
-
-
-class GroupCommit:
-    """Requests wait while a flusher writes everything pending in one statement.
-
-    No timer: while one batch is being written the next one gathers, so a lone request
-    is written at once and a busy server writes bigger batches.
-    """
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[Any, asyncio.Future[bool]]] = []
-        self.flushers: set[asyncio.Task[None]] = set()
-
-    async def record(self, pool: asyncpg.Pool, delivery: Any) -> bool:
-        done = asyncio.get_running_loop().create_future()
-        self.pending.append((delivery, done))
-        if len(self.flushers) < MAX_FLUSHERS:
-            task = asyncio.create_task(self._flush(pool))
-            self.flushers.add(task)
-            task.add_done_callback(self.flushers.discard)
-        return await done
-
-    async def _flush(self, pool: asyncpg.Pool) -> None:
-        while self.pending:
-            batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
-            await self._write(pool, batch)
-
-    @staticmethod
-    async def _write(pool: asyncpg.Pool, batch: list[tuple[Any, asyncio.Future[bool]]]) -> None:
-        rows = [d for d, _ in batch]
-        try:
-            new = await pool.fetch(
-                BATCH_SQL, [d.delivery_id for d in rows], [d.event for d in rows],
-                [d.action for d in rows], [d.installation_id for d in rows],
-                [d.repository for d in rows], [d.headers for d in rows],
-                [d.payload_json for d in rows],
-            )
-        except Exception as exc:
-            for _, done in batch:
-                if not done.done():
-                    done.set_exception(exc)
-            return
-        inserted = {row["delivery_id"] for row in new}
-        for delivery, done in batch:
-            if not done.done():
-                done.set_result(delivery.delivery_id in inserted)
-
-
-def _patch_grimoire(variant: str) -> None:
-    """Scratch changes for --profile, made in this server process only.
-
-    A variant is a `+`-joined set of features, so combinations can be priced too.
-    """
-    from grimoire_bot import app as app_module
-    from grimoire_bot.db import _init_connection
-    from grimoire_bot.webhooks import intake
-
-    features = set(variant.split("+"))
-    if "plain-enqueue" in features:
-
-        async def one_row(conn: asyncpg.Connection, delivery_id: str) -> None:
-            await conn.execute(
-                "INSERT INTO pgqueuer (priority, entrypoint, payload, status) "
-                "VALUES (0, 'github_delivery', $1, 'queued')",
-                delivery_id.encode(),
-            )
-
-        intake.enqueue_delivery = one_row  # type: ignore[assignment]
-    if "no-enqueue" in features:
-
-        async def nothing(conn: asyncpg.Connection, delivery_id: str) -> None:
-            return None
-
-        intake.enqueue_delivery = nothing  # type: ignore[assignment]
-    if "one-statement" in features:
-
-        async def record_at_once(pool: asyncpg.Pool, delivery: Any) -> bool:
-            return bool(await pool.fetchval(
-                ONE_STATEMENT_SQL, delivery.delivery_id, delivery.event, delivery.action,
-                delivery.installation_id, delivery.repository, delivery.headers,
-                delivery.payload_json,
-            ))
-
-        intake._record = record_at_once  # type: ignore[assignment]
-    if "batched" in features:
-        intake._record = GroupCommit().record  # type: ignore[assignment]
-    if features & {"async-commit", "no-reset"}:
-        server_settings = {"synchronous_commit": "off"} if "async-commit" in features else None
-
-        async def keep_session(conn: asyncpg.Connection) -> None:
-            return None  # asyncpg still rolls back an open transaction before this
-
-        @contextlib.asynccontextmanager
-        async def tuned_pool(
-            dsn: str, *, min_size: int = 1, max_size: int = 10
-        ) -> AsyncIterator[asyncpg.Pool]:
-            pool = await asyncpg.create_pool(
-                dsn, min_size=min_size, max_size=max_size, init=_init_connection,
-                server_settings=server_settings,
-                reset=keep_session if "no-reset" in features else None,
-            )
-            try:
-                yield pool
-            finally:
-                await pool.close()
-
-        app_module.open_pool = tuned_pool  # type: ignore[assignment]
-
-
-async def _set_notify_trigger(database_url: str, enabled: bool) -> None:
-    conn = await asyncpg.connect(database_url)
-    try:
-        action = "ENABLE" if enabled else "DISABLE"
-        await conn.execute(f"ALTER TABLE pgqueuer {action} TRIGGER tg_pgqueuer_changed")
-    finally:
-        await conn.close()
-
-
-def _grimoire_app(database_url: str, variant: str) -> tuple[web.Application, bool]:
+def _grimoire_app(database_url: str) -> web.Application:
     """The real app as `serve` runs it (minus the worker); (app, access log on?)."""
     from grimoire_bot.app import create_app
     from grimoire_bot.log import configure_logging
@@ -443,16 +263,13 @@ def _grimoire_app(database_url: str, variant: str) -> tuple[web.Application, boo
         database_url=database_url,
         secret_key=BENCH_SECRET_KEY,
         webhook_secret=WEBHOOK_SECRET,
-        db_pool_max=20 if "pool20" in variant else POOL_SIZE,
+        db_pool_max=POOL_SIZE,
         seed_spellbook=False,
     )
-    quiet = "quiet" in variant
-    if not quiet:
-        # Formatting costs CPU even when the lines go nowhere; `serve` pays it too.
-        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-        configure_logging(settings)
-    _patch_grimoire(variant)
-    return create_app(settings, database_url), not quiet
+    # Formatting costs CPU even when the lines go nowhere; `serve` pays it too.
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    configure_logging(settings)
+    return create_app(settings, database_url)
 
 
 async def _serve(
@@ -464,9 +281,7 @@ async def _serve(
     elif target.kind == "insert":
         app = _insert_app(database_url)
     else:
-        app, access_log = _grimoire_app(database_url, target.variant)
-    if "no-notify" in target.variant:
-        await _set_notify_trigger(database_url, enabled=False)
+        app, access_log = _grimoire_app(database_url), True
     runner = web.AppRunner(app, **({} if access_log else {"access_log": None}))
     await runner.setup()
     profiler = cProfile.Profile() if profile_path else None
@@ -481,8 +296,6 @@ async def _serve(
             profiler.disable()
             profiler.dump_stats(profile_path)
         await runner.cleanup()
-        if "no-notify" in target.variant:
-            await _set_notify_trigger(database_url, enabled=True)
 
 
 def serve(
@@ -682,8 +495,6 @@ def report(targets: Sequence[Target], totals: Totals, counts: Counts) -> int:
          "pg ms/d", "CPU x dur", "load ms/d", "others", "non-202"],
         rows,
     )
-    if any("async-commit" in t.variant for t in targets):
-        print("* synchronous_commit=off is not durable: a crash loses acknowledged deliveries.")
 
     grimoire = totals.timed["grimoire"]
     sent = sum(totals.accepted[t.name] for t in targets if t.kind == "grimoire")
@@ -741,7 +552,6 @@ def print_profile(profile_dir: Path, top: int = 25) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one short round")
-    parser.add_argument("--profile", action="store_true", help="also scratch variants")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--count", type=int, default=None, help="timed deliveries per target")
     parser.add_argument(
@@ -751,7 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rounds = args.rounds or (1 if args.quick else 3)
     count = args.count or (1_500 if args.quick else 5_000)
     warmup = 300 if args.quick else 500
-    targets = [*MAIN_TARGETS, *(PROFILE_TARGETS if args.profile else ())]
+    targets = list(MAIN_TARGETS)
     print(f"{len(targets)} targets x {rounds} round(s) x {count:,} deliveries "
           f"(+{warmup} warm-up each)", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="grimoire-ingest-") as scratch:
