@@ -35,156 +35,34 @@ class Agreement(Enum):
 
 # Tool, language and package-manager names that stand for an ecosystem, as they appear in
 # spell tags, error types and tool banners.
+ECOSYSTEM_NAMES: dict[Ecosystem, str] = {
+    Ecosystem.PYTHON: (
+        "python python3 py pip pip3 pytest mypy ruff flake8 "
+        "pycodestyle pylint poetry tox nox setuptools conda pipenv "
+        "uv django numpy black isort pyright"
+    ),
+    Ecosystem.NODE: (
+        "node nodejs npm npx yarn pnpm webpack vite javascript js "
+        "babel node-gyp esm commonjs next nextjs react rollup "
+        "esbuild"
+    ),
+    Ecosystem.TYPESCRIPT: "typescript tsc ts ts-node tsx",
+    Ecosystem.ESLINT: "eslint eslintrc prettier",
+    Ecosystem.JEST: "jest vitest mocha",
+    Ecosystem.GO: "go golang gofmt golangci-lint cgo",
+    Ecosystem.RUST: "rust rustc cargo clippy rustup crate",
+    Ecosystem.JAVA: "java javac maven mvn gradle kotlin kotlinc jdk jvm android scala sbt groovy",
+    Ecosystem.CPP: (
+        "cpp c c++ gcc g++ clang clang++ cmake make ld linker msvc ninja autoconf meson vcpkg conan"
+    ),
+    Ecosystem.RUBY: "ruby gem gems bundler bundle rails rake rspec rubygems",
+    Ecosystem.DOCKER: "docker dockerfile buildkit buildx podman compose docker-compose",
+    Ecosystem.GITHUB_ACTIONS: "github-actions actions gha workflow github-token runner",
+    Ecosystem.SHELL: "shell bash sh zsh powershell pwsh",
+    Ecosystem.DOTNET: "dotnet .net csharp c# fsharp nuget msbuild vb vbnet",
+}
 NAME_TO_ECOSYSTEM: dict[str, Ecosystem] = {
-    **{
-        name: Ecosystem.PYTHON
-        for name in (
-            "python",
-            "python3",
-            "py",
-            "pip",
-            "pip3",
-            "pytest",
-            "mypy",
-            "ruff",
-            "flake8",
-            "pycodestyle",
-            "pylint",
-            "poetry",
-            "tox",
-            "nox",
-            "setuptools",
-            "conda",
-            "pipenv",
-            "uv",
-            "django",
-            "numpy",
-            "black",
-            "isort",
-            "pyright",
-        )
-    },
-    **{
-        name: Ecosystem.NODE
-        for name in (
-            "node",
-            "nodejs",
-            "npm",
-            "npx",
-            "yarn",
-            "pnpm",
-            "webpack",
-            "vite",
-            "javascript",
-            "js",
-            "babel",
-            "node-gyp",
-            "esm",
-            "commonjs",
-            "next",
-            "nextjs",
-            "react",
-            "rollup",
-            "esbuild",
-        )
-    },
-    **{name: Ecosystem.TYPESCRIPT for name in ("typescript", "tsc", "ts", "ts-node", "tsx")},
-    **{name: Ecosystem.ESLINT for name in ("eslint", "eslintrc", "prettier")},
-    **{name: Ecosystem.JEST for name in ("jest", "vitest", "mocha")},
-    **{name: Ecosystem.GO for name in ("go", "golang", "gofmt", "golangci-lint", "cgo")},
-    **{name: Ecosystem.RUST for name in ("rust", "rustc", "cargo", "clippy", "rustup", "crate")},
-    **{
-        name: Ecosystem.JAVA
-        for name in (
-            "java",
-            "javac",
-            "maven",
-            "mvn",
-            "gradle",
-            "kotlin",
-            "kotlinc",
-            "jdk",
-            "jvm",
-            "android",
-            "scala",
-            "sbt",
-            "groovy",
-        )
-    },
-    **{
-        name: Ecosystem.CPP
-        for name in (
-            "cpp",
-            "c",
-            "c++",
-            "gcc",
-            "g++",
-            "clang",
-            "clang++",
-            "cmake",
-            "make",
-            "ld",
-            "linker",
-            "msvc",
-            "ninja",
-            "autoconf",
-            "meson",
-            "vcpkg",
-            "conan",
-        )
-    },
-    **{
-        name: Ecosystem.RUBY
-        for name in (
-            "ruby",
-            "gem",
-            "gems",
-            "bundler",
-            "bundle",
-            "rails",
-            "rake",
-            "rspec",
-            "rubygems",
-        )
-    },
-    **{
-        name: Ecosystem.DOCKER
-        for name in (
-            "docker",
-            "dockerfile",
-            "buildkit",
-            "buildx",
-            "podman",
-            "compose",
-            "docker-compose",
-        )
-    },
-    **{
-        name: Ecosystem.GITHUB_ACTIONS
-        for name in (
-            "github-actions",
-            "actions",
-            "gha",
-            "workflow",
-            "github-token",
-            "runner",
-        )
-    },
-    **{name: Ecosystem.SHELL for name in ("shell", "bash", "sh", "zsh", "powershell", "pwsh")},
-    **{
-        name: Ecosystem.DOTNET
-        for name in (
-            "dotnet",
-            ".net",
-            "csharp",
-            "c#",
-            "fsharp",
-            "nuget",
-            "msbuild",
-            "vb",
-            "vbnet",
-        )
-    },
+    name: ecosystem for ecosystem, names in ECOSYSTEM_NAMES.items() for name in names.split()
 }
 
 # Ecosystems whose errors often show up in each other's logs (a tsc error in an npm script,
