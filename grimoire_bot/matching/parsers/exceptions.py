@@ -12,7 +12,6 @@ from ..blocks import (
     detect_error_type,
     is_blank,
     short_class_name,
-    to_int,
 )
 from ..ecosystems import Ecosystem
 from .javascript import JS_FRAME_RE
@@ -71,19 +70,19 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
     cls = short_class_name(match.group("cls"))
     code = match.group("code") or _node_error_code(lines, index, end)
     message = (match.group("message") or "").strip()
-    file, line, column = _first_repo_js_frame(scan, index, end)
+    frame = scan.first_repo_frame(index + 1, end + 1, JS_FRAME_RE)
     # A plain `Error` says nothing about which error it is; its message and code do.
-    error_type = code or (None if cls in GENERIC_CLASSES else cls)
+    generic = cls in GENERIC_CLASSES
+    if message:
+        message = message if generic else f"{cls}: {message}"
     return Draft(
         start=index,
         end=end,
-        message=message
-        if cls in GENERIC_CLASSES and message
-        else (f"{cls}: {message}" if message else cls),
-        error_type=error_type,
-        file=file,
-        line=line,
-        column=column,
+        message=message or cls,
+        error_type=code or (None if generic else cls),
+        file=frame.file if frame else None,
+        line=frame.line if frame else None,
+        column=frame.column if frame else None,
         ecosystem=_exception_ecosystem(match.group("cls"), lines[index + 1 : end + 1]),
     )
 
@@ -94,18 +93,6 @@ def _node_error_code(lines: Sequence[str], start: int, end: int) -> str | None:
         if code:
             return code.group("code")
     return None
-
-
-def _first_repo_js_frame(
-    scan: Scan, start: int, end: int
-) -> tuple[str | None, int | None, int | None]:
-    for index in range(start + 1, end + 1):
-        frame = JS_FRAME_RE.match(scan.lines[index])
-        if frame:
-            path = scan.repo_path(frame.group("path"))
-            if path is not None:
-                return path, to_int(frame.group("line")), to_int(frame.group("col"))
-    return None, None, None
 
 
 def _exception_ecosystem(cls: str, body: Sequence[str]) -> Ecosystem | None:

@@ -15,6 +15,7 @@ from ..locate import join_repo_path, package_dir
 from .scan import Scan
 
 GO_PACKAGE_LOOKAHEAD = 3000
+GO_STACK_LINES = 200
 
 
 GO_PANIC_RE = re.compile(r"^panic: (?P<message>.+?)(?: \[recovered\])?$")
@@ -33,14 +34,14 @@ def parse_go(scan: Scan, index: int) -> Draft | None:
     panic = GO_PANIC_RE.match(lines[index].strip())
     if panic:
         end = block_end(lines, index)
-        file, line = _first_repo_go_frame(scan, index, min(len(lines), index + 200))
+        frame = scan.first_repo_frame(index + 1, index + GO_STACK_LINES, GO_FRAME_FILE_RE)
         return Draft(
             start=index,
             end=end,
             message=panic.group("message").strip(),
             error_type="panic",
-            file=file,
-            line=line,
+            file=frame.file if frame else None,
+            line=frame.line if frame else None,
             ecosystem=Ecosystem.GO,
         )
     failed = GO_TEST_FAIL_RE.match(lines[index])
@@ -58,16 +59,6 @@ def parse_go(scan: Scan, index: int) -> Draft | None:
             draft.message = location.group("message").strip() or draft.message
             break
     return draft
-
-
-def _first_repo_go_frame(scan: Scan, start: int, stop: int) -> tuple[str | None, int | None]:
-    for index in range(start + 1, stop):
-        frame = GO_FRAME_FILE_RE.match(scan.lines[index])
-        if frame:
-            path = scan.repo_path(frame.group("path"))
-            if path is not None:
-                return path, to_int(frame.group("line"))
-    return None, None
 
 
 def _go_test_package(lines: Sequence[str], start: int) -> str | None:

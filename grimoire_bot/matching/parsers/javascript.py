@@ -14,7 +14,7 @@ from ..blocks import (
     to_int,
 )
 from ..ecosystems import Ecosystem
-from .scan import Scan
+from .scan import Location, Scan
 
 # --- ESLint stylish ----------------------------------------------------------------------
 
@@ -60,6 +60,7 @@ JEST_FAIL_HEADER_RE = re.compile(rf"^\s*FAIL\s+(?P<path>{PATH})")
 JS_FRAME_RE = re.compile(rf"^\s+at (?:.*? \()?(?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)\)?$")
 JEST_CODE_FRAME_RE = re.compile(r"^\s*>\s*(?P<line>\d+)\s*\|")
 JEST_GENERIC_TITLES = ("Test suite failed to run",)
+JEST_HEADER_LOOKBACK = 200
 JEST_TEST_SEPARATOR = "\u203a"
 
 
@@ -81,42 +82,36 @@ def parse_jest(scan: Scan, index: int) -> Draft | None:
     # "Suite > test" titles and "Test suite failed to run" name the test; the error follows.
     names_a_test = JEST_TEST_SEPARATOR in title or title in JEST_GENERIC_TITLES
     message = body[0] if body and (names_a_test or title.endswith(":")) else title
-    file, line_number, column = _jest_location(scan, index, end)
+    where = _jest_location(scan, index, end)
     return Draft(
         start=index,
         end=end,
         message=message,
         error_type=detect_error_type(message),
-        file=file,
-        line=line_number,
-        column=column,
+        file=where.file if where else None,
+        line=where.line if where else None,
+        column=where.column if where else None,
         ecosystem=Ecosystem.JEST,
     )
 
 
-def _jest_location(scan: Scan, start: int, end: int) -> tuple[str | None, int | None, int | None]:
+def _jest_location(scan: Scan, start: int, end: int) -> Location | None:
+    """The first repository frame of the failure's stack, else its test file (and the
+    line the code frame points at)."""
+    frame = scan.first_repo_frame(start, end + 1, JS_FRAME_RE)
+    if frame is not None:
+        return frame
     lines = scan.lines
-    for index in range(start, end + 1):
-        frame = JS_FRAME_RE.match(lines[index])
-        if frame:
-            path = scan.repo_path(frame.group("path"))
-            if path is not None:
-                return path, to_int(frame.group("line")), to_int(frame.group("col"))
-    header_path = None
-    for index in range(start - 1, max(-1, start - 200), -1):
+    for index in range(start - 1, max(-1, start - JEST_HEADER_LOOKBACK), -1):
         header = JEST_FAIL_HEADER_RE.match(lines[index])
         if header:
-            header_path = scan.repo_path(header.group("path"))
-            break
-    code_line = next(
-        (
-            to_int(m.group("line"))
-            for m in map(JEST_CODE_FRAME_RE.match, lines[start : end + 1])
-            if m
-        ),
-        None,
-    )
-    return header_path, code_line if header_path else None, None
+            path = scan.repo_path(header.group("path"))
+            if path is None:
+                return None
+            pointed = (JEST_CODE_FRAME_RE.match(line) for line in lines[start : end + 1])
+            line = next((to_int(m.group("line")) for m in pointed if m), None)
+            return Location(path, line)
+    return None
 
 
 # --- npm, yarn, pnpm -----------------------------------------------------------------------

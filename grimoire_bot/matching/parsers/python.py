@@ -82,28 +82,19 @@ def _python_exception_draft(scan: Scan, start: int, exception_index: int) -> Dra
     assert match is not None
     cls = match.group("cls")
     message = (match.group("message") or "").strip()
-    file, line = _deepest_repo_frame(scan, start, exception_index)
+    # Python prints the innermost frame last: the deepest one in the repository is the
+    # repository's own line that raised (or called into the library that did).
+    frame = scan.last_repo_frame(start, exception_index, PY_FRAME_RE)
     end = block_end(lines, exception_index)
     return Draft(
         start=start,
         end=end,
         message=f"{short_class_name(cls)}: {message}" if message else cls,
         error_type=short_class_name(cls),
-        file=file,
-        line=line,
+        file=frame.file if frame else None,
+        line=frame.line if frame else None,
         ecosystem=Ecosystem.PYTHON,
     )
-
-
-def _deepest_repo_frame(scan: Scan, start: int, stop: int) -> tuple[str | None, int | None]:
-    found: tuple[str | None, int | None] = (None, None)
-    for index in range(start, stop):
-        frame = PY_FRAME_RE.match(scan.lines[index])
-        if frame:
-            path = scan.repo_path(frame.group("path"))
-            if path is not None:
-                found = (path, to_int(frame.group("line")))
-    return found
 
 
 # --- pytest ------------------------------------------------------------------------------

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ..blocks import Draft
+from ..blocks import Draft, to_int
 from ..locate import is_external, normalise_path
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    file: str
+    line: int | None
+    column: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +33,29 @@ class Scan:
             return None
         path = self.path(raw)
         return None if is_external(path) else path
+
+    def repo_frames(self, start: int, stop: int, frame: re.Pattern[str]) -> Iterator[Location]:
+        """Repository locations named by the lines in [start, stop) that `frame` matches
+        (with groups `path`, `line` and maybe `col`), in log order; others' code skipped."""
+        for index in range(max(start, 0), min(stop, len(self.lines))):
+            match = frame.match(self.lines[index])
+            if match is None:
+                continue
+            path = self.repo_path(match.group("path"))
+            if path is not None:
+                groups = match.groupdict()
+                yield Location(path, to_int(groups.get("line")), to_int(groups.get("col")))
+
+    def first_repo_frame(self, start: int, stop: int, frame: re.Pattern[str]) -> Location | None:
+        """The first repository frame: where a stack printed innermost-first was thrown."""
+        return next(self.repo_frames(start, stop, frame), None)
+
+    def last_repo_frame(self, start: int, stop: int, frame: re.Pattern[str]) -> Location | None:
+        """The last repository frame: where a stack printed outermost-first was thrown."""
+        found = None
+        for found in self.repo_frames(start, stop, frame):  # noqa: B007 - keep the last
+            pass
+        return found
 
 
 Parser = Callable[[Scan, int], Draft | None]
