@@ -227,6 +227,7 @@ CMAKE_ERROR_RE = re.compile(
     rf"^CMake Error(?: at (?P<path>{PATH}):(?P<line>\d+) \((?P<command>\w+)\))?:\s*(?P<message>.*)$"
 )
 CMAKE_STACK_RE = re.compile(rf"^\s+(?P<path>{PATH}):(?P<line>\d+) \((?P<command>\w+)\)$")
+CMAKE_STACK_LINES = 20
 CMAKE_END_RE = re.compile(r"^(?:CMake (?:Error|Warning|Deprecation)|-- |Call Stack)")
 
 
@@ -264,12 +265,8 @@ def parse_cmake(scan: Scan, index: int) -> Draft | None:
 
 
 def _cmake_call_site(scan: Scan, start: int) -> tuple[str | None, int | None]:
-    """The first repository file in the `Call Stack (most recent call first):` below."""
-    lines = scan.lines
-    for index in range(start, min(len(lines), start + 20)):
-        frame = CMAKE_STACK_RE.match(lines[index])
-        if frame:
-            path = scan.repo_path(frame.group("path"))
-            if path is not None and not path.startswith("/"):
-                return path, to_int(frame.group("line"))
-    return None, None
+    """The first relative (repository) file in the `Call Stack (most recent call first):`
+    below; absolute paths there are toolchain files (vcpkg, CMake modules)."""
+    frames = scan.repo_frames(start, start + CMAKE_STACK_LINES, CMAKE_STACK_RE)
+    frame = next((f for f in frames if not f.file.startswith("/")), None)
+    return (frame.file, frame.line) if frame else (None, None)

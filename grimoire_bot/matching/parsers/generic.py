@@ -7,7 +7,6 @@ import re
 from urllib.parse import unquote
 
 from ..blocks import (
-    PATH,
     Draft,
     block_end,
     detect_error_type,
@@ -104,7 +103,9 @@ SHELL_ERROR_RE = re.compile(
     r"(?:command not found|Permission denied|No such file or directory|not found|"
     r"bad interpreter.*))$"
 )
-DOCKERFILE_LOCATION_RE = re.compile(rf"^\s*(?P<path>{PATH}):(?P<line>\d+)$")
+DOCKERFILE_LOCATION_RE = re.compile(
+    r"^\s*(?P<path>[^\s:]*(?i:dockerfile|containerfile)[\w.-]*):(?P<line>\d+)$"
+)
 
 
 def parse_generic(scan: Scan, index: int) -> Draft | None:
@@ -128,20 +129,11 @@ def parse_generic(scan: Scan, index: int) -> Draft | None:
         message=message,
         error_type=detect_error_type(line),
     )
-    location = _nearby_dockerfile_location(scan, index)
+    # BuildKit prints the failing Dockerfile line as `path/Dockerfile:35` near its errors.
+    location = scan.first_repo_frame(
+        index - LOOKAROUND_LINES, index + LOOKAROUND_LINES, DOCKERFILE_LOCATION_RE
+    )
     if location is not None:
-        draft.file, draft.line = location
+        draft.file, draft.line = location.file, location.line
         draft.ecosystem = Ecosystem.DOCKER
     return draft
-
-
-def _nearby_dockerfile_location(scan: Scan, index: int) -> tuple[str, int | None] | None:
-    """BuildKit prints the failing Dockerfile line as `path/Dockerfile:35` near its errors."""
-    lines = scan.lines
-    for probe in range(max(0, index - LOOKAROUND_LINES), min(len(lines), index + LOOKAROUND_LINES)):
-        match = DOCKERFILE_LOCATION_RE.match(lines[probe])
-        if match and "dockerfile" in match.group("path").lower():
-            path = scan.repo_path(match.group("path"))
-            if path is not None:
-                return path, to_int(match.group("line"))
-    return None
