@@ -131,6 +131,17 @@ Found 1 error.""",
         "CMakeLists.txt", 14, None, "CMake Error", "cpp", "Could not find a package",
     ),
     Case(
+        "CMake error in a toolchain file, located at the repository's call",
+        """CMake Error at /opt/vcpkg/scripts/buildsystems/vcpkg.cmake:855 (_find_package):
+  Could not find a package configuration file provided by "fmt".
+
+Call Stack (most recent call first):
+  /opt/vcpkg/scripts/buildsystems/vcpkg.cmake:900 (find_package)
+  src/CMakeLists.txt:12 (find_package)
+""",
+        "src/CMakeLists.txt", 12, None, "CMake Error", "cpp", "Could not find a package",
+    ),
+    Case(
         "rustc error with code",
         """error[E0382]: borrow of moved value: `names`
  --> src/main.rs:5:20

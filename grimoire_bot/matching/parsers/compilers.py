@@ -15,6 +15,7 @@ from ..blocks import (
     to_int,
 )
 from ..ecosystems import Ecosystem
+from ..locate import is_absolute
 from ..prefilter import ERRORISH_TEXT
 from .scan import Scan
 
@@ -251,8 +252,12 @@ def parse_cmake(scan: Scan, index: int) -> Draft | None:
     message = head.group("message").strip() or first_body_line or "CMake Error"
     file = scan.repo_path(head.group("path"))
     line_number = to_int(head.group("line")) if file else None
-    if file is None:
-        file, line_number = _cmake_call_site(scan, end + 1)
+    if file is None or is_absolute(file):
+        # The error is inside a toolchain or module file: the repository's own call is
+        # further down its call stack.
+        call_file, call_line = _cmake_call_site(scan, end + 1)
+        if call_file is not None:
+            file, line_number = call_file, call_line
     return Draft(
         start=index,
         end=end,
@@ -268,5 +273,5 @@ def _cmake_call_site(scan: Scan, start: int) -> tuple[str | None, int | None]:
     """The first relative (repository) file in the `Call Stack (most recent call first):`
     below; absolute paths there are toolchain files (vcpkg, CMake modules)."""
     frames = scan.repo_frames(start, start + CMAKE_STACK_LINES, CMAKE_STACK_RE)
-    frame = next((f for f in frames if not f.file.startswith("/")), None)
+    frame = next((f for f in frames if not is_absolute(f.file)), None)
     return (frame.file, frame.line) if frame else (None, None)
