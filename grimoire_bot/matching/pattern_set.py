@@ -2,9 +2,12 @@
 
 RE2 compiles a Set into one automaton; past a few thousand patterns it needs far more
 than the default 8 MiB `max_mem` (about 36 MiB for 10k real-looking patterns, 384 MiB for
-100k), and its DFA cache then thrashes on varied text. So the patterns are split into
-shards of `SHARD_SIZE`, each compiled with a `max_mem` budget that grows with its size
-and leaves headroom for the DFA.
+100k), and one big DFA thrashes its cache on varied text. So the patterns are split into
+shards of `SHARD_SIZE`, each compiled with a `max_mem` budget of 16 MiB plus 16 KiB per
+pattern (48 MiB for a full shard: a cap, not an allocation; 100k spells peak at about
+630 MB of process memory in bench/match_scale.py). Patterns are sorted before sharding so
+that alike shapes share a shard, which keeps DFA states few. A shard RE2 still cannot
+compile is halved until it can; a single pattern that fits nowhere is refused.
 
 The Python wrapper reports a DFA that ran out of memory at match time only as "no hits"
 (and a stderr line when logging is on). Each shard therefore starts with a sentinel
