@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from .blocks import MAX_LINE_CHARS, Draft, block_end, compact_text, detect_error_type, to_int
 from .ecosystems import ecosystem_from_path, ecosystem_from_text
@@ -167,7 +168,7 @@ def _annotation_records(annotation: Mapping) -> list[ErrorRecord]:
         # may carry the real location (`src/a.ts(3,1): error TS2582: ...`).
         parsed = extract_errors(body)
         if parsed:
-            return [_without_log_line(record) for record in parsed]
+            return [replace(record, log_line=None) for record in parsed]
         path = ""
     first_line = next((line.strip() for line in (message or title).split("\n") if line.strip()), "")
     error_type = detect_error_type(body)
@@ -191,21 +192,6 @@ def _annotation_records(annotation: Mapping) -> list[ErrorRecord]:
 def _text_field(mapping: Mapping, key: str) -> str:
     value = mapping.get(key)
     return value if isinstance(value, str) else ""
-
-
-def _without_log_line(record: ErrorRecord) -> ErrorRecord:
-    return ErrorRecord(
-        message=record.message,
-        error_type=record.error_type,
-        file=record.file,
-        line=record.line,
-        column=record.column,
-        ecosystem=record.ecosystem,
-        context=record.context,
-        fingerprint=record.fingerprint,
-        text=record.text,
-        log_line=None,
-    )
 
 
 def errors_from_check_output(
