@@ -21,7 +21,7 @@ input. The cap (`DEFAULT_LOG_CAP`, 16 MiB) is split in two halves:
 What was dropped is replaced by one line `[... N lines omitted ...]`, so line numbers in
 `text()` count lines of the kept text. A single line longer than 64 KiB is cut (a progress
 bar drawn with carriage returns keeps only its last state). `truncated` tells whether
-anything was dropped. Logs under the cap come back whole.
+anything was dropped. Logs under the cap come back whole. Caps under 4 KiB count as 4 KiB.
 """
 
 from __future__ import annotations
@@ -108,14 +108,13 @@ class BoundedLog:
     """A streaming log reader that keeps the tail and the error-dense regions (see module)."""
 
     def __init__(self, max_bytes: int = DEFAULT_LOG_CAP) -> None:
-        if max_bytes < MIN_LOG_CAP:
-            raise ValueError(f"max_bytes must be at least {MIN_LOG_CAP}")
-        self.max_bytes = max_bytes
+        # A cap too small to hold a block and a tail would keep nothing useful.
+        self.max_bytes = max(max_bytes, MIN_LOG_CAP)
         self.truncated = False
         self.bytes_seen = 0
-        self._block_bytes = min(BLOCK_BYTES, max_bytes // 16)
-        self._tail_budget = max_bytes // 2
-        self._kept_budget = max_bytes - self._tail_budget
+        self._block_bytes = min(BLOCK_BYTES, self.max_bytes // 16)
+        self._tail_budget = self.max_bytes // 2
+        self._kept_budget = self.max_bytes - self._tail_budget
         self._pending = bytearray()
         self._skipping_long_line = False
         self._tail: deque[_Block] = deque()
