@@ -433,8 +433,15 @@ def test_check_output_is_parsed_and_falls_back_to_one_record() -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=3000))
 def test_extraction_never_raises_on_arbitrary_bytes(data: bytes) -> None:
-    records = extract_errors(data.decode("utf-8", errors="replace"))
+    records = extract_errors(data)  # type: ignore[arg-type] - bytes straight off the wire
     assert all(isinstance(record, ErrorRecord) for record in records)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(st.characters(exclude_categories=()), max_size=2000))
+def test_extraction_never_raises_on_any_text_lone_surrogates_included(text: str) -> None:
+    for record in extract_errors(text):
+        record.text.encode("utf-8")
 
 
 ERRORISH_LINES = st.sampled_from(

@@ -280,6 +280,14 @@ def test_scopes_keep_log_spells_and_diff_spells_apart(index: SpellIndex) -> None
     assert index.match_diff(removed_only) == []
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.text(st.characters(exclude_categories=()), max_size=500))
+def test_matching_never_raises_on_any_text(index: SpellIndex, text: str) -> None:
+    errors, matches = analyse(text + "\nerror: " + text, index)
+    assert all(0 <= m.error_index < len(errors) for m in matches)
+    index.match_diff("+++ b/x\n@@ -0,0 +1 @@\n+" + text)
+
+
 def test_bad_patterns_are_skipped_and_reported() -> None:
     too_big = "(?:" + "".join(f"[^\\n]{{1000}}z{n}" for n in range(40)) + ")"
     index = SpellIndex.build(

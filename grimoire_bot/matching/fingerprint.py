@@ -66,4 +66,5 @@ def mask(message: str) -> str:
 def fingerprint(message: str, error_type: str | None = None) -> str:
     """A short stable hash of the error's type and masked message."""
     key = f"{error_type or ''}\x1f{mask(message)}"
-    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:FINGERPRINT_LENGTH]
+    digest = hashlib.sha1(key.encode("utf-8", errors="replace"), usedforsecurity=False)
+    return digest.hexdigest()[:FINGERPRINT_LENGTH]

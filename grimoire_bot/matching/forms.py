@@ -58,6 +58,16 @@ def wraps_onto(line: str, following: str) -> bool:
     )
 
 
+def encodable(text: str) -> str:
+    """`text` without lone surrogates (which a str may hold and UTF-8 cannot): RE2 reads
+    UTF-8, and its Python wrapper encodes strictly."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="replace").decode("utf-8")
+    return text
+
+
 def fold(text: str) -> str:
     """Typographic quotes made plain, Windows path separators made forward slashes."""
     return text.translate(TYPOGRAPHIC).replace("\\", "/")
@@ -65,6 +75,7 @@ def fold(text: str) -> str:
 
 def matching_text(text: str) -> str:
     """The error's text followed by whatever other forms differ from it (see module)."""
+    text = encodable(text)
     runs = "\n".join(run.text for run in wrapped_runs(text.split("\n")))
     forms = [text, runs] if runs else [text]
     folded = fold("\n".join(forms))

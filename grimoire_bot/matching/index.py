@@ -17,7 +17,7 @@ import re2
 
 from .diff import parse_added_lines
 from .ecosystems import Ecosystem, agreement, ecosystems_from_tags, parse_ecosystem
-from .forms import matching_text
+from .forms import encodable, matching_text
 from .pattern_set import PatternSet
 from .patterns import PatternShape, analyse_pattern, compile_pattern
 from .rank import (
@@ -282,7 +282,7 @@ class SpellIndex:
         entry = self._by_id.get(spell_id)
         if entry is None:
             return None
-        found = self._compiled_pattern(entry.pattern).search(text)
+        found = self._compiled_pattern(entry.pattern).search(encodable(text))
         return None if found is None else found.span()
 
     def _matched_specificity(self, entry: _Entry, text: str) -> float:
@@ -315,7 +315,7 @@ class SpellIndex:
         """Lines added by a diff that a diff-scope spell's pattern matches."""
         hits: list[DiffHit] = []
         per_spell: dict[int, int] = {}
-        for path, added in parse_added_lines(diff_text).items():
+        for path, added in parse_added_lines(encodable(diff_text)).items():
             joined = "\n".join(text for _, text in added)
             for position in sorted(set(self._diff_patterns.match(joined))):
                 entry = self._diff[position]

@@ -31,6 +31,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 
+from .forms import encodable
 from .prefilter import errorish_count
 
 DEFAULT_LOG_CAP = 16 * 1024 * 1024
@@ -66,7 +67,10 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def clean_log(raw: str | bytes) -> str:
     """The log as a person reads it in the Actions web viewer (see the module docstring)."""
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, (bytes, bytearray)) else raw
+    if isinstance(raw, (bytes, bytearray)):
+        text = raw.decode("utf-8", errors="replace")
+    else:
+        text = encodable(raw)
     if "\r" in text:
         text = _resolve_carriage_returns(text)
     if "\x1b" in text:
