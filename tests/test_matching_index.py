@@ -324,6 +324,34 @@ def test_missing_optional_fields_do_not_stop_the_build() -> None:
     assert top_ids(index, "./run.sh: line 4: 2231 Segmentation fault (core dumped) ./t") == [1]
 
 
+ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=80)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            SpellDoc,
+            id=st.integers(0, 10**6),
+            title=ANY_TEXT,
+            description=ANY_TEXT,
+            error_type=st.none() | ANY_TEXT,
+            error_pattern=ANY_TEXT,
+            tags=ANY_TEXT,
+            ecosystem=st.none() | ANY_TEXT,
+            status=ANY_TEXT,
+            scope=st.sampled_from(["log", "diff"]),
+            feedback=st.floats(-1, 1),
+        ),
+        max_size=8,
+    )
+)
+def test_building_never_raises_whatever_the_spells(spells: list[SpellDoc]) -> None:
+    index = SpellIndex.build(spells)
+    assert {spell_id for spell_id, _ in index.skipped} <= {s.id for s in spells}
+    analyse("error: something failed\n", index)
+
+
 def test_a_shard_whose_automaton_gave_up_still_finds_every_hit() -> None:
     """RE2 reports a DFA out of memory only as "no hits"; the shard then matches line by
     line and pattern by pattern. That path must find exactly what a normal match finds

@@ -30,6 +30,7 @@ SHARD_BASE_MEMORY = 16 * 1024 * 1024
 SHARD_MEMORY_PER_PATTERN = 16 * 1024
 SENTINEL = "(?:)"
 SENTINEL_INDEX = 0
+NOT_TEXT_REASON = "pattern is not valid Unicode text (it holds a lone surrogate)"
 TOO_BIG_REASON = "pattern is too big for RE2 to compile within its memory budget"
 EMPTY_MATCH_REASON = "pattern matches empty text, so it would match every log"
 
@@ -67,6 +68,9 @@ class _Shard:
                 self.set.Add(MULTILINE_PREFIX + pattern)
             except re2.error:
                 rejected.append(Rejected(key, _compile_error(pattern)))
+                continue
+            except UnicodeEncodeError:
+                rejected.append(Rejected(key, NOT_TEXT_REASON))
                 continue
             self.keys.append(key)
             self.patterns.append(pattern)

@@ -97,6 +97,8 @@ def check_pattern(pattern: str) -> None:
         compiled = compile_pattern(pattern)
     except re2.error as error:
         raise PatternError(f"invalid RE2 pattern: {re2_error_text(error)}") from None
+    except UnicodeEncodeError:
+        raise PatternError("pattern is not valid Unicode text") from None
     if compiled.programsize > MAX_PROGRAM_SIZE:
         raise PatternError(
             f"pattern is too big once compiled ({compiled.programsize} > {MAX_PROGRAM_SIZE}"
@@ -112,7 +114,7 @@ def analyse_pattern(pattern: str) -> PatternShape:
     parser = _ShapeParser(pattern)
     try:
         branches = parser.parse_alternation(top=True)
-    except (IndexError, ValueError):
+    except (IndexError, ValueError, RecursionError):
         branches = [_Branch()]
     return PatternShape(tuple(branch.freeze(parser.case_insensitive) for branch in branches))
 
