@@ -1,9 +1,16 @@
 """Grimoire's matching engine: from a failed job's output to the spells that fix it.
 
-Pure functions and immutable indexes (no I/O): clean and read logs (`logs`), extract
-errors with their repository locations (`extract`, `parsers`, `locate`), fingerprint
-them (`fingerprint`), and match them against the spellbook by pattern and by lexical
-similarity (`index`, `pattern_set`, `similarity`, `rank`).
+Pure functions and immutable indexes, no I/O. A log goes through `analyse` (engine.py):
+
+* `logs`: cleaning (timestamps, group markers, ANSI, progress bars) and `BoundedLog`, which
+  reads logs of any size in bounded memory;
+* `prefilter`, `parsers`, `blocks`, `extract`: one RE2 scan flags candidate lines, a parser
+  per tool format reads each error, its block of lines and its type; `locate` turns the
+  paths tools print into repository paths; `fingerprint` names an error across runs;
+* `index`: a spellbook built once into sharded RE2 sets (`pattern_set`, with `patterns`
+  for validation and specificity) and a lexical index for near misses (`similarity`,
+  `tokens`, `forms`), ranked by `rank`; `diff` reads pull-request diffs for diff spells;
+* `evaluation`: recall@k, MRR and false-positive rate for a matcher's answers.
 """
 
 from .diff import parse_added_lines
