@@ -1,5 +1,9 @@
-"""The spell index: every spell's pattern in sharded RE2 sets plus a lexical index, built
+r"""The spell index: every spell's pattern in sharded RE2 sets plus a lexical index, built
 once per spellbook and shared by all requests (matching is read-only and thread-safe).
+
+Patterns are matched in multi-line mode, so `^` and `$` are the edges of a log line, as
+spell authors expect. The errors of one log are scanned together, so `\A` and `\z`
+(start and end of text) are the start and end of all of them at once.
 """
 
 from __future__ import annotations
