@@ -180,6 +180,20 @@ def test_each_hit_is_credited_to_the_error_it_is_in() -> None:
     assert matched == {1: "worker failed", 2: "disk full"}
 
 
+def test_match_each_answers_per_error_as_separate_matches_would(index: SpellIndex) -> None:
+    errors = extract_errors(
+        "ModuleNotFoundError: No module named 'yaml'\nnpm ERR! code ELIFECYCLE\n"
+        "error: nothing any spell knows about\n"
+    )
+    each = index.match_each(errors, per_error=2)
+    one_by_one = [index.match([error], limit=2) for error in errors]
+    assert [[(m.spell_id, m.score) for m in found] for found in each] == [
+        [(m.spell_id, m.score) for m in found] for found in one_by_one
+    ]
+    assert [[m.spell_id for m in found] for found in each] == [[2, 1], [3], []]
+    assert all(m.error_index == position for position, found in enumerate(each) for m in found)
+
+
 def test_at_most_limit_matches_each_spell_once_best_first(index: SpellIndex) -> None:
     errors = extract_errors(
         "\n".join(

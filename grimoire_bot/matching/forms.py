@@ -18,10 +18,11 @@ from .tokens import TYPOGRAPHIC
 
 # A line that wraps on: long, and not ending a sentence or a clause.
 WRAP_MIN_CHARS = 40
-SENTENCE_END = ".!?:;)]}>"
+SENTENCE_END = ".!?:;)]}>'\"`"
 # A line that starts something new rather than carrying the previous one on.
 NEW_ITEM_RE = re.compile(
-    r"^(?:[\w.\-\[\]/\\@~]+(?::[\s\d:]|\(\d)|at\s|File\s\"|[-*\u2022>]\s|\d+\s*\|)"
+    r"^(?:[\w.\-\[\]/\\@~]+(?::[\s\d:]|\(\d)|at\s|File\s\"|[-*\u2022>]\s|\d+\s*\|"
+    r"|\S+ \S*[!:](?:\s|$)|npm (?:error|warn|notice)\b)"
 )
 
 

@@ -175,29 +175,50 @@ class SpellIndex:
         it fits best); nothing scoring under `min_score`. `similarity=False` keeps to
         pattern hits (near misses are not looked for)."""
         best: dict[int, Match] = {}
+        for matches in self._each_error(errors, feedback, similarity):
+            for match in matches:
+                current = best.get(match.spell_id)
+                if current is None or match.score > current.score:
+                    best[match.spell_id] = match
+        return _best_first(best.values(), min_score, limit)
+
+    def match_each(
+        self,
+        errors: Sequence[ErrorRecord],
+        *,
+        per_error: int = 3,
+        min_score: float = DEFAULT_MIN_SCORE,
+        feedback: Mapping[int, float] | None = None,
+        similarity: bool = True,
+    ) -> list[list[Match]]:
+        """For each error, its own best spells (a spell may serve several errors): the
+        same as one `match([error])` per error, with all errors scanned in one pass."""
+        return [
+            _best_first(matches, min_score, per_error)
+            for matches in self._each_error(errors, feedback, similarity)
+        ]
+
+    def _each_error(
+        self,
+        errors: Sequence[ErrorRecord],
+        feedback: Mapping[int, float] | None,
+        similarity: bool,
+    ) -> list[list[Match]]:
+        """Every candidate spell's match for each error, scored."""
         last_ones = len(errors) - LAST_SIMILARITY_ERRORS
         texts = [matching_text(error.text) for error in errors]
         hits = self._pattern_hits(texts)
-        for error_index, error in enumerate(errors):
-            with_similarity = similarity and (
-                error_index < FIRST_SIMILARITY_ERRORS or error_index >= last_ones
-            )
-            for match in self._matches_for(
+        return [
+            self._matches_for(
                 error,
                 error_index,
                 texts[error_index],
                 hits[error_index],
-                with_similarity,
+                similarity and (error_index < FIRST_SIMILARITY_ERRORS or error_index >= last_ones),
                 feedback,
-            ):
-                current = best.get(match.spell_id)
-                if current is None or match.score > current.score:
-                    best[match.spell_id] = match
-        ranked = sorted(
-            (m for m in best.values() if m.score >= min_score),
-            key=lambda m: (-m.score, m.error_index, m.spell_id),
-        )
-        return ranked[: max(limit, 0)]
+            )
+            for error_index, error in enumerate(errors)
+        ]
 
     def _pattern_hits(self, texts: Sequence[str]) -> list[set[int]]:
         """For each text, the spells whose pattern matches it.
@@ -333,6 +354,14 @@ class SpellIndex:
                         )
                         per_spell[entry.spell_id] = per_spell.get(entry.spell_id, 0) + 1
         return sorted(hits, key=lambda hit: (hit.path, hit.line, hit.spell_id))
+
+
+def _best_first(matches: Iterable[Match], min_score: float, limit: int) -> list[Match]:
+    ranked = sorted(
+        (m for m in matches if m.score >= min_score),
+        key=lambda m: (-m.score, m.error_index, m.spell_id),
+    )
+    return ranked[: max(limit, 0)]
 
 
 def _entry(spell: SpellDoc) -> _Entry:
