@@ -8,6 +8,7 @@ a spell saved through any web process is matched by every worker on its next use
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -25,7 +26,6 @@ from grimoire_bot.matching import (
 )
 
 SPELLS_PER_ERROR = 3
-SIMILARITY_ERRORS = 50
 
 logger = logging.getLogger(__name__)
 
@@ -116,27 +116,12 @@ class Matcher:
     ) -> list[list[Match]]:
         """For each error, its own best spells (a spell may serve several errors)."""
         index = await self.index()
-        threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
         return await asyncio.to_thread(
-            _advise_each, index, list(errors), threshold, feedback, per_error
+            functools.partial(
+                index.match_each,
+                errors,
+                per_error=per_error,
+                min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
+                feedback=feedback,
+            )
         )
-
-
-def _advise_each(
-    index: SpellIndex,
-    errors: list[ErrorRecord],
-    min_score: float,
-    feedback: Mapping[int, float] | None,
-    per_error: int,
-) -> list[list[Match]]:
-    return [
-        index.match(
-            [error],
-            limit=per_error,
-            min_score=min_score,
-            feedback=feedback,
-            # Near-miss search is the expensive part; the first errors are the ones that count.
-            similarity=position < SIMILARITY_ERRORS,
-        )
-        for position, error in enumerate(errors)
-    ]
