@@ -479,3 +479,102 @@ async def test_rerunning_a_grimoire_run_updates_it(send, pool, settings, fake_gi
     assert len(grimoire_runs(fake_github)) == 1
     assert len(fake_github.requests_to("PATCH", f"/repos/*/check-runs/{run.id}")) == 1
     assert len(fake_github.log_downloads) == 2
+
+
+async def test_a_retry_after_a_lost_create_response_does_not_repeat_annotations(
+    send, pool, settings, fake_github
+):
+    """GitHub created the run but the answer was lost: the retry found the run and posted
+    its annotations a second time."""
+    from tests.workers import make_due, wait_for_retry
+
+    payload = failed_job_delivery(
+        fake_github, job_id=1801, log=log_bytes("pytest-import-error"), head_sha=SHA
+    )
+    fake_github.inject("POST", r"/check-runs$", "lost_response")
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "lost-post")
+        await wait_for_retry(pool, "lost-post")
+        await make_due(pool)
+        assert await wait_for_status(pool, "lost-post") == "done"
+    [run] = grimoire_runs(fake_github)
+    assert [(a["path"], a["start_line"]) for a in run.annotations] == [("tests/test_client.py", 4)]
+
+
+async def test_a_lost_answer_to_an_annotation_batch_is_never_resent_blindly(
+    send, pool, settings, fake_github
+):
+    """A PATCH that GitHub applied but whose answer was lost was retried inline by the
+    client, appending its 50 annotations twice."""
+    from tests.workers import make_due, wait_for_retry
+
+    await pool.execute(
+        "INSERT INTO spells (key, title, error_pattern, solution_code) VALUES ($1, $2, $3, $4)",
+        "test.frobnication",
+        "Widget frobnication failed",
+        r"widget frobnication failed",
+        "frob",
+    )
+    await pool.execute(
+        "INSERT INTO repository_settings (repository_id, max_annotations) VALUES ($1, 500)", 1296269
+    )
+    lines = [
+        f"2026-11-20T10:00:00.0000000Z src/w{i:03}.py:{i + 1}:1: error: widget frobnication failed"
+        for i in range(60)
+    ]
+    log = ("\n".join(lines) + "\n##[error]Process completed with exit code 1.\n").encode()
+    payload = failed_job_delivery(fake_github, job_id=1802, log=log, head_sha=SHA)
+    fake_github.inject("PATCH", r"/check-runs/\d+$", "lost_response")
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "lost-patch")
+        await wait_for_retry(pool, "lost-patch")
+        await make_due(pool)
+        assert await wait_for_status(pool, "lost-patch") == "done"
+    [run] = grimoire_runs(fake_github)
+    places = [(a["path"], a["start_line"]) for a in run.annotations]
+    assert len(places) == 60
+    assert len(set(places)) == 60
+
+
+async def test_a_rerun_that_ranks_another_spell_first_neither_stacks_nor_exceeds_the_cap(
+    send, pool, settings, fake_github
+):
+    """After votes changed the best spell, a re-run added a second annotation at the same
+    line, beyond the repository's max_annotations."""
+    for key, pattern in (
+        ("test.general", r"widget frobnication failed"),
+        ("test.specific", r"error: widget frobnication failed"),
+    ):
+        await pool.execute(
+            "INSERT INTO spells (key, title, error_pattern, solution_code) VALUES ($1, $1, $2, 'fix')",
+            key,
+            pattern,
+        )
+    await pool.execute(
+        "INSERT INTO repository_settings (repository_id, max_annotations) VALUES ($1, 1)", 1296269
+    )
+    log = (
+        b"2026-11-20T10:00:00.0000000Z src/a.py:3:1: error: widget frobnication failed\n"
+        b"2026-11-20T10:00:00.0000000Z src/b.py:5:1: error: widget frobnication failed\n"
+        b"2026-11-20T10:00:00.0000000Z ##[error]Process completed with exit code 1.\n"
+    )
+    payload = failed_job_delivery(fake_github, job_id=1803, log=log, head_sha=SHA)
+    async with running_worker(settings, pool):
+        await send("workflow_job", payload, "cap-1")
+        await wait_for_status(pool, "cap-1")
+        [run] = grimoire_runs(fake_github)
+        first = run.annotations[0]["title"].removeprefix("Grimoire: ")
+        for voter in (("ada", 1), ("grace", 2), ("linus", 3)):
+            vote = vote_delivery(
+                fake_github,
+                run_json(fake_github, run),
+                f"unhelpful:{run.data['actions'][0]['identifier'].split(':')[1]}",
+                voter,
+            )
+            await send("check_run", vote, f"v-{voter[0]}")
+            await wait_for_status(pool, f"v-{voter[0]}")
+        await send("workflow_job", payload, "cap-2")
+        assert await wait_for_status(pool, "cap-2") == "done"
+    [run] = grimoire_runs(fake_github)
+    assert len(run.annotations) == 1
+    assert run.annotations[0]["title"].removeprefix("Grimoire: ") == first

@@ -68,6 +68,8 @@ class RunPlan:
     title: str
     summary: str
     annotations: list[PlannedAnnotation] = field(default_factory=list)
+    # The most annotations the run may hold in all, across re-runs (the repository's setting).
+    max_annotations: int = 50
     voted_spell_id: int | None = None
     spell_scores: dict[int, float] = field(default_factory=dict)
 

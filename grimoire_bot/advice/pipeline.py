@@ -155,6 +155,7 @@ def plan_run(
             advice, source_name, public_url=public_url, folded=folded, notes=notes, lead=lead
         ),
         annotations=annotations,
+        max_annotations=repo_settings["max_annotations"],
         voted_spell_id=advice[0].best[0].id if advice else None,
         spell_scores=scores,
     )

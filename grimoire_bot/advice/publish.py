@@ -88,6 +88,46 @@ def _completed_body(plan: RunPlan, summary: str) -> dict[str, Any]:
     }
 
 
+def split_annotations(
+    plan: RunPlan,
+    state: CommitState,
+    own_run_id: int | None,
+    on_github: set[tuple[str, int, str]],
+) -> tuple[list[PlannedAnnotation], list[PlannedAnnotation], dict[int, list[AnnotationKeyTuple]]]:
+    """(annotations to post, ones GitHub already has, keys folded into sibling runs).
+
+    A run holds one annotation per place: when a later attempt ranks another spell first
+    at a line the run already annotated, GitHub could not replace that annotation, so it
+    is left alone rather than stacked. The run never holds more than `max_annotations`.
+    """
+    own_places = {
+        (path, line)
+        for (path, line, _), posted in state.posted.items()
+        if posted.advice_run_id == own_run_id
+    }
+    room = plan.max_annotations - len(own_places)
+    new: list[PlannedAnnotation] = []
+    already: list[PlannedAnnotation] = []
+    folded: dict[int, list[AnnotationKeyTuple]] = {}
+    for annotation in plan.annotations:
+        key = (annotation.key.path, annotation.key.line, annotation.key.spell_id)
+        place = (annotation.key.path, annotation.key.line)
+        owner = state.owner_of(key)
+        if owner is not None and owner != own_run_id:
+            folded.setdefault(owner, []).append(key)
+        elif place in own_places:
+            continue
+        elif (*place, annotation.body.get("title") or "") in on_github:
+            already.append(annotation)
+            own_places.add(place)
+            room -= 1
+        elif room > 0:
+            new.append(annotation)
+            own_places.add(place)
+            room -= 1
+    return new, already, folded
+
+
 class CommitSession(Protocol):
     async def state(self, external_id: str) -> CommitState: ...
 
@@ -124,18 +164,24 @@ class GitHubCommitSession:
         self, plan: RunPlan, source: RunSource, state: CommitState, *, retrying: bool
     ) -> None:
         existing = state.existing_run
-        advice_run_id = existing["id"] if existing else None
-        new, folded = self._split(plan.annotations, state, advice_run_id)
         run_url = existing["check_run_url"] if existing else None
+        check_run_id = existing["check_run_id"] if existing else None
         if run_url is None and retrying:
             # An earlier attempt may have created the run before failing: reuse it.
             found = await checks.find_check_run(
                 self.gh, self.repository.url, plan.head_sha, plan.name, plan.external_id
             )
-            run_url = found["url"] if found else None
-            check_run_id = found["id"] if found else None
-        else:
-            check_run_id = existing["check_run_id"] if existing else None
+            if found is not None:
+                run_url, check_run_id = found["url"], found["id"]
+        on_github: set[tuple[str, int, str]] = set()
+        if run_url is not None and retrying:
+            # An interrupted attempt may have posted annotations it never recorded.
+            on_github = {
+                (a["path"], a["start_line"], a.get("title") or "")
+                for a in await checks.list_annotations(self.gh, run_url)
+            }
+        own_run_id = existing["id"] if existing else None
+        new, already, folded = split_annotations(plan, state, own_run_id, on_github)
 
         first, rest = new[: checks.ANNOTATIONS_PER_REQUEST], new[checks.ANNOTATIONS_PER_REQUEST :]
         summary = plan.summary
@@ -166,12 +212,11 @@ class GitHubCommitSession:
                 voted_spell_id=plan.voted_spell_id,
             ),
         )
-        await self._remember(advice_run_id, first, source.name)
+        await self._remember(advice_run_id, [*already, *first], source.name)
         await db_advice.record_run_spells(self.conn, advice_run_id, plan.spell_scores)
 
         for batch in checks.batches(rest):
-            if self.write_spacing:
-                await asyncio.sleep(self.write_spacing)
+            await self._pause()
             output = {
                 "title": plan.title,
                 "summary": summary,
@@ -179,22 +224,12 @@ class GitHubCommitSession:
             }
             await checks.update_check_run(self.gh, run_url, {"output": output})
             await self._remember(advice_run_id, batch, source.name)
-        await self._fold_into_owners(folded, source.name, state)
+        await self._fold_into_owners(folded, source.name)
 
-    @staticmethod
-    def _split(
-        annotations: Sequence[PlannedAnnotation], state: CommitState, run_id: int | None
-    ) -> tuple[list[PlannedAnnotation], dict[int, list[AnnotationKeyTuple]]]:
-        new: list[PlannedAnnotation] = []
-        folded: dict[int, list[AnnotationKeyTuple]] = {}
-        for annotation in annotations:
-            key = (annotation.key.path, annotation.key.line, annotation.key.spell_id)
-            owner = state.owner_of(key)
-            if owner is None:
-                new.append(annotation)
-            elif owner != run_id:
-                folded.setdefault(owner, []).append(key)
-        return new, folded
+    async def _pause(self) -> None:
+        """Space mutating requests as GitHub asks of integrations."""
+        if self.write_spacing:
+            await asyncio.sleep(self.write_spacing)
 
     async def _remember(
         self, advice_run_id: int, annotations: Sequence[PlannedAnnotation], job: str
@@ -205,7 +240,7 @@ class GitHubCommitSession:
         )
 
     async def _fold_into_owners(
-        self, folded: Mapping[int, list[AnnotationKeyTuple]], job: str, state: CommitState
+        self, folded: Mapping[int, list[AnnotationKeyTuple]], job: str
     ) -> None:
         """Name this job on the runs whose annotations already cover its errors."""
         for owner_id, keys in folded.items():
@@ -216,6 +251,7 @@ class GitHubCommitSession:
             if owner is None or owner["check_run_url"] is None:
                 continue
             summary = with_footer(owner["summary"] or "", await current_footer(self.conn, owner))
+            await self._pause()
             await checks.update_check_run(
                 self.gh,
                 owner["check_run_url"],

@@ -27,7 +27,16 @@ async def create_check_run(gh: GitHubClient, repository_url: str, body: Mapping[
 
 
 async def update_check_run(gh: GitHubClient, check_run_url: str, body: Mapping[str, Any]) -> dict:
-    return await gh.patch(check_run_url, data=dict(body))
+    """PATCH the run. Annotations are appended, so a PATCH carrying some is sent once only:
+    if GitHub applied it and the answer was lost, a blind resend would post them twice."""
+    appends = bool((body.get("output") or {}).get("annotations"))
+    client = gh.derive(max_attempts=1) if appends else gh
+    return await client.patch(check_run_url, data=dict(body))
+
+
+async def list_annotations(gh: GitHubClient, check_run_url: str) -> list[dict]:
+    """The annotations GitHub holds for a run: what an interrupted attempt already posted."""
+    return [a async for a in gh.getiter(f"{check_run_url}/annotations?per_page=100")]
 
 
 async def find_check_run(

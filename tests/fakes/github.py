@@ -103,6 +103,8 @@ TOO_LARGE_MESSAGE = (
 
 class FaultKind(enum.StrEnum):
     TIMEOUT = "timeout"
+    # The request takes effect, then the answer is lost (a proxy's 502 on the way back).
+    LOST_RESPONSE = "lost_response"
     RATE_LIMIT_429 = "rate_limit_429"
     SECONDARY_403 = "secondary_403"
     PRIMARY_403 = "primary_403"
@@ -925,6 +927,7 @@ class FakeGitHub:
         record = await self._record(request, Server.API)
         request[RECORD_KEY] = record
         try:
+            lost = self._take_fault(request, record.path, applied_first=True)
             await self._apply_fault(request, record.path)
             self._check_api_version(request)
             self._redirect_moved_repo(request, record.path)
@@ -933,6 +936,8 @@ class FakeGitHub:
             elif record.path.startswith("/repos/"):
                 self._authenticate_installation(request, record)
             response = await handler(request)
+            if lost is not None:
+                response = await self._fault_response(lost)
         except _Reject as rejection:
             response = rejection.response
         except web.HTTPNotFound:
@@ -982,13 +987,20 @@ class FakeGitHub:
 
     # ---------------------------------------------------------------- faults
 
-    async def _apply_fault(self, request: web.Request, path: str) -> None:
+    def _take_fault(self, request: web.Request, path: str, *, applied_first: bool) -> Fault | None:
+        """The next matching fault of the wanted kind, counted as used."""
         for fault in self.faults:
-            if fault.remaining <= 0:
+            if fault.remaining <= 0 or (fault.kind == FaultKind.LOST_RESPONSE) != applied_first:
                 continue
             if fault.method not in ("*", request.method) or not fault.pattern.search(path):
                 continue
             fault.remaining -= 1
+            return fault
+        return None
+
+    async def _apply_fault(self, request: web.Request, path: str) -> None:
+        fault = self._take_fault(request, path, applied_first=False)
+        if fault is not None:
             raise _Reject(await self._fault_response(fault))
 
     async def _fault_response(self, fault: Fault) -> web.Response:
@@ -1034,7 +1046,7 @@ class FakeGitHub:
                 }
                 message = PRIMARY_LIMIT_MESSAGE.format(rid=request_id)
                 return 403, _error_body(message, 403), exhausted
-            case 502:
+            case 502 | FaultKind.LOST_RESPONSE:
                 return 502, "<html><body><h1>502 Bad Gateway</h1></body></html>", {}
             case int(status):
                 return status, _error_body(http.HTTPStatus(status).phrase, status), {}
