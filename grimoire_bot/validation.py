@@ -1,10 +1,17 @@
-"""Field types shared by every model that validates user input."""
+"""Field types shared by every model that validates user input.
+
+Whatever passes these types can be handed to PostgreSQL as is: text without NUL, integers
+that fit a bigint.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
+
+# PostgreSQL's bigint, the type of every id and of OFFSET.
+INT64_MAX = 2**63 - 1
 
 
 def storable_text(value: str) -> str:
@@ -28,3 +35,7 @@ Text = Annotated[str, AfterValidator(storable_text)]
 RequiredText = Annotated[
     str, Field(min_length=1), AfterValidator(storable_text), AfterValidator(not_blank)
 ]
+# A row id in a path: positive and within bigint, so a huge one is a 422, not a database error.
+Id = Annotated[int, Field(ge=1, le=INT64_MAX)]
+# `skip`: any count of rows to pass over that PostgreSQL's OFFSET accepts.
+Offset = Annotated[int, Field(ge=0, le=INT64_MAX)]

@@ -68,12 +68,19 @@ def operation(routes: web.RouteTableDef, method: str, path: str, **spec: Any) ->
             if op.access is not Access.PUBLIC:
                 resolve: ResolveUser = request.app[USER_RESOLVER]  # type: ignore[assignment]
                 kwargs["user"] = await resolve(request, op.access)
+            # Every wrong field at once, wherever it is: a bad id and a bad body in one 422.
+            errors: list[dict] = []
             if op.params is not None:
-                kwargs["params"] = validate(op.params, dict(request.match_info), "path")
+                kwargs["params"] = _collect(errors, op.params, dict(request.match_info), "path")
             if op.query is not None:
-                kwargs["query"] = validate(op.query, _query_dict(request, op.query), "query")
+                kwargs["query"] = _collect(
+                    errors, op.query, _query_dict(request, op.query), "query"
+                )
             if op.body is not None:
-                kwargs["body"] = validate(op.body, await read_json(request, op.max_body), "body")
+                data = await read_json(request, op.max_body)
+                kwargs["body"] = _collect(errors, op.body, data, "body")
+            if errors:
+                raise unprocessable(errors)
             result = await handler(request, **kwargs)
             return _respond(op, result)
 
@@ -122,15 +129,23 @@ async def read_json(request: web.Request, max_body: int = DEFAULT_MAX_BODY) -> A
 
 
 def validate(model: type[BaseModel], data: Any, location: str) -> BaseModel:
+    errors: list[dict] = []
+    result = _collect(errors, model, data, location)
+    if errors:
+        raise unprocessable(errors)
+    return result
+
+
+def _collect(errors: list[dict], model: type[BaseModel], data: Any, location: str) -> Any:
+    """The validated model, or None after adding its field errors to `errors`."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise unprocessable(
-            [
-                field_error((location, *err["loc"]), err["msg"], err["type"])
-                for err in exc.errors(include_url=False, include_input=False)
-            ]
-        ) from None
+        errors.extend(
+            field_error((location, *err["loc"]), err["msg"], err["type"])
+            for err in exc.errors(include_url=False, include_input=False)
+        )
+        return None
 
 
 def _respond(op: Operation, result: Any) -> web.StreamResponse:

@@ -13,7 +13,7 @@ from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, operation
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.state import POOL
-from grimoire_bot.validation import Text
+from grimoire_bot.validation import Offset, Text
 
 routes = web.RouteTableDef()
 
@@ -73,7 +73,7 @@ class RepoParams(BaseModel):
 
 
 class Page(BaseModel):
-    skip: int = Field(0, ge=0)
+    skip: Offset = 0
     limit: int = Field(100, ge=1, le=500)
 
 

@@ -24,7 +24,7 @@ from grimoire_bot.spellbook.models import (
     Status,
 )
 from grimoire_bot.state import POOL
-from grimoire_bot.validation import Text
+from grimoire_bot.validation import Id, Offset, Text
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
@@ -33,11 +33,11 @@ routes = web.RouteTableDef()
 
 
 class SpellParams(BaseModel):
-    spell_id: int
+    spell_id: Id
 
 
 class SpellQuery(BaseModel):
-    skip: int = Field(0, ge=0)
+    skip: Offset = 0
     limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE)
     q: Annotated[Text, Field(max_length=500)] | None = Field(
         None, description="Full-text search over title, description, error type and tags."

@@ -13,7 +13,7 @@ from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, operation
 from grimoire_bot.db import deliveries as db_deliveries
 from grimoire_bot.state import POOL
-from grimoire_bot.validation import Text
+from grimoire_bot.validation import Offset, Text
 from grimoire_bot.webhooks.queue import enqueue_delivery
 
 routes = web.RouteTableDef()
@@ -28,7 +28,7 @@ class DeliveryQuery(BaseModel):
         None, description="`owner/name`"
     )
     since: datetime | None = Field(None, description="ISO 8601; deliveries received at or after.")
-    skip: int = Field(0, ge=0)
+    skip: Offset = 0
     limit: int = Field(50, ge=1, le=500)
 
 

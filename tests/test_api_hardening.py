@@ -1,0 +1,103 @@
+"""Hostile and unusual requests: each gets a JSON `{"detail": ...}` 4xx, never a 500.
+
+Each test reproduces a request that once crashed the API or answered outside its contract.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import token_for
+
+INT64_MAX = 2**63 - 1
+SPELL = {
+    "title": "Python: a module is missing",
+    "error_pattern": r"ModuleNotFoundError: No module named '([\w.]+)'",
+    "solution_code": "python -m pip install -r requirements.txt",
+}
+
+
+async def answer(response) -> tuple[int, object]:
+    """The status and the JSON body, after checking the body really is JSON."""
+    assert response.content_type == "application/json", await response.text()
+    return response.status, await response.json()
+
+
+def field(loc: list, msg: str, kind: str) -> dict:
+    return {"loc": loc, "msg": msg, "type": kind}
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+async def test_a_spell_id_beyond_bigint_is_422_not_a_database_error(client, method):
+    """`/api/spells/99999999999999999999` reached asyncpg, which raised 'value out of int64
+    range': a 500."""
+    headers = await token_for(client)
+    response = await client.request(
+        method, "/api/spells/99999999999999999999", json=SPELL, headers=headers
+    )
+    assert await answer(response) == (
+        422,
+        {
+            "detail": [
+                field(
+                    ["path", "spell_id"],
+                    f"Input should be less than or equal to {INT64_MAX}",
+                    "less_than_equal",
+                )
+            ]
+        },
+    )
+
+
+async def test_spell_ids_are_positive_and_the_largest_bigint_is_simply_missing(client):
+    """Ids are bigint identities from 1: 0 and negatives are malformed, 2**63-1 is a 404."""
+    response = await client.get(f"/api/spells/{INT64_MAX}")
+    assert await answer(response) == (404, {"detail": f"Spell with id {INT64_MAX} not found"})
+    for bad in ("0", "-1"):
+        response = await client.get(f"/api/spells/{bad}")
+        assert await answer(response) == (
+            422,
+            {
+                "detail": [
+                    field(
+                        ["path", "spell_id"],
+                        "Input should be greater than or equal to 1",
+                        "greater_than_equal",
+                    )
+                ]
+            },
+        )
+
+
+async def test_a_bad_id_and_a_bad_body_are_reported_together(client):
+    """A wrong path and a wrong body are one 422 naming both, as FastAPI does."""
+    headers = await token_for(client)
+    response = await client.put("/api/spells/abc", json={**SPELL, "title": ""}, headers=headers)
+    status, body = await answer(response)
+    assert status == 422
+    assert [error["loc"] for error in body["detail"]] == [
+        ["path", "spell_id"],
+        ["body", "title"],
+    ]
+
+
+@pytest.mark.parametrize("path", ["/api/spells", "/api/repos", "/api/webhook-logs"])
+async def test_skip_beyond_bigint_is_422_and_the_largest_bigint_is_an_empty_page(client, path):
+    """`?skip=9223372036854775808` reached OFFSET and asyncpg refused it: a 500."""
+    headers = await token_for(client, "admin@example.com")
+    response = await client.get(path, params={"skip": str(INT64_MAX + 1)}, headers=headers)
+    assert await answer(response) == (
+        422,
+        {
+            "detail": [
+                field(
+                    ["query", "skip"],
+                    f"Input should be less than or equal to {INT64_MAX}",
+                    "less_than_equal",
+                )
+            ]
+        },
+    )
+    response = await client.get(path, params={"skip": str(INT64_MAX)}, headers=headers)
+    assert await answer(response) == (200, [])
+    assert response.headers["X-Total-Count"] == "0"
