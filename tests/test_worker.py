@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import asyncpg
 import pytest
 from gidgethub import routing, sansio
 
@@ -232,3 +235,38 @@ async def test_a_refused_token_is_replaced_on_the_retry(intake, pool, fake_githu
         await make_due(pool)
         assert await wait_for_status(pool, "second") == "done"
     assert fake_github.mint_count(77) == 2
+
+
+async def test_the_worker_survives_the_database_going_away(pool, fake_github, fresh_database_url):
+    """pgqueuer's loop died with the database connections and nothing restarted it: in
+    `serve` deliveries were then queued forever while the web side answered 202."""
+    import psycopg
+
+    from grimoire_bot.webhooks.queue import enqueue_delivery
+    from tests.conftest import admin_url
+
+    name = fresh_database_url.rsplit("/", 1)[1]
+    async with running_worker(settings_for(fake_github), pool, isolation_router([])):
+        await asyncio.sleep(1)
+        with psycopg.connect(admin_url(), autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+        await asyncio.sleep(6)
+        with psycopg.connect(admin_url(), autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        for _ in range(50):
+            try:
+                async with pool.acquire() as conn, conn.transaction():
+                    await conn.execute(
+                        "INSERT INTO deliveries (delivery_id, event, headers, payload) "
+                        "VALUES ('after', 'check_suite', '{}', '{\"action\": \"completed\"}')"
+                    )
+                    await enqueue_delivery(conn, "after")
+                break
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await asyncio.sleep(0.2)
+        assert await wait_for_status(pool, "after") in ("done", "failed")

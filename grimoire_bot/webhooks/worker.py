@@ -10,6 +10,7 @@ still running then are put back in the queue before the process exits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from datetime import timedelta
@@ -27,6 +28,8 @@ from grimoire_bot.webhooks.dispatch import Dispatcher, retry_delay
 from grimoire_bot.webhooks.queue import DELIVERY_ENTRYPOINT, enqueue_delivery
 
 DEQUEUE_TIMEOUT = timedelta(seconds=5)
+RESTART_BACKOFF_START = 1.0
+RESTART_BACKOFF_MAX = 30.0
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +79,26 @@ async def run_worker(
     dispatcher: Dispatcher,
     stop: asyncio.Event,
 ) -> None:
+    """Consume deliveries until `stop` is set, restarting the consumer if it breaks.
+
+    pgqueuer's loop ends with an exception when the database goes away (a restart, a
+    failover); a worker that silently stopped would leave deliveries queued forever, so it
+    starts again with back-off for as long as the process runs.
+    """
+    backoff = RESTART_BACKOFF_START
+    while not stop.is_set():
+        if await _consume(settings, pool, dispatcher, stop):
+            return
+        logger.error("worker lost the queue; restarting", extra={"in_seconds": backoff})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), backoff)
+        backoff = min(backoff * 2, RESTART_BACKOFF_MAX)
+
+
+async def _consume(
+    settings: Settings, pool: asyncpg.Pool, dispatcher: Dispatcher, stop: asyncio.Event
+) -> bool:
+    """Run one queue manager; True when it ended because of `stop`, False when it broke."""
     manager = build_queue_manager(pool, dispatcher)
     batch_size, max_tasks = _batch_sizes(settings.worker_concurrency)
     running = asyncio.create_task(
@@ -90,14 +113,19 @@ async def run_worker(
     logger.info("worker started", extra={"concurrency": max_tasks})
     await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
+    if running.done() and not stop.is_set():
+        if running.exception() is not None:
+            logger.error("queue consumer failed", exc_info=running.exception())
+        return False
     manager.shutdown.set()
     try:
         await asyncio.wait_for(asyncio.shield(running), settings.shutdown_grace_seconds)
     except TimeoutError:
         logger.warning("worker grace period over: requeueing deliveries still running")
         running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
+    await asyncio.gather(running, return_exceptions=True)
     logger.info("worker stopped")
+    return True
 
 
 async def serve_worker(settings: Settings, database_url: str) -> None:
