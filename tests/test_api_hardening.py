@@ -101,3 +101,29 @@ async def test_skip_beyond_bigint_is_422_and_the_largest_bigint_is_an_empty_page
     response = await client.get(path, params={"skip": str(INT64_MAX)}, headers=headers)
     assert await answer(response) == (200, [])
     assert response.headers["X-Total-Count"] == "0"
+
+
+NUL_IN_PATH = field(
+    ["path", "{}"], "Value error, must not contain NUL (\\u0000) characters", "value_error"
+)
+
+
+def nul_error(name: str) -> dict:
+    return {**NUL_IN_PATH, "loc": ["path", name]}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "name"),
+    [
+        ("GET", "/api/repos/a%00/b", "owner"),
+        ("PUT", "/api/repos/a/b%00", "repo"),
+        ("GET", "/api/webhook-logs/%00", "delivery_id"),
+        ("POST", "/api/webhook-logs/%00/redeliver", "delivery_id"),
+    ],
+)
+async def test_nul_in_a_path_parameter_is_422(client, method, path, name):
+    """A NUL decoded from `%00` in the path went into a text query parameter, which
+    PostgreSQL cannot hold: a 500. Bodies and query strings already refused it."""
+    headers = await token_for(client, "admin@example.com")
+    response = await client.request(method, path, json={}, headers=headers)
+    assert await answer(response) == (422, {"detail": [nul_error(name)]})

@@ -68,8 +68,8 @@ class RepoOut(BaseModel):
 
 
 class RepoParams(BaseModel):
-    owner: Annotated[str, Field(min_length=1, max_length=100)]
-    repo: Annotated[str, Field(min_length=1, max_length=100)]
+    owner: Annotated[Text, Field(min_length=1, max_length=100)]
+    repo: Annotated[Text, Field(min_length=1, max_length=100)]
 
 
 class Page(BaseModel):

@@ -83,7 +83,7 @@ class DeliveryDetail(DeliverySummary):
 
 
 class DeliveryParams(BaseModel):
-    delivery_id: Annotated[str, Field(min_length=1, max_length=200)]
+    delivery_id: Annotated[Text, Field(min_length=1, max_length=200)]
 
 
 class Requeued(BaseModel):
