@@ -1,11 +1,12 @@
 """Field types shared by every model that validates user input.
 
 Whatever passes these types can be handed to PostgreSQL as is: text without NUL, integers
-that fit a bigint.
+that fit a bigint, timestamps that asyncpg can convert to UTC.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -31,6 +32,24 @@ def not_blank(value: str) -> str:
     return value
 
 
+def storable_datetime(value: datetime) -> datetime:
+    """An aware datetime whose UTC value exists; one without an offset is taken as UTC.
+
+    asyncpg converts a timestamp to UTC before sending it, so `9999-12-31T23:59:59-14:00`
+    (year 10000 in UTC) or `0001-01-01T00:00:00+14:00` (year 0) cannot be sent at all.
+    Reading a bare time as UTC also keeps its meaning independent of the server's zone.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once in UTC"
+        ) from None
+    return value
+
+
 Text = Annotated[str, AfterValidator(storable_text)]
 RequiredText = Annotated[
     str, Field(min_length=1), AfterValidator(storable_text), AfterValidator(not_blank)
@@ -39,3 +58,4 @@ RequiredText = Annotated[
 Id = Annotated[int, Field(ge=1, le=INT64_MAX)]
 # `skip`: any count of rows to pass over that PostgreSQL's OFFSET accepts.
 Offset = Annotated[int, Field(ge=0, le=INT64_MAX)]
+Timestamp = Annotated[datetime, AfterValidator(storable_datetime)]

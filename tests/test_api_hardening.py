@@ -127,3 +127,26 @@ async def test_nul_in_a_path_parameter_is_422(client, method, path, name):
     headers = await token_for(client, "admin@example.com")
     response = await client.request(method, path, json={}, headers=headers)
     assert await answer(response) == (422, {"detail": [nul_error(name)]})
+
+
+@pytest.mark.parametrize("since", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+async def test_a_since_outside_what_utc_can_hold_is_422(client, since):
+    """`since` is converted to UTC on its way to PostgreSQL; past year 9999 or before year 1
+    asyncpg raised 'date value out of range': a 500."""
+    headers = await token_for(client, "admin@example.com")
+    response = await client.get("/api/webhook-logs", params={"since": since}, headers=headers)
+    message = "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once in UTC"
+    assert await answer(response) == (
+        422,
+        {"detail": [field(["query", "since"], f"Value error, {message}", "value_error")]},
+    )
+
+
+@pytest.mark.parametrize(
+    "since", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59", "2024-01-01"]
+)
+async def test_a_since_at_the_edges_of_the_range_is_answered(client, since):
+    """The extremes that do exist in UTC are ordinary filters, with or without an offset."""
+    headers = await token_for(client, "admin@example.com")
+    response = await client.get("/api/webhook-logs", params={"since": since}, headers=headers)
+    assert await answer(response) == (200, [])

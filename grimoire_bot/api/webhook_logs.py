@@ -13,7 +13,7 @@ from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, operation
 from grimoire_bot.db import deliveries as db_deliveries
 from grimoire_bot.state import POOL
-from grimoire_bot.validation import Offset, Text
+from grimoire_bot.validation import Offset, Text, Timestamp
 from grimoire_bot.webhooks.queue import enqueue_delivery
 
 routes = web.RouteTableDef()
@@ -27,7 +27,9 @@ class DeliveryQuery(BaseModel):
     repository: Annotated[Text, Field(max_length=200)] | None = Field(
         None, description="`owner/name`"
     )
-    since: datetime | None = Field(None, description="ISO 8601; deliveries received at or after.")
+    since: Timestamp | None = Field(
+        None, description="ISO 8601 (UTC without an offset); deliveries received at or after."
+    )
     skip: Offset = 0
     limit: int = Field(50, ge=1, le=500)
 
