@@ -231,3 +231,63 @@ async def test_a_burst_of_deliveries_is_recorded_and_queued_without_losing_one(
     statuses = await asyncio.gather(*(send(n) for n in range(300)))
     assert statuses == [202] * 300
     assert await counts(fresh_database_url) == (300, 300)
+
+
+async def test_one_unstorable_payload_is_refused_alone_and_spoils_no_other(
+    client, fresh_database_url
+):
+    """A payload PostgreSQL cannot hold (a lone surrogate) failed its whole group-commit
+    batch: every delivery written with it got a 500."""
+
+    async def send(number: int) -> int:
+        if number == 7:
+            body = b'{"action": "created", "installation": {"id": 1}, "note": "\\ud83d"}'
+        else:
+            body = json.dumps({**PAYLOAD, "number": number}).encode()
+        body, headers = signed_delivery("installation", body, SECRET, delivery_id=f"p-{number}")
+        response = await client.post(PATHS[0], data=body, headers=headers)
+        return response.status
+
+    statuses = await asyncio.gather(*(send(n) for n in range(40)))
+    assert statuses[7] == 400
+    assert statuses[:7] + statuses[8:] == [202] * 39
+    assert await counts(fresh_database_url) == (39, 39)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "status", "needle"),
+    [
+        (lambda b, h: (b, {**h, "X-Hub-Signature-256": "sha256=é"}), 401, "Invalid signature"),
+        (
+            lambda b, h: (b, {**h, "X-GitHub-Delivery": "d" * 201}),
+            400,
+            "X-GitHub-Delivery is longer",
+        ),
+        (lambda b, h: (b, {**h, "Content-Encoding": "gzip"}), 400, "could not be read"),
+    ],
+)
+async def test_odd_headers_get_a_clear_4xx(client, fresh_database_url, mutate, status, needle):
+    """Each of these answered 500 (found by QA)."""
+    body, headers = signed_delivery("installation", PAYLOAD, SECRET)
+    body, headers = mutate(body, headers)
+    response = await client.post(PATHS[0], data=body, headers=headers)
+    assert response.status == status
+    assert needle in (await response.json())["detail"]
+    assert await counts(fresh_database_url) == (0, 0)
+
+
+async def test_deeply_nested_json_and_huge_ids_are_refused_not_crashed_on(
+    client, fresh_database_url
+):
+    """A payload nested past Python's recursion limit, or an id past bigint, gave 500."""
+    deep = b"[" * 5000 + b"]" * 5000
+    body, headers = signed_delivery("installation", deep, SECRET)
+    response = await client.post(PATHS[0], data=body, headers=headers)
+    assert response.status == 400
+    assert "nested too deeply" in (await response.json())["detail"]
+
+    huge = {**PAYLOAD, "installation": {"id": 2**70}}
+    body, headers = signed_delivery("installation", huge, SECRET)
+    response = await client.post(PATHS[0], data=body, headers=headers)
+    assert response.status == 400
+    assert await counts(fresh_database_url) == (0, 0)

@@ -17,12 +17,14 @@ from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import operation
 from grimoire_bot.db import deliveries as db_deliveries
 from grimoire_bot.state import RECORDER, SETTINGS
-from grimoire_bot.webhooks.recorder import RECORD_ONLY_EVENTS
+from grimoire_bot.webhooks.recorder import RECORD_ONLY_EVENTS, UnstorablePayload
 
 PATHS = ("/api/github/webhooks", "/webhook")
 # Headers that authenticate the delivery: never stored, never shown.
 SECRET_HEADERS = frozenset({"x-hub-signature", "x-hub-signature-256", "authorization", "cookie"})
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+# GitHub's event names and delivery GUIDs are short; the delivery log looks ids up by value.
+MAX_HEADER_VALUE = 200
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -44,7 +46,8 @@ def _verify_signature(request: web.Request, body: bytes, secret: str | None) -> 
         raise ApiError(401, "Missing X-Hub-Signature-256 header: the delivery is not signed")
     try:
         validate_event(body, signature=signature, secret=secret)
-    except ValidationFailure:
+    except (ValidationFailure, TypeError, ValueError):
+        # TypeError: a signature with non-ASCII characters cannot even be compared.
         raise ApiError(
             401, "Invalid signature: X-Hub-Signature-256 does not match the body"
         ) from None
@@ -54,6 +57,8 @@ def _required_header(request: web.Request, name: str) -> str:
     value = request.headers.get(name, "").strip()
     if not value:
         raise ApiError(400, f"Missing {name} header")
+    if len(value) > MAX_HEADER_VALUE:
+        raise ApiError(400, f"{name} is longer than {MAX_HEADER_VALUE} characters")
     return value
 
 
@@ -75,6 +80,8 @@ def _decode_payload(request: web.Request, body: bytes) -> tuple[dict[str, Any], 
         raise ApiError(
             400, f"The body is not valid JSON: {exc.msg} at position {exc.pos}"
         ) from None
+    except RecursionError:
+        raise ApiError(400, "The body is not valid JSON: nested too deeply") from None
     if not isinstance(payload, dict):
         raise ApiError(400, "The payload must be a JSON object")
     return payload, text
@@ -106,11 +113,16 @@ def _delivery_from(request: web.Request, body: bytes) -> db_deliveries.NewDelive
 
 
 async def receive_webhook(request: web.Request) -> web.Response:
-    body = await request.read()
+    try:
+        body = await request.read()
+    except web.RequestPayloadError:
+        raise ApiError(400, "The body could not be read (is its Content-Encoding right?)") from None
     _verify_signature(request, body, request.app[SETTINGS].webhook_secret)
     delivery = _delivery_from(request, body)
     try:
         inserted = await request.app[RECORDER].record(delivery)
+    except UnstorablePayload as exc:
+        raise ApiError(400, f"The payload cannot be stored: {exc}") from None
     except (
         OSError,
         asyncpg.PostgresConnectionError,

@@ -37,6 +37,19 @@ def without_nul_escapes(delivery: db_deliveries.NewDelivery) -> db_deliveries.Ne
     return replace(delivery, payload_json=delivery.payload_json.replace("\\u0000", "\\ufffd"))
 
 
+class UnstorablePayload(ValueError):
+    """PostgreSQL refused this one delivery's data (the others of its batch were written)."""
+
+
+# The database or the connection failed: every delivery of the batch shares that fate.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+
+
 class DeliveryRecorder:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
@@ -48,9 +61,7 @@ class DeliveryRecorder:
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((delivery, done))
         if len(self._writers) < MAX_WRITERS:
-            writer = asyncio.create_task(self._write_pending())
-            self._writers.add(writer)
-            writer.add_done_callback(self._writers.discard)
+            self._writers.add(asyncio.create_task(self._write_pending()))
         return await done
 
     async def close(self) -> None:
@@ -58,9 +69,14 @@ class DeliveryRecorder:
             await asyncio.gather(*self._writers, return_exceptions=True)
 
     async def _write_pending(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            await self._write(batch)
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                await self._write(batch)
+        finally:
+            # In the same step as the last look at `_pending`: a delivery added after it
+            # must see this writer gone and start another, or it would wait for the next.
+            self._writers.discard(asyncio.current_task())  # type: ignore[arg-type]
 
     async def _write(self, batch: list[Pending]) -> None:
         first: dict[str, db_deliveries.NewDelivery] = {}
@@ -71,10 +87,20 @@ class DeliveryRecorder:
                 inserted = await self._commit(list(first.values()))
             except asyncpg.UntranslatableCharacterError:
                 inserted = await self._commit([without_nul_escapes(d) for d in first.values()])
+        except CONNECTION_ERRORS as exc:
+            self._fail(batch, exc)
+            return
+        except asyncpg.PostgresError as exc:
+            if len(first) == 1:
+                self._fail(batch, UnstorablePayload(str(exc)))
+                return
+            # One delivery's data poisoned the statement: write each on its own, so only
+            # that one is refused.
+            for pending in batch:
+                await self._write([pending])
+            return
         except Exception as exc:
-            for _, done in batch:
-                if not done.done():
-                    done.set_exception(exc)
+            self._fail(batch, exc)
             return
         for delivery, done in batch:
             if done.done():
@@ -82,6 +108,12 @@ class DeliveryRecorder:
             # A second copy of one delivery in the same batch is a duplicate of the first.
             is_first = first.get(delivery.delivery_id) is delivery
             done.set_result(is_first and delivery.delivery_id in inserted)
+
+    @staticmethod
+    def _fail(batch: list[Pending], exc: BaseException) -> None:
+        for _, done in batch:
+            if not done.done():
+                done.set_exception(exc)
 
     async def _commit(self, deliveries: list[db_deliveries.NewDelivery]) -> set[str]:
         async with self.pool.acquire() as conn, conn.transaction():
