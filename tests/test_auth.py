@@ -203,3 +203,24 @@ async def test_generated_secret_key_survives_a_restart(aiohttp_client, fresh_dat
     restarted = await aiohttp_client(create_app(make_settings(secret_key=None), fresh_database_url))
     response = await restarted.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status == 200
+
+
+async def test_parallel_guesses_cannot_slip_past_the_lock(client):
+    """Failures were counted only after each slow password check, so a burst of parallel
+    guesses all got checked, and a right password sent meanwhile got in."""
+    import asyncio
+
+    await signup(client)
+
+    async def attempt(password: str) -> int:
+        response = await client.post(
+            "/auth/login", json={"email": "ada@example.com", "password": password}
+        )
+        return response.status
+
+    guesses = [asyncio.create_task(attempt(f"wrong guess {n}")) for n in range(20)]
+    await asyncio.sleep(0.3)
+    right = await attempt(PASSWORD)
+    statuses = await asyncio.gather(*guesses)
+    assert right == 429
+    assert sum(status != 429 for status in statuses) <= 5

@@ -145,17 +145,17 @@ async def signup(request: web.Request, body: Credentials) -> TokenOut:
 async def login(request: web.Request, body: Credentials) -> TokenOut:
     pool = request.app[POOL]
     async with pool.acquire() as conn:
-        if (wait := await db_users.login_locked_for(conn, body.email)) is not None:
-            raise _too_many_attempts(wait)
+        attempt = await db_users.begin_login_attempt(conn, body.email)
+        if attempt.refused_for is not None:
+            raise _too_many_attempts(attempt.refused_for)
         row = await db_users.find_user_for_login(conn, body.email)
     stored_hash = row["password_hash"] if row is not None else None
     password_ok = await request.app[PASSWORDS].verify(body.password, stored_hash)
+    if not password_ok or row is None or not row["is_active"]:
+        if attempt.lock is not None:
+            raise _too_many_attempts(attempt.lock)
+        raise ApiError(401, BAD_CREDENTIALS, headers={"WWW-Authenticate": "Bearer"})
     async with pool.acquire() as conn:
-        if not password_ok or row is None or not row["is_active"]:
-            lock = await db_users.record_login_failure(conn, body.email)
-            if lock is not None:
-                raise _too_many_attempts(lock)
-            raise ApiError(401, BAD_CREDENTIALS, headers={"WWW-Authenticate": "Bearer"})
         await db_users.clear_login_failures(conn, body.email)
     user = {k: v for k, v in dict(row).items() if k != "password_hash"}
     return _issue(request, user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -63,39 +64,44 @@ async def revoke_token(conn: asyncpg.Connection, jti: uuid.UUID, expires_at: dat
     await conn.execute("DELETE FROM revoked_tokens WHERE expires_at < now()")
 
 
-async def login_locked_for(conn: asyncpg.Connection, email: str) -> timedelta | None:
-    """How much longer logins for *email* are refused, if they are."""
-    remaining = await conn.fetchval(
-        "SELECT locked_until - now() FROM login_failures "
-        "WHERE email = lower($1) AND locked_until > now()",
-        email,
-    )
-    return remaining
+@dataclass(frozen=True)
+class LoginAttempt:
+    refused_for: timedelta | None  # locked by earlier failures: refuse without checking
+    lock: timedelta | None  # the lock this attempt starts if its password is wrong
 
 
-async def record_login_failure(conn: asyncpg.Connection, email: str) -> timedelta | None:
-    """Count a failed login and return the lock it earns, if any."""
-    failures = await conn.fetchval(
-        """
-        INSERT INTO login_failures (email, failures, last_failed)
-        VALUES (lower($1), 1, now())
-        ON CONFLICT (email) DO UPDATE SET
-            failures = CASE WHEN login_failures.last_failed < now() - $2::interval
-                            THEN 1 ELSE login_failures.failures + 1 END,
-            last_failed = now()
-        RETURNING failures
-        """,
-        email,
-        FAILURE_WINDOW,
-    )
-    lock = lock_duration(failures)
-    if lock is not None:
+async def begin_login_attempt(conn: asyncpg.Connection, email: str) -> LoginAttempt:
+    """Count an attempt before its password is checked, under the account's row lock.
+
+    Counting first (and forgiving on success) is what stops parallel guesses: each gets
+    its own number, and those past the allowance are refused while the first ones are
+    still being checked.
+    """
+    async with conn.transaction():
         await conn.execute(
-            "UPDATE login_failures SET locked_until = now() + $2::interval WHERE email = lower($1)",
+            "INSERT INTO login_failures (email, failures, last_failed) "
+            "VALUES (lower($1), 0, now()) ON CONFLICT (email) DO NOTHING",
             email,
+        )
+        row = await conn.fetchrow(
+            "SELECT failures, last_failed < now() - $2::interval AS stale, "
+            "locked_until - now() AS remaining "
+            "FROM login_failures WHERE email = lower($1) FOR UPDATE",
+            email,
+            FAILURE_WINDOW,
+        )
+        if row["remaining"] is not None and row["remaining"] > timedelta(0):
+            return LoginAttempt(refused_for=row["remaining"], lock=None)
+        failures = 1 if row["stale"] else row["failures"] + 1
+        lock = lock_duration(failures)
+        await conn.execute(
+            "UPDATE login_failures SET failures = $2, last_failed = now(), "
+            "locked_until = now() + $3::interval WHERE email = lower($1)",
+            email,
+            failures,
             lock,
         )
-    return lock
+    return LoginAttempt(refused_for=None, lock=lock)
 
 
 async def clear_login_failures(conn: asyncpg.Connection, email: str) -> None:
