@@ -150,3 +150,32 @@ async def test_a_since_at_the_edges_of_the_range_is_answered(client, since):
     headers = await token_for(client, "admin@example.com")
     response = await client.get("/api/webhook-logs", params={"since": since}, headers=headers)
     assert await answer(response) == (200, [])
+
+
+def json_post(client, path: str, data: bytes, **headers: str):
+    return client.post(path, data=data, headers={"Content-Type": "application/json", **headers})
+
+
+@pytest.mark.parametrize("depth", [1000, 100_000])
+async def test_deeply_nested_json_is_400(client, depth):
+    """`[[[[...]]]]` a thousand deep made json.loads raise RecursionError: a 500."""
+    response = await json_post(client, "/api/match", b"[" * depth + b"]" * depth)
+    assert await answer(response) == (400, {"detail": "Malformed JSON: nested too deeply"})
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b'{"log": "x", "min_score": NaN}', "Malformed JSON: NaN is not a JSON value"),
+        (b'{"log": "x", "limit": -Infinity}', "Malformed JSON: -Infinity is not a JSON value"),
+        (
+            b'{"log": "x", "limit": ' + b"9" * 5000 + b"}",
+            "Malformed JSON: a number has too many digits",
+        ),
+    ],
+)
+async def test_what_python_reads_but_json_forbids_is_400(client, body, detail):
+    """A 5000-digit number made json.loads raise a bare ValueError (a 500); NaN and
+    Infinity, which JSON does not have, were read as floats."""
+    response = await json_post(client, "/api/match", body)
+    assert await answer(response) == (400, {"detail": detail})

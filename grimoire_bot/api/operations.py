@@ -104,6 +104,14 @@ def _query_dict(request: web.Request, model: type[BaseModel]) -> dict[str, Any]:
     return result
 
 
+class _NotJson(ValueError):
+    """Text Python's json module accepts but JSON does not (NaN, Infinity)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON value")
+
+
 async def read_json(request: web.Request, max_body: int = DEFAULT_MAX_BODY) -> Any:
     if request.content_type in FORM_MEDIA_TYPES:
         raise ApiError(
@@ -119,13 +127,20 @@ async def read_json(request: web.Request, max_body: int = DEFAULT_MAX_BODY) -> A
     if not raw.strip():
         raise ApiError(400, "Request body is empty; expected a JSON document")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         raise ApiError(400, "Request body is not valid UTF-8") from None
     except json.JSONDecodeError as exc:
         raise ApiError(
             400, f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except _NotJson as exc:
+        raise ApiError(400, f"Malformed JSON: {exc}") from None
+    except ValueError as exc:  # Python refuses to convert integers of over 4300 digits
+        reason = "a number has too many digits" if "digits" in str(exc) else "unreadable"
+        raise ApiError(400, f"Malformed JSON: {reason}") from None
+    except RecursionError:
+        raise ApiError(400, "Malformed JSON: nested too deeply") from None
 
 
 def validate(model: type[BaseModel], data: Any, location: str) -> BaseModel:
