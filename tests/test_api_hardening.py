@@ -5,6 +5,9 @@ Each test reproduces a request that once crashed the API or answered outside its
 
 from __future__ import annotations
 
+import gzip
+import json
+
 import pytest
 
 from tests.support import token_for
@@ -179,3 +182,57 @@ async def test_what_python_reads_but_json_forbids_is_400(client, body, detail):
     Infinity, which JSON does not have, were read as floats."""
     response = await json_post(client, "/api/match", body)
     assert await answer(response) == (400, {"detail": detail})
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_that_is_not_what_its_content_encoding_says_is_400(client, encoding, caplog):
+    """`Content-Encoding: gzip` on a body that is not gzip made request.read() raise
+    RequestPayloadError: a 500, and the next request on the connection was dropped."""
+    response = await json_post(client, "/api/match", b"garbage", **{"Content-Encoding": encoding})
+    assert await answer(response) == (
+        400,
+        {"detail": f"Request body could not be decoded as Content-Encoding: {encoding}"},
+    )
+    # The connection's parser gave up on this body, so the connection is closed cleanly...
+    assert response.headers["Connection"] == "close"
+    # ...and the client's next request, on a new connection, is answered.
+    again = await client.post("/api/match", json={"log": "all green"})
+    assert again.status == 200
+    assert "Unhandled exception" not in caplog.text
+
+
+async def test_a_compressed_body_is_read_and_held_to_the_limit_once_decoded(client):
+    """gzip is undone before parsing, and the size limit applies to the decoded body."""
+    body = gzip.compress(json.dumps({"log": "all green"}).encode())
+    response = await json_post(client, "/api/match", body, **{"Content-Encoding": "gzip"})
+    status, result = await answer(response)
+    assert (status, result["matches"]) == (200, [])
+    bomb = gzip.compress(b'{"log": "' + b" " * (10 * 1024 * 1024) + b'"}')
+    response = await json_post(client, "/api/match", bomb, **{"Content-Encoding": "gzip"})
+    assert await answer(response) == (
+        413,
+        {"detail": f"Request body too large (limit {10 * 1024 * 1024} bytes)"},
+    )
+
+
+async def test_an_unknown_content_encoding_is_415(client):
+    """An encoding aiohttp does not undo reached json.loads still encoded."""
+    response = await json_post(client, "/api/match", b"{}", **{"Content-Encoding": "compress"})
+    assert await answer(response) == (
+        415,
+        {"detail": "Unsupported Content-Encoding: compress; send the body as is, gzip or deflate"},
+    )
+
+
+@pytest.mark.xfail(
+    reason="aiohttp refuses br/zstd bodies in its HTTP parser when Brotli/zstd are not "
+    "installed, before any middleware or handler runs, and answers in text/plain; "
+    "only app.py (its request handler) or the requirements can change that",
+    strict=False,
+)
+@pytest.mark.parametrize("encoding", ["br", "zstd"])
+async def test_a_content_encoding_the_server_cannot_decode_is_json(client, encoding):
+    """`Content-Encoding: br` is answered with aiohttp's text/plain 400 'install Brotli'."""
+    response = await json_post(client, "/api/match", b"garbage", **{"Content-Encoding": encoding})
+    status, body = await answer(response)
+    assert status in (400, 415) and "detail" in body

@@ -15,13 +15,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from grimoire_bot.api.errors import ApiError, field_error, unprocessable
 
 # Bodies are JSON; forms are refused outright rather than misread.
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Content-Encodings aiohttp undoes before the body reaches us (br and zstd only when their
+# libraries are installed; otherwise aiohttp refuses the request itself). Any other value
+# would leave the body encoded, so it is refused rather than misread as JSON.
+DECODED_ENCODINGS = frozenset({"identity", "gzip", "deflate", "br", "zstd"})
 
 
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -118,12 +122,13 @@ async def read_json(request: web.Request, max_body: int = DEFAULT_MAX_BODY) -> A
             415,
             f"Expected a JSON body (Content-Type: application/json), got {request.content_type}",
         )
-    too_large = ApiError(413, f"Request body too large (limit {max_body} bytes)")
-    if (request.content_length or 0) > max_body:
-        raise too_large
-    raw = await request.read()
-    if len(raw) > max_body:
-        raise too_large
+    encoding = request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower()
+    if encoding not in DECODED_ENCODINGS:
+        raise ApiError(
+            415,
+            f"Unsupported Content-Encoding: {encoding}; send the body as is, gzip or deflate",
+        )
+    raw = await _read_body(request, max_body, encoding)
     if not raw.strip():
         raise ApiError(400, "Request body is empty; expected a JSON document")
     try:
@@ -141,6 +146,32 @@ async def read_json(request: web.Request, max_body: int = DEFAULT_MAX_BODY) -> A
         raise ApiError(400, f"Malformed JSON: {reason}") from None
     except RecursionError:
         raise ApiError(400, "Malformed JSON: nested too deeply") from None
+
+
+async def _read_body(request: web.Request, max_body: int, encoding: str) -> bytes:
+    """The (decoded) body, read no further than `max_body` bytes."""
+    too_large = ApiError(413, f"Request body too large (limit {max_body} bytes)")
+    if encoding == "identity" and (request.content_length or 0) > max_body:
+        raise too_large
+    body = bytearray()
+    try:
+        async for chunk in request.content.iter_any():
+            body += chunk
+            if len(body) > max_body:
+                raise too_large
+    except web.RequestPayloadError:
+        # The body is not what its headers say (a gzip body that is not gzip, a broken chunk).
+        # The connection's parser has stopped, so the rest of the body is abandoned and the
+        # connection closed after this answer instead of being read on.
+        request.content.feed_eof()
+        error = ApiError(
+            400,
+            "Request body could not be decoded"
+            + (f" as Content-Encoding: {encoding}" if encoding != "identity" else ""),
+        )
+        error.force_close()
+        raise error from None
+    return bytes(body)
 
 
 def validate(model: type[BaseModel], data: Any, location: str) -> BaseModel:
