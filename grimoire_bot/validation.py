@@ -7,7 +7,7 @@ that fit a bigint, timestamps that asyncpg can convert to UTC.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
@@ -48,6 +48,19 @@ def storable_datetime(value: datetime) -> datetime:
             "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once in UTC"
         ) from None
     return value
+
+
+def _unpublished_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omissible(**kwargs: Any) -> Any:
+    """A field that may be left out but, unless its type allows None, never sent as null.
+
+    Its default None only marks "not sent" (read with `model_dump(exclude_unset=True)`),
+    so the schema does not publish it as a default.
+    """
+    return Field(None, json_schema_extra=_unpublished_default, **kwargs)
 
 
 Text = Annotated[str, AfterValidator(storable_text)]

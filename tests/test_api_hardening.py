@@ -10,6 +10,8 @@ import json
 
 import pytest
 
+from grimoire_bot.db import installations as db_installations
+from grimoire_bot.db import open_pool
 from tests.support import token_for
 
 INT64_MAX = 2**63 - 1
@@ -236,3 +238,55 @@ async def test_a_content_encoding_the_server_cannot_decode_is_json(client, encod
     response = await json_post(client, "/api/match", b"garbage", **{"Content-Encoding": encoding})
     status, body = await answer(response)
     assert status in (400, 415) and "detail" in body
+
+
+@pytest.fixture
+async def installed(fresh_database_url):
+    async with open_pool(fresh_database_url, max_size=2) as pool, pool.acquire() as conn:
+        await db_installations.upsert_installation(
+            conn, {"id": 5, "account": {"login": "octo-org", "id": 1, "type": "Organization"}}
+        )
+        await db_installations.add_repositories(
+            conn, 5, [{"id": 11, "full_name": "octo-org/widgets", "private": False}]
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "msg", "kind"),
+    [
+        ("enabled", "Input should be a valid boolean", "bool_type"),
+        ("auto_generate", "Input should be a valid boolean", "bool_type"),
+        ("max_annotations", "Input should be a valid integer", "int_type"),
+        ("annotation_level", "Input should be 'notice', 'warning' or 'failure'", "literal_error"),
+        ("ignore_paths", "Input should be a valid list", "list_type"),
+        ("post_when_no_match", "Input should be a valid boolean", "bool_type"),
+    ],
+)
+async def test_null_for_a_repository_setting_that_cannot_be_null_is_422(
+    client, installed, name, msg, kind
+):
+    """`{"enabled": null}` passed the update model, then the merged RepoSettings(...) raised
+    ValidationError outside validation: a 500."""
+    headers = await token_for(client)
+    response = await client.put("/api/repos/octo-org/widgets", json={name: None}, headers=headers)
+    assert await answer(response) == (422, {"detail": [field(["body", name], msg, kind)]})
+
+
+async def test_null_min_score_still_means_the_matchers_own_threshold(client, installed):
+    """min_score is the one setting where null means something: keep accepting it."""
+    headers = await token_for(client)
+    url = "/api/repos/octo-org/widgets"
+    await client.put(url, json={"min_score": 0.5}, headers=headers)
+    status, body = await answer(await client.put(url, json={"min_score": None}, headers=headers))
+    assert (status, body["settings"]["min_score"]) == (200, None)
+
+
+async def test_the_settings_schema_says_which_fields_may_be_null(client):
+    """The schema declared every field of the update nullable, though only min_score is."""
+    spec = await (await client.get("/openapi.json")).json()
+    properties = spec["components"]["schemas"]["RepoSettingsUpdate"]["properties"]
+    nullable = {
+        name for name, schema in properties.items() if {"type": "null"} in schema.get("anyOf", [])
+    }
+    assert nullable == {"min_score"}
+    assert all("default" not in schema for schema in properties.values())

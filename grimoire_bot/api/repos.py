@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 
 from grimoire_bot.api.auth import UserOut
 from grimoire_bot.api.errors import ApiError
-from grimoire_bot.api.operations import Access, operation
+from grimoire_bot.api.operations import Access, operation, validate
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.state import POOL
-from grimoire_bot.validation import Offset, Text
+from grimoire_bot.validation import Offset, Text, omissible
 
 routes = web.RouteTableDef()
 
@@ -44,15 +44,21 @@ class RepoSettings(BaseModel):
 
 
 class RepoSettingsUpdate(BaseModel):
-    """Fields to change; those left out keep their current value."""
+    """Fields to change; those left out keep their current value.
 
-    enabled: bool | None = None
-    auto_generate: bool | None = None
-    min_score: Annotated[float, Field(ge=0, le=1)] | None = None
-    max_annotations: Annotated[int, Field(ge=0, le=1000)] | None = None
-    annotation_level: AnnotationLevel | None = None
-    ignore_paths: list[Glob] | None = Field(None, max_length=100)
-    post_when_no_match: bool | None = None
+    Only `min_score` may be null (back to the matcher's own threshold); null for any other
+    field is a 422 naming it, as the schema says.
+    """
+
+    enabled: bool = omissible()
+    auto_generate: bool = omissible()
+    min_score: Annotated[float, Field(ge=0, le=1)] | None = omissible(
+        description="null: the matcher's own threshold."
+    )
+    max_annotations: Annotated[int, Field(ge=0, le=1000)] = omissible()
+    annotation_level: AnnotationLevel = omissible()
+    ignore_paths: list[Glob] = omissible(max_length=100)
+    post_when_no_match: bool = omissible()
 
 
 class RepoOut(BaseModel):
@@ -149,7 +155,8 @@ async def update_repo(
         if row is None:
             raise repo_not_found(params)
         current = repo_out(row).settings.model_dump()
-        merged = RepoSettings(**{**current, **body.model_dump(exclude_unset=True)})
+        # Validated, not constructed: whatever the update lets through, a bad merge is a 422.
+        merged = validate(RepoSettings, {**current, **body.model_dump(exclude_unset=True)}, "body")
         await db_installations.save_settings(conn, row["id"], merged.model_dump(), user.id)
         row = await db_installations.get_repository(conn, full_name)
     return repo_out(row)
