@@ -47,6 +47,11 @@ def announce(settings: Settings, *, with_worker: bool) -> None:
     ]
     if not settings.webhook_secret:
         lines.append("  WEBHOOK_SECRET is not set: webhooks are refused (503) until it is.")
+    if not settings.github_app_configured:
+        lines.append(
+            "  APP_ID and PRIVATE_KEY are not set: deliveries are recorded, but Grimoire cannot"
+            " read failures or post on GitHub until they are."
+        )
     print("\n".join(lines), flush=True)
 
 

@@ -84,24 +84,29 @@ async def in_process_worker(app: web.Application) -> AsyncIterator[None]:
 def cors(origins: tuple[str, ...]) -> Callable:
     allowed = set(origins)
 
+    def cors_headers(origin: str) -> dict[str, str]:
+        return {
+            "Access-Control-Allow-Origin": "*" if "*" in allowed else origin,
+            "Vary": "Origin",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type",
+            "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE",
+            "Access-Control-Expose-Headers": "X-Total-Count, Retry-After",
+        }
+
     @web.middleware
     async def add_cors_headers(request: web.Request, handler: Callable) -> web.StreamResponse:
         origin = request.headers.get("Origin")
-        permitted = origin is not None and ("*" in allowed or origin in allowed)
-        if (
-            request.method == "OPTIONS"
-            and permitted
-            and "Access-Control-Request-Method" in request.headers
-        ):
-            response: web.StreamResponse = web.Response(status=204)
-        else:
+        if origin is None or not ("*" in allowed or origin in allowed):
+            return await handler(request)
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            return web.Response(status=204, headers=cors_headers(origin))
+        try:
             response = await handler(request)
-        if permitted:
-            response.headers["Access-Control-Allow-Origin"] = "*" if "*" in allowed else origin
-            response.headers["Vary"] = "Origin"
-            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
-            response.headers["Access-Control-Expose-Headers"] = "X-Total-Count, Retry-After"
+        except web.HTTPException as error:
+            # Errors too: a browser must be able to read a 401's or a 429's detail.
+            error.headers.update(cors_headers(origin))
+            raise
+        response.headers.update(cors_headers(origin))
         return response
 
     return add_cors_headers

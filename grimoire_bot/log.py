@@ -20,15 +20,15 @@ SECRET_SHAPES = re.compile(
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)"
 )
 REDACTED = "[redacted]"
+ACCESS_LOGGER = "aiohttp.access"
 # Attributes every record has (plus those formatting adds): anything else came in `extra`.
 STANDARD_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
-class RedactSecrets(logging.Filter):
-    """Scrub configured secret values and anything shaped like a credential."""
+class Redactor:
+    """Scrubs configured secret values and anything shaped like a credential from text."""
 
     def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
         self.secrets = [s for s in secrets if s and len(s) >= 8]
 
     def redact(self, text: str) -> str:
@@ -36,13 +36,17 @@ class RedactSecrets(logging.Filter):
             text = text.replace(secret, REDACTED)
         return SECRET_SHAPES.sub(REDACTED, text)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redact(record.getMessage())
-        record.args = None
-        for key, value in list(vars(record).items()):
-            if key not in STANDARD_RECORD_FIELDS and isinstance(value, str):
-                setattr(record, key, self.redact(value))
-        return True
+
+class RedactingFormatter(logging.Formatter):
+    """Redacts the finished line: message, structured fields and any traceback alike."""
+
+    def __init__(self, inner: logging.Formatter, redactor: Redactor) -> None:
+        super().__init__()
+        self.inner = inner
+        self.redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redactor.redact(self.inner.format(record))
 
 
 def _extra_fields(record: logging.LogRecord) -> dict[str, object]:
@@ -69,7 +73,8 @@ class PrettyFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        fields = _extra_fields(record)
+        # aiohttp's access log passes its fields as extras of an already complete line.
+        fields = {} if record.name == ACCESS_LOGGER else _extra_fields(record)
         if fields:
             line += " " + " ".join(f"{k}={v}" for k, v in fields.items())
         return line
@@ -77,16 +82,13 @@ class PrettyFormatter(logging.Formatter):
 
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(
-        JsonFormatter() if settings.log_format is LogFormat.JSON else PrettyFormatter()
-    )
-    handler.addFilter(
-        RedactSecrets(
-            [s for s in (settings.secret_key, settings.webhook_secret, settings.private_key) if s]
-        )
-    )
+    inner = JsonFormatter() if settings.log_format is LogFormat.JSON else PrettyFormatter()
+    secrets = [s for s in (settings.secret_key, settings.webhook_secret, settings.private_key) if s]
+    handler.setFormatter(RedactingFormatter(inner, Redactor(secrets)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    # yoyo narrates every statement of every migration; we log each migration once.
-    logging.getLogger("yoyo").setLevel(logging.WARNING)
+    # yoyo narrates every statement of every migration (we log each migration once), and
+    # pgserver every step of starting PostgreSQL (we log one line saying it is embedded).
+    for chatty in ("yoyo", "pgserver"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

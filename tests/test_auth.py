@@ -225,3 +225,20 @@ async def test_parallel_guesses_cannot_slip_past_the_lock(client):
     statuses = await asyncio.gather(*guesses)
     assert right == 429
     assert sum(status != 429 for status in statuses) <= 5
+
+
+async def test_a_signed_token_with_an_impossible_user_id_is_refused(client):
+    """A validly signed token whose `sub` is past bigint gave a 500 from the database."""
+    now = int(time.time())
+    token = jwt.encode(
+        {
+            "sub": "9" * 30,
+            "iat": now,
+            "exp": now + 60,
+            "jti": "00000000-0000-0000-0000-000000000002",
+        },
+        TEST_SECRET_KEY,
+        algorithm="HS256",
+    )
+    response = await client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 401

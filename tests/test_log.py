@@ -47,3 +47,18 @@ def test_json_lines_carry_structured_fields(json_logs):
     assert entry["message"] == "delivery processed"
     assert entry["delivery_id"] == "d-1"
     assert entry["level"] == "info"
+
+
+def test_tracebacks_and_structured_values_are_redacted_too(json_logs):
+    """Only the message and string extras were scrubbed: a token in an exception or in a
+    dict field was printed in full."""
+    log = logging.getLogger("grimoire_bot.test")
+    try:
+        raise RuntimeError(f"GitHub refused {INSTALLATION_TOKEN}")
+    except RuntimeError:
+        log.exception(
+            "request failed", extra={"headers": {"Authorization": f"token {INSTALLATION_TOKEN}"}}
+        )
+    text = json.dumps(lines(json_logs))
+    assert INSTALLATION_TOKEN not in text
+    assert "RuntimeError" in text

@@ -116,3 +116,21 @@ async def test_cors_allows_only_the_configured_origins(aiohttp_client, fresh_dat
     )
     assert preflight.status == 204
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+async def test_errors_carry_cors_headers_so_a_browser_can_read_them(
+    aiohttp_client, fresh_database_url
+):
+    """The CORS headers were added only to successful responses: a browser could not read
+    a 401's, 404's or 429's detail."""
+    client = await aiohttp_client(
+        create_app(make_settings(cors_origins=("https://curators.example",)), fresh_database_url)
+    )
+    origin = {"Origin": "https://curators.example"}
+    for response in (
+        await client.get("/auth/me", headers=origin),
+        await client.get("/api/spells/123456", headers=origin),
+        await client.post("/api/spells", json={}, headers=origin),
+    ):
+        assert response.status >= 400
+        assert response.headers["Access-Control-Allow-Origin"] == "https://curators.example"

@@ -113,3 +113,17 @@ async def test_settings_survive_an_uninstall_and_reinstall(client, installed, fr
         )
     read = await (await client.get("/api/repos/octo-org/widgets", headers=headers)).json()
     assert read["settings"]["enabled"] is False
+
+
+async def test_a_new_repository_may_take_the_name_of_a_renamed_one(
+    client, installed, fresh_database_url
+):
+    """We hear nothing of renames: a new repository reusing an old name failed to be added
+    (unique name) and the API kept pointing at the old one."""
+    async with open_pool(fresh_database_url, max_size=3) as pool, pool.acquire() as conn:
+        await db_installations.add_repositories(
+            conn, 5, [{"id": 99, "full_name": "octo-org/widgets", "private": False}]
+        )
+    headers = await token_for(client)
+    read = await (await client.get("/api/repos/octo-org/widgets", headers=headers)).json()
+    assert read["id"] == 99

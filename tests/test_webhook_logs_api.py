@@ -127,3 +127,14 @@ async def test_redelivery_of_an_unknown_or_waiting_delivery_is_refused(client):
     await send(client, "check_run", {"action": "completed"}, "waiting")
     busy = await client.post("/api/webhook-logs/waiting/redeliver", headers=admin)
     assert busy.status == 409
+
+
+async def test_a_queued_delivery_whose_job_is_gone_can_still_be_redelivered(client, pool):
+    """Redelivery refused anything marked queued, so a delivery whose job the queue had
+    parked (a retry that itself failed) could never be recovered."""
+    admin = await token_for(client, "admin@example.com")
+    await send(client, "check_run", {"action": "completed"}, "orphan")
+    await pool.execute("DELETE FROM pgqueuer")
+    response = await client.post("/api/webhook-logs/orphan/redeliver", headers=admin)
+    assert response.status == 202
+    assert await pool.fetchval("SELECT count(*) FROM pgqueuer WHERE status = 'queued'") == 1

@@ -24,6 +24,8 @@ HELPFUL = "helpful"
 NOT_RELEVANT = "unhelpful"
 # Banner characters tools wrap messages in ("!!!! Interrupted !!!!", "==== ERRORS ====").
 HEADING_NOISE = " !=_-*#"
+MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]<>#|!~]")
+BACKTICK_RUNS = re.compile(r"`+")
 WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
@@ -103,6 +105,20 @@ def parse_vote(identifier: str) -> tuple[int, int] | None:
     return int(spell), 1 if kind == HELPFUL else -1
 
 
+def md_text(text: str) -> str:
+    """Log text shown as Markdown prose: its punctuation cannot format, link or inject HTML."""
+    return MARKDOWN_SPECIAL.sub(r"\\\g<0>", text.replace("\n", " "))
+
+
+def md_code(text: str) -> str:
+    """Inline code whose fence is longer than any run of backticks inside it."""
+    text = text.replace("\n", " ")
+    longest = max((len(run) for run in BACKTICK_RUNS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
+
+
 def cut_chars(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
@@ -142,9 +158,9 @@ def run_title(advice: Sequence[Advice], source_name: str, noun: str = "error") -
 
 def _location(error: ErrorRecord) -> str:
     if error.file and error.line:
-        return f"`{error.file}:{error.line}`"
+        return md_code(f"{error.file}:{error.line}")
     if error.file:
-        return f"`{error.file}`"
+        return md_code(error.file)
     if error.log_line:
         return f"log line {error.log_line}"
     return "the run's output"
@@ -181,20 +197,21 @@ def render_summary(
 ) -> str:
     if not advice:
         return (
-            f"Grimoire found no known spell for the failure in `{source_name}`.\n\n"
+            f"Grimoire found no known spell for the failure in {md_code(source_name)}.\n\n"
             "Curators can add one to the spellbook; it will be offered on the next failure."
         )
     errors = plural(len({a.error.fingerprint for a in advice}), "error")
-    parts = [lead or f"Grimoire knows a fix for {errors} in `{source_name}`."]
+    parts = [lead or f"Grimoire knows a fix for {errors} in {md_code(source_name)}."]
     for number, group in enumerate(_grouped(advice), start=1):
         first = group[0]
         places = ", ".join(dict.fromkeys(_location(item.error) for item in group))
         heading = first.error.message.strip(HEADING_NOISE) or first.error.message
-        section = [f"### {number}. {cut_chars(heading, 300)}", places]
+        section = [f"### {number}. {md_text(cut_chars(heading, 300))}", places]
         for rank, (spell, score) in enumerate(first.spells):
             lead = "**Spell:**" if rank == 0 else "**Or:**"
             section.append(
-                f"{lead} {spell.title} · score {score:.2f} · {_spell_link(spell, public_url)}"
+                f"{lead} {md_text(spell.title)} · score {score:.2f} · "
+                f"{_spell_link(spell, public_url)}"
             )
             section.append(_fence(spell.solution_code))
         parts.append("\n\n".join(section))
@@ -202,7 +219,7 @@ def render_summary(
         owners = sorted(set(folded.values()))
         parts.append(
             "Errors also reported by a matrix sibling are annotated once, on the run for "
-            + ", ".join(f"`{owner}`" for owner in owners)
+            + ", ".join(md_code(owner) for owner in owners)
             + "."
         )
     parts.extend(notes)

@@ -19,7 +19,13 @@ from typing import Any, Protocol, TextIO
 
 import asyncpg
 
-from grimoire_bot.advice.compose import SUMMARY_LIMIT, PlannedAnnotation, RunPlan, cut_chars
+from grimoire_bot.advice.compose import (
+    SUMMARY_LIMIT,
+    PlannedAnnotation,
+    RunPlan,
+    cut_chars,
+    md_code,
+)
 from grimoire_bot.advice.sources import Repository
 from grimoire_bot.db import advice as db_advice
 from grimoire_bot.github import checks
@@ -54,7 +60,7 @@ class CommitState:
 def footer(jobs: Sequence[str], tally: tuple[int, int] | None) -> str:
     lines = []
     if len(jobs) > 1:
-        lines.append("**Jobs with these errors:** " + ", ".join(f"`{job}`" for job in jobs))
+        lines.append("**Jobs with these errors:** " + ", ".join(md_code(job) for job in jobs))
     if tally is not None and any(tally):
         lines.append(f"**Votes on the first spell:** {tally[0]} helpful · {tally[1]} not relevant")
     return "\n\n".join(lines)

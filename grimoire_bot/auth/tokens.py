@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import jwt
 
 ALGORITHM = "HS256"
+MAX_USER_ID = 2**63 - 1  # users.id is a bigint
 LEEWAY_SECONDS = 10
 
 
@@ -48,10 +49,13 @@ class TokenIssuer:
                 options={"require": ["sub", "iat", "exp", "jti"]},
                 leeway=LEEWAY_SECONDS,
             )
+            user_id = int(claims["sub"])
+            if not 0 < user_id <= MAX_USER_ID:
+                raise ValueError("sub is not a user id")
             return TokenClaims(
-                user_id=int(claims["sub"]),
+                user_id=user_id,
                 jti=uuid.UUID(claims["jti"]),
                 expires_at=datetime.fromtimestamp(claims["exp"], UTC),
             )
-        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        except (jwt.PyJWTError, ValueError, TypeError, OverflowError) as exc:
             raise InvalidToken(str(exc)) from None

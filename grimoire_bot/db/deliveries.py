@@ -195,13 +195,19 @@ async def record_attempt_details(
 async def requeue_delivery(conn: asyncpg.Connection, delivery_id: str, detail: str) -> str:
     """Put a stored delivery back in the queue, to run every handler afresh.
 
-    Returns 'queued', or why not: 'missing', or 'busy' while it waits or runs already.
+    Returns 'queued', or why not: 'missing', or 'busy' while a job for it waits or runs.
+    A delivery marked queued whose job is gone (parked by the queue after a failure it
+    could not retry) counts as not busy, so it can always be recovered.
     """
     row = await conn.fetchrow(
         """
         UPDATE deliveries SET status = 'queued', last_error = NULL, finished_at = NULL,
                               fresh_after_attempt = attempts
-        WHERE delivery_id = $1 AND status NOT IN ('queued', 'processing')
+        WHERE delivery_id = $1
+          AND (status NOT IN ('queued', 'processing')
+               OR NOT EXISTS (SELECT 1 FROM pgqueuer
+                              WHERE payload = convert_to($1, 'UTF8')
+                                AND status IN ('queued', 'picked')))
         RETURNING attempts
         """,
         delivery_id,

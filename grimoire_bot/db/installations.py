@@ -67,6 +67,14 @@ async def set_suspended(conn: asyncpg.Connection, installation_id: int, suspende
 async def add_repositories(
     conn: asyncpg.Connection, installation_id: int, repositories: Iterable[Mapping[str, Any]]
 ) -> None:
+    repositories = list(repositories)
+    # A name now held by another repository (the old one was renamed or deleted, which
+    # we hear nothing of) belongs to the new one: forget the stale row.
+    await conn.execute(
+        "DELETE FROM repositories WHERE lower(full_name) = ANY($1) AND NOT (id = ANY($2))",
+        [repo["full_name"].lower() for repo in repositories],
+        [repo["id"] for repo in repositories],
+    )
     await conn.executemany(
         """
         INSERT INTO repositories (id, installation_id, full_name, private)

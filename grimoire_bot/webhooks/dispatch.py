@@ -56,9 +56,13 @@ def handler_name(handler: Handler) -> str:
 
 
 def retry_delay(attempt: int, hint: float | None) -> float:
-    """Exponential back-off with jitter, never sooner than GitHub asked."""
+    """Exponential back-off with jitter (capped), never sooner than GitHub asked.
+
+    GitHub's own wait (a rate limit's reset can be most of an hour away) is honoured in
+    full: retrying before it only spends attempts while still limited.
+    """
     backoff = RETRY_BASE_SECONDS * 2 ** min(attempt - 1, 16) * random.uniform(0.5, 1.5)
-    return min(max(backoff, hint or 0.0), RETRY_MAX_SECONDS)
+    return max(min(backoff, RETRY_MAX_SECONDS), hint or 0.0)
 
 
 def _describe(exc: BaseException) -> str:
