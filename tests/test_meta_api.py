@@ -69,6 +69,38 @@ async def test_openapi_is_valid_json_schema_wherever_it_declares_one(client):
         jsonschema.Draft202012Validator.check_schema(schema)
 
 
+def _refs(node: object, where: str = "#") -> list[tuple[str, str]]:
+    """Every `$ref` in a JSON document, with where it was found."""
+    if isinstance(node, dict):
+        found = [(where, node["$ref"])] if "$ref" in node else []
+        for key, value in node.items():
+            found += _refs(value, f"{where}/{key}")
+        return found
+    if isinstance(node, list):
+        return [ref for index, item in enumerate(node) for ref in _refs(item, f"{where}/{index}")]
+    return []
+
+
+async def test_every_ref_in_the_openapi_document_resolves(client):
+    """GET /api/webhook-logs's 200 pointed at #/components/schemas/DeliverySummary, which
+    only existed in a local $defs: list responses must bring their models along."""
+    spec = await (await client.get("/openapi.json")).json()
+    refs = _refs(spec)
+    assert refs
+    for where, ref in refs:
+        assert ref.startswith("#/"), (where, ref)
+        target = spec
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            assert isinstance(target, dict) and part in target, f"{where}: {ref} is missing"
+            target = target[part]
+    assert "$defs" not in str(spec)
+    items = spec["paths"]["/api/webhook-logs"]["get"]["responses"]["200"]["content"]
+    assert items["application/json"]["schema"]["items"] == {
+        "$ref": "#/components/schemas/DeliverySummary"
+    }
+
+
 async def test_docs_pages_load_their_viewers_from_this_service(client):
     for page, asset in (("/docs", "swagger-ui-bundle.js"), ("/redoc", "redoc.standalone.js")):
         response = await client.get(page)

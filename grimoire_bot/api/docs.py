@@ -8,7 +8,6 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter
-from pydantic.json_schema import models_json_schema
 
 from grimoire_bot.api.errors import REASONS
 from grimoire_bot.api.operations import Access, Operation, operation, operations_of
@@ -65,24 +64,29 @@ REDOC_PAGE = """<!doctype html>
 """
 
 
-def _model_of(spec: Any) -> type[BaseModel] | None:
-    return spec if isinstance(spec, type) and issubclass(spec, BaseModel) else None
+def _documented_types(operations: list[Operation]) -> list[tuple[Any, str]]:
+    """Each body and response type with its mode, once: models, and also `list[Model]`..."""
+    types: list[tuple[Any, str]] = []
+    for op in operations:
+        if op.body is not None:
+            types.append((op.body, "validation"))
+        if op.response is not None and not isinstance(op.response, str):
+            types.append((op.response, "serialization"))
+    return list(dict.fromkeys(types))
 
 
 def build_openapi(operations: list[Operation]) -> dict[str, Any]:
-    models: set[tuple[type[BaseModel], str]] = set()
-    for op in operations:
-        for model, mode in ((op.body, "validation"), (_model_of(op.response), "serialization")):
-            if model is not None:
-                models.add((model, mode))
-    keyed, definitions = models_json_schema(
-        sorted(models, key=lambda m: (m[0].__name__, m[1])), ref_template=REF_TEMPLATE
+    # One pass over every type, so the models inside `list[Model]` or `dict[str, Model]`
+    # land in components.schemas like the rest and every `$ref` resolves.
+    keyed, definitions = TypeAdapter.json_schemas(
+        [(spec, mode, TypeAdapter(spec)) for spec, mode in _documented_types(operations)],
+        ref_template=REF_TEMPLATE,
     )
     schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
     schemas["Error"] = ERROR_SCHEMA
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation_object(op, keyed)
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation_object(op, keyed, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": API_TITLE, "version": API_VERSION, "description": API_DESCRIPTION},
@@ -97,16 +101,18 @@ def build_openapi(operations: list[Operation]) -> dict[str, Any]:
 
 
 def _schema_for(spec: Any, keyed: dict, mode: str) -> dict[str, Any]:
-    model = _model_of(spec)
-    if model is not None:
-        return keyed[(model, mode)]
-    return TypeAdapter(spec).json_schema(ref_template=REF_TEMPLATE, mode=mode)
+    return keyed[(spec, mode)]
 
 
-def _parameters(model: type[BaseModel] | None, location: str) -> list[dict[str, Any]]:
+def _parameters(
+    model: type[BaseModel] | None, location: str, schemas: dict[str, Any]
+) -> list[dict[str, Any]]:
     if model is None:
         return []
     schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+    # Types a parameter refers to (an enum, say) must be in components.schemas too.
+    for name, definition in schema.get("$defs", {}).items():
+        schemas.setdefault(name, definition)
     required = set(schema.get("required", []))
     return [
         {
@@ -125,12 +131,13 @@ def _operation_id(op: Operation) -> str:
     return f"{op.method.lower()}_{words}"
 
 
-def _operation_object(op: Operation, keyed: dict) -> dict[str, Any]:
+def _operation_object(op: Operation, keyed: dict, schemas: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "operationId": _operation_id(op),
         "summary": op.summary,
         "tags": [op.tag],
-        "parameters": _parameters(op.params, "path") + _parameters(op.query, "query"),
+        "parameters": _parameters(op.params, "path", schemas)
+        + _parameters(op.query, "query", schemas),
         "responses": {},
     }
     if op.description:
