@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from grimoire_bot.api.operations import Access, operations_of
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import open_pool
 from tests.support import token_for
@@ -290,3 +291,42 @@ async def test_the_settings_schema_says_which_fields_may_be_null(client):
     }
     assert nullable == {"min_score"}
     assert all("default" not in schema for schema in properties.values())
+
+
+async def test_every_status_the_api_can_answer_is_documented(client):
+    """Operations with a JSON body answer 400, 413 and 415 and those with path parameters
+    422, but /openapi.json listed only what each declaration remembered to name."""
+    spec = await (await client.get("/openapi.json")).json()
+    for op in operations_of(client.app):
+        documented = set(spec["paths"][op.path][op.method.lower()]["responses"])
+        expected = set()
+        if op.body is not None:
+            expected |= {"400", "413", "415", "422"}
+        if op.params is not None or op.query is not None:
+            expected.add("422")
+        if op.access is not Access.PUBLIC:
+            expected.add("401")
+        if op.access is Access.ADMIN:
+            expected.add("403")
+        assert expected <= documented, (op.method, op.path, expected - documented)
+    delivery = spec["paths"]["/api/webhook-logs/{delivery_id}"]["get"]["responses"]
+    assert delivery["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    match = spec["paths"]["/api/match"]["post"]["responses"]
+    assert match["413"]["description"] == f"Request body larger than {10 * 1024 * 1024} bytes"
+
+
+async def test_a_documented_415_is_answered(client):
+    """The 415 now documented for every JSON body is what a form gets, as JSON."""
+    headers = await token_for(client)
+    response = await client.put(
+        "/api/repos/octo-org/widgets", data={"enabled": "0"}, headers=headers
+    )
+    assert await answer(response) == (
+        415,
+        {
+            "detail": "Expected a JSON body (Content-Type: application/json), "
+            "got application/x-www-form-urlencoded"
+        },
+    )

@@ -160,12 +160,25 @@ def _operation_object(op: Operation, keyed: dict, schemas: dict[str, Any]) -> di
     result["responses"][str(op.status)] = success
     for status, description in op.extra_responses.items():
         result["responses"][str(status)] = {"description": description}
-    for status in op.errors:
+    for status in op.possible_errors:
         result["responses"][str(status)] = {
-            "description": REASONS.get(status, "Error"),
+            "description": _error_description(op, status),
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
     return result
+
+
+def _error_description(op: Operation, status: int) -> str:
+    if op.body is not None:
+        if status == 400:
+            return "Malformed JSON, or a body that does not match its Content-Encoding"
+        if status == 413:
+            return f"Request body larger than {op.max_body} bytes"
+        if status == 415:
+            return "Not a JSON body (a form), or an unsupported Content-Encoding"
+    if status == 422:
+        return "A wrong field: `detail` lists each as `{loc, msg, type}`"
+    return REASONS.get(status, "Error")
 
 
 @operation(

@@ -57,6 +57,25 @@ class Operation:
     documented_body: dict | None = None
     extra_responses: dict[int, str] = field(default_factory=dict)
 
+    @property
+    def possible_errors(self) -> tuple[int, ...]:
+        """The declared errors plus those the decorator itself answers, for the documentation.
+
+        A JSON body can be malformed (400), too large (413), a form or oddly encoded (415)
+        or wrong (422); path and query parameters can be wrong (422); a protected route
+        needs a token (401), an admin route an admin (403).
+        """
+        statuses = set(self.errors)
+        if self.body is not None:
+            statuses |= {400, 413, 415, 422}
+        if self.params is not None or self.query is not None:
+            statuses.add(422)
+        if self.access is not Access.PUBLIC:
+            statuses.add(401)
+        if self.access is Access.ADMIN:
+            statuses.add(403)
+        return tuple(sorted(statuses))
+
 
 ResolveUser = Callable[[web.Request, Access], Awaitable[Any]]
 USER_RESOLVER = web.AppKey("user_resolver", object)
