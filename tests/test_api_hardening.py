@@ -330,3 +330,61 @@ async def test_a_documented_415_is_answered(client):
             "got application/x-www-form-urlencoded"
         },
     )
+
+
+STRING = ("Input should be a valid string", "string_type")
+
+
+@pytest.mark.parametrize(
+    ("name", "msg", "kind"),
+    [
+        ("title", *STRING),
+        ("description", *STRING),
+        ("error_pattern", *STRING),
+        ("solution_code", *STRING),
+        ("tags", *STRING),
+        ("scope", "Input should be 'log' or 'diff'", "literal_error"),
+        ("status", "Input should be 'approved' or 'draft'", "literal_error"),
+        ("examples", "Input should be a valid list", "list_type"),
+        ("auto_generated", "Input should be a valid boolean", "bool_type"),
+    ],
+)
+async def test_patch_refuses_null_where_the_schema_now_says_it_cannot_be_null(
+    client, name, msg, kind
+):
+    """The PATCH schema offered null for every field, but `{"title": null}` was a 422: the
+    schema now says which fields are nullable, and null elsewhere is a 422 naming it."""
+    headers = await token_for(client)
+    spell = await (await client.post("/api/spells", json=SPELL, headers=headers)).json()
+    response = await client.patch(f"/api/spells/{spell['id']}", json={name: None}, headers=headers)
+    assert await answer(response) == (422, {"detail": [field(["body", name], msg, kind)]})
+
+
+async def test_patch_null_clears_the_optional_fields_and_keeps_the_key(client):
+    """error_type, ecosystem and confidence may be cleared; a null key keeps the key."""
+    headers = await token_for(client)
+    created = await client.post(
+        "/api/spells",
+        json={**SPELL, "error_type": "ModuleNotFoundError", "ecosystem": "python", "confidence": 1},
+        headers=headers,
+    )
+    spell = await created.json()
+    cleared = {"error_type": None, "ecosystem": None, "confidence": None}
+    response = await client.patch(
+        f"/api/spells/{spell['id']}", json={**cleared, "key": None}, headers=headers
+    )
+    status, body = await answer(response)
+    assert status == 200
+    assert {name: body[name] for name in cleared} == cleared
+    assert body["key"] == spell["key"]
+
+
+async def test_the_patch_schema_says_which_fields_may_be_null(client):
+    """SpellFields documented every field as nullable with a null default."""
+    spec = await (await client.get("/openapi.json")).json()
+    properties = spec["components"]["schemas"]["SpellFields"]["properties"]
+    nullable = {
+        name for name, schema in properties.items() if {"type": "null"} in schema.get("anyOf", [])
+    }
+    assert nullable == {"key", "error_type", "ecosystem", "confidence"}
+    assert all("default" not in schema for schema in properties.values())

@@ -46,8 +46,7 @@ class RepoSettings(BaseModel):
 class RepoSettingsUpdate(BaseModel):
     """Fields to change; those left out keep their current value.
 
-    Only `min_score` may be null (back to the matcher's own threshold); null for any other
-    field is a 422 naming it, as the schema says.
+    Only `min_score` may be null: back to the matcher's own threshold.
     """
 
     enabled: bool = omissible()

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_val
 
 from grimoire_bot.matching.ecosystems import Ecosystem
 from grimoire_bot.matching.patterns import PatternError, check_pattern, compile_pattern
-from grimoire_bot.validation import RequiredText, Text
+from grimoire_bot.validation import RequiredText, Text, omissible
 
 KEY_SHAPE = r"^[a-z0-9][a-z0-9._-]{0,127}$"
 
@@ -28,42 +28,51 @@ def pattern_matches(pattern: str, text: str) -> bool:
 
 
 Pattern = Annotated[RequiredText, AfterValidator(valid_pattern)]
+Key = Annotated[str, Field(pattern=KEY_SHAPE)]
+ErrorType = Annotated[Text, Field(max_length=200)]
+Confidence = Annotated[float, Field(ge=0, le=1)]
+KEY_DESCRIPTION = (
+    "Stable identifier used by `spells import` to update instead of duplicate. "
+    "Left out or null: the current key (on create, `spell.<id>`)."
+)
 Scope = Literal["log", "diff"]
 Status = Literal["approved", "draft"]
 
 
 class SpellFields(BaseModel):
-    """Every writable field, all optional: the shape of a PATCH."""
+    """Every writable field, all optional: the shape of a PATCH.
 
-    key: Annotated[str, Field(pattern=KEY_SHAPE)] | None = Field(
-        None,
-        description="Stable identifier used by `spells import` to update instead of duplicate.",
+    A field left out keeps its value. Only `error_type`, `ecosystem` and `confidence` may be
+    null (clearing them) and `key` (keeping the current one); null elsewhere is a 422.
+    """
+
+    key: Key | None = omissible(description=KEY_DESCRIPTION)
+    title: Annotated[RequiredText, Field(max_length=300)] = omissible()
+    description: Annotated[Text, Field(max_length=20_000)] = omissible()
+    error_type: ErrorType | None = omissible()
+    error_pattern: Pattern = omissible(
+        description="RE2 syntax (linear-time matching: no backreferences or lookaround)."
     )
-    title: Annotated[RequiredText, Field(max_length=300)] | None = None
-    description: Annotated[Text, Field(max_length=20_000)] | None = None
-    error_type: Annotated[Text, Field(max_length=200)] | None = None
-    error_pattern: Pattern | None = Field(
-        None, description="RE2 syntax (linear-time matching: no backreferences or lookaround)."
+    solution_code: Annotated[RequiredText, Field(max_length=100_000)] = omissible()
+    tags: Annotated[Text, Field(max_length=1000)] = omissible(
+        description="Comma-separated, e.g. `python,pip`."
     )
-    solution_code: Annotated[RequiredText, Field(max_length=100_000)] | None = None
-    tags: Annotated[Text, Field(max_length=1000)] | None = Field(
-        None, description="Comma-separated, e.g. `python,pip`."
+    ecosystem: Ecosystem | None = omissible()
+    scope: Scope = omissible(
+        description="`log`: matched against CI output; `diff`: against lines a PR adds."
     )
-    ecosystem: Ecosystem | None = None
-    scope: Scope | None = Field(
-        None, description="`log`: matched against CI output; `diff`: against lines a PR adds."
+    status: Status = omissible()
+    examples: list[Annotated[Text, Field(max_length=5000)]] = omissible(
+        max_length=20, description="Exact error texts the pattern was written for."
     )
-    status: Status | None = None
-    examples: list[Annotated[Text, Field(max_length=5000)]] | None = Field(
-        None, max_length=20, description="Exact error texts the pattern was written for."
-    )
-    auto_generated: bool | None = None
-    confidence: Annotated[float, Field(ge=0, le=1)] | None = None
+    auto_generated: bool = omissible()
+    confidence: Confidence | None = omissible()
 
 
 class SpellIn(SpellFields):
     """A whole spell, as sent to POST and PUT."""
 
+    key: Key | None = Field(None, description=KEY_DESCRIPTION)
     title: Annotated[RequiredText, Field(max_length=300)]
     description: Annotated[Text, Field(max_length=20_000)] = ""
     error_pattern: Pattern = Field(
@@ -77,6 +86,9 @@ class SpellIn(SpellFields):
         default_factory=list, max_length=20
     )
     auto_generated: bool = False
+    confidence: Confidence | None = None
+    error_type: ErrorType | None = None
+    ecosystem: Ecosystem | None = None
 
     @field_validator("examples")
     @classmethod
