@@ -1,7 +1,9 @@
 """Field types shared by every model that validates user input.
 
 Whatever passes these types can be handed to PostgreSQL as is: text without NUL, integers
-that fit a bigint, timestamps that asyncpg can convert to UTC.
+that fit a bigint, timestamps that asyncpg can convert to UTC. In JSON bodies, numbers and
+booleans must be JSON numbers and booleans, as the published schema says: pydantic's lax
+mode would read `true` as 1 and `"5"` as 5.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictBool, StrictFloat, StrictInt
 
 # PostgreSQL's bigint, the type of every id and of OFFSET.
 INT64_MAX = 2**63 - 1
@@ -72,3 +74,7 @@ Id = Annotated[int, Field(ge=1, le=INT64_MAX)]
 # `skip`: any count of rows to pass over that PostgreSQL's OFFSET accepts.
 Offset = Annotated[int, Field(ge=0, le=INT64_MAX)]
 Timestamp = Annotated[datetime, AfterValidator(storable_datetime)]
+# For JSON bodies (query strings and paths are text, so they keep lax parsing).
+JsonInt = StrictInt  # a JSON integer: not true, not "5", not 5.5
+JsonNumber = StrictFloat  # a JSON number, integers included: not true, not "0.5"
+JsonBool = StrictBool  # true or false: not 1, not "yes"

@@ -388,3 +388,51 @@ async def test_the_patch_schema_says_which_fields_may_be_null(client):
     }
     assert nullable == {"key", "error_type", "ecosystem", "confidence"}
     assert all("default" not in schema for schema in properties.values())
+
+
+INTEGER = ("Input should be a valid integer", "int_type")
+NUMBER = ("Input should be a valid number", "float_type")
+BOOLEAN = ("Input should be a valid boolean", "bool_type")
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "body", "name", "msg", "kind"),
+    [
+        ("/api/match", "POST", {"log": "x", "limit": True}, "limit", *INTEGER),
+        ("/api/match", "POST", {"log": "x", "limit": "5"}, "limit", *INTEGER),
+        ("/api/match", "POST", {"log": "x", "min_score": False}, "min_score", *NUMBER),
+        (
+            "/api/repos/octo-org/widgets",
+            "PUT",
+            {"max_annotations": True},
+            "max_annotations",
+            *INTEGER,
+        ),
+        ("/api/repos/octo-org/widgets", "PUT", {"min_score": "0.5"}, "min_score", *NUMBER),
+        ("/api/repos/octo-org/widgets", "PUT", {"enabled": 1}, "enabled", *BOOLEAN),
+        (
+            "/api/repos/octo-org/widgets",
+            "PUT",
+            {"post_when_no_match": "yes"},
+            "post_when_no_match",
+            *BOOLEAN,
+        ),
+        ("/api/spells", "POST", {**SPELL, "confidence": True}, "confidence", *NUMBER),
+        ("/api/spells", "POST", {**SPELL, "auto_generated": "true"}, "auto_generated", *BOOLEAN),
+    ],
+)
+async def test_json_numbers_and_booleans_must_have_their_json_type(
+    client, installed, path, method, body, name, msg, kind
+):
+    """Pydantic's lax mode read `"limit": true` as 1, `"min_score": false` as 0 and
+    `"enabled": 1` as true, though the schema says integer, number and boolean."""
+    headers = await token_for(client)
+    response = await client.request(method, path, json=body, headers=headers)
+    assert await answer(response) == (422, {"detail": [field(["body", name], msg, kind)]})
+
+
+async def test_an_integer_is_still_a_number(client):
+    """A JSON integer is a valid `number`: min_score 0 or confidence 1 are accepted."""
+    response = await client.post("/api/match", json={"log": "all green", "min_score": 0})
+    status, body = await answer(response)
+    assert (status, body["matches"]) == (200, [])

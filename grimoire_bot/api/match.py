@@ -11,7 +11,7 @@ from grimoire_bot.api.operations import operation
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.spellbook.models import SpellOut
 from grimoire_bot.state import MATCHER, POOL
-from grimoire_bot.validation import Text
+from grimoire_bot.validation import JsonInt, JsonNumber, Text
 
 MAX_LOG_BYTES = 10 * 1024 * 1024
 
@@ -20,8 +20,8 @@ routes = web.RouteTableDef()
 
 class MatchRequest(BaseModel):
     log: Annotated[Text, Field(min_length=1, description="CI output: a job log, check output...")]
-    limit: Annotated[int, Field(ge=1, le=50)] = 5
-    min_score: Annotated[float, Field(ge=0, le=1)] | None = Field(
+    limit: Annotated[JsonInt, Field(ge=1, le=50)] = 5
+    min_score: Annotated[JsonNumber, Field(ge=0, le=1)] | None = Field(
         None, description="Drop matches scoring below this (default: the matcher's threshold)."
     )
 

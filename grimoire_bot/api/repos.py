@@ -13,7 +13,7 @@ from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, operation, validate
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.state import POOL
-from grimoire_bot.validation import Offset, Text, omissible
+from grimoire_bot.validation import JsonBool, JsonInt, JsonNumber, Offset, Text, omissible
 
 routes = web.RouteTableDef()
 
@@ -49,15 +49,15 @@ class RepoSettingsUpdate(BaseModel):
     Only `min_score` may be null: back to the matcher's own threshold.
     """
 
-    enabled: bool = omissible()
-    auto_generate: bool = omissible()
-    min_score: Annotated[float, Field(ge=0, le=1)] | None = omissible(
+    enabled: JsonBool = omissible()
+    auto_generate: JsonBool = omissible()
+    min_score: Annotated[JsonNumber, Field(ge=0, le=1)] | None = omissible(
         description="null: the matcher's own threshold."
     )
-    max_annotations: Annotated[int, Field(ge=0, le=1000)] = omissible()
+    max_annotations: Annotated[JsonInt, Field(ge=0, le=1000)] = omissible()
     annotation_level: AnnotationLevel = omissible()
     ignore_paths: list[Glob] = omissible(max_length=100)
-    post_when_no_match: bool = omissible()
+    post_when_no_match: JsonBool = omissible()
 
 
 class RepoOut(BaseModel):

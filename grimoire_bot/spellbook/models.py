@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_val
 
 from grimoire_bot.matching.ecosystems import Ecosystem
 from grimoire_bot.matching.patterns import PatternError, check_pattern, compile_pattern
-from grimoire_bot.validation import RequiredText, Text, omissible
+from grimoire_bot.validation import JsonBool, JsonNumber, RequiredText, Text, omissible
 
 KEY_SHAPE = r"^[a-z0-9][a-z0-9._-]{0,127}$"
 
@@ -30,7 +30,7 @@ def pattern_matches(pattern: str, text: str) -> bool:
 Pattern = Annotated[RequiredText, AfterValidator(valid_pattern)]
 Key = Annotated[str, Field(pattern=KEY_SHAPE)]
 ErrorType = Annotated[Text, Field(max_length=200)]
-Confidence = Annotated[float, Field(ge=0, le=1)]
+Confidence = Annotated[JsonNumber, Field(ge=0, le=1)]
 KEY_DESCRIPTION = (
     "Stable identifier used by `spells import` to update instead of duplicate. "
     "Left out or null: the current key (on create, `spell.<id>`)."
@@ -65,7 +65,7 @@ class SpellFields(BaseModel):
     examples: list[Annotated[Text, Field(max_length=5000)]] = omissible(
         max_length=20, description="Exact error texts the pattern was written for."
     )
-    auto_generated: bool = omissible()
+    auto_generated: JsonBool = omissible()
     confidence: Confidence | None = omissible()
 
 
@@ -85,7 +85,7 @@ class SpellIn(SpellFields):
     examples: list[Annotated[Text, Field(max_length=5000)]] = Field(
         default_factory=list, max_length=20
     )
-    auto_generated: bool = False
+    auto_generated: JsonBool = False
     confidence: Confidence | None = None
     error_type: ErrorType | None = None
     ecosystem: Ecosystem | None = None
