@@ -436,3 +436,20 @@ async def test_an_integer_is_still_a_number(client):
     response = await client.post("/api/match", json={"log": "all green", "min_score": 0})
     status, body = await answer(response)
     assert (status, body["matches"]) == (200, [])
+
+
+@pytest.mark.parametrize("path", ["/docs-assets/nope.js", "/docs-assets/.nope"])
+async def test_a_missing_docs_asset_is_the_usual_json_404(client, path):
+    """aiohttp's static route answered a missing file with an empty
+    application/octet-stream 404, decided after every middleware had run."""
+    assert await answer(await client.get(path)) == (404, {"detail": "Not Found"})
+    head = await client.head(path)
+    assert (head.status, head.content_type) == (404, "application/json")
+
+
+async def test_docs_assets_are_still_served_with_their_type(client):
+    """The packaged viewer files keep being served, with a content type and caching headers."""
+    response = await client.get("/docs-assets/swagger-ui.css")
+    assert (response.status, response.content_type) == (200, "text/css")
+    assert "Last-Modified" in response.headers
+    assert len(await response.read()) > 10_000

@@ -9,11 +9,13 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter
 
-from grimoire_bot.api.errors import REASONS
+from grimoire_bot.api.errors import REASONS, ApiError
 from grimoire_bot.api.operations import Access, Operation, operation, operations_of
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PREFIX = "/docs-assets"
+# The files served under STATIC_PREFIX, fixed at start: a name is looked up, never joined.
+STATIC_ASSETS = frozenset(path.name for path in STATIC_DIR.iterdir() if path.is_file())
 API_TITLE = "Grimoire"
 API_VERSION = "1.0.0"
 API_DESCRIPTION = (
@@ -221,6 +223,18 @@ async def redoc(request: web.Request) -> web.Response:
     return web.Response(text=html, content_type="text/html")
 
 
+async def static_asset(request: web.Request) -> web.FileResponse:
+    """One packaged asset of the viewers; anything else is the API's JSON 404.
+
+    (aiohttp's static route answers a missing file from inside FileResponse.prepare, after
+    every middleware has returned, with an empty application/octet-stream 404.)
+    """
+    name = request.match_info["name"]
+    if name not in STATIC_ASSETS:
+        raise ApiError(404)
+    return web.FileResponse(STATIC_DIR / name)
+
+
 def add_docs_routes(app: web.Application) -> None:
     app.router.add_routes(routes)
-    app.router.add_static(STATIC_PREFIX, STATIC_DIR)
+    app.router.add_get(STATIC_PREFIX + "/{name}", static_asset)
