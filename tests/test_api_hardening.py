@@ -453,3 +453,42 @@ async def test_docs_assets_are_still_served_with_their_type(client):
     assert (response.status, response.content_type) == (200, "text/css")
     assert "Last-Modified" in response.headers
     assert len(await response.read()) > 10_000
+
+
+async def test_a_taken_spell_key_is_a_409_naming_it_on_post_put_and_patch(client):
+    """A duplicate key was a 422, as if the field were malformed; like a registered email
+    it is a conflict with stored data, and the detail names the key."""
+    headers = await token_for(client)
+    await client.post("/api/spells", json={**SPELL, "key": "python.missing"}, headers=headers)
+    other = await (await client.post("/api/spells", json=SPELL, headers=headers)).json()
+    conflict = (409, {"detail": "Another spell already has the key 'python.missing'"})
+
+    response = await client.post(
+        "/api/spells", json={**SPELL, "key": "python.missing"}, headers=headers
+    )
+    assert await answer(response) == conflict
+    url = f"/api/spells/{other['id']}"
+    response = await client.put(url, json={**SPELL, "key": "python.missing"}, headers=headers)
+    assert await answer(response) == conflict
+    response = await client.patch(
+        url, json={"key": "python.missing", "title": "Renamed"}, headers=headers
+    )
+    assert await answer(response) == conflict
+    unchanged = await (await client.get(url)).json()
+    assert (unchanged["key"], unchanged["title"]) == (other["key"], other["title"])
+
+
+async def test_a_default_key_someone_already_chose_is_named_in_the_409(client):
+    """A spell sent without a key gets `spell.<id>`; if a curator already gave that key to
+    another spell, the conflict names it rather than an absent key."""
+    headers = await token_for(client)
+    first = await (await client.post("/api/spells", json=SPELL, headers=headers)).json()
+    taken = f"spell.{first['id'] + 2}"
+    await client.post("/api/spells", json={**SPELL, "key": taken}, headers=headers)
+    response = await client.post("/api/spells", json=SPELL, headers=headers)
+    assert await answer(response) == (
+        409,
+        {"detail": f"Another spell already has the key '{taken}'"},
+    )
+    again = await client.post("/api/spells", json=SPELL, headers=headers)
+    assert again.status == 201

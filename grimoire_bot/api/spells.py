@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import asyncpg
@@ -9,7 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from grimoire_bot.api.auth import UserOut
-from grimoire_bot.api.errors import ApiError, field_error, unprocessable
+from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, operation, validate
 from grimoire_bot.db import advice as db_advice
 from grimoire_bot.db import spells as db_spells
@@ -28,6 +29,8 @@ from grimoire_bot.validation import Id, Offset, Text
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
+# PostgreSQL's detail of a unique violation on spells.key.
+DUPLICATE_KEY = re.compile(r"\(key\)=\((?P<key>.*)\) already exists")
 
 routes = web.RouteTableDef()
 
@@ -74,13 +77,19 @@ def _writable(model: BaseModel, *, only_sent: bool) -> dict[str, Any]:
     return fields
 
 
-async def _save(coro: Any) -> asyncpg.Record:
+async def _save(coro: Any, fields: dict[str, Any]) -> asyncpg.Record:
+    """Run an insert or update; another spell with the same key is a conflict (409).
+
+    Like a registered email, a taken key is a fact about the stored data, not a malformed
+    field. The key is named from PostgreSQL's report, so a default `spell.<id>` that
+    someone already chose by hand is named too.
+    """
     try:
         return await coro
-    except asyncpg.UniqueViolationError:
-        raise unprocessable(
-            [field_error(("body", "key"), "another spell already has this key")]
-        ) from None
+    except asyncpg.UniqueViolationError as exc:
+        found = DUPLICATE_KEY.search(exc.detail or "")
+        key = found["key"] if found else fields.get("key")
+        raise ApiError(409, f"Another spell already has the key '{key}'") from None
 
 
 @operation(
@@ -132,11 +141,12 @@ async def get_spell(request: web.Request, params: SpellParams) -> SpellDetail:
     response=SpellOut,
     status=201,
     access=Access.USER,
-    errors=(401, 422),
+    errors=(401, 409, 422),
 )
 async def create_spell(request: web.Request, body: SpellIn, user: UserOut) -> SpellOut:
     async with request.app[POOL].acquire() as conn:
-        row = await _save(db_spells.create_spell(conn, _writable(body, only_sent=False), user.id))
+        fields = _writable(body, only_sent=False)
+        row = await _save(db_spells.create_spell(conn, fields, user.id), fields)
     return SpellOut(**dict(row))
 
 
@@ -150,15 +160,14 @@ async def create_spell(request: web.Request, body: SpellIn, user: UserOut) -> Sp
     body=SpellIn,
     response=SpellOut,
     access=Access.USER,
-    errors=(401, 404, 422),
+    errors=(401, 404, 409, 422),
 )
 async def replace_spell(
     request: web.Request, params: SpellParams, body: SpellIn, user: UserOut
 ) -> SpellOut:
+    fields = _writable(body, only_sent=False)
     async with request.app[POOL].acquire() as conn:
-        row = await _save(
-            db_spells.update_spell(conn, params.spell_id, _writable(body, only_sent=False))
-        )
+        row = await _save(db_spells.update_spell(conn, params.spell_id, fields), fields)
     if row is None:
         raise spell_not_found(params.spell_id)
     return SpellOut(**dict(row))
@@ -174,7 +183,7 @@ async def replace_spell(
     body=SpellFields,
     response=SpellOut,
     access=Access.USER,
-    errors=(401, 404, 422),
+    errors=(401, 404, 409, 422),
 )
 async def edit_spell(
     request: web.Request, params: SpellParams, body: SpellFields, user: UserOut
@@ -187,7 +196,7 @@ async def edit_spell(
         merged = {**SpellOut(**dict(current)).model_dump(mode="json"), **changes}
         # The result must still be a valid whole spell (e.g. examples vs a new pattern).
         _validate_merged(merged)
-        row = await _save(db_spells.update_spell(conn, params.spell_id, changes))
+        row = await _save(db_spells.update_spell(conn, params.spell_id, changes), changes)
     return SpellOut(**dict(row))
 
 
