@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from grimoire_bot.app import create_app
+from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import open_pool
 from grimoire_bot.spellbook import io as spellbook_io
 from tests.advice_scenarios import (
     INSTALLATION_ID,
+    REPOSITORY_ID,
     failed_check_run_delivery,
     failed_job_delivery,
     log_bytes,
@@ -52,6 +54,23 @@ async def send(client, fake_github):
         assert response.status == 202, await response.text()
 
     return deliver
+
+
+async def add_spell(pool, key: str, pattern: str, title: str | None = None) -> None:
+    await pool.execute(
+        "INSERT INTO spells (key, title, error_pattern, solution_code) VALUES ($1, $2, $3, 'fix')",
+        key,
+        title or key,
+        pattern,
+    )
+
+
+async def configure_repository(pool, **values) -> None:
+    """Settings for the scenarios' repository, stored as the settings API stores them."""
+    async with pool.acquire() as conn:
+        await db_installations.save_settings(
+            conn, REPOSITORY_ID, {**db_installations.SETTINGS_DEFAULTS, **values}, None
+        )
 
 
 def grimoire_runs(fake):
@@ -126,10 +145,7 @@ async def test_a_log_no_spell_knows_posts_nothing(send, pool, settings, fake_git
 async def test_a_no_spell_run_is_posted_when_the_repository_asks_for_one(
     send, pool, settings, fake_github
 ):
-    await pool.execute(
-        "INSERT INTO repository_settings (repository_id, post_when_no_match) VALUES ($1, true)",
-        1296269,
-    )
+    await configure_repository(pool, post_when_no_match=True)
     payload = failed_job_delivery(
         fake_github, job_id=702, log=log_bytes("no-known-error"), head_sha=SHA
     )
@@ -180,16 +196,13 @@ async def test_a_502_on_the_first_post_is_retried_and_still_yields_one_run(
 
 
 async def test_120_errors_are_posted_in_requests_of_50_50_and_20(send, pool, settings, fake_github):
-    await pool.execute(
-        "INSERT INTO spells (key, title, error_pattern, solution_code) VALUES ($1, $2, $3, $4)",
+    await add_spell(
+        pool,
         "test.frobnication",
-        "Widget frobnication failed",
         r"error: widget frobnication failed",
-        "re-run `make frobnicate`",
+        "Widget frobnication failed",
     )
-    await pool.execute(
-        "INSERT INTO repository_settings (repository_id, max_annotations) VALUES ($1, 500)", 1296269
-    )
+    await configure_repository(pool, max_annotations=500)
     lines = [
         f"2026-11-20T10:00:00.0000000Z src/widgets/w{i:03}.py:{i + 1}:5: error: widget frobnication failed"
         for i in range(120)
@@ -299,12 +312,8 @@ async def test_a_fork_pr_is_found_from_the_commit_and_its_changed_lines_come_fir
         "2026-11-20T10:00:00.0000000Z src/b.py:7:1: error: widget frobnication failed",
         "2026-11-20T10:00:00.0000000Z ##[error]Process completed with exit code 1.",
     ]
-    await pool.execute(
-        "INSERT INTO spells (key, title, error_pattern, solution_code) VALUES ($1, $2, $3, $4)",
-        "test.frobnication",
-        "Widget frobnication failed",
-        r"widget frobnication failed",
-        "frob",
+    await add_spell(
+        pool, "test.frobnication", r"widget frobnication failed", "Widget frobnication failed"
     )
     diff = (
         "diff --git a/src/b.py b/src/b.py\n--- a/src/b.py\n+++ b/src/b.py\n"
@@ -327,11 +336,7 @@ async def test_a_fork_pr_is_found_from_the_commit_and_its_changed_lines_come_fir
 async def test_ignored_paths_and_levels_from_the_repository_settings_apply(
     send, pool, settings, fake_github
 ):
-    await pool.execute(
-        "INSERT INTO repository_settings (repository_id, annotation_level, ignore_paths) "
-        "VALUES ($1, 'notice', '{\"tests/**\"}')",
-        1296269,
-    )
+    await configure_repository(pool, annotation_level="notice", ignore_paths=["tests/**"])
     payload = failed_job_delivery(
         fake_github, job_id=1401, log=log_bytes("pytest-import-error"), head_sha=SHA
     )
@@ -344,9 +349,7 @@ async def test_ignored_paths_and_levels_from_the_repository_settings_apply(
 
 
 async def test_a_disabled_repository_gets_nothing(send, pool, settings, fake_github):
-    await pool.execute(
-        "INSERT INTO repository_settings (repository_id, enabled) VALUES ($1, false)", 1296269
-    )
+    await configure_repository(pool, enabled=False)
     payload = failed_job_delivery(
         fake_github, job_id=1501, log=log_bytes("pytest-import-error"), head_sha=SHA
     )
@@ -365,11 +368,7 @@ async def test_a_vote_is_recorded_shown_on_the_run_and_changes_the_ranking(
         ("test.general", r"widget frobnication failed"),
         ("test.specific", r"error: widget frobnication failed"),
     ):
-        await pool.execute(
-            "INSERT INTO spells (key, title, error_pattern, solution_code) VALUES ($1, $1, $2, 'fix')",
-            key,
-            pattern,
-        )
+        await add_spell(pool, key, pattern)
     log = (
         b"2026-11-20T10:00:00.0000000Z src/a.py:3:1: error: widget frobnication failed\n"
         b"2026-11-20T10:00:00.0000000Z ##[error]Process completed with exit code 1.\n"
@@ -508,16 +507,10 @@ async def test_a_lost_answer_to_an_annotation_batch_is_never_resent_blindly(
     client, appending its 50 annotations twice."""
     from tests.workers import make_due, wait_for_retry
 
-    await pool.execute(
-        "INSERT INTO spells (key, title, error_pattern, solution_code) VALUES ($1, $2, $3, $4)",
-        "test.frobnication",
-        "Widget frobnication failed",
-        r"widget frobnication failed",
-        "frob",
+    await add_spell(
+        pool, "test.frobnication", r"widget frobnication failed", "Widget frobnication failed"
     )
-    await pool.execute(
-        "INSERT INTO repository_settings (repository_id, max_annotations) VALUES ($1, 500)", 1296269
-    )
+    await configure_repository(pool, max_annotations=500)
     lines = [
         f"2026-11-20T10:00:00.0000000Z src/w{i:03}.py:{i + 1}:1: error: widget frobnication failed"
         for i in range(60)
@@ -545,14 +538,8 @@ async def test_a_rerun_that_ranks_another_spell_first_neither_stacks_nor_exceeds
         ("test.general", r"widget frobnication failed"),
         ("test.specific", r"error: widget frobnication failed"),
     ):
-        await pool.execute(
-            "INSERT INTO spells (key, title, error_pattern, solution_code) VALUES ($1, $1, $2, 'fix')",
-            key,
-            pattern,
-        )
-    await pool.execute(
-        "INSERT INTO repository_settings (repository_id, max_annotations) VALUES ($1, 1)", 1296269
-    )
+        await add_spell(pool, key, pattern)
+    await configure_repository(pool, max_annotations=1)
     log = (
         b"2026-11-20T10:00:00.0000000Z src/a.py:3:1: error: widget frobnication failed\n"
         b"2026-11-20T10:00:00.0000000Z src/b.py:5:1: error: widget frobnication failed\n"

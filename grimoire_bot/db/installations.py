@@ -146,7 +146,10 @@ async def settings_for_repository_id(
 
 
 async def save_settings(
-    conn: asyncpg.Connection, repository_id: int, values: Mapping[str, Any], user_id: int
+    conn: asyncpg.Connection,
+    repository_id: int,
+    values: Mapping[str, Any],
+    user_id: int | None,
 ) -> None:
     await conn.execute(
         """
