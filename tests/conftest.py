@@ -10,13 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import aiohttp
 import psycopg
 import pytest
+import pytest_asyncio
 from aiohttp.test_utils import TestClient
 
 from grimoire_bot.app import create_app
 from grimoire_bot.db.embedded import start_embedded_postgres
 from grimoire_bot.db.migrations import MIGRATIONS_DIR, apply_migrations
+from grimoire_bot.github.client import RequestRecord
 from grimoire_bot.settings import AppEnv, Settings
 from tests.fakes.github import fake_github  # noqa: F401 - a fixture for every test module
 
@@ -107,3 +110,16 @@ async def client(
     aiohttp_client, settings: Settings, fresh_database_url: str
 ) -> AsyncIterator[TestClient]:
     yield await aiohttp_client(create_app(settings, fresh_database_url))
+
+
+@pytest_asyncio.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """One HTTP session, as a process has one, for tests that drive GitHub clients directly."""
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+@pytest.fixture
+def records() -> list[RequestRecord]:
+    """Where a client under test reports each request it made."""
+    return []

@@ -7,7 +7,7 @@ cannot hide a client bug.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -48,12 +48,6 @@ index 2222222..3333333 100644
 -old
 +new
 """
-
-
-@pytest_asyncio.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
 
 
 @pytest_asyncio.fixture

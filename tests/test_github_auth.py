@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import gidgethub
 import jwt
 import pytest
-import pytest_asyncio
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,12 +25,6 @@ from tests.fakes.github import FakeGitHub, fake_github  # noqa: F401
 
 INSTALLATION_ID = 7
 REPO = "octo-org/octo-repo"
-
-
-@pytest_asyncio.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
 
 
 @pytest.fixture

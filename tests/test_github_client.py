@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import string
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -42,17 +41,6 @@ index 1111111..2222222 100644
 +import oss
  print("hi")
 """
-
-
-@pytest_asyncio.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
-
-
-@pytest.fixture
-def records() -> list[RequestRecord]:
-    return []
 
 
 @pytest_asyncio.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 import pytest_asyncio
@@ -22,17 +20,6 @@ INSTALLATION_ID = 3
 REPO = "octo-org/octo-repo"
 JOB_ID = 289782451
 LOG = b"".join(f"2024-01-01T00:00:{n % 60:02d}Z line {n}\n".encode() for n in range(20_000))
-
-
-@pytest_asyncio.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
-
-
-@pytest.fixture
-def records() -> list[RequestRecord]:
-    return []
 
 
 @pytest_asyncio.fixture
