@@ -37,16 +37,6 @@ async def source_lock(pool: asyncpg.Pool, key: str) -> AsyncIterator[asyncpg.Con
             await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
 
 
-async def get_run(
-    conn: asyncpg.Connection, repository_id: int, external_id: str
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"SELECT {RUN_COLUMNS} FROM advice_runs WHERE repository_id = $1 AND external_id = $2",
-        repository_id,
-        external_id,
-    )
-
-
 async def get_run_by_check_run(
     conn: asyncpg.Connection, check_run_id: int
 ) -> asyncpg.Record | None:
