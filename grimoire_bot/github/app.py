@@ -10,7 +10,12 @@ import aiohttp
 from cachetools import LRUCache
 
 from grimoire_bot.github.auth import InstallationTokens, load_private_key
-from grimoire_bot.github.client import GitHubClient, RequestObserver, github_api_url
+from grimoire_bot.github.client import (
+    GitHubClient,
+    RequestObserver,
+    github_api_url,
+    installation_client,
+)
 from grimoire_bot.settings import Settings
 
 REQUESTER = "grimoire-bot"
@@ -42,9 +47,7 @@ class GitHubApp:
             raise GitHubAppNotConfigured(
                 "APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) must be set to act on GitHub"
             )
-        app_client = self.client(on_request)
-        token = await self.tokens.token(app_client, installation_id)
-        return app_client.derive(oauth_token=token)
+        return await installation_client(self.client(on_request), self.tokens, installation_id)
 
 
 @asynccontextmanager
