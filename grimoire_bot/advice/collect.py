@@ -7,11 +7,10 @@ questions from the payload and a log file, for `receive --dry-run`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlencode
 
 import aiohttp
 
@@ -69,6 +68,11 @@ def added_lines(patch: str) -> set[int]:
             number += 1
         # "-" lines and "\ No newline" markers do not advance the new file.
     return lines
+
+
+def pull_files(gh: GitHubClient, pull: Mapping[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    """The pull request's changed files (each with its `patch`, when GitHub has one)."""
+    return gh.getiter(f"{pull['url']}/files?per_page={PER_PAGE}")
 
 
 async def read_failure(reader: FailureReader, source: FailedSource) -> Failure:
@@ -138,8 +142,7 @@ class GitHubReader:
     async def changed_lines(self, pulls: list[Mapping[str, Any]]) -> dict[str, set[int]]:
         changed: dict[str, set[int]] = {}
         for pull in pulls:
-            query = urlencode({"per_page": PER_PAGE})
-            async for entry in self.gh.getiter(f"{pull['url']}/files?{query}"):
+            async for entry in pull_files(self.gh, pull):
                 lines = added_lines(entry.get("patch") or "")
                 changed.setdefault(entry["filename"], set()).update(lines)
         return changed

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from grimoire_bot.advice import compose
+from grimoire_bot.advice.collect import pull_files
 from grimoire_bot.advice.pipeline import AdviceDeps, Outcome, plan_run
 from grimoire_bot.advice.publish import RunSource
 from grimoire_bot.advice.sources import Repository, diff_external_id
@@ -16,8 +17,6 @@ from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.github.client import GitHubClient, get_pull_diff
 from grimoire_bot.matching import DiffHit, ErrorRecord, fingerprint
-
-PER_PAGE = 100
 
 
 class DiffReader(Protocol):
@@ -35,7 +34,7 @@ class GitHubDiffReader:
         # Over 300 files or 20,000 lines GitHub refuses the diff (406): rebuild it from the
         # per-file patches, which the files API still serves.
         sections = []
-        async for entry in self.gh.getiter(f"{pull['url']}/files?per_page={PER_PAGE}"):
+        async for entry in pull_files(self.gh, pull):
             if entry.get("patch"):
                 name = entry["filename"]
                 sections.append(
