@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 
 import aiohttp
 import pytest
@@ -16,7 +15,7 @@ from grimoire_bot.metrics import github_route
 from tests.conftest import make_settings
 from tests.fakes.github import signed_delivery
 from tests.payloads import official_payload
-from tests.processes import environment, start, stop
+from tests.processes import environment, free_port, start, stop
 from tests.workers import running_worker, settings_for, wait_for_status, wait_until
 
 SECRET = "test-webhook-secret"
@@ -118,12 +117,6 @@ async def test_a_processed_delivery_counts_its_outcome_and_handler_time(
         and ("handler", "installations.record_installation") in key[1]
     ]
     assert handler and after[handler[0]] >= 1
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.slow
