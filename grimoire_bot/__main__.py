@@ -1,4 +1,4 @@
-"""Command line: `python -m grimoire_bot [serve|web|worker|migrate|spells|receive|match]`."""
+"""Command line: `python -m grimoire_bot [serve|web|worker|migrate|spells|receive|match|prune]`."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from grimoire_bot.db.embedded import start_embedded_postgres
 from grimoire_bot.db.migrations import apply_migrations
 from grimoire_bot.log import configure_logging
 from grimoire_bot.matcher import Matcher
-from grimoire_bot.settings import Settings, SettingsError
+from grimoire_bot.retention import PruneReport, prune
+from grimoire_bot.settings import MIN_RETENTION_DAYS, Settings, SettingsError
 from grimoire_bot.spellbook import io as spellbook_io
 from grimoire_bot.webhooks.replay import PayloadError, read_payload, replay
 from grimoire_bot.webhooks.worker import serve_worker
@@ -118,6 +119,21 @@ async def _export(database_url: str) -> str:
     return spellbook_io.render_spellbook(dict(row) for row in rows)
 
 
+async def _prune(database_url: str, retention_days: int) -> PruneReport:
+    async with open_pool(database_url, min_size=1, max_size=2) as pool:
+        return await prune(pool, retention_days)
+
+
+def cmd_prune(settings: Settings, args: argparse.Namespace) -> int:
+    days = args.days or settings.retention_days
+    report = asyncio.run(_prune(database_url_for(settings), days))
+    print(
+        f"Deleted {report.total} record(s) older than {days} day(s): "
+        + ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in report.deleted.items())
+    )
+    return 0
+
+
 def cmd_spells(settings: Settings, args: argparse.Namespace) -> int:
     database_url = database_url_for(settings)
     if args.spells_command == "import":
@@ -190,6 +206,13 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _retention_days(raw: str) -> int:
+    days = int(raw)
+    if days < MIN_RETENTION_DAYS:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_RETENTION_DAYS}")
+    return days
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grimoire_bot",
@@ -222,6 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--log", help="with --dry-run: the job log (or, for pull_request, the diff)"
     )
 
+    pruner = commands.add_parser(
+        "prune", help="delete finished deliveries and bookkeeping past RETENTION_DAYS"
+    )
+    pruner.add_argument(
+        "--days", type=_retention_days, help="keep this many days instead of RETENTION_DAYS"
+    )
+
     match = commands.add_parser("match", help="print the errors and ranked spells for a CI log")
     match.add_argument("file", help="a log file, or - for standard input")
     match.add_argument("-n", "--limit", type=int, default=5, help="most spells to show (5)")
@@ -237,6 +267,7 @@ COMMANDS = {
     "spells": cmd_spells,
     "receive": cmd_receive,
     "match": cmd_match,
+    "prune": cmd_prune,
 }
 
 

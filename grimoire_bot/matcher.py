@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import asyncpg
 
+from grimoire_bot import metrics
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.matching import (
     DEFAULT_MIN_SCORE,
@@ -74,6 +75,8 @@ class Matcher:
             rows = await db_spells.spells_for_index(conn)
         index = await asyncio.to_thread(SpellIndex.build, [spell_doc(row) for row in rows])
         self._index, self._version = index, version
+        metrics.SPELLBOOK_COMPILE.observe(time.perf_counter() - started)
+        metrics.SPELLBOOK_COMPILED_SPELLS.set(len(index))
         for spell_id, problem in index.skipped:
             logger.warning(
                 "spell skipped by the matcher", extra={"spell_id": spell_id, "problem": problem}

@@ -9,12 +9,20 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+from croniter import croniter
+
 DEFAULT_PORT = 8000
 DEFAULT_EMBEDDED_PG_DIR = "data/postgres"
 DEFAULT_TOKEN_MINUTES = 1440
 # Text kept of one job log (its tail and error-dense regions), and bytes read of it at all.
 DEFAULT_LOG_CAP_BYTES = 16 * 1024 * 1024
 DEFAULT_LOG_DOWNLOAD_CAP_BYTES = 128 * 1024 * 1024
+# Finished deliveries, their records and other bookkeeping are kept this long.
+DEFAULT_RETENTION_DAYS = 30
+# GitHub lets deliveries of the past 3 days be redelivered; their records must outlive that,
+# or a redelivery would be taken for a new delivery.
+MIN_RETENTION_DAYS = 3
+DEFAULT_PRUNE_SCHEDULE = "17 * * * *"  # cron: hourly, off the hour
 
 T = TypeVar("T")
 
@@ -71,6 +79,11 @@ class Settings:
     # GitHub asks integrations to space mutating requests about a second apart.
     github_write_spacing_seconds: float = 1.0
 
+    metrics_token: str | None = dataclasses.field(default=None, repr=False)
+    worker_metrics_port: int | None = None
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    prune_schedule: str = DEFAULT_PRUNE_SCHEDULE
+
     @property
     def is_production(self) -> bool:
         return self.app_env is AppEnv.PRODUCTION
@@ -118,6 +131,10 @@ class Settings:
             github_write_spacing_seconds=reader.get(
                 "GITHUB_WRITE_SPACING_SECONDS", _non_negative_float, 1.0
             ),
+            metrics_token=reader.get("METRICS_TOKEN", str, None),
+            worker_metrics_port=reader.get("WORKER_METRICS_PORT", _port, None),
+            retention_days=reader.get("RETENTION_DAYS", _retention_days, DEFAULT_RETENTION_DAYS),
+            prune_schedule=reader.get("PRUNE_SCHEDULE", _cron, DEFAULT_PRUNE_SCHEDULE),
         )
         reader.problems.extend(settings._consistency_problems())
         if reader.problems:
@@ -248,6 +265,21 @@ def _log_level(raw: str) -> str:
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "TRACE", "FATAL"}:
         raise ValueError("must be one of trace, debug, info, warning, error, fatal")
     return {"TRACE": "DEBUG", "FATAL": "CRITICAL"}.get(level, level)
+
+
+def _retention_days(raw: str) -> int:
+    value = _positive_int(raw)
+    if value < MIN_RETENTION_DAYS:
+        raise ValueError(
+            f"must be at least {MIN_RETENTION_DAYS} (GitHub redelivers up to 3 days back)"
+        )
+    return value
+
+
+def _cron(raw: str) -> str:
+    if not croniter.is_valid(raw):
+        raise ValueError(f"must be a cron expression such as '17 * * * *', got {raw!r}")
+    return raw
 
 
 def _secret_key(raw: str) -> str:

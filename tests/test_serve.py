@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import time
 
 import aiohttp
 import pytest
 
-from tests.processes import environment, start, stop
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.processes import environment, free_port, start, stop
 
 
 async def wait_for_health(

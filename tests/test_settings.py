@@ -69,3 +69,20 @@ def test_secrets_never_appear_in_the_settings_repr():
     )
     text = repr(settings)
     assert "k" * 40 not in text and "hook-secret-value" not in text and "pem-body" not in text
+
+
+def test_operations_settings_are_checked():
+    settings = Settings.from_env(
+        {"RETENTION_DAYS": "14", "PRUNE_SCHEDULE": "5 3 * * *", "WORKER_METRICS_PORT": "9102"}
+    )
+    assert (settings.retention_days, settings.prune_schedule) == (14, "5 3 * * *")
+    assert settings.worker_metrics_port == 9102
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"RETENTION_DAYS": "2", "PRUNE_SCHEDULE": "hourly"})
+    message = str(caught.value)
+    assert "RETENTION_DAYS: must be at least 3" in message
+    assert "PRUNE_SCHEDULE: must be a cron expression" in message
+
+
+def test_the_metrics_token_stays_out_of_the_repr():
+    assert "scrape-secret" not in repr(Settings.from_env({"METRICS_TOKEN": "scrape-secret"}))

@@ -18,6 +18,7 @@ from gidgethub import sansio
 from gidgethub.abc import CACHE_TYPE
 from yarl import URL
 
+from grimoire_bot import metrics
 from grimoire_bot.github.auth import InstallationTokens
 
 GITHUB_API_URL = "https://api.github.com"
@@ -261,9 +262,11 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
                 allow_redirects=self.follow_redirects,
             ) as response:
                 status = response.status
+                metrics.observe_github_request(method, url, status, response.headers.items())
                 return response.status, response.headers, await response.read()
         except TRANSPORT_ERRORS as exc:
             error = _describe_transport_error(exc)
+            metrics.observe_github_request(method, url, None)
             raise
         finally:
             self.record(

@@ -20,6 +20,7 @@ import asyncpg
 import gidgethub
 from gidgethub import routing, sansio
 
+from grimoire_bot import metrics
 from grimoire_bot.db import deliveries as db_deliveries
 from grimoire_bot.events.context import HandlerContext
 from grimoire_bot.github.app import GitHubApp
@@ -116,6 +117,7 @@ class Dispatcher:
             await db_deliveries.finish_delivery(
                 conn, delivery_id, outcome.status, claimed.attempt, outcome.error
             )
+        metrics.DELIVERIES_FINISHED.labels(claimed.event, outcome.status).inc()
         logger.info(
             "delivery processed",
             extra={
@@ -151,6 +153,7 @@ class Dispatcher:
             outcome: str, error: str | None = None, hint: float | None = None
         ) -> HandlerResult:
             duration = (time.perf_counter() - started) * 1000
+            metrics.HANDLER_DURATION.labels(name, outcome).observe(duration / 1000)
             return HandlerResult(db_deliveries.HandlerRun(name, outcome, error, duration), hint)
 
         try:

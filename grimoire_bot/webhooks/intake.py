@@ -13,6 +13,7 @@ from gidgethub import ValidationFailure
 from gidgethub.sansio import validate_event
 from pydantic import BaseModel
 
+from grimoire_bot import metrics
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import operation
 from grimoire_bot.db import deliveries as db_deliveries
@@ -113,6 +114,18 @@ def _delivery_from(request: web.Request, body: bytes) -> db_deliveries.NewDelive
 
 
 async def receive_webhook(request: web.Request) -> web.Response:
+    try:
+        response = await _record_delivery(request)
+    except web.HTTPException as refusal:
+        # The event header of a refused request is unverified: not a label value.
+        metrics.WEBHOOKS_RECEIVED.labels("-", str(refusal.status)).inc()
+        raise
+    event = request.headers.get("X-GitHub-Event", "-")
+    metrics.WEBHOOKS_RECEIVED.labels(event, str(response.status)).inc()
+    return response
+
+
+async def _record_delivery(request: web.Request) -> web.Response:
     try:
         body = await request.read()
     except web.RequestPayloadError:

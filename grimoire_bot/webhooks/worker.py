@@ -13,21 +13,30 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import asyncpg
+from aiohttp import web
 from pgqueuer import AsyncpgPoolDriver, Job, Queries, QueueManager, RetryRequested
+from pgqueuer.models import Schedule
+from pgqueuer.sm import SchedulerManager
 
+from grimoire_bot.api import metrics as api_metrics
+from grimoire_bot.api.errors import json_errors
 from grimoire_bot.db import deliveries as db_deliveries
 from grimoire_bot.db import open_pool
 from grimoire_bot.events import build_router
 from grimoire_bot.github.app import open_github_app
 from grimoire_bot.matcher import Matcher
+from grimoire_bot.retention import prune
 from grimoire_bot.settings import Settings
+from grimoire_bot.state import POOL, SETTINGS
 from grimoire_bot.webhooks.dispatch import Dispatcher, retry_delay
 from grimoire_bot.webhooks.queue import DELIVERY_ENTRYPOINT, enqueue_delivery
 
 DEQUEUE_TIMEOUT = timedelta(seconds=5)
+PRUNE_ENTRYPOINT = "grimoire_prune"
 RESTART_BACKOFF_START = 1.0
 RESTART_BACKOFF_MAX = 30.0
 
@@ -59,6 +68,18 @@ def build_queue_manager(pool: asyncpg.Pool, dispatcher: Dispatcher) -> QueueMana
     return manager
 
 
+def build_scheduler(settings: Settings, pool: asyncpg.Pool) -> SchedulerManager:
+    """Periodic upkeep. pgqueuer runs each due schedule on one worker only, however many
+    workers there are, and `clean_old` drops the row of a schedule whose cron changed."""
+    scheduler = SchedulerManager(Queries(AsyncpgPoolDriver(pool)))
+
+    @scheduler.schedule(PRUNE_ENTRYPOINT, settings.prune_schedule, clean_old=True)
+    async def prune_old_records(schedule: Schedule) -> None:
+        await prune(pool, settings.retention_days)
+
+    return scheduler
+
+
 async def requeue_interrupted(pool: asyncpg.Pool, delivery_id: str) -> None:
     """Give a delivery whose processing was cut short by shutdown to the next worker."""
     async with pool.acquire() as conn, conn.transaction():
@@ -85,14 +106,41 @@ async def run_worker(
     failover); a worker that silently stopped would leave deliveries queued forever, so it
     starts again with back-off for as long as the process runs.
     """
+    await asyncio.gather(
+        _keep_running(lambda: _consume(settings, pool, dispatcher, stop), stop, "queue"),
+        _keep_running(lambda: _schedule(settings, pool, stop), stop, "scheduler"),
+    )
+
+
+async def _keep_running(
+    run_once: Callable[[], Awaitable[bool]], stop: asyncio.Event, what: str
+) -> None:
     backoff = RESTART_BACKOFF_START
     while not stop.is_set():
-        if await _consume(settings, pool, dispatcher, stop):
+        if await run_once():
             return
-        logger.error("worker lost the queue; restarting", extra={"in_seconds": backoff})
+        logger.error(
+            "worker lost the database; restarting", extra={"part": what, "in_seconds": backoff}
+        )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), backoff)
         backoff = min(backoff * 2, RESTART_BACKOFF_MAX)
+
+
+async def _schedule(settings: Settings, pool: asyncpg.Pool, stop: asyncio.Event) -> bool:
+    """Run the scheduler; True when it ended because of `stop`, False when it broke."""
+    scheduler = build_scheduler(settings, pool)
+    running = asyncio.create_task(scheduler.run())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if running.done() and not stop.is_set():
+        if running.exception() is not None:
+            logger.error("scheduler failed", exc_info=running.exception())
+        return False
+    scheduler.shutdown.set()
+    await asyncio.gather(running, return_exceptions=True)
+    return True
 
 
 async def _consume(
@@ -128,6 +176,32 @@ async def _consume(
     return True
 
 
+async def _pong(request: web.Request) -> web.Response:
+    return web.Response(text="PONG")
+
+
+@contextlib.asynccontextmanager
+async def metrics_server(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[None]:
+    """With WORKER_METRICS_PORT set, the worker answers `/metrics` (and `/ping`) itself: its
+    handler and GitHub figures live in this process, not in any web process."""
+    if settings.worker_metrics_port is None:
+        yield
+        return
+    app = web.Application(middlewares=[json_errors])
+    app[SETTINGS] = settings
+    app[POOL] = pool
+    app.router.add_routes(api_metrics.routes)
+    app.router.add_get("/ping", _pong)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.worker_metrics_port).start()
+    logger.info("worker metrics listening", extra={"port": settings.worker_metrics_port})
+    try:
+        yield
+    finally:
+        await runner.cleanup()
+
+
 async def serve_worker(settings: Settings, database_url: str) -> None:
     """The `worker` process: consume deliveries until SIGTERM or SIGINT."""
     stop = asyncio.Event()
@@ -137,6 +211,7 @@ async def serve_worker(settings: Settings, database_url: str) -> None:
     async with (
         open_pool(database_url, min_size=1, max_size=settings.db_pool_max) as pool,
         open_github_app(settings) as github_app,
+        metrics_server(settings, pool),
     ):
         dispatcher = Dispatcher(settings, pool, github_app, Matcher(pool), build_router())
         await run_worker(settings, pool, dispatcher, stop)

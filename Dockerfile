@@ -1,0 +1,33 @@
+# Grimoire as a container: one image, three processes (the Procfile's), chosen by the command.
+#   docker build -t grimoire .
+#   docker run --env-file .env -p 8000:8000 grimoire            # web
+#   docker run --env-file .env grimoire python -m grimoire_bot worker
+#   docker run --env-file .env grimoire python -m grimoire_bot migrate
+# docker-compose.yml runs all of them with a PostgreSQL.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    APP_ENV=production \
+    PORT=8000
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY grimoire_bot/ grimoire_bot/
+COPY migrations/ migrations/
+COPY app.yml Procfile ./
+
+# Never run as root: the service needs to write nothing but its own temporary files.
+RUN useradd --system --uid 10001 --home-dir /app grimoire
+USER grimoire
+
+EXPOSE 8000
+# /health answers 503 while PostgreSQL is unreachable, so an orchestrator sees it.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8000\")}/health', timeout=4)"
+
+CMD ["python", "-m", "grimoire_bot", "web"]

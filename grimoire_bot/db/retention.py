@@ -1,0 +1,111 @@
+"""SQL that forgets what is no longer needed, a small batch at a time.
+
+Each statement deletes at most `batch` rows chosen with `FOR UPDATE SKIP LOCKED`, so a
+prune never waits on, or makes wait, a row that intake or a worker is using; the caller
+loops until a batch comes back short. Deliveries cascade to their transitions, handler
+runs and GitHub request records. What a check run's idempotency needs (`advice_*` rows)
+and what curators need (spells, votes, revisions) is never touched here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asyncpg
+
+FINISHED_DELIVERY_STATUSES = ("done", "failed", "ignored")
+
+
+async def delete_finished_deliveries(
+    conn: asyncpg.Connection, older_than: timedelta, batch: int
+) -> int:
+    """Finished deliveries (never queued or processing ones) older than the cut."""
+    return await conn.fetchval(
+        """
+        WITH doomed AS (
+            SELECT delivery_id FROM deliveries
+            WHERE received_at < now() - $1::interval  -- bounds the index scan
+              AND coalesce(finished_at, received_at) < now() - $1::interval
+              AND status::text = ANY($3::text[])
+            ORDER BY received_at
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        ), deleted AS (
+            DELETE FROM deliveries d USING doomed
+            WHERE d.delivery_id = doomed.delivery_id
+            RETURNING 1
+        )
+        SELECT count(*) FROM deleted
+        """,
+        older_than,
+        batch,
+        list(FINISHED_DELIVERY_STATUSES),
+    )
+
+
+async def delete_queue_log(conn: asyncpg.Connection, older_than: timedelta, batch: int) -> int:
+    """pgqueuer's log of finished jobs and its per-second statistics."""
+    log = await conn.fetchval(
+        """
+        WITH doomed AS (
+            SELECT id FROM pgqueuer_log WHERE created < now() - $1::interval
+            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+        ), deleted AS (
+            DELETE FROM pgqueuer_log l USING doomed WHERE l.id = doomed.id RETURNING 1
+        )
+        SELECT count(*) FROM deleted
+        """,
+        older_than,
+        batch,
+    )
+    statistics = await conn.fetchval(
+        """
+        WITH doomed AS (
+            SELECT id FROM pgqueuer_statistics WHERE created < now() - $1::interval
+            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+        ), deleted AS (
+            DELETE FROM pgqueuer_statistics s USING doomed WHERE s.id = doomed.id RETURNING 1
+        )
+        SELECT count(*) FROM deleted
+        """,
+        older_than,
+        batch,
+    )
+    return log + statistics
+
+
+async def delete_expired_revocations(conn: asyncpg.Connection, batch: int) -> int:
+    """Revoked tokens past their expiry: they would be refused as expired anyway."""
+    return await conn.fetchval(
+        """
+        WITH doomed AS (
+            SELECT jti FROM revoked_tokens WHERE expires_at < now()
+            LIMIT $1 FOR UPDATE SKIP LOCKED
+        ), deleted AS (
+            DELETE FROM revoked_tokens r USING doomed WHERE r.jti = doomed.jti RETURNING 1
+        )
+        SELECT count(*) FROM deleted
+        """,
+        batch,
+    )
+
+
+async def delete_forgiven_login_failures(
+    conn: asyncpg.Connection, forgiven_after: timedelta, batch: int
+) -> int:
+    """Failed-login rows whose failures are forgiven and whose lock has ended."""
+    return await conn.fetchval(
+        """
+        WITH doomed AS (
+            SELECT email FROM login_failures
+            WHERE last_failed < now() - $1::interval
+              AND (locked_until IS NULL OR locked_until < now())
+            LIMIT $2 FOR UPDATE SKIP LOCKED
+        ), deleted AS (
+            DELETE FROM login_failures f USING doomed WHERE f.email = doomed.email RETURNING 1
+        )
+        SELECT count(*) FROM deleted
+        """,
+        forgiven_after,
+        batch,
+    )

@@ -1,0 +1,179 @@
+"""Each Procfile process starts from what the container image holds, as a non-root user.
+
+No container engine runs here, so the image is approximated: a folder with exactly the
+paths the Dockerfile copies, the Dockerfile's environment, and (when the tests run as
+root) the unprivileged uid the image uses. That proves the processes need nothing else
+from the repository and write nothing but what an unprivileged user may.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shlex
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.processes import REPO_ROOT, environment, free_port
+from tests.workers import wait_until
+
+UNPRIVILEGED_UID = 65534  # nobody: the tests cannot create the image's own user
+COPY_RE = re.compile(r"^COPY\s+(?P<sources>.+?)\s+(?P<target>\S+)\s*$")
+
+
+def procfile() -> dict[str, list[str]]:
+    processes = {}
+    for line in (REPO_ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if command.strip():
+            processes[name.strip()] = shlex.split(command)
+    return processes
+
+
+def dockerfile() -> list[str]:
+    return (REPO_ROOT / "Dockerfile").read_text().splitlines()
+
+
+def copied_paths() -> list[str]:
+    paths = []
+    for line in dockerfile():
+        found = COPY_RE.match(line)
+        if found and "requirements.txt" not in found["sources"]:
+            paths.extend(found["sources"].split())
+    return paths
+
+
+def dockerfile_env() -> dict[str, str]:
+    text = "\n".join(dockerfile()).replace("\\\n", " ")
+    env_line = next(line for line in text.splitlines() if line.startswith("ENV "))
+    return dict(pair.split("=", 1) for pair in shlex.split(env_line[len("ENV ") :]))
+
+
+@pytest.fixture
+def image_dir() -> Iterator[Path]:
+    """A folder holding only what the Dockerfile copies, readable by anyone."""
+    root = Path(tempfile.mkdtemp(prefix="grimoire-image-"))
+    try:
+        for name in copied_paths():
+            source = REPO_ROOT / name.rstrip("/")
+            target = root / name.rstrip("/")
+            if source.is_dir():
+                shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(source, target)
+        for path in [root, *root.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def others_may_run(path: Path) -> bool:
+    """Whether an unprivileged user can reach and run `path` (every folder above it
+    searchable, the file itself readable and executable)."""
+    resolved = path.resolve()
+    folders_ok = all(folder.stat().st_mode & 0o001 for folder in resolved.parents)
+    return folders_ok and resolved.stat().st_mode & 0o005 == 0o005
+
+
+def unprivileged() -> bool:
+    return os.geteuid() == 0 and others_may_run(Path(sys.executable))
+
+
+def drop_privileges() -> None:
+    os.setgid(UNPRIVILEGED_UID)
+    os.setuid(UNPRIVILEGED_UID)
+
+
+async def start_process(name: str, image: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    command = procfile()[name]
+    assert command[0] == "python", command
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        *command[1:],
+        cwd=image,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        # No threads run between fork and exec here.
+        preexec_fn=drop_privileges if unprivileged() else None,
+    )
+
+
+async def read_until(process: asyncio.subprocess.Process, text: str, within: float = 60) -> str:
+    """What the process printed up to and including the line that holds `text`."""
+    assert process.stdout is not None
+    seen = []
+    async with asyncio.timeout(within):
+        while line := (await process.stdout.readline()).decode():
+            seen.append(line)
+            if text in line:
+                return "".join(seen)
+    raise AssertionError(f"{text!r} never printed:\n" + "".join(seen))
+
+
+def image_env(database_url: str, port: int) -> dict[str, str]:
+    env = environment(**dockerfile_env())
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY="container-secret-key-0123456789abcdef",
+        WEBHOOK_SECRET="container-webhook-secret",
+        PORT=str(port),
+        HOST="127.0.0.1",
+        PYTHONPATH="",
+        HOME="/nonexistent",
+    )
+    return env
+
+
+def test_the_image_runs_the_procfile_commands_as_its_default():
+    cmd = next(line for line in dockerfile() if line.startswith("CMD "))
+    assert shlex.join(procfile()["web"]) == " ".join(eval(cmd[len("CMD ") :]))  # noqa: S307
+    assert any(line.startswith("USER ") and "root" not in line for line in dockerfile())
+    assert any(line.startswith("HEALTHCHECK ") for line in dockerfile())
+    assert set(procfile()) == {"release", "web", "worker"}
+
+
+@pytest.mark.slow
+async def test_each_procfile_process_starts_from_the_image_contents(image_dir, fresh_database_url):
+    port = free_port()
+    env = image_env(fresh_database_url, port)
+
+    release = await start_process("release", image_dir, env)
+    output, _ = await asyncio.wait_for(release.communicate(), timeout=120)
+    assert release.returncode == 0, output.decode()
+    assert "Applied 0 migration(s)" in output.decode()  # the template is already migrated
+
+    web = await start_process("web", image_dir, env)
+    worker = await start_process("worker", image_dir, env)
+    try:
+        async with aiohttp.ClientSession() as session:
+
+            async def healthy() -> bool:
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/health") as response:
+                        return response.status == 200
+                except aiohttp.ClientConnectionError:
+                    return False
+
+            await wait_until(healthy, within=60, interval=0.3)
+        worker_started = await read_until(worker, "worker started")
+    finally:
+        for process in (web, worker):
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        outputs = [
+            (await asyncio.wait_for(process.communicate(), timeout=60))[0].decode()
+            for process in (web, worker)
+        ]
+    assert web.returncode == 0, outputs[0]
+    assert worker.returncode == 0, outputs[1]
+    assert "worker stopped" in outputs[1], worker_started + outputs[1]
