@@ -48,6 +48,11 @@ ERROR_TYPE_BONUS = {
     Agreement.CONFLICT: -0.25,
 }
 DRAFT_FACTOR = 0.9
+# Matching by meaning (see the module's docstring for how these were calibrated).
+MEANING_FLOOR = 0.5
+MEANING_WEIGHT = 0.6
+MEANING_MARGIN_SCALE = 0.2
+MEANING_MARGIN_WEIGHT = 0.2
 FEEDBACK_WEIGHT = 0.10
 
 # Error types that name one specific error: compiler and linter codes, npm/Node error codes.
@@ -71,6 +76,8 @@ class Signals:
     error_type: Agreement
     approved: bool
     feedback: float  # -1..1
+    meaning: float | None = None  # cosine of the error and the spell (None: not looked at)
+    meaning_margin: float = 0.0  # its cosine minus the best other spell's
 
 
 def lexical_score(evidence: Evidence) -> float:
@@ -90,6 +97,21 @@ def lexical_score(evidence: Evidence) -> float:
     return evidence.anchors * 2 * found * explained / (found + explained)
 
 
+def meaning_score(cosine: float, margin: float) -> float:
+    """0..1 from meaning alone: how far the cosine is above what unrelated errors and
+    spells reach, and how clearly this spell stands out from the next closest one."""
+    above = max(0.0, min(1.0, (cosine - MEANING_FLOOR) / (1.0 - MEANING_FLOOR)))
+    apart = max(0.0, min(1.0, margin / MEANING_MARGIN_SCALE))
+    return MEANING_WEIGHT * above + MEANING_MARGIN_WEIGHT * apart
+
+
+def near_miss_score(lexical: float, meaning: float | None, margin: float = 0.0) -> float:
+    """A spell without a pattern hit: the better of its lexical and its meaning score."""
+    if meaning is None:
+        return lexical
+    return max(lexical, meaning_score(meaning, margin))
+
+
 def score(signals: Signals) -> tuple[float, Reason]:
     if signals.pattern_hit:
         value = (
@@ -99,7 +121,9 @@ def score(signals: Signals) -> tuple[float, Reason]:
         )
         reason = Reason.PATTERN
     else:
-        value = lexical_score(signals.evidence)
+        value = near_miss_score(
+            lexical_score(signals.evidence), signals.meaning, signals.meaning_margin
+        )
         reason = Reason.SIMILAR
     value += ECOSYSTEM_BONUS[signals.ecosystem] + ERROR_TYPE_BONUS[signals.error_type]
     if not signals.approved:
