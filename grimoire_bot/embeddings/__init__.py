@@ -10,13 +10,17 @@ spellbook.
 
 from __future__ import annotations
 
+import functools
+
 from grimoire_bot.matching.semantic import Embedder
 
 from .local import LocalEmbedder, ModelUnavailable
 
 
+@functools.cache
 def load_embedder() -> Embedder:
-    """The embedder this process matches with (the bundled local model)."""
+    """The embedder this process matches with (the bundled local model), loaded once per
+    process however many matchers it runs (`serve` runs the web's and the worker's)."""
     return LocalEmbedder.load()
 
 

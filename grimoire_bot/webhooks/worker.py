@@ -138,5 +138,11 @@ async def serve_worker(settings: Settings, database_url: str) -> None:
         open_pool(database_url, min_size=1, max_size=settings.db_pool_max) as pool,
         open_github_app(settings) as github_app,
     ):
-        dispatcher = Dispatcher(settings, pool, github_app, Matcher(pool), build_router())
+        dispatcher = Dispatcher(
+            settings,
+            pool,
+            github_app,
+            Matcher(pool, semantic=settings.semantic_matching),
+            build_router(),
+        )
         await run_worker(settings, pool, dispatcher, stop)
