@@ -48,11 +48,14 @@ def spell_doc(row: Mapping) -> SpellDoc:
 
 
 class Matcher:
-    def __init__(self, pool: asyncpg.Pool, *, semantic: bool = False) -> None:
-        """`semantic`: also find spells by meaning (the model loads on the first compile)."""
+    def __init__(
+        self, pool: asyncpg.Pool, *, semantic: bool = False, embedder: Embedder | None = None
+    ) -> None:
+        """`semantic`: also find spells by meaning, with `embedder` or else the bundled
+        model (loaded on the first compile)."""
         self.pool = pool
-        self._semantic = semantic
-        self._embedder: Embedder | None = None
+        self._semantic = semantic or embedder is not None
+        self._embedder = embedder
         self._index: SpellIndex | None = None
         self._version: int | None = None
         self._rebuilding = asyncio.Lock()
