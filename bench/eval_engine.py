@@ -2,6 +2,7 @@
 
     python bench/eval_engine.py            # recall@1, recall@3, MRR, false-positive rate
     python bench/eval_engine.py --cases    # and each case: expected vs returned
+    python bench/eval_engine.py --no-semantic   # without matching by meaning
 
 The set lives in the shared folder (`GRIMOIRE_SHARED_DIR`, default `../shared` next to
 the repository): `eval/spellbook.json` and `eval/dev.jsonl`. Spell ids are positions in
@@ -113,13 +114,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", action="store_true", help="print every case's outcome")
     parser.add_argument("--dir", type=Path, default=None, help="the eval folder")
+    parser.add_argument("--no-semantic", action="store_true", help="patterns and words only")
     args = parser.parse_args(argv)
     directory = args.dir or shared_dir() / "eval"
     if not (directory / "dev.jsonl").exists():
         print(f"no development set at {directory}", file=sys.stderr)
         return 2
     eval_set = load_eval_set(directory)
-    index = SpellIndex.build(eval_set.spells)
+    embedder = None
+    if not args.no_semantic:
+        from grimoire_bot.embeddings import load_embedder
+
+        embedder = load_embedder()
+    index = SpellIndex.build(eval_set.spells, embedder=embedder)
     started = time.perf_counter()
     outcomes = run(eval_set, index)
     seconds = time.perf_counter() - started

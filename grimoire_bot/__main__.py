@@ -176,9 +176,11 @@ def cmd_receive(settings: Settings, args: argparse.Namespace) -> int:
     )
 
 
-async def _match(database_url: str, text: bytes, limit: int) -> tuple[list, list, dict]:
+async def _match(
+    database_url: str, text: bytes, limit: int, *, semantic: bool
+) -> tuple[list, list, dict]:
     async with open_pool(database_url, min_size=1, max_size=2) as pool:
-        errors, matches = await Matcher(pool).analyse(text, limit=limit)
+        errors, matches = await Matcher(pool, semantic=semantic).analyse(text, limit=limit)
         async with pool.acquire() as conn:
             spells = await db_spells.get_spells(conn, [m.spell_id for m in matches])
     return errors, matches, spells
@@ -190,7 +192,9 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    errors, matches, spells = asyncio.run(_match(_prepare_database(settings), text, args.limit))
+    errors, matches, spells = asyncio.run(
+        _match(_prepare_database(settings), text, args.limit, semantic=settings.semantic_matching)
+    )
     print(f"{len(errors)} error(s)")
     for number, error in enumerate(errors):
         where = f"{error.file}:{error.line}" if error.file else "(no file)"

@@ -42,7 +42,7 @@ def database(database_url: str) -> CleanupContext:
             database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
         ) as pool:
             app[POOL] = pool
-            app[MATCHER] = Matcher(pool)
+            app[MATCHER] = Matcher(pool, semantic=settings.semantic_matching)
             app[RECORDER] = DeliveryRecorder(pool)
             yield
             await app[RECORDER].close()

@@ -17,6 +17,8 @@ import asyncpg
 
 from grimoire_bot import metrics
 from grimoire_bot.db import spells as db_spells
+from grimoire_bot.embeddings import Embedder, ModelUnavailable, load_embedder
+from grimoire_bot.embeddings.store import spell_vectors
 from grimoire_bot.matching import (
     DEFAULT_MIN_SCORE,
     ErrorRecord,
@@ -42,12 +44,19 @@ def spell_doc(row: Mapping) -> SpellDoc:
         ecosystem=row["ecosystem"],
         status=row["status"],
         scope=row["scope"],
+        examples=tuple(row.get("examples") or ()),
     )
 
 
 class Matcher:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, *, semantic: bool = False, embedder: Embedder | None = None
+    ) -> None:
+        """`semantic`: also find spells by meaning, with `embedder` or else the bundled
+        model (loaded on the first compile)."""
         self.pool = pool
+        self._semantic = semantic or embedder is not None
+        self._embedder = embedder
         self._index: SpellIndex | None = None
         self._version: int | None = None
         self._rebuilding = asyncio.Lock()
@@ -73,7 +82,12 @@ class Matcher:
         ):
             version = await db_spells.spellbook_version(conn)
             rows = await db_spells.spells_for_index(conn)
-        index = await asyncio.to_thread(SpellIndex.build, [spell_doc(row) for row in rows])
+        spells = [spell_doc(row) for row in rows]
+        embedder = await self._embedder_if_wanted()
+        vectors = None if embedder is None else await spell_vectors(self.pool, embedder, spells)
+        index = await asyncio.to_thread(
+            functools.partial(SpellIndex.build, spells, embedder=embedder, vectors=vectors)
+        )
         self._index, self._version = index, version
         metrics.SPELLBOOK_COMPILE.observe(time.perf_counter() - started)
         metrics.SPELLBOOK_COMPILED_SPELLS.set(len(index))
@@ -89,6 +103,17 @@ class Matcher:
                 "ms": round((time.perf_counter() - started) * 1000),
             },
         )
+
+    async def _embedder_if_wanted(self) -> Embedder | None:
+        """The model for matching by meaning, loaded once, off the event loop; without it
+        (package missing or incomplete) matching goes on by pattern and words."""
+        if self._semantic and self._embedder is None:
+            try:
+                self._embedder = await asyncio.to_thread(load_embedder)
+            except ModelUnavailable as exc:
+                logger.warning("matching by meaning is off", extra={"problem": str(exc)})
+                self._semantic = False
+        return self._embedder
 
     async def analyse(
         self,

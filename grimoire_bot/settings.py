@@ -58,6 +58,7 @@ class Settings:
     access_token_expire_minutes: int = DEFAULT_TOKEN_MINUTES
     allow_signup: bool = True
     seed_spellbook: bool = True
+    semantic_matching: bool = True
     cors_origins: tuple[str, ...] = ()
 
     log_level: str = "INFO"
@@ -111,6 +112,7 @@ class Settings:
             ),
             allow_signup=reader.get("ALLOW_SIGNUP", _bool, True),
             seed_spellbook=reader.get("SEED_SPELLBOOK", _bool, True),
+            semantic_matching=reader.get("SEMANTIC_MATCHING", _bool, True),
             cors_origins=reader.get("CORS_ORIGINS", _csv, ()),
             log_level=reader.get("LOG_LEVEL", _log_level, "INFO"),
             log_format=reader.get("LOG_FORMAT", LogFormat, LogFormat.PRETTY),

@@ -170,5 +170,5 @@ async def spellbook_version(conn: asyncpg.Connection) -> int:
 async def spells_for_index(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT id, title, description, error_type, error_pattern, tags, ecosystem, "
-        "status::text AS status, scope::text AS scope FROM spells"
+        "status::text AS status, scope::text AS scope, examples FROM spells"
     )

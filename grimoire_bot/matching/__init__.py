@@ -9,7 +9,8 @@ Pure functions and immutable indexes, no I/O. A log goes through `analyse` (engi
   paths tools print into repository paths; `fingerprint` names an error across runs;
 * `index`: a spellbook built once into sharded RE2 sets (`pattern_set`, with `patterns`
   for validation and specificity) and a lexical index for near misses (`similarity`,
-  `tokens`, `forms`), ranked by `rank`; `diff` reads pull-request diffs for diff spells;
+  `tokens`, `forms`) and, given an embedding model, by meaning (`semantic`), ranked by
+  `rank`; `diff` reads pull-request diffs for diff spells;
 * `evaluation`: recall@k, MRR and false-positive rate for a matcher's answers.
 """
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 from itertools import accumulate
 from typing import Literal
 
+import numpy as np
 import re2
 
 from .diff import parse_added_lines
@@ -32,6 +33,7 @@ from .rank import (
     score,
 )
 from .records import ErrorRecord
+from .semantic import Embedder, SemanticIndex, SpellText, error_text, normalised, spell_text
 from .similarity import NO_QUERY, LexicalIndex, SpellWords
 from .tokens import tokenize
 
@@ -73,6 +75,7 @@ class SpellDoc:
     status: str
     scope: str = "log"
     feedback: float = 0.0  # -1..1
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +125,10 @@ class SpellIndex:
         log_spells: Sequence[tuple[_Entry, SpellWords]],
         diff_entries: Sequence[_Entry],
         skipped: list[tuple[int, str]],
+        semantic: SemanticIndex | None = None,
     ) -> None:
         self.skipped = skipped
+        self.semantic = semantic
         self._log = [entry for entry, _ in log_spells]
         self._diff = list(diff_entries)
         self._log_patterns = PatternSet([(i, e.pattern) for i, e in enumerate(self._log)])
@@ -142,10 +147,21 @@ class SpellIndex:
         self._compiled_lock = threading.Lock()
 
     @classmethod
-    def build(cls, spells: Iterable[SpellDoc]) -> SpellIndex:
+    def build(
+        cls,
+        spells: Iterable[SpellDoc],
+        *,
+        embedder: Embedder | None = None,
+        vectors: Mapping[int, np.ndarray] | None = None,
+    ) -> SpellIndex:
         """Index `spells`; a spell whose pattern is unusable is left out and listed in
-        `.skipped` as (spell id, reason) instead of failing the whole book."""
+        `.skipped` as (spell id, reason) instead of failing the whole book.
+
+        With an `embedder`, spells are also found by meaning (semantic.py): `vectors`
+        holds the spell vectors computed before (by spell id, from `spell_meaning_text`
+        and this embedder); a spell without one is embedded here."""
         log_spells: list[tuple[_Entry, SpellWords]] = []
+        log_docs: list[SpellDoc] = []
         diff_entries: list[_Entry] = []
         skipped: list[tuple[int, str]] = []
         for spell in spells:
@@ -157,7 +173,9 @@ class SpellIndex:
                 diff_entries.append(entry)
             else:
                 log_spells.append((entry, _spell_words(spell, entry.shape)))
-        return cls(log_spells, diff_entries, skipped)
+                log_docs.append(spell)
+        semantic = None if embedder is None else _semantic_index(embedder, log_docs, vectors or {})
+        return cls(log_spells, diff_entries, skipped, semantic)
 
     def __len__(self) -> int:
         return len(self._log) + len(self._diff)
@@ -208,17 +226,46 @@ class SpellIndex:
         last_ones = len(errors) - LAST_SIMILARITY_ERRORS
         texts = [matching_text(error.text) for error in errors]
         hits = self._pattern_hits(texts)
+        near = [
+            similarity and (error_index < FIRST_SIMILARITY_ERRORS or error_index >= last_ones)
+            for error_index in range(len(errors))
+        ]
+        meanings = self._meanings(errors, near)
         return [
             self._matches_for(
                 error,
                 error_index,
                 texts[error_index],
                 hits[error_index],
-                similarity and (error_index < FIRST_SIMILARITY_ERRORS or error_index >= last_ones),
+                near[error_index],
+                meanings[error_index],
                 feedback,
             )
             for error_index, error in enumerate(errors)
         ]
+
+    def _meanings(self, errors: Sequence[ErrorRecord], wanted: Sequence[bool]) -> list:
+        """For each error looked at by similarity, its cosine with every spell (None for
+        the others, or without a semantic index). All texts go to the model in one call;
+        a record without a message (a log's tail) is as close to a spell as its closest
+        line."""
+        if self.semantic is None or not any(wanted):
+            return [None] * len(errors)
+        owners: list[int] = []
+        queries: list[str] = []
+        for error_index, error in enumerate(errors):
+            if wanted[error_index]:
+                for query in _meaning_queries(error):
+                    owners.append(error_index)
+                    queries.append(query)
+        rows: list[np.ndarray | None] = [None] * len(errors)
+        if not queries:
+            return rows
+        similarities = self.semantic.similarities(queries)
+        for owner, row in zip(owners, similarities, strict=True):
+            current = rows[owner]
+            rows[owner] = row if current is None else np.maximum(current, row)
+        return rows
 
     def _pattern_hits(self, texts: Sequence[str]) -> list[set[int]]:
         """For each text, the spells whose pattern matches it.
@@ -253,6 +300,7 @@ class SpellIndex:
         text: str,
         pattern_hits: set[int],
         with_similarity: bool,
+        meaning: np.ndarray | None,
         feedback: Mapping[int, float] | None,
     ) -> list[Match]:
         needs_words = with_similarity or bool(pattern_hits)
@@ -264,8 +312,11 @@ class SpellIndex:
         candidates = set(pattern_hits)
         if with_similarity:
             candidates.update(self._lexical.candidates(query))
+            if meaning is not None and self.semantic is not None:
+                candidates.update(self.semantic.nearest(meaning))
             candidates -= self._unusable
         scored: dict[int, tuple[float, str]] = {}
+        margins = _margins(meaning, candidates)
         for position in candidates:
             entry = self._log[position]
             hit = position in pattern_hits
@@ -277,6 +328,8 @@ class SpellIndex:
                 error_type=error_type_agreement(error.error_type, entry.type_words),
                 approved=entry.approved,
                 feedback=_feedback(entry, feedback),
+                meaning=None if meaning is None else float(meaning[position]),
+                meaning_margin=margins.get(position, 0.0),
             )
             value, reason = score(signals)
             scored[position] = (value, reason.value)
@@ -411,6 +464,60 @@ def _message_words(error: ErrorRecord) -> list[list[str]]:
     if error.message:
         return [tokenize(f"{error.error_type or ''} {error.message}")]
     return [words for words in map(tokenize, error.text.split("\n")[-MAX_MESSAGE_LINES:]) if words]
+
+
+def spell_meaning_text(spell: SpellDoc) -> str:
+    """The text a spell's meaning is embedded from (stored vectors are keyed by its digest)."""
+    shape = analyse_pattern(spell.error_pattern)
+    return spell_text(
+        SpellText(
+            title=spell.title,
+            description=spell.description,
+            error_type=spell.error_type,
+            literals=[run for alternative in shape.alternatives for run in alternative.literals],
+            examples=spell.examples,
+        )
+    )
+
+
+def _semantic_index(
+    embedder: Embedder, spells: Sequence[SpellDoc], vectors: Mapping[int, np.ndarray]
+) -> SemanticIndex:
+    """The log spells' vectors in index order; those not given are embedded now."""
+    matrix = np.zeros((len(spells), embedder.dimensions), dtype=np.float32)
+    missing: list[int] = []
+    for position, spell in enumerate(spells):
+        vector = vectors.get(spell.id)
+        if vector is not None and vector.shape == (embedder.dimensions,):
+            matrix[position] = vector
+        else:
+            missing.append(position)
+    if missing:
+        texts = [spell_meaning_text(spells[position]) for position in missing]
+        matrix[missing] = embedder.embed(texts)
+    return SemanticIndex(embedder, normalised(matrix))
+
+
+def _margins(meaning: np.ndarray | None, positions: Iterable[int]) -> dict[int, float]:
+    """For each position, its cosine minus the best cosine of any other spell."""
+    if meaning is None or len(meaning) < 2:
+        return {}
+    first, second = np.argpartition(-meaning, 1)[:2]
+    if meaning[second] > meaning[first]:
+        first, second = second, first
+    best, runner_up = float(meaning[first]), float(meaning[second])
+    return {
+        position: float(meaning[position]) - (runner_up if position == first else best)
+        for position in positions
+    }
+
+
+def _meaning_queries(error: ErrorRecord) -> list[str]:
+    """The texts an error's meaning is taken from: its message, or each of its last lines."""
+    if error.message:
+        return [error_text(error.message, error.error_type)]
+    lines = [line for line in error.text.split("\n")[-MAX_MESSAGE_LINES:] if line.strip()]
+    return [query for line in lines if (query := error_text(line, None))]
 
 
 def _feedback(entry: _Entry, overrides: Mapping[int, float] | None) -> float:

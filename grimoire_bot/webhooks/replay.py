@@ -52,7 +52,7 @@ async def replay(
         open_pool(database_url, min_size=1, max_size=4) as pool,
         open_github_app(settings) as github_app,
     ):
-        matcher = Matcher(pool)
+        matcher = Matcher(pool, semantic=settings.semantic_matching)
         dispatcher = Dispatcher(settings, pool, github_app, matcher, build_router())
         ctx = HandlerContext(
             settings=settings,

@@ -213,5 +213,11 @@ async def serve_worker(settings: Settings, database_url: str) -> None:
         open_github_app(settings) as github_app,
         metrics_server(settings, pool),
     ):
-        dispatcher = Dispatcher(settings, pool, github_app, Matcher(pool), build_router())
+        dispatcher = Dispatcher(
+            settings,
+            pool,
+            github_app,
+            Matcher(pool, semantic=settings.semantic_matching),
+            build_router(),
+        )
         await run_worker(settings, pool, dispatcher, stop)

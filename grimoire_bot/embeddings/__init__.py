@@ -1,0 +1,27 @@
+"""Embedding models for matching by meaning, behind `matching.semantic.Embedder`.
+
+`local` is the default: a static model whose weights and tokenizer ship inside its
+package, so nothing is downloaded at run time. A provider-backed embedder (an LLM
+provider's embeddings endpoint) plugs in by implementing the same three members
+(`name`, `dimensions`, `embed(texts) -> array`) and being returned by `load_embedder`;
+its `name` must include the provider's model id, so switching models re-embeds the
+spellbook.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from grimoire_bot.matching.semantic import Embedder
+
+from .local import LocalEmbedder, ModelUnavailable
+
+
+@functools.cache
+def load_embedder() -> Embedder:
+    """The embedder this process matches with (the bundled local model), loaded once per
+    process however many matchers it runs (`serve` runs the web's and the worker's)."""
+    return LocalEmbedder.load()
+
+
+__all__ = ["Embedder", "LocalEmbedder", "ModelUnavailable", "load_embedder"]

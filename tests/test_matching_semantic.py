@@ -1,0 +1,185 @@
+"""Matching by meaning: the pure semantic index, the near-miss score, the bundled model."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grimoire_bot.matching import SpellDoc, SpellIndex, analyse
+from grimoire_bot.matching.index import spell_meaning_text
+from grimoire_bot.matching.rank import MEANING_FLOOR, near_miss_score
+from grimoire_bot.matching.semantic import SemanticIndex, error_text, normalised
+from grimoire_bot.spellbook.io import starter_spellbook
+
+WORD_RE = re.compile(r"[a-z]+")
+
+
+class BagOfWords:
+    """A tiny deterministic embedder: each word hashed to one of 64 dimensions."""
+
+    name = "bag-of-words-64"
+    dimensions = 64
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        vectors = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in WORD_RE.findall(text.lower()):
+                digest = hashlib.blake2b(word.encode(), digest_size=2).digest()
+                vectors[row, int.from_bytes(digest, "big") % self.dimensions] += 1.0
+        return vectors
+
+
+def test_nearest_spells_come_best_first_and_spells_without_a_vector_never():
+    embedder = BagOfWords()
+    vectors = normalised(embedder.embed(["disk full", "module missing", "disk quota", ""]))
+    index = SemanticIndex(embedder, vectors)
+    row = index.similarities(["the disk is full"])[0]
+    assert index.nearest(row, limit=2) == [0, 2]
+    assert 3 not in index.nearest(row, limit=10)
+
+
+def test_vectors_of_another_size_than_the_model_are_refused():
+    with pytest.raises(ValueError, match="64 dimensions"):
+        SemanticIndex(BagOfWords(), np.zeros((2, 8), dtype=np.float32))
+
+
+def test_an_errors_meaning_text_leaves_out_what_names_only_this_failure():
+    text = error_text(
+        "missing go.sum entry for module github.com/spf13/pflag@v1.0.5 in /home/runner/work/a/a/go.mod",
+        "GoModError",
+    )
+    assert text.startswith("GoModError: missing go.sum entry")
+    assert "pflag" not in text and "/home/runner" not in text and "1.0.5" not in text
+
+
+def test_a_spells_meaning_text_has_its_title_pattern_words_and_examples():
+    doc = SpellDoc(
+        id=1,
+        title="Go: go.sum lacks an entry",
+        description="A dependency was added without updating go.sum.",
+        error_type="MissingGoSum",
+        error_pattern=r"missing go\.sum entry for module providing package (\S+)",
+        tags="go",
+        ecosystem="go",
+        status="approved",
+        examples=("main.go:7:2: missing go.sum entry for module providing package x/y",),
+    )
+    text = spell_meaning_text(doc)
+    for part in ("go.sum lacks an entry", "MissingGoSum", "without updating", "providing package"):
+        assert part in text
+
+
+@given(
+    lexical=st.floats(0, 1),
+    cosine=st.floats(-1, 1),
+    margin=st.floats(-2, 2),
+)
+def test_meaning_never_lowers_a_near_miss_and_stays_in_range(lexical, cosine, margin):
+    value = near_miss_score(lexical, cosine, margin)
+    assert lexical <= value <= 1.0
+
+
+def test_meaning_alone_below_the_floor_adds_nothing():
+    assert near_miss_score(0.2, MEANING_FLOOR - 0.01, 0.0) == 0.2
+    assert near_miss_score(0.0, None) == 0.0
+
+
+def test_the_index_embeds_a_spell_only_when_no_vector_is_given():
+    embedder = BagOfWords()
+    spells = [
+        SpellDoc(1, "disk full", "", None, "no space left", "", None, "approved"),
+        SpellDoc(2, "module missing", "", None, "No module named", "", None, "approved"),
+    ]
+    given_vector = embedder.embed(["disk full"])[0]
+    embedder.texts.clear()
+    SpellIndex.build(spells, embedder=embedder, vectors={1: given_vector})
+    assert embedder.texts == [spell_meaning_text(spells[1])]
+
+
+# With the bundled model, on the starter spellbook: drifted wordings from real tool
+# versions that no pattern matches, and errors no starter spell fits.
+DRIFTED = [
+    (
+        "Node.js 20 actions are deprecated. The following actions are running on Node.js 20 "
+        "and may not work as expected: actions/checkout@v4.",
+        "github-actions.node-runtime-deprecated",
+    ),
+    (
+        "  ● api \u203a creates a user\n\n    Timeout - Async callback was not invoked within the "
+        "5000 ms timeout specified by jest.setTimeout.",
+        "jest.exceeded-timeout",
+    ),
+]
+UNRELATED = [
+    "FAILED tests/test_api.py::test_create_user - AssertionError: assert 201 == 200",
+    "thread 'main' panicked at src/main.rs:10:5:\nattempt to subtract with overflow",
+    "Error: The operation was canceled.",
+    "curl: (22) The requested URL returned error: 404\nError: Process completed with exit code 22.",
+    "error[E0277]: the trait bound `Config: Clone` is not satisfied\n  --> src/lib.rs:14:10",
+]
+
+
+@pytest.fixture(scope="module")
+def starter_indexes() -> tuple[SpellIndex, SpellIndex, dict[int, str]]:
+    embeddings = pytest.importorskip("grimoire_bot.embeddings")
+    book = [s for s in starter_spellbook() if s.get("scope", "log") == "log"]
+    docs = [
+        SpellDoc(
+            id=position,
+            title=s["title"],
+            description=s.get("description", ""),
+            error_type=s.get("error_type"),
+            error_pattern=s["error_pattern"],
+            tags=s.get("tags", ""),
+            ecosystem=s.get("ecosystem"),
+            status="approved",
+            examples=tuple(s.get("examples", ())),
+        )
+        for position, s in enumerate(book)
+    ]
+    try:
+        embedder = embeddings.load_embedder()
+    except embeddings.ModelUnavailable as exc:
+        pytest.skip(str(exc))
+    keys = {position: s["key"] for position, s in enumerate(book)}
+    return SpellIndex.build(docs), SpellIndex.build(docs, embedder=embedder), keys
+
+
+@pytest.mark.parametrize(("log", "key"), DRIFTED)
+def test_a_drifted_wording_no_pattern_matches_is_found_by_meaning(starter_indexes, log, key):
+    """Regression: a reworded message (another tool version) got no spell at all."""
+    words_only, with_meaning, keys = starter_indexes
+    assert analyse(log, words_only)[1] == []
+    _, matches = analyse(log, with_meaning)
+    assert [keys[m.spell_id] for m in matches][:1] == [key]
+    assert matches[0].reason == "similar"
+
+
+@pytest.mark.parametrize("log", UNRELATED)
+def test_errors_no_spell_fits_stay_silent_with_meaning_on(starter_indexes, log):
+    _, with_meaning, keys = starter_indexes
+    assert [keys[m.spell_id] for m in analyse(log, with_meaning)[1]] == []
+
+
+def test_the_bundled_model_loads_offline_and_gives_unit_vectors(monkeypatch):
+    embeddings = pytest.importorskip("grimoire_bot.embeddings")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    try:
+        embedder = embeddings.LocalEmbedder.load()
+    except embeddings.ModelUnavailable as exc:
+        pytest.skip(str(exc))
+    vectors = normalised(embedder.embed(["missing go.sum entry", ""]))
+    assert vectors.shape == (2, embedder.dimensions)
+    assert np.isclose(np.linalg.norm(vectors[0]), 1.0)
+    assert not vectors[1].any()
+    assert embedder.name.startswith("wordllama-")
