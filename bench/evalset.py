@@ -91,16 +91,16 @@ def assign_sides(cases: Iterable[tuple[str, Stratum]]) -> dict[str, str]:
     return sides
 
 
-def strata_of_files() -> Iterator[tuple[str, Stratum]]:
+def strata_of_files(directory: Path = EVALSET_DIR) -> Iterator[tuple[str, Stratum]]:
     """(source, stratum) of every case in the four data files."""
-    for (kind, split), _ in FILES.items():
+    for kind, split in FILES:
         group = "ecosystem" if kind == Kind.MATCHING.value else "tool"
-        for case in load_cases(kind, split):
+        for case in load_cases(kind, split, directory):
             yield case["source"], (kind, case[group])
 
 
-def path_of(kind: str, split: str) -> Path:
-    return EVALSET_DIR / FILES[(Kind(kind).value, Split(split).value)]
+def path_of(kind: str, split: str, directory: Path = EVALSET_DIR) -> Path:
+    return directory / FILES[(Kind(kind).value, Split(split).value)]
 
 
 def _lines(path: Path) -> Iterator[dict[str, Any]]:
@@ -110,13 +110,13 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def load_cases(kind: str, split: str) -> list[dict[str, Any]]:
+def load_cases(kind: str, split: str, directory: Path = EVALSET_DIR) -> list[dict[str, Any]]:
     """Every case of one kind on one side, in file (id) order."""
-    return list(_lines(path_of(kind, split)))
+    return list(_lines(path_of(kind, split, directory)))
 
 
-def load_spellbook() -> list[dict[str, Any]]:
-    return json.loads((EVALSET_DIR / SPELLBOOK_FILE).read_text(encoding="utf-8"))
+def load_spellbook(directory: Path = EVALSET_DIR) -> list[dict[str, Any]]:
+    return json.loads((directory / SPELLBOOK_FILE).read_text(encoding="utf-8"))
 
 
 def _digest(path: Path) -> str:
@@ -127,28 +127,28 @@ def heldout_files() -> list[str]:
     return sorted(name for (_, split), name in FILES.items() if split == Split.HELDOUT.value)
 
 
-def read_manifest() -> Mapping[str, str]:
+def read_manifest(directory: Path = EVALSET_DIR) -> Mapping[str, str]:
     """File name -> recorded SHA-256, in `sha256sum` format."""
     recorded = {}
-    for line in (EVALSET_DIR / MANIFEST_FILE).read_text(encoding="utf-8").splitlines():
+    for line in (directory / MANIFEST_FILE).read_text(encoding="utf-8").splitlines():
         if line.strip():
             digest, name = line.split(maxsplit=1)
             recorded[name.lstrip("*")] = digest
     return recorded
 
 
-def write_manifest() -> None:
+def write_manifest(directory: Path = EVALSET_DIR) -> None:
     """Freeze the held-out files as they are now (done once, when the split is made)."""
-    lines = [f"{_digest(EVALSET_DIR / name)}  {name}\n" for name in heldout_files()]
-    (EVALSET_DIR / MANIFEST_FILE).write_text("".join(lines), encoding="utf-8")
+    lines = [f"{_digest(directory / name)}  {name}\n" for name in heldout_files()]
+    (directory / MANIFEST_FILE).write_text("".join(lines), encoding="utf-8")
 
 
-def frozen_problems() -> list[str]:
+def frozen_problems(directory: Path = EVALSET_DIR) -> list[str]:
     """One message per held-out file that is missing or differs from the manifest."""
-    recorded = read_manifest()
+    recorded = read_manifest(directory)
     problems = []
     for name in heldout_files():
-        path = EVALSET_DIR / name
+        path = directory / name
         if name not in recorded or not path.exists() or _digest(path) != recorded[name]:
             problems.append(FROZEN_NOTICE.format(name=name))
     return problems
