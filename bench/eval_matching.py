@@ -2,9 +2,12 @@
 
     python -m bench.eval_matching            # every case, misses listed
     python -m bench.eval_matching --quick    # the same (the set is small); fewer lines
+    python -m bench.eval_matching --dataset grimoire-dev    # our own set (bench/evalset/)
 
 The set lives in the shared folder (`GRIMOIRE_SHARED_DIR`, default `../shared` beside the
 repository): `eval/spellbook.json` and `eval/dev.jsonl`. Without it the run is skipped.
+`--dataset grimoire-dev` or `grimoire-heldout` scores one side of the project's own set
+instead, with that set's spellbook (see bench/evalset/README.md; tune on dev only).
 
 A fresh database and the real app (`create_app`) on loopback: sign up (the first
 account), POST every spell of the eval spellbook to `/api/spells` with its `key` (fields
@@ -45,6 +48,7 @@ from bench._support import (  # noqa: E402
     quiet_logging,
     shared_dir,
 )
+from bench.evalset import Dataset, Kind, load_cases, load_spellbook, print_breakdown  # noqa: E402
 from grimoire_bot.app import create_app  # noqa: E402
 from grimoire_bot.matching.patterns import compile_pattern  # noqa: E402
 from grimoire_bot.settings import AppEnv, Settings  # noqa: E402
@@ -315,7 +319,7 @@ def print_scores(api: Scores, regex: Scores) -> None:
 
 def report(
     spells: Sequence[Mapping[str, Any]], run: ApiRun, baseline: Sequence[Outcome],
-    quick: bool,
+    quick: bool, label: str = "dev",
 ) -> None:
     loaded = run.loaded
     print(f"spells: {len(loaded.ids)} of {len(spells)} accepted by POST /api/spells"
@@ -334,7 +338,7 @@ def report(
         f"README figures: through the API recall@1 {api.recall_at_1:.2f}, recall@3 "
         f"{api.recall_at_3:.2f}, MRR {api.mrr:.2f}, false positives {api.fp_rate:.2f} "
         f"(regex-only: {regex.recall_at_1:.2f}, {regex.recall_at_3:.2f}, {regex.mrr:.2f}, "
-        f"{regex.fp_rate:.2f}) on {api.positives + api.negatives} dev cases; "
+        f"{regex.fp_rate:.2f}) on {api.positives + api.negatives} {label} cases; "
         f"{len(loaded.refused)} spells refused"
     )
 
@@ -343,7 +347,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="list at most 15 misses")
     parser.add_argument("--dir", type=Path, default=None, help="the eval folder")
+    parser.add_argument("--dataset", choices=[d.value for d in Dataset],
+                        default=Dataset.SHARED_DEV.value, help="which set to score")
     args = parser.parse_args(argv)
+    if Dataset(args.dataset).split is not None:
+        return score_evalset(Dataset(args.dataset), args.quick)
     directory = args.dir or shared_dir() / "eval"
     if not (directory / "dev.jsonl").exists() or not (directory / "spellbook.json").exists():
         print(f"skipped: no development set at {directory} (set GRIMOIRE_SHARED_DIR)")
@@ -352,6 +360,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     spells, cases = load_set(directory)
     run = asyncio.run(through_api(spells, cases))
     report(spells, run, regex_only(spells, cases), args.quick)
+    return 0
+
+
+def score_evalset(dataset: Dataset, quick: bool) -> int:
+    """One side of bench/evalset/, with per-ecosystem and per-CI shares of right answers."""
+    quiet_logging()
+    spells = load_spellbook()
+    raw = load_cases(Kind.MATCHING, dataset.split)
+    cases = [Case(c["id"], c["log"], tuple(c["expected"])) for c in raw]
+    run = asyncio.run(through_api(spells, cases))
+    right = [verdict(outcome) == "ok" for outcome in run.outcomes]
+    print_breakdown("ecosystem", [[c["ecosystem"]] for c in raw], right)
+    print_breakdown("CI system", [[c["ci"]] for c in raw], right)
+    report(spells, run, regex_only(spells, cases), quick, label=dataset.value)
     return 0
 
 

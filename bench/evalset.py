@@ -21,10 +21,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from bench._support import print_table
 
 EVALSET_DIR = Path(__file__).resolve().parent / "evalset"
 SPLIT_SALT = "grimoire-evalset/2026-12-06/"
@@ -41,6 +43,18 @@ class Kind(StrEnum):
 class Split(StrEnum):
     DEV = "dev"
     HELDOUT = "heldout"
+
+
+class Dataset(StrEnum):
+    """What bench/eval_matching.py scores: the shared development set or one side of ours."""
+
+    SHARED_DEV = "shared-dev"
+    GRIMOIRE_DEV = "grimoire-dev"
+    GRIMOIRE_HELDOUT = "grimoire-heldout"
+
+    @property
+    def split(self) -> Split | None:
+        return {Dataset.GRIMOIRE_DEV: Split.DEV, Dataset.GRIMOIRE_HELDOUT: Split.HELDOUT}.get(self)
 
 
 Stratum = tuple[str, str]  # ("matching", ecosystem) or ("locate", tool)
@@ -117,6 +131,22 @@ def load_cases(kind: str, split: str, directory: Path = EVALSET_DIR) -> list[dic
 
 def load_spellbook(directory: Path = EVALSET_DIR) -> list[dict[str, Any]]:
     return json.loads((directory / SPELLBOOK_FILE).read_text(encoding="utf-8"))
+
+
+def print_breakdown(
+    heading: str, groups: Sequence[Iterable[str]], hits: Sequence[bool]
+) -> None:
+    """Cases and the share that scored, per group (a case may sit in several groups)."""
+    totals: Counter[str] = Counter()
+    scored: Counter[str] = Counter()
+    for names, hit in zip(groups, hits, strict=True):
+        for name in set(names) or {"(none)"}:
+            totals[name] += 1
+            scored[name] += hit
+    rows = [[name, totals[name], f"{scored[name] / totals[name]:.2f}"]
+            for name in sorted(totals, key=lambda n: (-totals[n], n))]
+    print()
+    print_table([heading, "cases", "right"], rows)
 
 
 def _digest(path: Path) -> str:
