@@ -2,9 +2,12 @@
 
     python -m bench.eval_matching            # every case, misses listed
     python -m bench.eval_matching --quick    # the same (the set is small); fewer lines
+    python -m bench.eval_matching --dataset grimoire-dev    # our own set (bench/evalset/)
 
 The set lives in the shared folder (`GRIMOIRE_SHARED_DIR`, default `../shared` beside the
 repository): `eval/spellbook.json` and `eval/dev.jsonl`. Without it the run is skipped.
+`--dataset grimoire-dev` or `grimoire-heldout` scores one side of the project's own set
+instead, with that set's spellbook (see bench/evalset/README.md; tune on dev only).
 
 A fresh database and the real app (`create_app`) on loopback: sign up (the first
 account), POST every spell of the eval spellbook to `/api/spells` with its `key` (fields
@@ -44,6 +47,14 @@ from bench._support import (  # noqa: E402
     print_table,
     quiet_logging,
     shared_dir,
+)
+from bench.evalset import (  # noqa: E402
+    Dataset,
+    Kind,
+    Split,
+    load_cases,
+    load_spellbook,
+    print_breakdown,
 )
 from grimoire_bot.app import create_app  # noqa: E402
 from grimoire_bot.matching.patterns import compile_pattern  # noqa: E402
@@ -315,7 +326,7 @@ def print_scores(api: Scores, regex: Scores) -> None:
 
 def report(
     spells: Sequence[Mapping[str, Any]], run: ApiRun, baseline: Sequence[Outcome],
-    quick: bool,
+    quick: bool, label: str = "dev", misses: bool = True,
 ) -> None:
     loaded = run.loaded
     print(f"spells: {len(loaded.ids)} of {len(spells)} accepted by POST /api/spells"
@@ -325,7 +336,8 @@ def report(
     errors = [o for o in run.outcomes if o.error]
     for outcome in errors:
         print(f"  /api/match failed for {outcome.case.id}: {outcome.error}")
-    print_misses(run.outcomes, baseline, 15 if quick else None)
+    if misses:
+        print_misses(run.outcomes, baseline, 15 if quick else None)
     api, regex = score(run.outcomes), score(baseline)
     print_scores(api, regex)
     print(f"/api/match latency per case: p50 {percentile(run.seconds, 0.5) * 1000:.0f} ms, "
@@ -334,7 +346,7 @@ def report(
         f"README figures: through the API recall@1 {api.recall_at_1:.2f}, recall@3 "
         f"{api.recall_at_3:.2f}, MRR {api.mrr:.2f}, false positives {api.fp_rate:.2f} "
         f"(regex-only: {regex.recall_at_1:.2f}, {regex.recall_at_3:.2f}, {regex.mrr:.2f}, "
-        f"{regex.fp_rate:.2f}) on {api.positives + api.negatives} dev cases; "
+        f"{regex.fp_rate:.2f}) on {api.positives + api.negatives} {label} cases; "
         f"{len(loaded.refused)} spells refused"
     )
 
@@ -343,7 +355,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="list at most 15 misses")
     parser.add_argument("--dir", type=Path, default=None, help="the eval folder")
+    parser.add_argument("--dataset", choices=[d.value for d in Dataset],
+                        default=Dataset.SHARED_DEV.value, help="which set to score")
     args = parser.parse_args(argv)
+    if Dataset(args.dataset).split is not None:
+        return score_evalset(Dataset(args.dataset), args.quick)
     directory = args.dir or shared_dir() / "eval"
     if not (directory / "dev.jsonl").exists() or not (directory / "spellbook.json").exists():
         print(f"skipped: no development set at {directory} (set GRIMOIRE_SHARED_DIR)")
@@ -352,6 +368,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     spells, cases = load_set(directory)
     run = asyncio.run(through_api(spells, cases))
     report(spells, run, regex_only(spells, cases), args.quick)
+    return 0
+
+
+def score_evalset(dataset: Dataset, quick: bool) -> int:
+    """One side of bench/evalset/, with per-ecosystem and per-CI shares of right answers.
+
+    Held-out cases are never listed, only counted: people tuning the matcher run this too.
+    """
+    quiet_logging()
+    spells = load_spellbook()
+    raw = load_cases(Kind.MATCHING, dataset.split)
+    cases = [Case(c["id"], c["log"], tuple(c["expected"])) for c in raw]
+    run = asyncio.run(through_api(spells, cases))
+    right = [verdict(outcome) == "ok" for outcome in run.outcomes]
+    print_breakdown("ecosystem", [[c["ecosystem"]] for c in raw], right)
+    print_breakdown("CI system", [[c["ci"]] for c in raw], right)
+    report(spells, run, regex_only(spells, cases), quick, label=dataset.value,
+           misses=dataset.split is Split.DEV)
     return 0
 
 

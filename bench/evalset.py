@@ -1,0 +1,184 @@
+"""Grimoire's own evaluation set (`bench/evalset/`): its split rule, loaders and frozen manifest.
+
+The set was collected from public issue threads and public test fixtures (sources in every
+case; see `bench/evalset/README.md`). It has two kinds of cases, each in a development and
+a held-out file:
+
+- matching cases (`matching-*.jsonl`): a log and the acceptable spell keys of the set's own
+  `spellbook.json`, best first; an empty list means no spell fits;
+- localisation cases (`locate-*.jsonl`): a tool's output and the expected primary
+  `{"path", "line"}` (repository-relative), with `files`, a plausible part of the
+  repository's file list, for tree resolution.
+
+The split is decided per source (one issue thread or fixture never lands on both sides),
+stratified by ecosystem and tool, by `assign_sides`; the held-out files are frozen by
+`heldout.sha256`. Tuning looks at the development files only, and a changed held-out file
+fails the test suite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from bench._support import print_table
+
+EVALSET_DIR = Path(__file__).resolve().parent / "evalset"
+SPLIT_SALT = "grimoire-evalset/2026-12-06/"
+DEV_SHARE = 0.45  # of each ecosystem (matching) or tool (localisation), by case count
+SPELLBOOK_FILE = "spellbook.json"
+MANIFEST_FILE = "heldout.sha256"
+
+
+class Kind(StrEnum):
+    MATCHING = "matching"
+    LOCATE = "locate"
+
+
+class Split(StrEnum):
+    DEV = "dev"
+    HELDOUT = "heldout"
+
+
+class Dataset(StrEnum):
+    """What bench/eval_matching.py scores: the shared development set or one side of ours."""
+
+    SHARED_DEV = "shared-dev"
+    GRIMOIRE_DEV = "grimoire-dev"
+    GRIMOIRE_HELDOUT = "grimoire-heldout"
+
+    @property
+    def split(self) -> Split | None:
+        return {Dataset.GRIMOIRE_DEV: Split.DEV, Dataset.GRIMOIRE_HELDOUT: Split.HELDOUT}.get(self)
+
+
+Stratum = tuple[str, str]  # ("matching", ecosystem) or ("locate", tool)
+FILES: dict[tuple[str, str], str] = {
+    (kind.value, split.value): f"{kind.value}-{split.value}.jsonl"
+    for kind in Kind
+    for split in Split
+}
+FROZEN_NOTICE = (
+    "the held-out split is frozen: {name} no longer has the SHA-256 recorded in "
+    "bench/evalset/heldout.sha256. Held-out cases are never edited or tuned on; "
+    "fix the development files instead, or start a new held-out split with a new date."
+)
+
+
+def _order(source: str) -> str:
+    return hashlib.sha256((SPLIT_SALT + source).encode("utf-8")).hexdigest()
+
+
+def _primary(strata: Iterable[Stratum]) -> Stratum:
+    """The stratum a source is balanced by: its first matching ecosystem, else its first tool."""
+    return min(strata, key=lambda stratum: (stratum[0] != Kind.MATCHING.value, stratum[1]))
+
+
+def assign_sides(cases: Iterable[tuple[str, Stratum]]) -> dict[str, str]:
+    """Source -> split, for every (source, stratum) pair of the whole set.
+
+    A stratum is `("matching", ecosystem)` or `("locate", tool)`. Sources are taken in the
+    order of SHA-256(SPLIT_SALT + source); each goes to development only while that keeps its
+    primary stratum's development share within half a case of DEV_SHARE, else to held-out.
+    So every ecosystem with two or more sources lands on both sides, a thread (whose matching
+    and localisation cases may quote the same log) never spans them, and the result does
+    not depend on the order of the files.
+    """
+    strata: dict[str, list[Stratum]] = defaultdict(list)
+    for source, stratum in cases:
+        strata[source].append(stratum)
+    assigned: Counter[Stratum] = Counter()
+    in_dev: Counter[Stratum] = Counter()
+    sides = {}
+    for source in sorted(strata, key=_order):
+        primary = _primary(strata[source])
+        to_dev = in_dev[primary] + 1 <= DEV_SHARE * (assigned[primary] + 1) + 0.5
+        sides[source] = Split.DEV.value if to_dev else Split.HELDOUT.value
+        for stratum in strata[source]:
+            assigned[stratum] += 1
+            in_dev[stratum] += to_dev
+    return sides
+
+
+def strata_of_files(directory: Path = EVALSET_DIR) -> Iterator[tuple[str, Stratum]]:
+    """(source, stratum) of every case in the four data files."""
+    for kind, split in FILES:
+        group = "ecosystem" if kind == Kind.MATCHING.value else "tool"
+        for case in load_cases(kind, split, directory):
+            yield case["source"], (kind, case[group])
+
+
+def path_of(kind: str, split: str, directory: Path = EVALSET_DIR) -> Path:
+    return directory / FILES[(Kind(kind).value, Split(split).value)]
+
+
+def _lines(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
+
+
+def load_cases(kind: str, split: str, directory: Path = EVALSET_DIR) -> list[dict[str, Any]]:
+    """Every case of one kind on one side, in file (id) order."""
+    return list(_lines(path_of(kind, split, directory)))
+
+
+def load_spellbook(directory: Path = EVALSET_DIR) -> list[dict[str, Any]]:
+    return json.loads((directory / SPELLBOOK_FILE).read_text(encoding="utf-8"))
+
+
+def print_breakdown(
+    heading: str, groups: Sequence[Iterable[str]], hits: Sequence[bool]
+) -> None:
+    """Cases and the share that scored, per group (a case may sit in several groups)."""
+    totals: Counter[str] = Counter()
+    scored: Counter[str] = Counter()
+    for names, hit in zip(groups, hits, strict=True):
+        for name in set(names) or {"(none)"}:
+            totals[name] += 1
+            scored[name] += hit
+    rows = [[name, totals[name], f"{scored[name] / totals[name]:.2f}"]
+            for name in sorted(totals, key=lambda n: (-totals[n], n))]
+    print()
+    print_table([heading, "cases", "right"], rows)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def heldout_files() -> list[str]:
+    return sorted(name for (_, split), name in FILES.items() if split == Split.HELDOUT.value)
+
+
+def read_manifest(directory: Path = EVALSET_DIR) -> Mapping[str, str]:
+    """File name -> recorded SHA-256, in `sha256sum` format."""
+    recorded = {}
+    for line in (directory / MANIFEST_FILE).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest, name = line.split(maxsplit=1)
+            recorded[name.lstrip("*")] = digest
+    return recorded
+
+
+def write_manifest(directory: Path = EVALSET_DIR) -> None:
+    """Freeze the held-out files as they are now (done once, when the split is made)."""
+    lines = [f"{_digest(directory / name)}  {name}\n" for name in heldout_files()]
+    (directory / MANIFEST_FILE).write_text("".join(lines), encoding="utf-8")
+
+
+def frozen_problems(directory: Path = EVALSET_DIR) -> list[str]:
+    """One message per held-out file that is missing or differs from the manifest."""
+    recorded = read_manifest(directory)
+    problems = []
+    for name in heldout_files():
+        path = directory / name
+        if name not in recorded or not path.exists() or _digest(path) != recorded[name]:
+            problems.append(FROZEN_NOTICE.format(name=name))
+    return problems

@@ -1,0 +1,191 @@
+"""The shape of Grimoire's own evaluation set (bench/evalset/) and its frozen held-out split.
+
+These tests read the data files but never score them: the benchmarks that do
+(bench/eval_matching.py --dataset, bench/eval_locate.py) stay out of the suite. They guard
+what a person measuring the matcher relies on: every case well formed and on the side the
+written split rule gives it, every expected spell present in the set's own spellbook, the
+counts the issue asks for, and held-out files that nobody edited after the split was made.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.evalset import (
+    EVALSET_DIR,
+    FILES,
+    Kind,
+    Split,
+    assign_sides,
+    frozen_problems,
+    load_cases,
+    load_spellbook,
+    strata_of_files,
+)
+from grimoire_bot.matching.patterns import check_pattern, compile_pattern
+
+MATCHING_FIELDS = {"id", "ecosystem", "ci", "source", "log", "expected", "notes"}
+LOCATE_FIELDS = {"id", "tool", "ci", "classes", "source", "log", "expected", "files", "notes"}
+SPELL_FIELDS = {"key", "title", "description", "error_type", "error_pattern", "solution_code", "tags"}
+MACHINE_PATH_PREFIXES = ("/work/", "/root/")
+
+
+def cases(kind: Kind) -> dict[Split, list[dict[str, Any]]]:
+    return {split: load_cases(kind, split) for split in Split}
+
+
+@pytest.fixture(scope="module")
+def matching() -> dict[Split, list[dict[str, Any]]]:
+    return cases(Kind.MATCHING)
+
+
+@pytest.fixture(scope="module")
+def locate() -> dict[Split, list[dict[str, Any]]]:
+    return cases(Kind.LOCATE)
+
+
+@pytest.fixture(scope="module")
+def spellbook() -> dict[str, dict[str, Any]]:
+    return {spell["key"]: spell for spell in load_spellbook()}
+
+
+def every(split_cases: dict[Split, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [case for split in Split for case in split_cases[split]]
+
+
+def test_ids_are_unique_and_do_not_reveal_the_answer(matching, locate) -> None:
+    for prefix, group in (("g-", matching), ("gl-", locate)):
+        ids = [case["id"] for case in every(group)]
+        assert len(ids) == len(set(ids))
+        assert all(i.startswith(prefix) and i[len(prefix):].isdigit() for i in ids)
+
+
+def test_matching_cases_have_their_fields(matching) -> None:
+    for case in every(matching):
+        assert set(case) == MATCHING_FIELDS, case["id"]
+        assert case["log"].strip() and case["source"].strip() and case["ci"].strip(), case["id"]
+        assert isinstance(case["expected"], list), case["id"]
+        assert len(set(case["expected"])) == len(case["expected"]), case["id"]
+
+
+def test_locate_cases_have_a_relative_expected_location(locate) -> None:
+    for case in every(locate):
+        assert set(case) <= LOCATE_FIELDS and set(case) >= LOCATE_FIELDS - {"files"}, case["id"]
+        path, line = case["expected"]["path"], case["expected"]["line"]
+        assert set(case["expected"]) == {"path", "line"}, case["id"]
+        assert isinstance(line, int) and line >= 1, case["id"]
+        assert "\\" not in path and not path.startswith(("/", "./")) and ":" not in path, case["id"]
+        assert case["log"].strip() and case["source"].strip(), case["id"]
+        if "files" in case:
+            assert path in case["files"], case["id"]
+            assert len(set(case["files"])) == len(case["files"]), case["id"]
+
+
+def test_no_case_quotes_a_path_of_the_machine_that_built_it(matching, locate) -> None:
+    for case in every(matching) + every(locate):
+        assert not any(prefix in case["source"] for prefix in MACHINE_PATH_PREFIXES), case["id"]
+
+
+def test_sources_are_public_urls_or_pinned_repository_files(matching, locate) -> None:
+    for case in every(matching) + every(locate):
+        source = case["source"]
+        pinned = ":" in source and "@" in source and len(source.rsplit("@", 1)[1]) >= 7
+        assert source.startswith("https://") or pinned, case["id"]
+
+
+def test_spellbook_is_well_formed_and_every_expected_key_is_in_it(matching, spellbook) -> None:
+    for key, spell in spellbook.items():
+        assert set(spell) == SPELL_FIELDS, key
+        check_pattern(spell["error_pattern"])  # what POST /api/spells would refuse
+        compile_pattern(spell["error_pattern"])
+    assert len(spellbook) == len(load_spellbook())  # keys unique
+    expected = {key for case in every(matching) for key in case["expected"]}
+    assert expected <= set(spellbook), sorted(expected - set(spellbook))
+    assert set(spellbook) - expected, "the book should hold distractors that fit no case"
+
+
+def test_no_case_expecting_nothing_is_matched_literally_by_a_spell(matching, spellbook) -> None:
+    compiled = {key: compile_pattern(spell["error_pattern"]) for key, spell in spellbook.items()}
+    for case in every(matching):
+        if not case["expected"]:
+            hits = [key for key, regex in compiled.items() if regex.search(case["log"])]
+            assert not hits, (case["id"], hits)
+
+
+def test_counts_are_at_least_what_the_issue_asks(matching, locate) -> None:
+    all_matching, all_locate = every(matching), every(locate)
+    assert len(all_matching) >= 200
+    assert sum(1 for case in all_matching if not case["expected"]) >= 40
+    assert len({case["ecosystem"] for case in all_matching}) >= 12
+    assert {case["ci"] for case in all_matching} - {"github-actions", "local"}
+    assert len(all_locate) >= 120
+    assert len({case["tool"] for case in all_locate}) >= 22
+
+
+def test_every_ecosystem_is_on_both_sides(matching) -> None:
+    sides = {split: {case["ecosystem"] for case in matching[split]} for split in Split}
+    assert sides[Split.DEV] == sides[Split.HELDOUT]
+    for split in Split:
+        assert any(not case["expected"] for case in matching[split]), split
+
+
+def test_split_is_roughly_even_with_held_out_the_larger(matching, locate) -> None:
+    for group in (matching, locate):
+        dev, heldout = len(group[Split.DEV]), len(group[Split.HELDOUT])
+        assert 0.35 <= dev / (dev + heldout) <= 0.5
+
+
+def test_every_case_is_on_the_side_the_written_rule_gives_it() -> None:
+    sides = assign_sides(strata_of_files())
+    for kind, split in FILES:
+        for case in load_cases(kind, split):
+            assert sides[case["source"]] == split, case["id"]
+
+
+def test_a_source_never_spans_both_sides(matching, locate) -> None:
+    seen: dict[str, set[str]] = {}
+    for group in (matching, locate):
+        for split in Split:
+            for case in group[split]:
+                seen.setdefault(case["source"], set()).add(split)
+    assert [source for source, splits in seen.items() if len(splits) > 1] == []
+
+
+def test_split_rule_ignores_the_order_cases_are_listed_in() -> None:
+    pairs = list(strata_of_files())
+    assert assign_sides(pairs) == assign_sides(reversed(pairs))
+
+
+def test_held_out_files_match_the_frozen_manifest() -> None:
+    problems = frozen_problems()
+    assert not problems, "\n".join(problems)
+
+
+def test_a_changed_held_out_file_is_reported_as_frozen(tmp_path: Path) -> None:
+    copy = tmp_path / "evalset"
+    shutil.copytree(EVALSET_DIR, copy)
+    held_out = copy / FILES[(Kind.MATCHING, Split.HELDOUT)]
+    held_out.write_text(held_out.read_text(encoding="utf-8") + "\n \n", encoding="utf-8")
+    problems = frozen_problems(copy)
+    assert len(problems) == 1
+    assert "held-out split is frozen" in problems[0] and held_out.name in problems[0]
+    assert frozen_problems(EVALSET_DIR) == []  # the real files are untouched
+
+
+def test_a_missing_held_out_file_is_reported_as_frozen(tmp_path: Path) -> None:
+    copy = tmp_path / "evalset"
+    shutil.copytree(EVALSET_DIR, copy)
+    (copy / FILES[(Kind.LOCATE, Split.HELDOUT)]).unlink()
+    assert ["held-out split is frozen" in p for p in frozen_problems(copy)] == [True]
+
+
+def test_classes_name_only_known_kinds(locate) -> None:
+    known = {"ci-root", "line-prefix", "windows-path", "hard-wrapped", "include-chain",
+             "msbuild-project-suffix", "old-format", "path-not-in-log"}
+    counts = Counter(name for case in every(locate) for name in case["classes"])
+    assert set(counts) <= known
