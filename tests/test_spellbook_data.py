@@ -23,7 +23,7 @@ from grimoire_bot.matching import Ecosystem, SpellDoc, SpellIndex, analyse
 
 SPELLBOOK_PACKAGE = "grimoire_bot.spellbook"
 FORMAT = "grimoire-spellbook/1"
-MIN_SPELLS = 300
+MIN_SPELLS = 400
 MIN_ECOSYSTEMS = 12
 MIN_DIFF_SPELLS = 6
 MIN_EXAMPLES = 2
