@@ -19,22 +19,34 @@ import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from grimoire_bot.matching import Ecosystem, SpellDoc, SpellIndex, analyse
+
 SPELLBOOK_PACKAGE = "grimoire_bot.spellbook"
 FORMAT = "grimoire-spellbook/1"
-MIN_SPELLS = 130
+MIN_SPELLS = 400
 MIN_ECOSYSTEMS = 12
 MIN_DIFF_SPELLS = 6
-MAX_EXAMPLES = 3
+MIN_EXAMPLES = 2
+MAX_EXAMPLES = 4
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9.+#_/-]*$")
-ECOSYSTEMS = frozenset({
-    "python", "node", "typescript", "eslint", "jest", "go", "rust", "java", "cpp", "ruby",
-    "docker", "github-actions", "shell", "dotnet",
-})
+ECOSYSTEMS = frozenset(ecosystem.value for ecosystem in Ecosystem)
+# Files whose tools have no value in the closed `Ecosystem` set yet: their spells leave
+# `ecosystem` null (neither confirmed nor contradicted by an error's ecosystem) and name
+# the ecosystem in their tags. The value each would get once the set has it:
+PENDING_ECOSYSTEMS = {
+    "bazel.json": "bazel",
+    "dart.json": "dart",
+    "elixir.json": "elixir",
+    "kubernetes.json": "kubernetes",
+    "php.json": "php",
+    "swift.json": "swift",
+    "terraform.json": "terraform",
+}
 SCOPES = frozenset({"log", "diff"})
 REQUIRED_TEXT_FIELDS = (
     "key", "title", "description", "error_type", "error_pattern", "solution_code", "tags",
-    "ecosystem", "scope",
+    "scope",
 )
 
 # Output of builds that went well, as the tools print it. No spell may fire on any of it:
@@ -283,7 +295,10 @@ def test_required_fields_are_present_and_not_blank(spells: list[Spell]) -> None:
 
 
 def test_ecosystem_and_scope_are_in_the_closed_sets(spells: list[Spell]) -> None:
-    assert [s.where for s in spells if s.fields.get("ecosystem") not in ECOSYSTEMS] == []
+    def allowed(spell: Spell) -> set[str | None]:
+        return {None} if spell.source in PENDING_ECOSYSTEMS else set(ECOSYSTEMS)
+
+    assert [s.where for s in spells if s.fields.get("ecosystem") not in allowed(s)] == []
     assert [s.where for s in spells if s.fields.get("scope") not in SCOPES] == []
 
 
@@ -322,12 +337,24 @@ def test_patterns_do_not_match_empty_text(spells: list[Spell], compiled: dict[st
     assert [spell.where for spell in spells if compiled[spell.where].search("")] == []
 
 
-def test_every_spell_has_one_to_three_single_line_examples(spells: list[Spell]) -> None:
+def test_pending_ecosystems_are_named_in_the_tags(spells: list[Spell]) -> None:
+    assert [
+        spell.where
+        for spell in spells
+        if spell.source in PENDING_ECOSYSTEMS
+        and PENDING_ECOSYSTEMS[spell.source] not in spell.fields["tags"].split(",")
+    ] == []
+
+
+def test_every_spell_has_two_to_four_single_line_examples(spells: list[Spell]) -> None:
+    # At least two: the wordings of different tool versions where they differ, else the
+    # message as printed in different contexts, so a pattern fitted to one line is caught.
     bad = [
         spell.where
         for spell in spells
         if not isinstance(examples := spell.fields.get("examples"), list)
-        or not 1 <= len(examples) <= MAX_EXAMPLES
+        or not MIN_EXAMPLES <= len(examples) <= MAX_EXAMPLES
+        or len(set(examples)) != len(examples)
         or not all(isinstance(e, str) and e.strip() and "\n" not in e for e in examples)
     ]
     assert bad == []
@@ -371,3 +398,93 @@ def test_examples_still_match_behind_log_prefixes(
         for example in spell.fields["examples"]:
             line = f"{timestamp} {prefix}{example}"
             assert compiled[spell.where].search(line), f"{spell.where} misses {line!r}"
+
+
+# The rank an example's own spell may take when it is not first, and why. Everything not
+# listed here must be first among the spells `analyse` returns for the example alone.
+RANK_EXCEPTIONS: dict[tuple[str, str], tuple[int, str]] = {
+    ("node.cannot-find-module", "Error: Cannot find module 'dotenv'"): (
+        2,
+        "Jest's 'Cannot find module ... from ...' spell is a near miss whose words cover this"
+        " bare Node message completely, and a full near miss outscores a pattern hit with a"
+        " short literal (the matcher's ranking, not the data); in a real log Node's"
+        " 'Require stack:' and MODULE_NOT_FOUND lines follow and the pattern hit is first.",
+    ),
+}
+DIFF_HEADER = "diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -0,0 +1 @@\n"
+DIFF_PATH = "src/changed.txt"
+
+
+@pytest.fixture(scope="module")
+def starter_index(spells: list[Spell]) -> SpellIndex:
+    return SpellIndex.build(
+        SpellDoc(
+            id=position,
+            title=spell.fields["title"],
+            description=spell.fields["description"],
+            error_type=spell.fields["error_type"],
+            error_pattern=spell.fields["error_pattern"],
+            tags=spell.fields["tags"],
+            ecosystem=spell.fields.get("ecosystem"),
+            status="approved",
+            scope=spell.fields["scope"],
+        )
+        for position, spell in enumerate(spells)
+    )
+
+
+def test_the_matcher_uses_every_starter_spell(starter_index: SpellIndex) -> None:
+    assert starter_index.skipped == []
+
+
+def test_each_log_example_is_matched_first_by_its_own_spell(
+    spells: list[Spell], starter_index: SpellIndex
+) -> None:
+    """Each example, matched alone as a log through the whole engine (cleaning, extraction,
+    patterns, near misses, ranking), returns its own spell first: a generic sibling that
+    also fits must rank below the specific spell written for that line."""
+    misplaced = []
+    for position, spell in enumerate(spells):
+        if spell.fields["scope"] != "log":
+            continue
+        for example in spell.fields["examples"]:
+            _, matches = analyse(example, starter_index, limit=5)
+            ranked = [match.spell_id for match in matches]
+            rank = ranked.index(position) + 1 if position in ranked else None
+            allowed, _ = RANK_EXCEPTIONS.get((spell.key, example), (1, ""))
+            if rank is None or rank > allowed:
+                owners = [spells[spell_id].key for spell_id in ranked[:3]]
+                misplaced.append(f"{spell.where}: rank {rank}, got {owners} for {example!r}")
+    assert misplaced == []
+
+
+def test_rank_exceptions_are_still_needed(spells: list[Spell], starter_index: SpellIndex) -> None:
+    """An exception that no longer applies (the spell became first, or the example is gone)
+    is removed, so the list says only what is true."""
+    examples = {
+        (spell.key, example): position
+        for position, spell in enumerate(spells)
+        for example in spell.fields["examples"]
+    }
+    stale = []
+    for key, example in RANK_EXCEPTIONS:
+        position = examples.get((key, example))
+        _, matches = analyse(example, starter_index, limit=5)
+        if position is None or [m.spell_id for m in matches][:1] == [position]:
+            stale.append(key)
+    assert stale == []
+
+
+def test_each_diff_example_is_found_on_its_added_line(
+    spells: list[Spell], starter_index: SpellIndex
+) -> None:
+    missed = []
+    for position, spell in enumerate(spells):
+        if spell.fields["scope"] != "diff":
+            continue
+        for example in spell.fields["examples"]:
+            diff = DIFF_HEADER.format(path=DIFF_PATH) + f"+{example}\n"
+            hits = starter_index.match_diff(diff)
+            if (position, DIFF_PATH, 1) not in {(h.spell_id, h.path, h.line) for h in hits}:
+                missed.append(f"{spell.where}: {example!r}")
+    assert missed == []
