@@ -292,7 +292,9 @@ def _rate_limit(raw: str) -> RateLimit | None:
     count, _, unit = raw.partition("/")
     period = RATE_LIMIT_PERIODS.get(unit.strip().lower())
     if not count.strip().isdigit() or int(count) <= 0 or period is None:
-        raise ValueError(f"must look like 30/minute (per second, minute or hour) or off, got {raw!r}")
+        raise ValueError(
+            f"must look like 30/minute (per second, minute or hour) or off, got {raw!r}"
+        )
     return RateLimit(int(count), period)
 
 

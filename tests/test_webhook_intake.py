@@ -337,7 +337,9 @@ async def test_refusals_are_answered_without_reading_the_body(
     aiohttp_client, fresh_database_url, secret, change, status, needle
 ):
     """An unsigned delivery made the server read (and inflate) up to 25 MB before its 401."""
-    client = await aiohttp_client(create_app(make_settings(webhook_secret=secret), fresh_database_url))
+    client = await aiohttp_client(
+        create_app(make_settings(webhook_secret=secret), fresh_database_url)
+    )
     body, headers = signed_delivery("installation", PAYLOAD, SECRET)
     headers = change({**headers, "Content-Length": str(len(body))})
     answer = await _answer_to_stalled_body(
