@@ -12,7 +12,9 @@ from grimoire_bot.api.auth import UserOut
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, operation, validate
 from grimoire_bot.db import installations as db_installations
-from grimoire_bot.state import POOL
+from grimoire_bot.github.client import TransientGitHubError
+from grimoire_bot.github.oauth import Permission
+from grimoire_bot.state import POOL, REPO_ACCESS
 from grimoire_bot.validation import JsonBool, JsonInt, JsonNumber, Offset, Text, omissible
 
 routes = web.RouteTableDef()
@@ -88,26 +90,59 @@ def repo_out(row: dict) -> RepoOut:
 
 
 def repo_not_found(params: RepoParams) -> ApiError:
+    # The same answer for "not installed" and "not yours to see": private names stay private.
     return ApiError(
-        404, f"Repository {params.owner}/{params.repo} is not installed (or not visible to the App)"
+        404, f"Repository {params.owner}/{params.repo} is not installed (or not visible to you)"
     )
+
+
+async def visible_permissions(request: web.Request, user: UserOut) -> dict[int, Permission] | None:
+    """The caller's GitHub role per repository; None for Grimoire admins, who see everything."""
+    if user.role == "admin":
+        return None
+    try:
+        return await request.app[REPO_ACCESS].permissions(user.id)
+    except TransientGitHubError as exc:
+        raise ApiError(
+            503, f"GitHub cannot say what you may see right now ({exc.reason}); try again"
+        ) from None
+
+
+async def visible_repository(
+    request: web.Request, params: RepoParams, user: UserOut
+) -> tuple[dict, Permission | None]:
+    """The repository and the caller's role on it (None for admins), or 404 if not theirs."""
+    async with request.app[POOL].acquire() as conn:
+        row = await db_installations.get_repository(conn, f"{params.owner}/{params.repo}")
+    if row is None:
+        raise repo_not_found(params)
+    permissions = await visible_permissions(request, user)
+    if permissions is None:
+        return row, None
+    if row["id"] not in permissions:
+        raise repo_not_found(params)
+    return row, permissions[row["id"]]
 
 
 @operation(
     routes,
     "GET",
     "/api/repos",
-    summary="Repositories the App is installed on, with their settings",
+    summary="Repositories the App is installed on that you may see, with their settings",
+    description="Admins see every repository; other accounts see those their linked GitHub "
+    "identity can see (none without one).",
     tag="repositories",
     query=Page,
     response=list[RepoOut],
     access=Access.USER,
-    errors=(401, 422),
+    errors=(401, 422, 503),
 )
 async def list_repos(request: web.Request, query: Page, user: UserOut) -> web.Response:
+    permissions = await visible_permissions(request, user)
+    only_ids = None if permissions is None else sorted(permissions)
     async with request.app[POOL].acquire() as conn:
         rows, total = await db_installations.list_repositories(
-            conn, skip=query.skip, limit=query.limit
+            conn, skip=query.skip, limit=query.limit, only_ids=only_ids
         )
     body = [repo_out(row).model_dump(mode="json") for row in rows]
     return web.json_response(body, headers={"X-Total-Count": str(total)})
@@ -122,13 +157,10 @@ async def list_repos(request: web.Request, query: Page, user: UserOut) -> web.Re
     params=RepoParams,
     response=RepoOut,
     access=Access.USER,
-    errors=(401, 404),
+    errors=(401, 404, 503),
 )
 async def get_repo(request: web.Request, params: RepoParams, user: UserOut) -> RepoOut:
-    async with request.app[POOL].acquire() as conn:
-        row = await db_installations.get_repository(conn, f"{params.owner}/{params.repo}")
-    if row is None:
-        raise repo_not_found(params)
+    row, _ = await visible_repository(request, params, user)
     return repo_out(row)
 
 
@@ -137,25 +169,29 @@ async def get_repo(request: web.Request, params: RepoParams, user: UserOut) -> R
     "PUT",
     "/api/repos/{owner}/{repo}",
     summary="Change a repository's settings",
-    description="Fields left out keep their current value. Needs a curator or admin account.",
+    description="Fields left out keep their current value. Needs an admin account, or a "
+    "linked GitHub identity with admin permission on the repository.",
     tag="repositories",
     params=RepoParams,
     body=RepoSettingsUpdate,
     response=RepoOut,
     access=Access.USER,
-    errors=(401, 404, 422),
+    errors=(401, 403, 404, 422, 503),
 )
 async def update_repo(
     request: web.Request, params: RepoParams, body: RepoSettingsUpdate, user: UserOut
 ) -> RepoOut:
-    full_name = f"{params.owner}/{params.repo}"
+    row, permission = await visible_repository(request, params, user)
+    if user.role != "admin" and permission is not Permission.ADMIN:
+        raise ApiError(
+            403,
+            f"Changing {row['full_name']}'s settings needs admin permission on it on GitHub "
+            f"(yours: {permission}) or a Grimoire admin account",
+        )
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        row = await db_installations.get_repository(conn, full_name)
-        if row is None:
-            raise repo_not_found(params)
         current = repo_out(row).settings.model_dump()
         # Validated, not constructed: whatever the update lets through, a bad merge is a 422.
         merged = validate(RepoSettings, {**current, **body.model_dump(exclude_unset=True)}, "body")
         await db_installations.save_settings(conn, row["id"], merged.model_dump(), user.id)
-        row = await db_installations.get_repository(conn, full_name)
+        row = await db_installations.get_repository(conn, row["full_name"])
     return repo_out(row)

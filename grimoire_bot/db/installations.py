@@ -104,20 +104,25 @@ def with_defaults(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def list_repositories(
-    conn: asyncpg.Connection, *, skip: int, limit: int
+    conn: asyncpg.Connection, *, skip: int, limit: int, only_ids: list[int] | None = None
 ) -> tuple[list[dict[str, Any]], int]:
+    """A page of repositories (those in `only_ids`, when given) and how many there are."""
     rows = await conn.fetch(
         f"""
         SELECT {REPOSITORY_COLUMNS}, {SETTINGS_COLUMNS}
         FROM repositories r
         JOIN installations i ON i.id = r.installation_id
         LEFT JOIN repository_settings s ON s.repository_id = r.id
+        WHERE $3::bigint[] IS NULL OR r.id = ANY($3)
         ORDER BY lower(r.full_name) OFFSET $1 LIMIT $2
         """,
         skip,
         limit,
+        only_ids,
     )
-    total = await conn.fetchval("SELECT count(*) FROM repositories")
+    total = await conn.fetchval(
+        "SELECT count(*) FROM repositories WHERE $1::bigint[] IS NULL OR id = ANY($1)", only_ids
+    )
     return [with_defaults(row) for row in rows], total
 
 
