@@ -173,3 +173,10 @@ async def test_two_web_processes_share_one_budget(fresh_database_url):
     finally:
         for process in processes:
             await stop(process, signal.SIGTERM)
+
+
+async def test_the_limited_operations_document_their_429(client):
+    spec = await (await client.get("/openapi.json")).json()
+    assert "429" in spec["paths"]["/api/match"]["post"]["responses"]
+    assert "429" in spec["paths"]["/auth/github/start"]["post"]["responses"]
+    assert "429" in spec["paths"]["/auth/github/callback"]["get"]["responses"]

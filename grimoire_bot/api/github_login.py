@@ -147,7 +147,7 @@ def _bind_browser(request: web.Request, response: web.StreamResponse, binding: s
     "this browser. With a bearer token, the GitHub identity is linked to that account instead.",
     tag="auth",
     response=SignInStart,
-    errors=(401, 503),
+    errors=(401, 429, 503),
 )
 async def start_sign_in(request: web.Request) -> web.Response:
     user = None
@@ -168,7 +168,7 @@ async def start_sign_in(request: web.Request) -> web.Response:
     "`/auth/github/callback`.",
     tag="auth",
     status=302,
-    errors=(503,),
+    errors=(429, 503),
 )
 async def redirect_to_github(request: web.Request) -> web.Response:
     start, binding = await _begin(request, None)
@@ -190,7 +190,7 @@ async def redirect_to_github(request: web.Request) -> web.Response:
     tag="auth",
     query=Callback,
     response=GitHubSignIn,
-    errors=(400, 403, 409, 503),
+    errors=(400, 403, 409, 429, 503),
 )
 async def finish_sign_in(request: web.Request, query: Callback) -> GitHubSignIn:
     oauth = _oauth(request)
