@@ -12,16 +12,32 @@ from aiohttp import web
 from grimoire_bot import api
 from grimoire_bot.api.auth import resolve_user
 from grimoire_bot.api.errors import json_errors
+from grimoire_bot.api.limits import client_limits
 from grimoire_bot.api.operations import USER_RESOLVER
+from grimoire_bot.auth.limits import ClientLimiter, Scope, clean_up_periodically
 from grimoire_bot.auth.passwords import PasswordHasher
+from grimoire_bot.auth.repo_access import RepoAccess
+from grimoire_bot.auth.sealing import Sealer
 from grimoire_bot.auth.tokens import TokenIssuer
 from grimoire_bot.db import open_pool
 from grimoire_bot.db.secrets import get_or_create_secret
 from grimoire_bot.events import build_router
 from grimoire_bot.github.app import open_github_app
+from grimoire_bot.github.oauth import GitHubOAuth
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings
-from grimoire_bot.state import GITHUB, MATCHER, PASSWORDS, POOL, RECORDER, SETTINGS, TOKENS
+from grimoire_bot.state import (
+    GITHUB,
+    LIMITER,
+    MATCHER,
+    OAUTH,
+    PASSWORDS,
+    POOL,
+    RECORDER,
+    REPO_ACCESS,
+    SETTINGS,
+    TOKENS,
+)
 from grimoire_bot.webhooks.dispatch import Dispatcher
 from grimoire_bot.webhooks.recorder import DeliveryRecorder
 from grimoire_bot.webhooks.worker import run_worker
@@ -71,6 +87,30 @@ async def github(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def trust(app: web.Application) -> AsyncIterator[None]:
+    """GitHub sign-in, repository permissions and per-address limits, and their housekeeping."""
+    settings = app[SETTINGS]
+    oauth = None
+    if settings.github_client_id and settings.github_client_secret:
+        oauth = GitHubOAuth.for_host(
+            app[GITHUB].session,
+            client_id=settings.github_client_id,
+            client_secret=settings.github_client_secret,
+            ghe_host=settings.ghe_host,
+            ghe_protocol=settings.ghe_protocol,
+        )
+    app[OAUTH] = oauth
+    app[REPO_ACCESS] = RepoAccess(app[POOL], oauth, Sealer(app[TOKENS].secret_key))
+    app[LIMITER] = ClientLimiter(
+        app[POOL], {Scope.AUTH: settings.auth_rate_limit, Scope.MATCH: settings.match_rate_limit}
+    )
+    stop = asyncio.Event()
+    housekeeping = asyncio.create_task(clean_up_periodically(app[POOL], stop))
+    yield
+    stop.set()
+    await housekeeping
+
+
 async def in_process_worker(app: web.Application) -> AsyncIterator[None]:
     """`serve` runs one worker beside the web server; it drains on shutdown."""
     dispatcher = Dispatcher(app[SETTINGS], app[POOL], app[GITHUB], app[MATCHER], build_router())
@@ -116,7 +156,11 @@ def create_app(
     settings: Settings, database_url: str, *, with_worker: bool = False
 ) -> web.Application:
     app = web.Application(
-        middlewares=[cors(settings.cors_origins), json_errors],
+        middlewares=[
+            cors(settings.cors_origins),
+            json_errors,
+            client_limits(trust_proxy=settings.trust_proxy),
+        ],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app[SETTINGS] = settings
@@ -124,6 +168,7 @@ def create_app(
     app.cleanup_ctx.append(database(database_url))
     app.cleanup_ctx.append(access_tokens)
     app.cleanup_ctx.append(github)
+    app.cleanup_ctx.append(trust)
     if with_worker:
         app.cleanup_ctx.append(in_process_worker)
     api.add_routes(app)

@@ -83,7 +83,13 @@ class PrettyFormatter(logging.Formatter):
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     inner = JsonFormatter() if settings.log_format is LogFormat.JSON else PrettyFormatter()
-    secrets = [s for s in (settings.secret_key, settings.webhook_secret, settings.private_key) if s]
+    configured = (
+        settings.secret_key,
+        *settings.webhook_secrets,
+        settings.private_key,
+        settings.github_client_secret,
+    )
+    secrets = [s for s in configured if s]
     handler.setFormatter(RedactingFormatter(inner, Redactor(secrets)))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -1,5 +1,8 @@
 """Retention: delete finished deliveries and other bookkeeping past RETENTION_DAYS.
 
+Rows that expire within minutes (per-address counters, forgiven login failures, unused
+sign-in states) are cleared by every web process instead (`auth.limits`).
+
 Run by `python -m grimoire_bot prune` and on a schedule by every worker (pgqueuer's
 scheduler runs each due prune on one worker only). Work goes in small batches, each its
 own short transaction, with a pause between them, so intake and workers are never held up.
@@ -15,7 +18,6 @@ from datetime import timedelta
 
 import asyncpg
 
-from grimoire_bot.auth.throttle import FAILURE_WINDOW
 from grimoire_bot.db import retention as db_retention
 
 PRUNE_BATCH = 500
@@ -47,9 +49,6 @@ async def prune(
         "deliveries": lambda conn, n: db_retention.delete_finished_deliveries(conn, keep, n),
         "queue_log": lambda conn, n: db_retention.delete_queue_log(conn, keep, n),
         "revoked_tokens": db_retention.delete_expired_revocations,
-        "login_failures": lambda conn, n: db_retention.delete_forgiven_login_failures(
-            conn, FAILURE_WINDOW, n
-        ),
     }
     report = PruneReport()
     for name, step in steps.items():

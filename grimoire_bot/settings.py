@@ -23,6 +23,11 @@ DEFAULT_RETENTION_DAYS = 30
 # or a redelivery would be taken for a new delivery.
 MIN_RETENTION_DAYS = 3
 DEFAULT_PRUNE_SCHEDULE = "17 * * * *"  # cron: hourly, off the hour
+# While one webhook secret replaces another, both are accepted; never more.
+MAX_WEBHOOK_SECRETS = 2
+RATE_LIMIT_PERIODS = {"second": 1, "minute": 60, "hour": 3600}
+DEFAULT_AUTH_RATE_LIMIT = "30/minute"
+DEFAULT_MATCH_RATE_LIMIT = "60/minute"
 
 T = TypeVar("T")
 
@@ -36,6 +41,18 @@ class AppEnv(enum.StrEnum):
 class LogFormat(enum.StrEnum):
     PRETTY = "pretty"
     JSON = "json"
+
+
+@dataclasses.dataclass(frozen=True)
+class RateLimit:
+    """At most `requests` per `period_seconds` from one client address."""
+
+    requests: int
+    period_seconds: int
+
+    def __str__(self) -> str:
+        unit = next(name for name, s in RATE_LIMIT_PERIODS.items() if s == self.period_seconds)
+        return f"{self.requests}/{unit}"
 
 
 class SettingsError(ValueError):
@@ -57,6 +74,17 @@ class Settings:
     secret_key: str | None = dataclasses.field(default=None, repr=False)
     access_token_expire_minutes: int = DEFAULT_TOKEN_MINUTES
     allow_signup: bool = True
+    # The App's user authorization, for "Sign in with GitHub".
+    github_client_id: str | None = None
+    github_client_secret: str | None = dataclasses.field(default=None, repr=False)
+    # Behind a proxy that appends the client's address to X-Forwarded-For (Heroku's router).
+    trust_proxy: bool = False
+    auth_rate_limit: RateLimit | None = dataclasses.field(
+        default_factory=lambda: _rate_limit(DEFAULT_AUTH_RATE_LIMIT)
+    )
+    match_rate_limit: RateLimit | None = dataclasses.field(
+        default_factory=lambda: _rate_limit(DEFAULT_MATCH_RATE_LIMIT)
+    )
     seed_spellbook: bool = True
     semantic_matching: bool = True
     cors_origins: tuple[str, ...] = ()
@@ -93,6 +121,15 @@ class Settings:
     def github_app_configured(self) -> bool:
         return bool(self.app_id and (self.private_key or self.private_key_path))
 
+    @property
+    def github_login_configured(self) -> bool:
+        return bool(self.github_client_id and self.github_client_secret)
+
+    @property
+    def webhook_secrets(self) -> tuple[str, ...]:
+        """The accepted webhook secrets: one, or two while rotating (comma-separated)."""
+        return _csv(self.webhook_secret or "")
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read and validate every variable; raise SettingsError listing all problems."""
@@ -111,6 +148,15 @@ class Settings:
                 "ACCESS_TOKEN_EXPIRE_MINUTES", _positive_int, DEFAULT_TOKEN_MINUTES
             ),
             allow_signup=reader.get("ALLOW_SIGNUP", _bool, True),
+            github_client_id=reader.get("GITHUB_CLIENT_ID", str, None),
+            github_client_secret=reader.get("GITHUB_CLIENT_SECRET", str, None),
+            trust_proxy=reader.get("TRUST_PROXY", _bool, False),
+            auth_rate_limit=reader.get(
+                "AUTH_RATE_LIMIT", _rate_limit, _rate_limit(DEFAULT_AUTH_RATE_LIMIT)
+            ),
+            match_rate_limit=reader.get(
+                "MATCH_RATE_LIMIT", _rate_limit, _rate_limit(DEFAULT_MATCH_RATE_LIMIT)
+            ),
             seed_spellbook=reader.get("SEED_SPELLBOOK", _bool, True),
             semantic_matching=reader.get("SEMANTIC_MATCHING", _bool, True),
             cors_origins=reader.get("CORS_ORIGINS", _csv, ()),
@@ -119,7 +165,7 @@ class Settings:
             app_id=reader.get("APP_ID", _digits, None),
             private_key=reader.get("PRIVATE_KEY", str, None),
             private_key_path=reader.get("PRIVATE_KEY_PATH", str, None),
-            webhook_secret=reader.get("WEBHOOK_SECRET", str, None),
+            webhook_secret=reader.get("WEBHOOK_SECRET", _webhook_secrets, None),
             ghe_host=reader.get("GHE_HOST", _host, None),
             ghe_protocol=reader.get("GHE_PROTOCOL", _protocol, "https"),
             worker_concurrency=reader.get("WORKER_CONCURRENCY", _positive_int, 4),
@@ -165,6 +211,8 @@ class Settings:
             problems.append("APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) must be set together")
         if self.private_key and self.private_key_path:
             problems.append("set PRIVATE_KEY or PRIVATE_KEY_PATH, not both")
+        if bool(self.github_client_id) != bool(self.github_client_secret):
+            problems.append("GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET must be set together")
         return problems
 
 
@@ -242,6 +290,31 @@ def _digits(raw: str) -> str:
 
 def _csv(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _webhook_secrets(raw: str) -> str:
+    parts = [part.strip() for part in raw.split(",")]
+    if any(not part for part in parts):
+        raise ValueError("must be one secret, or two separated by a comma, none of them empty")
+    if len(parts) > MAX_WEBHOOK_SECRETS:
+        raise ValueError(
+            f"holds {len(parts)} secrets; at most {MAX_WEBHOOK_SECRETS} (the old and the new "
+            "one while rotating)"
+        )
+    return ",".join(parts)
+
+
+def _rate_limit(raw: str) -> RateLimit | None:
+    """`N/second`, `N/minute` or `N/hour`; `off` disables the limit."""
+    if raw.lower() == "off":
+        return None
+    count, _, unit = raw.partition("/")
+    period = RATE_LIMIT_PERIODS.get(unit.strip().lower())
+    if not count.strip().isdigit() or int(count) <= 0 or period is None:
+        raise ValueError(
+            f"must look like 30/minute (per second, minute or hour) or off, got {raw!r}"
+        )
+    return RateLimit(int(count), period)
 
 
 def _url(raw: str) -> str:

@@ -30,10 +30,8 @@ async def test_migrate_is_idempotent(template_database):
         env = environment(DATABASE_URL=database_url(name))
         code, output = await run("migrate", env=env)
         assert code == 0, output
-        migrations = len(
-            [p for p in MIGRATIONS_DIR.glob("*.sql") if not p.name.endswith(".rollback.sql")]
-        )
-        assert f"Applied {migrations} migration(s)" in output
+        migrations = [p for p in MIGRATIONS_DIR.glob("*.sql") if ".rollback." not in p.name]
+        assert f"Applied {len(migrations)} migration(s)" in output
         code, output = await run("migrate", env=env)
         assert "Applied 0 migration(s)" in output
     finally:

@@ -1,4 +1,4 @@
-"""Repository settings: listed for signed-in users, changed by curators, kept across reinstalls."""
+"""Repository settings: listed, changed by admins, kept across reinstalls."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ async def test_listing_repositories_needs_an_account(client, installed):
         "annotation_level": "warning",
         "ignore_paths": [],
         "post_when_no_match": False,
+        "ignore_spells": [],
     }
+    assert set(repos[1]["sources"].values()) == {"default"}
 
 
 async def test_put_changes_only_what_is_sent_and_is_read_back(client, installed):

@@ -90,7 +90,7 @@ async def test_advice_rows_are_kept_for_check_run_idempotency(pool):
     assert await pool.fetchval("SELECT count(*) FROM advice_runs WHERE id = $1", run_id) == 1
 
 
-async def test_the_queue_log_tokens_and_forgiven_failures_go(pool):
+async def test_the_queue_log_and_expired_revocations_go(pool):
     await pool.execute(
         """
         INSERT INTO pgqueuer_log (created, job_id, status, priority, entrypoint)
@@ -107,28 +107,14 @@ async def test_the_queue_log_tokens_and_forgiven_failures_go(pool):
         "(gen_random_uuid(), now() - interval '1 minute'), "
         "(gen_random_uuid(), now() + interval '1 hour')"
     )
-    await pool.execute(
-        """
-        INSERT INTO login_failures (email, failures, last_failed, locked_until) VALUES
-          ('forgiven@example.com', 3, now() - interval '1 hour', NULL),
-          ('ended-lock@example.com', 9, now() - interval '1 hour', now() - interval '30 minutes'),
-          ('recent@example.com', 2, now() - interval '1 minute', NULL),
-          ('locked@example.com', 12, now() - interval '20 minutes', now() + interval '5 minutes')
-        """
-    )
     report = await prune(pool, 30, batch=3)
     assert report.deleted == {
         "deliveries": 0,
         "queue_log": 7,
         "revoked_tokens": 1,
-        "login_failures": 2,
     }
     assert await pool.fetchval("SELECT count(*) FROM pgqueuer_log") == 1
     assert await pool.fetchval("SELECT count(*) FROM revoked_tokens") == 1
-    assert {r["email"] for r in await pool.fetch("SELECT email FROM login_failures")} == {
-        "recent@example.com",
-        "locked@example.com",
-    }
 
 
 async def test_many_rows_go_in_small_batches(pool):

@@ -86,3 +86,36 @@ def test_operations_settings_are_checked():
 
 def test_the_metrics_token_stays_out_of_the_repr():
     assert "scrape-secret" not in repr(Settings.from_env({"METRICS_TOKEN": "scrape-secret"}))
+
+
+def test_webhook_secret_may_hold_two_secrets_while_rotating():
+    settings = Settings.from_env({"WEBHOOK_SECRET": "old-secret, new-secret"})
+    assert settings.webhook_secrets == ("old-secret", "new-secret")
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"WEBHOOK_SECRET": "a,b,c"})
+    assert "at most 2" in str(caught.value)
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"WEBHOOK_SECRET": "a,"})
+    assert "none of them empty" in str(caught.value)
+
+
+def test_rate_limits_and_github_login_settings():
+    settings = Settings.from_env(
+        {
+            "AUTH_RATE_LIMIT": "5/second",
+            "MATCH_RATE_LIMIT": "off",
+            "TRUST_PROXY": "true",
+            "GITHUB_CLIENT_ID": "Iv1.abc",
+            "GITHUB_CLIENT_SECRET": "client-secret-value",
+        }
+    )
+    assert (settings.auth_rate_limit.requests, settings.auth_rate_limit.period_seconds) == (5, 1)
+    assert settings.match_rate_limit is None
+    assert settings.trust_proxy and settings.github_login_configured
+    assert "client-secret-value" not in repr(settings)
+    assert str(Settings.from_env({}).auth_rate_limit) == "30/minute"
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"AUTH_RATE_LIMIT": "0/minute", "GITHUB_CLIENT_ID": "Iv1.abc"})
+    message = str(caught.value)
+    assert "AUTH_RATE_LIMIT: must look like 30/minute" in message
+    assert "GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET must be set together" in message

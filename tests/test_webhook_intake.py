@@ -263,7 +263,7 @@ async def test_one_unstorable_payload_is_refused_alone_and_spoils_no_other(
             400,
             "X-GitHub-Delivery is longer",
         ),
-        (lambda b, h: (b, {**h, "Content-Encoding": "gzip"}), 400, "could not be read"),
+        (lambda b, h: (b, {**h, "Content-Encoding": "gzip"}), 415, "Content-Encoding"),
     ],
 )
 async def test_odd_headers_get_a_clear_4xx(client, fresh_database_url, mutate, status, needle):
@@ -290,4 +290,97 @@ async def test_deeply_nested_json_and_huge_ids_are_refused_not_crashed_on(
     body, headers = signed_delivery("installation", huge, SECRET)
     response = await client.post(PATHS[0], data=body, headers=headers)
     assert response.status == 400
+    assert await counts(fresh_database_url) == (0, 0)
+
+
+def _unsigned(headers: dict[str, str]) -> dict[str, str]:
+    return _without(_without(headers, "X-Hub-Signature-256"), "X-Hub-Signature")
+
+
+async def _answer_to_stalled_body(
+    host: str, port: int, path: str, headers: dict[str, str], sent: bytes
+) -> tuple[int, dict]:
+    """Send the headers and the first bytes of a body promised to be longer, then stall.
+
+    A server that read the body before answering would wait for the rest forever.
+    """
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        head = f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n" + "".join(
+            f"{name}: {value}\r\n" for name, value in headers.items()
+        )
+        writer.write(head.encode() + b"\r\n" + sent)
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=5)
+        response_headers = {}
+        while (line := await asyncio.wait_for(reader.readline(), timeout=5)) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            response_headers[name.strip().lower()] = value.strip()
+        length = int(response_headers["content-length"])
+        body = await asyncio.wait_for(reader.readexactly(length), timeout=5)
+    finally:
+        writer.close()
+    return int(status_line.split()[1]), json.loads(body)
+
+
+@pytest.mark.parametrize(
+    ("secret", "change", "status", "needle"),
+    [
+        (None, lambda h: h, 503, "WEBHOOK_SECRET"),
+        (SECRET, _unsigned, 401, "Missing X-Hub-Signature-256"),
+        (SECRET, lambda h: {**h, "Content-Length": str(26 * 1024 * 1024)}, 413, "too large"),
+        (SECRET, lambda h: {**h, "Content-Encoding": "gzip"}, 415, "Content-Encoding"),
+        (SECRET, lambda h: {**h, "Content-Encoding": "identity"}, 415, "Content-Encoding"),
+    ],
+)
+async def test_refusals_are_answered_without_reading_the_body(
+    aiohttp_client, fresh_database_url, secret, change, status, needle
+):
+    """An unsigned delivery made the server read (and inflate) up to 25 MB before its 401."""
+    client = await aiohttp_client(
+        create_app(make_settings(webhook_secret=secret), fresh_database_url)
+    )
+    body, headers = signed_delivery("installation", PAYLOAD, SECRET)
+    headers = change({**headers, "Content-Length": str(len(body))})
+    answer = await _answer_to_stalled_body(
+        client.server.host, client.server.port, PATHS[0], headers, body[:10]
+    )
+    assert answer[0] == status
+    assert needle in answer[1]["detail"]
+    assert await counts(fresh_database_url) == (0, 0)
+
+
+async def test_a_sha1_signature_alone_is_no_longer_accepted(client, fresh_database_url):
+    body, headers = signed_delivery("installation", PAYLOAD, SECRET)
+    response = await client.post(
+        PATHS[0], data=body, headers=_without(headers, "X-Hub-Signature-256")
+    )
+    assert response.status == 401
+    assert "Missing X-Hub-Signature-256" in (await response.json())["detail"]
+    assert await counts(fresh_database_url) == (0, 0)
+
+
+async def test_while_rotating_either_secret_is_accepted_and_no_other(
+    aiohttp_client, fresh_database_url
+):
+    client = await aiohttp_client(
+        create_app(make_settings(webhook_secret="old-secret,new-secret"), fresh_database_url)
+    )
+    for secret, status in (("old-secret", 202), ("new-secret", 202), ("other-secret", 401)):
+        body, headers = signed_delivery("installation", PAYLOAD, secret)
+        response = await client.post(PATHS[0], data=body, headers=headers)
+        assert response.status == status, secret
+    assert await counts(fresh_database_url) == (2, 2)
+
+
+async def test_a_chunked_body_over_the_cap_is_413(client, fresh_database_url):
+    """Without Content-Length the cap is enforced while reading."""
+
+    async def chunks():
+        for _ in range(26):
+            yield b"x" * (1024 * 1024)
+
+    _, headers = signed_delivery("installation", PAYLOAD, SECRET)
+    response = await client.post(PATHS[0], data=chunks(), headers=headers)
+    assert response.status == 413
     assert await counts(fresh_database_url) == (0, 0)

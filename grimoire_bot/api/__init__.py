@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from grimoire_bot.api import auth, docs, health, match, metrics, repos, spells, webhook_logs
+from grimoire_bot.api import (
+    auth,
+    docs,
+    github_login,
+    health,
+    match,
+    metrics,
+    repos,
+    spells,
+    webhook_logs,
+)
 from grimoire_bot.webhooks import intake
 
 
 def add_routes(app: web.Application) -> None:
-    for module in (health, metrics, auth, spells, match, repos, webhook_logs, intake):
+    for module in (health, metrics, auth, github_login, spells, match, repos, webhook_logs, intake):
         app.router.add_routes(module.routes)
     docs.add_docs_routes(app)

@@ -55,7 +55,7 @@ class UserOut(BaseModel):
     email: str
     is_active: bool
     created_at: datetime
-    role: Literal["admin", "curator"]
+    role: Literal["admin", "curator", "contributor"]
 
 
 class TokenOut(BaseModel):
@@ -96,6 +96,11 @@ async def resolve_user(request: web.Request, access: Access) -> UserOut:
 def _issue(request: web.Request, row: dict) -> TokenOut:
     user = UserOut(**row)
     return TokenOut(access_token=request.app[TOKENS].issue(user.id), user=user)
+
+
+def issue_token(request: web.Request, row: dict) -> TokenOut:
+    """The login answer for an account another way of signing in (GitHub) vouched for."""
+    return _issue(request, row)
 
 
 def _too_many_attempts(wait: timedelta) -> ApiError:

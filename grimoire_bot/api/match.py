@@ -55,12 +55,13 @@ class MatchResult(BaseModel):
     "POST",
     "/api/match",
     summary="Find the errors in a CI log and the spells that fix them",
-    description="Best match first; nothing when no spell fits. Bodies over 10 MB are refused.",
+    description="Best match first; nothing when no spell fits. Bodies over 10 MB are refused; "
+    "each client address may match MATCH_RATE_LIMIT times (429 with Retry-After).",
     tag="matching",
     body=MatchRequest,
     response=MatchResult,
     max_body=MAX_LOG_BYTES,
-    errors=(400, 413, 422),
+    errors=(400, 413, 422, 429),
 )
 async def match_log(request: web.Request, body: MatchRequest) -> MatchResult:
     errors, matches = await request.app[MATCHER].analyse(

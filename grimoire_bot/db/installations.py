@@ -11,7 +11,16 @@ import asyncpg
 SETTINGS_COLUMNS = (
     "s.enabled, s.auto_generate, s.min_score, s.max_annotations, "
     "s.annotation_level::text AS annotation_level, s.ignore_paths, s.post_when_no_match, "
-    "s.updated_at"
+    "s.set_fields, s.updated_at"
+)
+SETTING_FIELDS = (
+    "enabled",
+    "auto_generate",
+    "min_score",
+    "max_annotations",
+    "annotation_level",
+    "ignore_paths",
+    "post_when_no_match",
 )
 REPOSITORY_COLUMNS = (
     "r.id, r.full_name, r.private, r.installation_id, i.account_login, "
@@ -25,6 +34,8 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "annotation_level": "warning",
     "ignore_paths": [],
     "post_when_no_match": False,
+    # The fields saved through the API; the others fall through to files and defaults.
+    "set_fields": [],
     "updated_at": None,
 }
 
@@ -104,24 +115,33 @@ def with_defaults(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def list_repositories(
-    conn: asyncpg.Connection, *, skip: int, limit: int
+    conn: asyncpg.Connection, *, skip: int, limit: int, only_ids: list[int] | None = None
 ) -> tuple[list[dict[str, Any]], int]:
+    """A page of repositories (those in `only_ids`, when given) and how many there are."""
     rows = await conn.fetch(
         f"""
         SELECT {REPOSITORY_COLUMNS}, {SETTINGS_COLUMNS}
         FROM repositories r
         JOIN installations i ON i.id = r.installation_id
         LEFT JOIN repository_settings s ON s.repository_id = r.id
+        WHERE $3::bigint[] IS NULL OR r.id = ANY($3)
         ORDER BY lower(r.full_name) OFFSET $1 LIMIT $2
         """,
         skip,
         limit,
+        only_ids,
     )
-    total = await conn.fetchval("SELECT count(*) FROM repositories")
+    total = await conn.fetchval(
+        "SELECT count(*) FROM repositories WHERE $1::bigint[] IS NULL OR id = ANY($1)", only_ids
+    )
     return [with_defaults(row) for row in rows], total
 
 
-async def get_repository(conn: asyncpg.Connection, full_name: str) -> dict[str, Any] | None:
+async def get_repository(
+    conn: asyncpg.Connection, full_name: str, *, for_update: bool = False
+) -> dict[str, Any] | None:
+    """`for_update` locks the repository's row until the transaction ends (a settings change
+    reads, merges and writes; two at once must not lose one)."""
     row = await conn.fetchrow(
         f"""
         SELECT {REPOSITORY_COLUMNS}, {SETTINGS_COLUMNS}
@@ -129,6 +149,7 @@ async def get_repository(conn: asyncpg.Connection, full_name: str) -> dict[str, 
         JOIN installations i ON i.id = r.installation_id
         LEFT JOIN repository_settings s ON s.repository_id = r.id
         WHERE lower(r.full_name) = lower($1)
+        {"FOR UPDATE OF r" if for_update else ""}
         """,
         full_name,
     )
@@ -150,19 +171,23 @@ async def save_settings(
     repository_id: int,
     values: Mapping[str, Any],
     user_id: int | None,
+    *,
+    set_fields: Iterable[str] | None = None,
 ) -> None:
+    """Store every setting; `set_fields` names those someone chose (default: all given)."""
+    chosen = sorted(set(values if set_fields is None else set_fields) & set(SETTING_FIELDS))
     await conn.execute(
         """
         INSERT INTO repository_settings
             (repository_id, enabled, auto_generate, min_score, max_annotations,
-             annotation_level, ignore_paths, post_when_no_match, updated_by)
-        VALUES ($1, $2, $3, $4, $5, $6::annotation_level, $7, $8, $9)
+             annotation_level, ignore_paths, post_when_no_match, updated_by, set_fields)
+        VALUES ($1, $2, $3, $4, $5, $6::annotation_level, $7, $8, $9, $10)
         ON CONFLICT (repository_id) DO UPDATE SET
             enabled = EXCLUDED.enabled, auto_generate = EXCLUDED.auto_generate,
             min_score = EXCLUDED.min_score, max_annotations = EXCLUDED.max_annotations,
             annotation_level = EXCLUDED.annotation_level, ignore_paths = EXCLUDED.ignore_paths,
             post_when_no_match = EXCLUDED.post_when_no_match, updated_by = EXCLUDED.updated_by,
-            updated_at = now()
+            set_fields = EXCLUDED.set_fields, updated_at = now()
         """,
         repository_id,
         values["enabled"],
@@ -173,4 +198,5 @@ async def save_settings(
         list(values["ignore_paths"]),
         values["post_when_no_match"],
         user_id,
+        chosen,
     )

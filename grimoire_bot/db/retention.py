@@ -88,24 +88,3 @@ async def delete_expired_revocations(conn: asyncpg.Connection, batch: int) -> in
         """,
         batch,
     )
-
-
-async def delete_forgiven_login_failures(
-    conn: asyncpg.Connection, forgiven_after: timedelta, batch: int
-) -> int:
-    """Failed-login rows whose failures are forgiven and whose lock has ended."""
-    return await conn.fetchval(
-        """
-        WITH doomed AS (
-            SELECT email FROM login_failures
-            WHERE last_failed < now() - $1::interval
-              AND (locked_until IS NULL OR locked_until < now())
-            LIMIT $2 FOR UPDATE SKIP LOCKED
-        ), deleted AS (
-            DELETE FROM login_failures f USING doomed WHERE f.email = doomed.email RETURNING 1
-        )
-        SELECT count(*) FROM deleted
-        """,
-        forgiven_after,
-        batch,
-    )

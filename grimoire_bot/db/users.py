@@ -106,3 +106,35 @@ async def begin_login_attempt(conn: asyncpg.Connection, email: str) -> LoginAtte
 
 async def clear_login_failures(conn: asyncpg.Connection, email: str) -> None:
     await conn.execute("DELETE FROM login_failures WHERE email = lower($1)", email)
+
+
+async def delete_stale_login_failures(conn: asyncpg.Connection) -> int:
+    """Forget failures that no longer count (past the window, no lock in force)."""
+    status = await conn.execute(
+        "DELETE FROM login_failures WHERE last_failed < now() - $1::interval "
+        "AND (locked_until IS NULL OR locked_until < now())",
+        FAILURE_WINDOW,
+    )
+    return int(status.split()[-1])
+
+
+async def create_github_user(
+    conn: asyncpg.Connection, email: str, unusable_password_hash: str
+) -> asyncpg.Record | None:
+    """An account made by signing in with GitHub: a contributor, with no password to guess.
+
+    None if the email is taken.
+    """
+    return await conn.fetchrow(
+        f"""
+        INSERT INTO users (email, password_hash, role) VALUES ($1, $2, 'contributor')
+        ON CONFLICT (lower(email)) DO NOTHING
+        RETURNING {USER_COLUMNS}
+        """,
+        email,
+        unusable_password_hash,
+    )
+
+
+async def find_user(conn: asyncpg.Connection, user_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = $1", user_id)

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import asyncpg
-from aiohttp import web
+from aiohttp import hdrs, web
 from gidgethub import ValidationFailure
 from gidgethub.sansio import validate_event
 from pydantic import BaseModel
@@ -26,6 +26,9 @@ SECRET_HEADERS = frozenset({"x-hub-signature", "x-hub-signature-256", "authoriza
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 # GitHub's event names and delivery GUIDs are short; the delivery log looks ids up by value.
 MAX_HEADER_VALUE = 200
+# GitHub does not deliver an event whose payload exceeds 25 MB.
+MAX_DELIVERY_BYTES = 25 * 1024 * 1024
+SIGNATURE_HEADER = "X-Hub-Signature-256"
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -36,22 +39,62 @@ class Accepted(BaseModel):
     delivery_id: str
 
 
-def _verify_signature(request: web.Request, body: bytes, secret: str | None) -> None:
-    if not secret:
+def _refuse_before_reading(request: web.Request, secrets: tuple[str, ...]) -> None:
+    """Refuse what headers alone condemn, so an unsigned or oversized body is never read.
+
+    GitHub never compresses deliveries, so any Content-Encoding is refused too: decoding
+    one would make us inflate a body before we know who sent it.
+    """
+    if not secrets:
         raise ApiError(
             503,
             "Webhooks are disabled: set WEBHOOK_SECRET to the secret configured on the GitHub App",
         )
-    signature = request.headers.get("X-Hub-Signature-256") or request.headers.get("X-Hub-Signature")
-    if not signature:
-        raise ApiError(401, "Missing X-Hub-Signature-256 header: the delivery is not signed")
+    if not request.headers.get(SIGNATURE_HEADER, "").strip():
+        raise ApiError(401, f"Missing {SIGNATURE_HEADER} header: the delivery is not signed")
+    if (request.content_length or 0) > MAX_DELIVERY_BYTES:
+        raise _too_large()
+    if hdrs.CONTENT_ENCODING in request.headers:
+        raise ApiError(
+            415,
+            f"Content-Encoding {request.headers[hdrs.CONTENT_ENCODING]!r} is not accepted: "
+            "GitHub sends deliveries uncompressed",
+        )
+
+
+def _too_large() -> ApiError:
+    return ApiError(413, f"Request body too large (limit {MAX_DELIVERY_BYTES} bytes)")
+
+
+async def _read_body(request: web.Request) -> bytes:
+    """The body, read no further than GitHub's cap (a chunked body has no Content-Length)."""
+    body = bytearray()
+    try:
+        async for chunk in request.content.iter_any():
+            body += chunk
+            if len(body) > MAX_DELIVERY_BYTES:
+                raise _too_large()
+    except web.RequestPayloadError:
+        raise ApiError(400, "The body could not be read (a broken chunked encoding?)") from None
+    return bytes(body)
+
+
+def _verify_signature(request: web.Request, body: bytes, secrets: tuple[str, ...]) -> None:
+    """Accept a body signed with any configured secret (two while one is being rotated)."""
+    signature = request.headers[SIGNATURE_HEADER].strip()
+    # Every secret is tried, so the time taken does not tell which one matched.
+    matches = [_signed_with(body, signature, secret) for secret in secrets]
+    if not any(matches):
+        raise ApiError(401, f"Invalid signature: {SIGNATURE_HEADER} does not match the body")
+
+
+def _signed_with(body: bytes, signature: str, secret: str) -> bool:
     try:
         validate_event(body, signature=signature, secret=secret)
     except (ValidationFailure, TypeError, ValueError):
         # TypeError: a signature with non-ASCII characters cannot even be compared.
-        raise ApiError(
-            401, "Invalid signature: X-Hub-Signature-256 does not match the body"
-        ) from None
+        return False
+    return True
 
 
 def _required_header(request: web.Request, name: str) -> str:
@@ -126,11 +169,10 @@ async def receive_webhook(request: web.Request) -> web.Response:
 
 
 async def _record_delivery(request: web.Request) -> web.Response:
-    try:
-        body = await request.read()
-    except web.RequestPayloadError:
-        raise ApiError(400, "The body could not be read (is its Content-Encoding right?)") from None
-    _verify_signature(request, body, request.app[SETTINGS].webhook_secret)
+    secrets = request.app[SETTINGS].webhook_secrets
+    _refuse_before_reading(request, secrets)
+    body = await _read_body(request)
+    _verify_signature(request, body, secrets)
     delivery = _delivery_from(request, body)
     try:
         inserted = await request.app[RECORDER].record(delivery)
@@ -161,7 +203,8 @@ for path in PATHS:
         + (" (Probot's path)" if path == PATHS[0] else " (the seed's path)"),
         description="Verifies X-Hub-Signature-256, records the delivery and queues it: 202 "
         "`queued`; a redelivery of a known X-GitHub-Delivery is 200 `duplicate`; `ping` is "
-        "200 `pong`. 503 while WEBHOOK_SECRET is unset.",
+        "200 `pong`. 503 while WEBHOOK_SECRET is unset. No secret, no signature header, a "
+        "Content-Length over 25 MB or any Content-Encoding is refused before the body is read.",
         tag="github",
         documented_body={"type": "object", "description": "GitHub's event payload"},
         response=Accepted,

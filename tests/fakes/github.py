@@ -39,6 +39,8 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.fakes.github_users import UserSide
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REST_SUBSET_FILE = Path("github") / "rest-subset.json"
 API_PREFIX = "/api/v3"
@@ -118,6 +120,7 @@ class Server(enum.StrEnum):
 class AuthKind(enum.StrEnum):
     JWT = "jwt"
     TOKEN = "token"
+    USER = "user"  # a GitHub App user token (ghu_)
     NONE = "none"
 
 
@@ -528,7 +531,7 @@ def _process_app_key() -> rsa.RSAPrivateKey:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class FakeGitHub:
+class FakeGitHub(UserSide):
     """GitHub's REST API and log host on loopback, with state to seed and inspect.
 
     The App's RSA key pair is ``private_key_pem`` (or the loaded ``private_key``) and
@@ -573,6 +576,7 @@ class FakeGitHub:
             serialization.NoEncryption(),
         ).decode("ascii")
         self.public_key = self.private_key.public_key()
+        self._init_user_side()
         self._runners: list[web.AppRunner] = []
         self._api_port = 0
         self._log_port = 0
@@ -911,8 +915,11 @@ class FakeGitHub:
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", self._get_pull),
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", self._list_pull_files),
         ]
+        routes += self._user_routes()
         for method, path, handler in routes:
             app.router.add_route(method, API_PREFIX + path, handler)
+        for method, path, handler in self._web_routes():
+            app.router.add_route(method, path, handler)
         return app
 
     def _log_app(self) -> web.Application:
@@ -935,6 +942,8 @@ class FakeGitHub:
                 self._authenticate_app(request, record)
             elif record.path.startswith("/repos/"):
                 self._authenticate_installation(request, record)
+            elif record.path == "/user" or record.path.startswith("/user/"):
+                self._authenticate_user(request, record)
             response = await handler(request)
             if lost is not None:
                 response = await self._fault_response(lost)
@@ -1640,7 +1649,7 @@ class FakeGitHub:
             "html_url": f"{self.html_url}/{repo}",
             "url": f"{self.api_url}/repos/{repo}",
             "fork": False,
-            "default_branch": "main",
+            "default_branch": self.default_branch(repo),
         }
 
     def _repo_id(self, name: str) -> int:
