@@ -15,9 +15,9 @@ from grimoire_bot.spellbook import io as spellbook_io
 from tests.conftest import make_settings
 from tests.test_matching_semantic import BagOfWords
 
-NODE20_DEPRECATED = (
-    "Node.js 20 actions are deprecated. The following actions are running on Node.js 20 "
-    "and may not work as expected: actions/checkout@v4.\n"
+OLD_JEST_TIMEOUT = (
+    "  \u25cf api \u203a creates a user\n\n    Timeout - Async callback was not invoked within "
+    "the 5000 ms timeout specified by jest.setTimeout.\n"
 )
 
 
@@ -135,18 +135,18 @@ async def seeded(fresh_database_url):
 async def test_the_match_api_finds_a_reworded_error_by_meaning_only_when_asked(
     aiohttp_client, fresh_database_url, seeded, semantic, expected
 ):
-    """Regression: the runner's Node.js 20 deprecation got no spell, the spell's pattern
-    knowing only Node.js 12 and 16."""
+    """Regression: Jest's old timeout wording got no spell, the spell's pattern knowing
+    only today's."""
     pytest.importorskip("wordllama")
     from grimoire_bot.app import create_app
 
     client = await aiohttp_client(
         create_app(make_settings(semantic_matching=semantic), fresh_database_url)
     )
-    body = await (await client.post("/api/match", json={"log": NODE20_DEPRECATED})).json()
+    body = await (await client.post("/api/match", json={"log": OLD_JEST_TIMEOUT})).json()
     keys = [m["spell"]["key"] for m in body["matches"]]
     if expected:
-        assert keys[:1] == ["github-actions.node-runtime-deprecated"]
+        assert keys[:1] == ["jest.exceeded-timeout"]
         assert body["matches"][0]["reason"] == "similar"
     else:
         assert keys == []

@@ -31,18 +31,6 @@ MAX_EXAMPLES = 4
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9.+#_/-]*$")
 ECOSYSTEMS = frozenset(ecosystem.value for ecosystem in Ecosystem)
-# Files whose tools have no value in the closed `Ecosystem` set yet: their spells leave
-# `ecosystem` null (neither confirmed nor contradicted by an error's ecosystem) and name
-# the ecosystem in their tags. The value each would get once the set has it:
-PENDING_ECOSYSTEMS = {
-    "bazel.json": "bazel",
-    "dart.json": "dart",
-    "elixir.json": "elixir",
-    "kubernetes.json": "kubernetes",
-    "php.json": "php",
-    "swift.json": "swift",
-    "terraform.json": "terraform",
-}
 SCOPES = frozenset({"log", "diff"})
 REQUIRED_TEXT_FIELDS = (
     "key", "title", "description", "error_type", "error_pattern", "solution_code", "tags",
@@ -295,10 +283,7 @@ def test_required_fields_are_present_and_not_blank(spells: list[Spell]) -> None:
 
 
 def test_ecosystem_and_scope_are_in_the_closed_sets(spells: list[Spell]) -> None:
-    def allowed(spell: Spell) -> set[str | None]:
-        return {None} if spell.source in PENDING_ECOSYSTEMS else set(ECOSYSTEMS)
-
-    assert [s.where for s in spells if s.fields.get("ecosystem") not in allowed(s)] == []
+    assert [s.where for s in spells if s.fields.get("ecosystem") not in ECOSYSTEMS] == []
     assert [s.where for s in spells if s.fields.get("scope") not in SCOPES] == []
 
 
@@ -335,15 +320,6 @@ def test_patterns_compile_with_re2_and_are_unanchored(spells: list[Spell]) -> No
 
 def test_patterns_do_not_match_empty_text(spells: list[Spell], compiled: dict[str, Any]) -> None:
     assert [spell.where for spell in spells if compiled[spell.where].search("")] == []
-
-
-def test_pending_ecosystems_are_named_in_the_tags(spells: list[Spell]) -> None:
-    assert [
-        spell.where
-        for spell in spells
-        if spell.source in PENDING_ECOSYSTEMS
-        and PENDING_ECOSYSTEMS[spell.source] not in spell.fields["tags"].split(",")
-    ] == []
 
 
 def test_every_spell_has_two_to_four_single_line_examples(spells: list[Spell]) -> None:

@@ -22,6 +22,13 @@ class Ecosystem(StrEnum):
     GITHUB_ACTIONS = "github-actions"
     SHELL = "shell"
     DOTNET = "dotnet"
+    PHP = "php"
+    SWIFT = "swift"
+    DART = "dart"
+    ELIXIR = "elixir"
+    TERRAFORM = "terraform"
+    KUBERNETES = "kubernetes"
+    BAZEL = "bazel"
 
 
 class Agreement(Enum):
@@ -60,6 +67,13 @@ ECOSYSTEM_NAMES: dict[Ecosystem, str] = {
     Ecosystem.GITHUB_ACTIONS: "github-actions actions gha workflow github-token runner",
     Ecosystem.SHELL: "shell bash sh zsh powershell pwsh",
     Ecosystem.DOTNET: "dotnet .net csharp c# fsharp nuget msbuild vb vbnet",
+    Ecosystem.PHP: "php composer phpunit phpstan psalm pest laravel symfony",
+    Ecosystem.SWIFT: "swift swiftc xcode xcodebuild swiftpm spm cocoapods pod carthage swiftlint",
+    Ecosystem.DART: "dart flutter pub pubspec",
+    Ecosystem.ELIXIR: "elixir mix erlang erl hex phoenix exunit otp rebar3",
+    Ecosystem.TERRAFORM: "terraform tf opentofu tofu tflint terragrunt hcl",
+    Ecosystem.KUBERNETES: "kubernetes k8s kubectl helm kustomize minikube kind",
+    Ecosystem.BAZEL: "bazel bazelisk starlark",
 }
 NAME_TO_ECOSYSTEM: dict[str, Ecosystem] = {
     name: ecosystem for ecosystem, names in ECOSYSTEM_NAMES.items() for name in names.split()
@@ -72,8 +86,10 @@ JAVASCRIPT_FAMILY = frozenset(
     {Ecosystem.NODE, Ecosystem.TYPESCRIPT, Ecosystem.ESLINT, Ecosystem.JEST}
 )
 NATIVE_BUILD_HOSTS = frozenset({Ecosystem.PYTHON, Ecosystem.NODE, Ecosystem.RUBY, Ecosystem.RUST})
-# The runner, its shell and container builds run every other ecosystem's tools.
-SUBSTRATE = frozenset({Ecosystem.SHELL, Ecosystem.GITHUB_ACTIONS, Ecosystem.DOCKER})
+# The runner, its shell, container builds and Bazel run every other ecosystem's tools.
+SUBSTRATE = frozenset(
+    {Ecosystem.SHELL, Ecosystem.GITHUB_ACTIONS, Ecosystem.DOCKER, Ecosystem.BAZEL}
+)
 
 EXTENSION_TO_ECOSYSTEM: dict[str, Ecosystem] = {
     "py": Ecosystem.PYTHON,
@@ -122,6 +138,18 @@ EXTENSION_TO_ECOSYSTEM: dict[str, Ecosystem] = {
     "csproj": Ecosystem.DOTNET,
     "fsproj": Ecosystem.DOTNET,
     "sln": Ecosystem.DOTNET,
+    "php": Ecosystem.PHP,
+    "phtml": Ecosystem.PHP,
+    "swift": Ecosystem.SWIFT,
+    "dart": Ecosystem.DART,
+    "ex": Ecosystem.ELIXIR,
+    "exs": Ecosystem.ELIXIR,
+    "erl": Ecosystem.ELIXIR,
+    "tf": Ecosystem.TERRAFORM,
+    "tfvars": Ecosystem.TERRAFORM,
+    "hcl": Ecosystem.TERRAFORM,
+    "bzl": Ecosystem.BAZEL,
+    "bazel": Ecosystem.BAZEL,
 }
 
 BASENAME_TO_ECOSYSTEM: dict[str, Ecosystem] = {
@@ -143,11 +171,48 @@ BASENAME_TO_ECOSYSTEM: dict[str, Ecosystem] = {
     "pyproject.toml": Ecosystem.PYTHON,
     "setup.py": Ecosystem.PYTHON,
     "requirements.txt": Ecosystem.PYTHON,
+    "composer.json": Ecosystem.PHP,
+    "composer.lock": Ecosystem.PHP,
+    "package.swift": Ecosystem.SWIFT,
+    "podfile": Ecosystem.SWIFT,
+    "podfile.lock": Ecosystem.SWIFT,
+    "pubspec.yaml": Ecosystem.DART,
+    "pubspec.lock": Ecosystem.DART,
+    "mix.exs": Ecosystem.ELIXIR,
+    "mix.lock": Ecosystem.ELIXIR,
+    "chart.yaml": Ecosystem.KUBERNETES,
+    "kustomization.yaml": Ecosystem.KUBERNETES,
+    "build": Ecosystem.BAZEL,
+    "build.bazel": Ecosystem.BAZEL,
+    "workspace": Ecosystem.BAZEL,
+    "module.bazel": Ecosystem.BAZEL,
 }
 
 # Words in an error's text that name the tool that printed it. Checked in order, so the
 # narrower tools (jest, eslint, tsc) win over the runtime they run on (node).
 TEXT_SIGNALS: tuple[tuple[re.Pattern[str], Ecosystem], ...] = (
+    # Bazel and Xcode drive other compilers: their own words name the failure first.
+    (re.compile(r"\bbazel\b|/BUILD(?:\.bazel)?:\d+:\d+|\bStarlark\b", re.I), Ecosystem.BAZEL),
+    (
+        re.compile(r"\bxcodebuild\b|\bswiftc?\b|\.swift:\d|\bCocoaPods\b|\bpod install\b"),
+        Ecosystem.SWIFT,
+    ),
+    (re.compile(r"\bflutter\b|\bdart\b|\bpubspec\b", re.I), Ecosystem.DART),
+    (
+        re.compile(
+            r"\bPHP (?:Fatal|Parse|Warning)|\bcomposer\b|\bphpunit\b|\.php(?::\d+| on line \d+)",
+            re.I,
+        ),
+        Ecosystem.PHP,
+    ),
+    (
+        re.compile(
+            r"\bmix (?:compile|test|deps)|\(CompileError\)|\(UndefinedFunctionError\)|\bhex\.pm\b"
+        ),
+        Ecosystem.ELIXIR,
+    ),
+    (re.compile(r"\bterraform\b|\.tf line \d+|\bopentofu\b", re.I), Ecosystem.TERRAFORM),
+    (re.compile(r"\bkubectl\b|\bhelm\b|\bkustomize\b|\bkubernetes\b", re.I), Ecosystem.KUBERNETES),
     (re.compile(r"\bjest\b|\bvitest\b", re.I), Ecosystem.JEST),
     (re.compile(r"\beslint\b", re.I), Ecosystem.ESLINT),
     (re.compile(r"\berror TS\d{3,5}\b|\btsc\b|\bTSError\b|\bts-node\b"), Ecosystem.TYPESCRIPT),
