@@ -14,7 +14,7 @@ second), so each lookup compares only against files of the same name.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from .locate import to_slashes
@@ -44,19 +44,20 @@ class RepoFiles:
 
     def __init__(self, paths: Iterable[str], *, complete: bool = True) -> None:
         self.complete = complete
-        self._paths: set[str] = set()
-        self._by_name: dict[str, list[str]] = defaultdict(list)
-        for path in paths:
-            if not path or path in self._paths:
-                continue
-            self._paths.add(path)
-            self._by_name[path.rsplit("/", 1)[-1].lower()].append(path)
+        self._paths: frozenset[str] = frozenset(filter(None, paths))
+        by_name: dict[str, list[str]] = defaultdict(list)
+        for path in self._paths:
+            by_name[path[path.rfind("/") + 1 :].lower()].append(path)
+        self._by_name = dict(by_name)
 
     def __len__(self) -> int:
         return len(self._paths)
 
     def __contains__(self, path: object) -> bool:
         return path in self._paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
 
     def resolve(self, raw: str) -> Resolution:
         """The repository file `raw` names, or `raw` itself marked as not found/ambiguous."""
