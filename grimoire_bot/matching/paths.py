@@ -103,9 +103,14 @@ def _score(query: Sequence[str], candidate: Sequence[str]) -> tuple[int, int, in
     return matched, int(consistent), exact
 
 
-def resolve_paths(errors: Sequence[ErrorRecord], files: RepoFiles) -> list[ErrorRecord]:
+def resolve_paths(
+    errors: Sequence[ErrorRecord], files: RepoFiles | Iterable[str]
+) -> list[ErrorRecord]:
     """`errors` with each file replaced by the repository file it names, and marked found,
-    not found or ambiguous (same order, same length: match indexes stay valid)."""
+    not found or ambiguous (same order, same length: match indexes stay valid). `files` is
+    a `RepoFiles` (index once, resolve many) or the repository's paths."""
+    if not isinstance(files, RepoFiles):
+        files = RepoFiles(files)
     resolved = []
     for error in errors:
         if not error.file:
