@@ -17,7 +17,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from grimoire_bot.matching import ErrorRecord
+from grimoire_bot.matching import ErrorRecord, PathStatus
 
 
 class Kind(enum.StrEnum):
@@ -39,10 +39,15 @@ class Case:
     files: tuple[str, ...] | None = None
 
 
+# Errors a check run would not annotate: their file is not (only) one of the commit's.
+UNPLACED = frozenset({PathStatus.NOT_FOUND, PathStatus.AMBIGUOUS})
+
+
 def primary_location(errors: Sequence[ErrorRecord]) -> str | None:
-    """The first located error's place, as `path:line` (`path` without a line)."""
+    """The first located error's place, as `path:line` (`path` without a line); with a
+    file list, the first one on a file of the commit."""
     for error in errors:
-        if error.file:
+        if error.file and error.path_status not in UNPLACED:
             return error.file if error.line is None else f"{error.file}:{error.line}"
     return None
 
