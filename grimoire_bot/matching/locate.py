@@ -122,6 +122,10 @@ def normalise_path(path: str, repo_root_hints: Sequence[str] = ()) -> str:
         return path
     if ".." in path or "/./" in path:
         path = _collapse_dots(path)
+        # `..` hops out of a build folder (`../../inc/x.h` from `src/lib`): the rest is
+        # where the file is in the checkout.
+        while path.startswith("../"):
+            path = path[3:]
     stripped = _strip_hinted_root(path, repo_root_hints)
     if stripped is not None:
         return stripped

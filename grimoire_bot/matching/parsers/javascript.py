@@ -56,7 +56,16 @@ def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
 # --- Jest --------------------------------------------------------------------------------
 
 JEST_BULLET_RE = re.compile(r"^(?P<indent>\s*)● (?P<title>.+)$")
-JEST_FAIL_HEADER_RE = re.compile(rf"^\s*FAIL\s+(?P<path>{PATH})")
+# `FAIL path`, or `FAIL project path` when the config names its projects (a
+# multi-project Jest, a Vitest workspace's `|project|`).
+JEST_FAIL_HEADER_RE = re.compile(
+    rf"^\s*FAIL\s+(?:\|[^|\n]*\|\s+|\S+\s+(?=\S+\.[A-Za-z]\w*(?:\s|$)))?(?P<path>{PATH})"
+)
+# ts-jest reports a type error of the suite as tsc does.
+TS_DIAGNOSTIC_RE = re.compile(
+    rf"^\s*(?P<path>{PATH})(?::(?P<line>\d+):(?P<col>\d+) - |\((?P<line2>\d+),(?P<col2>\d+)\): )"
+    r"error TS\d+:"
+)
 JS_FRAME_RE = re.compile(rf"^\s+at (?:.*? \()?(?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)\)?$")
 JEST_CODE_FRAME_RE = re.compile(r"^\s*>\s*(?P<line>\d+)\s*\|")
 JEST_GENERIC_TITLES = ("Test suite failed to run",)
@@ -96,12 +105,18 @@ def parse_jest(scan: Scan, index: int) -> Draft | None:
 
 
 def _jest_location(scan: Scan, start: int, end: int) -> Location | None:
-    """The first repository frame of the failure's stack, else its test file (and the
-    line the code frame points at)."""
+    """The first repository frame of the failure's stack, else the type error ts-jest
+    reports, else its test file (and the line the code frame points at)."""
     frame = scan.first_repo_frame(start, end + 1, JS_FRAME_RE)
     if frame is not None:
         return frame
     lines = scan.lines
+    for index in range(start, end + 1):
+        diagnostic = TS_DIAGNOSTIC_RE.match(lines[index])
+        path = scan.repo_path(diagnostic.group("path")) if diagnostic else None
+        if diagnostic and path:
+            line = to_int(diagnostic.group("line") or diagnostic.group("line2"))
+            return Location(path, line, to_int(diagnostic.group("col") or diagnostic.group("col2")))
     for index in range(start - 1, max(-1, start - JEST_HEADER_LOOKBACK), -1):
         header = JEST_FAIL_HEADER_RE.match(lines[index])
         if header:
