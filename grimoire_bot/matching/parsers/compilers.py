@@ -384,30 +384,26 @@ RUST_HEAD_RE = re.compile(
     r"^(?P<severity>error|warning)(?:\[(?P<code>E\d{4}|[\w:]+)\])?: (?P<message>.+)$"
 )
 ARROW_LOCATION_RE = re.compile(rf"^\s*--> (?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)")
+# `thread 'main' panicked at src/main.rs:5:9:` (Rust 1.73+, with the thread's id since
+# 1.90), `... panicked at 'msg', src/main.rs:5:9` before, without the column before 1.42.
+RUST_PANIC_HEAD = r"^thread '(?P<thread>[^'\n]*)'(?: \(\d+\))? panicked at "
 RUST_PANIC_RE = re.compile(
-    rf"^thread '(?P<thread>[^']*)' panicked at (?:'(?P<message>.*)', )?(?P<path>{PATH}):"
-    r"(?P<line>\d+):(?P<col>\d+):?$"
+    rf"{RUST_PANIC_HEAD}(?:'(?P<message>.*)', )?(?P<path>{PATH}):"
+    r"(?P<line>\d+)(?::(?P<col>\d+))?:?$"
 )
+# Before 1.73 a message of several lines (assert_eq!'s left/right) ends with the location.
+RUST_PANIC_OPEN_RE = re.compile(rf"{RUST_PANIC_HEAD}'(?P<message>.*)$")
+RUST_PANIC_CLOSE_RE = re.compile(rf"', (?P<path>{PATH}):(?P<line>\d+)(?::(?P<col>\d+))?$")
+RUST_MESSAGE_LINES = 12
+RUST_BACKTRACE_AT_RE = re.compile(rf"^\s+at (?P<path>{PATH}):(?P<line>\d+)(?::(?P<col>\d+))?$")
+RUST_BACKTRACE_LINES = 120
 
 
 def parse_rust(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
-    panic = RUST_PANIC_RE.match(lines[index])
-    if panic:
-        message = panic.group("message")
-        end = index
-        if message is None and index + 1 < len(lines):
-            message, end = lines[index + 1].strip(), index + 1
-        return Draft(
-            start=index,
-            end=max(end, block_end(lines, index)),
-            message=message or "panic",
-            error_type="panic",
-            file=scan.repo_path(panic.group("path")),
-            line=to_int(panic.group("line")),
-            column=to_int(panic.group("col")),
-            ecosystem=Ecosystem.RUST,
-        )
+    panic = _rust_panic(scan, index)
+    if panic is not None:
+        return panic
     head = RUST_HEAD_RE.match(lines[index]) or LINT_CODE_RE.match(lines[index])
     if head is None:
         return None
@@ -432,6 +428,47 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
         if draft.ecosystem is None and arrow.group("path").endswith(".rs"):
             draft.ecosystem = Ecosystem.RUST
     return draft
+
+
+def _rust_panic(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    panic = RUST_PANIC_RE.match(lines[index])
+    message: str | None
+    if panic is not None:
+        message, located_at = panic.group("message"), index
+        if message is None and index + 1 < len(lines):
+            message, located_at = lines[index + 1].strip(), index + 1
+    else:
+        opened = RUST_PANIC_OPEN_RE.match(lines[index])
+        if opened is None:
+            return None
+        for probe in range(index + 1, min(len(lines), index + RUST_MESSAGE_LINES)):
+            panic = RUST_PANIC_CLOSE_RE.search(lines[probe])
+            if panic is not None:
+                break
+        if panic is None:
+            return None
+        message, located_at = opened.group("message").strip(), probe
+    location: Location | None = None
+    path = scan.repo_path(panic.group("path"))
+    if path is not None:
+        location = Location(path, to_int(panic.group("line")), to_int(panic.group("col")))
+    else:
+        # The panic is inside the standard library (an unwrap before #[track_caller]
+        # reached it): the backtrace names the repository's caller.
+        location = scan.first_repo_frame(
+            located_at + 1, located_at + RUST_BACKTRACE_LINES, RUST_BACKTRACE_AT_RE
+        )
+    return Draft(
+        start=index,
+        end=max(located_at, block_end(lines, located_at)),
+        message=message or "panic",
+        error_type="panic",
+        file=location.file if location else None,
+        line=location.line if location else None,
+        column=location.column if location else None,
+        ecosystem=Ecosystem.RUST,
+    )
 
 
 def _arrow_location(lines: Sequence[str], index: int) -> re.Match[str] | None:
