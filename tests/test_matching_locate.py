@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from grimoire_bot.matching import extract_errors
+from grimoire_bot.matching import extract_errors, resolve_paths
 from grimoire_bot.matching.locate import (
     is_external,
     normalise_path,
     package_dir,
     workspace_roots,
 )
+from tests.localisation_cases import CASES, Case, primary_location
 
 
 @pytest.mark.parametrize(
@@ -102,3 +103,16 @@ def test_a_nested_gitlab_group_is_stripped_exactly_when_the_log_names_it() -> No
 )
 def test_a_go_package_maps_to_its_repository_folder(import_path: str, directory: str) -> None:
     assert package_dir(import_path) == directory
+
+
+def locate(case: Case) -> str | None:
+    errors = extract_errors(case.log)
+    if case.files is not None:
+        errors = resolve_paths(errors, case.files)
+    return primary_location(errors)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_real_tool_output_is_located_where_a_person_would_look(case: Case) -> None:
+    """The localisation tuning set (real output, sources in tests/localisation_cases.py)."""
+    assert locate(case) == case.expected

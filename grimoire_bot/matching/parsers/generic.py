@@ -7,6 +7,7 @@ import re
 from urllib.parse import unquote
 
 from ..blocks import (
+    PATH,
     Draft,
     block_end,
     detect_error_type,
@@ -74,11 +75,29 @@ SUMMARY_RE = re.compile(
 )
 
 
+# tsc's summary names where each file's first error is: `Found 1 error in src/a.ts:3`,
+# or a table of `count  file:line` rows under `Errors  Files`.
+TSC_SUMMARY_FILE_RE = re.compile(rf"\bFound \d+ errors? in (?P<path>{PATH}):(?P<line>\d+)\s*$")
+TSC_SUMMARY_ROW_RE = re.compile(rf"^\s+\d+\s+(?P<path>{PATH}):(?P<line>\d+)\s*$")
+TSC_SUMMARY_TABLE_LINES = 4
+
+
 def parse_summary(scan: Scan, index: int) -> Draft | None:
     line = scan.lines[index]
     if not SUMMARY_RE.match(line):
         return None
-    return Draft(start=index, end=index, message=line.strip(), error_type=detect_error_type(line))
+    draft = Draft(start=index, end=index, message=line.strip(), error_type=detect_error_type(line))
+    single = TSC_SUMMARY_FILE_RE.search(line)
+    if single is not None:
+        draft.file, draft.line = scan.repo_path(single.group("path")), to_int(single.group("line"))
+    else:
+        stop = index + 1 + TSC_SUMMARY_TABLE_LINES
+        row = scan.first_repo_frame(index + 1, stop, TSC_SUMMARY_ROW_RE)
+        if row is not None:
+            draft.file, draft.line = row.file, row.line
+    if draft.file is None:
+        draft.line = None
+    return draft
 
 
 # --- lines that say "error" (or an unmistakable failure) without a known tool format -------

@@ -1,10 +1,12 @@
-"""JavaScript tools: ESLint's stylish report, Jest's failure blocks, npm/yarn/pnpm errors."""
+"""JavaScript tools: ESLint's stylish report, Jest's and Vitest's failure blocks,
+npm/yarn/pnpm errors."""
 
 from __future__ import annotations
 
 import re
 
 from ..blocks import (
+    LINE_PATH,
     PATH,
     Draft,
     block_end,
@@ -22,7 +24,7 @@ ESLINT_ROW_RE = re.compile(
     r"^\s+(?P<line>\d+):(?P<col>\d+)\s+(?P<level>error|warning)\s+(?P<message>.+?)"
     r"(?:\s{2,}(?P<rule>[@\w][\w@/.-]*))?\s*$"
 )
-ESLINT_FILE_HEADER_RE = re.compile(rf"^(?P<path>{PATH})\s*$")
+ESLINT_FILE_HEADER_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
 ESLINT_HEADER_LOOKBACK = 2000
 
 
@@ -127,6 +129,52 @@ def _jest_location(scan: Scan, start: int, end: int) -> Location | None:
             line = next((to_int(m.group("line")) for m in pointed if m), None)
             return Location(path, line)
     return None
+
+
+# --- Vitest ------------------------------------------------------------------------------
+
+VITEST_FAIL_RE = re.compile(rf"^\s*FAIL\s+(?:\|[^|\n]*\|\s+)?(?P<path>{PATH}) > (?P<title>.+)$")
+VITEST_FRAME_RE = re.compile(rf"^\s*\u276f (?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)\s*$")
+VITEST_SEPARATOR = "\u23af"
+VITEST_LOOKAHEAD = 80
+
+
+def parse_vitest(scan: Scan, index: int) -> Draft | None:
+    """` FAIL  path > suite > test`, the error on the next line, then its stack as
+    `\u276f path:line:col` frames (the first in the repository is where it failed)."""
+    lines = scan.lines
+    header = VITEST_FAIL_RE.match(lines[index])
+    if header is None:
+        return None
+    message: str | None = None
+    location: Location | None = None
+    end = index
+    for probe in range(index + 1, min(len(lines), index + VITEST_LOOKAHEAD)):
+        line = lines[probe]
+        if VITEST_FAIL_RE.match(line) or line.lstrip().startswith(VITEST_SEPARATOR):
+            break
+        if message is None and line.strip():
+            message = line.strip()
+        frame = VITEST_FRAME_RE.match(line) if location is None else None
+        if frame is not None:
+            path = scan.repo_path(frame.group("path"))
+            if path is not None:
+                location = Location(path, to_int(frame.group("line")), to_int(frame.group("col")))
+        if not is_blank(line):
+            end = probe
+    message = message or header.group("title").strip()
+    if location is None:
+        location = Location(scan.repo_path(header.group("path")) or "", None)
+    return Draft(
+        start=index,
+        end=end,
+        message=message,
+        error_type=detect_error_type(message),
+        file=location.file or None,
+        line=location.line,
+        column=location.column,
+        ecosystem=Ecosystem.JEST,
+    )
 
 
 # --- npm, yarn, pnpm -----------------------------------------------------------------------
