@@ -556,5 +556,99 @@ $ jest --coverage
          files=("jdk/src/share/classes/com/alibaba/wisp/engine/WispControlGroup.java",
                 "jdk/src/share/classes/com/alibaba/wisp/engine/WispConfiguration.java",
                 "hotspot/src/share/vm/runtime/thread.cpp", "make/Main.gmk")),
+
+    # --- a second batch, first measured untuned (10 of 15 right), then tuned on -------
+    # Haider8/tmessage#34 (pylint)
+    Case("pylint colon format", Kind.FRAMEWORK, """************* Module CODE_OF_CONDUCT
+CODE_OF_CONDUCT.md:5:6: E0001: invalid syntax (<unknown>, line 5) (syntax-error)
+************* Module tmessage.cli
+tmessage/cli.py:38:15: W0613: Unused argument 'client' (unused-argument)""", "CODE_OF_CONDUCT.md:5"),
+    # smicallef/spiderfoot#294 (pylint's old parseable format: no column)
+    Case("pylint parseable, no column", Kind.OLDER, """# pylint -E sfcli.py
+Using config file /root/Desktop/spiderfoot/.pylintrc
+************* Module sfcli
+sfcli.py:355: [E1101(no-member), SpiderFootCli.request] Instance of 'LookupDict' has no 'ok' member""", "sfcli.py:355"),
+    # CircleCI-Archived/orb-starter-kit#31 (ShellCheck's default format)
+    Case("shellcheck tty", Kind.FRAMEWORK, """In ./_init/_installCLI.sh line 17:
+    echo $CLI_FILE_PATH
+         ^------------^ SC2086: Double quote to prevent globbing and word splitting.
+
+For more information:
+  https://www.shellcheck.net/wiki/SC2086 -- Double quote to prevent globbing ...""", "_init/_installCLI.sh:17"),
+    # exercism/exercism#6124 (hadolint 2.x)
+    Case("hadolint", Kind.FRAMEWORK, """Dockerfile:4 DL3008 warning: Pin versions in apt get install. Instead of `apt-get install <package>` use `apt-get install <package>=<version>`
+Dockerfile:4 DL3009 info: Delete the apt-get lists after installing something""", "Dockerfile:4"),
+    # MozillaSecurity/orion#11 (hadolint 1.x: no level)
+    Case("hadolint old", Kind.OLDER, """% hadolint Dockerfile
+Dockerfile:12 SC2038 Use -print0/-0 or -exec + to allow for non-alphanumeric filenames.
+Dockerfile:12 DL3003 Use WORKDIR to switch to a directory""", "Dockerfile:12"),
+    # jean-bovet/BTrain#15 (swiftc)
+    Case("swiftc", Kind.FRAMEWORK, """btrainapp.swift:15:1: error: 'main' attribute cannot be used in a module that contains top-level code
+@main
+^
+btrainapp.swift:1:1: note: top-level code defined in this source file""", "btrainapp.swift:15"),
+    # lf-edge/edge-home-orchestration-go#104 (go build behind make)
+    Case("go build with package header", Kind.OLDER, """go build -a -ldflags '-extldflags "-static"' -o /home/t25kim/contribution/edge-home-orchestration-go/GoMain/bin/edge-orchestration main || exit 1
+# controller/servicemgr/executor/containerexecutor
+src/controller/servicemgr/executor/containerexecutor/ce_docker.go:49:10: undefined: docker
+Makefile:65: recipe for target 'build-binary' failed""", "src/controller/servicemgr/executor/containerexecutor/ce_docker.go:49"),
+    # microsoft/vscode#43664 (tsc --watch)
+    Case("tsc watch", Kind.FRAMEWORK, """15:09:26 - Starting compilation in watch mode...
+
+src/views/packages_view.ts(38,18): error TS2339: Property 'depPath' does not exist on type 'PackageDep'.""", "src/views/packages_view.ts:38"),
+    # mavlink/MAVSDK#6 (MSVC under MSBuild, a user folder with a space)
+    Case("msvc path with a space, local", Kind.TREE, """  C:\\Users\\Julian Oes\\src\\DroneLink\\plugins\\mission\\mission_impl.cpp(296): error C2146: syntax error: missing ';' before identifier 'current' [C:\\Users\\Julian Oes\\src\\DroneLink\\build\\dronelink.vcxproj]
+  C:\\Users\\Julian Oes\\src\\DroneLink\\plugins\\mission\\mission_impl.cpp(296): error C2065: 'current': undeclared identifier [C:\\Users\\Julian Oes\\src\\DroneLink\\build\\dronelink.vcxproj]""", "plugins/mission/mission_impl.cpp:296",
+      files=("plugins/mission/mission_impl.cpp","plugins/mission/mission.h","core/core.cpp","CMakeLists.txt")),
+    # temcocontrols/T3000_Building_Automation_System#7 (old MSVC: `file(line) : error`)
+    Case("old msvc 'file(line) : error'", Kind.OLDER, """t3000_building_automation_system\\t3000\\humchamber.h(33) : error C2065: 'IDD_HUM_CHAMBER' : undeclared identifier
+
+t3000_building_automation_system\\t3000\\mainfrm.cpp(4808) : error C2065: 'PM_TSTAT6_HUM_Chamber' : undeclared identifier""", "T3000/HumChamber.h:33",
+      files=("T3000/HumChamber.h","T3000/MainFrm.cpp","T3000/T3000.vcxproj")),
+    # a Japanese RSpec tutorial's quoted output (tabs for indentation)
+    Case("rspec with tabs", Kind.FRAMEWORK, """Failures:
+\t1) Note search message for a term when no match is found returns an empty collection
+\t\tFailure/Error: expect(Note.count).to eq 3
+\t\t\texpected: 3
+\t\t\tgot: 0
+\t\t\t
+\t\t\t(compared using ==)
+\t\t# ./spec/models/note_spec.rb:56:in `block (4 levels) in <top (required)>'""", "spec/models/note_spec.rb:56"),
+    # EnvoTax README quoting a CI failure (Ruby 3.4 backtrace quotes)
+    Case("rspec ruby 3.4 quotes", Kind.FRAMEWORK, """Dashboard when creating time entry with valid data
+Failure/Error: expect(page).to have_no_css(form_selector)
+expected not to find visible css "form[action='/time_entries']", found 1 match: "Name\\nProject\\nCristopher Kertzmann Jr.\\nDate\\nFrom\\nTo"
+
+     [Screenshot Image]: /home/runner/work/EnvoTax/EnvoTax/tmp/capybara/failures_r_spec_example_groups_dashboard_when_creating_time_entry_with_valid_data_564.png
+
+
+     # ./spec/system/dashboard/dashboard_index_spec.rb:56:in 'block (3 levels) in <top (required)>'""", "spec/system/dashboard/dashboard_index_spec.rb:56"),
+    # alichtman/shallow-backup#115 (trailing double spaces of Markdown)
+    Case("pytest collection error with markdown line breaks", Kind.FRAMEWORK, """ImportError while importing test module '/home/watch/gitprojects/shallow-backup/tests/test_copies.py'.\x20\x20
+Hint: make sure your test modules/packages have valid Python names.\x20\x20
+Traceback:\x20\x20
+tests/test_copies.py:4: in <module>\x20\x20
+    from shallow_backup import _copy_file, _copy_dir\x20\x20
+shallow_backup.py:2: in <module>\x20\x20
+    import git\x20\x20
+E   ModuleNotFoundError: No module named 'git'""", "shallow_backup.py:2"),
+    # healthnlp/examples#1 (Maven, an unpacked archive's folder)
+    Case("maven under jenkins on a local extract", Kind.TREE, """[ERROR] COMPILATION ERROR :
+[INFO] -------------------------------------------------------------
+[ERROR] /root/examples-master/ctakes-web-client/src/main/java/org/apache/ctakes/web/client/servlet/Pipeline.java:[42,41] error: cannot find symbol
+[INFO] 1 error""", "ctakes-web-client/src/main/java/org/apache/ctakes/web/client/servlet/Pipeline.java:42",
+      files=("ctakes-web-client/pom.xml","ctakes-web-client/src/main/java/org/apache/ctakes/web/client/servlet/Pipeline.java","pom.xml")),
+    # pygobject/pycairo#269 (pytest in an rpmbuild tree)
+    Case("pycairo collection error, rpmbuild", Kind.CI_ROOT, """rootdir: /home/tkloczko/rpmbuild/BUILD/pycairo-1.21.0
+collected 263 items / 1 error / 2 skipped
+
+================================== ERRORS ==================================
+____________________ ERROR collecting tests/test_cmod.py ____________________
+ImportError while importing test module '/home/tkloczko/rpmbuild/BUILD/pycairo-1.21.0/tests/test_cmod.py'.
+Hint: make sure your test modules/packages have valid Python names.
+Traceback:
+tests/test_cmod.py:7: in <module>
+    from . import cmod
+E   ImportError: cannot import name 'cmod' from 'tests' (unknown location)""", "tests/test_cmod.py:7"),
 )
 # fmt: on

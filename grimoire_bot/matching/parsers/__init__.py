@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .compilers import parse_cmake, parse_located, parse_rust
 from .exceptions import parse_exception, parse_gradle
-from .generic import parse_generic, parse_summary, parse_workflow_command
+from .generic import parse_generic, parse_shellcheck, parse_summary, parse_workflow_command
 from .go import parse_go
 from .javascript import (
     parse_eslint_stylish,
@@ -34,6 +34,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_rust,
     parse_go,
     parse_rspec,
+    parse_shellcheck,
     parse_cmake,
     parse_gradle,
     parse_vitest,

@@ -46,7 +46,7 @@ LOCATED_RES: tuple[re.Pattern[str], ...] = (
     # visualstudio format: path(line,col): error CODE: message
     re.compile(
         rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{LINE_PATH}) ?\((?P<line>\d+)(?:,(?P<col>\d+))?"
-        r"(?:,\d+,\d+)?\): ?(?P<rest>.+)$"
+        r"(?:,\d+,\d+)?\) ?: ?(?P<rest>.+)$"
     ),
     # Maven: [ERROR] /path/Foo.java:[12,8] message
     re.compile(
@@ -71,6 +71,10 @@ LOCATED_RES: tuple[re.Pattern[str], ...] = (
     ),
     # bash: ./script.sh: line 3: foo: command not found
     re.compile(rf"^(?P<indent>\s*)(?P<path>{PATH}): line (?P<line>\d+): (?P<rest>.+)$"),
+    # hadolint (and the ShellCheck codes it runs): Dockerfile:12 DL3008 warning: message
+    re.compile(
+        rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}):(?P<line>\d+) (?P<rest>(?:DL|SC)\d{{4}} .+)$"
+    ),
     # MSBuild about a file as a whole: path : error CODE: message
     re.compile(
         rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}) ?: (?P<rest>(?:fatal )?error [A-Z]+\d+: .+)$"
@@ -89,6 +93,7 @@ LINT_CODE_RE = re.compile(r"^(?P<code>[A-Z]{1,4}\d{2,5})(?: \[\*\])? (?P<message
 MYPY_CODE_RE = re.compile(r"\s\s\[(?P<code>[a-z][\w-]*)\]\s*$")
 ESLINT_UNIX_RULE_RE = re.compile(r"\s\[(?P<level>Error|Warning)/(?P<rule>[@\w/-]+)\]$")
 PYTHON_WARNING_RE = re.compile(r"^[A-Z]\w*Warning\b")
+SHELLCHECK_CODE_RE = re.compile(r"\[(?P<code>SC\d{4})\]\s*$")
 # What pytest's `--tb=line` and `--tb=short` put after `path.py:12: `.
 PYTEST_CRASH_RE = re.compile(
     r"^(?:assert |Failed: |[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure)\b)"
@@ -350,6 +355,12 @@ def _in_go_package(scan: Scan, index: int, file: str) -> str:
 
 def _diagnostic_message(rest: str) -> tuple[str | None, str | None]:
     """(message, error type) of a diagnostic's text after its location; None: not an error."""
+    shellcheck = SHELLCHECK_CODE_RE.search(rest)
+    if shellcheck is not None:
+        # ShellCheck fails a job on notes and warnings alike.
+        severity = SEVERITY_RE.match(rest)
+        text = severity.group("message") if severity else rest
+        return text[: text.rfind("[")].strip(), shellcheck.group("code")
     severity = SEVERITY_RE.match(rest)
     if severity:
         if severity.group("severity").lower() in NOT_ERRORS:

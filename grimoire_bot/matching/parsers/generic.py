@@ -7,6 +7,7 @@ import re
 from urllib.parse import unquote
 
 from ..blocks import (
+    LINE_PATH,
     PATH,
     Draft,
     block_end,
@@ -54,6 +55,35 @@ def _workflow_properties(raw: str) -> list[tuple[str, str]]:
 
 def _unescape_workflow(value: str) -> str:
     return unquote(value) if "%" in value else value
+
+
+# --- ShellCheck's default (tty) format ---------------------------------------------------
+
+SHELLCHECK_PLACE_RE = re.compile(rf"^In (?P<path>{LINE_PATH}) line (?P<line>\d+):\s*$")
+SHELLCHECK_MARKER_RE = re.compile(
+    r"^\s*\^[-^]*\s+(?P<code>SC\d{4})(?: \((?P<level>\w+)\))?: (?P<message>.+)$"
+)
+SHELLCHECK_PLACE_LINES = 8
+
+
+def parse_shellcheck(scan: Scan, index: int) -> Draft | None:
+    """`In path line N:`, the source line, then `^-- SC2086 (info): message` below it."""
+    marker = SHELLCHECK_MARKER_RE.match(scan.lines[index])
+    if marker is None:
+        return None
+    for probe in range(index - 1, max(-1, index - SHELLCHECK_PLACE_LINES), -1):
+        place = SHELLCHECK_PLACE_RE.match(scan.lines[probe])
+        if place is not None:
+            return Draft(
+                start=probe,
+                end=index,
+                message=marker.group("message").strip(),
+                error_type=marker.group("code"),
+                file=scan.repo_path(place.group("path")),
+                line=to_int(place.group("line")),
+                ecosystem=Ecosystem.SHELL,
+            )
+    return None
 
 
 # --- summaries printed by linters, test runners and build tools ----------------------------

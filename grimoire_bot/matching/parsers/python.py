@@ -115,7 +115,7 @@ PYTEST_SECTION_RE = re.compile(r"^_{3,} (?P<title>.+?) _{3,}$")
 PYTEST_SECTION_END_RE = re.compile(r"^(?:_{3,} .+ _{3,}|={3,}.*)$")
 PYTEST_E_LINE_RE = re.compile(r"^E\s+(?P<text>.*)$")
 PYTEST_LOCATION_RE = re.compile(
-    rf"^(?P<path>{PATH}):(?P<line>\d+): (?P<cls>(?:[A-Za-z_]\w*\.)*[A-Z]\w*|in \S+)$"
+    rf"^(?P<path>{PATH}):(?P<line>\d+): (?P<cls>(?:[A-Za-z_]\w*\.)*[A-Z]\w*|in \S+)\s*$"
 )
 PYTEST_FIXTURE_FILE_RE = re.compile(rf"^file (?P<path>{PATH}), line (?P<line>\d+)$")
 PYTEST_SUMMARY_RE = re.compile(
