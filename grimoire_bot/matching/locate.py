@@ -95,6 +95,9 @@ WORKSPACE_LINE_RE = re.compile(
     re.VERBOSE,
 )
 MAX_MARKERS_READ = 20
+# Checkouts are logged at the start and WORKDIRs near the build that failed; reading each
+# end of a huge log is enough, and each marker costs a pass over what is read.
+WORKSPACE_SCAN_CHARS = 1024 * 1024
 URL_PREFIX_RE = re.compile(r"^file:/+(?=[A-Za-z]:/)|^file:(?=//?/)")
 WINDOWS_DRIVE_RE = re.compile(r"^[A-Za-z]:/")
 TRIM_CHARS = " \t'\"`()[]<>,;"
@@ -163,6 +166,8 @@ def _strip_hinted_root(path: str, hints: Sequence[str]) -> str | None:
 
 def workspace_roots(text: str) -> tuple[str, ...]:
     """The checkout and working folders a log names, longest first (see the module)."""
+    if len(text) > 2 * WORKSPACE_SCAN_CHARS:
+        text = text[:WORKSPACE_SCAN_CHARS] + "\n" + text[-WORKSPACE_SCAN_CHARS:]
     roots: set[str] = set()
     for marker in WORKSPACE_MARKERS:
         position = 0

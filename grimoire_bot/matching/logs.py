@@ -63,13 +63,13 @@ TIMESTAMP_RE = re.compile(
     r"|\d\d:\d\d:\d\d  "  # Jenkins timestamper
     r")"
 )
-# A wrapper's prefix on each line of the tool it runs.
-WRAPPER_PREFIX_RE = re.compile(
-    r"\n(?:"
-    r"#\d{1,4} \d{1,6}\.\d{1,3}(?: |(?=\n))"  # BuildKit progress: step and seconds
-    r"|[A-Za-z0-9][\w.-]{0,60}?[-_]\d{1,4}(?:_[0-9a-f]{6,64})? {0,40}\| ?"  # compose
-    r"|\[INFO\](?: |(?=\n))"  # Maven around another tool
-    r")"
+# A wrapper's prefix on each line of the tool it runs, and a literal that must be in a log
+# for the (costlier) pattern to be worth running: BuildKit's step and seconds, docker
+# compose's service, Maven's level around another tool.
+WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("\n#", re.compile(r"\n#\d{1,4} \d{1,6}\.\d{1,3}(?: |(?=\n))")),
+    (" | ", re.compile(r"\n[A-Za-z0-9][\w.-]{0,60}?[-_]\d{1,4}(?:_[0-9a-f]{6,64})? {1,40}\| ?")),
+    ("\n[INFO]", re.compile(r"\n\[INFO\](?: |(?=\n))")),
 )
 # BuildKit's error box repeats the failing step's last lines behind their seconds.
 BUILDKIT_BOX_MARKER = "\n > ["
@@ -95,7 +95,9 @@ def clean_log(raw: str | bytes) -> str:
         text = ANSI_ESCAPE_RE.sub("", text)
     text = BARE_SGR_RE.sub("", text)
     text = TIMESTAMP_RE.sub("\n", "\n" + text)
-    text = WRAPPER_PREFIX_RE.sub("\n", text)
+    for literal, prefix in WRAPPER_PREFIXES:
+        if literal in text:
+            text = prefix.sub("\n", text)
     if BUILDKIT_BOX_MARKER in text:
         text = BUILDKIT_BOX_PREFIX_RE.sub("\n", text)
     if "#step:" in text:

@@ -117,6 +117,7 @@ BINARY_SUFFIXES = (".dll", ".exe", ".lib", ".obj", ".pdb", ".winmd", ".so", ".a"
 
 # Hard-wrapped lines: a console of fixed width cut a path or a `file(line,col)` in two.
 WRAP_MIN_CHARS = 60
+CUT_TAIL_CHARS = 24
 # awesome-typescript-loader and webpack: the file on one line, `(line,col): error` below.
 BARE_PATH_LINE_RE = re.compile(rf"^\s*(?:Error: |ERROR in )?(?P<path>{LINE_PATH})\s*$")
 LOCATION_FIRST_RE = re.compile(r"^\(\d+,\d+\): ")
@@ -172,7 +173,11 @@ def _wrapped_location(scan: Scan, index: int) -> Draft | None:
     line = lines[index]
     previous = lines[index - 1] if index > 0 else ""
     split_location = LOCATION_FIRST_RE.match(line) and BARE_PATH_LINE_RE.match(previous)
-    if (_looks_cut(previous) or split_location) and _located_match(previous) is None:
+    if (
+        (_looks_cut(previous) or split_location)
+        and not _names_a_folder(_located_match(line))
+        and _located_match(previous) is None
+    ):
         joins = [previous.rstrip() + line.strip()] if split_location else _joins(previous, line)
         for joined in joins:
             match = _located_match(joined)
@@ -186,8 +191,16 @@ def _wrapped_location(scan: Scan, index: int) -> Draft | None:
     return None
 
 
+def _names_a_folder(match: re.Match[str] | None) -> bool:
+    """Whether a line read alone already names a file in a folder: then it is not the
+    tail of a path cut on the line above (which leaves a bare fragment, `er.swift`)."""
+    return match is not None and any(sep in match.group("path") for sep in "/\\")
+
+
 def _looks_cut(line: str) -> bool:
-    return len(line) >= WRAP_MIN_CHARS and not line[-1:].isspace()
+    """Long, and ending in a long run without spaces: the kind of line a console's width
+    cuts inside a path (prose ends elsewhere)."""
+    return len(line) >= WRAP_MIN_CHARS and " " not in line[-CUT_TAIL_CHARS:]
 
 
 def _joins(first: str, second: str) -> list[str]:
@@ -272,7 +285,7 @@ def _msbuild_project(scan: Scan, index: int, rest: str) -> str | None:
     while (
         not text.endswith("]")
         and probe < min(len(lines), index + 1 + MSBUILD_PROJECT_LINES)
-        and _looks_cut(lines[probe - 1])
+        and len(lines[probe - 1]) >= WRAP_MIN_CHARS  # the console cuts at its width
         and not is_blank(lines[probe])
     ):
         text += lines[probe].strip()
