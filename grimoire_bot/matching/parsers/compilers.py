@@ -30,59 +30,93 @@ TOOL_PREFIX = (
     r"(?:(?:Error|ERROR|error|vet|\[error\]|\[WARNING\]):? +|\[ERROR\] *|\u274c +"
     r"|(?:Error: )?\[tsl\] ERROR in )?"
 )
-LOCATED_RES: tuple[re.Pattern[str], ...] = (
+# Each pattern with a text its lines always contain, so most lines skip most patterns.
+LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # gcc, clang, go, mypy, flake8, ruff, rustc --short, javac, shellcheck, eslint unix,
     # and tsc --pretty (`path:1:2 - error TS2307: ...`)
-    re.compile(
-        rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{LINE_PATH}):(?P<line>\d+)(?::(?P<col>\d+))?"
-        r"(?::\d+(?:-\d+)?)?(?::| -) (?P<rest>.+)$"
+    (
+        "",
+        re.compile(
+            rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{LINE_PATH}):(?P<line>\d+)(?::(?P<col>\d+))?"
+            r"(?::\d+(?:-\d+)?)?(?::| -) (?P<rest>.+)$"
+        ),
     ),
     # gcc and clang inside a system header, which has no extension (`<cstdlib>`)
-    re.compile(
-        r"^(?P<indent>\s*)(?P<path>(?:[A-Za-z]:)?/[^\s:]+):(?P<line>\d+):(?P<col>\d+): "
-        r"(?P<rest>(?:fatal error|error): .+)$"
+    (
+        "error",
+        re.compile(
+            r"^(?P<indent>\s*)(?P<path>(?:[A-Za-z]:)?/[^\s:]+):(?P<line>\d+):(?P<col>\d+): "
+            r"(?P<rest>(?:fatal error|error): .+)$"
+        ),
     ),
     # tsc, MSBuild, dotnet, MSVC (old ones with a space before the parenthesis), ESLint's
     # visualstudio format: path(line,col): error CODE: message
-    re.compile(
-        rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{LINE_PATH}) ?\((?P<line>\d+)(?:,(?P<col>\d+))?"
-        r"(?:,\d+,\d+)?\) ?: ?(?P<rest>.+)$"
+    (
+        "",
+        re.compile(
+            rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{LINE_PATH}) ?\((?P<line>\d+)"
+            r"(?:,(?P<col>\d+))?(?:,\d+,\d+)?\) ?: ?(?P<rest>.+)$"
+        ),
     ),
     # Maven: [ERROR] /path/Foo.java:[12,8] message
-    re.compile(
-        rf"^(?P<indent>\s*)\[(?P<level>ERROR|WARNING)\] (?P<path>{LINE_PATH}):\[(?P<line>\d+)"
-        r"(?:,(?P<col>\d+))?\] (?P<rest>.+)$"
+    (
+        "",
+        re.compile(
+            rf"^(?P<indent>\s*)\[(?P<level>ERROR|WARNING)\] (?P<path>{LINE_PATH}):\[(?P<line>\d+)"
+            r"(?:,(?P<col>\d+))?\] (?P<rest>.+)$"
+        ),
     ),
     # Kotlin: e: /path/Foo.kt: (12, 8): message  and  e: file:///path/Foo.kt:12:8 message
-    re.compile(
-        rf"^(?P<indent>\s*)(?P<level>e|w): (?:file://)?(?P<path>{PATH})"
-        r"(?:: \((?P<line>\d+), (?P<col>\d+)\):|:(?P<line2>\d+):(?P<col2>\d+))"
-        r" (?P<rest>.+)$"
+    (
+        ": ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<level>e|w): (?:file://)?(?P<path>{PATH})"
+            r"(?:: \((?P<line>\d+), (?P<col>\d+)\):|:(?P<line2>\d+):(?P<col2>\d+))"
+            r" (?P<rest>.+)$"
+        ),
     ),
     # ESLint compact: path: line 1, col 2, Error - message (rule)
-    re.compile(
-        rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}): line (?P<line>\d+), col (?P<col>\d+), "
-        r"(?P<level>Error|Warning) - (?P<rest>.+)$"
+    (
+        ", col ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}): line (?P<line>\d+), col (?P<col>\d+), "
+            r"(?P<level>Error|Warning) - (?P<rest>.+)$"
+        ),
     ),
     # Ruby: lib/cart.rb:12:in `total': undefined method `price' for nil (NoMethodError)
-    re.compile(
-        rf"^(?P<indent>\s*)(?P<path>{PATH}):(?P<line>\d+):in [`'][^'`]*['`]:? "
-        r"(?P<rest>.+)$"
+    (
+        ":in ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<path>{PATH}):(?P<line>\d+):in [`'][^'`]*['`]:? "
+            r"(?P<rest>.+)$"
+        ),
     ),
     # bash: ./script.sh: line 3: foo: command not found
-    re.compile(rf"^(?P<indent>\s*)(?P<path>{PATH}): line (?P<line>\d+): (?P<rest>.+)$"),
+    (
+        ": line ",
+        re.compile(rf"^(?P<indent>\s*)(?P<path>{PATH}): line (?P<line>\d+): (?P<rest>.+)$"),
+    ),
     # hadolint (and the ShellCheck codes it runs): Dockerfile:12 DL3008 warning: message
-    re.compile(
-        rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}):(?P<line>\d+) (?P<rest>(?:DL|SC)\d{{4}} .+)$"
+    (
+        "",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}):(?P<line>\d+) (?P<rest>(?:DL|SC)\d{{4}} .+)$"
+        ),
     ),
     # MSBuild about a file as a whole: path : error CODE: message
-    re.compile(
-        rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}) ?: (?P<rest>(?:fatal )?error [A-Z]+\d+: .+)$"
+    (
+        " error ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}) ?: (?P<rest>(?:fatal )?error [A-Z]+\d+: .+)$"
+        ),
     ),
     # webpack's ts-loader: the location alone, the diagnostic on the next line
-    re.compile(
-        rf"^(?P<indent>\s*)(?:Error: )?\[tsl\] ERROR in (?P<path>{LINE_PATH})"
-        r"\((?P<line>\d+),(?P<col>\d+)\)\s*$"
+    (
+        "[tsl]",
+        re.compile(
+            rf"^(?P<indent>\s*)(?:Error: )?\[tsl\] ERROR in (?P<path>{LINE_PATH})"
+            r"\((?P<line>\d+),(?P<col>\d+)\)\s*$"
+        ),
     ),
 )
 SEVERITY_RE = re.compile(
@@ -159,10 +193,11 @@ def parse_located(scan: Scan, index: int) -> Draft | None:
 
 
 def _located_match(line: str) -> re.Match[str] | None:
-    for pattern in LOCATED_RES:
-        match = pattern.match(line)
-        if match:
-            return match
+    for literal, pattern in LOCATED_PATTERNS:
+        if literal in line:
+            match = pattern.match(line)
+            if match:
+                return match
     return None
 
 
@@ -456,6 +491,8 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
 
 def _rust_panic(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
+    if not lines[index].startswith("thread '"):
+        return None
     panic = RUST_PANIC_RE.match(lines[index])
     message: str | None
     if panic is not None:

@@ -68,7 +68,7 @@ SHELLCHECK_PLACE_LINES = 8
 
 def parse_shellcheck(scan: Scan, index: int) -> Draft | None:
     """`In path line N:`, the source line, then `^-- SC2086 (info): message` below it."""
-    marker = SHELLCHECK_MARKER_RE.match(scan.lines[index])
+    marker = SHELLCHECK_MARKER_RE.match(scan.lines[index]) if "SC" in scan.lines[index] else None
     if marker is None:
         return None
     for probe in range(index - 1, max(-1, index - SHELLCHECK_PLACE_LINES), -1):

@@ -143,7 +143,7 @@ def parse_vitest(scan: Scan, index: int) -> Draft | None:
     """` FAIL  path > suite > test`, the error on the next line, then its stack as
     `\u276f path:line:col` frames (the first in the repository is where it failed)."""
     lines = scan.lines
-    header = VITEST_FAIL_RE.match(lines[index])
+    header = VITEST_FAIL_RE.match(lines[index]) if " > " in lines[index] else None
     if header is None:
         return None
     message: str | None = None

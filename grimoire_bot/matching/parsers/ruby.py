@@ -20,6 +20,8 @@ def parse_rspec(scan: Scan, index: int) -> Draft | None:
     """`Failure/Error: <the failing line>`, the expectation's message below it, then the
     backtrace as `# ./spec/x_spec.rb:8:in ...` lines (gems' frames come first or last)."""
     lines = scan.lines
+    if "Fail" not in lines[index]:
+        return None
     if RSPEC_SECTION_RE.match(lines[index]):
         return Draft(start=index, end=index, message="", noise=True)
     head = RSPEC_FAILURE_RE.match(lines[index])
