@@ -59,7 +59,8 @@ async def read_tree(gh: GitHubClient, trees_url: str, sha: str) -> RepoFiles | N
             logger.info("no tree for commit", extra={"sha": sha, "status": int(exc.status_code)})
             return None
         raise
-    return RepoFiles(reader.files, complete=reader.complete)
+    # Indexing a big tree takes a good part of a second: not on the event loop.
+    return await asyncio.to_thread(RepoFiles, reader.files, complete=reader.complete)
 
 
 class _TreeReader:
