@@ -96,3 +96,38 @@ async def test_a_log_over_10_mb_is_413(client):
     response = await client.post("/api/match", json={"log": "x" * (10 * 1024 * 1024 + 1)})
     assert response.status == 413
     assert "too large" in (await response.json())["detail"]
+
+
+MSBUILD_LOG = (
+    "Controllers\\OrdersController.cs(42,13): error CS1061: 'Order' does not contain a "
+    "definition for 'Totl' [D:\\a\\1\\s\\src\\Shop.Api\\Shop.Api.csproj]\n"
+    "Program.cs(3,1): error CS1002: ; expected\n"
+)
+
+
+async def test_files_resolve_each_errors_path_to_a_repository_file(client, seeded):
+    files = [
+        "src/Shop.Api/Controllers/OrdersController.cs",
+        "src/Shop.Api/Program.cs",
+        "src/Shop.Worker/Program.cs",
+    ]
+    response = await client.post("/api/match", json={"log": MSBUILD_LOG, "files": files})
+    assert response.status == 200, await response.text()
+    errors = (await response.json())["errors"]
+    assert [(e["file"], e["line"], e["path_status"]) for e in errors] == [
+        ("src/Shop.Api/Controllers/OrdersController.cs", 42, "found"),
+        ("Program.cs", 3, "ambiguous"),  # two projects have one: the text is kept
+    ]
+
+
+async def test_without_files_paths_are_left_unchecked(client, seeded):
+    errors = (await (await client.post("/api/match", json={"log": MSBUILD_LOG})).json())["errors"]
+    assert len(errors) == 2
+    assert {e["path_status"] for e in errors} == {"unchecked"}
+
+
+@pytest.mark.parametrize("files", ["src/a.py", [3], ["x" * 5000]])
+async def test_bad_files_are_refused_with_422_naming_the_field(client, seeded, files):
+    response = await client.post("/api/match", json={"log": MSBUILD_LOG, "files": files})
+    assert response.status == 422
+    assert any("files" in map(str, problem["loc"]) for problem in (await response.json())["detail"])

@@ -481,3 +481,48 @@ def test_extraction_never_raises_on_error_shaped_garbage(pieces: list[str]) -> N
     for record in extract_errors(text):
         assert record.message is not None
         assert record.line is None or record.file is not None
+
+
+@pytest.mark.parametrize(
+    ("log", "place"),
+    [
+        # A Windows console 80 columns wide cut the file name, or the line number.
+        (
+            "D:\\a\\storefront\\storefront\\packages\\checkout-widgets\\src\\components\\Paym\n"
+            "entSummary.tsx(48,17): error TS2339: Property 'totl' does not exist on type 'Order'.",
+            ("packages/checkout-widgets/src/components/PaymentSummary.tsx", 48, 17),
+        ),
+        (
+            "D:\\a\\storefront\\storefront\\src\\components\\checkout\\PaymentSummary.tsx(4\n"
+            "8,17): error TS2339: Property 'totl' does not exist on type 'Order'.",
+            ("src/components/checkout/PaymentSummary.tsx", 48, 17),
+        ),
+    ],
+)
+def test_a_location_cut_by_a_consoles_width_is_read_joined(
+    log: str, place: tuple[str, int, int]
+) -> None:
+    (error,) = extract_errors(log)
+    assert (error.file, error.line, error.column) == place
+    assert error.error_type == "TS2339"
+
+
+def test_a_complete_diagnostic_is_not_glued_to_the_long_line_above() -> None:
+    """Regression: joining cut lines once glued a whole diagnostic to a long path above."""
+    log = (
+        "/home/runner/work/r/r/node_modules/.bin/some-long-tool-name-here-that-runs\n"
+        "src/a.ts(1,2): error TS2304: Cannot find name 'x'."
+    )
+    assert [(e.file, e.line) for e in extract_errors(log)] == [("src/a.ts", 1)]
+
+
+def test_msbuild_places_a_compiled_artifacts_error_on_its_project() -> None:
+    log = (
+        "CSC : error CS0006: Metadata file 'obj/ref/Core.dll' could not be found "
+        "[/home/vsts/work/1/s/src/Api/Api.csproj]\n"
+        "/home/vsts/work/1/s/src/Core/bin/Debug/Core.dll : error CS1684: Reference to type "
+        "'Foo' claims it is defined in 'Bar.dll', but it could not be found "
+        "[/home/vsts/work/1/s/src/Api/Api.csproj]"
+    )
+    located = [(e.file, e.line, e.error_type) for e in extract_errors(log) if e.file]
+    assert located == [("src/Api/Api.csproj", None, "CS1684")]

@@ -100,3 +100,69 @@ def test_how_the_log_is_chunked_does_not_change_what_is_read(
     for start, end in zip([0, *cuts], [*cuts, len(raw)], strict=True):
         chunked.feed(raw[start:end])
     assert chunked.text() == whole.text()
+
+
+def test_wrapper_prefixes_come_off_each_line() -> None:
+    # BuildKit (n9e/fe#84), docker compose v1 with and without a container id
+    # (djangoforprofessionals_30#1, onadata#1517), compose v2, Maven around npm.
+    raw = (
+        "#0 0.674 > n9e-fe@v6.2.0 build\n#0 0.674\n"
+        "#0 15.97 src/plugins/Logs.tsx(9,22): error TS2307: Cannot find module 'x'\n"
+        "web_1  | Traceback (most recent call last):\n"
+        'web_1_e3a9308a6405 |   File "/usr/lib/python3/dist-packages/virtualenv.py", line 2363\n'
+        "api-1  | ReferenceError: PORT is not defined\n"
+        "[INFO] src/app/cart.ts(12,5): error TS2322: Type 'string' is not assignable\n"
+        "[INFO]\n"
+    )
+    assert clean_log(raw) == (
+        "> n9e-fe@v6.2.0 build\n\n"
+        "src/plugins/Logs.tsx(9,22): error TS2307: Cannot find module 'x'\n"
+        "Traceback (most recent call last):\n"
+        '  File "/usr/lib/python3/dist-packages/virtualenv.py", line 2363\n'
+        "ReferenceError: PORT is not defined\n"
+        "src/app/cart.ts(12,5): error TS2322: Type 'string' is not assignable\n\n"
+    )
+
+
+def test_lines_that_only_look_prefixed_are_kept() -> None:
+    raw = (
+        "      10 | const throws = () => {\n"  # a Jest code frame
+        "| name | value |\n"  # a Markdown table
+        "#1  0x00007f3a in main () at src/main.c:12\n"  # a gdb frame
+        "0.512 seconds elapsed\n"  # seconds outside a BuildKit error box
+        "[INFO]: not Maven's prefix\n"
+    )
+    assert clean_log(raw) == raw
+
+
+def test_buildkit_error_box_loses_its_seconds() -> None:
+    raw = (
+        "------\n > [builder 6/6] RUN go build ./cmd/app:\n0.512 # example.com/shop/cart\n"
+        "0.512 cart/cart.go:41:9: undefined: redis.NewClusterClient\n------\n"
+    )
+    assert clean_log(raw) == (
+        "------\n > [builder 6/6] RUN go build ./cmd/app:\n# example.com/shop/cart\n"
+        "cart/cart.go:41:9: undefined: redis.NewClusterClient\n------\n"
+    )
+
+
+def test_jenkins_timestamper_prefix_is_removed_keeping_indentation() -> None:
+    # temurin-build#2406
+    raw = (
+        "17:03:14  e:\\jenkins\\WispControlGroup.java:32: error: cannot find symbol\n"
+        "17:03:14              Math.min(MAX_PERIOD, WispConfiguration.SYSMON_TICK_US);\n"
+    )
+    assert clean_log(raw) == (
+        "e:\\jenkins\\WispControlGroup.java:32: error: cannot find symbol\n"
+        "            Math.min(MAX_PERIOD, WispConfiguration.SYSMON_TICK_US);\n"
+    )
+
+
+def test_log_line_links_of_a_copied_actions_log_become_numbers_again() -> None:
+    # kohya-ss/sd-scripts#2071
+    link = "https://github.com/kohya-ss/sd-scripts/actions/runs/14731298048/job/41345985447"
+    raw = f"/opt/hostedtoolcache/Python/3.10.17/x64/lib/python3.10/importlib/__init__.py:[12]({link}#step:6:13)6: in import_module\n"
+    assert clean_log(raw) == (
+        "/opt/hostedtoolcache/Python/3.10.17/x64/lib/python3.10/importlib/__init__.py:126: "
+        "in import_module\n"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Literal
 
 from aiohttp import web
@@ -9,11 +10,13 @@ from pydantic import BaseModel, Field
 
 from grimoire_bot.api.operations import operation
 from grimoire_bot.db import spells as db_spells
+from grimoire_bot.matching import PathStatus, resolve_paths
 from grimoire_bot.spellbook.models import SpellOut
 from grimoire_bot.state import MATCHER, POOL
 from grimoire_bot.validation import JsonInt, JsonNumber, Text
 
 MAX_LOG_BYTES = 10 * 1024 * 1024
+MAX_FILES = 200_000  # GitHub's tree API lists at most 100,000 entries at once
 
 routes = web.RouteTableDef()
 
@@ -23,6 +26,12 @@ class MatchRequest(BaseModel):
     limit: Annotated[JsonInt, Field(ge=1, le=50)] = 5
     min_score: Annotated[JsonNumber, Field(ge=0, le=1)] | None = Field(
         None, description="Drop matches scoring below this (default: the matcher's threshold)."
+    )
+    files: list[Annotated[Text, Field(max_length=4096)]] | None = Field(
+        None,
+        max_length=MAX_FILES,
+        description="The repository's file paths (a commit's tree): each error's path is "
+        "resolved to the file it names, by its longest unique suffix.",
     )
 
 
@@ -34,6 +43,9 @@ class ErrorOut(BaseModel):
     column: int | None
     ecosystem: str | None
     fingerprint: str
+    path_status: PathStatus = Field(
+        description="`found`/`not_found`/`ambiguous` against `files`; `unchecked` without them."
+    )
 
 
 class MatchOut(BaseModel):
@@ -67,6 +79,8 @@ async def match_log(request: web.Request, body: MatchRequest) -> MatchResult:
     errors, matches = await request.app[MATCHER].analyse(
         body.log, limit=body.limit, min_score=body.min_score
     )
+    if body.files is not None:
+        errors = await asyncio.to_thread(resolve_paths, errors, body.files)
     async with request.app[POOL].acquire() as conn:
         spells = await db_spells.get_spells(conn, [m.spell_id for m in matches])
     return MatchResult(

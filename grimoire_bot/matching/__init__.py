@@ -6,7 +6,8 @@ Pure functions and immutable indexes, no I/O. A log goes through `analyse` (engi
   reads logs of any size in bounded memory;
 * `prefilter`, `parsers`, `blocks`, `extract`: one RE2 scan flags candidate lines, a parser
   per tool format reads each error, its block of lines and its type; `locate` turns the
-  paths tools print into repository paths; `fingerprint` names an error across runs;
+  paths tools print into repository paths; `paths` resolves them against a commit's
+  file list when it is known; `fingerprint` names an error across runs;
 * `index`: a spellbook built once into sharded RE2 sets (`pattern_set`, with `patterns`
   for validation and specificity) and a lexical index for near misses (`similarity`,
   `tokens`, `forms`) and, given an embedding model, by meaning (`semantic`), ranked by
@@ -21,9 +22,10 @@ from .extract import errors_from_annotations, errors_from_check_output, extract_
 from .fingerprint import fingerprint
 from .index import DiffHit, Match, SpellDoc, SpellIndex
 from .logs import DEFAULT_LOG_CAP, BoundedLog, clean_log
+from .paths import RepoFiles, Resolution, resolve_paths
 from .patterns import PatternError, check_pattern
 from .rank import DEFAULT_MIN_SCORE
-from .records import ErrorRecord
+from .records import ErrorRecord, PathStatus
 
 __all__ = [
     "DEFAULT_LOG_CAP",
@@ -33,7 +35,10 @@ __all__ = [
     "Ecosystem",
     "ErrorRecord",
     "Match",
+    "PathStatus",
     "PatternError",
+    "RepoFiles",
+    "Resolution",
     "SpellDoc",
     "SpellIndex",
     "analyse",
@@ -44,4 +49,5 @@ __all__ = [
     "extract_errors",
     "fingerprint",
     "parse_added_lines",
+    "resolve_paths",
 ]

@@ -27,6 +27,13 @@ PATH = (
     r"|(?:Dockerfile|Containerfile|Makefile|Jenkinsfile|Gemfile|Rakefile|Vagrantfile)"
     r"(?:\.[\w-]+)?)(?![\w.\-@~+$%/\\])"
 )
+# A path that starts a line may be absolute with spaces in its folders (`C:\\Program
+# Files\\...`, a Jenkins job named `web Release`); elsewhere a space ends a path.
+SPACED_PATH = (
+    r"(?:[A-Za-z]:)?[\\/](?:[^\\/\n:*?\"<>|]+[\\/])+"
+    r"[\w\-@~+$%.]*?[\w\-@~+$%\]]\.[A-Za-z][\w+\-]{0,11}(?![\w.\-@~+$%/\\])"
+)
+LINE_PATH = rf"(?:{PATH}|{SPACED_PATH})"
 STACK_FRAME_RE = re.compile(r"^\s+(?:at |File \"|from \S+:\d+)|^\t(?:at |/)|^\s+\S+\.go:\d+")
 CODE_FRAME_RE = re.compile(r"^\s*\d*\s*\|(?:\s|$)|^\s*(?:=|-->|:::)\s|^\s*>?\s*\d+\s*\|")
 CAUSED_BY_RE = re.compile(r"^\s*(?:Caused by:?|During handling of the above|The above exception)")

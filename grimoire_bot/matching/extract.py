@@ -17,7 +17,7 @@ from dataclasses import replace
 from .blocks import MAX_LINE_CHARS, Draft, block_end, compact_text, detect_error_type, to_int
 from .ecosystems import ecosystem_from_path, ecosystem_from_text
 from .fingerprint import fingerprint
-from .locate import normalise_path
+from .locate import normalise_path, workspace_roots
 from .logs import clean_log
 from .parsers import PARSERS, Scan
 from .prefilter import candidate_lines
@@ -50,7 +50,7 @@ def extract_errors(
     if not text.strip():
         return []
     lines = text.split("\n")
-    scan = Scan(lines=lines, hints=tuple(repo_root_hints))
+    scan = Scan(lines=lines, hints=(*repo_root_hints, *workspace_roots(text)))
     candidates = candidate_lines(text)
     if len(candidates) > MAX_CANDIDATES:
         half = MAX_CANDIDATES // 2
@@ -88,7 +88,7 @@ def parse_line(scan: Scan, index: int) -> Draft | None:
 def record_at_line(text: str, index: int, *, repo_root_hints: Sequence[str] = ()) -> ErrorRecord:
     """A record for the (0-based) line `index` of cleaned `text`, parsed when it can be."""
     lines = text.split("\n")
-    scan = Scan(lines=lines, hints=tuple(repo_root_hints))
+    scan = Scan(lines=lines, hints=(*repo_root_hints, *workspace_roots(text)))
     index = min(max(index, 0), len(lines) - 1)
     draft = parse_line(scan, index)
     if draft is None or not draft.start <= index <= draft.end:

@@ -2,9 +2,13 @@
 
 Runners check the repository out under a root that depends on the platform and on whether
 the job runs in a container (`/home/runner/work/R/R/`, `D:\\a\\R\\R\\`, `/__w/R/R/`,
-`/github/workspace/`, self-hosted `_work/R/R/`, other CI systems' workspaces). Tools print
-absolute paths under that root, Windows paths with backslashes, `./` prefixes, `..` hops
-and `file://` URLs; annotations need `src/app.py`.
+`/github/workspace/`, self-hosted `_work/R/R/`), and other CI systems have their own
+(Travis, CircleCI, GitLab, Jenkins, AppVeyor, Drone, Buildkite, Azure Pipelines, GOPATH
+layouts, a container's WORKDIR). Tools print absolute paths under that root, Windows
+paths with backslashes, `./` prefixes, `..` hops and `file://` URLs; annotations need
+`src/app.py`. Where a log says where it checked the repository out (`git init DIR`,
+Jenkins' `Building in workspace DIR`, a Dockerfile's `WORKDIR`), `workspace_roots` reads
+it, so roots of any depth are stripped exactly.
 """
 
 from __future__ import annotations
@@ -14,22 +18,36 @@ import re
 from collections.abc import Sequence
 
 # Checkout roots of GitHub-hosted and self-hosted runners, container jobs and other CI
-# systems, matched after backslashes became slashes.
+# systems, matched after backslashes became slashes. Where a system's root has a variable
+# depth (GitLab subgroups, Jenkins folders), the log's own checkout lines say where it is
+# (`workspace_roots`); these are the defaults.
 CHECKOUT_ROOT_RE = re.compile(
     r"""^(?:
-        (?:/home|/Users)/runner/work/[^/]+/[^/]+/
-      | [A-Za-z]:/a/[^/]+/[^/]+/
-      | /__w/[^/]+/[^/]+/
+        (?:/home|/Users)/runner/work/[^/]+/[^/]+/               # Actions; Azure macOS work/1/s
+      | [A-Za-z]:/a/[^/]+/[^/]+/                                # Actions and Azure on Windows
+      | /__w/[^/]+/[^/]+/                                       # Actions container jobs
       | /github/workspace/
-      | .*?/_work/[^/]+/[^/]+/
-      | /home/travis/build/[^/]+/[^/]+/
+      | /home/vsts/work/[^/]+/s/                                # Azure Pipelines on Linux
+      | .*?/_work/[^/]+/[^/]+/                                  # self-hosted Actions, Azure
+      | (?:.*?/)?src/(?:github\.com|gitlab\.com|bitbucket\.org)/[^/]+/[^/]+/  # GOPATH, Drone
+      | (?:/home|/Users)/travis/build/[^/]+/[^/]+/
       | /home/circleci/(?:project|repo)/
-      | /(?:var/lib|home)/jenkins/workspace/[^/]+/
-      | /drone/src/
+      | (?:/home/gitlab-runner)?/builds/(?:[A-Za-z0-9_-]{8}/\d+/)?[^/]+/[^/]+/
+      | (?:[A-Za-z]:)?/(?:[^/]+/)*?(?i:jenkins|hudson)[^/]*/(?:[^/]+/)*?workspace/[^/]+/
+      | [A-Za-z]:/projects/[^/]+/                               # AppVeyor
+      | /home/appveyor/projects/[^/]+/
+      | /(?:drone|woodpecker)/src/
       | /bitrise/src/
       | /opt/atlassian/pipelines/agent/build/
-      | /buildkite/builds/[^/]+/[^/]+/[^/]+/
+      | (?:/var/lib/buildkite-agent|/opt/buildkite-agent|/buildkite|/Users/[^/]+/\.buildkite-agent
+         |[A-Za-z]:/buildkite-agent)/builds/[^/]+/[^/]+/[^/]+/
       | /codebuild/output/src\d+/src/(?:[^/]+/){0,3}?
+      | (?:/opt/buildagent|[A-Za-z]:/BuildAgent)/work/[^/]+/      # TeamCity
+      | /tmp/cirrus-ci-build/
+      | /opt/build/repo/                                        # Netlify
+      | /vercel/path\d/
+      | .*?/rpmbuild/BUILD/[^/]+/                               # distribution package builds
+      | (?:/usr/src/app|/usr/app|/app|/code|/opt/app|/srv/app|/home/node/app)/  # WORKDIRs
     )""",
     re.VERBOSE,
 )
@@ -38,8 +56,8 @@ EXTERNAL_RE = re.compile(
     r"""(?:^|/)(?:site-packages|dist-packages|node_modules|__pypackages__|\.venv|venv|\.tox
                   |\.nox|bower_components|\.pnpm-store|\.yarn|\.cargo|\.rustup|\.m2|\.gradle
                   |\.pyenv|\.nvm|\.npm|\.bundle|vendor/bundle|gems/[\w.-]+-\d[\w.]*
-                  |go/pkg/mod|pkg/mod|hostedtoolcache)/
-      | ^/(?:usr|lib|lib64|opt/conda|rustc|nix/store|Library|System)/
+                  |go/pkg/mod|pkg/mod|hostedtoolcache|rustlib)/
+      | ^/(?:usr(?!/src/app/|/app/)|lib|lib64|opt/conda|rustc|nix/store|Library|System)/
       | ^/usr/local/go/
       | ^[A-Za-z]:/(?:Program\ Files|Windows|hostedtoolcache|Users/[^/]+/AppData)/
       | (?:^|/)_(?:work|temp|actions)/_?actions/
@@ -49,10 +67,37 @@ EXTERNAL_RE = re.compile(
       | ^<[^>]*>$
       | ^node:
       | ^internal/(?:modules|process|main|bootstrap|timers|streams|fs|util|errors)/  # old Node
+      | ^(?:src/)?lib(?:core|std|alloc)/                        # Rust's own sources, before 1.47
+      | ^library/(?:core|std|alloc|test|proc_macro)/src/         # and after
     """,
     re.VERBOSE,
 )
-FORGE_RE = re.compile(r"^(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org)/[^/]+/[^/]+/?")
+FORGE_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/", "codeberg.org/")
+GOPKG_VERSION_RE = re.compile(r"\.v\d+$")
+# Lines where a job says where it checked the repository out, or where a container works
+# from; each marker is found with str.find, then its line is read.
+WORKSPACE_MARKERS = (
+    "Git repository in ",
+    "git init ",
+    "git.exe init ",
+    "Building in workspace ",
+    "WORKDIR ",
+    "git clone ",
+)
+WORKSPACE_LINE_RE = re.compile(
+    r"""(?:Initialized\ empty|Reinitialized\ existing)\ Git\ repository\ in
+        \ (?P<git>.+?)/\.git/?\s*$
+      | \bgit(?:\.exe)?"?\ init\ "?(?P<init>(?:[A-Za-z]:)?[\\/][^"\#\n]*?)"?(?:\ \#.*)?\s*$
+      | Building\ in\ workspace\ (?P<jenkins>(?:[A-Za-z]:)?[\\/].*?)\s*$
+      | \bWORKDIR\ (?P<workdir>/[^\s"']+)\s*(?:\d+(?:\.\d+)?s)?\s*$
+      | \bgit\ clone\ .*\ (?P<clone>(?:[A-Za-z]:)?[\\/]\S+)\s*$
+    """,
+    re.VERBOSE,
+)
+MAX_MARKERS_READ = 20
+# Checkouts are logged at the start and WORKDIRs near the build that failed; reading each
+# end of a huge log is enough, and each marker costs a pass over what is read.
+WORKSPACE_SCAN_CHARS = 1024 * 1024
 URL_PREFIX_RE = re.compile(r"^file:/+(?=[A-Za-z]:/)|^file:(?=//?/)")
 WINDOWS_DRIVE_RE = re.compile(r"^[A-Za-z]:/")
 TRIM_CHARS = " \t'\"`()[]<>,;"
@@ -80,6 +125,10 @@ def normalise_path(path: str, repo_root_hints: Sequence[str] = ()) -> str:
         return path
     if ".." in path or "/./" in path:
         path = _collapse_dots(path)
+        # `..` hops out of a build folder (`../../inc/x.h` from `src/lib`): the rest is
+        # where the file is in the checkout.
+        while path.startswith("../"):
+            path = path[3:]
     stripped = _strip_hinted_root(path, repo_root_hints)
     if stripped is not None:
         return stripped
@@ -115,6 +164,29 @@ def _strip_hinted_root(path: str, hints: Sequence[str]) -> str | None:
     return None
 
 
+def workspace_roots(text: str) -> tuple[str, ...]:
+    """The checkout and working folders a log names, longest first (see the module)."""
+    if len(text) > 2 * WORKSPACE_SCAN_CHARS:
+        text = text[:WORKSPACE_SCAN_CHARS] + "\n" + text[-WORKSPACE_SCAN_CHARS:]
+    roots: set[str] = set()
+    for marker in WORKSPACE_MARKERS:
+        position = 0
+        for _ in range(MAX_MARKERS_READ):
+            found = text.find(marker, position)
+            if found < 0:
+                break
+            start = text.rfind("\n", 0, found) + 1
+            end = text.find("\n", found)
+            end = len(text) if end < 0 else end
+            match = WORKSPACE_LINE_RE.search(text, start, end)
+            if match:
+                root = to_slashes(next(group for group in match.groups() if group)).rstrip("/")
+                if len(root.strip("/")) > 2:  # not `/` or a bare drive
+                    roots.add(root)
+            position = end + 1
+    return tuple(sorted(roots, key=len, reverse=True))
+
+
 def is_external(path: str | None) -> bool:
     """Whether `path` is third-party, toolchain or standard-library code, not the repo's."""
     if not path:
@@ -123,7 +195,12 @@ def is_external(path: str | None) -> bool:
 
 
 def package_dir(import_path: str, repo_root_hints: Sequence[str] = ()) -> str:
-    """The repository directory of a Go package import path (github.com/o/r/pkg -> pkg)."""
+    """The repository directory of a Go package import path (github.com/o/r/pkg -> pkg).
+
+    Without a hint the module path is guessed from the import path's shape: forge/owner/
+    repo on code forges, `golang.org/x/NAME`, `gopkg.in/NAME.vN`, host/NAME on other hosts
+    (`go.uber.org/zap`, `example.com/shop`), and the first element of a module path with no
+    host at all (`shop/internal/cart`)."""
     import_path = import_path.strip().rstrip("/")
     for hint in repo_root_hints:
         hint = to_slashes(hint).rstrip("/")
@@ -133,10 +210,20 @@ def package_dir(import_path: str, repo_root_hints: Sequence[str] = ()) -> str:
                     return ""
                 if import_path.startswith(prefix + "/"):
                     return import_path[len(prefix) + 1 :]
-    forge = FORGE_RE.match(import_path)
-    if forge:
-        return import_path[forge.end() :]
-    return import_path
+    parts = import_path.split("/")
+    return "/".join(parts[_module_length(parts) :])
+
+
+def _module_length(parts: Sequence[str]) -> int:
+    """How many elements of an import path its module path probably has."""
+    host = parts[0]
+    if "." not in host:
+        return 1
+    if f"{host}/" in FORGE_HOSTS or (host == "golang.org" and parts[1:2] == ["x"]):
+        return 3
+    if host == "gopkg.in":
+        return 2 if len(parts) > 1 and GOPKG_VERSION_RE.search(parts[1]) else 3
+    return 2
 
 
 def join_repo_path(directory: str, name: str) -> str:

@@ -5,7 +5,11 @@ timestamp GitHub Actions puts before every line (and the timestamp prefixes of a
 CI systems), `##[group]`/`##[endgroup]` folding markers (`##[error]` and `##[warning]`
 become `Error:` / `Warning:` as the web viewer shows them), ANSI colour codes, carriage
 return progress bars (only their final state stays), CRLF line endings and stray control
-characters.
+characters. Wrappers that prefix every line of the tool they run lose their prefix too:
+BuildKit's step numbers and seconds (`#12 0.345 `, and the bare seconds inside its error
+box), docker compose's service names (`web_1  | `, `api-1  | `) and Maven's `[INFO] `.
+A log copied from the Actions web viewer has numbers turned into links to log lines
+(`:[12](https://github.com/.../job/1#step:6:13)6:`); the links become text again.
 
 `BoundedLog` reads a log of any size (job logs reach 100 MB and more) chunk by chunk and
 never holds more than about `max_bytes` characters of cleaned text plus one block of raw
@@ -56,8 +60,22 @@ TIMESTAMP_RE = re.compile(
     r"|\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AP]M)?: "  # Netlify
     r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\] "  # gulp, make
     r"|\[ *\d+(?:\.\d+)?s\] "  # OBS
+    r"|\d\d:\d\d:\d\d  "  # Jenkins timestamper
     r")"
 )
+# A wrapper's prefix on each line of the tool it runs, and a literal that must be in a log
+# for the (costlier) pattern to be worth running: BuildKit's step and seconds, docker
+# compose's service, Maven's level around another tool.
+WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("\n#", re.compile(r"\n#\d{1,4} \d{1,6}\.\d{1,3}(?: |(?=\n))")),
+    (" | ", re.compile(r"\n[A-Za-z0-9][\w.-]{0,60}?[-_]\d{1,4}(?:_[0-9a-f]{6,64})? {1,40}\| ?")),
+    ("\n[INFO]", re.compile(r"\n\[INFO\](?: |(?=\n))")),
+)
+# BuildKit's error box repeats the failing step's last lines behind their seconds.
+BUILDKIT_BOX_MARKER = "\n > ["
+BUILDKIT_BOX_PREFIX_RE = re.compile(r"\n\d{1,6}\.\d{3}(?: |(?=\n))")
+# The Actions web viewer links numbers that look like log line numbers when copied.
+LOG_LINE_LINK_RE = re.compile(r"\[(\d+)\]\(https://[^)\s]*#step:\d+:\d+\)")
 ENDGROUP_RE = re.compile(r"\n(?:##\[endgroup\]|::endgroup::)[^\n]*")
 MARKER_RE = re.compile(r"\n(?:##\[(\w+)\]|::(group)::)")
 MARKER_REPLACEMENTS = {"error": "Error: ", "warning": "Warning: ", "notice": "Notice: "}
@@ -77,6 +95,13 @@ def clean_log(raw: str | bytes) -> str:
         text = ANSI_ESCAPE_RE.sub("", text)
     text = BARE_SGR_RE.sub("", text)
     text = TIMESTAMP_RE.sub("\n", "\n" + text)
+    for literal, prefix in WRAPPER_PREFIXES:
+        if literal in text:
+            text = prefix.sub("\n", text)
+    if BUILDKIT_BOX_MARKER in text:
+        text = BUILDKIT_BOX_PREFIX_RE.sub("\n", text)
+    if "#step:" in text:
+        text = LOG_LINE_LINK_RE.sub(r"\1", text)
     if "##[" in text or "::" in text:
         text = ENDGROUP_RE.sub("", text)
         text = MARKER_RE.sub(_replace_marker, text)

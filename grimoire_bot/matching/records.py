@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Any
+
+
+class PathStatus(enum.StrEnum):
+    """Whether an error's file was checked against the repository's files (`paths`)."""
+
+    UNCHECKED = "unchecked"  # no file list to check against: the text's best reading
+    FOUND = "found"  # a file of the commit
+    NOT_FOUND = "not_found"  # no file of the commit ends with it
+    AMBIGUOUS = "ambiguous"  # several files end with it equally well
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +28,7 @@ class ErrorRecord:
     fingerprint: str
     text: str  # the error's own lines as cleaned: what patterns are matched against
     log_line: int | None  # 1-based line in the cleaned log where it starts (None: annotation)
+    path_status: PathStatus = PathStatus.UNCHECKED
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -28,4 +39,5 @@ class ErrorRecord:
             "column": self.column,
             "ecosystem": self.ecosystem,
             "fingerprint": self.fingerprint,
+            "path_status": str(self.path_status),
         }

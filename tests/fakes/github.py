@@ -525,6 +525,102 @@ def _process_app_key() -> rsa.RSAPrivateKey:
     return _generate_app_key()
 
 
+# --------------------------------------------------------------------------- git trees
+
+# GitHub's limit on one recursive tree answer (it also stops at 7 MB).
+GIT_TREE_MAX_ENTRIES = 100_000
+BLOB_MODE = "100644"
+TREE_MODE = "040000"
+SUBMODULE_MODE = "160000"
+
+
+@dataclasses.dataclass
+class GitTrees:
+    """Git tree objects per repository, as the git trees API serves them.
+
+    A commit's file list is stored as nested trees with stable shas, so a recursive
+    answer, one folder's entries and a subtree read by its own sha all agree.
+    ``max_entries`` is where a recursive answer stops and says ``truncated``.
+    """
+
+    max_entries: int = GIT_TREE_MAX_ENTRIES
+    trees: dict[tuple[str, str], list[dict[str, Any]]] = dataclasses.field(default_factory=dict)
+    commits: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
+
+    def add_commit(
+        self, repo: str, commit_sha: str, paths: Iterable[str], submodules: Iterable[str] = ()
+    ) -> str:
+        root: dict[str, Any] = {}
+        for path, kind in [(p, "blob") for p in paths] + [(p, "commit") for p in submodules]:
+            *folders, name = path.split("/")
+            node = root
+            for folder in folders:
+                node = node.setdefault(folder, {})
+            node[name] = kind
+        tree_sha = self._store(repo, root)
+        self.commits[(repo, commit_sha)] = tree_sha
+        return tree_sha
+
+    def _store(self, repo: str, node: Mapping[str, Any]) -> str:
+        entries = []
+        for name in sorted(node):
+            child = node[name]
+            if isinstance(child, dict):
+                entries.append(
+                    {
+                        "path": name,
+                        "mode": TREE_MODE,
+                        "type": "tree",
+                        "sha": self._store(repo, child),
+                    }
+                )
+            elif child == "commit":
+                entries.append(
+                    {
+                        "path": name,
+                        "mode": SUBMODULE_MODE,
+                        "type": "commit",
+                        "sha": _git_sha("commit", f"{repo}:{name}"),
+                    }
+                )
+            else:
+                entries.append(
+                    {
+                        "path": name,
+                        "mode": BLOB_MODE,
+                        "type": "blob",
+                        "sha": _git_sha("blob", f"{repo}:{name}"),
+                        "size": len(name),
+                    }
+                )
+        sha = _git_sha("tree", json.dumps(entries, sort_keys=True))
+        self.trees[(repo, sha)] = entries
+        return sha
+
+    def resolve(self, repo: str, ref: str) -> str | None:
+        """The tree sha a commit or tree sha names in ``repo``, if it exists."""
+        sha = self.commits.get((repo, ref), ref)
+        return sha if (repo, sha) in self.trees else None
+
+    def listing(self, repo: str, sha: str, *, recursive: bool) -> tuple[list[dict[str, Any]], bool]:
+        """(entries, truncated) of tree ``sha``, with paths relative to it."""
+        found: list[dict[str, Any]] = []
+        pending = [("", sha)]
+        while pending:
+            prefix, tree = pending.pop(0)
+            for entry in self.trees[(repo, tree)]:
+                found.append(dict(entry, path=prefix + entry["path"]))
+                if recursive and entry["type"] == "tree":
+                    pending.append((f"{prefix}{entry['path']}/", entry["sha"]))
+        if len(found) > self.max_entries:
+            return found[: self.max_entries], True
+        return found, False
+
+
+def _git_sha(kind: str, content: str) -> str:
+    return hashlib.sha1(f"{kind} {content}".encode(), usedforsecurity=False).hexdigest()
+
+
 # --------------------------------------------------------------------------- the fake
 
 
@@ -561,6 +657,7 @@ class FakeGitHub(UserSide):
         self.jobs: dict[int, Job] = {}
         self.pulls: dict[tuple[str, int], Pull] = {}
         self.faults: list[Fault] = []
+        self.git_trees = GitTrees()
         self.moved_repos: dict[str, str] = {}
         self._commit_pulls: dict[str, list[tuple[str | None, int]]] = {}
         self._repo_ids: dict[str, int] = {}
@@ -821,6 +918,23 @@ class FakeGitHub(UserSide):
         self.pulls[(repo, number)] = pull
         return pull
 
+    def set_tree(
+        self,
+        commit_sha: str,
+        paths: Iterable[str],
+        *,
+        repo: str = DEFAULT_REPO,
+        submodules: Iterable[str] = (),
+        max_entries: int | None = None,
+    ) -> str:
+        """The files of a commit, served by ``git/trees``; returns its root tree's sha.
+
+        ``max_entries`` lowers the point where a recursive answer is ``truncated``.
+        """
+        if max_entries is not None:
+            self.git_trees.max_entries = max_entries
+        return self.git_trees.add_commit(repo, commit_sha, paths, submodules)
+
     def pulls_for_commit(
         self, sha: str, numbers: Iterable[int], *, repo: str | None = None
     ) -> None:
@@ -914,6 +1028,7 @@ class FakeGitHub(UserSide):
             ("GET", "/repos/{owner}/{repo}/actions/jobs/{job_id}/logs", self._get_job_logs),
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", self._get_pull),
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", self._list_pull_files),
+            ("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}", self._get_git_tree),
         ]
         routes += self._user_routes()
         for method, path, handler in routes:
@@ -1415,6 +1530,38 @@ class FakeGitHub(UserSide):
                 await response.write(log[start : start + LOG_CHUNK_SIZE])
             await response.write_eof()
         return response
+
+    # ---------------------------------------------------------------- git trees
+
+    async def _get_git_tree(self, request: web.Request) -> web.Response:
+        record = request[RECORD_KEY]
+        installation = self.installations.get(record.installation_id or 0)
+        if installation is None or installation.permissions.get("contents") not in (
+            "read",
+            "write",
+        ):
+            raise _reject(403, "Resource not accessible by integration")
+        repo = self._repo_name(request)
+        sha = self.git_trees.resolve(repo, request.match_info["tree_sha"])
+        if sha is None:
+            raise _reject(404, "Not Found")
+        # GitHub: any value of `recursive` (even "0" or "false") lists the whole tree.
+        recursive = "recursive" in request.query
+        entries, truncated = self.git_trees.listing(repo, sha, recursive=recursive)
+        api_repo = f"{self.api_url}/repos/{repo}"
+        for entry in entries:
+            kind = "blobs" if entry["type"] == "blob" else "trees"
+            if entry["type"] != "commit":
+                entry["url"] = f"{api_repo}/git/{kind}/{entry['sha']}"
+        return self._json(
+            request,
+            {
+                "sha": sha,
+                "url": f"{api_repo}/git/trees/{sha}",
+                "tree": entries,
+                "truncated": truncated,
+            },
+        )
 
     # ---------------------------------------------------------------- pull requests
 

@@ -12,10 +12,16 @@ from __future__ import annotations
 
 from .compilers import parse_cmake, parse_located, parse_rust
 from .exceptions import parse_exception, parse_gradle
-from .generic import parse_generic, parse_summary, parse_workflow_command
+from .generic import parse_generic, parse_shellcheck, parse_summary, parse_workflow_command
 from .go import parse_go
-from .javascript import parse_eslint_stylish, parse_jest, parse_node_package_manager
+from .javascript import (
+    parse_eslint_stylish,
+    parse_jest,
+    parse_node_package_manager,
+    parse_vitest,
+)
 from .python import parse_pytest_section, parse_pytest_short_traceback, parse_python_traceback
+from .ruby import parse_rspec
 from .scan import Parser, Scan
 
 __all__ = ["PARSERS", "Parser", "Scan"]
@@ -27,8 +33,11 @@ PARSERS: tuple[Parser, ...] = (
     parse_pytest_short_traceback,
     parse_rust,
     parse_go,
+    parse_rspec,
+    parse_shellcheck,
     parse_cmake,
     parse_gradle,
+    parse_vitest,
     parse_jest,
     parse_eslint_stylish,
     parse_node_package_manager,

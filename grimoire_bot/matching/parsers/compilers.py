@@ -3,10 +3,12 @@ cargo, CMake."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Sequence
 
 from ..blocks import (
+    LINE_PATH,
     PATH,
     Draft,
     block_end,
@@ -15,51 +17,107 @@ from ..blocks import (
     to_int,
 )
 from ..ecosystems import Ecosystem
-from ..locate import is_absolute
+from ..locate import is_absolute, join_repo_path, package_dir, to_slashes
 from ..prefilter import ERRORISH_TEXT
-from .scan import Scan
+from .scan import Location, Scan
 
 NOT_ERRORS = frozenset({"warning", "note", "info", "hint", "remark", "help", "notice", "debug"})
 
 
 # --- path:line:col diagnostics (gcc, clang, go, mypy, ruff, flake8, tsc, javac, ...) -------
 
-TOOL_PREFIX = r"(?:(?:Error|ERROR|error|vet|\[ERROR\]|\[error\]|\[WARNING\]):? +)?"
-LOCATED_RES: tuple[re.Pattern[str], ...] = (
+TOOL_PREFIX = (
+    r"(?:(?:Error|ERROR|error|vet|\[error\]|\[WARNING\]):? +|\[ERROR\] *|\u274c +"
+    r"|(?:Error: )?\[tsl\] ERROR in )?"
+)
+# Each pattern with a text its lines always contain, so most lines skip most patterns.
+LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # gcc, clang, go, mypy, flake8, ruff, rustc --short, javac, shellcheck, eslint unix,
     # and tsc --pretty (`path:1:2 - error TS2307: ...`)
-    re.compile(
-        rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{PATH}):(?P<line>\d+)(?::(?P<col>\d+))?"
-        r"(?::\d+(?:-\d+)?)?(?::| -) (?P<rest>.+)$"
+    (
+        "",
+        re.compile(
+            rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{LINE_PATH}):(?P<line>\d+)(?::(?P<col>\d+))?"
+            r"(?::\d+(?:-\d+)?)?(?::| -) (?P<rest>.+)$"
+        ),
     ),
-    # tsc, MSBuild, dotnet: path(line,col): error CODE: message
-    re.compile(
-        rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{PATH})\((?P<line>\d+)(?:,(?P<col>\d+))?"
-        r"(?:,\d+,\d+)?\): ?(?P<rest>.+)$"
+    # gcc and clang inside a system header, which has no extension (`<cstdlib>`)
+    (
+        "error",
+        re.compile(
+            r"^(?P<indent>\s*)(?P<path>(?:[A-Za-z]:)?/[^\s:]+):(?P<line>\d+):(?P<col>\d+): "
+            r"(?P<rest>(?:fatal error|error): .+)$"
+        ),
+    ),
+    # tsc, MSBuild, dotnet, MSVC (old ones with a space before the parenthesis), ESLint's
+    # visualstudio format: path(line,col): error CODE: message
+    (
+        "",
+        re.compile(
+            rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{LINE_PATH}) ?\((?P<line>\d+)"
+            r"(?:,(?P<col>\d+))?(?:,\d+,\d+)?\) ?: ?(?P<rest>.+)$"
+        ),
     ),
     # Maven: [ERROR] /path/Foo.java:[12,8] message
-    re.compile(
-        rf"^(?P<indent>\s*)\[(?P<level>ERROR|WARNING)\] (?P<path>{PATH}):\[(?P<line>\d+)"
-        r"(?:,(?P<col>\d+))?\] (?P<rest>.+)$"
+    (
+        "",
+        re.compile(
+            rf"^(?P<indent>\s*)\[(?P<level>ERROR|WARNING)\] (?P<path>{LINE_PATH}):\[(?P<line>\d+)"
+            r"(?:,(?P<col>\d+))?\] (?P<rest>.+)$"
+        ),
     ),
     # Kotlin: e: /path/Foo.kt: (12, 8): message  and  e: file:///path/Foo.kt:12:8 message
-    re.compile(
-        rf"^(?P<indent>\s*)(?P<level>e|w): (?:file://)?(?P<path>{PATH})"
-        r"(?:: \((?P<line>\d+), (?P<col>\d+)\):|:(?P<line2>\d+):(?P<col2>\d+))"
-        r" (?P<rest>.+)$"
+    (
+        ": ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<level>e|w): (?:file://)?(?P<path>{PATH})"
+            r"(?:: \((?P<line>\d+), (?P<col>\d+)\):|:(?P<line2>\d+):(?P<col2>\d+))"
+            r" (?P<rest>.+)$"
+        ),
     ),
     # ESLint compact: path: line 1, col 2, Error - message (rule)
-    re.compile(
-        rf"^(?P<indent>\s*)(?P<path>{PATH}): line (?P<line>\d+), col (?P<col>\d+), "
-        r"(?P<level>Error|Warning) - (?P<rest>.+)$"
+    (
+        ", col ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}): line (?P<line>\d+), col (?P<col>\d+), "
+            r"(?P<level>Error|Warning) - (?P<rest>.+)$"
+        ),
     ),
     # Ruby: lib/cart.rb:12:in `total': undefined method `price' for nil (NoMethodError)
-    re.compile(
-        rf"^(?P<indent>\s*)(?P<path>{PATH}):(?P<line>\d+):in [`'][^'`]*['`]:? "
-        r"(?P<rest>.+)$"
+    (
+        ":in ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<path>{PATH}):(?P<line>\d+):in [`'][^'`]*['`]:? "
+            r"(?P<rest>.+)$"
+        ),
     ),
     # bash: ./script.sh: line 3: foo: command not found
-    re.compile(rf"^(?P<indent>\s*)(?P<path>{PATH}): line (?P<line>\d+): (?P<rest>.+)$"),
+    (
+        ": line ",
+        re.compile(rf"^(?P<indent>\s*)(?P<path>{PATH}): line (?P<line>\d+): (?P<rest>.+)$"),
+    ),
+    # hadolint (and the ShellCheck codes it runs): Dockerfile:12 DL3008 warning: message
+    (
+        "",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}):(?P<line>\d+) (?P<rest>(?:DL|SC)\d{{4}} .+)$"
+        ),
+    ),
+    # MSBuild about a file as a whole: path : error CODE: message
+    (
+        " error ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}) ?: (?P<rest>(?:fatal )?error [A-Z]+\d+: .+)$"
+        ),
+    ),
+    # webpack's ts-loader: the location alone, the diagnostic on the next line
+    (
+        "[tsl]",
+        re.compile(
+            rf"^(?P<indent>\s*)(?:Error: )?\[tsl\] ERROR in (?P<path>{LINE_PATH})"
+            r"\((?P<line>\d+),(?P<col>\d+)\)\s*$"
+        ),
+    ),
 )
 SEVERITY_RE = re.compile(
     r"^(?P<severity>fatal error|error|warning|note|info|hint|remark|Error|Warning)"
@@ -69,12 +127,48 @@ LINT_CODE_RE = re.compile(r"^(?P<code>[A-Z]{1,4}\d{2,5})(?: \[\*\])? (?P<message
 MYPY_CODE_RE = re.compile(r"\s\s\[(?P<code>[a-z][\w-]*)\]\s*$")
 ESLINT_UNIX_RULE_RE = re.compile(r"\s\[(?P<level>Error|Warning)/(?P<rule>[@\w/-]+)\]$")
 PYTHON_WARNING_RE = re.compile(r"^[A-Z]\w*Warning\b")
+SHELLCHECK_CODE_RE = re.compile(r"\[(?P<code>SC\d{4})\]\s*$")
+# What pytest's `--tb=line` and `--tb=short` put after `path.py:12: `.
+PYTEST_CRASH_RE = re.compile(
+    r"^(?:assert |Failed: |[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure)\b)"
+)
 CODE_ECOSYSTEMS = (
     ("TS", Ecosystem.TYPESCRIPT),
     ("CS", Ecosystem.DOTNET),
     ("MSB", Ecosystem.DOTNET),
     ("NU", Ecosystem.DOTNET),
 )
+
+# MSBuild names the project after each diagnostic; a relative file is relative to its
+# folder. The bracket may be wrapped onto the next lines by the console's width.
+MSBUILD_PROJECT_RE = re.compile(
+    r"\[(?P<project>[^\[\]]+\.(?:[a-z]{2,6}proj|proj|sln|targets|props|metaproj))\]\s*$",
+    re.IGNORECASE,
+)
+MSBUILD_PROJECT_LINES = 6
+# A diagnostic about a compiled artifact is a project problem (a reference, a build step).
+BINARY_SUFFIXES = (".dll", ".exe", ".lib", ".obj", ".pdb", ".winmd", ".so", ".a", ".o")
+
+# Hard-wrapped lines: a console of fixed width cut a path or a `file(line,col)` in two.
+WRAP_MIN_CHARS = 60
+CUT_TAIL_CHARS = 24
+# awesome-typescript-loader and webpack: the file on one line, `(line,col): error` below.
+BARE_PATH_LINE_RE = re.compile(rf"^\s*(?:Error: |ERROR in )?(?P<path>{LINE_PATH})\s*$")
+LOCATION_FIRST_RE = re.compile(r"^\(\d+,\d+\): ")
+
+# gcc and clang say which repository file included the header an error sits in.
+INCLUDED_FROM_RE = re.compile(
+    rf"^(?:In file included from|\s+from) (?P<path>{LINE_PATH}|[^\s:]+):(?P<line>\d+)(?::\d+)?[:,]$"
+)
+INCLUDE_CHAIN_LINES = 40
+# ... and which repository line asked for the template that failed.
+INSTANTIATED_AT_RE = re.compile(
+    rf"^(?P<path>{LINE_PATH}):(?P<line>\d+):(?P<col>\d+):(?:\s+required from here"
+    r"| note: in instantiation of .* requested here)"
+)
+INSTANTIATION_LINES = 20
+GO_PACKAGE_HEADER_RE = re.compile(r"^# (?P<package>[\w.\-/]+)$")
+GO_HEADER_LOOKBACK = 50
 
 
 # A compiler diagnostic glued to the end of another tool's progress output.
@@ -85,22 +179,79 @@ EMBEDDED_DIAGNOSTIC_RE = re.compile(
 
 
 def parse_located(scan: Scan, index: int) -> Draft | None:
-    line = scan.lines[index]
-    for pattern in LOCATED_RES:
-        match = pattern.match(line)
-        if match:
-            return _located_draft(scan, index, match)
-    embedded = EMBEDDED_DIAGNOSTIC_RE.search(line) if " error " in line else None
+    lines = scan.lines
+    wrapped = _wrapped_location(scan, index)
+    if wrapped is not None:
+        return wrapped
+    match = _located_match(lines[index])
+    if match:
+        return _located_draft(scan, index, match, index)
+    embedded = EMBEDDED_DIAGNOSTIC_RE.search(lines[index]) if " error " in lines[index] else None
     if embedded:
-        return _located_draft(scan, index, embedded)
+        return _located_draft(scan, index, embedded, index)
     return None
 
 
-def _located_draft(scan: Scan, index: int, match: re.Match[str]) -> Draft | None:
+def _located_match(line: str) -> re.Match[str] | None:
+    for literal, pattern in LOCATED_PATTERNS:
+        if literal in line:
+            match = pattern.match(line)
+            if match:
+                return match
+    return None
+
+
+def _wrapped_location(scan: Scan, index: int) -> Draft | None:
+    """A diagnostic whose location was cut across this line and the one before or after:
+    a console's width (MSBuild, Windows, Xcode logs) or a loader printing the file alone."""
+    lines = scan.lines
+    line = lines[index]
+    previous = lines[index - 1] if index > 0 else ""
+    split_location = LOCATION_FIRST_RE.match(line) and BARE_PATH_LINE_RE.match(previous)
+    if (
+        (_looks_cut(previous) or split_location)
+        and not _names_a_folder(_located_match(line))
+        and _located_match(previous) is None
+    ):
+        joins = [previous.rstrip() + line.strip()] if split_location else _joins(previous, line)
+        for joined in joins:
+            match = _located_match(joined)
+            if match and match.start("path") < len(previous.rstrip()) <= match.end("path") + 8:
+                return _located_draft(scan, index - 1, match, index)
+    if index + 1 < len(lines) and _looks_cut(line) and _located_match(line) is None:
+        for joined in _joins(line, lines[index + 1]):
+            match = _located_match(joined)
+            if match and match.end("path") >= len(line.rstrip()) - 8:
+                return _located_draft(scan, index, match, index + 1)
+    return None
+
+
+def _names_a_folder(match: re.Match[str] | None) -> bool:
+    """Whether a line read alone already names a file in a folder: then it is not the
+    tail of a path cut on the line above (which leaves a bare fragment, `er.swift`)."""
+    return match is not None and any(sep in match.group("path") for sep in "/\\")
+
+
+def _looks_cut(line: str) -> bool:
+    """Long, and ending in a long run without spaces: the kind of line a console's width
+    cuts inside a path (prose ends elsewhere)."""
+    return len(line) >= WRAP_MIN_CHARS and " " not in line[-CUT_TAIL_CHARS:]
+
+
+def _joins(first: str, second: str) -> list[str]:
+    """The two ways a cut line reads whole: cut inside a word, or at a space."""
+    rest = second.strip()
+    return [first + rest, first + " " + rest]
+
+
+def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int) -> Draft | None:
     groups = match.groupdict()
     if (groups.get("level") or "e").lower() in ("warning", "w"):
         return None
-    rest = match.group("rest").strip()
+    raw_path = match.group("path")
+    rest = (groups.get("rest") or _next_text(scan.lines, last_line)).strip()
+    if not rest:
+        return None
     if rest.startswith("in ") and " " not in rest[3:].strip():
         return None  # a pytest traceback location line, not an error
     if PYTHON_WARNING_RE.match(rest) or (ESLINT_UNIX_RULE_RE.search(rest) and "[Warning/" in rest):
@@ -108,28 +259,156 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str]) -> Draft | None
     message, error_type = _diagnostic_message(rest)
     if message is None:
         return None
+    has_column = groups.get("col") or groups.get("col2")
     if (
         error_type is None
-        and not groups.get("col")
-        and not groups.get("col2")
+        and not has_column
         and not ERRORISH_TEXT.search(rest)
+        and not _speaks_without_severity(raw_path, groups.get("indent") or "", rest)
     ):
         return None  # `file:12: text` with no severity, code or column: a grep hit, a t.Log
     error_type = error_type or detect_error_type(rest)
+    end = max(block_end(scan.lines, index), last_line)
+    if "rest" not in groups:
+        end = max(end, last_line + 1)
+    line = to_int(groups.get("line") or groups.get("line2"))
+    column = to_int(groups.get("col") or groups.get("col2"))
+    file = scan.repo_path(raw_path)
+    project = _msbuild_project(scan, last_line, rest)
+    if project is not None:
+        file, line, column = _in_project(scan, raw_path, file, project, line, column)
+    elif file is None:
+        cause = _repository_cause(scan, index, end)
+        if cause is not None:
+            file, line, column = cause.file, cause.line, cause.column
+    elif raw_path.endswith(".go") and "/" not in file:
+        file = _in_go_package(scan, index, file)
     return Draft(
         start=index,
-        end=block_end(scan.lines, index),
+        end=end,
         message=message,
         error_type=error_type,
-        file=scan.repo_path(match.group("path")),
-        line=to_int(groups.get("line") or groups.get("line2")),
-        column=to_int(groups.get("col") or groups.get("col2")),
+        file=file,
+        line=line,
+        column=column,
         ecosystem=_code_ecosystem(error_type),
     )
 
 
+def _next_text(lines: Sequence[str], index: int) -> str:
+    """The diagnostic a location-only line announces: the next line with text."""
+    for probe in range(index + 1, min(len(lines), index + 3)):
+        if not is_blank(lines[probe]):
+            return lines[probe]
+    return ""
+
+
+def _speaks_without_severity(path: str, indent: str, rest: str) -> bool:
+    """Tools whose diagnostics have no severity word: go vet and go build before Go 1.10
+    (`file.go:12: msg`, never indented, unlike a test's log lines) and pytest's crash
+    lines (`test_x.py:12: assert ...`, `...: Failed: ...`)."""
+    if path.endswith(".go"):
+        return not indent
+    return path.endswith(".py") and bool(PYTEST_CRASH_RE.match(rest))
+
+
+def _msbuild_project(scan: Scan, index: int, rest: str) -> str | None:
+    """The project MSBuild names after a diagnostic, joining lines the console cut."""
+    text = rest.rstrip()
+    lines = scan.lines
+    probe = index + 1
+    while (
+        not text.endswith("]")
+        and probe < min(len(lines), index + 1 + MSBUILD_PROJECT_LINES)
+        and len(lines[probe - 1]) >= WRAP_MIN_CHARS  # the console cuts at its width
+        and not is_blank(lines[probe])
+    ):
+        text += lines[probe].strip()
+        probe += 1
+    match = MSBUILD_PROJECT_RE.search(text)
+    return match.group("project") if match else None
+
+
+def _in_project(
+    scan: Scan,
+    raw_path: str,
+    file: str | None,
+    project: str,
+    line: int | None,
+    column: int | None,
+) -> tuple[str | None, int | None, int | None]:
+    """Where an MSBuild diagnostic is: its file, relative to the project's folder when it
+    was printed relative; the project itself when the file is a compiled artifact."""
+    project_path = scan.repo_path(project) or scan.path(project)
+    if raw_path.lower().endswith(BINARY_SUFFIXES):
+        return project_path, None, None
+    if file is None or is_absolute(to_slashes(raw_path)):
+        return file, line, column
+    folder = posixpath.dirname(project_path)
+    if not folder or folder == "." or file.lower().startswith(folder.lower() + "/"):
+        return file, line, column
+    return posixpath.normpath(f"{folder}/{file}"), line, column
+
+
+def _repository_cause(scan: Scan, index: int, end: int) -> Location | None:
+    """For an error inside a file outside the repository (a system header): the repository
+    line that asked for the failing template, else the repository file that included it."""
+    instantiated = scan.first_repo_frame(
+        max(0, index - INSTANTIATION_LINES), end + INSTANTIATION_LINES, INSTANTIATED_AT_RE
+    )
+    if instantiated is not None:
+        return instantiated
+    return _includer(scan, index)
+
+
+def _includer(scan: Scan, index: int) -> Location | None:
+    """The innermost repository file of the "In file included from" chain above `index`:
+    gcc lists the chain innermost first (`from` lines), clang outermost first."""
+    chain: list[tuple[str, Location | None]] = []
+    probe = index - 1
+    lowest = max(-1, index - INCLUDE_CHAIN_LINES)
+    while probe > lowest:
+        match = INCLUDED_FROM_RE.match(scan.lines[probe])
+        if match is None:
+            if chain or not _is_instantiation_note(scan.lines[probe]):
+                break
+            probe -= 1
+            continue
+        path = scan.repo_path(match.group("path"))
+        location = Location(path, to_int(match.group("line"))) if path else None
+        chain.append((scan.lines[probe].lstrip()[:4], location))
+        probe -= 1
+    chain.reverse()  # in print order
+    if not chain:
+        return None
+    gcc_style = len(chain) > 1 and chain[1][0] == "from"
+    ordered = chain if gcc_style else list(reversed(chain))
+    return next((location for _, location in ordered if location is not None), None)
+
+
+def _is_instantiation_note(line: str) -> bool:
+    return ": In instantiation of " in line or "required from" in line
+
+
+def _in_go_package(scan: Scan, index: int, file: str) -> str:
+    """A bare Go file name joined to the folder of the `# package` header above it."""
+    for probe in range(index - 1, max(-1, index - GO_HEADER_LOOKBACK), -1):
+        header = GO_PACKAGE_HEADER_RE.match(scan.lines[probe])
+        if header:
+            return join_repo_path(package_dir(header.group("package"), scan.hints), file)
+        if not _located_match(scan.lines[probe]):
+            break
+    return file
+
+
 def _diagnostic_message(rest: str) -> tuple[str | None, str | None]:
     """(message, error type) of a diagnostic's text after its location; None: not an error."""
+    shellcheck = SHELLCHECK_CODE_RE.search(rest)
+    if shellcheck is not None:
+        # ShellCheck fails a job on notes and warnings alike.
+        severity = SEVERITY_RE.match(rest)
+        text = severity.group("message") if severity else rest
+        return text[: text.rfind("[")].strip(), shellcheck.group("code")
     severity = SEVERITY_RE.match(rest)
     if severity:
         if severity.group("severity").lower() in NOT_ERRORS:
@@ -164,30 +443,26 @@ RUST_HEAD_RE = re.compile(
     r"^(?P<severity>error|warning)(?:\[(?P<code>E\d{4}|[\w:]+)\])?: (?P<message>.+)$"
 )
 ARROW_LOCATION_RE = re.compile(rf"^\s*--> (?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)")
+# `thread 'main' panicked at src/main.rs:5:9:` (Rust 1.73+, with the thread's id since
+# 1.90), `... panicked at 'msg', src/main.rs:5:9` before, without the column before 1.42.
+RUST_PANIC_HEAD = r"^thread '(?P<thread>[^'\n]*)'(?: \(\d+\))? panicked at "
 RUST_PANIC_RE = re.compile(
-    rf"^thread '(?P<thread>[^']*)' panicked at (?:'(?P<message>.*)', )?(?P<path>{PATH}):"
-    r"(?P<line>\d+):(?P<col>\d+):?$"
+    rf"{RUST_PANIC_HEAD}(?:'(?P<message>.*)', )?(?P<path>{PATH}):"
+    r"(?P<line>\d+)(?::(?P<col>\d+))?:?$"
 )
+# Before 1.73 a message of several lines (assert_eq!'s left/right) ends with the location.
+RUST_PANIC_OPEN_RE = re.compile(rf"{RUST_PANIC_HEAD}'(?P<message>.*)$")
+RUST_PANIC_CLOSE_RE = re.compile(rf"', (?P<path>{PATH}):(?P<line>\d+)(?::(?P<col>\d+))?$")
+RUST_MESSAGE_LINES = 12
+RUST_BACKTRACE_AT_RE = re.compile(rf"^\s+at (?P<path>{PATH}):(?P<line>\d+)(?::(?P<col>\d+))?$")
+RUST_BACKTRACE_LINES = 120
 
 
 def parse_rust(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
-    panic = RUST_PANIC_RE.match(lines[index])
-    if panic:
-        message = panic.group("message")
-        end = index
-        if message is None and index + 1 < len(lines):
-            message, end = lines[index + 1].strip(), index + 1
-        return Draft(
-            start=index,
-            end=max(end, block_end(lines, index)),
-            message=message or "panic",
-            error_type="panic",
-            file=scan.repo_path(panic.group("path")),
-            line=to_int(panic.group("line")),
-            column=to_int(panic.group("col")),
-            ecosystem=Ecosystem.RUST,
-        )
+    panic = _rust_panic(scan, index)
+    if panic is not None:
+        return panic
     head = RUST_HEAD_RE.match(lines[index]) or LINT_CODE_RE.match(lines[index])
     if head is None:
         return None
@@ -212,6 +487,49 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
         if draft.ecosystem is None and arrow.group("path").endswith(".rs"):
             draft.ecosystem = Ecosystem.RUST
     return draft
+
+
+def _rust_panic(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    if not lines[index].startswith("thread '"):
+        return None
+    panic = RUST_PANIC_RE.match(lines[index])
+    message: str | None
+    if panic is not None:
+        message, located_at = panic.group("message"), index
+        if message is None and index + 1 < len(lines):
+            message, located_at = lines[index + 1].strip(), index + 1
+    else:
+        opened = RUST_PANIC_OPEN_RE.match(lines[index])
+        if opened is None:
+            return None
+        for probe in range(index + 1, min(len(lines), index + RUST_MESSAGE_LINES)):
+            panic = RUST_PANIC_CLOSE_RE.search(lines[probe])
+            if panic is not None:
+                break
+        if panic is None:
+            return None
+        message, located_at = opened.group("message").strip(), probe
+    location: Location | None = None
+    path = scan.repo_path(panic.group("path"))
+    if path is not None:
+        location = Location(path, to_int(panic.group("line")), to_int(panic.group("col")))
+    else:
+        # The panic is inside the standard library (an unwrap before #[track_caller]
+        # reached it): the backtrace names the repository's caller.
+        location = scan.first_repo_frame(
+            located_at + 1, located_at + RUST_BACKTRACE_LINES, RUST_BACKTRACE_AT_RE
+        )
+    return Draft(
+        start=index,
+        end=max(located_at, block_end(lines, located_at)),
+        message=message or "panic",
+        error_type="panic",
+        file=location.file if location else None,
+        line=location.line if location else None,
+        column=location.column if location else None,
+        ecosystem=Ecosystem.RUST,
+    )
 
 
 def _arrow_location(lines: Sequence[str], index: int) -> re.Match[str] | None:

@@ -7,6 +7,8 @@ import re
 from urllib.parse import unquote
 
 from ..blocks import (
+    LINE_PATH,
+    PATH,
     Draft,
     block_end,
     detect_error_type,
@@ -55,6 +57,35 @@ def _unescape_workflow(value: str) -> str:
     return unquote(value) if "%" in value else value
 
 
+# --- ShellCheck's default (tty) format ---------------------------------------------------
+
+SHELLCHECK_PLACE_RE = re.compile(rf"^In (?P<path>{LINE_PATH}) line (?P<line>\d+):\s*$")
+SHELLCHECK_MARKER_RE = re.compile(
+    r"^\s*\^[-^]*\s+(?P<code>SC\d{4})(?: \((?P<level>\w+)\))?: (?P<message>.+)$"
+)
+SHELLCHECK_PLACE_LINES = 8
+
+
+def parse_shellcheck(scan: Scan, index: int) -> Draft | None:
+    """`In path line N:`, the source line, then `^-- SC2086 (info): message` below it."""
+    marker = SHELLCHECK_MARKER_RE.match(scan.lines[index]) if "SC" in scan.lines[index] else None
+    if marker is None:
+        return None
+    for probe in range(index - 1, max(-1, index - SHELLCHECK_PLACE_LINES), -1):
+        place = SHELLCHECK_PLACE_RE.match(scan.lines[probe])
+        if place is not None:
+            return Draft(
+                start=probe,
+                end=index,
+                message=marker.group("message").strip(),
+                error_type=marker.group("code"),
+                file=scan.repo_path(place.group("path")),
+                line=to_int(place.group("line")),
+                ecosystem=Ecosystem.SHELL,
+            )
+    return None
+
+
 # --- summaries printed by linters, test runners and build tools ----------------------------
 
 SUMMARY_RE = re.compile(
@@ -74,11 +105,29 @@ SUMMARY_RE = re.compile(
 )
 
 
+# tsc's summary names where each file's first error is: `Found 1 error in src/a.ts:3`,
+# or a table of `count  file:line` rows under `Errors  Files`.
+TSC_SUMMARY_FILE_RE = re.compile(rf"\bFound \d+ errors? in (?P<path>{PATH}):(?P<line>\d+)\s*$")
+TSC_SUMMARY_ROW_RE = re.compile(rf"^\s+\d+\s+(?P<path>{PATH}):(?P<line>\d+)\s*$")
+TSC_SUMMARY_TABLE_LINES = 4
+
+
 def parse_summary(scan: Scan, index: int) -> Draft | None:
     line = scan.lines[index]
     if not SUMMARY_RE.match(line):
         return None
-    return Draft(start=index, end=index, message=line.strip(), error_type=detect_error_type(line))
+    draft = Draft(start=index, end=index, message=line.strip(), error_type=detect_error_type(line))
+    single = TSC_SUMMARY_FILE_RE.search(line)
+    if single is not None:
+        draft.file, draft.line = scan.repo_path(single.group("path")), to_int(single.group("line"))
+    else:
+        stop = index + 1 + TSC_SUMMARY_TABLE_LINES
+        row = scan.first_repo_frame(index + 1, stop, TSC_SUMMARY_ROW_RE)
+        if row is not None:
+            draft.file, draft.line = row.file, row.line
+    if draft.file is None:
+        draft.line = None
+    return draft
 
 
 # --- lines that say "error" (or an unmistakable failure) without a known tool format -------

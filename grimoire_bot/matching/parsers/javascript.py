@@ -1,10 +1,12 @@
-"""JavaScript tools: ESLint's stylish report, Jest's failure blocks, npm/yarn/pnpm errors."""
+"""JavaScript tools: ESLint's stylish report, Jest's and Vitest's failure blocks,
+npm/yarn/pnpm errors."""
 
 from __future__ import annotations
 
 import re
 
 from ..blocks import (
+    LINE_PATH,
     PATH,
     Draft,
     block_end,
@@ -22,7 +24,7 @@ ESLINT_ROW_RE = re.compile(
     r"^\s+(?P<line>\d+):(?P<col>\d+)\s+(?P<level>error|warning)\s+(?P<message>.+?)"
     r"(?:\s{2,}(?P<rule>[@\w][\w@/.-]*))?\s*$"
 )
-ESLINT_FILE_HEADER_RE = re.compile(rf"^(?P<path>{PATH})\s*$")
+ESLINT_FILE_HEADER_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
 ESLINT_HEADER_LOOKBACK = 2000
 
 
@@ -56,7 +58,16 @@ def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
 # --- Jest --------------------------------------------------------------------------------
 
 JEST_BULLET_RE = re.compile(r"^(?P<indent>\s*)● (?P<title>.+)$")
-JEST_FAIL_HEADER_RE = re.compile(rf"^\s*FAIL\s+(?P<path>{PATH})")
+# `FAIL path`, or `FAIL project path` when the config names its projects (a
+# multi-project Jest, a Vitest workspace's `|project|`).
+JEST_FAIL_HEADER_RE = re.compile(
+    rf"^\s*FAIL\s+(?:\|[^|\n]*\|\s+|\S+\s+(?=\S+\.[A-Za-z]\w*(?:\s|$)))?(?P<path>{PATH})"
+)
+# ts-jest reports a type error of the suite as tsc does.
+TS_DIAGNOSTIC_RE = re.compile(
+    rf"^\s*(?P<path>{PATH})(?::(?P<line>\d+):(?P<col>\d+) - |\((?P<line2>\d+),(?P<col2>\d+)\): )"
+    r"error TS\d+:"
+)
 JS_FRAME_RE = re.compile(rf"^\s+at (?:.*? \()?(?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)\)?$")
 JEST_CODE_FRAME_RE = re.compile(r"^\s*>\s*(?P<line>\d+)\s*\|")
 JEST_GENERIC_TITLES = ("Test suite failed to run",)
@@ -96,12 +107,18 @@ def parse_jest(scan: Scan, index: int) -> Draft | None:
 
 
 def _jest_location(scan: Scan, start: int, end: int) -> Location | None:
-    """The first repository frame of the failure's stack, else its test file (and the
-    line the code frame points at)."""
+    """The first repository frame of the failure's stack, else the type error ts-jest
+    reports, else its test file (and the line the code frame points at)."""
     frame = scan.first_repo_frame(start, end + 1, JS_FRAME_RE)
     if frame is not None:
         return frame
     lines = scan.lines
+    for index in range(start, end + 1):
+        diagnostic = TS_DIAGNOSTIC_RE.match(lines[index])
+        path = scan.repo_path(diagnostic.group("path")) if diagnostic else None
+        if diagnostic and path:
+            line = to_int(diagnostic.group("line") or diagnostic.group("line2"))
+            return Location(path, line, to_int(diagnostic.group("col") or diagnostic.group("col2")))
     for index in range(start - 1, max(-1, start - JEST_HEADER_LOOKBACK), -1):
         header = JEST_FAIL_HEADER_RE.match(lines[index])
         if header:
@@ -112,6 +129,52 @@ def _jest_location(scan: Scan, start: int, end: int) -> Location | None:
             line = next((to_int(m.group("line")) for m in pointed if m), None)
             return Location(path, line)
     return None
+
+
+# --- Vitest ------------------------------------------------------------------------------
+
+VITEST_FAIL_RE = re.compile(rf"^\s*FAIL\s+(?:\|[^|\n]*\|\s+)?(?P<path>{PATH}) > (?P<title>.+)$")
+VITEST_FRAME_RE = re.compile(rf"^\s*\u276f (?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)\s*$")
+VITEST_SEPARATOR = "\u23af"
+VITEST_LOOKAHEAD = 80
+
+
+def parse_vitest(scan: Scan, index: int) -> Draft | None:
+    """` FAIL  path > suite > test`, the error on the next line, then its stack as
+    `\u276f path:line:col` frames (the first in the repository is where it failed)."""
+    lines = scan.lines
+    header = VITEST_FAIL_RE.match(lines[index]) if " > " in lines[index] else None
+    if header is None:
+        return None
+    message: str | None = None
+    location: Location | None = None
+    end = index
+    for probe in range(index + 1, min(len(lines), index + VITEST_LOOKAHEAD)):
+        line = lines[probe]
+        if VITEST_FAIL_RE.match(line) or line.lstrip().startswith(VITEST_SEPARATOR):
+            break
+        if message is None and line.strip():
+            message = line.strip()
+        frame = VITEST_FRAME_RE.match(line) if location is None else None
+        if frame is not None:
+            path = scan.repo_path(frame.group("path"))
+            if path is not None:
+                location = Location(path, to_int(frame.group("line")), to_int(frame.group("col")))
+        if not is_blank(line):
+            end = probe
+    message = message or header.group("title").strip()
+    if location is None:
+        location = Location(scan.repo_path(header.group("path")) or "", None)
+    return Draft(
+        start=index,
+        end=end,
+        message=message,
+        error_type=detect_error_type(message),
+        file=location.file or None,
+        line=location.line,
+        column=location.column,
+        ecosystem=Ecosystem.JEST,
+    )
 
 
 # --- npm, yarn, pnpm -----------------------------------------------------------------------

@@ -50,11 +50,21 @@ def parse_python_traceback(scan: Scan, index: int) -> Draft | None:
 
 def _traceback_exception_line(lines: Sequence[str], head: int) -> int | None:
     margin = indentation(lines[head])
+    after_frame = False
     for index in range(head + 1, min(len(lines), head + PYTHON_TRACEBACK_LOOKBACK)):
         line = lines[index]
         if is_blank(line) or indentation(line) > margin:
             continue
-        return index if PY_EXCEPTION_RE.match(line) else None
+        # A traceback quoted without its indentation: frames and their source lines sit
+        # at the margin too.
+        if PY_FRAME_RE.match(line):
+            after_frame = True
+            continue
+        if PY_EXCEPTION_RE.match(line):
+            return index
+        if not after_frame:
+            return None
+        after_frame = False
     return None
 
 
@@ -72,6 +82,8 @@ def _frames_start(lines: Sequence[str], exception_index: int) -> int | None:
             continue
         if indentation(line) > margin and not is_blank(line):
             continue  # a frame's source line or ^^^^ marker
+        if index > lowest and PY_FRAME_RE.match(lines[index - 1]) and not is_blank(line):
+            continue  # the same, in a traceback quoted without its indentation
         break
     return start
 
@@ -103,7 +115,7 @@ PYTEST_SECTION_RE = re.compile(r"^_{3,} (?P<title>.+?) _{3,}$")
 PYTEST_SECTION_END_RE = re.compile(r"^(?:_{3,} .+ _{3,}|={3,}.*)$")
 PYTEST_E_LINE_RE = re.compile(r"^E\s+(?P<text>.*)$")
 PYTEST_LOCATION_RE = re.compile(
-    rf"^(?P<path>{PATH}):(?P<line>\d+): (?P<cls>(?:[A-Za-z_]\w*\.)*[A-Z]\w*|in \S+)$"
+    rf"^(?P<path>{PATH}):(?P<line>\d+): (?P<cls>(?:[A-Za-z_]\w*\.)*[A-Z]\w*|in \S+)\s*$"
 )
 PYTEST_FIXTURE_FILE_RE = re.compile(rf"^file (?P<path>{PATH}), line (?P<line>\d+)$")
 PYTEST_SUMMARY_RE = re.compile(

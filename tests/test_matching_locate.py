@@ -1,0 +1,118 @@
+"""Localisation: CI roots, checkout lines, Go packages, and the real-output tuning set."""
+
+from __future__ import annotations
+
+import pytest
+
+from grimoire_bot.matching import extract_errors, resolve_paths
+from grimoire_bot.matching.locate import (
+    is_external,
+    normalise_path,
+    package_dir,
+    workspace_roots,
+)
+from tests.localisation_cases import CASES, Case, primary_location
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        # Each CI system's documented workspace root.
+        ("/home/runner/work/shop/shop/src/app.py", "src/app.py"),  # GitHub Actions
+        ("/home/travis/build/acme/shop/src/app.py", "src/app.py"),  # Travis CI
+        ("/Users/travis/build/acme/shop/App/View.swift", "App/View.swift"),  # Travis macOS
+        ("/home/circleci/project/src/app.py", "src/app.py"),  # CircleCI
+        ("/builds/acme/shop/src/app.ts", "src/app.ts"),  # GitLab, docker executor
+        ("/home/gitlab-runner/builds/Ab1Cd2Ef/0/acme/shop/src/app.ts", "src/app.ts"),  # shell
+        ("/var/lib/jenkins/workspace/shop/src/app.py", "src/app.py"),  # Jenkins
+        ("/home/jenkins/agent/workspace/shop/src/app.py", "src/app.py"),  # Jenkins on k8s
+        (r"\Jenkins_Slave\workspace\shop\core\src\App.java", "core/src/App.java"),  # Windows
+        (r"C:\projects\shop\src\Program.cs", "src/Program.cs"),  # AppVeyor
+        ("/drone/src/cmd/main.go", "cmd/main.go"),  # Drone
+        ("/drone/src/github.com/acme/shop/cmd/main.go", "cmd/main.go"),  # Drone 0.x
+        ("/var/lib/buildkite-agent/builds/agent-1/acme/shop/src/app.py", "src/app.py"),
+        (r"D:\a\1\s\src\Program.cs", "src/Program.cs"),  # Azure Pipelines, Windows
+        ("/home/vsts/work/1/s/src/Program.cs", "src/Program.cs"),  # Azure Pipelines, Linux
+        ("/home/travis/gopath/src/github.com/acme/shop/cart/cart.go", "cart/cart.go"),
+        ("gopath/src/github.com/coreos/etcd/pkg/pbutil/pbutil.go", "pkg/pbutil/pbutil.go"),
+        ("/home/me/rpmbuild/BUILD/pycairo-1.21.0/tests/test_cmod.py", "tests/test_cmod.py"),
+        ("/usr/src/app/src/server.js", "src/server.js"),  # a container's WORKDIR
+        ("/app/app/models/user.rb", "app/models/user.rb"),
+    ],
+)
+def test_checkout_roots_of_ci_systems_are_stripped(printed: str, expected: str) -> None:
+    assert normalise_path(printed) == expected
+    assert not is_external(printed)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "src/libcore/result.rs",  # Rust's own sources before 1.47
+        "/rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/core/src/panicking.rs",
+        "/usr/local/lib/rustlib/src/rust/library/core/src/panicking.rs",
+        "/usr/include/c++/13.2.1/cstdlib",
+        "/opt/hostedtoolcache/Python/3.10.17/x64/lib/python3.10/importlib/__init__.py",
+    ],
+)
+def test_toolchain_sources_are_not_the_repository(path: str) -> None:
+    assert is_external(path)
+
+
+def test_a_logs_checkout_lines_name_its_workspace_roots() -> None:
+    log = (
+        "Initialized empty Git repository in /builds/acme/platform/billing-api/.git/\n"
+        "[command]/usr/bin/git init /home/runner/work/shop/shop\n"
+        " > git init /var/lib/jenkins/workspace/web Release/web # timeout=10\n"
+        'git init "D:\\a\\1\\s"\n'
+        "git clone -q --branch=master https://github.com/acme/x.git C:\\projects\\x-app\n"
+        " => [server production 1/4] WORKDIR /server                    0.0s\n"
+        "Step 3/8 : WORKDIR /\n"
+    )
+    assert set(workspace_roots(log)) == {
+        "/builds/acme/platform/billing-api",
+        "/home/runner/work/shop/shop",
+        "/var/lib/jenkins/workspace/web Release/web",
+        "D:/a/1/s",
+        "C:/projects/x-app",
+        "/server",
+    }
+
+
+def test_a_nested_gitlab_group_is_stripped_exactly_when_the_log_names_it() -> None:
+    log = (
+        "Initialized empty Git repository in /builds/acme/platform/billing-api/.git/\n"
+        "/builds/acme/platform/billing-api/src/invoice.ts(14,7): error TS2322: Type 'string' "
+        "is not assignable to type 'number'.\n"
+    )
+    (error,) = extract_errors(log)
+    assert (error.file, error.line) == ("src/invoice.ts", 14)
+
+
+@pytest.mark.parametrize(
+    ("import_path", "directory"),
+    [
+        ("github.com/acme/calc", ""),
+        ("github.com/acme/calc/internal/mathx", "internal/mathx"),
+        ("example.com/shop/internal/cart", "internal/cart"),
+        ("golang.org/x/tools/go/ast", "go/ast"),
+        ("gopkg.in/yaml.v3", ""),
+        ("shop/internal/cart", "internal/cart"),
+        ("command-line-arguments", ""),
+    ],
+)
+def test_a_go_package_maps_to_its_repository_folder(import_path: str, directory: str) -> None:
+    assert package_dir(import_path) == directory
+
+
+def locate(case: Case) -> str | None:
+    errors = extract_errors(case.log)
+    if case.files is not None:
+        errors = resolve_paths(errors, case.files)
+    return primary_location(errors)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_real_tool_output_is_located_where_a_person_would_look(case: Case) -> None:
+    """The localisation tuning set (real output, sources in tests/localisation_cases.py)."""
+    assert locate(case) == case.expected
