@@ -1,4 +1,4 @@
-"""Command line: `python -m grimoire_bot [serve|web|worker|migrate|spells|receive|match]`."""
+"""Command line: `python -m grimoire_bot [serve|web|worker|migrate|spells|users|receive|match]`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from grimoire_bot.app import create_app
+from grimoire_bot.auth.accounts_cli import add_users_parser, run_users_command
 from grimoire_bot.db import open_pool
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.db.embedded import start_embedded_postgres
@@ -135,6 +136,12 @@ def cmd_spells(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
+    database_url = database_url_for(settings)
+    apply_migrations(database_url)
+    return asyncio.run(run_users_command(database_url, args))
+
+
 def _prepare_database(settings: Settings) -> str:
     """For commands run by hand: an up-to-date schema, and the starter book in an empty one."""
     database_url = database_url_for(settings)
@@ -210,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     exporter = spell_commands.add_parser("export", help="write every spell as a spellbook file")
     exporter.add_argument("-o", "--output", help="file to write (default: standard output)")
 
+    add_users_parser(commands)
+
     receive = commands.add_parser(
         "receive", help="run a saved webhook payload through the handlers (like Probot's receive)"
     )
@@ -235,6 +244,7 @@ COMMANDS = {
     "worker": cmd_worker,
     "migrate": cmd_migrate,
     "spells": cmd_spells,
+    "users": cmd_users,
     "receive": cmd_receive,
     "match": cmd_match,
 }
