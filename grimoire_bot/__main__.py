@@ -12,7 +12,6 @@ from pathlib import Path
 from aiohttp import web
 
 from grimoire_bot.app import create_app
-from grimoire_bot.auth.accounts_cli import add_users_parser, run_users_command
 from grimoire_bot.db import open_pool
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.db.embedded import start_embedded_postgres
@@ -21,6 +20,7 @@ from grimoire_bot.log import configure_logging
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings, SettingsError
 from grimoire_bot.spellbook import io as spellbook_io
+from grimoire_bot.users_command import add_users_parser, run_users_command
 from grimoire_bot.webhooks.replay import PayloadError, read_payload, replay
 from grimoire_bot.webhooks.worker import serve_worker
 

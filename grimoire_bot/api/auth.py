@@ -8,25 +8,20 @@ access level.
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from aiohttp import web
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, Operation, operation
+from grimoire_bot.auth.credentials import MAX_PASSWORD_LENGTH, Email, Password
 from grimoire_bot.auth.roles import Role
 from grimoire_bot.auth.tokens import InvalidToken, TokenClaims
 from grimoire_bot.db import users as db_users
 from grimoire_bot.state import PASSWORDS, POOL, SETTINGS, TOKENS
-from grimoire_bot.validation import storable_text
 
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 1024
-# Deliberately modest: the mailbox's owner is the real validator, we only reject typos.
-EMAIL_SHAPE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 NOT_AUTHENTICATED = "Not authenticated"
 BAD_CREDENTIALS = "Incorrect email or password"
 INVALID_TOKEN = "Could not validate credentials"  # noqa: S105 - a message, not a secret
@@ -45,21 +40,6 @@ DENIED = {
 routes = web.RouteTableDef()
 # The verified claims of the request's token, for logout to revoke.
 CLAIMS = web.RequestKey("claims", TokenClaims)
-
-
-def valid_email(value: str) -> str:
-    storable_text(value)
-    if len(value) > 254 or not EMAIL_SHAPE.match(value):
-        raise ValueError("value is not a valid email address")
-    return value
-
-
-Email = Annotated[str, AfterValidator(valid_email)]
-Password = Annotated[
-    str,
-    Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH),
-    AfterValidator(storable_text),
-]
 
 
 class Credentials(BaseModel):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import asyncpg
 from pydantic import TypeAdapter, ValidationError
 
-from grimoire_bot.api.auth import Email, Password
+from grimoire_bot.auth.credentials import Email, Password
 from grimoire_bot.auth.passwords import hash_password
 from grimoire_bot.auth.roles import Role
 from grimoire_bot.db import open_pool
