@@ -41,11 +41,19 @@ CREATE TABLE spell_revisions (
     UNIQUE (spell_id, revision)
 );
 
--- What a revision records: every column a person or an import can change. Service
--- columns (ids, times, the search vector, the revision number itself) are left out.
+-- What a revision records: every column a person or an import can change (a new one
+-- belongs here too). Service columns (ids, times, the search vector, the revision
+-- number itself) are left out; naming the columns rather than converting the whole row
+-- also spares converting the search vector on every write.
 CREATE FUNCTION spell_content(spell spells) RETURNS jsonb AS $$
-    SELECT to_jsonb(spell)
-        - 'id' - 'revision' - 'search' - 'created_at' - 'updated_at' - 'created_by';
+    SELECT jsonb_build_object(
+        'key', spell.key, 'title', spell.title, 'description', spell.description,
+        'error_type', spell.error_type, 'error_pattern', spell.error_pattern,
+        'solution_code', spell.solution_code, 'tags', spell.tags,
+        'ecosystem', spell.ecosystem, 'scope', spell.scope, 'status', spell.status,
+        'examples', spell.examples, 'auto_generated', spell.auto_generated,
+        'confidence', spell.confidence
+    );
 $$ LANGUAGE sql STABLE;
 
 CREATE FUNCTION number_spell_revision() RETURNS trigger AS $$

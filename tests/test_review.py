@@ -3,14 +3,22 @@ revision that can be restored, and only approved spells reach a pull request."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from grimoire_bot.app import create_app
 from grimoire_bot.db import open_pool
+from grimoire_bot.db import spells as db_spells
 from grimoire_bot.spellbook import io as spellbook_io
 from tests.accounts import Accounts
 from tests.advice_scenarios import INSTALLATION_ID, failed_job_delivery
+from tests.conftest import make_settings
 from tests.fakes.github import signed_delivery
+from tests.support import app_in_own_loop
 from tests.workers import running_worker, settings_for, wait_for_status
 
 SPELL = {
@@ -149,6 +157,8 @@ async def test_every_change_is_a_revision_with_who_when_which_fields_and_why(cli
         "after": SPELL["error_pattern"],
     }
     assert all(r["actor_id"] == accounts.ids["admin@example.com"] for r in revisions)
+    # The revision holds every field a writer can set (a new one must be added there too).
+    assert set(revisions[0]["content"]) == set(db_spells.WRITABLE_FIELDS)
     assert revisions[0]["content"]["tags"] == "flux"
     assert (await (await client.get(f"/api/spells/{spell['id']}")).json())["revision"] == 3
     # A write that changes nothing is no revision.
@@ -231,6 +241,60 @@ async def test_a_deleted_spell_comes_back_under_its_id_from_its_history(client, 
     assert unknown.status == 404
 
 
+words = st.text(alphabet="abcdefgh xyz", min_size=1, max_size=12).filter(str.strip)
+edits = st.lists(
+    st.dictionaries(
+        st.sampled_from(["title", "description", "tags", "solution_code"]),
+        words,
+        min_size=1,
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def test_property_the_revisions_replay_to_the_spell_and_restore_any_point(fresh_database_url):
+    """Applying each revision's `after` values in order rebuilds every revision's content
+    and the spell itself; restoring any revision brings back exactly its content."""
+    with app_in_own_loop(make_settings(), fresh_database_url) as (runner, client):
+        admin = runner.run(Accounts(client).admin())
+
+        async def check_history(changes: list[dict[str, str]], pick: int) -> None:
+            spell = await create(client, admin)
+            for change in changes:
+                response = await client.patch(
+                    f"/api/spells/{spell['id']}", json=change, headers=admin
+                )
+                assert response.status == 200, await response.text()
+            revisions = list(reversed(await history(client, admin, spell["id"])))
+            replayed: dict = {}
+            for revision in revisions:
+                replayed.update({f: c["after"] for f, c in revision["changes"].items()})
+                shown = {k: v for k, v in revision["content"].items() if v is not None}
+                assert {k: v for k, v in replayed.items() if v is not None} == shown
+            current = await (await client.get(f"/api/spells/{spell['id']}")).json()
+            assert all(current[field] == value for field, value in replayed.items())
+            assert current["revision"] == revisions[-1]["revision"]
+
+            target = revisions[pick % len(revisions)]
+            restored = await client.post(
+                f"/api/spells/{spell['id']}/revisions/{target['revision']}/restore",
+                headers=admin,
+            )
+            assert restored.status == 200, await restored.text()
+            body = await restored.json()
+            assert all(body[f] == v for f, v in target["content"].items() if f != "status")
+
+        @hypothesis_settings(
+            max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+        )
+        @given(edits, st.integers(min_value=0, max_value=10))
+        def check(changes: list[dict[str, str]], pick: int) -> None:
+            runner.run(check_history(changes, pick))
+
+        check()
+
+
 # --- proposals ---------------------------------------------------------------------------
 
 
@@ -278,6 +342,24 @@ async def test_a_proposal_waits_for_a_curator_and_applies_on_approval(client, ac
     assert again.status == 409
     empty_queue = await client.get("/api/proposals", params={"status": "open"}, headers=curator)
     assert await empty_queue.json() == []
+
+
+async def test_two_curators_approving_one_proposal_at_once_apply_it_once(client, accounts):
+    curator = await accounts.curator()
+    other = await accounts.curator("curator2@example.com")
+    spell = await create(client, curator)
+    proposal = await (
+        await propose(client, await accounts.contributor(), spell["id"], {"tags": "flux"})
+    ).json()
+    responses = await asyncio.gather(
+        *(
+            client.post(f"/api/proposals/{proposal['id']}/approve", headers=headers)
+            for headers in (curator, other)
+        )
+    )
+    assert sorted(r.status for r in responses) == [200, 409]
+    kinds = [r["change"] for r in await history(client, curator, spell["id"])]
+    assert kinds == ["proposal", "create"]
 
 
 async def test_a_rejected_proposal_leaves_the_spell_alone(client, accounts):
