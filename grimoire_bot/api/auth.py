@@ -78,8 +78,13 @@ def bearer_token(request: web.Request) -> str:
     return token.strip()
 
 
-async def resolve_user(request: web.Request, op: Operation) -> UserOut:
-    """The signed-in account behind the request's bearer token, or a 401/403."""
+async def resolve_user(request: web.Request, required: Operation | Access) -> UserOut:
+    """The signed-in account behind the request's bearer token, or a 401/403.
+
+    `required` is the operation being called (its access level and denial message), or
+    just an access level for a handler that checks an optional token itself.
+    """
+    access = required.access if isinstance(required, Operation) else required
     try:
         claims = request.app[TOKENS].verify(bearer_token(request))
     except InvalidToken:
@@ -91,17 +96,17 @@ async def resolve_user(request: web.Request, op: Operation) -> UserOut:
     if row is None or not row["is_active"]:
         raise ApiError(401, INVALID_TOKEN, headers={"WWW-Authenticate": "Bearer"})
     user = UserOut(**dict(row))
-    if not user.role.at_least(REQUIRED_ROLE[op.access]):
-        raise ApiError(403, _denial(request, op))
+    if not user.role.at_least(REQUIRED_ROLE[access]):
+        raise ApiError(403, _denial(request, required, access))
     request[CLAIMS] = claims
     return user
 
 
-def _denial(request: web.Request, op: Operation) -> str:
-    if op.denied is None:
-        return DENIED[op.access]
+def _denial(request: web.Request, required: Operation | Access, access: Access) -> str:
+    if not isinstance(required, Operation) or required.denied is None:
+        return DENIED[access]
     # The template is ours; only the path's own values are filled in.
-    return op.denied.format_map(request.match_info)
+    return required.denied.format_map(request.match_info)
 
 
 def _issue(request: web.Request, row: dict) -> TokenOut:
