@@ -1,4 +1,4 @@
-"""Command line: `python -m grimoire_bot [serve|web|worker|migrate|spells|receive|match|prune]`."""
+"""Command line: `python -m grimoire_bot [COMMAND]`; `--help` lists the commands."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from grimoire_bot.matcher import Matcher
 from grimoire_bot.retention import PruneReport, prune
 from grimoire_bot.settings import MIN_RETENTION_DAYS, Settings, SettingsError
 from grimoire_bot.spellbook import io as spellbook_io
+from grimoire_bot.users_command import add_users_parser, run_users_command
 from grimoire_bot.webhooks.replay import PayloadError, read_payload, replay
 from grimoire_bot.webhooks.worker import serve_worker
 
@@ -151,6 +152,12 @@ def cmd_spells(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
+    database_url = database_url_for(settings)
+    apply_migrations(database_url)
+    return asyncio.run(run_users_command(database_url, args))
+
+
 def _prepare_database(settings: Settings) -> str:
     """For commands run by hand: an up-to-date schema, and the starter book in an empty one."""
     database_url = database_url_for(settings)
@@ -237,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     exporter = spell_commands.add_parser("export", help="write every spell as a spellbook file")
     exporter.add_argument("-o", "--output", help="file to write (default: standard output)")
 
+    add_users_parser(commands)
+
     receive = commands.add_parser(
         "receive", help="run a saved webhook payload through the handlers (like Probot's receive)"
     )
@@ -269,6 +278,7 @@ COMMANDS = {
     "worker": cmd_worker,
     "migrate": cmd_migrate,
     "spells": cmd_spells,
+    "users": cmd_users,
     "receive": cmd_receive,
     "match": cmd_match,
     "prune": cmd_prune,

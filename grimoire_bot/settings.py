@@ -134,8 +134,9 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read and validate every variable; raise SettingsError listing all problems."""
         reader = _EnvReader(os.environ if env is None else env)
+        app_env = reader.get("APP_ENV", AppEnv, AppEnv.DEVELOPMENT)
         settings = cls(
-            app_env=reader.get("APP_ENV", AppEnv, AppEnv.DEVELOPMENT),
+            app_env=app_env,
             host=reader.get("HOST", str, "0.0.0.0"),  # noqa: S104
             port=reader.get("PORT", _port, DEFAULT_PORT),
             public_url=reader.get("PUBLIC_URL", _url, None),
@@ -147,7 +148,8 @@ class Settings:
             access_token_expire_minutes=reader.get(
                 "ACCESS_TOKEN_EXPIRE_MINUTES", _positive_int, DEFAULT_TOKEN_MINUTES
             ),
-            allow_signup=reader.get("ALLOW_SIGNUP", _bool, True),
+            # Open by default only where strangers cannot reach it.
+            allow_signup=reader.get("ALLOW_SIGNUP", _bool, app_env is not AppEnv.PRODUCTION),
             github_client_id=reader.get("GITHUB_CLIENT_ID", str, None),
             github_client_secret=reader.get("GITHUB_CLIENT_SECRET", str, None),
             trust_proxy=reader.get("TRUST_PROXY", _bool, False),

@@ -1,4 +1,4 @@
-"""Accounts: the seed's contract, plus revocation, throttling and roles."""
+"""Accounts: the seed's contract, plus revocation, throttling, roles and password changes."""
 
 from __future__ import annotations
 
@@ -25,15 +25,50 @@ async def test_signup_returns_a_bearer_token_and_the_user(client):
     assert body["user"]["email"] == "ada@example.com"
     assert body["user"]["is_active"] is True
     claims = jwt.decode(body["access_token"], TEST_SECRET_KEY, algorithms=["HS256"])
-    assert set(claims) == {"sub", "iat", "exp", "jti"}
+    assert set(claims) == {"sub", "iat", "exp", "jti", "gen"}
     assert claims["exp"] - claims["iat"] == 1440 * 60
 
 
-async def test_first_account_is_admin_and_later_ones_are_curators(client):
+async def test_outside_production_the_first_account_is_admin_and_later_ones_contributors(client):
     first = await (await signup(client, "first@example.com")).json()
     second = await (await signup(client, "second@example.com")).json()
     assert first["user"]["role"] == "admin"
-    assert second["user"]["role"] == "curator"
+    assert second["user"]["role"] == "contributor"
+
+
+async def test_in_production_the_first_signup_is_only_a_contributor(
+    aiohttp_client, fresh_database_url
+):
+    """Whoever signed up first on a production server became its admin."""
+    from grimoire_bot.app import create_app
+    from grimoire_bot.settings import AppEnv
+
+    production = make_settings(app_env=AppEnv.PRODUCTION, allow_signup=True)
+    client = await aiohttp_client(create_app(production, fresh_database_url))
+    first = await (await signup(client, "first@example.com")).json()
+    assert first["user"]["role"] == "contributor"
+    admin_only = await client.get(
+        "/api/users", headers={"Authorization": f"Bearer {first['access_token']}"}
+    )
+    assert admin_only.status == 403
+
+
+@pytest.mark.parametrize(
+    ("env", "open_"),
+    [
+        ({}, True),
+        ({"APP_ENV": "test"}, True),
+        ({"APP_ENV": "production"}, False),
+        ({"APP_ENV": "production", "ALLOW_SIGNUP": "true"}, True),
+        ({"ALLOW_SIGNUP": "false"}, False),
+    ],
+)
+def test_signup_is_open_by_default_only_outside_production(env, open_):
+    from grimoire_bot.settings import Settings
+
+    production = {"SECRET_KEY": "k" * 32, "WEBHOOK_SECRET": "w", "DATABASE_URL": "postgresql://x"}
+    settings = Settings.from_env({**production, **env})
+    assert settings.allow_signup is open_
 
 
 async def test_a_registered_email_is_refused_with_409_whatever_its_case(client):
@@ -242,3 +277,77 @@ async def test_a_signed_token_with_an_impossible_user_id_is_refused(client):
     )
     response = await client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status == 401
+
+
+async def change_password(client, token: str, current: str, new: str):
+    return await client.post(
+        "/auth/password",
+        json={"current_password": current, "new_password": new},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+async def test_changing_the_password_revokes_every_token_and_returns_a_new_one(
+    aiohttp_client, client, fresh_database_url
+):
+    from grimoire_bot.app import create_app
+
+    this_session = (await (await signup(client)).json())["access_token"]
+    login = await client.post(
+        "/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
+    )
+    elsewhere = (await login.json())["access_token"]
+    other_process = await aiohttp_client(create_app(make_settings(), fresh_database_url))
+
+    response = await change_password(client, this_session, PASSWORD, "a brand new passphrase")
+    assert response.status == 200
+    body = await response.json()
+    assert body["token_type"] == "bearer" and body["user"]["email"] == "ada@example.com"
+
+    for token in (this_session, elsewhere):
+        for process in (client, other_process):
+            refused = await process.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+            assert refused.status == 401
+    fresh = {"Authorization": f"Bearer {body['access_token']}"}
+    assert (await other_process.get("/auth/me", headers=fresh)).status == 200
+    old = await client.post("/auth/login", json={"email": "ada@example.com", "password": PASSWORD})
+    assert old.status == 401
+    new = await client.post(
+        "/auth/login", json={"email": "ada@example.com", "password": "a brand new passphrase"}
+    )
+    assert new.status == 200
+
+
+async def test_a_wrong_current_password_is_403_and_counts_as_a_failed_login(client):
+    """Otherwise a stolen token could guess the account's password without limit."""
+    token = (await (await signup(client)).json())["access_token"]
+    statuses = [
+        (await change_password(client, token, f"guess number {n}", "whatever it is")).status
+        for n in range(5)
+    ]
+    assert statuses[:4] == [403] * 4
+    assert statuses[4] == 429
+    locked = await change_password(client, token, PASSWORD, "whatever it is")
+    assert locked.status == 429
+    assert "Retry-After" in locked.headers
+    assert (
+        await client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+    ).status == 200
+
+
+async def test_a_new_password_must_be_a_valid_password(client):
+    token = (await (await signup(client)).json())["access_token"]
+    response = await change_password(client, token, PASSWORD, "short")
+    assert response.status == 422
+    assert ["body", "new_password"] in [e["loc"] for e in (await response.json())["detail"]]
+    assert (await client.post("/auth/password", json={})).status == 401
+
+
+async def test_a_token_of_an_older_generation_is_refused(client):
+    """A token signed with the right key but from before a revocation must not work."""
+    body = await (await signup(client)).json()
+    claims = jwt.decode(body["access_token"], TEST_SECRET_KEY, algorithms=["HS256"])
+    for generation in (claims["gen"] + 1, -1, "0", True):
+        forged = jwt.encode({**claims, "gen": generation}, TEST_SECRET_KEY, algorithm="HS256")
+        response = await client.get("/auth/me", headers={"Authorization": f"Bearer {forged}"})
+        assert response.status == 401, generation

@@ -1,4 +1,4 @@
-"""The spellbook API: the seed's contract, validation, permissions and search."""
+"""The spellbook API: the seed's contract, validation, roles, breadth and search."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from tests.accounts import Accounts
 from tests.conftest import make_settings
 from tests.support import app_in_own_loop, token_for
 
@@ -82,19 +83,137 @@ async def test_put_replaces_and_patch_changes_only_what_is_sent(client):
     assert body["updated_at"] >= spell["updated_at"]
 
 
-async def test_delete_needs_the_author_or_an_admin(client):
-    admin = await token_for(client, "admin@example.com")
-    author = await token_for(client, "author@example.com")
-    other = await token_for(client, "other@example.com")
-    first = await create(client, author)
-    second = await create(client, author, title="Second")
+async def test_a_contributors_spell_is_a_draft_and_a_curators_is_approved(client):
+    accounts = Accounts(client)
+    contributor = await accounts.contributor()
+    curator = await accounts.curator()
+    drafted = await create(client, contributor)
+    assert drafted["status"] == "draft"
+    assert drafted["created_by"] == accounts.ids["contributor@example.com"]
+    also_draft = await create(client, contributor, title="Explicit", status="draft")
+    assert also_draft["status"] == "draft"
+    assert (await create(client, curator, title="Curated"))["status"] == "approved"
+    # A curator may park work in progress as a draft.
+    assert (await create(client, curator, title="WIP", status="draft"))["status"] == "draft"
 
-    refused = await client.delete(f"/api/spells/{first['id']}", headers=other)
-    assert refused.status == 403
-    assert "admin" in (await refused.json())["detail"]
-    assert (await client.delete(f"/api/spells/{first['id']}", headers=author)).status == 204
-    assert (await client.delete(f"/api/spells/{second['id']}", headers=admin)).status == 204
-    assert (await client.get(f"/api/spells/{first['id']}")).status == 404
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [("status", "approved", "draft"), ("auto_generated", True, "auto_generated")],
+)
+async def test_a_contributor_cannot_publish_or_pass_off_a_spell_as_an_llm_draft(
+    client, field, value, needle
+):
+    """An LLM draft is shown in its own section: a person must not be able to pose as one."""
+    contributor = await Accounts(client).contributor()
+    response = await client.post("/api/spells", json={**SPELL, field: value}, headers=contributor)
+    assert response.status == 403
+    assert needle in (await response.json())["detail"]
+    assert (await client.get("/api/spells")).headers["X-Total-Count"] == "0"
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+async def test_a_contributors_direct_change_is_403_naming_the_proposals_endpoint(client, method):
+    accounts = Accounts(client)
+    contributor = await accounts.contributor()
+    # Even their own draft: changes to a spell go through review.
+    spell = await create(client, contributor)
+    response = await client.request(
+        method, f"/api/spells/{spell['id']}", json=SPELL, headers=contributor
+    )
+    assert response.status == 403
+    detail = (await response.json())["detail"]
+    assert f"POST /api/spells/{spell['id']}/proposals" in detail
+    unchanged = await (await client.get(f"/api/spells/{spell['id']}")).json()
+    unchanged.pop("stats")
+    assert unchanged == spell
+
+
+async def test_a_curator_deletes_and_the_history_stays(client):
+    accounts = Accounts(client)
+    curator = await accounts.curator()
+    spell = await create(client, await accounts.contributor())
+    assert (await client.delete(f"/api/spells/{spell['id']}", headers=curator)).status == 204
+    assert (await client.get(f"/api/spells/{spell['id']}")).status == 404
+    history = await client.get(f"/api/spells/{spell['id']}/revisions", headers=curator)
+    assert [r["change"] for r in await history.json()] == ["delete", "create"]
+
+
+async def test_put_keeps_the_review_status_unless_it_names_it(client):
+    """PUT defaulted `status` to approved, so replacing a draft's text approved it."""
+    accounts = Accounts(client)
+    draft = await create(client, await accounts.contributor())
+    curator = await accounts.curator()
+    replaced = await client.put(
+        f"/api/spells/{draft['id']}", json={**SPELL, "title": "Better"}, headers=curator
+    )
+    assert (await replaced.json())["status"] == "draft"
+    approved = await client.put(
+        f"/api/spells/{draft['id']}", json={**SPELL, "status": "approved"}, headers=curator
+    )
+    assert (await approved.json())["status"] == "approved"
+
+
+async def test_rejecting_needs_the_reject_endpoint_and_its_reason(client):
+    headers = await token_for(client)
+    spell = await create(client, headers)
+    for method in ("PUT", "PATCH"):
+        response = await client.request(
+            method,
+            f"/api/spells/{spell['id']}",
+            json={**SPELL, "status": "rejected"},
+            headers=headers,
+        )
+        assert response.status == 422, method
+        assert ["body", "status"] in [e["loc"] for e in (await response.json())["detail"]]
+
+
+@pytest.mark.parametrize("pattern", [r"(?i)error", r"failed", r"\d+"])
+async def test_a_catch_all_pattern_is_refused_saying_what_it_matched(client, pattern):
+    headers = await token_for(client)
+    response = await client.post(
+        "/api/spells", json={**SPELL, "error_pattern": pattern, "examples": []}, headers=headers
+    )
+    assert response.status == 422
+    [error] = (await response.json())["detail"]
+    assert error["loc"] == ["body", "error_pattern"]
+    assert error["type"] == "too_broad"
+    assert error["msg"].startswith("pattern is too broad: it matches")
+
+
+async def test_editing_a_pattern_into_a_catch_all_is_refused_too(client):
+    headers = await token_for(client)
+    spell = await create(client, headers)
+    patched = await client.patch(
+        f"/api/spells/{spell['id']}", json={"error_pattern": "(?i)error"}, headers=headers
+    )
+    assert patched.status == 422
+    assert "too broad" in str(await patched.json())
+    replaced = await client.put(
+        f"/api/spells/{spell['id']}", json={**SPELL, "error_pattern": "Error"}, headers=headers
+    )
+    assert replaced.status == 422
+    unchanged = await client.get(f"/api/spells/{spell['id']}")
+    assert (await unchanged.json())["error_pattern"] == SPELL["error_pattern"]
+
+
+async def test_a_generic_starter_pattern_may_be_kept_when_its_spell_is_edited(client):
+    """Breadth is judged on a pattern that changes, and without the spell's own examples."""
+    headers = await token_for(client)
+    from grimoire_bot.spellbook.io import starter_spellbook
+
+    starter = next(s for s in starter_spellbook() if s.get("examples"))
+    spell = await create(
+        client,
+        headers,
+        **{k: starter[k] for k in ("key", "error_pattern", "examples")},
+    )
+    response = await client.patch(
+        f"/api/spells/{spell['id']}",
+        json={"error_pattern": starter["error_pattern"], "title": "Renamed"},
+        headers=headers,
+    )
+    assert response.status == 200, await response.text()
 
 
 @pytest.mark.parametrize(
@@ -159,7 +278,7 @@ async def test_list_paginates_with_skip_and_limit(client):
         assert next(iter(bad)) in str((await response.json())["detail"])
 
 
-async def test_list_filters_by_search_tags_error_type_and_status(client):
+async def test_list_filters_by_search_tags_error_type_status_and_origin(client):
     headers = await token_for(client)
     missing = await create(client, headers)
     lockfile = await create(
@@ -171,6 +290,7 @@ async def test_list_filters_by_search_tags_error_type_and_status(client):
         error_pattern="npm ci can only install packages when",
         tags="npm,node,lockfile",
         status="draft",
+        auto_generated=True,
     )
 
     async def ids(**params):
@@ -185,6 +305,8 @@ async def test_list_filters_by_search_tags_error_type_and_status(client):
     assert await ids(error_type="modulenotfounderror") == [missing["id"]]
     assert await ids(status="draft") == [lockfile["id"]]
     assert await ids(status="approved", tags="pip") == [missing["id"]]
+    assert await ids(auto_generated="true") == [lockfile["id"]]
+    assert await ids(auto_generated="false") == [missing["id"]]
 
 
 # Text Postgres can store (no NUL) and JSON can carry (no lone surrogates).
@@ -196,7 +318,8 @@ non_blank = storable.filter(lambda s: s.strip() != "")
 
 @st.composite
 def spells(draw):
-    literal = draw(non_blank)
+    # A marker keeps an arbitrary literal specific: a bare "0" would be refused as too broad.
+    literal = "GRIMOIRE-PROPERTY " + draw(non_blank)
     return {
         "title": draw(non_blank.map(lambda s: s[:300])),
         "description": draw(storable),

@@ -17,6 +17,7 @@ from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.github.client import GitHubClient, get_pull_diff
 from grimoire_bot.matching import DiffHit, ErrorRecord, fingerprint
+from grimoire_bot.spellbook.models import is_postable
 
 
 class DiffReader(Protocol):
@@ -90,8 +91,10 @@ async def advise_on_pull_request(
             spells=((compose.SpellInfo(s["id"], s["title"], s["solution_code"]), 1.0),),
         )
         for hit in hits
-        if (s := spells.get(hit.spell_id)) is not None
+        if (s := spells.get(hit.spell_id)) is not None and is_postable(s)
     ]
+    if not advice:
+        return Outcome(False, "no approved diff spell matched")
     name = f"pull request #{pull['number']}"
     external_id = diff_external_id(pull["number"], head_sha)
     async with deps.publisher.commit(repository, head_sha) as session:

@@ -23,6 +23,7 @@ from grimoire_bot.matching import (
     errors_from_annotations,
     errors_from_check_output,
 )
+from grimoire_bot.spellbook.models import is_postable
 
 # A runner-up is offered beside the best spell only when it scores nearly as well.
 ALTERNATIVE_RATIO = 0.85
@@ -86,7 +87,8 @@ def build_advice(
 ) -> list[compose.Advice]:
     advice = []
     for error, found in zip(errors, matches, strict=True):
-        offered = [m for m in found if m.spell_id in spells]
+        # Only approved spells are posted: a draft waits for a curator.
+        offered = [m for m in found if m.spell_id in spells and is_postable(spells[m.spell_id])]
         if not offered:
             continue
         best = offered[0].score

@@ -12,13 +12,29 @@ from grimoire_bot.api import (
     match,
     metrics,
     repos,
+    review,
+    revisions,
     spells,
+    users,
     webhook_logs,
 )
 from grimoire_bot.webhooks import intake
 
 
 def add_routes(app: web.Application) -> None:
-    for module in (health, metrics, auth, github_login, spells, match, repos, webhook_logs, intake):
+    for module in (
+        health,
+        metrics,
+        auth,
+        github_login,
+        users,
+        spells,
+        review,
+        revisions,
+        match,
+        repos,
+        webhook_logs,
+        intake,
+    ):
         app.router.add_routes(module.routes)
     docs.add_docs_routes(app)

@@ -1,48 +1,45 @@
-"""Accounts: signup, login, logout and who-am-I, with the seed's contract."""
+"""Accounts: signup, login, logout, who-am-I and password changes, with the seed's contract.
+
+Also the resolver every protected operation uses: it checks the bearer token (signature,
+logout, the account's token generation) and the account's role against the operation's
+access level.
+"""
 
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from aiohttp import web
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from grimoire_bot.api.errors import ApiError
-from grimoire_bot.api.operations import Access, operation
+from grimoire_bot.api.operations import Access, Operation, operation
+from grimoire_bot.auth.credentials import MAX_PASSWORD_LENGTH, Email, Password
+from grimoire_bot.auth.roles import Role
 from grimoire_bot.auth.tokens import InvalidToken, TokenClaims
 from grimoire_bot.db import users as db_users
 from grimoire_bot.state import PASSWORDS, POOL, SETTINGS, TOKENS
-from grimoire_bot.validation import storable_text
 
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 1024
-# Deliberately modest: the mailbox's owner is the real validator, we only reject typos.
-EMAIL_SHAPE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 NOT_AUTHENTICATED = "Not authenticated"
 BAD_CREDENTIALS = "Incorrect email or password"
 INVALID_TOKEN = "Could not validate credentials"  # noqa: S105 - a message, not a secret
+WRONG_CURRENT_PASSWORD = "The current password is incorrect"  # noqa: S105 - a message
+# The least role each access level admits.
+REQUIRED_ROLE = {
+    Access.USER: Role.CONTRIBUTOR,
+    Access.CURATOR: Role.CURATOR,
+    Access.ADMIN: Role.ADMIN,
+}
+DENIED = {
+    Access.CURATOR: "This action needs a curator or admin account",
+    Access.ADMIN: "This action needs an admin account",
+}
 
 routes = web.RouteTableDef()
 # The verified claims of the request's token, for logout to revoke.
 CLAIMS = web.RequestKey("claims", TokenClaims)
-
-
-def valid_email(value: str) -> str:
-    storable_text(value)
-    if len(value) > 254 or not EMAIL_SHAPE.match(value):
-        raise ValueError("value is not a valid email address")
-    return value
-
-
-Email = Annotated[str, AfterValidator(valid_email)]
-Password = Annotated[
-    str,
-    Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH),
-    AfterValidator(storable_text),
-]
 
 
 class Credentials(BaseModel):
@@ -55,7 +52,12 @@ class UserOut(BaseModel):
     email: str
     is_active: bool
     created_at: datetime
-    role: Literal["admin", "curator", "contributor"]
+    role: Role
+
+
+class PasswordChange(BaseModel):
+    current_password: Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
+    new_password: Password = Field(examples=["a longer, newer passphrase"])
 
 
 class TokenOut(BaseModel):
@@ -76,26 +78,41 @@ def bearer_token(request: web.Request) -> str:
     return token.strip()
 
 
-async def resolve_user(request: web.Request, access: Access) -> UserOut:
-    """The signed-in account behind the request's bearer token, or a 401/403."""
+async def resolve_user(request: web.Request, required: Operation | Access) -> UserOut:
+    """The signed-in account behind the request's bearer token, or a 401/403.
+
+    `required` is the operation being called (its access level and denial message), or
+    just an access level for a handler that checks an optional token itself.
+    """
+    access = required.access if isinstance(required, Operation) else required
     try:
         claims = request.app[TOKENS].verify(bearer_token(request))
     except InvalidToken:
         raise ApiError(401, INVALID_TOKEN, headers={"WWW-Authenticate": "Bearer"}) from None
     async with request.app[POOL].acquire() as conn:
-        row = await db_users.find_user_for_token(conn, claims.user_id, claims.jti)
+        row = await db_users.find_user_for_token(
+            conn, claims.user_id, claims.jti, claims.generation
+        )
     if row is None or not row["is_active"]:
         raise ApiError(401, INVALID_TOKEN, headers={"WWW-Authenticate": "Bearer"})
     user = UserOut(**dict(row))
-    if access is Access.ADMIN and user.role != "admin":
-        raise ApiError(403, "This action needs an admin account")
+    if not user.role.at_least(REQUIRED_ROLE[access]):
+        raise ApiError(403, _denial(request, required, access))
     request[CLAIMS] = claims
     return user
 
 
+def _denial(request: web.Request, required: Operation | Access, access: Access) -> str:
+    if not isinstance(required, Operation) or required.denied is None:
+        return DENIED[access]
+    # The template is ours; only the path's own values are filled in.
+    return required.denied.format_map(request.match_info)
+
+
 def _issue(request: web.Request, row: dict) -> TokenOut:
     user = UserOut(**row)
-    return TokenOut(access_token=request.app[TOKENS].issue(user.id), user=user)
+    token = request.app[TOKENS].issue(user.id, row["token_generation"])
+    return TokenOut(access_token=token, user=user)
 
 
 def issue_token(request: web.Request, row: dict) -> TokenOut:
@@ -117,8 +134,9 @@ def _too_many_attempts(wait: timedelta) -> ApiError:
     "POST",
     "/auth/signup",
     summary="Create an account",
-    description="The first account becomes `admin`; later ones are `curator`s. "
-    "Closed when ALLOW_SIGNUP=false.",
+    description="Accounts are `contributor`s: their spells wait for a curator's approval. "
+    "Outside production the very first account becomes `admin`. "
+    "Closed when ALLOW_SIGNUP=false (the default in production).",
     tag="auth",
     body=Credentials,
     response=TokenOut,
@@ -126,11 +144,20 @@ def _too_many_attempts(wait: timedelta) -> ApiError:
     errors=(403, 409, 422),
 )
 async def signup(request: web.Request, body: Credentials) -> TokenOut:
-    if not request.app[SETTINGS].allow_signup:
+    settings = request.app[SETTINGS]
+    if not settings.allow_signup:
         raise ApiError(403, "Signup is closed on this server")
     password_hash = await request.app[PASSWORDS].hash(body.password)
     async with request.app[POOL].acquire() as conn:
-        row = await db_users.create_user(conn, body.email, password_hash)
+        row = await db_users.create_user(
+            conn,
+            body.email,
+            password_hash,
+            Role.CONTRIBUTOR,
+            # In production whoever signs up first must not own the service: the first
+            # admin is made with `python -m grimoire_bot users create --role admin`.
+            first_becomes_admin=not settings.is_production,
+        )
     if row is None:
         raise ApiError(409, "Email already registered")
     return _issue(request, dict(row))
@@ -196,3 +223,36 @@ async def logout(request: web.Request, user: UserOut) -> Message:
 )
 async def me(request: web.Request, user: UserOut) -> UserOut:
     return user
+
+
+@operation(
+    routes,
+    "POST",
+    "/auth/password",
+    summary="Change your password",
+    description="Revokes every token of the account, this one included, and returns a new "
+    "token. A wrong current password counts as a failed login.",
+    tag="auth",
+    body=PasswordChange,
+    response=TokenOut,
+    access=Access.USER,
+    errors=(401, 403, 422, 429),
+)
+async def change_password(request: web.Request, body: PasswordChange, user: UserOut) -> TokenOut:
+    pool = request.app[POOL]
+    passwords = request.app[PASSWORDS]
+    # Counted like a login, so a stolen token cannot be used to guess the password.
+    async with pool.acquire() as conn:
+        attempt = await db_users.begin_login_attempt(conn, user.email)
+        if attempt.refused_for is not None:
+            raise _too_many_attempts(attempt.refused_for)
+        row = await db_users.find_user_for_login(conn, user.email)
+    if row is None or not await passwords.verify(body.current_password, row["password_hash"]):
+        if attempt.lock is not None:
+            raise _too_many_attempts(attempt.lock)
+        raise ApiError(403, WRONG_CURRENT_PASSWORD)
+    new_hash = await passwords.hash(body.new_password)
+    async with pool.acquire() as conn:
+        await db_users.clear_login_failures(conn, user.email)
+        row = await db_users.change_password(conn, user.id, new_hash)
+    return _issue(request, dict(row))

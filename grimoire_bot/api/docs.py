@@ -149,7 +149,7 @@ def _operation_object(op: Operation, keyed: dict, schemas: dict[str, Any]) -> di
     if op.body is not None or op.documented_body is not None:
         schema = op.documented_body or _schema_for(op.body, keyed, "validation")
         result["requestBody"] = {
-            "required": True,
+            "required": not op.body_optional,
             "content": {"application/json": {"schema": schema}},
         }
     success: dict[str, Any] = {"description": "Success"}

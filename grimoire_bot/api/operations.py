@@ -32,8 +32,11 @@ DEFAULT_MAX_BODY = 1024 * 1024
 
 
 class Access(enum.StrEnum):
+    """Who may call an operation; each level admits the ones after it."""
+
     PUBLIC = "public"
-    USER = "user"  # any signed-in account
+    USER = "user"  # any signed-in account, contributors included
+    CURATOR = "curator"  # curators and admins
     ADMIN = "admin"
 
 
@@ -53,8 +56,13 @@ class Operation:
     errors: tuple[int, ...] = ()
     response_media_type: str = "application/json"
     max_body: int = DEFAULT_MAX_BODY
+    # A body that may be left out entirely (read as `{}`), e.g. an optional reason.
+    body_optional: bool = False
     # For handlers that read their own body: its schema, for the documentation only.
     documented_body: dict | None = None
+    # The 403 detail for a signed-in caller below `access`, naming what they may do instead;
+    # `{name}` fields are filled from the path (e.g. `{spell_id}`).
+    denied: str | None = None
     extra_responses: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -63,7 +71,7 @@ class Operation:
 
         A JSON body can be malformed (400), too large (413), a form or oddly encoded (415)
         or wrong (422); path and query parameters can be wrong (422); a protected route
-        needs a token (401), an admin route an admin (403).
+        needs a token (401), a curator or admin route that role (403).
         """
         statuses = set(self.errors)
         if self.body is not None:
@@ -72,12 +80,13 @@ class Operation:
             statuses.add(422)
         if self.access is not Access.PUBLIC:
             statuses.add(401)
-        if self.access is Access.ADMIN:
+        if self.access in (Access.CURATOR, Access.ADMIN):
             statuses.add(403)
         return tuple(sorted(statuses))
 
 
-ResolveUser = Callable[[web.Request, Access], Awaitable[Any]]
+# Resolves the caller of a protected operation (401/403 when it may not call it).
+ResolveUser = Callable[[web.Request, Operation], Awaitable[Any]]
 USER_RESOLVER = web.AppKey("user_resolver", object)
 
 
@@ -90,7 +99,7 @@ def operation(routes: web.RouteTableDef, method: str, path: str, **spec: Any) ->
             kwargs: dict[str, Any] = {}
             if op.access is not Access.PUBLIC:
                 resolve: ResolveUser = request.app[USER_RESOLVER]  # type: ignore[assignment]
-                kwargs["user"] = await resolve(request, op.access)
+                kwargs["user"] = await resolve(request, op)
             # Every wrong field at once, wherever it is: a bad id and a bad body in one 422.
             errors: list[dict] = []
             if op.params is not None:
@@ -100,7 +109,11 @@ def operation(routes: web.RouteTableDef, method: str, path: str, **spec: Any) ->
                     errors, op.query, _query_dict(request, op.query), "query"
                 )
             if op.body is not None:
-                data = await read_json(request, op.max_body)
+                data = (
+                    {}
+                    if op.body_optional and not request.body_exists
+                    else await read_json(request, op.max_body)
+                )
                 kwargs["body"] = _collect(errors, op.body, data, "body")
             if errors:
                 raise unprocessable(errors)

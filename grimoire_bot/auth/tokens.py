@@ -1,4 +1,6 @@
-"""Access tokens: HS256 JWTs with `sub`, `iat`, `exp` and a `jti` that logout revokes."""
+"""Access tokens: HS256 JWTs with `sub`, `iat`, `exp`, a `jti` that logout revokes, and the
+account's token generation `gen`: bumping it (deactivation, a password change) revokes
+every token issued before, without a row per token."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import jwt
 
 ALGORITHM = "HS256"
 MAX_USER_ID = 2**63 - 1  # users.id is a bigint
+MAX_GENERATION = 2**31 - 1  # users.token_generation is an integer
 LEEWAY_SECONDS = 10
 
 
@@ -23,6 +26,7 @@ class TokenClaims:
     user_id: int
     jti: uuid.UUID
     expires_at: datetime
+    generation: int = 0
 
 
 @dataclass(frozen=True)
@@ -30,13 +34,14 @@ class TokenIssuer:
     secret_key: str
     lifetime_minutes: int
 
-    def issue(self, user_id: int, *, now: float | None = None) -> str:
+    def issue(self, user_id: int, generation: int, *, now: float | None = None) -> str:
         issued = int(now if now is not None else time.time())
         claims = {
             "sub": str(user_id),
             "iat": issued,
             "exp": issued + self.lifetime_minutes * 60,
             "jti": str(uuid.uuid4()),
+            "gen": generation,
         }
         return jwt.encode(claims, self.secret_key, algorithm=ALGORITHM)
 
@@ -52,10 +57,15 @@ class TokenIssuer:
             user_id = int(claims["sub"])
             if not 0 < user_id <= MAX_USER_ID:
                 raise ValueError("sub is not a user id")
+            # Tokens issued before generations existed are generation 0.
+            generation = claims.get("gen", 0)
+            if type(generation) is not int or not 0 <= generation <= MAX_GENERATION:
+                raise ValueError("gen is not a token generation")
             return TokenClaims(
                 user_id=user_id,
                 jti=uuid.UUID(claims["jti"]),
                 expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+                generation=generation,
             )
         except (jwt.PyJWTError, ValueError, TypeError, OverflowError) as exc:
             raise InvalidToken(str(exc)) from None

@@ -1,4 +1,8 @@
-"""SQL for the spellbook."""
+"""SQL for the spellbook.
+
+Every write goes through `_write`, which attributes it (who, why, what kind of change) in
+the same transaction, so the revision the database records for it says who made it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from typing import Any
 
 import asyncpg
 
+from grimoire_bot.db.revisions import Attribution, attribute
+
 SPELL_COLUMNS = (
     "id, key, title, description, error_type, error_pattern, solution_code, tags, ecosystem, "
     "scope::text AS scope, status::text AS status, examples, auto_generated, confidence, "
-    "created_by, created_at, updated_at"
+    "created_by, created_at, updated_at, revision"
 )
 # Fields a client may write; everything else is managed by the service.
 WRITABLE_FIELDS = (
@@ -41,6 +47,7 @@ class SpellFilter:
     status: str | None = None
     scope: str | None = None
     ecosystem: str | None = None
+    auto_generated: bool | None = None
 
 
 def _where(filters: SpellFilter) -> tuple[str, list[Any]]:
@@ -63,6 +70,8 @@ def _where(filters: SpellFilter) -> tuple[str, list[Any]]:
         clauses.append(f"scope = {arg(filters.scope)}::spell_scope")
     if filters.ecosystem:
         clauses.append(f"ecosystem = {arg(filters.ecosystem)}")
+    if filters.auto_generated is not None:
+        clauses.append(f"auto_generated = {arg(filters.auto_generated)}")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
 
@@ -96,27 +105,55 @@ async def get_spells(conn: asyncpg.Connection, ids: Sequence[int]) -> dict[int, 
     return {row["id"]: row for row in rows}
 
 
-async def create_spell(
-    conn: asyncpg.Connection, fields: Mapping[str, Any], created_by: int | None
-) -> asyncpg.Record:
+async def _write(
+    conn: asyncpg.Connection, attribution: Attribution, query: str, *args: Any
+) -> asyncpg.Record | None:
+    """Run one write to `spells`, attributed, in a transaction (a savepoint inside one)."""
+    async with conn.transaction():
+        await attribute(conn, attribution)
+        return await conn.fetchrow(query, *args)
+
+
+def _insert_parts(fields: Mapping[str, Any]) -> tuple[list[str], list[str], list[Any]]:
     names = [name for name in WRITABLE_FIELDS if name in fields]
     placeholders = [f"${i}{CASTS.get(name, '')}" for i, name in enumerate(names, start=1)]
-    return await conn.fetchrow(
+    return names, placeholders, [fields[name] for name in names]
+
+
+async def create_spell(
+    conn: asyncpg.Connection,
+    fields: Mapping[str, Any],
+    created_by: int | None,
+    attribution: Attribution,
+) -> asyncpg.Record:
+    names, placeholders, values = _insert_parts(fields)
+    row = await _write(
+        conn,
+        attribution,
         f"INSERT INTO spells ({', '.join(names)}, created_by) "
         f"VALUES ({', '.join(placeholders)}, ${len(names) + 1}) RETURNING {SPELL_COLUMNS}",
-        *[fields[name] for name in names],
+        *values,
         created_by,
     )
+    assert row is not None
+    return row
 
 
 async def update_spell(
-    conn: asyncpg.Connection, spell_id: int, fields: Mapping[str, Any]
+    conn: asyncpg.Connection,
+    spell_id: int,
+    fields: Mapping[str, Any],
+    attribution: Attribution,
 ) -> asyncpg.Record | None:
+    """Set `fields`; the updated spell, or None if it does not exist. Setting a field to
+    the value it has records no revision."""
     names = [name for name in WRITABLE_FIELDS if name in fields]
     if not names:
         return await get_spell(conn, spell_id)
     assignments = [f"{name} = ${i}{CASTS.get(name, '')}" for i, name in enumerate(names, start=2)]
-    return await conn.fetchrow(
+    return await _write(
+        conn,
+        attribution,
         f"UPDATE spells SET {', '.join(assignments)}, updated_at = now() "
         f"WHERE id = $1 RETURNING {SPELL_COLUMNS}",
         spell_id,
@@ -124,22 +161,50 @@ async def update_spell(
     )
 
 
-async def delete_spell(conn: asyncpg.Connection, spell_id: int) -> bool:
-    return await conn.execute("DELETE FROM spells WHERE id = $1", spell_id) == "DELETE 1"
+async def delete_spell(conn: asyncpg.Connection, spell_id: int, attribution: Attribution) -> bool:
+    row = await _write(conn, attribution, "DELETE FROM spells WHERE id = $1 RETURNING id", spell_id)
+    return row is not None
 
 
-async def spell_author(conn: asyncpg.Connection, spell_id: int) -> tuple[bool, int | None]:
-    """(exists, created_by) for the permission check before a delete."""
-    row = await conn.fetchrow("SELECT created_by FROM spells WHERE id = $1", spell_id)
-    return (row is not None, row["created_by"] if row else None)
+async def recreate_spell(
+    conn: asyncpg.Connection,
+    spell_id: int,
+    fields: Mapping[str, Any],
+    created_by: int | None,
+    attribution: Attribution,
+) -> asyncpg.Record:
+    """Bring a deleted spell back under its old id (its history continues)."""
+    names, placeholders, values = _insert_parts(fields)
+    row = await _write(
+        conn,
+        attribution,
+        f"INSERT INTO spells (id, {', '.join(names)}, created_by) OVERRIDING SYSTEM VALUE "
+        f"VALUES (${len(names) + 1}, {', '.join(placeholders)}, ${len(names) + 2}) "
+        f"RETURNING {SPELL_COLUMNS}",
+        *values,
+        spell_id,
+        created_by,
+    )
+    assert row is not None
+    return row
 
 
-async def upsert_spell_by_key(conn: asyncpg.Connection, fields: Mapping[str, Any]) -> str:
+async def lock_spell(conn: asyncpg.Connection, spell_id: int) -> asyncpg.Record | None:
+    """The spell, locked until the end of the transaction (for read-check-write)."""
+    return await conn.fetchrow(
+        f"SELECT {SPELL_COLUMNS} FROM spells WHERE id = $1 FOR UPDATE", spell_id
+    )
+
+
+async def upsert_spell_by_key(
+    conn: asyncpg.Connection, fields: Mapping[str, Any], attribution: Attribution
+) -> str:
     """Insert or update the spell with this key; return 'created', 'updated' or 'unchanged'."""
-    names = [name for name in WRITABLE_FIELDS if name in fields]
-    placeholders = [f"${i}{CASTS.get(name, '')}" for i, name in enumerate(names, start=1)]
+    names, placeholders, values = _insert_parts(fields)
     updatable = [name for name in names if name != "key"]
-    row = await conn.fetchrow(
+    row = await _write(
+        conn,
+        attribution,
         f"""
         INSERT INTO spells ({", ".join(names)}) VALUES ({", ".join(placeholders)})
         ON CONFLICT (key) DO UPDATE SET
@@ -148,7 +213,7 @@ async def upsert_spell_by_key(conn: asyncpg.Connection, fields: Mapping[str, Any
               IS DISTINCT FROM ({", ".join(f"EXCLUDED.{n}" for n in updatable)})
         RETURNING (xmax = 0) AS created
         """,
-        *[fields[name] for name in names],
+        *values,
     )
     if row is None:
         return "unchanged"
@@ -168,7 +233,9 @@ async def spellbook_version(conn: asyncpg.Connection) -> int:
 
 
 async def spells_for_index(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every spell that may match: a rejected spell never does."""
     return await conn.fetch(
         "SELECT id, title, description, error_type, error_pattern, tags, ecosystem, "
-        "status::text AS status, scope::text AS scope, examples FROM spells"
+        "status::text AS status, scope::text AS scope, examples FROM spells "
+        "WHERE status <> 'rejected'"
     )

@@ -2,7 +2,8 @@
 
 The starter spellbook shipped in this package, `spells import` and `spells export` all
 use the same format, so a team can keep its spellbook in git and load it idempotently:
-spells are matched by `key`, changed ones are updated, none are duplicated.
+spells are matched by `key`, changed ones are updated, none are duplicated. Each spell an
+import creates or changes gets a revision attributed to the import (or the seed).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import asyncpg
 from pydantic import ValidationError
 
 from grimoire_bot.db import spells as db_spells
-from grimoire_bot.spellbook.models import SpellIn
+from grimoire_bot.db.revisions import Attribution, Source
+from grimoire_bot.spellbook.models import SpellFileEntry
 
 FORMAT = "grimoire-spellbook/1"
 # A file carries every field a client may write, so an import restores exactly what was exported.
@@ -86,18 +88,24 @@ def _problem(exc: ValidationError) -> str:
 
 
 async def import_spells(
-    conn: asyncpg.Connection, spells: list[Any], *, progress: Progress | None = None
+    conn: asyncpg.Connection,
+    spells: list[Any],
+    *,
+    progress: Progress | None = None,
+    source: Source = Source.IMPORT,
 ) -> ImportReport:
     """Upsert each spell by key in its own transaction, so one bad spell stops nothing."""
     report = ImportReport()
+    attribution = Attribution(source=source)
     for index, raw in enumerate(spells):
         key = str(raw.get("key", "")) if isinstance(raw, Mapping) else ""
         try:
             if not key:
                 raise ValueError("key: a spellbook file needs a key on every spell")
-            spell = SpellIn.model_validate(raw)
-            async with conn.transaction():
-                outcome = await db_spells.upsert_spell_by_key(conn, spell.model_dump(mode="json"))
+            spell = SpellFileEntry.model_validate(raw)
+            outcome = await db_spells.upsert_spell_by_key(
+                conn, spell.model_dump(mode="json"), attribution
+            )
         except ValidationError as exc:
             report.errors.append((index, key, _problem(exc)))
         except (ValueError, asyncpg.PostgresError) as exc:
@@ -113,4 +121,4 @@ async def seed_if_empty(conn: asyncpg.Connection) -> ImportReport | None:
     """Load the starter spellbook into an empty database; None when spells already exist."""
     if await db_spells.count_all(conn) > 0:
         return None
-    return await import_spells(conn, starter_spellbook())
+    return await import_spells(conn, starter_spellbook(), source=Source.SEED)

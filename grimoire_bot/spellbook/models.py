@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from grimoire_bot.matching.ecosystems import Ecosystem
 from grimoire_bot.matching.patterns import PatternError, check_pattern, compile_pattern
@@ -36,14 +37,23 @@ KEY_DESCRIPTION = (
     "Left out or null: the current key (on create, `spell.<id>`)."
 )
 Scope = Literal["log", "diff"]
-Status = Literal["approved", "draft"]
+# A spell is posted on pull requests only once approved; `rejected` is set only by a
+# curator's rejection (with a reason), never written directly.
+Status = Literal["approved", "draft", "rejected"]
+WritableStatus = Literal["approved", "draft"]
+POSTABLE_STATUS = "approved"
 
 
-class SpellFields(BaseModel):
-    """Every writable field, all optional: the shape of a PATCH.
+def is_postable(spell: Mapping[str, Any]) -> bool:
+    """Whether a spell may be posted on a pull request: only once a curator approved it."""
+    return spell["status"] == POSTABLE_STATUS
 
-    A field left out keeps its value. Only `error_type`, `ecosystem` and `confidence` may be
-    null (clearing them) and `key` (keeping the current one); null elsewhere is a 422.
+
+class SpellContent(BaseModel):
+    """What a spell says, all optional: the fields a proposal may change.
+
+    A field left out keeps its value. Only `error_type` and `ecosystem` may be null
+    (clearing them) and `key` (keeping the current one); null elsewhere is a 422.
     """
 
     key: Key | None = omissible(description=KEY_DESCRIPTION)
@@ -61,12 +71,27 @@ class SpellFields(BaseModel):
     scope: Scope = omissible(
         description="`log`: matched against CI output; `diff`: against lines a PR adds."
     )
-    status: Status = omissible()
     examples: list[Annotated[Text, Field(max_length=5000)]] = omissible(
         max_length=20, description="Exact error texts the pattern was written for."
     )
+
+
+class SpellFields(SpellContent):
+    """Every writable field, all optional: the shape of a PATCH.
+
+    Also `confidence` may be null. `status` moves between `draft` and `approved` here;
+    rejecting needs `POST /api/spells/{id}/reject` with a reason.
+    """
+
+    status: WritableStatus = omissible()
     auto_generated: JsonBool = omissible()
     confidence: Confidence | None = omissible()
+
+
+class SpellChanges(SpellContent):
+    """The fields a proposal changes; a field it does not name keeps its value."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class SpellIn(SpellFields):
@@ -81,7 +106,7 @@ class SpellIn(SpellFields):
     solution_code: Annotated[RequiredText, Field(max_length=100_000)]
     tags: Annotated[Text, Field(max_length=1000)] = ""
     scope: Scope = "log"
-    status: Status = "approved"
+    status: WritableStatus = "approved"
     examples: list[Annotated[Text, Field(max_length=5000)]] = Field(
         default_factory=list, max_length=20
     )
@@ -102,6 +127,12 @@ class SpellIn(SpellFields):
         return examples
 
 
+class SpellFileEntry(SpellIn):
+    """A spell in a spellbook file: as exported, so a rejected spell re-imports as one."""
+
+    status: Status = "approved"
+
+
 class SpellOut(BaseModel):
     id: int
     key: str | None
@@ -120,6 +151,7 @@ class SpellOut(BaseModel):
     created_by: int | None
     created_at: datetime
     updated_at: datetime
+    revision: int = Field(description="Bumped by every change; see `/revisions`.")
 
 
 class SpellStats(BaseModel):
