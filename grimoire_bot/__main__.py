@@ -1,4 +1,4 @@
-"""Command line: `python -m grimoire_bot [serve|web|worker|migrate|spells|receive|match]`."""
+"""Command line: `python -m grimoire_bot [serve|web|worker|migrate|spells|receive|match|draft]`."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from grimoire_bot.db import open_pool
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.db.embedded import start_embedded_postgres
 from grimoire_bot.db.migrations import apply_migrations
+from grimoire_bot.drafts.command import run_draft_command
 from grimoire_bot.log import configure_logging
 from grimoire_bot.matcher import Matcher
-from grimoire_bot.settings import Settings, SettingsError
+from grimoire_bot.settings import LLMProvider, Settings, SettingsError
 from grimoire_bot.spellbook import io as spellbook_io
 from grimoire_bot.webhooks.replay import PayloadError, read_payload, replay
 from grimoire_bot.webhooks.worker import serve_worker
@@ -190,6 +191,22 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_draft(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.llm_provider is LLMProvider.NONE:
+        print(
+            "error: drafting needs LLM_PROVIDER (openai or anthropic) and its API key",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        text = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    database_url = _prepare_database(settings)
+    return asyncio.run(run_draft_command(settings, database_url, text, save=args.save))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grimoire_bot",
@@ -225,6 +242,14 @@ def build_parser() -> argparse.ArgumentParser:
     match = commands.add_parser("match", help="print the errors and ranked spells for a CI log")
     match.add_argument("file", help="a log file, or - for standard input")
     match.add_argument("-n", "--limit", type=int, default=5, help="most spells to show (5)")
+
+    draft = commands.add_parser(
+        "draft", help="ask the LLM to draft spells for a log's errors that no spell matches"
+    )
+    draft.add_argument("file", help="a log file, or - for standard input")
+    draft.add_argument(
+        "--save", action="store_true", help="store the drafts for review (default: print only)"
+    )
     return parser
 
 
@@ -237,6 +262,7 @@ COMMANDS = {
     "spells": cmd_spells,
     "receive": cmd_receive,
     "match": cmd_match,
+    "draft": cmd_draft,
 }
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -60,6 +61,18 @@ from .validate import DraftFields, InvalidDraft, check_pattern_fits, example_for
 
 # One failure with many unknown errors drafts for the first few only.
 MAX_DRAFTS_PER_FAILURE = 3
+# Lines that only say that a step failed, never why: a draft for one would be shown on
+# nearly every failure and fix none.
+STEP_FAILED_ONLY = re.compile(
+    r"(?i)^\s*(?:##\[error\]\s*)?(?:error:?\s*)?(?:"
+    r"process completed with exit code \d+"
+    r"|the process '[^']*' failed with exit code \d+"
+    r"|(?:command|script) failed with exit code \d+"
+    r"|make(?:\[\d+\])?: \*\*\* \[[^\]]*\] error \d+"
+    r"|(?:npm )?(?:err!|error) (?:code elifecycle|errno \d+)"
+    r"|(?:exit|return) (?:code|status) \d+"
+    r")\.?\s*$"
+)
 # How long a fingerprint rests after a failed attempt before the model is asked again.
 TRANSIENT_COOL_DOWN_SECONDS = 10 * 60  # rate limits, outages, timeouts
 VERDICT_COOL_DOWN_SECONDS = 7 * 24 * 3600  # refusals and answers that failed validation twice
@@ -226,11 +239,18 @@ async def draft_for_unmatched(
 
 
 def distinct_errors(errors: Iterable[ErrorRecord]) -> list[ErrorRecord]:
-    """One error per fingerprint, the first few (the root cause is usually printed first)."""
+    """One error per fingerprint, the first few (the root cause is usually printed first),
+    leaving out lines that only report a failed step."""
     seen: dict[str, ErrorRecord] = {}
     for error in errors:
-        seen.setdefault(error.fingerprint, error)
+        if not says_only_that_a_step_failed(error):
+            seen.setdefault(error.fingerprint, error)
     return list(seen.values())[:MAX_DRAFTS_PER_FAILURE]
+
+
+def says_only_that_a_step_failed(error: ErrorRecord) -> bool:
+    first_line = (error.text or error.message).split("\n", 1)[0]
+    return any(STEP_FAILED_ONLY.match(text) for text in (error.message, first_line))
 
 
 def unmatched_errors(
