@@ -78,7 +78,8 @@ TRANSIENT_COOL_DOWN_SECONDS = 10 * 60  # rate limits, outages, timeouts
 VERDICT_COOL_DOWN_SECONDS = 7 * 24 * 3600  # refusals and answers that failed validation twice
 # A claim older than the deadline plus this is its holder's, no longer: it was killed.
 STALE_CLAIM_MARGIN_SECONDS = 30.0
-WAIT_POLL_SECONDS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.0)
+# A waiting worker looks again this often (a connection is held only for each look).
+WAIT_POLL_SECONDS = (0.05, 0.1, 0.15, 0.2, 0.25)
 MAX_MESSAGE_CHARS = 500
 MAX_REASON_CHARS = 1000
 
@@ -581,7 +582,8 @@ async def _converse(
             return _Result(_outcome_of(failure.kind), _reason(failure.detail, deps)), None
         try:
             fields = read_answer(answer.fields, answer.problem)
-            check_pattern_fits(fields, error, example, other_examples)
+            # Measuring breadth runs a thousand RE2 searches: off the event loop.
+            await asyncio.to_thread(check_pattern_fits, fields, error, example, other_examples)
         except InvalidDraft as invalid:
             if ask == 2:
                 reason = f"asked twice; first: {first_problem}; then: {invalid}"
