@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from grimoire_bot.drafts import OutcomeKind, draft_for_unmatched
+from grimoire_bot.drafts import OutcomeKind, draft_for_unmatched, shown_drafts_for_delivery
 from grimoire_bot.drafts.policy import VERDICT_COOL_DOWN_SECONDS
 from grimoire_bot.llm import PROMPT_VERSION
 from grimoire_bot.settings import LLMProvider
@@ -404,3 +404,32 @@ async def test_lines_that_only_say_a_step_failed_are_never_drafted(
         )
         assert [o.error.message for o in outcomes] == [UNKNOWN_ERROR]
         assert len(fake.requests) == 1
+
+
+async def test_a_retried_delivery_counts_its_reuse_once(fresh_database_url, fake) -> None:
+    async with drafting(fresh_database_url, fake) as deps:
+        await draft(deps, "d-1")
+        await draft(deps, "d-2")
+        [again] = await draft_for_unmatched(deps, [error_record()], REPO, INSTALLATION_ID, "d-2")
+        assert again.kind is OutcomeKind.REUSED
+        [row] = await fetch(deps, "SELECT reuses FROM llm_drafts")
+        assert row["reuses"] == 1
+
+
+async def test_what_a_delivery_was_shown_is_read_back_until_it_is_reviewed(
+    fresh_database_url, fake
+) -> None:
+    """A check run's summary is rebuilt from the database; its AI section must be too."""
+    async with drafting(fresh_database_url, fake) as deps:
+        [first] = await draft(deps, "d-1")
+        await draft(deps, "d-2")
+        fake.refuse()
+        await draft(deps, "d-3", error=error_record("fatal: sprocket seized"))
+        [shown] = await shown_drafts_for_delivery(deps.pool, "d-2")
+        assert shown.draft.spell_id == first.draft.spell_id
+        assert shown.error_message == UNKNOWN_ERROR and shown.location == "tools/build.sh:12"
+        assert shown.draft.provider == "openai" and shown.draft.confidence == 0.6
+        assert await shown_drafts_for_delivery(deps.pool, "d-3") == []
+        async with deps.pool.acquire() as conn:
+            await conn.execute("UPDATE spells SET status = 'approved'")
+        assert await shown_drafts_for_delivery(deps.pool, "d-2") == []

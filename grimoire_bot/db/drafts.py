@@ -121,10 +121,20 @@ async def mark_failed(
     )
 
 
-async def count_reuse(conn: asyncpg.Connection, fingerprint: str) -> None:
+async def count_reuse(conn: asyncpg.Connection, fingerprint: str, delivery_id: str | None) -> None:
+    """One more failure was shown the draft; a retried delivery that was shown it already
+    is not counted twice."""
     await conn.execute(
-        "UPDATE llm_drafts SET reuses = reuses + 1, updated_at = now() WHERE fingerprint = $1",
+        """
+        UPDATE llm_drafts SET reuses = reuses + 1, updated_at = now()
+        WHERE fingerprint = $1 AND NOT EXISTS (
+            SELECT 1 FROM llm_calls c
+            WHERE c.delivery_id = $2 AND c.fingerprint = $1 AND c.outcome::text = ANY($3)
+        )
+        """,
         fingerprint,
+        delivery_id,
+        list(SHOWN_OUTCOMES),
     )
 
 

@@ -3,9 +3,11 @@
 `policy` decides when to draft (AUTO_CREATE_SPELLS, the repository's `auto_generate`, the
 daily budgets, once per fingerprint across every worker, never again after a rejection),
 asks through `grimoire_bot.llm`, and records every outcome; `validate` judges the answer;
-`render` is the pure Markdown of the pull-request section that shows the drafts.
+`render` is the pure Markdown of the pull-request section that shows the drafts, and
+`history` reads back what a delivery was shown; `command` is `python -m grimoire_bot draft`.
 """
 
+from .history import shown_drafts_for_delivery
 from .policy import (
     AiDraft,
     DraftDeps,
@@ -33,5 +35,6 @@ __all__ = [
     "preview_draft",
     "render_ai_drafts_section",
     "shown_drafts",
+    "shown_drafts_for_delivery",
     "unmatched_errors",
 ]

@@ -313,7 +313,7 @@ async def _draft_once_per_fingerprint(
 ) -> _Result:
     async with deps.pool.acquire() as conn:
         state = await db_drafts.get_draft_state(conn, error.fingerprint)
-    known = await _from_state(deps, error, state)
+    known = await _from_state(deps, error, site, state)
     if known is not None:
         return known
     async with deps.pool.acquire() as conn:
@@ -323,7 +323,7 @@ async def _draft_once_per_fingerprint(
     if not may_wait:
         return _Result(OutcomeKind.IN_PROGRESS, "another worker is drafting this error")
     state = await _wait_for_verdict(deps, error.fingerprint)
-    known = await _from_state(deps, error, state)
+    known = await _from_state(deps, error, site, state)
     if known is not None:
         return known
     if state is not None and state["state"] == "drafting":
@@ -333,7 +333,7 @@ async def _draft_once_per_fingerprint(
 
 
 async def _from_state(
-    deps: DraftDeps, error: ErrorRecord, state: Mapping[str, Any] | None
+    deps: DraftDeps, error: ErrorRecord, site: DraftSite, state: Mapping[str, Any] | None
 ) -> _Result | None:
     """The outcome the stored state decides, or None when this worker may try to draft."""
     if state is None:
@@ -345,7 +345,7 @@ async def _from_state(
                 f"reviewers rejected the draft for this error (spell #{state['spell_id']})",
             )
         async with deps.pool.acquire() as conn:
-            await db_drafts.count_reuse(conn, error.fingerprint)
+            await db_drafts.count_reuse(conn, error.fingerprint, site.delivery_id)
             row = await db_drafts.draft_with_provenance(conn, state["spell_id"])
         if row is None:  # deleted a moment ago
             return None
