@@ -43,8 +43,8 @@ CREATE TABLE spell_provenance (
 CREATE INDEX spell_provenance_model ON spell_provenance (provider, model);
 
 CREATE TYPE llm_outcome AS ENUM (
-    'drafted', 'reused', 'previously_rejected', 'over_budget', 'invalid', 'refused',
-    'rate_limited', 'provider_error', 'timeout', 'cooling_down', 'in_progress',
+    'drafted', 'reused', 'previously_rejected', 'approved', 'over_budget', 'invalid',
+    'refused', 'rate_limited', 'provider_error', 'timeout', 'cooling_down', 'in_progress',
     'internal_error', 'previewed'
 );
 

@@ -276,6 +276,20 @@ async def test_a_rejected_draft_is_never_shown_or_drafted_again(fresh_database_u
         assert len(fake.requests) == 1
 
 
+async def test_an_approved_draft_is_a_spell_and_no_longer_shown_as_a_draft(
+    fresh_database_url, fake
+) -> None:
+    async with drafting(fresh_database_url, fake) as deps:
+        [first] = await draft(deps, "d-1")
+        async with deps.pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE spells SET status = 'approved' WHERE id = $1", first.draft.spell_id
+            )
+        [again] = await draft(deps, "d-2")
+        assert again.kind is OutcomeKind.APPROVED and again.draft is None
+        assert len(fake.requests) == 1
+
+
 async def test_nothing_happens_unless_both_switches_are_on(fresh_database_url, fake) -> None:
     async with drafting(fresh_database_url, fake) as deps:
         async with deps.pool.acquire() as conn:
@@ -322,6 +336,9 @@ async def test_a_crash_inside_drafting_is_an_outcome_not_an_exception(
         assert outcome.kind is OutcomeKind.INTERNAL_ERROR
         [call] = await fetch(deps, "SELECT outcome::text AS o FROM llm_calls")
         assert call["o"] == "internal_error"
+        # The claim is settled, so no other worker waits for a draft that never comes.
+        [state] = await fetch(deps, "SELECT state::text AS s, last_reason FROM llm_drafts")
+        assert (state["s"], state["last_reason"]) == ("failed", "interrupted")
 
 
 async def test_a_claim_left_by_a_killed_worker_is_taken_over(fresh_database_url, fake) -> None:

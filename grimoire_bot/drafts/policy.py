@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import itertools
 import logging
 import re
 import time
@@ -96,6 +97,7 @@ class OutcomeKind(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     PROVIDER_ERROR = "provider_error"
     TIMEOUT = "timeout"
+    APPROVED = "approved"  # the error's draft was approved: a spell, not shown as a draft
     COOLING_DOWN = "cooling_down"
     IN_PROGRESS = "in_progress"
     INTERNAL_ERROR = "internal_error"
@@ -236,7 +238,10 @@ async def draft_for_unmatched(
     if not opted_in:
         return []
     site = DraftSite(repository.id, repository.full_name, installation_id, delivery_id)
-    return [await draft_error(deps, error, site) for error in distinct_errors(errors)]
+    # Each error is drafted on its own (draft_error never raises): together, not in turn.
+    return list(
+        await asyncio.gather(*(draft_error(deps, error, site) for error in distinct_errors(errors)))
+    )
 
 
 def distinct_errors(errors: Iterable[ErrorRecord]) -> list[ErrorRecord]:
@@ -344,6 +349,12 @@ async def _from_state(
                 OutcomeKind.PREVIOUSLY_REJECTED,
                 f"reviewers rejected the draft for this error (spell #{state['spell_id']})",
             )
+        if state["spell_status"] == "approved":
+            # A spell now: posted with the others when it matches, never as an AI draft.
+            return _Result(
+                OutcomeKind.APPROVED,
+                f"reviewers approved the draft for this error as spell #{state['spell_id']}",
+            )
         async with deps.pool.acquire() as conn:
             await db_drafts.count_reuse(conn, error.fingerprint, site.delivery_id)
             row = await db_drafts.draft_with_provenance(conn, state["spell_id"])
@@ -371,26 +382,37 @@ async def _wait_for_verdict(deps: DraftDeps, fingerprint: str) -> Mapping[str, A
     """The fingerprint's state once another worker's claim ended, or as it stands at the
     stale-claim bound (a connection is held only for each look)."""
     ends = time.monotonic() + _stale_after(deps)
-    for attempt in range(10_000):
+    for attempt in itertools.count():
         await asyncio.sleep(WAIT_POLL_SECONDS[min(attempt, len(WAIT_POLL_SECONDS) - 1)])
         async with deps.pool.acquire() as conn:
             state = await db_drafts.get_draft_state(conn, fingerprint)
         if state is None or state["state"] != "drafting" or time.monotonic() >= ends:
             return state
-    return state
+    raise AssertionError("unreachable: itertools.count never ends")
 
 
 async def _draft_claimed(
     deps: DraftDeps, error: ErrorRecord, site: DraftSite, claim: uuid.UUID
 ) -> _Result:
+    """Draft under our claim; whatever interrupts it (a crash, a cancellation) settles the
+    claim as failed, so other workers are not left waiting for a verdict that never comes."""
     try:
-        result, fields, example = await _ask_within_budget(deps, error, site)
+        return await _draft_and_store(deps, error, site, claim)
     except BaseException:
-        async with deps.pool.acquire() as conn:
-            await db_drafts.mark_failed(
-                conn, error.fingerprint, claim, "interrupted", TRANSIENT_COOL_DOWN_SECONDS
-            )
+        try:
+            async with deps.pool.acquire() as conn:
+                await db_drafts.mark_failed(
+                    conn, error.fingerprint, claim, "interrupted", TRANSIENT_COOL_DOWN_SECONDS
+                )
+        except Exception:
+            logger.exception("settling an interrupted draft claim failed")
         raise
+
+
+async def _draft_and_store(
+    deps: DraftDeps, error: ErrorRecord, site: DraftSite, claim: uuid.UUID
+) -> _Result:
+    result, fields, example = await _ask_within_budget(deps, error, site)
     async with deps.pool.acquire() as conn:
         if result.kind is OutcomeKind.OVER_BUDGET and not result.asked:
             await db_drafts.release_claim(conn, error.fingerprint, claim)
