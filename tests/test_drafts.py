@@ -10,7 +10,12 @@ import re
 
 import pytest
 
-from grimoire_bot.drafts import OutcomeKind, draft_for_unmatched, shown_drafts_for_delivery
+from grimoire_bot.drafts import (
+    OutcomeKind,
+    draft_for_unmatched,
+    shown_drafts_for_delivery,
+    unmatched_errors,
+)
 from grimoire_bot.drafts.policy import VERDICT_COOL_DOWN_SECONDS
 from grimoire_bot.llm import PROMPT_VERSION
 from grimoire_bot.settings import LLMProvider
@@ -29,7 +34,6 @@ from tests.drafts_scenarios import (
 from tests.fakes.openai import FakeOpenAI
 from tests.test_llm_scrub import CONFIGURED, PLANTED, PRIVATE_KEY
 
-pytestmark = pytest.mark.asyncio
 GOOD_PATTERN = r"frobnicator quota exhausted for widget '[\w-]+' \(code FQX-\d+\)"
 SPELL = {
     "title": "Frobnicator: the widget's quota is used up",
@@ -450,3 +454,8 @@ async def test_what_a_delivery_was_shown_is_read_back_until_it_is_reviewed(
         async with deps.pool.acquire() as conn:
             await conn.execute("UPDATE spells SET status = 'approved'")
         assert await shown_drafts_for_delivery(deps.pool, "d-2") == []
+
+
+def test_the_pipeline_s_unmatched_errors_are_those_without_a_postable_spell() -> None:
+    first, second = error_record(), error_record("fatal: sprocket seized")
+    assert unmatched_errors([first, second], [[object()], []]) == [second]

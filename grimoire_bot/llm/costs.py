@@ -61,7 +61,3 @@ def cost_usd(price: Price, tokens_in: int, tokens_out: int) -> float:
 
 def estimate_tokens(text: str) -> int:
     return len(text) // CHARS_PER_TOKEN_ESTIMATE + 1
-
-
-def is_priced(model: str) -> bool:
-    return DATED_SUFFIX.sub("", model) in PRICES

@@ -30,7 +30,6 @@ class CallStats:
     """HTTP requests sent under one deadline, retries included."""
 
     requests: int = 0
-    last_retry_after: float | None = None
 
 
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
@@ -88,9 +87,6 @@ async def refuse_waits_past_the_deadline(response: httpx2.Response) -> None:
     if response.status_code not in RETRYABLE_STATUSES:
         return
     wait = retry_after_seconds(response.headers)
-    stats = _STATS.get()
-    if stats is not None:
-        stats.last_retry_after = wait
     ends = _DEADLINE.get()
     if wait is None or ends is None:
         return
