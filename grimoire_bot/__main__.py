@@ -16,10 +16,11 @@ from grimoire_bot.db import open_pool
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.db.embedded import start_embedded_postgres
 from grimoire_bot.db.migrations import apply_migrations
+from grimoire_bot.drafts.command import run_draft_command
 from grimoire_bot.log import configure_logging
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.retention import PruneReport, prune
-from grimoire_bot.settings import MIN_RETENTION_DAYS, Settings, SettingsError
+from grimoire_bot.settings import MIN_RETENTION_DAYS, LLMProvider, Settings, SettingsError
 from grimoire_bot.spellbook import io as spellbook_io
 from grimoire_bot.users_command import add_users_parser, run_users_command
 from grimoire_bot.webhooks.replay import PayloadError, read_payload, replay
@@ -217,6 +218,22 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_draft(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.llm_provider is LLMProvider.NONE:
+        print(
+            "error: drafting needs LLM_PROVIDER (openai or anthropic) and its API key",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        text = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    database_url = _prepare_database(settings)
+    return asyncio.run(run_draft_command(settings, database_url, text, save=args.save))
+
+
 def _retention_days(raw: str) -> int:
     days = int(raw)
     if days < MIN_RETENTION_DAYS:
@@ -268,6 +285,14 @@ def build_parser() -> argparse.ArgumentParser:
     match = commands.add_parser("match", help="print the errors and ranked spells for a CI log")
     match.add_argument("file", help="a log file, or - for standard input")
     match.add_argument("-n", "--limit", type=int, default=5, help="most spells to show (5)")
+
+    draft = commands.add_parser(
+        "draft", help="ask the LLM to draft spells for a log's errors that no spell matches"
+    )
+    draft.add_argument("file", help="a log file, or - for standard input")
+    draft.add_argument(
+        "--save", action="store_true", help="store the drafts for review (default: print only)"
+    )
     return parser
 
 
@@ -282,6 +307,7 @@ COMMANDS = {
     "receive": cmd_receive,
     "match": cmd_match,
     "prune": cmd_prune,
+    "draft": cmd_draft,
 }
 
 

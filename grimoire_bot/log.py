@@ -4,41 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
+from grimoire_bot.redaction import Redactor
 from grimoire_bot.settings import LogFormat, Settings
 
-# Tokens GitHub issues (ghs_, ghp_, gho_, ghu_, ghr_, github_pat_), bearer headers,
-# JWTs and PEM bodies: redacted wherever they appear, whatever their length.
-SECRET_SHAPES = re.compile(
-    r"(gh[psour]_[A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{20,}"
-    r"|(?i:bearer|token)\s+[A-Za-z0-9._\-]{16,}"
-    r"|eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+"
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)"
-)
-REDACTED = "[redacted]"
 ACCESS_LOGGER = "aiohttp.access"
 # Attributes every record has (plus those formatting adds): anything else came in `extra`.
 STANDARD_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
-class Redactor:
-    """Scrubs configured secret values and anything shaped like a credential from text."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        self.secrets = [s for s in secrets if s and len(s) >= 8]
-
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return SECRET_SHAPES.sub(REDACTED, text)
-
-
 class RedactingFormatter(logging.Formatter):
-    """Redacts the finished line: message, structured fields and any traceback alike."""
+    """Redacts the finished pretty line: message, structured fields and any traceback."""
 
     def __init__(self, inner: logging.Formatter, redactor: Redactor) -> None:
         super().__init__()
@@ -54,6 +33,13 @@ def _extra_fields(record: logging.LogRecord) -> dict[str, object]:
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line, each value redacted before encoding: scrubbing the encoded
+    line instead would have to see through JSON's escapes and could break its quoting."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
@@ -64,7 +50,16 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return json.dumps(self._redacted(entry))
+
+    def _redacted(self, value: object) -> object:
+        if isinstance(value, dict):
+            return {str(key): self._redacted(item) for key, item in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self._redacted(item) for item in value]
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        return self.redactor.redact(value if isinstance(value, str) else str(value))
 
 
 class PrettyFormatter(logging.Formatter):
@@ -82,15 +77,11 @@ class PrettyFormatter(logging.Formatter):
 
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
-    inner = JsonFormatter() if settings.log_format is LogFormat.JSON else PrettyFormatter()
-    configured = (
-        settings.secret_key,
-        *settings.webhook_secrets,
-        settings.private_key,
-        settings.github_client_secret,
-    )
-    secrets = [s for s in configured if s]
-    handler.setFormatter(RedactingFormatter(inner, Redactor(secrets)))
+    redactor = Redactor(settings.secret_values)
+    if settings.log_format is LogFormat.JSON:
+        handler.setFormatter(JsonFormatter(redactor))
+    else:
+        handler.setFormatter(RedactingFormatter(PrettyFormatter(), redactor))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)

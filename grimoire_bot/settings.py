@@ -29,6 +29,17 @@ RATE_LIMIT_PERIODS = {"second": 1, "minute": 60, "hour": 3600}
 DEFAULT_AUTH_RATE_LIMIT = "30/minute"
 DEFAULT_MATCH_RATE_LIMIT = "60/minute"
 
+# LLM drafts: the model each provider uses unless LLM_MODEL names another (small, cheap ones:
+# a draft is a short structured answer), and what one day may spend.
+DEFAULT_LLM_MODELS = {"openai": "gpt-5.4-mini", "anthropic": "claude-haiku-4-5"}
+DEFAULT_LLM_DAILY_DRAFTS = 50
+DEFAULT_LLM_DAILY_COST_USD = 5.0
+DEFAULT_LLM_DAILY_DRAFTS_PER_INSTALLATION = 10
+DEFAULT_LLM_DAILY_COST_USD_PER_INSTALLATION = 1.0
+DEFAULT_LLM_TIMEOUT_SECONDS = 30.0
+DEFAULT_LLM_MAX_RETRIES = 2
+DEFAULT_LLM_DEADLINE_SECONDS = 90.0
+
 T = TypeVar("T")
 
 
@@ -53,6 +64,11 @@ class RateLimit:
     def __str__(self) -> str:
         unit = next(name for name, s in RATE_LIMIT_PERIODS.items() if s == self.period_seconds)
         return f"{self.requests}/{unit}"
+
+class LLMProvider(enum.StrEnum):
+    NONE = "none"
+    OPENAI = "openai"
+    ANTHROPIC = "anthropic"
 
 
 class SettingsError(ValueError):
@@ -112,6 +128,56 @@ class Settings:
     worker_metrics_port: int | None = None
     retention_days: int = DEFAULT_RETENTION_DAYS
     prune_schedule: str = DEFAULT_PRUNE_SCHEDULE
+
+    # LLM-drafted spells (grimoire_bot/llm, grimoire_bot/drafts).
+    llm_provider: LLMProvider = LLMProvider.NONE
+    llm_model: str | None = None  # None: the provider's entry in DEFAULT_LLM_MODELS
+    openai_api_key: str | None = dataclasses.field(default=None, repr=False)
+    anthropic_api_key: str | None = dataclasses.field(default=None, repr=False)
+    # The SDKs' own variables, read here so every setting is read once; None: the SDK default.
+    openai_base_url: str | None = None
+    anthropic_base_url: str | None = None
+    auto_create_spells: bool = False
+    llm_daily_drafts: int = DEFAULT_LLM_DAILY_DRAFTS
+    llm_daily_cost_usd: float = DEFAULT_LLM_DAILY_COST_USD
+    llm_daily_drafts_per_installation: int = DEFAULT_LLM_DAILY_DRAFTS_PER_INSTALLATION
+    llm_daily_cost_usd_per_installation: float = DEFAULT_LLM_DAILY_COST_USD_PER_INSTALLATION
+    llm_timeout_seconds: float = DEFAULT_LLM_TIMEOUT_SECONDS
+    llm_max_retries: int = DEFAULT_LLM_MAX_RETRIES
+    llm_deadline_seconds: float = DEFAULT_LLM_DEADLINE_SECONDS
+    # USD per million (input, output) tokens, for a model the built-in table does not know.
+    llm_price_per_mtok: tuple[float, float] | None = None
+
+    @property
+    def llm_model_name(self) -> str | None:
+        """The model drafts are asked of, or None when no provider is configured."""
+        if self.llm_provider is LLMProvider.NONE:
+            return None
+        return self.llm_model or DEFAULT_LLM_MODELS[self.llm_provider.value]
+
+    @property
+    def llm_api_key(self) -> str | None:
+        match self.llm_provider:
+            case LLMProvider.OPENAI:
+                return self.openai_api_key
+            case LLMProvider.ANTHROPIC:
+                return self.anthropic_api_key
+        return None
+
+    @property
+    def secret_values(self) -> tuple[str, ...]:
+        """Every configured secret: scrubbed from logs and from anything sent to an LLM."""
+        candidates = (
+            self.secret_key,
+            self.webhook_secret,
+            *self.webhook_secrets,
+            self.private_key,
+            self.github_client_secret,
+            self.metrics_token,
+            self.openai_api_key,
+            self.anthropic_api_key,
+        )
+        return tuple(value for value in candidates if value)
 
     @property
     def is_production(self) -> bool:
@@ -185,6 +251,39 @@ class Settings:
             worker_metrics_port=reader.get("WORKER_METRICS_PORT", _port, None),
             retention_days=reader.get("RETENTION_DAYS", _retention_days, DEFAULT_RETENTION_DAYS),
             prune_schedule=reader.get("PRUNE_SCHEDULE", _cron, DEFAULT_PRUNE_SCHEDULE),
+            llm_provider=reader.get("LLM_PROVIDER", LLMProvider, LLMProvider.NONE),
+            llm_model=reader.get("LLM_MODEL", str, None),
+            openai_api_key=reader.get("OPENAI_API_KEY", str, None),
+            anthropic_api_key=reader.get("ANTHROPIC_API_KEY", str, None),
+            openai_base_url=reader.get("OPENAI_BASE_URL", _url, None),
+            anthropic_base_url=reader.get("ANTHROPIC_BASE_URL", _url, None),
+            auto_create_spells=reader.get("AUTO_CREATE_SPELLS", _bool, False),
+            llm_daily_drafts=reader.get(
+                "LLM_DAILY_DRAFTS", _non_negative_int, DEFAULT_LLM_DAILY_DRAFTS
+            ),
+            llm_daily_cost_usd=reader.get(
+                "LLM_DAILY_COST_USD", _non_negative_float, DEFAULT_LLM_DAILY_COST_USD
+            ),
+            llm_daily_drafts_per_installation=reader.get(
+                "LLM_DAILY_DRAFTS_PER_INSTALLATION",
+                _non_negative_int,
+                DEFAULT_LLM_DAILY_DRAFTS_PER_INSTALLATION,
+            ),
+            llm_daily_cost_usd_per_installation=reader.get(
+                "LLM_DAILY_COST_USD_PER_INSTALLATION",
+                _non_negative_float,
+                DEFAULT_LLM_DAILY_COST_USD_PER_INSTALLATION,
+            ),
+            llm_timeout_seconds=reader.get(
+                "LLM_TIMEOUT_SECONDS", _positive_float, DEFAULT_LLM_TIMEOUT_SECONDS
+            ),
+            llm_max_retries=reader.get(
+                "LLM_MAX_RETRIES", _non_negative_int, DEFAULT_LLM_MAX_RETRIES
+            ),
+            llm_deadline_seconds=reader.get(
+                "LLM_DEADLINE_SECONDS", _positive_float, DEFAULT_LLM_DEADLINE_SECONDS
+            ),
+            llm_price_per_mtok=reader.get("LLM_PRICE_PER_MTOK", _price_pair, None),
         )
         reader.problems.extend(settings._consistency_problems())
         if reader.problems:
@@ -215,6 +314,22 @@ class Settings:
             problems.append("set PRIVATE_KEY or PRIVATE_KEY_PATH, not both")
         if bool(self.github_client_id) != bool(self.github_client_secret):
             problems.append("GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET must be set together")
+        problems.extend(self._llm_problems())
+        return problems
+
+    def _llm_problems(self) -> list[str]:
+        problems = []
+        provider = self.llm_provider
+        if provider is LLMProvider.OPENAI and not self.openai_api_key:
+            problems.append("OPENAI_API_KEY is required when LLM_PROVIDER=openai")
+        if provider is LLMProvider.ANTHROPIC and not self.anthropic_api_key:
+            problems.append("ANTHROPIC_API_KEY is required when LLM_PROVIDER=anthropic")
+        if self.auto_create_spells and provider is LLMProvider.NONE:
+            problems.append(
+                "AUTO_CREATE_SPELLS=true needs LLM_PROVIDER (openai or anthropic) to draft with"
+            )
+        if self.llm_deadline_seconds < self.llm_timeout_seconds:
+            problems.append("LLM_DEADLINE_SECONDS must not be shorter than LLM_TIMEOUT_SECONDS")
         return problems
 
 
@@ -259,6 +374,16 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _non_negative_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"must be a whole number, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"must not be negative, got {value}")
+    return value
+
+
 def _float_at_least(minimum: float, *, inclusive: bool) -> Callable[[str], float]:
     def parse(raw: str) -> float:
         try:
@@ -275,6 +400,19 @@ def _float_at_least(minimum: float, *, inclusive: bool) -> Callable[[str], float
 
 _positive_float = _float_at_least(0.0, inclusive=False)
 _non_negative_float = _float_at_least(0.0, inclusive=True)
+
+
+def _price_pair(raw: str) -> tuple[float, float]:
+    parts = [part.strip() for part in raw.split(",")]
+    try:
+        prices = [float(part) for part in parts]
+    except ValueError:
+        prices = []
+    if len(prices) != 2 or any(p < 0 or p != p or p == float("inf") for p in prices):
+        raise ValueError(
+            "must be two numbers, USD per million input and output tokens, e.g. 0.75,4.5"
+        )
+    return prices[0], prices[1]
 
 
 def _port(raw: str) -> int:

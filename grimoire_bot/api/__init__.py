@@ -9,6 +9,7 @@ from grimoire_bot.api import (
     docs,
     github_login,
     health,
+    llm,
     match,
     metrics,
     repos,
@@ -34,6 +35,7 @@ def add_routes(app: web.Application) -> None:
         match,
         repos,
         webhook_logs,
+        llm,
         intake,
     ):
         app.router.add_routes(module.routes)

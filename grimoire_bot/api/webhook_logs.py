@@ -12,6 +12,7 @@ from grimoire_bot.api.auth import UserOut
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, operation
 from grimoire_bot.db import deliveries as db_deliveries
+from grimoire_bot.db import drafts as db_drafts
 from grimoire_bot.state import POOL
 from grimoire_bot.validation import Offset, Text, Timestamp
 from grimoire_bot.webhooks.queue import enqueue_delivery
@@ -76,12 +77,33 @@ class GitHubRequestLog(BaseModel):
     at: datetime
 
 
+class LLMCallLog(BaseModel):
+    fingerprint: str
+    error_message: str
+    error_file: str | None
+    error_line: int | None
+    outcome: str = Field(description="drafted, reused, over_budget, invalid, refused, ...")
+    reason: str | None
+    provider: str | None
+    model: str | None
+    requests: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    spell_id: int | None
+    duration_ms: float
+    at: datetime
+
+
 class DeliveryDetail(DeliverySummary):
     headers: dict[str, str] = Field(description="As received, without the signature headers.")
     payload: dict[str, Any]
     transitions: list[Transition]
     handlers: list[HandlerOutcome]
     github_requests: list[GitHubRequestLog]
+    llm_calls: list[LLMCallLog] = Field(
+        description="What drafting a spell with an LLM did for each unmatched error."
+    )
 
 
 class DeliveryParams(BaseModel):
@@ -127,7 +149,7 @@ async def list_deliveries(
     routes,
     "GET",
     "/api/webhook-logs/{delivery_id}",
-    summary="One delivery: headers, payload, status history, handlers and GitHub requests",
+    summary="One delivery: headers, payload, status history, handlers, GitHub and LLM calls",
     tag="webhooks",
     params=DeliveryParams,
     response=DeliveryDetail,
@@ -139,8 +161,10 @@ async def get_delivery(
 ) -> DeliveryDetail:
     async with request.app[POOL].acquire() as conn:
         detail = await db_deliveries.get_delivery_detail(conn, params.delivery_id)
+        calls = await db_drafts.calls_for_delivery(conn, params.delivery_id)
     if detail is None:
         raise delivery_not_found(params.delivery_id)
+    detail["llm_calls"] = [dict(call) for call in calls]
     # The first state is implied by the row itself: every delivery is queued on arrival.
     received = {"status": "queued", "attempt": 0, "detail": "received", "at": detail["received_at"]}
     detail["transitions"] = [received, *detail["transitions"]]
