@@ -55,6 +55,29 @@ async def start(*args: str, env: Mapping[str, str]) -> asyncio.subprocess.Proces
     )
 
 
+class OutputDrain:
+    """Reads a process's output as it comes. A long-running process that logs a lot would
+    otherwise fill the pipe and block on its next log line, with its event loop."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.chunks: list[bytes] = []
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stdout is not None
+        while chunk := await self.process.stdout.read(65536):
+            self.chunks.append(chunk)
+
+    async def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
+        if self.process.returncode is None:
+            self.process.send_signal(signum)
+        await asyncio.wait_for(self.process.wait(), timeout=60)
+        await self._task
+        code = self.process.returncode
+        return code if code is not None else -1, b"".join(self.chunks).decode(errors="replace")
+
+
 async def run(*args: str, env: Mapping[str, str], stdin: bytes | None = None) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
