@@ -361,6 +361,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/metrics"): Rule(
         "public", call("/metrics"), note="Needs the bearer `METRICS_TOKEN` when it is set."
     ),
+    ("GET", "/api/llm/stats"): Rule("admin", call("/api/llm/stats")),
     ("GET", "/api/webhook-logs"): Rule("admin", call("/api/webhook-logs")),
     ("GET", "/api/webhook-logs/{delivery_id}"): Rule(
         "admin", on("delivery", "/api/webhook-logs/{id}")

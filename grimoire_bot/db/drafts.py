@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from grimoire_bot.db import spells as db_spells
+from grimoire_bot.db.revisions import Attribution, Source
 
 DRAFT_COLUMNS = (
     "d.fingerprint, d.state::text AS state, d.claim, d.claimed_at, d.spell_id, d.retry_after, "
@@ -163,7 +164,9 @@ async def store_draft(
         )
         if not held:
             raise ClaimLost(provenance.fingerprint)
-        spell = await db_spells.create_spell(conn, fields, created_by=None)
+        spell = await db_spells.create_spell(
+            conn, fields, created_by=None, attribution=Attribution(source=Source.LLM)
+        )
         values = asdict(provenance)
         names = list(values)
         await conn.execute(
