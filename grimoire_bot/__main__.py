@@ -162,7 +162,8 @@ def cmd_receive(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _match(database_url: str, text: bytes, limit: int) -> tuple[list, list, dict]:
     async with open_pool(database_url, min_size=1, max_size=2) as pool:
-        errors, matches = await Matcher(pool).analyse(text, limit=limit)
+        diagnosis = await Matcher(pool).diagnose(text, limit=limit)
+        errors, matches = diagnosis.errors, diagnosis.ranked
         async with pool.acquire() as conn:
             spells = await db_spells.get_spells(conn, [m.spell_id for m in matches])
     return errors, matches, spells

@@ -13,19 +13,19 @@ from grimoire_bot.advice import compose
 from grimoire_bot.advice.collect import Failure, FailureReader, read_failure
 from grimoire_bot.advice.publish import CommitState, Publisher, RunSource
 from grimoire_bot.advice.sources import CHECK_RUN_NAME, FailedSource, external_id_for
-from grimoire_bot.db import advice as db_advice
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.matching import (
+    Diagnosis,
     ErrorRecord,
-    Match,
     errors_from_annotations,
     errors_from_check_output,
 )
 
 # A runner-up is offered beside the best spell only when it scores nearly as well.
 ALTERNATIVE_RATIO = 0.85
+APPROVED = "approved"  # the only spell status that is posted
 TRUNCATED_NOTE = "_The job log was longer than Grimoire reads; its start was skipped._"
 
 logger = logging.getLogger(__name__)
@@ -49,29 +49,13 @@ class Outcome:
     spells: int = 0
 
 
-def _unique(errors: Sequence[ErrorRecord]) -> list[ErrorRecord]:
-    """Actions mirrors error lines into annotations: keep one record per error and place."""
-    seen: set[tuple[str, str | None, int | None]] = set()
-    unique = []
-    for error in errors:
-        key = (error.fingerprint, error.file, error.line)
-        if key not in seen:
-            seen.add(key)
-            unique.append(error)
-    return unique
-
-
-async def failure_errors(matcher: Matcher, failure: Failure) -> list[ErrorRecord]:
-    errors: list[ErrorRecord] = []
-    if failure.log_text:
-        log_errors, _ = await matcher.analyse(failure.log_text, limit=1)
-        errors.extend(log_errors)
-    errors.extend(errors_from_annotations(failure.annotations))
+def failure_extras(failure: Failure) -> list[ErrorRecord]:
+    """The errors the failed run itself reports: its annotations, then its output."""
     output = failure.check_run.get("output") or {}
-    errors.extend(
-        errors_from_check_output(output.get("title"), output.get("summary"), output.get("text"))
-    )
-    return _unique(errors)
+    return [
+        *errors_from_annotations(failure.annotations),
+        *errors_from_check_output(output.get("title"), output.get("summary"), output.get("text")),
+    ]
 
 
 def _spell_info(row: Mapping[str, Any]) -> compose.SpellInfo:
@@ -79,14 +63,17 @@ def _spell_info(row: Mapping[str, Any]) -> compose.SpellInfo:
 
 
 def build_advice(
-    errors: Sequence[ErrorRecord],
-    matches: Sequence[Sequence[Match]],
-    spells: Mapping[int, Mapping[str, Any]],
-    job: str,
+    diagnosis: Diagnosis, spells: Mapping[int, Mapping[str, Any]], job: str
 ) -> list[compose.Advice]:
+    """Each error with its own best spells; a spell no longer approved (or deleted) since
+    the matcher compiled the spellbook is not offered."""
     advice = []
-    for error, found in zip(errors, matches, strict=True):
-        offered = [m for m in found if m.spell_id in spells]
+    for error, found in zip(diagnosis.errors, diagnosis.each, strict=True):
+        offered = [
+            m
+            for m in found
+            if m.spell_id in spells and spells[m.spell_id]["status"] == APPROVED
+        ]
         if not offered:
             continue
         best = offered[0].score
@@ -99,16 +86,21 @@ def build_advice(
     return advice
 
 
-async def match_errors(
-    deps: AdviceDeps, errors: Sequence[ErrorRecord], repository_id: int, min_score: float | None
-) -> tuple[list[list[Match]], dict[int, Any]]:
-    async with deps.pool.acquire() as conn:
-        feedback = await db_advice.feedback_scores(conn, repository_id)
-    matches = await deps.matcher.advise(errors, min_score=min_score, feedback=feedback)
-    ids = {m.spell_id for found in matches for m in found}
+async def diagnose_failure(
+    deps: AdviceDeps, failure: Failure, repository_id: int, min_score: float | None
+) -> tuple[Diagnosis, dict[int, Any]]:
+    """One pass over the failure, ranked as `/api/match` ranks with this repository."""
+    diagnosis = await deps.matcher.diagnose(
+        failure.log_text,
+        extra_errors=failure_extras(failure),
+        repository_id=repository_id,
+        min_score=min_score,
+        approved_only=True,
+    )
+    ids = {m.spell_id for found in diagnosis.each for m in found}
     async with deps.pool.acquire() as conn:
         spells = await db_spells.get_spells(conn, list(ids))
-    return matches, spells
+    return diagnosis, spells
 
 
 def plan_run(
@@ -168,9 +160,11 @@ async def advise_on_failure(deps: AdviceDeps, source: FailedSource) -> Outcome:
     if not repo_settings["enabled"]:
         return Outcome(False, "disabled for this repository")
     failure = await read_failure(deps.reader, source)
-    errors = await failure_errors(deps.matcher, failure)
-    matches, spells = await match_errors(deps, errors, repository.id, repo_settings["min_score"])
-    advice = build_advice(errors, matches, spells, source.name)
+    diagnosis, spells = await diagnose_failure(
+        deps, failure, repository.id, repo_settings["min_score"]
+    )
+    errors = diagnosis.errors
+    advice = build_advice(diagnosis, spells, source.name)
     if not advice and not repo_settings["post_when_no_match"]:
         return Outcome(False, "no spell matched", errors=len(errors))
     notes = [TRUNCATED_NOTE] if failure.log_truncated else []

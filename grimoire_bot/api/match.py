@@ -63,9 +63,10 @@ class MatchResult(BaseModel):
     errors=(400, 413, 422),
 )
 async def match_log(request: web.Request, body: MatchRequest) -> MatchResult:
-    errors, matches = await request.app[MATCHER].analyse(
+    diagnosis = await request.app[MATCHER].diagnose(
         body.log, limit=body.limit, min_score=body.min_score
     )
+    errors, matches = diagnosis.errors, diagnosis.ranked
     async with request.app[POOL].acquire() as conn:
         spells = await db_spells.get_spells(conn, [m.spell_id for m in matches])
     return MatchResult(
