@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from grimoire_bot.app import create_app
+from grimoire_bot.db import advice as db_advice
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import open_pool
 from grimoire_bot.spellbook import io as spellbook_io
@@ -17,7 +20,7 @@ from tests.advice_scenarios import (
     pull_request_delivery,
     vote_delivery,
 )
-from tests.fakes.github import signed_delivery
+from tests.fakes.github import DEFAULT_REPO, signed_delivery
 from tests.payloads import official_payload
 from tests.workers import running_worker, settings_for, wait_for_status
 
@@ -565,3 +568,53 @@ async def test_a_rerun_that_ranks_another_spell_first_neither_stacks_nor_exceeds
     [run] = grimoire_runs(fake_github)
     assert len(run.annotations) == 1
     assert run.annotations[0]["title"].removeprefix("Grimoire: ") == first
+
+
+async def test_the_check_run_ranks_a_log_as_api_match_does_with_that_repository(
+    send, pool, settings, fake_github, client
+):
+    """The check run matched each log twice with another ranking (feedback only there),
+    so what `/api/match` and the benchmarks measured was not what the PR showed."""
+    for key, pattern in (
+        ("test.general", r"widget frobnication failed"),
+        ("test.specific", r"error: widget frobnication failed"),
+    ):
+        await add_spell(pool, key, pattern)
+    async with pool.acquire() as conn:
+        await db_installations.upsert_installation(conn, {"id": INSTALLATION_ID})
+        await db_installations.add_repositories(
+            conn, INSTALLATION_ID, [{"id": REPOSITORY_ID, "full_name": DEFAULT_REPO}]
+        )
+    log = (
+        "2026-11-20T10:00:00.0000000Z src/a.py:3:1: error: widget frobnication failed\n"
+        "2026-11-20T10:00:00.0000000Z ##[error]Process completed with exit code 1.\n"
+    )
+    request = {"log": log, "repository": DEFAULT_REPO}
+    unvoted = (await (await client.post("/api/match", json=request)).json())["matches"]
+    async with pool.acquire() as conn:
+        for voter in (1, 2, 3):
+            await db_advice.record_vote(
+                conn,
+                spell_id=unvoted[0]["spell"]["id"],
+                repository_id=REPOSITORY_ID,
+                voter_id=voter,
+                voter_login=f"voter{voter}",
+                vote=-1,
+                check_run_id=None,
+            )
+    answer = await (await client.post("/api/match", json=request)).json()
+    assert [m["spell"]["id"] for m in answer["matches"]] == [
+        m["spell"]["id"] for m in unvoted[::-1]
+    ]
+    async with running_worker(settings, pool):
+        await send(
+            "workflow_job",
+            failed_job_delivery(fake_github, job_id=1901, log=log.encode(), head_sha=SHA),
+            "agree",
+        )
+        assert await wait_for_status(pool, "agree") == "done"
+    [run] = grimoire_runs(fake_github)
+    offered = re.findall(r"\*\*(?:Spell|Or):\*\* (.+?) · score (\d\.\d\d)", run.output["summary"])
+    expected = [(m["spell"]["title"], f"{m['score']:.2f}") for m in answer["matches"]]
+    assert offered == expected[: len(offered)]
+    assert run.annotations[0]["title"] == f"Grimoire: {expected[0][0]}"
