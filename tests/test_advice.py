@@ -96,8 +96,9 @@ async def test_a_failed_pytest_job_gets_one_neutral_grimoire_run_with_the_fix_at
     assert run.data["head_sha"] == SHA
     assert run.data["status"] == "completed"
     assert run.data["conclusion"] == "neutral"
-    assert run.data["external_id"] == "grimoire:501"
-    assert run.output["title"].endswith("in build (ubuntu-latest, 3.12)")
+    assert run.data["external_id"] == f"grimoire:commit:{SHA}"
+    assert re.fullmatch(r"\d+ spells? for \d+ errors? in 1 failed job", run.output["title"])
+    assert "build (ubuntu-latest, 3.12)" in run.output["summary"]
     assert "ModuleNotFoundError" in run.output["summary"]
     [annotation] = run.annotations
     assert (annotation["path"], annotation["start_line"]) == ("tests/test_client.py", 4)
@@ -175,7 +176,8 @@ async def test_a_redelivery_updates_the_same_run_without_repeating_annotations(
         assert await wait_for_status(pool, "second") == "done"
     [run] = grimoire_runs(fake_github)
     assert len(fake_github.requests_to("POST", "/repos/*/check-runs")) == 1
-    assert len(fake_github.requests_to("PATCH", "/repos/*/check-runs/*")) == 1
+    # The run already says everything the second event found: nothing is sent again.
+    assert fake_github.requests_to("PATCH", "/repos/*/check-runs/*") == []
     assert len(run.annotations) == 1
 
 
@@ -227,7 +229,7 @@ async def test_120_errors_are_posted_in_requests_of_50_50_and_20(send, pool, set
     assert fake_github.schema_violations == []
 
 
-async def test_matrix_jobs_with_the_same_error_share_one_annotation(
+async def test_matrix_jobs_with_the_same_error_share_one_entry_and_one_annotation(
     send, pool, settings, fake_github
 ):
     log = log_bytes("pytest-import-error")
@@ -242,13 +244,15 @@ async def test_matrix_jobs_with_the_same_error_share_one_annotation(
         await wait_for_status(pool, "m1")
         await send("workflow_job", second, "m2")
         assert await wait_for_status(pool, "m2") == "done"
-    runs = {run.data["external_id"]: run for run in grimoire_runs(fake_github)}
-    assert set(runs) == {"grimoire:1101", "grimoire:1102"}
-    annotations = [a for run in runs.values() for a in run.annotations]
-    assert [(a["path"], a["start_line"]) for a in annotations] == [("tests/test_client.py", 4)]
-    owner = runs["grimoire:1101"]
-    assert "`test (3.11)`" in owner.output["summary"] and "`test (3.12)`" in owner.output["summary"]
-    assert "annotated once, on the run for `test (3.11)`" in runs["grimoire:1102"].output["summary"]
+    [run] = grimoire_runs(fake_github)
+    assert [(a["path"], a["start_line"]) for a in run.annotations] == [("tests/test_client.py", 4)]
+    summary = run.output["summary"]
+    entries = summary.count("\n#### ")
+    assert entries >= 1
+    # Every entry is shown once, under the first job, and names both jobs.
+    assert summary.count("failed in `test (3.11)` and `test (3.12)`") == entries, summary
+    assert f"{entries} error" in summary and "also failed in `test (3.11)`: listed there" in summary
+    assert run.output["title"].endswith(f"for {entries} errors in 2 failed jobs")
 
 
 async def test_our_own_check_run_never_triggers_us(send, pool, settings, fake_github):
@@ -390,7 +394,7 @@ async def test_a_vote_is_recorded_shown_on_the_run_and_changes_the_ranking(
         [run] = grimoire_runs(fake_github)
         first_choice = run.annotations[0]["title"].removeprefix("Grimoire: ")
         loser = ids[first_choice]
-        [helpful, not_relevant] = run.data["actions"]
+        [helpful, not_relevant, _] = run.data["actions"]
         assert helpful["identifier"] == f"helpful:{loser}"
 
         for voter in (("ada", 1), ("grace", 2)):
@@ -433,7 +437,7 @@ async def test_diff_spells_annotate_the_exact_added_line(send, pool, settings, f
         await send("pull_request", pull_request_delivery(fake_github, 21), "pr-21")
         assert await wait_for_status(pool, "pr-21") == "done"
     [run] = grimoire_runs(fake_github)
-    assert run.data["external_id"] == f"grimoire-diff:21:{SHA}"
+    assert run.data["external_id"] == f"grimoire:commit:{SHA}"
     assert [(a["path"], a["start_line"]) for a in run.annotations] == [("app/views.py", 11)]
     assert fake_github.schema_violations == []
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from grimoire_bot.api import auth, docs, health, match, repos, spells, webhook_logs
+from grimoire_bot.api import advice, auth, docs, health, match, repos, spells, webhook_logs
 from grimoire_bot.webhooks import intake
 
 
 def add_routes(app: web.Application) -> None:
-    for module in (health, auth, spells, match, repos, webhook_logs, intake):
+    for module in (health, auth, spells, match, advice, repos, webhook_logs, intake):
         app.router.add_routes(module.routes)
     docs.add_docs_routes(app)
