@@ -141,9 +141,10 @@ def job_section(commit: CommitAdvice, *, with_unmatched: bool) -> Section | None
             intro.append("No known spell for its errors.")
         if folded_into:
             folded = len(job.advised) - len(fresh)
+            verb = "is" if folded == 1 else "are"
             intro.append(
-                f"{plural(folded, 'error')} of this job also failed in "
-                f"{listing([md_code(name) for name in folded_into])}: listed there."
+                f"{plural(folded, 'error')} of this job {verb} listed above, under "
+                f"{listing([md_code(name) for name in folded_into])}."
             )
         if job.log_truncated:
             intro.append(TRUNCATED_LOG)
