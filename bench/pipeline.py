@@ -45,7 +45,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -572,10 +572,26 @@ async def collect(
 # ------------------------------------------------------------------ the baseline's code
 
 
-def run_baseline(ref: str, argv: Sequence[str]) -> Results:
-    """Run this benchmark against the code of `ref`: a temporary git worktree of it, put
-    first on the module path of a child process (its `grimoire_bot`, migrations and
-    `tests` fakes; this file's driver), which prints its results as JSON."""
+def run_child(argv: Sequence[str], code: Path | None, label: str) -> Results:
+    """One run in a fresh process (each code gets the same start: no warm caches, no
+    garbage of an earlier run); `code`: a checkout whose code to run under this driver."""
+    env = {**os.environ, CODE_ENV: str(code)} if code else dict(os.environ)
+    if not code:
+        env.pop(CODE_ENV, None)
+    child = subprocess.run(  # noqa: S603 - this interpreter running this benchmark
+        [sys.executable, "-m", "bench.pipeline", *argv, "--json"],
+        cwd=REPO_ROOT, env=env, check=False, stdout=subprocess.PIPE, text=True,
+    )
+    if child.returncode not in (0, 1):
+        raise RuntimeError(f"the run of {label} failed with status {child.returncode}")
+    data = json.loads(child.stdout.strip().splitlines()[-1])
+    data["code"] = label
+    return Results(**data)
+
+
+@contextlib.contextmanager
+def checkout(ref: str) -> Iterator[tuple[Path, str]]:
+    """A temporary git worktree of `ref` and its short commit id."""
     commit = subprocess.run(  # noqa: S603 - git with arguments we built
         ["git", "rev-parse", "--short", f"{ref}^{{commit}}"],  # noqa: S607
         cwd=REPO_ROOT, check=True, capture_output=True, text=True,
@@ -587,21 +603,12 @@ def run_baseline(ref: str, argv: Sequence[str]) -> Results:
             cwd=REPO_ROOT, check=True, capture_output=True,
         )
         try:
-            child = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "bench.pipeline", *argv, "--json"],
-                cwd=REPO_ROOT, env={**os.environ, CODE_ENV: str(tree)},
-                check=False, stdout=subprocess.PIPE, text=True,
-            )
+            yield tree, commit
         finally:
             subprocess.run(  # noqa: S603
                 ["git", "worktree", "remove", "--force", str(tree)],  # noqa: S607
                 cwd=REPO_ROOT, check=False, capture_output=True,
             )
-    if child.returncode not in (0, 1):
-        raise RuntimeError(f"the baseline run ({commit}) failed with status {child.returncode}")
-    data = json.loads(child.stdout.strip().splitlines()[-1])
-    data["code"] = f"before ({commit})"
-    return Results(**data)
 
 
 # ------------------------------------------------------------------ the report
@@ -691,16 +698,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(dataclasses.asdict(results)))
             return 1 if results.problems else 0
         return report(results, None, commits, args.jobs)
-    # On a shared machine the load drifts: alternate which code goes first, pool the rounds.
+    # Each run in a fresh process; on a shared machine the load drifts, so the two codes
+    # take turns going first and the rounds are pooled.
     forwarded = ["--commits", str(commits), "--jobs", str(args.jobs), "--spells", str(args.spells)]
     runs: dict[str, list[Results]] = {"this": [], "before": []}
-    for number in range(max(1, args.rounds)):
-        order = ("this", "before") if number % 2 == 0 else ("before", "this")
-        for which in order:
-            if which == "this":
-                runs["this"].append(asyncio.run(run(commits, args.jobs, args.spells, "this code")))
-            else:
-                runs["before"].append(run_baseline(args.baseline, forwarded))
+    with checkout(args.baseline) as (tree, commit):
+        for number in range(max(1, args.rounds)):
+            order = ("this", "before") if number % 2 == 0 else ("before", "this")
+            for which in order:
+                if which == "this":
+                    runs["this"].append(run_child(forwarded, None, "this code"))
+                else:
+                    runs["before"].append(run_child(forwarded, tree, f"before ({commit})"))
     results, baseline = (functools.reduce(Results.merge, runs[key]) for key in ("this", "before"))
     return report(results, baseline, commits, args.jobs)
 
