@@ -104,9 +104,7 @@ def test_tail_lines_two_spells_match_become_one_error() -> None:
         "Error: Process completed with exit code 2.\n"
     )
     diagnosis = diagnose(log, INDEX)
-    [position] = [
-        i for i, e in enumerate(diagnosis.errors) if "could not be resolved" in e.text
-    ]
+    [position] = [i for i, e in enumerate(diagnosis.errors) if "could not be resolved" in e.text]
     assert sorted(ids(diagnosis.each[position])) == [4, 5]
     assert [m.error_index for m in diagnosis.ranked] == [position, position]
 

@@ -20,13 +20,13 @@ from grimoire_bot.advice.publish import Published, Publisher
 from grimoire_bot.advice.sources import FailedSource, Repository, job_key
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import spells as db_spells
+from grimoire_bot.db.advice import APPROVED
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.matching import Diagnosis, ErrorRecord, errors_from_annotations
 from grimoire_bot.matching import errors_from_check_output as errors_from_output
 
 # A runner-up is offered beside the best spell only when it scores nearly as well.
 ALTERNATIVE_RATIO = 0.85
-APPROVED = "approved"  # the only spell status that is posted
 
 
 @dataclass
