@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from grimoire_bot.matching import SpellDoc, SpellIndex, analyse  # noqa: E402
+from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose  # noqa: E402
 from grimoire_bot.matching.evaluation import Metrics, Outcome, score_outcomes  # noqa: E402
 
 GOALS = {"recall@1": 0.85, "recall@3": 0.95, "fp_rate": 0.10}
@@ -66,7 +66,7 @@ def load_eval_set(directory: Path) -> EvalSet:
 def run(eval_set: EvalSet, index: SpellIndex) -> list[Outcome]:
     outcomes = []
     for case in eval_set.cases:
-        _, matches = analyse(case["log"], index, limit=RETURNED_LIMIT)
+        matches = diagnose(case["log"], index, limit=RETURNED_LIMIT).ranked
         outcomes.append(
             Outcome(
                 case_id=case["id"],

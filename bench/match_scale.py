@@ -16,7 +16,7 @@ and logs are runner output (timestamps, ANSI colour, group markers, install and 
 progress) with a few real-looking failures, some of which the spells were written for.
 
 Each cell runs in a fresh process so its peak memory is its own. "engine" is the whole
-pipeline for one log, `analyse()`: clean, extract, match, rank. "loop" is the naive
+pipeline for one log, `diagnose()`: clean, extract, match, rank. "loop" is the naive
 alternative measured in the same process: Python `re.search` of every spell pattern over
 the cleaned log. For big cells the loop is timed on a sample of patterns and extrapolated
 linearly (marked `~`). Timings are medians; the machine is shared and noisy, so the ratio
@@ -42,7 +42,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from grimoire_bot.matching import SpellDoc, SpellIndex, analyse, clean_log  # noqa: E402
+from grimoire_bot.matching import SpellDoc, SpellIndex, clean_log, diagnose  # noqa: E402
 from grimoire_bot.matching.index import spell_meaning_text  # noqa: E402
 
 MB = 1024 * 1024
@@ -305,15 +305,15 @@ def run_cell(
     index = SpellIndex.build(spells, embedder=embedder, vectors=vectors)
     build_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    analyse(log, index)
+    diagnose(log, index)
     first = time.perf_counter() - started
     timings = []
     matches = errors = 0
     for _ in range(repeats):
         started = time.perf_counter()
-        found_errors, found = analyse(log, index)
+        diagnosis = diagnose(log, index)
         timings.append(time.perf_counter() - started)
-        errors, matches = len(found_errors), len(found)
+        errors, matches = len(diagnosis.errors), len(diagnosis.ranked)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     loop_seconds, extrapolated = (
         (0.0, False)
@@ -362,8 +362,8 @@ def print_table(rows: Sequence[dict]) -> None:
         )
     if any(row["extrapolated"] for row in rows):
         print("~ the re loop was timed on a sample of the patterns and extrapolated linearly")
-    print("engine = analyse(): clean + extract + match + rank for one log, median of the runs")
-    print("after the first; first log = the first analyse() after build, while RE2 still")
+    print("engine = diagnose(): clean + extract + match + rank for one log, median of the runs")
+    print("after the first; first log = the first diagnose() after build, while RE2 still")
     print("builds its DFA states (a long-running worker pays this once per spellbook);")
     print("re loop = Python re.search of every pattern over the cleaned log, same process;")
     print("+meaning rows: speed-up against the same loop; model = loading the embedding")

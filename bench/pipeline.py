@@ -1,7 +1,8 @@
-"""From the webhook's 202 to the Grimoire check run posted, for a 5 MB log and 10k spells.
+"""From the webhook's 202 to the commit's Grimoire run written, for a 5 MB log and 10k spells.
 
-    python -m bench.pipeline            # 20 failed-job deliveries, one after another
-    python -m bench.pipeline --quick    # 5 deliveries (well under a minute)
+    python -m bench.pipeline                   # 7 commits x 3 failed matrix jobs
+    python -m bench.pipeline --quick           # 2 commits x 3 jobs
+    python -m bench.pipeline --baseline main   # and main's code, 2 rounds each, alternating
 
 The real app (`create_app(..., with_worker=True)`: intake, pgqueuer, dispatcher, advice
 pipeline) runs on loopback against the fake GitHub from the tests, with
@@ -12,13 +13,18 @@ alternations, case-insensitive phrases), copied in with SQL up to 10,000. The lo
 5 MB of Actions runner output (timestamps, groups, pip and npm install chatter, pytest
 progress, warnings) ending in the failure of `tests/data/logs/pytest-import-error.log`.
 
-Each delivery is a `workflow_job.completed` failure for a new job and commit, so each
-one downloads the log, matches it and creates a check run. The time is taken from the
-202 to the moment the fake GitHub stored the created check run. Baseline, measured in
-the same run and the same event loop just before each delivery: downloading the same
-log with the app's own client (GET .../logs, the redirect, the signed URL), so the ratio
-shows what Grimoire adds on top of fetching the log. The first delivery also compiles
-the spellbook (10k spells) and is reported on its own line.
+Each commit gets `--jobs` failed matrix jobs with that log, delivered one after another
+as `workflow_job.completed`: each delivery downloads the log, matches it and writes the
+commit's run (the first job creates it, later ones update it). The time is taken from
+the 202 to the moment the fake GitHub stored the last check-run write the delivery made;
+the GitHub requests each failed job cost are counted by endpoint. The first delivery
+also compiles the spellbook and is reported on its own line.
+
+Baselines measured in the same run: downloading the same log with the app's own client
+just before each delivery (what Grimoire adds on top of fetching the log); and, with
+`--baseline REF`, the whole run again on the code of REF (a temporary git worktree put
+first on a child process's module path, so its `grimoire_bot`, migrations and test fakes
+run under this driver), printed beside this code's figures with ratios.
 """
 
 from __future__ import annotations
@@ -26,21 +32,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
+import functools
+import json
 import logging
+import os
 import random
 import re
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# A child process measuring a baseline's code is told where that code is checked out.
+CODE_ENV = "GRIMOIRE_BENCH_CODE"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+for root in (REPO_ROOT, Path(os.environ.get(CODE_ENV) or REPO_ROOT)):
+    if str(root) in sys.path:
+        sys.path.remove(str(root))
+    sys.path.insert(0, str(root))
 
 import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
@@ -62,15 +78,9 @@ from grimoire_bot.matching.patterns import PatternError, check_pattern  # noqa: 
 from grimoire_bot.settings import Settings  # noqa: E402
 from grimoire_bot.spellbook import io as spellbook_io  # noqa: E402
 from tests.advice_scenarios import INSTALLATION_ID, LOGS, failed_job_delivery  # noqa: E402
-from tests.fakes.github import (  # noqa: E402
-    RECORD_KEY,
-    FakeGitHub,
-    RecordedRequest,
-    Server,
-    signed_delivery,
-)
+from tests.fakes.github import FakeGitHub, Server, signed_delivery  # noqa: E402
 from tests.payloads import payload_dir  # noqa: E402
-from tests.workers import settings_for, wait_for_status  # noqa: E402
+from tests.workers import settings_for  # noqa: E402
 
 MB = 1024 * 1024
 LOG_BYTES = 5 * MB
@@ -277,27 +287,21 @@ def build_log(size: int = LOG_BYTES, seed: int = SEED) -> bytes:
 
 
 class TimedFakeGitHub(FakeGitHub):
-    """The tests' fake GitHub, noting when each check run was stored, by external id."""
+    """The tests' fake GitHub, noting when each check-run write (POST or PATCH) was stored."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.created_at: dict[str, float] = {}
-        self.waiting: dict[str, asyncio.Future[None]] = {}
-
-    async def _record(self, request: web.Request, server: Server) -> RecordedRequest:
-        record = await super()._record(request, server)
-        record.at = time.perf_counter()  # type: ignore[attr-defined]
-        return record
+        self.write_times: list[float] = []
 
     async def _create_check_run(self, request: web.Request) -> web.StreamResponse:
-        response = await super()._create_check_run(request)
-        body = request[RECORD_KEY].json or {}
-        if response.status == 201:
-            external_id = str(body.get("external_id"))
-            self.created_at[external_id] = time.perf_counter()
-            waiter = self.waiting.get(external_id)
-            if waiter is not None and not waiter.done():
-                waiter.set_result(None)
+        return self._timed(await super()._create_check_run(request))
+
+    async def _update_check_run(self, request: web.Request) -> web.StreamResponse:
+        return self._timed(await super()._update_check_run(request))
+
+    def _timed(self, response: web.StreamResponse) -> web.StreamResponse:
+        if response.status < 300:
+            self.write_times.append(time.perf_counter())
         return response
 
 
@@ -316,16 +320,46 @@ def endpoint(server: Server, method: str, path: str) -> str:
 
 @dataclass
 class Results:
-    first_seconds: float = 0.0
-    seconds: list[float] = field(default_factory=list)  # deliveries after the first
-    download_seconds: list[float] = field(default_factory=list)
-    first_requests: Counter = field(default_factory=Counter)
-    steady_requests: Counter = field(default_factory=Counter)
-    # endpoint -> seconds after the 202 at which each later delivery sent it
-    timeline: dict[str, list[float]] = field(default_factory=dict)
+    """One code's figures; `create`/`update`: deliveries after the first whose job was the
+    first of its commit (the run is created) or a later one (the run is updated)."""
+
+    code: str
+    spells: int = 0
+    first_seconds: float = float("nan")
+    create: list[float] = field(default_factory=list)
+    update: list[float] = field(default_factory=list)
+    download: list[float] = field(default_factory=list)
+    first_requests: dict[str, int] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)  # summed over later deliveries
+    later: int = 0
     compile_ms: list[float] = field(default_factory=list)
-    stalls: list[float] = field(default_factory=list)  # worst loop stall, later deliveries
+    stalls: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+    def merge(self, other: Results) -> Results:
+        """Both runs' samples together (rounds of the same code)."""
+        return Results(
+            code=self.code,
+            spells=self.spells,
+            first_seconds=min(self.first_seconds, other.first_seconds),
+            create=self.create + other.create,
+            update=self.update + other.update,
+            download=self.download + other.download,
+            first_requests=self.first_requests,
+            requests=dict(Counter(self.requests) + Counter(other.requests)),
+            later=self.later + other.later,
+            compile_ms=self.compile_ms + other.compile_ms,
+            stalls=self.stalls + other.stalls,
+            problems=self.problems + other.problems,
+        )
+
+    @property
+    def later_seconds(self) -> list[float]:
+        return [s for s in (*self.create, *self.update) if s == s]
+
+    @property
+    def requests_per_job(self) -> float:
+        return sum(self.requests.values()) / self.later if self.later else float("nan")
 
 
 class LoopStalls:
@@ -371,7 +405,7 @@ class CompileTimes(logging.Handler):
 
 
 async def time_download(github_app: GitHubApp, logs_url: str, max_bytes: int) -> float:
-    """The baseline: the app's own client fetching the log (token already cached), no more."""
+    """The app's own client fetching the log (token already cached), no more."""
     gh = await github_app.installation_client(INSTALLATION_ID)
     received: list[int] = []
     started = time.perf_counter()
@@ -392,64 +426,65 @@ class Probe:
     app_url: str
     pool: asyncpg.Pool
     log: bytes
-    deliveries: int
     stalls: LoopStalls
 
 
 @dataclass
 class DeliveryOutcome:
-    seconds: float  # from the 202 to the check run stored by the fake; NaN if none
+    seconds: float  # from the 202 to the last check-run write it made; NaN if none
     requests: Counter  # endpoint -> count
-    offsets: dict[str, float]  # endpoint -> seconds after the 202 it was (last) sent
     problem: str | None = None
 
 
-async def wait_for_check_run(probe: Probe, posted: asyncio.Future, delivery_id: str) -> str:
-    """Wait until the check run is stored or the delivery ended without one; its final status."""
+async def wait_until_final(pool: asyncpg.Pool, delivery_id: str) -> str:
+    """The delivery's final status; the time itself comes from the fake, so polling is slow."""
     deadline = time.perf_counter() + PROCESSING_TIMEOUT_SECONDS
-    # The time comes from the fake; this loop only has to notice a delivery that ended
-    # without a check run, so it may look at the database slowly.
-    while not posted.done() and time.perf_counter() < deadline:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(posted), 0.5)
-        status = await probe.pool.fetchval(
+    while time.perf_counter() < deadline:
+        status = await pool.fetchval(
             "SELECT status::text FROM deliveries WHERE delivery_id = $1", delivery_id)
         if status in ("done", "failed", "ignored"):
-            break
-    return await wait_for_status(probe.pool, delivery_id)
+            return status
+        await asyncio.sleep(0.2)
+    return "timed out"
 
 
-async def one_delivery(probe: Probe, number: int) -> DeliveryOutcome:
-    """Send one failed-job delivery and follow it to its check run."""
+def commit_sha(commit: int) -> str:
+    return f"{SEED:08x}{commit:032x}"
+
+
+async def one_delivery(probe: Probe, commit: int, job: int) -> DeliveryOutcome:
+    """Send one failed-job delivery (job `job` of a matrix on commit `commit`) and follow it
+    to the last check-run write it caused."""
     fake = probe.fake
-    job_id = FIRST_JOB_ID + number
-    sha = uuid.uuid4().hex + uuid.uuid4().hex[:8]
-    payload = failed_job_delivery(fake, job_id=job_id, log=probe.log, head_sha=sha)
-    delivery_id = f"bench-pipeline-{number}-{uuid.uuid4().hex[:8]}"
+    job_id = FIRST_JOB_ID + commit * 100 + job
+    sha = commit_sha(commit)
+    payload = failed_job_delivery(fake, job_id=job_id, log=probe.log, head_sha=sha,
+                                  name=f"test (ubuntu-latest, 3.{10 + job})",
+                                  run_id=FIRST_JOB_ID + commit)
+    delivery_id = f"bench-pipeline-{commit}-{job}-{uuid.uuid4().hex[:8]}"
     body, headers = signed_delivery("workflow_job", payload, WEBHOOK_SECRET, delivery_id)
-    external_id = f"grimoire:{job_id}"
-    first_request = len(fake.requests)
-    posted = fake.waiting[external_id] = asyncio.get_running_loop().create_future()
-    url = probe.app_url + WEBHOOK_PATH
-    async with probe.session.post(url, data=body, headers=headers) as response:
+    first_request, first_write = len(fake.requests), len(fake.write_times)
+    async with probe.session.post(probe.app_url + WEBHOOK_PATH, data=body,
+                                  headers=headers) as response:
         await response.read()
         if response.status != 202:
             raise RuntimeError(f"webhook answered {response.status}")
     accepted = time.perf_counter()
-    final = await wait_for_check_run(probe, posted, delivery_id)
-    sent = fake.requests[first_request:]
+    final = await wait_until_final(probe.pool, delivery_id)
+    writes = fake.write_times[first_write:]
     outcome = DeliveryOutcome(
-        seconds=fake.created_at.get(external_id, float("nan")) - accepted,
-        requests=Counter(endpoint(r.server, r.method, r.path) for r in sent),
-        offsets={endpoint(r.server, r.method, r.path): r.at - accepted for r in sent},
+        seconds=writes[-1] - accepted if writes else float("nan"),
+        requests=Counter(endpoint(r.server, r.method, r.path)
+                         for r in fake.requests[first_request:]),
     )
-    if external_id not in fake.created_at:
-        outcome.problem = f"delivery {number}: no check run posted (delivery {final})"
+    if not writes:
+        outcome.problem = f"commit {commit} job {job}: no check run written (delivery {final})"
         return outcome
-    run = next(r for r in fake.check_runs.values() if r.data.get("external_id") == external_id)
-    places = {(a["path"], a["start_line"]) for a in run.annotations}
+    places = {(a["path"], a["start_line"]) for run in fake.check_runs.values()
+              if run.data.get("name") == "Grimoire" and run.data["head_sha"] == sha
+              for a in run.annotations}
     if EXPECTED_ANNOTATION not in places:
-        outcome.problem = f"delivery {number}: no annotation at {EXPECTED_ANNOTATION}: {places}"
+        outcome.problem = f"commit {commit}: no annotation at {EXPECTED_ANNOTATION}: {places}"
     return outcome
 
 
@@ -461,18 +496,26 @@ async def serve_app(settings: Settings, database_url: str) -> tuple[web.AppRunne
     return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
 
 
-async def run(deliveries: int, spells: int, log_bytes: int) -> tuple[Results, int, int]:
-    results = Results()
-    logging.getLogger("grimoire_bot.matcher").addHandler(CompileTimes(results.compile_ms))
+async def run(commits: int, jobs: int, spells: int, code: str) -> Results:
+    results = Results(code=code)
+    compile_times = CompileTimes(results.compile_ms)
+    logging.getLogger("grimoire_bot.matcher").addHandler(compile_times)
     logging.getLogger("grimoire_bot.matcher").setLevel(logging.INFO)
-    log = build_log(log_bytes)
+    try:
+        return await _run(results, commits, jobs, spells, code)
+    finally:
+        logging.getLogger("grimoire_bot.matcher").removeHandler(compile_times)
+
+
+async def _run(results: Results, commits: int, jobs: int, spells: int, code: str) -> Results:
+    log = build_log(LOG_BYTES)
     with bench_database("pipeline") as database_url:
         async with open_pool(database_url, max_size=4) as pool:
             started = time.perf_counter()
-            starter, total = await load_spellbook(pool, spells)
-            print(f"spellbook: {starter} starter + {total - starter:,} generated spells loaded in "
-                  f"{time.perf_counter() - started:.1f} s; log {len(log) / MB:.1f} MB",
-                  file=sys.stderr)
+            starter, results.spells = await load_spellbook(pool, spells)
+            print(f"[{code}] spellbook: {starter} starter + {results.spells - starter:,} "
+                  f"generated spells loaded in {time.perf_counter() - started:.1f} s; "
+                  f"log {len(log) / MB:.1f} MB", file=sys.stderr)
             async with TimedFakeGitHub(validate_schemas=False) as fake:
                 fake.add_installation(INSTALLATION_ID)
                 settings = settings_for(
@@ -483,112 +526,192 @@ async def run(deliveries: int, spells: int, log_bytes: int) -> tuple[Results, in
                 try:
                     async with (
                         aiohttp.ClientSession() as session,
-                        open_github_app(settings) as baseline_app,
+                        open_github_app(settings) as download_app,
                     ):
-                        probe = Probe(fake, session, app_url, pool, log, deliveries,
-                                      LoopStalls())
+                        probe = Probe(fake, session, app_url, pool, log, LoopStalls())
                         probe.stalls.start()
                         try:
-                            for number in range(deliveries):
-                                await collect(results, probe, baseline_app, settings, number)
+                            for commit in range(commits):
+                                for job in range(jobs):
+                                    await collect(results, probe, download_app, settings,
+                                                  commit, job)
                         finally:
                             await probe.stalls.stop()
                 finally:
                     await runner.cleanup()
-    return results, starter, total
+    return results
 
 
 async def collect(
-    results: Results, probe: Probe, baseline_app: GitHubApp, settings: Settings, number: int
+    results: Results, probe: Probe, download_app: GitHubApp, settings: Settings,
+    commit: int, job: int,
 ) -> None:
-    """Baseline download, then the delivery; both recorded in `results`."""
-    job = probe.fake.set_job(FIRST_JOB_ID - 1 - number, log=probe.log, head_sha="b" * 40)
-    results.download_seconds.append(await time_download(
-        baseline_app, job.data["url"] + "/logs", settings.log_download_cap_bytes))
+    """The log download alone, then the delivery; both recorded in `results`."""
+    number = commit * 100 + job
+    download_job = probe.fake.set_job(FIRST_JOB_ID - 1 - number, log=probe.log, head_sha="b" * 40)
+    results.download.append(await time_download(
+        download_app, download_job.data["url"] + "/logs", settings.log_download_cap_bytes))
     probe.stalls.take()
-    outcome = await one_delivery(probe, number)
+    outcome = await one_delivery(probe, commit, job)
     stall = probe.stalls.take()
     if outcome.problem:
         results.problems.append(outcome.problem)
-    if number == 0:
+    if commit == 0 and job == 0:
         results.first_seconds = outcome.seconds
-        results.first_requests = outcome.requests
+        results.first_requests = dict(outcome.requests)
     else:
-        results.seconds.append(outcome.seconds)
+        (results.create if job == 0 else results.update).append(outcome.seconds)
         results.stalls.append(stall)
-        results.steady_requests.update(outcome.requests)
-        for name, offset in outcome.offsets.items():
-            results.timeline.setdefault(name, []).append(offset)
-    print(f"  delivery {number + 1}/{probe.deliveries}: {outcome.seconds:.2f} s "
-          f"(log download alone {results.download_seconds[-1]:.2f} s)", file=sys.stderr,
-          flush=True)
+        results.later += 1
+        for name, count in outcome.requests.items():
+            results.requests[name] = results.requests.get(name, 0) + count
+    print(f"  [{results.code}] commit {commit + 1}, job {job + 1}: {outcome.seconds:.2f} s "
+          f"(log download alone {results.download[-1]:.2f} s)", file=sys.stderr, flush=True)
 
 
-def report(results: Results, deliveries: int, starter: int, total: int) -> int:
-    steady = [s for s in results.seconds if s == s]
-    download = results.download_seconds
-    p50, p99 = percentile(steady, 0.5), percentile(steady, 0.99)
-    d50, d99 = percentile(download, 0.5), percentile(download, 0.99)
+# ------------------------------------------------------------------ the baseline's code
+
+
+def run_child(argv: Sequence[str], code: Path | None, label: str) -> Results:
+    """One run in a fresh process (each code gets the same start: no warm caches, no
+    garbage of an earlier run); `code`: a checkout whose code to run under this driver."""
+    env = {**os.environ, CODE_ENV: str(code)} if code else dict(os.environ)
+    if not code:
+        env.pop(CODE_ENV, None)
+    child = subprocess.run(  # noqa: S603 - this interpreter running this benchmark
+        [sys.executable, "-m", "bench.pipeline", *argv, "--json"],
+        cwd=REPO_ROOT, env=env, check=False, stdout=subprocess.PIPE, text=True,
+    )
+    if child.returncode not in (0, 1):
+        raise RuntimeError(f"the run of {label} failed with status {child.returncode}")
+    data = json.loads(child.stdout.strip().splitlines()[-1])
+    data["code"] = label
+    return Results(**data)
+
+
+@contextlib.contextmanager
+def checkout(ref: str) -> Iterator[tuple[Path, str]]:
+    """A temporary git worktree of `ref` and its short commit id."""
+    commit = subprocess.run(  # noqa: S603 - git with arguments we built
+        ["git", "rev-parse", "--short", f"{ref}^{{commit}}"],  # noqa: S607
+        cwd=REPO_ROOT, check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="grimoire-baseline-") as parent:
+        tree = Path(parent) / "tree"
+        subprocess.run(  # noqa: S603
+            ["git", "worktree", "add", "--detach", str(tree), commit],  # noqa: S607
+            cwd=REPO_ROOT, check=True, capture_output=True,
+        )
+        try:
+            yield tree, commit
+        finally:
+            subprocess.run(  # noqa: S603
+                ["git", "worktree", "remove", "--force", str(tree)],  # noqa: S607
+                cwd=REPO_ROOT, check=False, capture_output=True,
+            )
+
+
+# ------------------------------------------------------------------ the report
+
+
+def p50(values: Sequence[float]) -> float:
+    return percentile([v for v in values if v == v], 0.5)
+
+
+def report(results: Results, baseline: Results | None, commits: int, jobs: int) -> int:
     print()
-    print(f"{total:,} spells ({starter} starter), {LOG_BYTES / MB:.0f} MB job log, "
-          f"{deliveries} deliveries one after another")
-    print_table(
-        ["202 -> check run posted", "p50 s", "p99 s", "x download", "n"],
-        [
-            ["first delivery (compiles spellbook)", results.first_seconds, results.first_seconds,
-             ratio(results.first_seconds, d50), 1],
-            ["later deliveries", p50, p99, ratio(p50, d50), len(steady)],
-            ["baseline: download the log only", d50, d99, 1.0, len(download)],
-        ],
-    )
-    print(f"event loop blocked (worst stall per delivery, later deliveries): p50 "
-          f"{percentile(results.stalls, 0.5) * 1000:.0f} ms, max "
-          f"{max(results.stalls, default=0) * 1000:.0f} ms")
-    if results.compile_ms:
-        print(f"spellbook compile (matcher's own log): "
-              f"{', '.join(f'{ms / 1000:.2f} s' for ms in results.compile_ms)}")
+    print(f"{results.spells:,} spells, {LOG_BYTES / MB:.0f} MB job log, {commits} commits x "
+          f"{jobs} failed matrix jobs per run, one delivery after another; "
+          f"{results.later} deliveries after the first timed per code")
+    columns = [results] + ([baseline] if baseline else [])
+    rows = [
+        ["202 -> run written: p50 s, every later job", *[p50(r.later_seconds) for r in columns]],
+        ["  p99 s", *[percentile(r.later_seconds, 0.99) for r in columns]],
+        ["  p50 s, first job of a commit", *[p50(r.create) for r in columns]],
+        ["  p50 s, later jobs of a commit", *[p50(r.update) for r in columns]],
+        ["first delivery (compiles the spellbook) s", *[r.first_seconds for r in columns]],
+        ["log download alone, p50 s", *[p50(r.download) for r in columns]],
+        ["GitHub requests per failed job", *[r.requests_per_job for r in columns]],
+        ["worst event-loop stall p50 ms", *[percentile(r.stalls, 0.5) * 1000 for r in columns]],
+    ]
+    headers = ["", results.code] + ([baseline.code, "ratio"] if baseline else [])
+    if baseline:
+        rows = [[*row, ratio(row[1], row[2])] for row in rows]
+    print_table(headers, rows)
     print()
-    later = max(1, deliveries - 1)
-    names = sorted(set(results.first_requests) | set(results.steady_requests))
-    names.sort(key=lambda name: percentile(results.timeline.get(name, []), 0.5))
+    names = sorted(set().union(*(r.requests for r in columns)))
     print_table(
-        ["GitHub requests per delivery", "first", "later (mean)", "sent at (s after 202, p50)"],
-        [[name, results.first_requests.get(name, 0),
-          f"{results.steady_requests.get(name, 0) / later:.1f}",
-          f"{percentile(results.timeline.get(name, []), 0.5):.3f}"] for name in names]
-        + [["total", sum(results.first_requests.values()),
-            f"{sum(results.steady_requests.values()) / later:.1f}", ""]],
+        ["GitHub requests per later failed job", *[r.code for r in columns]],
+        [[name, *[f"{r.requests.get(name, 0) / max(r.later, 1):.2f}" for r in columns]]
+         for name in names],
     )
-    for problem in results.problems:
-        print(f"PROBLEM: {problem}")
-    met = p50 < GOAL_P50_SECONDS
-    print(f"goal: p50 under {GOAL_P50_SECONDS:.0f} s {'met' if met else 'NOT met'}")
-    print(
-        f"README figures: 202 -> check run p50 {p50:.2f} s, p99 {p99:.2f} s "
-        f"({ratio(p50, d50):.1f}x the {d50:.2f} s log download) for a {LOG_BYTES / MB:.0f} MB "
-        f"log and {total:,} spells; first delivery {results.first_seconds:.2f} s with the "
-        f"spellbook compile; {sum(results.steady_requests.values()) / later:.0f} GitHub "
-        f"requests per failure ({sum(results.first_requests.values())} for the first)"
+    for r in columns:
+        for problem in r.problems:
+            print(f"PROBLEM ({r.code}): {problem}")
+    now = p50(results.later_seconds)
+    met = now < GOAL_P50_SECONDS
+    grew = baseline is not None and results.requests_per_job > baseline.requests_per_job + 0.01
+    print(f"goal: p50 under {GOAL_P50_SECONDS:.0f} s {'met' if met else 'NOT met'}"
+          + ("" if baseline is None else
+             f"; GitHub requests per failed job {'GREW' if grew else 'did not grow'}"))
+    figures = (
+        f"README figures: 202 -> run written p50 {now:.2f} s, p99 "
+        f"{percentile(results.later_seconds, 0.99):.2f} s (creating {p50(results.create):.2f} s, "
+        f"updating {p50(results.update):.2f} s) for a {LOG_BYTES / MB:.0f} MB log and "
+        f"{results.spells:,} spells; {results.requests_per_job:.1f} GitHub requests per "
+        f"failed job"
     )
-    return 1 if results.problems else 0
+    if baseline is not None:
+        figures += (
+            f"; before: p50 {p50(baseline.later_seconds):.2f} s "
+            f"({ratio(now, p50(baseline.later_seconds)):.2f}x), "
+            f"{baseline.requests_per_job:.1f} requests per failed job"
+        )
+    print(figures)
+    return 1 if results.problems or not met or grew else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="5 deliveries")
-    parser.add_argument("--deliveries", type=int, default=None)
+    parser.add_argument("--quick", action="store_true", help="2 commits x 3 jobs")
+    parser.add_argument("--commits", type=int, default=None, help="commits (default 7)")
+    parser.add_argument("--jobs", type=int, default=3, help="failed matrix jobs per commit")
     parser.add_argument("--spells", type=int, default=SPELL_COUNT)
+    parser.add_argument("--baseline", metavar="REF",
+                        help="also run the code of this git ref (e.g. main) and compare")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="with --baseline: runs of each code, in alternating order (2)")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    deliveries = args.deliveries or (5 if args.quick else 20)
-    if deliveries < 2:
-        parser.error("--deliveries must be at least 2 (the first one compiles the spellbook)")
+    commits = args.commits or (2 if args.quick else 7)
+    if commits * args.jobs < 2 or args.jobs < 1:
+        parser.error("need at least 2 deliveries (the first one compiles the spellbook)")
     example = payload_dir() / "workflow_job.completed.json"
     if not example.exists():
         print(f"skipped: GitHub's example payload is not at {example} (set GRIMOIRE_SHARED_DIR)")
         return 0
     quiet_logging()
-    results, starter, total = asyncio.run(run(deliveries, args.spells, LOG_BYTES))
-    return report(results, deliveries, starter, total)
+    if args.json or not args.baseline:
+        code = "before" if os.environ.get(CODE_ENV) else "this code"
+        results = asyncio.run(run(commits, args.jobs, args.spells, code))
+        if args.json:
+            print(json.dumps(dataclasses.asdict(results)))
+            return 1 if results.problems else 0
+        return report(results, None, commits, args.jobs)
+    # Each run in a fresh process; on a shared machine the load drifts, so the two codes
+    # take turns going first and the rounds are pooled.
+    forwarded = ["--commits", str(commits), "--jobs", str(args.jobs), "--spells", str(args.spells)]
+    runs: dict[str, list[Results]] = {"this": [], "before": []}
+    with checkout(args.baseline) as (tree, commit):
+        for number in range(max(1, args.rounds)):
+            order = ("this", "before") if number % 2 == 0 else ("before", "this")
+            for which in order:
+                if which == "this":
+                    runs["this"].append(run_child(forwarded, None, "this code"))
+                else:
+                    runs["before"].append(run_child(forwarded, tree, f"before ({commit})"))
+    results, baseline = (functools.reduce(Results.merge, runs[key]) for key in ("this", "before"))
+    return report(results, baseline, commits, args.jobs)
 
 
 if __name__ == "__main__":

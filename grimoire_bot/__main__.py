@@ -12,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from grimoire_bot.app import create_app
+from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import open_pool
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.db.embedded import start_embedded_postgres
@@ -19,6 +20,7 @@ from grimoire_bot.db.migrations import apply_migrations
 from grimoire_bot.drafts.command import run_draft_command
 from grimoire_bot.log import configure_logging
 from grimoire_bot.matcher import Matcher
+from grimoire_bot.matching import Diagnosis
 from grimoire_bot.retention import PruneReport, prune
 from grimoire_bot.settings import MIN_RETENTION_DAYS, LLMProvider, Settings, SettingsError
 from grimoire_bot.spellbook import io as spellbook_io
@@ -184,14 +186,28 @@ def cmd_receive(settings: Settings, args: argparse.Namespace) -> int:
     )
 
 
+class UnknownRepository(LookupError):
+    pass
+
+
 async def _match(
-    database_url: str, text: bytes, limit: int, *, semantic: bool
-) -> tuple[list, list, dict]:
+    database_url: str, text: bytes, limit: int, repository: str | None, *, semantic: bool
+) -> tuple[Diagnosis, dict]:
+    """The ranking `POST /api/match` answers; with a repository, as on its pull requests."""
     async with open_pool(database_url, min_size=1, max_size=2) as pool:
-        errors, matches = await Matcher(pool, semantic=semantic).analyse(text, limit=limit)
+        repository_id = min_score = None
+        if repository is not None:
+            async with pool.acquire() as conn:
+                row = await db_installations.get_repository(conn, repository)
+            if row is None:
+                raise UnknownRepository(repository)
+            repository_id, min_score = row["id"], row["min_score"]
+        diagnosis = await Matcher(pool, semantic=semantic).diagnose(
+            text, repository_id=repository_id, limit=limit, min_score=min_score
+        )
         async with pool.acquire() as conn:
-            spells = await db_spells.get_spells(conn, [m.spell_id for m in matches])
-    return errors, matches, spells
+            spells = await db_spells.get_spells(conn, [m.spell_id for m in diagnosis.ranked])
+    return diagnosis, spells
 
 
 def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
@@ -200,13 +216,19 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    errors, matches, spells = asyncio.run(
-        _match(_prepare_database(settings), text, args.limit, semantic=settings.semantic_matching)
-    )
-    print(f"{len(errors)} error(s)")
-    for number, error in enumerate(errors):
+    database_url = _prepare_database(settings)
+    try:
+        diagnosis, spells = asyncio.run(_match(
+            database_url, text, args.limit, args.repository, semantic=settings.semantic_matching
+        ))
+    except UnknownRepository as exc:
+        print(f"error: Grimoire is not installed on a repository named {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(diagnosis.errors)} error(s)")
+    for number, error in enumerate(diagnosis.errors):
         where = f"{error.file}:{error.line}" if error.file else "(no file)"
         print(f"  [{number}] {where}  {error.error_type or ''}  {error.message[:160]}")
+    matches = [m for m in diagnosis.ranked if m.spell_id in spells]
     if not matches:
         print("no spell matched")
         return 1
@@ -285,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     match = commands.add_parser("match", help="print the errors and ranked spells for a CI log")
     match.add_argument("file", help="a log file, or - for standard input")
     match.add_argument("-n", "--limit", type=int, default=5, help="most spells to show (5)")
+    match.add_argument(
+        "-r", "--repository", help="owner/name: rank with that repository's votes, as on its PRs"
+    )
 
     draft = commands.add_parser(
         "draft", help="ask the LLM to draft spells for a log's errors that no spell matches"

@@ -16,19 +16,19 @@ from collections.abc import Mapping, Sequence
 import asyncpg
 
 from grimoire_bot import metrics
+from grimoire_bot.db import advice as db_advice
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.embeddings import Embedder, ModelUnavailable, load_embedder
 from grimoire_bot.embeddings.store import spell_vectors
 from grimoire_bot.matching import (
     DEFAULT_MIN_SCORE,
+    Diagnosis,
     ErrorRecord,
-    Match,
     SpellDoc,
     SpellIndex,
-    analyse,
+    diagnose,
 )
-
-SPELLS_PER_ERROR = 3
+from grimoire_bot.matching.engine import SPELLS_PER_ERROR
 
 logger = logging.getLogger(__name__)
 
@@ -115,41 +115,36 @@ class Matcher:
                 self._semantic = False
         return self._embedder
 
-    async def analyse(
+    async def diagnose(
         self,
-        text: str | bytes,
+        text: str | bytes | None,
         *,
+        extra_errors: Sequence[ErrorRecord] = (),
+        repository_id: int | None = None,
         limit: int = 5,
-        min_score: float | None = None,
-        repo_root_hints: Sequence[str] = (),
-    ) -> tuple[list[ErrorRecord], list[Match]]:
-        """Errors in a log and the best spells for them, computed off the event loop."""
-        index = await self.index()
-        return await asyncio.to_thread(
-            analyse,
-            text,
-            index,
-            limit=limit,
-            min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
-            repo_root_hints=repo_root_hints,
-        )
-
-    async def advise(
-        self,
-        errors: Sequence[ErrorRecord],
-        *,
-        min_score: float | None = None,
-        feedback: Mapping[int, float] | None = None,
         per_error: int = SPELLS_PER_ERROR,
-    ) -> list[list[Match]]:
-        """For each error, its own best spells (a spell may serve several errors)."""
+        min_score: float | None = None,
+        approved_only: bool = False,
+        repo_root_hints: Sequence[str] = (),
+    ) -> Diagnosis:
+        """The one pass over a failure (`matching.diagnose`), off the event loop. With a
+        repository, its votes (and everyone's) move the ranking, as on its pull requests."""
         index = await self.index()
+        feedback = None
+        if repository_id is not None:
+            async with self.pool.acquire() as conn:
+                feedback = await db_advice.feedback_scores(conn, repository_id)
         return await asyncio.to_thread(
             functools.partial(
-                index.match_each,
-                errors,
+                diagnose,
+                text,
+                index,
+                extra_errors=extra_errors,
+                limit=limit,
                 per_error=per_error,
                 min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
                 feedback=feedback,
+                approved_only=approved_only,
+                repo_root_hints=repo_root_hints,
             )
         )

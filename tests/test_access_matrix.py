@@ -358,6 +358,12 @@ ACCESS: dict[tuple[str, str], Rule] = {
         note="Also a GitHub admin of the repository; 403 to others who can see it.",
         overrides={CONTRIBUTOR.name: 404, CURATOR.name: 404, REPO_ADMIN.name: ALLOWED},
     ),
+    ("GET", "/api/advice/{owner}/{repo}/{sha}"): Rule(
+        "public",
+        call(f"/api/advice/{REPO}/" + "a" * 40),
+        ok=404,
+        note="Signed in for a private repository; 404 until Grimoire advised on the commit.",
+    ),
     ("GET", "/metrics"): Rule(
         "public", call("/metrics"), note="Needs the bearer `METRICS_TOKEN` when it is set."
     ),

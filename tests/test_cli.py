@@ -115,6 +115,9 @@ async def test_match_prints_the_errors_and_ranked_spells(fresh_database_url):
     code, output = await run("match", "-", env=env, stdin=b"nothing to see here\n")
     assert code == 1
     assert "no spell matched" in output
+    code, output = await run("match", f"{LOGS}/tsc.log", "--repository", "octo/nope", env=env)
+    assert code == 2
+    assert "not installed on a repository named octo/nope" in output
 
 
 async def test_receive_dry_run_prints_the_check_run_without_github(fresh_database_url, tmp_path):

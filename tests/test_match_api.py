@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from grimoire_bot.app import create_app
+from grimoire_bot.db import advice as db_advice
+from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import open_pool
 from grimoire_bot.spellbook import io as spellbook_io
 from tests.conftest import make_settings
@@ -131,3 +133,104 @@ async def test_bad_files_are_refused_with_422_naming_the_field(client, seeded, f
     response = await client.post("/api/match", json={"log": MSBUILD_LOG, "files": files})
     assert response.status == 422
     assert any("files" in map(str, problem["loc"]) for problem in (await response.json())["detail"])
+
+
+TWO_FITTING_SPELLS_LOG = "src/a.py:3:1: error: widget frobnication failed\n"
+
+
+async def install(pool, full_name: str, repository_id: int, *, private: bool = False) -> None:
+    async with pool.acquire() as conn:
+        await db_installations.upsert_installation(conn, {"id": 4242, "account": {"login": "o"}})
+        await db_installations.add_repositories(
+            conn, 4242, [{"id": repository_id, "full_name": full_name, "private": private}]
+        )
+
+
+@pytest.fixture
+async def pool(fresh_database_url):
+    async with open_pool(fresh_database_url, max_size=2) as pool:
+        yield pool
+
+
+async def two_fitting_spells(pool) -> dict[str, int]:
+    for key, pattern in (
+        ("test.general", r"widget frobnication failed"),
+        ("test.specific", r"error: widget frobnication failed"),
+    ):
+        await pool.execute(
+            "INSERT INTO spells (key, title, error_pattern, solution_code) VALUES ($1, $1, $2, 'x')",
+            key,
+            pattern,
+        )
+    return {r["key"]: r["id"] for r in await pool.fetch("SELECT key, id FROM spells")}
+
+
+async def ranked_ids(client, **body) -> list[int]:
+    response = await client.post("/api/match", json={"log": TWO_FITTING_SPELLS_LOG, **body})
+    assert response.status == 200, await response.text()
+    return [m["spell"]["id"] for m in (await response.json())["matches"]]
+
+
+async def test_a_repositorys_votes_move_its_ranking_and_no_other(client, pool):
+    ids = await two_fitting_spells(pool)
+    await install(pool, "octo/app", 501)
+    await install(pool, "octo/other", 502)
+    before = await ranked_ids(client)
+    assert await ranked_ids(client, repository="octo/app") == before
+    async with pool.acquire() as conn:
+        for voter in (1, 2, 3):
+            await db_advice.record_vote(
+                conn,
+                spell_id=before[0],
+                repository_id=501,
+                voter_id=voter,
+                voter_login=f"voter{voter}",
+                vote=-1,
+                check_run_id=None,
+            )
+    assert await ranked_ids(client, repository="OCTO/app") == before[::-1]
+    # Elsewhere, votes from octo/app weigh too little to overturn the ranking.
+    assert await ranked_ids(client, repository="octo/other") == before
+    assert await ranked_ids(client) == before
+    assert set(before) == set(ids.values())
+
+
+async def test_the_repositorys_threshold_applies_unless_the_request_sets_one(client, pool):
+    await two_fitting_spells(pool)
+    await install(pool, "octo/app", 501)
+    async with pool.acquire() as conn:
+        await db_installations.save_settings(
+            conn, 501, {**db_installations.SETTINGS_DEFAULTS, "min_score": 0.99}, None
+        )
+    assert await ranked_ids(client, repository="octo/app") == []
+    assert len(await ranked_ids(client, repository="octo/app", min_score=0.5)) == 2
+
+
+async def test_an_unknown_or_malformed_repository_is_a_422_naming_the_field(client, pool):
+    for bad in ("octo/nowhere", "not a repository", "a/b/c"):
+        response = await client.post(
+            "/api/match", json={"log": TWO_FITTING_SPELLS_LOG, "repository": bad}
+        )
+        assert response.status == 422, bad
+        [problem] = (await response.json())["detail"]
+        assert problem["loc"] == ["body", "repository"]
+
+
+async def test_a_private_repository_is_only_known_to_signed_in_callers(client, pool):
+    """Anyone could learn which private repositories have Grimoire installed."""
+    await two_fitting_spells(pool)
+    await install(pool, "octo/secret", 503, private=True)
+    body = {"log": TWO_FITTING_SPELLS_LOG, "repository": "octo/secret"}
+    anonymous = await client.post("/api/match", json=body)
+    unknown = await client.post("/api/match", json={**body, "repository": "octo/nowhere"})
+    assert anonymous.status == unknown.status == 422
+    assert (await anonymous.json())["detail"][0]["msg"].replace("secret", "nowhere") == (
+        await unknown.json()
+    )["detail"][0]["msg"]
+    signed_in = await client.post("/api/match", json=body, headers=await token_for(client))
+    assert signed_in.status == 200, await signed_in.text()
+    assert len((await signed_in.json())["matches"]) == 2
+    forged = await client.post(
+        "/api/match", json=body, headers={"Authorization": "Bearer not-a-token"}
+    )
+    assert forged.status == 401

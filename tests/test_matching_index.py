@@ -14,7 +14,7 @@ from grimoire_bot.matching import (
     DEFAULT_MIN_SCORE,
     SpellDoc,
     SpellIndex,
-    analyse,
+    diagnose,
     extract_errors,
 )
 from grimoire_bot.matching.pattern_set import PatternSet
@@ -139,8 +139,7 @@ def index() -> SpellIndex:
 
 
 def top_ids(index: SpellIndex, log: str, **kwargs: object) -> list[int]:
-    _, matches = analyse(log, index, **kwargs)
-    return [match.spell_id for match in matches]
+    return [match.spell_id for match in diagnose(log, index, **kwargs).ranked]
 
 
 def test_the_specific_spell_ranks_above_the_generic_one(index: SpellIndex) -> None:
@@ -180,18 +179,20 @@ def test_each_hit_is_credited_to_the_error_it_is_in() -> None:
     assert matched == {1: "worker failed", 2: "disk full"}
 
 
-def test_match_each_answers_per_error_as_separate_matches_would(index: SpellIndex) -> None:
-    errors = extract_errors(
+def test_each_error_gets_its_own_spells_as_separate_matches_would(index: SpellIndex) -> None:
+    log = (
         "ModuleNotFoundError: No module named 'yaml'\nnpm ERR! code ELIFECYCLE\n"
         "error: nothing any spell knows about\n"
     )
-    each = index.match_each(errors, per_error=2)
-    one_by_one = [index.match([error], limit=2) for error in errors]
-    assert [[(m.spell_id, m.score) for m in found] for found in each] == [
+    diagnosis = diagnose(log, index, per_error=2)
+    one_by_one = [index.match([error], limit=2) for error in diagnosis.errors]
+    assert [[(m.spell_id, m.score) for m in found] for found in diagnosis.each] == [
         [(m.spell_id, m.score) for m in found] for found in one_by_one
     ]
-    assert [[m.spell_id for m in found] for found in each] == [[2, 1], [3], []]
-    assert all(m.error_index == position for position, found in enumerate(each) for m in found)
+    assert [[m.spell_id for m in found] for found in diagnosis.each] == [[2, 1], [3], []]
+    assert all(
+        m.error_index == position for position, found in enumerate(diagnosis.each) for m in found
+    )
 
 
 def test_at_most_limit_matches_each_spell_once_best_first(index: SpellIndex) -> None:
@@ -262,9 +263,10 @@ def test_a_spell_for_a_line_no_parser_knows_is_found_in_the_tail(index: SpellInd
         "Your requirements could not be resolved to an installable set of packages.\n"
         "Error: Process completed with exit code 2.\n"
     )
-    errors, matches = analyse(log, index)
-    assert matches[0].spell_id == 8
-    assert "could not be resolved" in errors[matches[0].error_index].text
+    diagnosis = diagnose(log, index)
+    best = diagnosis.ranked[0]
+    assert best.spell_id == 8
+    assert "could not be resolved" in diagnosis.errors[best.error_index].text
 
 
 def test_approved_beats_draft_and_feedback_counts() -> None:
@@ -297,8 +299,9 @@ def test_scopes_keep_log_spells_and_diff_spells_apart(index: SpellIndex) -> None
 @settings(max_examples=60, deadline=None)
 @given(st.text(st.characters(exclude_categories=()), max_size=500))
 def test_matching_never_raises_on_any_text(index: SpellIndex, text: str) -> None:
-    errors, matches = analyse(text + "\nerror: " + text, index)
-    assert all(0 <= m.error_index < len(errors) for m in matches)
+    diagnosis = diagnose(text + "\nerror: " + text, index)
+    assert all(0 <= m.error_index < len(diagnosis.errors) for m in diagnosis.ranked)
+    assert len(diagnosis.each) == len(diagnosis.errors)
     index.match_diff("+++ b/x\n@@ -0,0 +1 @@\n+" + text)
 
 
@@ -363,7 +366,7 @@ ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=80)
 def test_building_never_raises_whatever_the_spells(spells: list[SpellDoc]) -> None:
     index = SpellIndex.build(spells)
     assert {spell_id for spell_id, _ in index.skipped} <= {s.id for s in spells}
-    analyse("error: something failed\n", index)
+    diagnose("error: something failed\n", index)
 
 
 def test_a_shard_whose_automaton_gave_up_still_finds_every_hit() -> None:
@@ -471,10 +474,10 @@ def test_analysis_time_grows_linearly_with_log_size(index: SpellIndex) -> None:
         timings = []
         for _ in range(3):
             started = time.perf_counter()
-            analyse(log, index)
+            diagnose(log, index)
             timings.append(time.perf_counter() - started)
         return min(timings)
 
-    analyse(small, index)  # warm the automata once
+    diagnose(small, index)  # warm the automata once
     ratio = best_of(large) / best_of(small)
     assert ratio < 20, f"8x the log took {ratio:.1f}x the time"

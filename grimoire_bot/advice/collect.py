@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import aiohttp
 
-from grimoire_bot.advice.sources import FailedSource
+from grimoire_bot.advice.sources import FailedSource, Repository, failed_job, failed_run
 from grimoire_bot.github.client import GitHubClient
 from grimoire_bot.github.logs import download_job_log
 from grimoire_bot.matching import BoundedLog
@@ -50,6 +51,10 @@ class FailureReader(Protocol):
     ) -> list[Mapping[str, Any]]: ...
 
     async def changed_lines(self, pulls: list[Mapping[str, Any]]) -> dict[str, set[int]]: ...
+
+    async def commit_failures(self, repository: Repository, head_sha: str) -> list[FailedSource]:
+        """Every job and check run that failed on the commit, as GitHub lists them now."""
+        ...
 
 
 def added_lines(patch: str) -> set[int]:
@@ -147,6 +152,26 @@ class GitHubReader:
                 changed.setdefault(entry["filename"], set()).update(lines)
         return changed
 
+    async def commit_failures(self, repository: Repository, head_sha: str) -> list[FailedSource]:
+        """Failed Actions jobs (the latest attempt of each workflow run of the commit), then
+        other Apps' failed check runs (the latest run of each name)."""
+        failures: list[FailedSource] = []
+        query = urlencode({"head_sha": head_sha, "per_page": PER_PAGE})
+        runs = self.gh.getiter(
+            f"{repository.url}/actions/runs?{query}", iterable_key="workflow_runs"
+        )
+        async for workflow_run in runs:
+            jobs = self.gh.getiter(
+                f"{workflow_run['jobs_url']}?per_page={PER_PAGE}", iterable_key="jobs"
+            )
+            failures.extend([s async for job in jobs if (s := failed_job(job, repository))])
+        check_runs = self.gh.getiter(
+            f"{repository.url}/commits/{head_sha}/check-runs?filter=latest&per_page={PER_PAGE}",
+            iterable_key="check_runs",
+        )
+        failures.extend([s async for run in check_runs if (s := failed_run(run, repository, None))])
+        return failures
+
 
 class LocalReader:
     """Answers from the payload and an optional log file: no network at all."""
@@ -179,3 +204,6 @@ class LocalReader:
 
     async def changed_lines(self, pulls: list[Mapping[str, Any]]) -> dict[str, set[int]]:
         return {}
+
+    async def commit_failures(self, repository: Repository, head_sha: str) -> list[FailedSource]:
+        return []  # a dry run cannot list what failed

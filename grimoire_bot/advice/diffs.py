@@ -8,16 +8,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from grimoire_bot.advice import compose
 from grimoire_bot.advice.collect import pull_files
-from grimoire_bot.advice.pipeline import AdviceDeps, Outcome, plan_run
-from grimoire_bot.advice.publish import RunSource
-from grimoire_bot.advice.sources import Repository, diff_external_id
-from grimoire_bot.db import installations as db_installations
+from grimoire_bot.advice.model import AdvisedError, SourceAdvice, SourceKind, SpellInfo
+from grimoire_bot.advice.pipeline import (
+    APPROVED,
+    AdviceDeps,
+    Outcome,
+    posting_settings,
+    repository_settings,
+)
+from grimoire_bot.advice.sources import Repository, diff_key
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.github.client import GitHubClient, get_pull_diff
 from grimoire_bot.matching import DiffHit, ErrorRecord, fingerprint
-from grimoire_bot.spellbook.models import is_postable
 
 
 class DiffReader(Protocol):
@@ -68,50 +71,48 @@ def _record(hit: DiffHit) -> ErrorRecord:
     )
 
 
+async def diff_advice(
+    deps: AdviceDeps, reader: DiffReader, pull: Mapping[str, Any]
+) -> SourceAdvice:
+    """The approved diff spells found in the lines a pull request adds."""
+    diff = await reader.diff(pull)
+    index = await deps.matcher.index()
+    hits = [
+        hit
+        for hit in await asyncio.to_thread(index.match_diff, diff)
+        if index.approved(hit.spell_id)
+    ]
+    async with deps.pool.acquire() as conn:
+        spells = await db_spells.get_spells(conn, [hit.spell_id for hit in hits])
+    advised = [
+        AdvisedError(
+            error=_record(hit),
+            spells=((SpellInfo(s["id"], s["title"], s["solution_code"]), 1.0),),
+        )
+        for hit in hits
+        if (s := spells.get(hit.spell_id)) is not None and s["status"] == APPROVED
+    ]
+    return SourceAdvice(
+        key=diff_key(pull["number"]),
+        kind=SourceKind.DIFF,
+        name=f"pull request #{pull['number']}",
+        html_url=pull.get("html_url"),
+        source_url=pull["url"],
+        errors_found=len(hits),
+        advised=tuple(advised),
+    )
+
+
 async def advise_on_pull_request(
     deps: AdviceDeps, reader: DiffReader, payload: Mapping[str, Any]
 ) -> Outcome:
     pull = payload["pull_request"]
     repository = Repository.from_payload(payload)
-    head_sha = pull["head"]["sha"]
-    async with deps.pool.acquire() as conn:
-        repo_settings = await db_installations.settings_for_repository_id(conn, repository.id)
+    repo_settings = await repository_settings(deps.pool, repository)
     if not repo_settings["enabled"]:
         return Outcome(False, "disabled for this repository")
-    diff = await reader.diff(pull)
-    index = await deps.matcher.index()
-    hits = await asyncio.to_thread(index.match_diff, diff)
-    if not hits:
-        return Outcome(False, "no diff spell matched")
-    async with deps.pool.acquire() as conn:
-        spells = await db_spells.get_spells(conn, [hit.spell_id for hit in hits])
-    advice = [
-        compose.Advice(
-            error=_record(hit),
-            spells=((compose.SpellInfo(s["id"], s["title"], s["solution_code"]), 1.0),),
-        )
-        for hit in hits
-        if (s := spells.get(hit.spell_id)) is not None and is_postable(s)
-    ]
-    if not advice:
-        return Outcome(False, "no approved diff spell matched")
-    name = f"pull request #{pull['number']}"
-    external_id = diff_external_id(pull["number"], head_sha)
-    async with deps.publisher.commit(repository, head_sha) as session:
-        state = await session.state(external_id)
-        plan = plan_run(
-            advice,
-            source_name=name,
-            head_sha=head_sha,
-            external_id=external_id,
-            repo_settings=repo_settings,
-            changed_lines={},
-            state=state,
-            public_url=deps.public_url,
-            noun="added line",
-            lead=f"Grimoire recognised known trouble in lines that {name} adds.",
-        )
-        await session.publish(
-            plan, RunSource(repository, head_sha, name), state, retrying=deps.retrying
-        )
-    return Outcome(True, "posted", errors=len(advice), spells=len(plan.spell_scores))
+    advice = await diff_advice(deps, reader, pull)
+    settings = posting_settings(repo_settings, deps.public_url)
+    async with deps.publisher.commit(repository, pull["head"]["sha"]) as session:
+        published = await session.publish([advice], settings)
+    return Outcome.of(published, advice)

@@ -1,9 +1,16 @@
-"""Posting a Grimoire check run, idempotently, and remembering what was posted.
+"""Publishing a commit's one Grimoire run: store the advice, plan from storage, send, record.
 
-All posting for one commit happens under one lock, so matrix siblings that fail together
-still share one annotation per error, and a redelivery or re-run updates the run it
-already made (found by external id) and appends only annotations it lacks.
-`ConsolePublisher` prints the same requests instead, for `receive --dry-run`.
+Everything for one commit happens under one advisory lock, in one order: store what was
+just advised, recover what an interrupted attempt left unknown, load the whole commit
+back, plan (`plan.plan_run`, pure) and send. Since the plan is made from committed state
+under the lock, workers handling sibling jobs at the same moment create exactly one run
+and never drop each other's advice.
+
+Requests that append (the POST, PATCHes carrying annotations) are never resent blindly:
+a POST is recorded as attempted and its annotations as "sending" before it goes out, so
+whichever attempt comes next (a retry, or another job's delivery) first looks the run up
+by external id and reads back the annotations GitHub holds. `ConsolePublisher` prints
+the requests instead, for `receive --dry-run`.
 """
 
 from __future__ import annotations
@@ -13,133 +20,166 @@ import json
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
 import asyncpg
 
-from grimoire_bot.advice.compose import (
-    SUMMARY_LIMIT,
-    PlannedAnnotation,
-    RunPlan,
-    cut_chars,
-    md_code,
+from grimoire_bot.advice.annotations import PlannedAnnotation
+from grimoire_bot.advice.model import (
+    AdvisedError,
+    CommitAdvice,
+    HeldAnnotation,
+    PostingSettings,
+    SourceAdvice,
+    SourceKind,
+    SpellInfo,
 )
-from grimoire_bot.advice.sources import Repository
+from grimoire_bot.advice.plan import CHECK_RUN_NAME, RunPlan, plan_run, worth_posting
+from grimoire_bot.advice.sources import Repository, commit_external_id
 from grimoire_bot.db import advice as db_advice
 from grimoire_bot.github import checks
 from grimoire_bot.github.client import GitHubClient
-
-AnnotationKeyTuple = tuple[str, int, int]
+from grimoire_bot.matching import ErrorRecord
 
 
 @dataclass(frozen=True)
-class RunSource:
-    repository: Repository
-    head_sha: str
-    name: str
-    url: str | None = None
-    job_url: str | None = None
-    workflow_run_url: str | None = None
-
-
-@dataclass
-class CommitState:
-    """What Grimoire already posted on a commit."""
-
-    existing_run: Mapping[str, Any] | None = None
-    posted: dict[AnnotationKeyTuple, db_advice.PostedAnnotation] = field(default_factory=dict)
-    run_names: dict[int, str] = field(default_factory=dict)  # advice run id -> source name
-
-    def owner_of(self, key: AnnotationKeyTuple) -> int | None:
-        posted = self.posted.get(key)
-        return posted.advice_run_id if posted else None
-
-
-def footer(jobs: Sequence[str], tally: tuple[int, int] | None) -> str:
-    lines = []
-    if len(jobs) > 1:
-        lines.append("**Jobs with these errors:** " + ", ".join(md_code(job) for job in jobs))
-    if tally is not None and any(tally):
-        lines.append(f"**Votes on the first spell:** {tally[0]} helpful · {tally[1]} not relevant")
-    return "\n\n".join(lines)
-
-
-async def current_footer(conn: asyncpg.Connection, run: Mapping[str, Any]) -> str:
-    """The folded jobs and vote tally a run's summary ends with, as they stand now."""
-    jobs = await db_advice.folded_jobs_for_run(conn, run["id"])
-    tally = None
-    if run["voted_spell_id"] is not None:
-        tally = await db_advice.vote_tally(conn, run["voted_spell_id"], run["repository_id"])
-    return footer(jobs, tally)
-
-
-def with_footer(summary: str, extra: str) -> str:
-    if not extra:
-        return summary
-    return cut_chars(f"{summary}\n\n---\n\n{extra}", SUMMARY_LIMIT)
-
-
-def _completed_body(plan: RunPlan, summary: str) -> dict[str, Any]:
-    return {
-        "name": plan.name,
-        "head_sha": plan.head_sha,
-        "external_id": plan.external_id,
-        "status": "completed",
-        "conclusion": "neutral",
-        "completed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "output": {"title": plan.title, "summary": summary},
-        "actions": plan.actions(),
-    }
-
-
-def split_annotations(
-    plan: RunPlan,
-    state: CommitState,
-    own_run_id: int | None,
-    on_github: set[tuple[str, int, str]],
-) -> tuple[list[PlannedAnnotation], list[PlannedAnnotation], dict[int, list[AnnotationKeyTuple]]]:
-    """(annotations to post, ones GitHub already has, keys folded into sibling runs).
-
-    A run holds one annotation per place: when a later attempt ranks another spell first
-    at a line the run already annotated, GitHub could not replace that annotation, so it
-    is left alone rather than stacked. The run never holds more than `max_annotations`.
-    """
-    own_places = {
-        (path, line)
-        for (path, line, _), posted in state.posted.items()
-        if posted.advice_run_id == own_run_id
-    }
-    room = plan.max_annotations - len(own_places)
-    new: list[PlannedAnnotation] = []
-    already: list[PlannedAnnotation] = []
-    folded: dict[int, list[AnnotationKeyTuple]] = {}
-    for annotation in plan.annotations:
-        key = (annotation.key.path, annotation.key.line, annotation.key.spell_id)
-        place = (annotation.key.path, annotation.key.line)
-        owner = state.owner_of(key)
-        if owner is not None and owner != own_run_id:
-            folded.setdefault(owner, []).append(key)
-        elif place in own_places:
-            continue
-        elif (*place, annotation.body.get("title") or "") in on_github:
-            already.append(annotation)
-            own_places.add(place)
-            room -= 1
-        elif room > 0:
-            new.append(annotation)
-            own_places.add(place)
-            room -= 1
-    return new, already, folded
+class Published:
+    sent: bool
+    reason: str
+    plan: RunPlan | None = None
 
 
 class CommitSession(Protocol):
-    async def state(self, external_id: str) -> CommitState: ...
-
     async def publish(
-        self, plan: RunPlan, source: RunSource, state: CommitState, *, retrying: bool
-    ) -> None: ...
+        self,
+        sources: Sequence[SourceAdvice],
+        settings: PostingSettings,
+        *,
+        rebuild: bool = False,
+        notes: Sequence[str] = (),
+    ) -> Published:
+        """Store `sources` and bring the run up to date with everything stored about the
+        commit. `rebuild` (a re-check): `sources` hold every job failing on the commit
+        now, and the run is updated even if it would say the same (GitHub queued its
+        suite again when the re-run was asked for)."""
+        ...
+
+
+class Publisher(Protocol):
+    def commit(
+        self, repository: Repository, head_sha: str
+    ) -> Any: ...  # an async context manager yielding a CommitSession
+
+
+# ------------------------------------------------------------------ model <-> storage
+
+
+def stored_source(source: SourceAdvice) -> db_advice.StoredSource:
+    return db_advice.StoredSource(
+        key=source.key,
+        kind=source.kind.value,
+        name=source.name,
+        html_url=source.html_url,
+        source_url=source.source_url,
+        job_url=source.job_url,
+        log_truncated=source.log_truncated,
+        errors_found=source.errors_found,
+        errors=tuple(
+            db_advice.StoredError(
+                message=item.error.message,
+                error_type=item.error.error_type,
+                file=item.error.file,
+                line=item.error.line,
+                column=item.error.column,
+                fingerprint=item.error.fingerprint,
+                details=item.error.text or item.error.message,
+                log_line=item.error.log_line,
+                spells=tuple(
+                    db_advice.StoredSpell(spell.id, score) for spell, score in item.spells
+                ),
+            )
+            for item in source.advised
+        ),
+    )
+
+
+def source_advice(stored: db_advice.StoredSource) -> SourceAdvice:
+    return SourceAdvice(
+        key=stored.key,
+        kind=SourceKind(stored.kind),
+        name=stored.name,
+        html_url=stored.html_url,
+        source_url=stored.source_url,
+        job_url=stored.job_url,
+        log_truncated=stored.log_truncated,
+        errors_found=stored.errors_found,
+        advised=tuple(
+            AdvisedError(
+                error=ErrorRecord(
+                    message=error.message,
+                    error_type=error.error_type,
+                    file=error.file,
+                    line=error.line,
+                    column=error.column,
+                    ecosystem=None,
+                    context=(),
+                    fingerprint=error.fingerprint,
+                    text=error.details,
+                    log_line=error.log_line,
+                ),
+                spells=tuple(
+                    (SpellInfo(s.id, s.title, s.solution_code), s.score) for s in error.spells
+                ),
+            )
+            for error in stored.errors
+        ),
+    )
+
+
+def _held(annotation: PlannedAnnotation) -> db_advice.StoredAnnotation:
+    return db_advice.StoredAnnotation(
+        annotation.path, annotation.line, annotation.spell_id, annotation.title, True
+    )
+
+
+def _places(annotations: Sequence[PlannedAnnotation]) -> list[tuple[str, int]]:
+    return [(a.path, a.line) for a in annotations]
+
+
+def completed_body(plan: RunPlan, head_sha: str, batch: Sequence[PlannedAnnotation]) -> dict:
+    return {
+        "name": CHECK_RUN_NAME,
+        "head_sha": head_sha,
+        "external_id": commit_external_id(head_sha),
+        "status": "completed",
+        "conclusion": "neutral",  # Grimoire advises; it never turns a pull request red
+        "completed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "output": plan.output(batch),
+        "actions": plan.actions,
+    }
+
+
+async def load_commit(
+    conn: asyncpg.Connection, run_id: int, repository_id: int, repository: str, head_sha: str
+) -> CommitAdvice:
+    """Everything stored about a commit's run, as the planning core reads it."""
+    sources = [source_advice(s) for s in await db_advice.load_sources(conn, run_id)]
+    spell_ids = {spell.id for s in sources for item in s.advised for spell, _ in item.spells}
+    return CommitAdvice(
+        repository=repository,
+        head_sha=head_sha,
+        sources=tuple(sources),
+        held=tuple(
+            HeldAnnotation(a.path, a.line, a.spell_id, a.title, a.sending)
+            for a in await db_advice.held_annotations(conn, run_id)
+        ),
+        tallies=await db_advice.vote_tallies(conn, repository_id, spell_ids),
+    )
+
+
+# ------------------------------------------------------------------ GitHub
 
 
 class GitHubCommitSession:
@@ -158,117 +198,120 @@ class GitHubCommitSession:
         self.head_sha = head_sha
         self.write_spacing = write_spacing
 
-    async def state(self, external_id: str) -> CommitState:
-        runs = await db_advice.runs_for_head(self.conn, self.repository.id, self.head_sha)
-        return CommitState(
-            existing_run=next((r for r in runs if r["external_id"] == external_id), None),
-            posted=await db_advice.posted_annotations(self.conn, self.repository.id, self.head_sha),
-            run_names={r["id"]: r["source_name"] for r in runs},
-        )
-
     async def publish(
-        self, plan: RunPlan, source: RunSource, state: CommitState, *, retrying: bool
+        self,
+        sources: Sequence[SourceAdvice],
+        settings: PostingSettings,
+        *,
+        rebuild: bool = False,
+        notes: Sequence[str] = (),
+    ) -> Published:
+        existing = await db_advice.get_commit_run(self.conn, self.repository.id, self.head_sha)
+        if existing is None and not worth_posting(self._commit(sources), settings):
+            return Published(False, "nothing to post")  # silence leaves no trace either
+        run = await db_advice.ensure_commit_run(
+            self.conn,
+            self.repository.id,
+            self.repository.full_name,
+            self.head_sha,
+            commit_external_id(self.head_sha),
+        )
+        for source in sources:
+            await db_advice.save_source(self.conn, run["id"], stored_source(source))
+        if rebuild:
+            jobs = [s.key for s in sources if s.kind is SourceKind.JOB]
+            await db_advice.keep_only_jobs(self.conn, run["id"], jobs)
+        run_url = await self._recover_run(run)
+        await self._recover_annotations(run["id"], run_url)
+        commit = await self._load(run["id"])
+        if run_url is None and not worth_posting(commit, settings):
+            return Published(False, "nothing to post")
+        plan = plan_run(commit, settings, notes)
+        batches = plan.batches() or [[]]
+        unchanged = (plan.title, plan.summary, plan.voted_spell_id) == (
+            run["title"],
+            run["summary"],
+            run["voted_spell_id"],
+        )
+        if run_url is not None and unchanged and not plan.annotations and not rebuild:
+            return Published(False, "the run already says this", plan)
+        run_url = await self._send_first(run["id"], run_url, plan, batches[0])
+        for batch in batches[1:]:
+            await self._pause()
+            await self._append(run["id"], run_url, plan, batch)
+        return Published(True, "posted", plan)
+
+    async def _send_first(
+        self, run_id: int, run_url: str | None, plan: RunPlan, batch: Sequence[PlannedAnnotation]
+    ) -> str:
+        """Create or update the run with the summary and the first batch; its URL."""
+        body = completed_body(plan, self.head_sha, batch)
+        await db_advice.mark_sending(self.conn, run_id, [_held(a) for a in batch])
+        if run_url is None:
+            await db_advice.mark_create_attempted(self.conn, run_id)
+            created = await checks.create_check_run(self.gh, self.repository.url, body)
+            run_url = created["url"]
+            await db_advice.set_check_run(self.conn, run_id, created["id"], run_url)
+        else:
+            await checks.update_check_run(self.gh, run_url, body)
+        await db_advice.mark_posted(self.conn, run_id, _places(batch))
+        await db_advice.record_render(
+            self.conn,
+            run_id,
+            title=plan.title,
+            summary=plan.summary,
+            voted_spell_id=plan.voted_spell_id,
+        )
+        return run_url
+
+    async def _append(
+        self, run_id: int, run_url: str, plan: RunPlan, batch: Sequence[PlannedAnnotation]
     ) -> None:
-        existing = state.existing_run
-        run_url = existing["check_run_url"] if existing else None
-        check_run_id = existing["check_run_id"] if existing else None
-        if run_url is None and retrying:
-            # An earlier attempt may have created the run before failing: reuse it.
-            found = await checks.find_check_run(
-                self.gh, self.repository.url, plan.head_sha, plan.name, plan.external_id
-            )
-            if found is not None:
-                run_url, check_run_id = found["url"], found["id"]
+        await db_advice.mark_sending(self.conn, run_id, [_held(a) for a in batch])
+        await checks.update_check_run(self.gh, run_url, {"output": plan.output(batch)})
+        await db_advice.mark_posted(self.conn, run_id, _places(batch))
+
+    async def _recover_run(self, run: Mapping[str, Any]) -> str | None:
+        """The run's URL; after a POST whose answer was lost, found by its external id."""
+        if run["check_run_url"] is not None or not run["create_attempted"]:
+            return run["check_run_url"]
+        found = await checks.find_check_run(
+            self.gh, self.repository.url, self.head_sha, CHECK_RUN_NAME, run["external_id"]
+        )
+        if found is None:
+            return None
+        await db_advice.set_check_run(self.conn, run["id"], found["id"], found["url"])
+        return found["url"]
+
+    async def _recover_annotations(self, run_id: int, run_url: str | None) -> None:
+        """Settle annotations an interrupted attempt sent: held if GitHub has them, else
+        free to be planned again."""
+        sending = [a for a in await db_advice.held_annotations(self.conn, run_id) if a.sending]
+        if not sending:
+            return
         on_github: set[tuple[str, int, str]] = set()
-        if run_url is not None and retrying:
-            # An interrupted attempt may have posted annotations it never recorded.
+        if run_url is not None:
             on_github = {
                 (a["path"], a["start_line"], a.get("title") or "")
                 for a in await checks.list_annotations(self.gh, run_url)
             }
-        own_run_id = existing["id"] if existing else None
-        new, already, folded = split_annotations(plan, state, own_run_id, on_github)
+        held = [(a.path, a.line) for a in sending if (a.path, a.line, a.title) in on_github]
+        lost = [(a.path, a.line) for a in sending if (a.path, a.line, a.title) not in on_github]
+        await db_advice.mark_posted(self.conn, run_id, held)
+        await db_advice.forget_annotations(self.conn, run_id, lost)
 
-        first, rest = new[: checks.ANNOTATIONS_PER_REQUEST], new[checks.ANNOTATIONS_PER_REQUEST :]
-        summary = plan.summary
-        if existing is not None:
-            summary = with_footer(summary, await current_footer(self.conn, existing))
-        body = _completed_body(plan, summary)
-        body["output"]["annotations"] = [a.body for a in first]
-        if run_url is None:
-            created = await checks.create_check_run(self.gh, self.repository.url, body)
-            run_url, check_run_id = created["url"], created["id"]
-        else:
-            await checks.update_check_run(self.gh, run_url, body)
-        advice_run_id = await db_advice.save_run(
-            self.conn,
-            db_advice.RunRecord(
-                repository_id=self.repository.id,
-                repository=self.repository.full_name,
-                head_sha=plan.head_sha,
-                external_id=plan.external_id,
-                source_name=source.name,
-                source_url=source.url,
-                source_job_url=source.job_url,
-                workflow_run_url=source.workflow_run_url,
-                check_run_id=check_run_id,
-                check_run_url=run_url,
-                title=plan.title,
-                summary=plan.summary,
-                voted_spell_id=plan.voted_spell_id,
-            ),
+    def _commit(self, sources: Sequence[SourceAdvice]) -> CommitAdvice:
+        return CommitAdvice(self.repository.full_name, self.head_sha, tuple(sources))
+
+    async def _load(self, run_id: int) -> CommitAdvice:
+        return await load_commit(
+            self.conn, run_id, self.repository.id, self.repository.full_name, self.head_sha
         )
-        await self._remember(advice_run_id, [*already, *first], source.name)
-        await db_advice.record_run_spells(self.conn, advice_run_id, plan.spell_scores)
-
-        for batch in checks.batches(rest):
-            await self._pause()
-            output = {
-                "title": plan.title,
-                "summary": summary,
-                "annotations": [a.body for a in batch],
-            }
-            await checks.update_check_run(self.gh, run_url, {"output": output})
-            await self._remember(advice_run_id, batch, source.name)
-        await self._fold_into_owners(folded, source.name)
 
     async def _pause(self) -> None:
         """Space mutating requests as GitHub asks of integrations."""
         if self.write_spacing:
             await asyncio.sleep(self.write_spacing)
-
-    async def _remember(
-        self, advice_run_id: int, annotations: Sequence[PlannedAnnotation], job: str
-    ) -> None:
-        keys = [(a.key.path, a.key.line, a.key.spell_id) for a in annotations]
-        await db_advice.record_annotations(
-            self.conn, self.repository.id, self.head_sha, advice_run_id, keys, [job]
-        )
-
-    async def _fold_into_owners(
-        self, folded: Mapping[int, list[AnnotationKeyTuple]], job: str
-    ) -> None:
-        """Name this job on the runs whose annotations already cover its errors."""
-        for owner_id, keys in folded.items():
-            await db_advice.add_job_to_annotations(
-                self.conn, self.repository.id, self.head_sha, keys, job
-            )
-            owner = await db_advice.get_run_by_id(self.conn, owner_id)
-            if owner is None or owner["check_run_url"] is None:
-                continue
-            summary = with_footer(owner["summary"] or "", await current_footer(self.conn, owner))
-            await self._pause()
-            await checks.update_check_run(
-                self.gh,
-                owner["check_run_url"],
-                {"output": {"title": owner["title"], "summary": summary}},
-            )
-
-
-class Publisher(Protocol):
-    def commit(
-        self, repository: Repository, head_sha: str
-    ) -> Any: ...  # an async context manager yielding a CommitSession
 
 
 class GitHubPublisher:
@@ -281,31 +324,46 @@ class GitHubPublisher:
     async def commit(
         self, repository: Repository, head_sha: str
     ) -> AsyncIterator[GitHubCommitSession]:
-        async with db_advice.source_lock(self.pool, f"advice:{repository.id}:{head_sha}") as conn:
+        async with db_advice.commit_lock(self.pool, repository.id, head_sha) as conn:
             yield GitHubCommitSession(
                 self.gh, conn, repository, head_sha, write_spacing=self.write_spacing
             )
 
 
-class ConsoleCommitSession:
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
+# ------------------------------------------------------------------ dry run
 
-    async def state(self, external_id: str) -> CommitState:
-        return CommitState()
+
+class ConsoleCommitSession:
+    """Prints the requests a commit with only these sources would get."""
+
+    def __init__(self, out: TextIO, repository: Repository, head_sha: str) -> None:
+        self.out = out
+        self.repository = repository
+        self.head_sha = head_sha
 
     async def publish(
-        self, plan: RunPlan, source: RunSource, state: CommitState, *, retrying: bool
-    ) -> None:
-        body = _completed_body(plan, plan.summary)
-        annotations = [a.body for a in plan.annotations]
-        body["output"]["annotations"] = annotations[: checks.ANNOTATIONS_PER_REQUEST]
-        print(f"POST {source.repository.url}/check-runs", file=self.out)
+        self,
+        sources: Sequence[SourceAdvice],
+        settings: PostingSettings,
+        *,
+        rebuild: bool = False,
+        notes: Sequence[str] = (),
+    ) -> Published:
+        commit = CommitAdvice(self.repository.full_name, self.head_sha, tuple(sources))
+        if not worth_posting(commit, settings):
+            return Published(False, "nothing to post")
+        plan = plan_run(commit, settings, notes)
+        batches = plan.batches() or [[]]
+        print(f"POST {self.repository.url}/check-runs", file=self.out)
+        body = completed_body(plan, self.head_sha, batches[0])
         print(json.dumps(body, indent=2, ensure_ascii=False), file=self.out)
-        for batch in checks.batches(annotations[checks.ANNOTATIONS_PER_REQUEST :]):
+        for batch in batches[1:]:
             print("PATCH <the check run created above>", file=self.out)
-            output = {"title": plan.title, "summary": plan.summary, "annotations": list(batch)}
-            print(json.dumps({"output": output}, indent=2, ensure_ascii=False), file=self.out)
+            print(
+                json.dumps({"output": plan.output(batch)}, indent=2, ensure_ascii=False),
+                file=self.out,
+            )
+        return Published(True, "printed", plan)
 
 
 class ConsolePublisher:
@@ -316,4 +374,4 @@ class ConsolePublisher:
     async def commit(
         self, repository: Repository, head_sha: str
     ) -> AsyncIterator[ConsoleCommitSession]:
-        yield ConsoleCommitSession(self.out)
+        yield ConsoleCommitSession(self.out, repository, head_sha)

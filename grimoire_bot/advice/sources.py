@@ -14,7 +14,6 @@ from typing import Any
 
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out"})
 ACTIONS_APP_SLUG = "github-actions"
-CHECK_RUN_NAME = "Grimoire"
 
 
 @dataclass(frozen=True)
@@ -58,18 +57,22 @@ def is_our_app(app: Mapping[str, Any] | None, app_id: str | None) -> bool:
 
 
 def failed_check_run(payload: Mapping[str, Any], app_id: str | None) -> FailedSource | None:
-    """The failed run in a `check_run.completed` payload, unless it is not ours to advise on.
+    """The failed run in a `check_run.completed` payload, unless it is not ours to advise on."""
+    return failed_run(payload.get("check_run") or {}, Repository.from_payload(payload), app_id)
 
-    Our own runs never trigger us, and Actions runs arrive again as workflow jobs.
-    """
-    run = payload.get("check_run") or {}
+
+def failed_run(
+    run: Mapping[str, Any], repository: Repository, app_id: str | None
+) -> FailedSource | None:
+    """A failed check run of another CI App. Our own runs never trigger us, and Actions
+    runs are advised on as workflow jobs."""
     app = run.get("app") or {}
     if run.get("conclusion") not in FAILED_CONCLUSIONS:
         return None
     if is_our_app(app, app_id) or app.get("slug") == ACTIONS_APP_SLUG:
         return None
     return FailedSource(
-        repository=Repository.from_payload(payload),
+        repository=repository,
         head_sha=run["head_sha"],
         name=run.get("name") or "check",
         check_run_url=run["url"],
@@ -79,11 +82,15 @@ def failed_check_run(payload: Mapping[str, Any], app_id: str | None) -> FailedSo
 
 
 def failed_workflow_job(payload: Mapping[str, Any]) -> FailedSource | None:
-    job = payload.get("workflow_job") or {}
+    return failed_job(payload.get("workflow_job") or {}, Repository.from_payload(payload))
+
+
+def failed_job(job: Mapping[str, Any], repository: Repository) -> FailedSource | None:
+    """A failed GitHub Actions job (as a webhook or the jobs API shows it)."""
     if job.get("conclusion") not in FAILED_CONCLUSIONS or not job.get("check_run_url"):
         return None
     return FailedSource(
-        repository=Repository.from_payload(payload),
+        repository=repository,
         head_sha=job["head_sha"],
         name=job.get("name") or "job",
         check_run_url=job["check_run_url"],
@@ -93,10 +100,15 @@ def failed_workflow_job(payload: Mapping[str, Any]) -> FailedSource | None:
     )
 
 
-def external_id_for(source_check_run_id: int) -> str:
-    """Ties our check run to the failed run it advises on (GitHub stores it for us)."""
-    return f"grimoire:{source_check_run_id}"
+def commit_external_id(head_sha: str) -> str:
+    """Ties our one run on a commit to that commit (GitHub stores it for us)."""
+    return f"grimoire:commit:{head_sha}"
 
 
-def diff_external_id(pull_number: int, head_sha: str) -> str:
-    return f"grimoire-diff:{pull_number}:{head_sha}"
+def job_key(check_run_id: int) -> str:
+    """Names a failed job (or check run) among the sources advised on for a commit."""
+    return f"check-run:{check_run_id}"
+
+
+def diff_key(pull_number: int) -> str:
+    return f"diff:{pull_number}"

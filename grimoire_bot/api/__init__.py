@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from grimoire_bot.api import (
+    advice,
     auth,
     docs,
     github_login,
@@ -33,6 +34,7 @@ def add_routes(app: web.Application) -> None:
         review,
         revisions,
         match,
+        advice,
         repos,
         webhook_logs,
         llm,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from grimoire_bot.api.operations import operation
+from grimoire_bot.api.errors import field_error, unprocessable
+from grimoire_bot.api.operations import USER_RESOLVER, Access, operation
+from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.matching import PathStatus, resolve_paths
 from grimoire_bot.spellbook.models import SpellOut
@@ -17,6 +20,8 @@ from grimoire_bot.validation import JsonInt, JsonNumber, Text
 
 MAX_LOG_BYTES = 10 * 1024 * 1024
 MAX_FILES = 200_000  # GitHub's tree API lists at most 100,000 entries at once
+# GitHub's shape of `owner/name`: the owner is letters, digits and hyphens.
+REPOSITORY_PATTERN = r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$"
 
 routes = web.RouteTableDef()
 
@@ -25,7 +30,14 @@ class MatchRequest(BaseModel):
     log: Annotated[Text, Field(min_length=1, description="CI output: a job log, check output...")]
     limit: Annotated[JsonInt, Field(ge=1, le=50)] = 5
     min_score: Annotated[JsonNumber, Field(ge=0, le=1)] | None = Field(
-        None, description="Drop matches scoring below this (default: the matcher's threshold)."
+        None,
+        description="Drop matches scoring below this (default: the repository's `min_score` "
+        "when `repository` is given and sets one, else the matcher's threshold).",
+    )
+    repository: Annotated[Text, Field(max_length=140, pattern=REPOSITORY_PATTERN)] | None = Field(
+        None,
+        description="`owner/name` of a repository Grimoire is installed on: its votes move the "
+        "ranking exactly as on its pull requests. A private repository needs a signed-in caller.",
     )
     files: list[Annotated[Text, Field(max_length=4096)]] | None = Field(
         None,
@@ -62,23 +74,61 @@ class MatchResult(BaseModel):
     matches: list[MatchOut]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Whose pull requests a match is ranked for."""
+
+    repository_id: int | None = None
+    min_score: float | None = None
+
+
+async def ranking_scope(request: web.Request, body: MatchRequest) -> Scope:
+    """The repository's id and threshold; a repository that is not installed (or, for an
+    anonymous caller, is private: its existence is not public) is a 422 on the field."""
+    if body.repository is None:
+        return Scope(min_score=body.min_score)
+    async with request.app[POOL].acquire() as conn:
+        row = await db_installations.get_repository(conn, body.repository)
+    if row is not None and row["private"]:
+        if "Authorization" not in request.headers:
+            row = None
+        else:
+            await request.app[USER_RESOLVER](request, Access.USER)  # a 401 when it is bad
+    if row is None:
+        raise unprocessable(
+            [
+                field_error(
+                    ("body", "repository"),
+                    f"Grimoire is not installed on a repository named {body.repository}",
+                )
+            ]
+        )
+    min_score = body.min_score if body.min_score is not None else row["min_score"]
+    return Scope(repository_id=row["id"], min_score=min_score)
+
+
 @operation(
     routes,
     "POST",
     "/api/match",
     summary="Find the errors in a CI log and the spells that fix them",
-    description="Best match first; nothing when no spell fits. Bodies over 10 MB are refused; "
-    "each client address may match MATCH_RATE_LIMIT times (429 with Retry-After).",
+    description="Best match first; nothing when no spell fits. The ranking is the one the "
+    "check run on a pull request uses (with `repository`, that repository's votes count as "
+    "there). Bodies over 10 MB are refused; each client address may match MATCH_RATE_LIMIT "
+    "times (429 with Retry-After).",
     tag="matching",
     body=MatchRequest,
     response=MatchResult,
     max_body=MAX_LOG_BYTES,
-    errors=(400, 413, 422, 429),
+    errors=(400, 401, 413, 422, 429),
 )
 async def match_log(request: web.Request, body: MatchRequest) -> MatchResult:
-    errors, matches = await request.app[MATCHER].analyse(
-        body.log, limit=body.limit, min_score=body.min_score
+    scope = await ranking_scope(request, body)
+    diagnosis = await request.app[MATCHER].diagnose(
+        body.log, repository_id=scope.repository_id, limit=body.limit, min_score=scope.min_score
     )
+    matches = diagnosis.ranked
+    errors = diagnosis.errors
     if body.files is not None:
         errors = await asyncio.to_thread(resolve_paths, errors, body.files)
     async with request.app[POOL].acquire() as conn:

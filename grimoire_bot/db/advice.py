@@ -1,20 +1,26 @@
-"""SQL for the advice Grimoire posted (runs, annotations, spells offered) and the votes on it."""
+"""SQL for the advice Grimoire posts: one run per commit, what it advised, and the votes on it.
+
+A commit's run is rebuilt from these rows at every update, under the commit's advisory
+lock, so concurrent workers never lose each other's advice. The tables of migration 0004
+(runs per failed job) only keep the runs posted before one run per commit; they are read
+for the spells' statistics and never written.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-RUN_COLUMNS = (
-    "id, repository_id, repository, head_sha, external_id, source_name, source_url, "
-    "source_job_url, workflow_run_url, check_run_id, check_run_url, title, summary, "
-    "voted_spell_id"
+COMMIT_RUN_COLUMNS = (
+    "id, repository_id, repository, head_sha, external_id, check_run_id, check_run_url, "
+    "create_attempted, title, summary, voted_spell_id"
 )
+APPROVED = "approved"  # the only spell status posted on a pull request
 # How strongly votes move the ranking: a repository's own votes count most.
 REPOSITORY_VOTE_SCALE = 2.0
 GLOBAL_VOTE_SCALE = 6.0
@@ -22,13 +28,62 @@ REPOSITORY_WEIGHT = 0.6
 GLOBAL_WEIGHT = 0.4
 
 
+@dataclass(frozen=True)
+class StoredSpell:
+    id: int
+    score: float
+    title: str = ""  # filled when loading: the spell as it reads now
+    solution_code: str = ""
+
+
+@dataclass(frozen=True)
+class StoredError:
+    message: str
+    error_type: str | None
+    file: str | None
+    line: int | None
+    column: int | None
+    fingerprint: str
+    details: str
+    log_line: int | None
+    spells: tuple[StoredSpell, ...]  # best first
+
+
+@dataclass(frozen=True)
+class StoredSource:
+    key: str
+    kind: str  # 'job' | 'diff'
+    name: str
+    html_url: str | None
+    source_url: str | None
+    job_url: str | None
+    log_truncated: bool
+    errors_found: int
+    errors: tuple[StoredError, ...]
+
+
+@dataclass(frozen=True)
+class StoredAnnotation:
+    path: str
+    line: int
+    spell_id: int
+    title: str
+    sending: bool
+
+
+# ------------------------------------------------------------------ the commit's run
+
+
 @asynccontextmanager
-async def source_lock(pool: asyncpg.Pool, key: str) -> AsyncIterator[asyncpg.Connection]:
-    """Serialise work on one source run across every worker process.
+async def commit_lock(
+    pool: asyncpg.Pool, repository_id: int, head_sha: str
+) -> AsyncIterator[asyncpg.Connection]:
+    """Serialise everything posted on one commit across every worker process.
 
     A session-level advisory lock, released however the holder ends (a killed worker's
     connection closes and the lock goes with it).
     """
+    key = f"advice:{repository_id}:{head_sha}"
     async with pool.acquire() as conn:
         await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", key)
         try:
@@ -37,161 +92,278 @@ async def source_lock(pool: asyncpg.Pool, key: str) -> AsyncIterator[asyncpg.Con
             await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
 
 
-async def get_run_by_check_run(
+async def get_commit_run(
+    conn: asyncpg.Connection, repository_id: int, head_sha: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {COMMIT_RUN_COLUMNS} FROM commit_runs WHERE repository_id = $1 AND head_sha = $2",
+        repository_id,
+        head_sha,
+    )
+
+
+async def get_commit_run_by_check_run(
     conn: asyncpg.Connection, check_run_id: int
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        f"SELECT {RUN_COLUMNS} FROM advice_runs WHERE check_run_id = $1", check_run_id
+        f"SELECT {COMMIT_RUN_COLUMNS} FROM commit_runs WHERE check_run_id = $1", check_run_id
     )
 
 
-async def get_run_by_id(conn: asyncpg.Connection, advice_run_id: int) -> asyncpg.Record | None:
+async def ensure_commit_run(
+    conn: asyncpg.Connection, repository_id: int, repository: str, head_sha: str, external_id: str
+) -> asyncpg.Record:
     return await conn.fetchrow(
-        f"SELECT {RUN_COLUMNS} FROM advice_runs WHERE id = $1", advice_run_id
-    )
-
-
-async def runs_for_head(
-    conn: asyncpg.Connection, repository_id: int, head_sha: str
-) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        f"SELECT {RUN_COLUMNS} FROM advice_runs WHERE repository_id = $1 AND head_sha = $2 "
-        "ORDER BY id",
-        repository_id,
-        head_sha,
-    )
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    repository_id: int
-    repository: str
-    head_sha: str
-    external_id: str
-    source_name: str
-    source_url: str | None
-    source_job_url: str | None
-    workflow_run_url: str | None
-    check_run_id: int | None
-    check_run_url: str | None
-    title: str
-    summary: str
-    voted_spell_id: int | None
-
-
-async def save_run(conn: asyncpg.Connection, run: RunRecord) -> int:
-    return await conn.fetchval(
-        """
-        INSERT INTO advice_runs
-            (repository_id, repository, head_sha, external_id, source_name, source_url,
-             source_job_url, workflow_run_url, check_run_id, check_run_url, title, summary,
-             voted_spell_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-        ON CONFLICT (repository_id, external_id) DO UPDATE SET
-            check_run_id = coalesce(EXCLUDED.check_run_id, advice_runs.check_run_id),
-            check_run_url = coalesce(EXCLUDED.check_run_url, advice_runs.check_run_url),
-            title = EXCLUDED.title, summary = EXCLUDED.summary,
-            voted_spell_id = EXCLUDED.voted_spell_id, updated_at = now()
-        RETURNING id
+        f"""
+        INSERT INTO commit_runs (repository_id, repository, head_sha, external_id)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (repository_id, head_sha) DO UPDATE SET repository = EXCLUDED.repository
+        RETURNING {COMMIT_RUN_COLUMNS}
         """,
-        run.repository_id,
-        run.repository,
-        run.head_sha,
-        run.external_id,
-        run.source_name,
-        run.source_url,
-        run.source_job_url,
-        run.workflow_run_url,
-        run.check_run_id,
-        run.check_run_url,
-        run.title,
-        run.summary,
-        run.voted_spell_id,
-    )
-
-
-@dataclass(frozen=True)
-class PostedAnnotation:
-    advice_run_id: int
-    jobs: tuple[str, ...]
-
-
-async def posted_annotations(
-    conn: asyncpg.Connection, repository_id: int, head_sha: str
-) -> dict[tuple[str, int, int], PostedAnnotation]:
-    rows = await conn.fetch(
-        "SELECT path, start_line, spell_id, advice_run_id, jobs FROM advice_annotations "
-        "WHERE repository_id = $1 AND head_sha = $2",
         repository_id,
+        repository,
         head_sha,
+        external_id,
     )
-    return {
-        (r["path"], r["start_line"], r["spell_id"]): PostedAnnotation(
-            r["advice_run_id"], tuple(r["jobs"])
+
+
+async def mark_create_attempted(conn: asyncpg.Connection, commit_run_id: int) -> None:
+    """Before the POST: from now on the run may exist on GitHub without our knowing its id."""
+    await conn.execute(
+        "UPDATE commit_runs SET create_attempted = true, updated_at = now() WHERE id = $1",
+        commit_run_id,
+    )
+
+
+async def set_check_run(
+    conn: asyncpg.Connection, commit_run_id: int, check_run_id: int, check_run_url: str
+) -> None:
+    await conn.execute(
+        "UPDATE commit_runs SET check_run_id = $2, check_run_url = $3, create_attempted = true, "
+        "updated_at = now() WHERE id = $1",
+        commit_run_id,
+        check_run_id,
+        check_run_url,
+    )
+
+
+async def record_render(
+    conn: asyncpg.Connection,
+    commit_run_id: int,
+    *,
+    title: str,
+    summary: str,
+    voted_spell_id: int | None,
+) -> None:
+    """What GitHub now shows: a later update that would send the same is skipped."""
+    await conn.execute(
+        "UPDATE commit_runs SET title = $2, summary = $3, voted_spell_id = $4, "
+        "updated_at = now() WHERE id = $1",
+        commit_run_id,
+        title,
+        summary,
+        voted_spell_id,
+    )
+
+
+# ------------------------------------------------------------------ what was advised
+
+
+async def save_source(conn: asyncpg.Connection, commit_run_id: int, source: StoredSource) -> None:
+    """Store what was advised on one source, replacing what was stored for it before."""
+    async with conn.transaction():
+        source_id = await conn.fetchval(
+            """
+            INSERT INTO advised_sources
+                (commit_run_id, key, kind, name, html_url, source_url, job_url,
+                 log_truncated, errors_found)
+            VALUES ($1, $2, $3::advice_source_kind, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (commit_run_id, key) DO UPDATE SET
+                name = EXCLUDED.name, html_url = EXCLUDED.html_url,
+                source_url = EXCLUDED.source_url, job_url = EXCLUDED.job_url,
+                log_truncated = EXCLUDED.log_truncated, errors_found = EXCLUDED.errors_found,
+                advised_at = now()
+            RETURNING id
+            """,
+            commit_run_id,
+            source.key,
+            source.kind,
+            source.name,
+            source.html_url,
+            source.source_url,
+            source.job_url,
+            source.log_truncated,
+            source.errors_found,
+        )
+        await conn.execute("DELETE FROM advised_errors WHERE source_id = $1", source_id)
+        await conn.executemany(
+            """
+            INSERT INTO advised_errors
+                (source_id, position, message, error_type, file, line, "column", fingerprint,
+                 details, log_line)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            """,
+            [
+                (
+                    source_id,
+                    position,
+                    error.message,
+                    error.error_type,
+                    error.file,
+                    error.line,
+                    error.column,
+                    error.fingerprint,
+                    error.details,
+                    error.log_line,
+                )
+                for position, error in enumerate(source.errors)
+            ],
+        )
+        # A spell deleted since it was matched is simply not stored.
+        await conn.executemany(
+            """
+            INSERT INTO advised_spells (source_id, position, rank, spell_id, score)
+            SELECT $1, $2, $3, id, $5 FROM spells WHERE id = $4
+            """,
+            [
+                (source_id, position, rank, spell.id, spell.score)
+                for position, error in enumerate(source.errors)
+                for rank, spell in enumerate(error.spells)
+            ],
+        )
+
+
+async def keep_only_jobs(conn: asyncpg.Connection, commit_run_id: int, keys: Iterable[str]) -> None:
+    """After a re-check: forget the failed jobs that no longer fail."""
+    await conn.execute(
+        "DELETE FROM advised_sources "
+        "WHERE commit_run_id = $1 AND kind = 'job' AND NOT (key = ANY($2))",
+        commit_run_id,
+        list(keys),
+    )
+
+
+async def load_sources(conn: asyncpg.Connection, commit_run_id: int) -> list[StoredSource]:
+    """Every source of the commit's run, in the order first advised, with the approved
+    spells offered for each error as they read now (an error left without one is left out)."""
+    sources = await conn.fetch(
+        "SELECT id, key, kind::text AS kind, name, html_url, source_url, job_url, "
+        "log_truncated, errors_found FROM advised_sources WHERE commit_run_id = $1 ORDER BY id",
+        commit_run_id,
+    )
+    errors = await conn.fetch(
+        """
+        SELECT e.source_id, e.position, e.message, e.error_type, e.file, e.line,
+               e."column", e.fingerprint, e.details, e.log_line
+        FROM advised_errors e JOIN advised_sources s ON s.id = e.source_id
+        WHERE s.commit_run_id = $1 ORDER BY e.source_id, e.position
+        """,
+        commit_run_id,
+    )
+    spells = await conn.fetch(
+        """
+        SELECT a.source_id, a.position, a.spell_id, a.score, sp.title, sp.solution_code
+        FROM advised_spells a
+        JOIN advised_sources s ON s.id = a.source_id
+        JOIN spells sp ON sp.id = a.spell_id AND sp.status::text = $2
+        WHERE s.commit_run_id = $1 ORDER BY a.source_id, a.position, a.rank
+        """,
+        commit_run_id,
+        APPROVED,
+    )
+    offered: dict[tuple[int, int], list[StoredSpell]] = {}
+    for row in spells:
+        offered.setdefault((row["source_id"], row["position"]), []).append(
+            StoredSpell(row["spell_id"], row["score"], row["title"], row["solution_code"])
+        )
+    by_source: dict[int, list[StoredError]] = {}
+    for row in errors:
+        found = offered.get((row["source_id"], row["position"]))
+        if found:
+            by_source.setdefault(row["source_id"], []).append(_stored_error(row, found))
+    return [
+        StoredSource(
+            key=row["key"],
+            kind=row["kind"],
+            name=row["name"],
+            html_url=row["html_url"],
+            source_url=row["source_url"],
+            job_url=row["job_url"],
+            log_truncated=row["log_truncated"],
+            errors_found=row["errors_found"],
+            errors=tuple(by_source.get(row["id"], ())),
+        )
+        for row in sources
+    ]
+
+
+def _stored_error(row: asyncpg.Record, spells: Sequence[StoredSpell]) -> StoredError:
+    return StoredError(
+        message=row["message"],
+        error_type=row["error_type"],
+        file=row["file"],
+        line=row["line"],
+        column=row["column"],
+        fingerprint=row["fingerprint"],
+        details=row["details"],
+        log_line=row["log_line"],
+        spells=tuple(spells),
+    )
+
+
+# ------------------------------------------------------------------ annotations
+
+
+async def held_annotations(conn: asyncpg.Connection, commit_run_id: int) -> list[StoredAnnotation]:
+    rows = await conn.fetch(
+        "SELECT path, start_line, spell_id, title, state::text AS state "
+        "FROM commit_run_annotations WHERE commit_run_id = $1 ORDER BY posted_at, path, start_line",
+        commit_run_id,
+    )
+    return [
+        StoredAnnotation(
+            r["path"], r["start_line"], r["spell_id"], r["title"], r["state"] != "posted"
         )
         for r in rows
-    }
+    ]
 
 
-async def record_annotations(
-    conn: asyncpg.Connection,
-    repository_id: int,
-    head_sha: str,
-    advice_run_id: int,
-    keys: Iterable[tuple[str, int, int]],
-    jobs: Iterable[str],
+async def mark_sending(
+    conn: asyncpg.Connection, commit_run_id: int, annotations: Iterable[StoredAnnotation]
 ) -> None:
-    job_list = list(jobs)
+    """Before a request that appends annotations: if its answer is lost, the next attempt
+    knows to ask GitHub which of them it holds instead of sending them again."""
     await conn.executemany(
         """
-        INSERT INTO advice_annotations
-            (repository_id, head_sha, path, start_line, spell_id, advice_run_id, jobs)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
-        ON CONFLICT DO NOTHING
+        INSERT INTO commit_run_annotations (commit_run_id, path, start_line, spell_id, title)
+        VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
         """,
-        [
-            (repository_id, head_sha, path, line, spell_id, advice_run_id, job_list)
-            for path, line, spell_id in keys
-        ],
+        [(commit_run_id, a.path, a.line, a.spell_id, a.title) for a in annotations],
     )
 
 
-async def add_job_to_annotations(
-    conn: asyncpg.Connection,
-    repository_id: int,
-    head_sha: str,
-    keys: Iterable[tuple[str, int, int]],
-    job: str,
+async def mark_posted(
+    conn: asyncpg.Connection, commit_run_id: int, places: Iterable[tuple[str, int]]
 ) -> None:
     await conn.executemany(
-        """
-        UPDATE advice_annotations SET jobs = array_append(jobs, $6)
-        WHERE repository_id = $1 AND head_sha = $2 AND path = $3 AND start_line = $4
-          AND spell_id = $5 AND NOT ($6 = ANY (jobs))
-        """,
-        [(repository_id, head_sha, path, line, spell_id, job) for path, line, spell_id in keys],
+        "UPDATE commit_run_annotations SET state = 'posted' "
+        "WHERE commit_run_id = $1 AND path = $2 AND start_line = $3",
+        [(commit_run_id, path, line) for path, line in places],
     )
 
 
-async def folded_jobs_for_run(conn: asyncpg.Connection, advice_run_id: int) -> list[str]:
-    """Every job whose errors are annotated on this run (its own first)."""
-    rows = await conn.fetch(
-        "SELECT DISTINCT unnest(jobs) AS job FROM advice_annotations WHERE advice_run_id = $1",
-        advice_run_id,
-    )
-    return sorted(r["job"] for r in rows)
-
-
-async def record_run_spells(
-    conn: asyncpg.Connection, advice_run_id: int, scores: Mapping[int, float]
+async def forget_annotations(
+    conn: asyncpg.Connection, commit_run_id: int, places: Iterable[tuple[str, int]]
 ) -> None:
+    """Sent but never applied: the places are free to be planned again."""
     await conn.executemany(
-        """
-        INSERT INTO advice_run_spells (advice_run_id, spell_id, score) VALUES ($1, $2, $3)
-        ON CONFLICT (advice_run_id, spell_id) DO UPDATE SET score = EXCLUDED.score
-        """,
-        [(advice_run_id, spell_id, score) for spell_id, score in scores.items()],
+        "DELETE FROM commit_run_annotations "
+        "WHERE commit_run_id = $1 AND path = $2 AND start_line = $3",
+        [(commit_run_id, path, line) for path, line in places],
     )
+
+
+# ------------------------------------------------------------------ votes
 
 
 async def record_vote(
@@ -222,16 +394,20 @@ async def record_vote(
     )
 
 
-async def vote_tally(
-    conn: asyncpg.Connection, spell_id: int, repository_id: int
-) -> tuple[int, int]:
-    row = await conn.fetchrow(
-        "SELECT count(*) FILTER (WHERE vote > 0) AS up, count(*) FILTER (WHERE vote < 0) AS down "
-        "FROM spell_votes WHERE spell_id = $1 AND repository_id = $2",
-        spell_id,
+async def vote_tallies(
+    conn: asyncpg.Connection, repository_id: int, spell_ids: Iterable[int]
+) -> dict[int, tuple[int, int]]:
+    """(helpful, not relevant) votes in this repository, for each spell that has any."""
+    rows = await conn.fetch(
+        """
+        SELECT spell_id, count(*) FILTER (WHERE vote > 0) AS up,
+               count(*) FILTER (WHERE vote < 0) AS down
+        FROM spell_votes WHERE repository_id = $1 AND spell_id = ANY($2) GROUP BY spell_id
+        """,
         repository_id,
+        list(spell_ids),
     )
-    return row["up"], row["down"]
+    return {r["spell_id"]: (r["up"], r["down"]) for r in rows}
 
 
 async def feedback_scores(conn: asyncpg.Connection, repository_id: int | None) -> dict[int, float]:
@@ -259,15 +435,27 @@ async def feedback_scores(conn: asyncpg.Connection, repository_id: int | None) -
 
 
 async def spell_stats(conn: asyncpg.Connection, spell_id: int) -> dict[str, Any]:
+    """Votes on a spell and how many runs offered it (per-job runs from before one run per
+    commit count too)."""
     return dict(
         await conn.fetchrow(
             """
+            WITH offered AS (
+                SELECT DISTINCT s.commit_run_id, s.advised_at
+                FROM advised_spells a JOIN advised_sources s ON s.id = a.source_id
+                WHERE a.spell_id = $1
+            ), per_run AS (
+                SELECT commit_run_id, max(advised_at) AS at FROM offered GROUP BY commit_run_id
+            )
             SELECT
               (SELECT count(*) FROM spell_votes WHERE spell_id = $1 AND vote > 0) AS helpful,
               (SELECT count(*) FROM spell_votes WHERE spell_id = $1 AND vote < 0) AS not_relevant,
-              (SELECT count(*) FROM advice_run_spells WHERE spell_id = $1) AS matches,
-              (SELECT max(matched_at) FROM advice_run_spells WHERE spell_id = $1)
-                  AS last_matched_at
+              (SELECT count(*) FROM advice_run_spells WHERE spell_id = $1)
+                + (SELECT count(*) FROM per_run) AS matches,
+              greatest(
+                (SELECT max(matched_at) FROM advice_run_spells WHERE spell_id = $1),
+                (SELECT max(at) FROM per_run)
+              ) AS last_matched_at
             """,
             spell_id,
         )

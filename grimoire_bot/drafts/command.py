@@ -13,10 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-import asyncpg
-
 from grimoire_bot.db import open_pool
-from grimoire_bot.db import spells as db_spells
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.matching import ErrorRecord
 from grimoire_bot.settings import Settings
@@ -30,6 +27,7 @@ from .policy import (
     draft_error,
     open_draft_deps,
     preview_draft,
+    unmatched_errors,
 )
 
 # What the model wrote reaches a terminal: no escape sequences, no carriage returns.
@@ -42,27 +40,20 @@ def printable(text: str) -> str:
 
 
 async def unmatched_in_log(
-    matcher: Matcher, pool: asyncpg.Pool, text: bytes
+    matcher: Matcher, text: bytes
 ) -> tuple[list[ErrorRecord], list[ErrorRecord]]:
-    """(every error in the log, those no approved spell matches)."""
-    errors, _ = await matcher.analyse(text, limit=1)
-    matches = await matcher.advise(errors)
-    async with pool.acquire() as conn:
-        spells = await db_spells.get_spells(conn, [m.spell_id for found in matches for m in found])
-    approved = {spell_id for spell_id, row in spells.items() if row["status"] == "approved"}
-    unmatched = [
-        error
-        for error, found in zip(errors, matches, strict=True)
-        if not any(match.spell_id in approved for match in found)
-    ]
-    return errors, unmatched
+    """(every error in the log, those no approved spell matches): the check run's pass."""
+    diagnosis = await matcher.diagnose(text, limit=1, approved_only=True)
+    return diagnosis.errors, unmatched_errors(diagnosis.errors, diagnosis.each)
 
 
 async def run_draft_command(
     settings: Settings, database_url: str, text: bytes, *, save: bool, out: TextIO = sys.stdout
 ) -> int:
     async with open_pool(database_url, min_size=1, max_size=3) as pool:
-        errors, unmatched = await unmatched_in_log(Matcher(pool), pool, text)
+        errors, unmatched = await unmatched_in_log(
+            Matcher(pool, semantic=settings.semantic_matching), text
+        )
         if not errors:
             print("no error found in the log; nothing to draft", file=out)
             return 1

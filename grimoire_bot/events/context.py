@@ -8,6 +8,7 @@ from pathlib import Path
 import asyncpg
 
 from grimoire_bot.advice.collect import GitHubReader, LocalReader
+from grimoire_bot.advice.diffs import DiffReader, FileDiffReader, GitHubDiffReader
 from grimoire_bot.advice.pipeline import AdviceDeps
 from grimoire_bot.advice.publish import ConsolePublisher, GitHubPublisher
 from grimoire_bot.db.deliveries import GitHubRequest
@@ -88,5 +89,10 @@ class HandlerContext:
                 gh, self.pool, write_spacing=self.settings.github_write_spacing_seconds
             ),
             public_url=self.settings.public_url,
-            retrying=self.attempt > 1,
         )
+
+    async def diff_reader(self) -> DiffReader:
+        """Where pull request diffs come from: GitHub, or the `--log` file in a dry run."""
+        if self.dry_run:
+            return FileDiffReader(self.log_path)
+        return GitHubDiffReader(await self.github())

@@ -1,4 +1,5 @@
-"""Failed CI runs: a check run from any other App, or a failed GitHub Actions job."""
+"""Failed CI runs: a check run from any other App, or a failed GitHub Actions job; and the
+re-checks people ask for on Grimoire's run."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import logging
 
 from gidgethub import routing, sansio
 
-from grimoire_bot.advice.pipeline import advise_on_failure
+from grimoire_bot.advice.buttons import Recheck, parse_action
+from grimoire_bot.advice.pipeline import Outcome, advise_on_failure
+from grimoire_bot.advice.recheck import recheck_commit
 from grimoire_bot.advice.sources import (
     FailedSource,
     Repository,
@@ -14,26 +17,35 @@ from grimoire_bot.advice.sources import (
     failed_workflow_job,
     is_our_app,
 )
-from grimoire_bot.db import advice as db_advice
 from grimoire_bot.events.context import HandlerContext
 
 logger = logging.getLogger(__name__)
 router = routing.Router()
 
 
-async def _advise(ctx: HandlerContext, source: FailedSource) -> None:
-    outcome = await advise_on_failure(await ctx.advice_deps(), source)
+def _log(ctx: HandlerContext, what: str, outcome: Outcome) -> None:
     logger.info(
         "advice",
         extra={
             "delivery_id": ctx.delivery_id,
-            "source": source.name,
+            "source": what,
             "posted": outcome.posted,
             "reason": outcome.reason,
             "errors": outcome.errors,
             "spells": outcome.spells,
         },
     )
+
+
+async def _advise(ctx: HandlerContext, source: FailedSource) -> None:
+    _log(ctx, source.name, await advise_on_failure(await ctx.advice_deps(), source))
+
+
+async def _recheck(ctx: HandlerContext, repository: Repository, head_sha: str) -> None:
+    outcome = await recheck_commit(
+        await ctx.advice_deps(), await ctx.diff_reader(), repository, head_sha
+    )
+    _log(ctx, f"re-check of {head_sha}", outcome)
 
 
 @router.register("check_run", action="completed")
@@ -50,47 +62,29 @@ async def advise_on_failed_job(event: sansio.Event, ctx: HandlerContext) -> None
         await _advise(ctx, source)
 
 
-async def _source_of(ctx: HandlerContext, run: dict, repository: Repository) -> FailedSource | None:
-    """The failed run behind one of our advice runs, read afresh from GitHub."""
-    if not run["source_url"]:
-        return None
-    gh = await ctx.github()
-    return FailedSource(
-        repository=repository,
-        head_sha=run["head_sha"],
-        name=run["source_name"],
-        check_run_url=run["source_url"],
-        check_run=await gh.getitem(run["source_url"]),
-        job_url=run["source_job_url"],
-        workflow_run_url=run["workflow_run_url"],
-    )
-
-
 @router.register("check_run", action="rerequested")
-async def rerun_advice(event: sansio.Event, ctx: HandlerContext) -> None:
-    """Someone pressed "Re-run" on a Grimoire check run: advise again, updating it."""
+async def recheck_on_rerun(event: sansio.Event, ctx: HandlerContext) -> None:
+    """Someone pressed "Re-run" on a Grimoire run (one per commit, or one posted per job
+    before that): rebuild the commit's run."""
     check_run = event.data["check_run"]
-    if not is_our_app(check_run.get("app"), ctx.settings.app_id):
-        return
-    async with ctx.pool.acquire() as conn:
-        run = await db_advice.get_run_by_check_run(conn, check_run["id"])
-    if run is None:
-        return
-    source = await _source_of(ctx, dict(run), Repository.from_payload(event.data))
-    if source is not None:
-        await _advise(ctx, source)
+    if is_our_app(check_run.get("app"), ctx.settings.app_id):
+        await _recheck(ctx, Repository.from_payload(event.data), check_run["head_sha"])
 
 
 @router.register("check_suite", action="rerequested")
-async def rerun_suite_advice(event: sansio.Event, ctx: HandlerContext) -> None:
-    """ "Re-run all checks" on Grimoire's suite: advise again on every run of that commit."""
+async def recheck_on_suite_rerun(event: sansio.Event, ctx: HandlerContext) -> None:
+    """ "Re-run all checks" on Grimoire's suite: rebuild the commit's run."""
     suite = event.data["check_suite"]
-    if not is_our_app(suite.get("app"), ctx.settings.app_id):
-        return
-    repository = Repository.from_payload(event.data)
-    async with ctx.pool.acquire() as conn:
-        runs = await db_advice.runs_for_head(conn, repository.id, suite["head_sha"])
-    for run in runs:
-        source = await _source_of(ctx, dict(run), repository)
-        if source is not None:
-            await _advise(ctx, source)
+    if is_our_app(suite.get("app"), ctx.settings.app_id):
+        await _recheck(ctx, Repository.from_payload(event.data), suite["head_sha"])
+
+
+@router.register("check_run", action="requested_action")
+async def recheck_on_request(event: sansio.Event, ctx: HandlerContext) -> None:
+    """The run's "Re-check" button."""
+    check_run = event.data["check_run"]
+    identifier = (event.data.get("requested_action") or {}).get("identifier", "")
+    if is_our_app(check_run.get("app"), ctx.settings.app_id) and isinstance(
+        parse_action(identifier), Recheck
+    ):
+        await _recheck(ctx, Repository.from_payload(event.data), check_run["head_sha"])

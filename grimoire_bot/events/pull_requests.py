@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gidgethub import routing, sansio
 
-from grimoire_bot.advice.diffs import FileDiffReader, GitHubDiffReader, advise_on_pull_request
+from grimoire_bot.advice.diffs import advise_on_pull_request
 from grimoire_bot.events.context import HandlerContext
 
 router = routing.Router()
@@ -14,5 +14,4 @@ router = routing.Router()
 @router.register("pull_request", action="synchronize")
 @router.register("pull_request", action="reopened")
 async def advise_on_added_lines(event: sansio.Event, ctx: HandlerContext) -> None:
-    reader = FileDiffReader(ctx.log_path) if ctx.dry_run else GitHubDiffReader(await ctx.github())
-    await advise_on_pull_request(await ctx.advice_deps(), reader, event.data)
+    await advise_on_pull_request(await ctx.advice_deps(), await ctx.diff_reader(), event.data)

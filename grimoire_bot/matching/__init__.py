@@ -1,6 +1,7 @@
 """Grimoire's matching engine: from a failed job's output to the spells that fix it.
 
-Pure functions and immutable indexes, no I/O. A log goes through `analyse` (engine.py):
+Pure functions and immutable indexes, no I/O. A failure goes through `diagnose` (engine.py),
+once, whoever asks (the check run, the API, the `match` command, the benchmarks):
 
 * `logs`: cleaning (timestamps, group markers, ANSI, progress bars) and `BoundedLog`, which
   reads logs of any size in bounded memory;
@@ -17,7 +18,7 @@ Pure functions and immutable indexes, no I/O. A log goes through `analyse` (engi
 
 from .diff import parse_added_lines
 from .ecosystems import Ecosystem
-from .engine import analyse
+from .engine import Diagnosis, diagnose
 from .extract import errors_from_annotations, errors_from_check_output, extract_errors
 from .fingerprint import fingerprint
 from .index import DiffHit, Match, SpellDoc, SpellIndex
@@ -31,6 +32,7 @@ __all__ = [
     "DEFAULT_LOG_CAP",
     "DEFAULT_MIN_SCORE",
     "BoundedLog",
+    "Diagnosis",
     "DiffHit",
     "Ecosystem",
     "ErrorRecord",
@@ -41,9 +43,9 @@ __all__ = [
     "Resolution",
     "SpellDoc",
     "SpellIndex",
-    "analyse",
     "check_pattern",
     "clean_log",
+    "diagnose",
     "errors_from_annotations",
     "errors_from_check_output",
     "extract_errors",

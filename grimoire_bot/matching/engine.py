@@ -1,9 +1,14 @@
-"""The whole pipeline for one log: clean, extract, match, rank."""
+"""The one pass over a failure: clean, extract, match every error once, rank.
+
+Every consumer (the check run, `POST /api/match`, the `match` command, the benchmarks)
+goes through `diagnose`, so what is measured is what users see on the pull request.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from .extract import extract_errors, record_at_line
 from .fingerprint import fingerprint
@@ -14,52 +19,136 @@ from .rank import DEFAULT_MIN_SCORE
 from .records import ErrorRecord
 
 TAIL_LINES = 60
-# Spells the ranking may drop later still need room while errors and tail are merged.
+# Spells the log's tail may add beyond the ones asked for: the ranking may drop some later.
 POOL_EXTRA = 20
+SPELLS_PER_ERROR = 3
 # Where a failed step ends in an Actions log; the tail is taken just before it, since the
 # job's post-steps (cache saving, checkout cleanup) follow.
 STEP_FAILED_RE = re.compile(
     r"^Error: (?:Process completed with exit code \d+|The process '[^']*' failed with exit code)"
 )
 
+ErrorKey = tuple[str, str | None, int | None]
 
-def analyse(
-    text: str | bytes,
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """What one pass over a failure found.
+
+    `errors`: every error, the log's first (in log order), then those only the check
+    run's annotations or output reported, then lines of the log's tail a spell matched.
+    `each[i]`: the best spells for `errors[i]` alone, best first (a spell may serve
+    several errors). `ranked`: the best spells overall, each once with the error it fits
+    best, best first. Both hold nothing under the threshold."""
+
+    errors: list[ErrorRecord]
+    each: list[list[Match]]
+    ranked: list[Match]
+
+
+def diagnose(
+    text: str | bytes | None,
     index: SpellIndex,
     *,
+    extra_errors: Sequence[ErrorRecord] = (),
     limit: int = 5,
+    per_error: int = SPELLS_PER_ERROR,
     min_score: float = DEFAULT_MIN_SCORE,
+    feedback: Mapping[int, float] | None = None,
+    approved_only: bool = False,
     repo_root_hints: Sequence[str] = (),
-) -> tuple[list[ErrorRecord], list[Match]]:
-    """The errors in a log and the best spells for them.
+) -> Diagnosis:
+    """Find the errors of a log (plus `extra_errors`, read from a check run's annotations
+    and output) and match each of them once against the spellbook.
 
     Besides the extracted errors, the log's tail (the end of the failing step) is matched
     by pattern, so a spell written for an error line no parser recognises still fires; a
-    line found that way becomes an error record of its own. When nothing at all was
-    extracted, the tail is also matched by similarity."""
-    cleaned = clean_log(text)
-    errors = extract_errors(cleaned, repo_root_hints=repo_root_hints, already_clean=True)
-    pool = limit + POOL_EXTRA
-    best = {m.spell_id: m for m in index.match(errors, limit=pool, min_score=min_score)}
-    tail = tail_region(cleaned, errors)
+    line found that way becomes an error record of its own. When the log yielded no error
+    at all, the tail is also matched by similarity. `feedback` (spell id -> -1..1) is the
+    votes of the repository the failure is in; `approved_only` leaves out every spell a
+    curator has not approved (what may be posted on a pull request)."""
+    cleaned = clean_log(text) if text else ""
+    log_errors = (
+        extract_errors(cleaned, repo_root_hints=repo_root_hints, already_clean=True)
+        if cleaned
+        else []
+    )
+    seen = {_key(error) for error in log_errors}
+    errors = [*log_errors, *_unseen(extra_errors, seen)]
+
+    def wanted(match: Match) -> bool:
+        return match.score >= min_score and (not approved_only or index.approved(match.spell_id))
+
+    each = [
+        [m for m in found if wanted(m)] for found in index.score_each(errors, feedback=feedback)
+    ]
+    best = _best_per_spell(each)
+    tail = tail_region(cleaned, log_errors) if cleaned else []
     if tail:
-        for match in index.match(
-            [tail_record(tail)], limit=pool, min_score=min_score, similarity=not errors
-        ):
+        [found] = index.score_each(
+            [tail_record(tail)], feedback=feedback, similarity=not log_errors
+        )
+        tail_matches = _best_first(filter(wanted, found), limit + POOL_EXTRA)
+        for match in tail_matches:
             current = best.get(match.spell_id)
             if current is not None and current.score >= match.score:
                 continue
             # Tail lines belong to no extracted error: the matched one becomes an error.
             line = _tail_line_of(index, match.spell_id, tail)
-            errors.append(record_at_line(cleaned, line, repo_root_hints=repo_root_hints))
-            best[match.spell_id] = Match(
-                spell_id=match.spell_id,
-                score=match.score,
-                error_index=len(errors) - 1,
-                reason=match.reason,
-            )
-    ranked = sorted(best.values(), key=lambda m: (-m.score, m.error_index, m.spell_id))
-    return errors, ranked[: max(limit, 0)]
+            record = record_at_line(cleaned, line, repo_root_hints=repo_root_hints)
+            position = _position_of(record, errors, seen)
+            if position == len(errors):
+                errors.append(record)
+                each.append([])
+            placed = replace(match, error_index=position)
+            each[position] = [m for m in each[position] if m.spell_id != match.spell_id]
+            each[position].append(placed)
+            best[match.spell_id] = placed
+    return Diagnosis(
+        errors=errors,
+        each=[_best_first(found, per_error) for found in each],
+        ranked=_best_first(best.values(), limit),
+    )
+
+
+def _key(error: ErrorRecord) -> ErrorKey:
+    return (error.fingerprint, error.file, error.line)
+
+
+def _unseen(errors: Iterable[ErrorRecord], seen: set[ErrorKey]) -> list[ErrorRecord]:
+    """Errors not known yet, one per error and place: Actions mirrors a log's error lines
+    into annotations, and the log's record (with its context) is the better one."""
+    fresh = []
+    for error in errors:
+        if _key(error) not in seen:
+            seen.add(_key(error))
+            fresh.append(error)
+    return fresh
+
+
+def _position_of(record: ErrorRecord, errors: Sequence[ErrorRecord], seen: set[ErrorKey]) -> int:
+    """Where `record` is in `errors`, or `len(errors)` when it is new (and now seen)."""
+    key = _key(record)
+    if key in seen:
+        return next(i for i, error in enumerate(errors) if _key(error) == key)
+    seen.add(key)
+    return len(errors)
+
+
+def _best_per_spell(each: Iterable[Iterable[Match]]) -> dict[int, Match]:
+    """Each spell's best match over all errors; on a tie, the earlier error keeps it."""
+    best: dict[int, Match] = {}
+    for found in each:
+        for match in found:
+            current = best.get(match.spell_id)
+            if current is None or match.score > current.score:
+                best[match.spell_id] = match
+    return best
+
+
+def _best_first(matches: Iterable[Match], limit: int) -> list[Match]:
+    ranked = sorted(matches, key=lambda m: (-m.score, m.error_index, m.spell_id))
+    return ranked[: max(limit, 0)]
 
 
 def tail_region(cleaned: str, errors: Sequence[ErrorRecord] = ()) -> list[tuple[int, str]]:

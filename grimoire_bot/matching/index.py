@@ -200,21 +200,21 @@ class SpellIndex:
                     best[match.spell_id] = match
         return _best_first(best.values(), min_score, limit)
 
-    def match_each(
+    def score_each(
         self,
         errors: Sequence[ErrorRecord],
         *,
-        per_error: int = 3,
-        min_score: float = DEFAULT_MIN_SCORE,
         feedback: Mapping[int, float] | None = None,
         similarity: bool = True,
     ) -> list[list[Match]]:
-        """For each error, its own best spells (a spell may serve several errors): the
-        same as one `match([error])` per error, with all errors scanned in one pass."""
-        return [
-            _best_first(matches, min_score, per_error)
-            for matches in self._each_error(errors, feedback, similarity)
-        ]
+        """For each error, every candidate spell's match, scored, in no order and with
+        nothing left out: the one pass `engine.diagnose` ranks from."""
+        return self._each_error(errors, feedback, similarity)
+
+    def approved(self, spell_id: int) -> bool:
+        """Whether a curator approved the spell (only approved spells are posted)."""
+        entry = self._by_id.get(spell_id)
+        return entry is not None and entry.approved
 
     def _each_error(
         self,

@@ -1024,6 +1024,8 @@ class FakeGitHub(UserSide):
             ),
             ("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", self._list_check_runs),
             ("GET", "/repos/{owner}/{repo}/commits/{sha}/pulls", self._list_commit_pulls),
+            ("GET", "/repos/{owner}/{repo}/actions/runs", self._list_workflow_runs),
+            ("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs", self._list_run_jobs),
             ("GET", "/repos/{owner}/{repo}/actions/jobs/{job_id}", self._get_job),
             ("GET", "/repos/{owner}/{repo}/actions/jobs/{job_id}/logs", self._get_job_logs),
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", self._get_pull),
@@ -1486,6 +1488,31 @@ class FakeGitHub(UserSide):
         if job.log_inline:
             return web.Response(body=job.log, content_type="text/plain", charset="utf-8")
         return web.Response(status=302, headers={"Location": self._signed_log_url(job)})
+
+    async def _list_workflow_runs(self, request: web.Request) -> web.Response:
+        """Workflow runs, from the jobs set up (``head_sha`` filters, as on GitHub)."""
+        repo, sha = self._repo_name(request), request.query.get("head_sha")
+        runs: dict[int, dict[str, Any]] = {}
+        for job in self.jobs.values():
+            if job.repo == repo and sha in (None, job.data["head_sha"]):
+                run_id = job.data["run_id"]
+                runs[run_id] = {
+                    "id": run_id,
+                    "head_sha": job.data["head_sha"],
+                    "run_attempt": job.data["run_attempt"],
+                    "url": job.data["run_url"],
+                    "jobs_url": f"{job.data['run_url']}/jobs",
+                    "name": job.data["workflow_name"],
+                }
+        page, link = self._paginate(request, sorted(runs.values(), key=lambda r: r["id"]))
+        body = {"total_count": len(runs), "workflow_runs": page}
+        return self._json(request, body, link=link)
+
+    async def _list_run_jobs(self, request: web.Request) -> web.Response:
+        repo, run_id = self._repo_name(request), _int_or_zero(request.match_info["run_id"])
+        jobs = [j.data for j in self.jobs.values() if j.repo == repo and j.data["run_id"] == run_id]
+        page, link = self._paginate(request, sorted(jobs, key=lambda j: j["id"]))
+        return self._json(request, {"total_count": len(jobs), "jobs": page}, link=link)
 
     def _find_job(self, request: web.Request) -> Job:
         job = self.jobs.get(_int_or_zero(request.match_info["job_id"]))

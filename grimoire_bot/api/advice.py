@@ -1,0 +1,63 @@
+"""A commit's whole advice, for when its check run's summary was too long for GitHub."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from grimoire_bot.advice.pipeline import posting_settings
+from grimoire_bot.advice.plan import full_summary
+from grimoire_bot.advice.publish import load_commit
+from grimoire_bot.api.errors import ApiError
+from grimoire_bot.api.operations import USER_RESOLVER, Access, operation
+from grimoire_bot.db import advice as db_advice
+from grimoire_bot.db import installations as db_installations
+from grimoire_bot.state import POOL, SETTINGS
+from grimoire_bot.validation import Text
+
+routes = web.RouteTableDef()
+
+
+class CommitParams(BaseModel):
+    owner: Annotated[Text, Field(min_length=1, max_length=100)]
+    repo: Annotated[Text, Field(min_length=1, max_length=100)]
+    sha: Annotated[str, Field(pattern=r"^[0-9a-f]{40}$", description="The full commit SHA.")]
+
+
+@operation(
+    routes,
+    "GET",
+    "/api/advice/{owner}/{repo}/{sha}",
+    summary="Everything Grimoire advised on a commit",
+    description="The commit's check-run summary in Markdown with every entry, also those "
+    "GitHub's 65,535 characters left no room for. A private repository needs a signed-in "
+    "caller (to anyone else it does not exist).",
+    tag="matching",
+    params=CommitParams,
+    response="Markdown",
+    response_media_type="text/markdown",
+    errors=(401, 404),
+)
+async def commit_advice(request: web.Request, params: CommitParams) -> web.Response:
+    full_name = f"{params.owner}/{params.repo}"
+    async with request.app[POOL].acquire() as conn:
+        repository = await db_installations.get_repository(conn, full_name)
+        if repository is not None and repository["private"]:
+            if "Authorization" not in request.headers:
+                repository = None
+            else:
+                await request.app[USER_RESOLVER](request, Access.USER)  # a 401 when it is bad
+        run = None
+        if repository is not None:
+            run = await db_advice.get_commit_run(conn, repository["id"], params.sha)
+        if repository is None or run is None:
+            raise ApiError(404, f"Grimoire has no advice on {params.sha} in {full_name}")
+        commit = await load_commit(
+            conn, run["id"], repository["id"], repository["full_name"], params.sha
+        )
+    settings = posting_settings(repository, request.app[SETTINGS].public_url, annotate=False)
+    return web.Response(
+        text=full_summary(commit, settings), content_type="text/markdown", charset="utf-8"
+    )

@@ -1,0 +1,170 @@
+"""One pass over a failure: every error matched once, each error's spells and the ranking."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grimoire_bot.matching import (
+    ErrorRecord,
+    SpellDoc,
+    SpellIndex,
+    diagnose,
+    errors_from_annotations,
+)
+
+
+def spell(spell_id: int, pattern: str, *, status: str = "approved", tags: str = "") -> SpellDoc:
+    return SpellDoc(
+        id=spell_id,
+        title=f"spell {spell_id}",
+        description="",
+        error_type=None,
+        error_pattern=pattern,
+        tags=tags,
+        ecosystem=None,
+        status=status,
+    )
+
+
+BOOK = [
+    spell(1, r"ModuleNotFoundError: No module named '([\w.]+)'", tags="python"),
+    spell(2, r"ModuleNotFoundError: No module named 'yaml'", tags="python,yaml"),
+    spell(3, r"error TS2307: Cannot find module '[^']+'", tags="typescript"),
+    spell(4, r"Your requirements could not be resolved", tags="php,composer"),
+    spell(5, r"Installation failed, reverting \./composer\.json", tags="php,composer"),
+    spell(6, r"widget frobnication failed", status="draft"),
+    spell(7, r"error: widget frobnication failed"),
+]
+INDEX = SpellIndex.build(BOOK)
+
+PYTEST_LOG = (
+    "tests/test_app.py:3: in <module>\n"
+    "    import yaml\n"
+    "E   ModuleNotFoundError: No module named 'yaml'\n"
+)
+
+
+def ids(matches) -> list[int]:
+    return [m.spell_id for m in matches]
+
+
+def test_each_error_has_its_own_spells_and_the_ranking_has_each_spell_once() -> None:
+    log = PYTEST_LOG + "src/a.ts(3,1): error TS2307: Cannot find module 'lodash'.\n"
+    diagnosis = diagnose(log, INDEX)
+    assert [e.error_type for e in diagnosis.errors] == ["ModuleNotFoundError", "TS2307"]
+    assert [ids(found) for found in diagnosis.each] == [[2, 1], [3]]
+    assert sorted(ids(diagnosis.ranked)) == [1, 2, 3]
+    assert ids(diagnosis.ranked)[0] == 2  # the specific spell beats the generic one
+    scores = [m.score for m in diagnosis.ranked]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_an_annotation_mirroring_a_log_error_is_not_matched_twice() -> None:
+    """Actions copies a log's error lines into annotations: the check run used to see
+    the same error twice."""
+    [mirrored] = diagnose(PYTEST_LOG, INDEX).errors
+    only_in_annotations = ErrorRecord(
+        message="error TS2307: Cannot find module 'react'.",
+        error_type="TS2307",
+        file="src/b.ts",
+        line=9,
+        column=None,
+        ecosystem="typescript",
+        context=(),
+        fingerprint="ts2307",
+        text="error TS2307: Cannot find module 'react'.",
+        log_line=None,
+    )
+    diagnosis = diagnose(PYTEST_LOG, INDEX, extra_errors=[mirrored, only_in_annotations])
+    assert diagnosis.errors == [mirrored, only_in_annotations]
+    assert [ids(found) for found in diagnosis.each] == [[2, 1], [3]]
+
+
+def test_a_check_run_without_a_log_is_diagnosed_from_its_annotations() -> None:
+    annotations = [
+        {
+            "path": "src/app.ts",
+            "start_line": 9,
+            "annotation_level": "failure",
+            "message": "error TS2307: Cannot find module 'lodash'.",
+        }
+    ]
+    diagnosis = diagnose(None, INDEX, extra_errors=errors_from_annotations(annotations))
+    assert [(e.file, e.line) for e in diagnosis.errors] == [("src/app.ts", 9)]
+    assert ids(diagnosis.ranked) == [3]
+
+
+def test_tail_lines_two_spells_match_become_one_error() -> None:
+    """Two spells matching the same line of the tail each appended their own copy of it."""
+    log = (
+        "Loading composer repositories with package information\n"
+        "Your requirements could not be resolved to an installable set of packages. "
+        "Installation failed, reverting ./composer.json to its original content.\n"
+        "Error: Process completed with exit code 2.\n"
+    )
+    diagnosis = diagnose(log, INDEX)
+    [position] = [i for i, e in enumerate(diagnosis.errors) if "could not be resolved" in e.text]
+    assert sorted(ids(diagnosis.each[position])) == [4, 5]
+    assert [m.error_index for m in diagnosis.ranked] == [position, position]
+
+
+def test_drafts_are_ranked_for_curators_but_left_out_of_what_is_posted() -> None:
+    log = "src/a.py:3:1: error: widget frobnication failed\n"
+    assert set(ids(diagnose(log, INDEX).ranked)) == {6, 7}
+    posted = diagnose(log, INDEX, approved_only=True)
+    assert ids(posted.ranked) == [7]
+    assert [ids(found) for found in posted.each] == [[7]]
+
+
+def test_feedback_reorders_each_error_and_the_ranking_alike() -> None:
+    log = (
+        "E: Your requirements could not be resolved to an installable set of packages. "
+        "Installation failed, reverting ./composer.json to its original content.\n"
+    )
+    plain = diagnose(log, INDEX)
+    voted = diagnose(log, INDEX, feedback={5: -1.0, 4: 1.0})
+    assert ids(plain.ranked) == ids(plain.each[0]) == [5, 4]
+    assert ids(voted.ranked) == ids(voted.each[0]) == [4, 5]
+
+
+def test_nothing_under_the_threshold_and_limits_apply() -> None:
+    assert diagnose(PYTEST_LOG, INDEX, min_score=1.01).ranked == []
+    assert diagnose(PYTEST_LOG, INDEX, min_score=1.01).each == [[]]
+    limited = diagnose(PYTEST_LOG, INDEX, limit=1, per_error=1)
+    assert ids(limited.ranked) == ids(limited.each[0]) == [2]
+
+
+LINES = st.sampled_from(
+    [
+        "E   ModuleNotFoundError: No module named 'yaml'",
+        "E   ModuleNotFoundError: No module named 'numpy'",
+        "src/a.ts(3,1): error TS2307: Cannot find module 'lodash'.",
+        "src/a.py:3:1: error: widget frobnication failed",
+        "Your requirements could not be resolved to an installable set of packages.",
+        "Error: Process completed with exit code 1.",
+        "collected 3 items",
+        "",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(LINES, max_size=12), st.booleans())
+def test_the_ranking_is_each_spells_best_over_every_error(lines: list[str], approved: bool) -> None:
+    diagnosis = diagnose("\n".join(lines), INDEX, per_error=len(BOOK), approved_only=approved)
+    assert len(diagnosis.each) == len(diagnosis.errors)
+    best: dict[int, float] = {}
+    for position, found in enumerate(diagnosis.each):
+        assert all(m.error_index == position for m in found)
+        assert len({m.spell_id for m in found}) == len(found)
+        for m in found:
+            best[m.spell_id] = max(m.score, best.get(m.spell_id, 0.0))
+    ranked = diagnosis.ranked
+    assert len(ranked) == min(5, len(best))
+    assert [m.score for m in ranked] == sorted((m.score for m in ranked), reverse=True)
+    for m in ranked:
+        assert m.score == best[m.spell_id]
+        assert m in diagnosis.each[m.error_index]
+    left_out = set(best) - {m.spell_id for m in ranked}
+    assert all(best[spell_id] <= ranked[-1].score for spell_id in left_out)
