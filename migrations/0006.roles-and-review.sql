@@ -1,6 +1,6 @@
 -- Trust: contributors whose spells wait for a curator, proposed changes, a revision row
 -- for every change to a spell, and accounts an admin can deactivate (revoking tokens).
--- depends: 0004.advice
+-- depends: 0005.commit-runs
 
 -- Both enum values may also be added by another migration; either order works. They
 -- cannot be used in this transaction (PostgreSQL forbids using a value added in the same

@@ -1,6 +1,6 @@
 -- Trust: GitHub identities linked to accounts and what GitHub says each may do on our
 -- repositories, `.github/grimoire.yml` files read from GitHub, and per-address limits.
--- depends: 0004.advice
+-- depends: 0006.roles-and-review
 
 -- Accounts created by GitHub sign-in are contributors (the roles migration adds the same
 -- value; IF NOT EXISTS lets either run first).

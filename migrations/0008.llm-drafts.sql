@@ -1,6 +1,6 @@
 -- Spells drafted by an LLM for errors no spell matches: drafted once per error across all
 -- workers, within daily budgets, with where each draft came from and what every call did.
--- depends: 0004.advice
+-- depends: 0007.identity
 
 -- Reviewers reject drafts (the review branch adds the same value; either order works).
 ALTER TYPE spell_status ADD VALUE IF NOT EXISTS 'rejected';

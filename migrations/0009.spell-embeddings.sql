@@ -4,7 +4,7 @@
 -- `digest` is of the text the vector came from, so an edited spell is re-embedded.
 -- A bytea of little-endian float16 works on any PostgreSQL (pgvector is not required):
 -- the search runs in each process, beside the compiled patterns.
--- depends: 0004.advice
+-- depends: 0008.llm-drafts
 
 CREATE TABLE spell_embeddings (
     spell_id     bigint NOT NULL REFERENCES spells (id) ON DELETE CASCADE,

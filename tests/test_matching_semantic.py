@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grimoire_bot.matching import SpellDoc, SpellIndex, analyse
+from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
 from grimoire_bot.matching.index import spell_meaning_text
 from grimoire_bot.matching.rank import MEANING_FLOOR, near_miss_score
 from grimoire_bot.matching.semantic import SemanticIndex, error_text, normalised
@@ -156,8 +156,8 @@ def starter_indexes() -> tuple[SpellIndex, SpellIndex, dict[int, str]]:
 def test_a_drifted_wording_no_pattern_matches_is_found_by_meaning(starter_indexes, log, key):
     """Regression: a reworded message (another tool version) got no spell at all."""
     words_only, with_meaning, keys = starter_indexes
-    assert analyse(log, words_only)[1] == []
-    _, matches = analyse(log, with_meaning)
+    assert diagnose(log, words_only).ranked == []
+    matches = diagnose(log, with_meaning).ranked
     assert [keys[m.spell_id] for m in matches][:1] == [key]
     assert matches[0].reason == "similar"
 
@@ -165,7 +165,7 @@ def test_a_drifted_wording_no_pattern_matches_is_found_by_meaning(starter_indexe
 @pytest.mark.parametrize("log", UNRELATED)
 def test_errors_no_spell_fits_stay_silent_with_meaning_on(starter_indexes, log):
     _, with_meaning, keys = starter_indexes
-    assert [keys[m.spell_id] for m in analyse(log, with_meaning)[1]] == []
+    assert [keys[m.spell_id] for m in diagnose(log, with_meaning).ranked] == []
 
 
 def test_the_bundled_model_loads_offline_and_gives_unit_vectors(monkeypatch):

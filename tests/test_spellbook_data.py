@@ -19,7 +19,7 @@ import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grimoire_bot.matching import Ecosystem, SpellDoc, SpellIndex, analyse
+from grimoire_bot.matching import Ecosystem, SpellDoc, SpellIndex, diagnose
 
 SPELLBOOK_PACKAGE = "grimoire_bot.spellbook"
 FORMAT = "grimoire-spellbook/1"
@@ -377,7 +377,7 @@ def test_examples_still_match_behind_log_prefixes(
 
 
 # The rank an example's own spell may take when it is not first, and why. Everything not
-# listed here must be first among the spells `analyse` returns for the example alone.
+# listed here must be first among the spells `diagnose` ranks for the example alone.
 RANK_EXCEPTIONS: dict[tuple[str, str], tuple[int, str]] = {
     ("node.cannot-find-module", "Error: Cannot find module 'dotenv'"): (
         2,
@@ -424,7 +424,7 @@ def test_each_log_example_is_matched_first_by_its_own_spell(
         if spell.fields["scope"] != "log":
             continue
         for example in spell.fields["examples"]:
-            _, matches = analyse(example, starter_index, limit=5)
+            matches = diagnose(example, starter_index, limit=5).ranked
             ranked = [match.spell_id for match in matches]
             rank = ranked.index(position) + 1 if position in ranked else None
             allowed, _ = RANK_EXCEPTIONS.get((spell.key, example), (1, ""))
@@ -445,7 +445,7 @@ def test_rank_exceptions_are_still_needed(spells: list[Spell], starter_index: Sp
     stale = []
     for key, example in RANK_EXCEPTIONS:
         position = examples.get((key, example))
-        _, matches = analyse(example, starter_index, limit=5)
+        matches = diagnose(example, starter_index, limit=5).ranked
         if position is None or [m.spell_id for m in matches][:1] == [position]:
             stale.append(key)
     assert stale == []

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from grimoire_bot.advice.compose import md_code, md_text
+from grimoire_bot.advice.markdown import md_code, md_text
 
 from .policy import AiDraft, DraftOutcome
 
