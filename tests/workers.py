@@ -64,12 +64,16 @@ async def delivery_status(pool: asyncpg.Pool, delivery_id: str) -> str | None:
 
 
 async def wait_for_status(
-    pool: asyncpg.Pool, delivery_id: str, statuses: tuple[str, ...] = FINAL_STATUSES
+    pool: asyncpg.Pool,
+    delivery_id: str,
+    statuses: tuple[str, ...] = FINAL_STATUSES,
+    *,
+    within: float = 15.0,
 ) -> str:
     async def reached() -> bool:
         return await delivery_status(pool, delivery_id) in statuses
 
-    await wait_until(reached)
+    await wait_until(reached, within=within)
     return await delivery_status(pool, delivery_id)  # type: ignore[return-value]
 
 
