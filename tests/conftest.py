@@ -95,6 +95,9 @@ def make_settings(**overrides: object) -> Settings:
         "secret_key": TEST_SECRET_KEY,
         "webhook_secret": "test-webhook-secret",
         "db_pool_max": 5,
+        # Matching by meaning embeds the whole spellbook on a fresh database (seconds per
+        # test): its own tests turn it on.
+        "semantic_matching": False,
         # Every test client comes from one address; the limits' own tests set them.
         "auth_rate_limit": None,
         "match_rate_limit": None,

@@ -37,7 +37,16 @@ GRIMOIRE_VARIABLES = (
 
 def environment(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in GRIMOIRE_VARIABLES}
-    env.update({"APP_ENV": "test", "LOG_LEVEL": "info", "PYTHONUNBUFFERED": "1"})
+    # Matching by meaning off unless a test asks: it embeds the whole spellbook on a fresh
+    # database, seconds that only its own tests need to spend.
+    env.update(
+        {
+            "APP_ENV": "test",
+            "LOG_LEVEL": "info",
+            "PYTHONUNBUFFERED": "1",
+            "SEMANTIC_MATCHING": "false",
+        }
+    )
     env.update(overrides)
     return env
 

@@ -241,7 +241,6 @@ async def test_a_worker_killed_while_it_holds_the_commit_lock_loses_and_doubles_
             GHE_PROTOCOL="http",
             GITHUB_WRITE_SPACING_SECONDS="0",
             JOB_HEARTBEAT_SECONDS="2",
-            SEMANTIC_MATCHING="false",
         )
         # The first check-run POST hangs: the worker is then inside the commit's lock.
         fake.inject("POST", r"/check-runs$", "timeout")

@@ -13,7 +13,7 @@ from grimoire_bot.db import open_pool
 from grimoire_bot.spellbook import io as spellbook_io
 from tests.advice_scenarios import INSTALLATION_ID, failed_job_delivery, log_bytes
 from tests.fakes.github import FakeGitHub, signed_delivery
-from tests.processes import environment, start, stop
+from tests.processes import OutputDrain, environment, start, stop
 from tests.workers import settings_for, wait_for_status, wait_until
 
 SECRET = "test-webhook-secret"
@@ -93,7 +93,7 @@ async def test_a_worker_killed_mid_job_leaves_it_to_another_worker(
 
     rescuer = await start("worker", env=env)
     try:
-        assert await wait_for_status(pool, "killed") == "done"
+        assert await wait_for_status(pool, "killed", within=60) == "done"
     finally:
         await stop(rescuer)
     assert len(grimoire_runs(slow_github)) == 1
@@ -144,7 +144,7 @@ async def test_a_worker_out_of_grace_requeues_its_job_for_the_next_one(
 
     next_worker = await start("worker", env=worker_env(slow_github, fresh_database_url))
     try:
-        assert await wait_for_status(pool, "cut-short") == "done"
+        assert await wait_for_status(pool, "cut-short", within=60) == "done"
     finally:
         await stop(next_worker)
     assert len(grimoire_runs(slow_github)) == 1
@@ -154,7 +154,13 @@ async def test_two_workers_share_the_queue_without_doing_anything_twice(
     deliver, pool, slow_github, fresh_database_url
 ):
     env = worker_env(slow_github, fresh_database_url)
-    workers = [await start("worker", env=env) for _ in range(2)]
+    workers = [OutputDrain(await start("worker", env=env)) for _ in range(2)]
+
+    async def both_listening() -> bool:
+        return all(b"worker started" in b"".join(worker.chunks) for worker in workers)
+
+    # Both must be consuming before the deliveries arrive, or the first one takes them all.
+    await wait_until(both_listening, within=60)
     try:
         for number in range(8):
             payload = failed_job_delivery(
@@ -162,8 +168,8 @@ async def test_two_workers_share_the_queue_without_doing_anything_twice(
             )
             await deliver(payload, f"shared-{number}")
         for number in range(8):
-            assert await wait_for_status(pool, f"shared-{number}") == "done"
+            assert await wait_for_status(pool, f"shared-{number}", within=60) == "done"
     finally:
-        outputs = await asyncio.gather(*(stop(worker) for worker in workers))
+        outputs = await asyncio.gather(*(worker.stop() for worker in workers))
     assert len(grimoire_runs(slow_github)) == 8
     assert all("delivery processed" in output for _, output in outputs), "both workers took jobs"
