@@ -1,0 +1,96 @@
+"""Unmatched failures: the errors that failed most often in the last 7 or 30 days with no
+spell to explain them (elastic-recheck's "uncategorized failures"), counted only over the
+repositories the viewer may see, each with a way to write or draft its spell."""
+
+from __future__ import annotations
+
+import enum
+
+from aiohttp import web
+
+from grimoire_bot.api.errors import ApiError
+from grimoire_bot.api.operations import Access
+from grimoire_bot.api.repos import visible_permissions
+from grimoire_bot.console.render import Notice, render
+from grimoire_bot.console.sessions import Viewer
+from grimoire_bot.console.views import console_page, form_of, redirect
+from grimoire_bot.db import console as db_console
+from grimoire_bot.drafts.policy import (
+    DraftSite,
+    OutcomeKind,
+    draft_error,
+    open_draft_deps,
+    unmatched_errors,
+)
+from grimoire_bot.state import MATCHER, POOL, SETTINGS
+
+UNMATCHED_PATH = "/console/unmatched"
+SHOWN = 50
+# Outcomes after which there is a draft to open in the editor.
+WITH_DRAFT = (OutcomeKind.DRAFTED, OutcomeKind.REUSED, OutcomeKind.APPROVED)
+
+routes = web.RouteTableDef()
+
+
+class Period(enum.IntEnum):
+    WEEK = 7
+    MONTH = 30
+
+
+def period_of(request: web.Request) -> Period:
+    try:
+        return Period(int(request.query.get("days", Period.WEEK)))
+    except ValueError:
+        raise ApiError(422, "days must be 7 or 30") from None
+
+
+async def _repository_ids(request: web.Request, viewer: Viewer) -> list[int] | None:
+    permissions = await visible_permissions(request, viewer.user)
+    return None if permissions is None else sorted(permissions)
+
+
+@routes.get(UNMATCHED_PATH)
+@console_page()
+async def unmatched_failures(request: web.Request, viewer: Viewer) -> web.Response:
+    period = period_of(request)
+    repository_ids = await _repository_ids(request, viewer)
+    async with request.app[POOL].acquire() as conn:
+        rows = await db_console.unmatched_failures(
+            conn, days=period, limit=SHOWN, repository_ids=repository_ids
+        )
+    return render(
+        request,
+        "unmatched.html",
+        viewer,
+        failures=rows,
+        days=int(period),
+        periods=[int(p) for p in Period],
+        llm_enabled=request.app[SETTINGS].llm_provider != "none",
+        sees_everything=repository_ids is None,
+    )
+
+
+@routes.post(UNMATCHED_PATH + "/draft")
+@console_page(Access.CURATOR)
+async def draft_with_llm(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    """Ask the LLM for a spell for one unmatched failure (once per error, within the daily
+    budgets, exactly as drafting on a pull request), then open the draft in the editor."""
+    form = await form_of(request)
+    fingerprint = form.get("fingerprint", "")[:500]
+    async with request.app[POOL].acquire() as conn:
+        failure = await db_console.unmatched_failure(
+            conn, fingerprint, await _repository_ids(request, viewer)
+        )
+    if failure is None:
+        raise ApiError(404, "No failure with this fingerprint that you may see")
+    diagnosis = await request.app[MATCHER].diagnose(failure["sample"], approved_only=True)
+    errors = unmatched_errors(diagnosis.errors, diagnosis.each)
+    if not errors:
+        raise ApiError(409, "An approved spell matches this failure now; nothing to draft")
+    async with open_draft_deps(request.app[SETTINGS], request.app[POOL]) as deps:
+        if deps.provider is None:
+            raise ApiError(503, "No LLM is configured (LLM_PROVIDER is none)")
+        outcome = await draft_error(deps, errors[0], DraftSite())
+    if outcome.kind in WITH_DRAFT and outcome.draft is not None and outcome.draft.spell_id:
+        raise redirect(f"/console/spells/{outcome.draft.spell_id}?notice={Notice.DRAFTED}")
+    raise ApiError(409, f"The LLM drafted nothing: {outcome.kind.value}, {outcome.reason}")
