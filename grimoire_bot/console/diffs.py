@@ -47,7 +47,7 @@ def as_text(value: Any) -> str:
         return "\n".join(str(item) for item in value)
     if isinstance(value, str):
         return value
-    return json.dumps(value)
+    return json.dumps(value, default=str)
 
 
 def line_diff(before: str, after: str) -> tuple[DiffLine, ...]:

@@ -67,6 +67,7 @@ async def unmatched_failures(request: web.Request, viewer: Viewer) -> web.Respon
         periods=[int(p) for p in Period],
         llm_enabled=request.app[SETTINGS].llm_provider != "none",
         sees_everything=repository_ids is None,
+        sees_nothing=repository_ids == [],
     )
 
 
