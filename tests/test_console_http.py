@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
+from grimoire_bot.app import create_app
+from grimoire_bot.settings import RateLimit
 from tests.accounts import Accounts
+from tests.conftest import make_settings
 from tests.console_helpers import (
     console_sign_in,
     csrf_of,
@@ -13,6 +16,7 @@ from tests.console_helpers import (
     page_csrf,
     plant_failures,
 )
+from tests.github_sign_in import PUBLIC_URL, approve, install, login_client
 
 DRAFT = {
     "title": "Widget: the frobnicator is missing",
@@ -198,3 +202,174 @@ async def test_a_changed_password_ends_the_sessions(client: TestClient) -> None:
     )
     assert changed.status == 200
     assert (await client.get("/console/review", allow_redirects=False)).status == 303
+
+
+async def test_github_sign_in_opens_a_session_showing_only_visible_repositories(
+    aiohttp_client, fake_github, fresh_database_url
+) -> None:
+    """Sign in with GitHub ends in a console session, and the unmatched failures of a
+    repository the account cannot see on GitHub are neither listed nor counted."""
+    client = await login_client(aiohttp_client, fake_github, fresh_database_url)
+    fake_github.callback_url = f"{PUBLIC_URL}/console/auth/github/callback"
+    ids = await install(fake_github, fresh_database_url)
+    fake_github.grant("mona", "octo-org/widgets", "write")
+    await plant_failures(
+        fresh_database_url,
+        [
+            failure(
+                "VisibleTrouble in widgets",
+                repository="octo-org/widgets",
+                repository_id=ids["octo-org/widgets"],
+            ),
+            *[
+                failure(
+                    "SecretTrouble in sauce",
+                    repository="octo-org/secret-sauce",
+                    repository_id=ids["octo-org/secret-sauce"],
+                    sha=f"{n:040x}",
+                )
+                for n in range(5)
+            ],
+        ],
+    )
+    start = await client.get("/console/auth/github", allow_redirects=False)
+    assert start.status == 302
+    query = await approve(fake_github, start.headers["Location"], "mona")
+    callback = await client.get(
+        "/console/auth/github/callback", params=query, allow_redirects=False
+    )
+    assert callback.status == 303, await callback.text()
+    assert callback.headers["Location"] == "/console/review"
+    assert callback.cookies["grimoire_console"]["httponly"]
+
+    page = await client.get("/console/unmatched")
+    assert page.status == 200
+    text = await page.text()
+    assert "VisibleTrouble in widgets" in text
+    assert "SecretTrouble" not in text and "secret-sauce" not in text
+
+
+async def test_a_github_callback_from_another_browser_signs_no_one_in(
+    aiohttp_client, fake_github, fresh_database_url
+) -> None:
+    client = await login_client(aiohttp_client, fake_github, fresh_database_url)
+    fake_github.callback_url = f"{PUBLIC_URL}/console/auth/github/callback"
+    start = await client.get("/console/auth/github", allow_redirects=False)
+    query = await approve(fake_github, start.headers["Location"], "mona")
+    client.session.cookie_jar.clear()  # the victim's browser never started this flow
+    callback = await client.get(
+        "/console/auth/github/callback", params=query, allow_redirects=False
+    )
+    assert callback.status == 400
+    assert "another browser" in await callback.text()
+    assert "grimoire_console" not in callback.cookies
+
+
+async def test_the_live_check_needs_a_session_and_the_csrf_header(client: TestClient) -> None:
+    await signed_in(client, "contributor")
+    body = {"error_pattern": "Boom: (\\d+", "examples": ["Boom: 1"]}
+    refused = await client.post("/console/api/check", json=body)
+    assert refused.status == 403
+    assert "X-CSRF-Token" in (await refused.json())["detail"]
+    token = await page_csrf(client)
+    answer = await client.post("/console/api/check", json=body, headers={"X-CSRF-Token": token})
+    assert answer.status == 200
+    result = await answer.json()
+    assert result["pattern"]["ok"] is False
+    assert "missing )" in result["pattern"]["problem"]
+    client.session.cookie_jar.clear()
+    anonymous = await client.post("/console/api/check", json=body, headers={"X-CSRF-Token": token})
+    assert anonymous.status == 401
+
+
+async def test_the_live_check_says_what_a_pattern_matches_and_where_it_ranks(
+    client: TestClient,
+) -> None:
+    _, headers = await signed_in(client, "curator")
+    await client.post("/api/spells", json=DRAFT, headers=headers)
+    token = await page_csrf(client)
+    log = "Running\nFrobnicatorMissing: no frobnicator in widgets.core\nError: exit 1\n"
+    body = {
+        "title": "Widgets, more precisely",
+        "error_pattern": r"FrobnicatorMissing: no frobnicator in widgets\.\w+",
+        "examples": ["FrobnicatorMissing: no frobnicator in widgets.core", "something else"],
+        "log": log,
+    }
+    answer = await client.post("/console/api/check", json=body, headers={"X-CSRF-Token": token})
+    result = await answer.json()
+    assert result["pattern"] == {"ok": True, "problem": None}
+    assert [e["matched"] for e in result["examples"]] == [True, False]
+    assert result["breadth"]["problem"] is None
+    [error] = [e for e in result["errors"] if "Frobnicator" in e["message"]]
+    assert error["rank"] in (1, 2)
+    titles = [spell["title"] for spell in error["best"]]
+    assert "Widgets, more precisely" in titles and DRAFT["title"] in titles
+
+    broad = await client.post(
+        "/console/api/check",
+        json={"error_pattern": "(?i)error"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert "too broad" in (await broad.json())["breadth"]["problem"]
+
+
+async def test_the_live_check_is_rate_limited_like_match(
+    aiohttp_client, fresh_database_url
+) -> None:
+    app = create_app(make_settings(match_rate_limit=RateLimit(2, 60)), fresh_database_url)
+    client = await aiohttp_client(app)
+    await signed_in(client, "contributor")
+    token = await page_csrf(client)
+    statuses = []
+    for _ in range(3):
+        response = await client.post(
+            "/console/api/check", json={"error_pattern": "x+y"}, headers={"X-CSRF-Token": token}
+        )
+        statuses.append(response.status)
+    assert statuses == [200, 200, 429]
+    assert "Retry-After" in response.headers
+
+
+async def test_contributors_propose_changes_from_the_editor(client: TestClient) -> None:
+    accounts = Accounts(client)
+    curator = await accounts.curator()
+    created = await client.post("/api/spells", json=DRAFT, headers=curator)
+    spell = await created.json()
+    await accounts.contributor()
+    await console_sign_in(client, "contributor@example.com")
+    token = await page_csrf(client, f"/console/spells/{spell['id']}")
+    form = {
+        "csrf_token": token,
+        "title": spell["title"],
+        "error_pattern": spell["error_pattern"],
+        "examples": "\n".join(spell["examples"]),
+        "solution_code": "pip install 'frobnicator>=2'",
+        "scope": "log",
+        "reason": "version 1 is gone",
+    }
+    response = await client.post(f"/console/spells/{spell['id']}", data=form, allow_redirects=False)
+    assert response.status == 303, await response.text()
+    [proposal] = await (await client.get("/api/proposals", headers=curator)).json()
+    assert proposal["changes"] == {"solution_code": "pip install 'frobnicator>=2'"}
+    assert proposal["reason"] == "version 1 is gone"
+    unchanged = await (await client.get(f"/api/spells/{spell['id']}")).json()
+    assert unchanged["solution_code"] == DRAFT["solution_code"]
+
+
+async def test_an_invalid_spell_is_shown_again_with_what_is_wrong(client: TestClient) -> None:
+    await signed_in(client, "curator")
+    token = await page_csrf(client, "/console/spells/new")
+    form = {
+        "csrf_token": token,
+        "title": "Half written",
+        "error_pattern": "Boom: (unclosed",
+        "examples": "Boom: x",
+        "solution_code": "fix it",
+        "scope": "log",
+    }
+    response = await client.post("/console/spells/new", data=form)
+    assert response.status == 422
+    text = await response.text()
+    assert "error_pattern" in text and "missing )" in text
+    assert "Boom: (unclosed" in text  # what was typed is kept
+    assert (await (await client.get("/api/spells")).json()) == []

@@ -80,7 +80,9 @@ def _login_page(
         email=email,
         messages=messages or [],
         next=safe_next(next_path or request.query.get("next")),
-        github_enabled=request.app[OAUTH] is not None,
+        # GitHub must send the browser back to the console's own callback, which only
+        # PUBLIC_URL can name (without it GitHub uses the App's first callback URL).
+        github_enabled=request.app[OAUTH] is not None and bool(request.app[SETTINGS].public_url),
         login_token=login_token,
     )
     response.set_cookie(
