@@ -373,3 +373,106 @@ async def test_an_invalid_spell_is_shown_again_with_what_is_wrong(client: TestCl
     assert "error_pattern" in text and "missing )" in text
     assert "Boom: (unclosed" in text  # what was typed is kept
     assert (await (await client.get("/api/spells")).json()) == []
+
+
+# Who may use each console route: the least role, or "public". Paths are filled with ids of
+# things that exist (see test_console_access_matrix).
+CONSOLE_ACCESS = {
+    ("GET", "/console"): "public",
+    ("GET", "/console/"): "public",
+    ("GET", "/console/login"): "public",
+    ("POST", "/console/login"): "public",
+    ("POST", "/console/logout"): "public",
+    ("GET", "/console/auth/github"): "public",
+    ("GET", "/console/auth/github/callback"): "public",
+    ("GET", "/console/static"): "public",
+    ("GET", "/console/review"): "contributor",
+    ("POST", "/console/review/spells/{spell_id}/approve"): "curator",
+    ("POST", "/console/review/spells/{spell_id}/reject"): "curator",
+    ("POST", "/console/review/proposals/{proposal_id}/approve"): "curator",
+    ("POST", "/console/review/proposals/{proposal_id}/reject"): "curator",
+    ("GET", "/console/spells"): "contributor",
+    ("GET", "/console/spells/new"): "contributor",
+    ("POST", "/console/spells/new"): "contributor",
+    ("GET", "/console/spells/{spell_id}"): "contributor",
+    ("POST", "/console/spells/{spell_id}"): "contributor",
+    ("POST", "/console/spells/{spell_id}/revisions/{revision}/restore"): "curator",
+    ("POST", "/console/api/check"): "contributor",
+    ("GET", "/console/unmatched"): "contributor",
+    ("POST", "/console/unmatched/draft"): "curator",
+    ("GET", "/console/health"): "contributor",
+    ("GET", "/console/deliveries"): "admin",
+    ("GET", "/console/deliveries/{delivery_id}"): "admin",
+    ("POST", "/console/deliveries/{delivery_id}/redeliver"): "admin",
+}
+ROLES = ("contributor", "curator", "admin")
+
+
+def console_routes() -> set[tuple[str, str]]:
+    app = create_app(make_settings(), "postgresql://unused")
+    return {
+        (route.method, route.resource.canonical.split("/{filename")[0])
+        for route in app.router.routes()
+        if route.method not in ("HEAD", "OPTIONS")
+        and route.resource.canonical.startswith("/console")
+    }
+
+
+def test_every_console_route_says_who_may_use_it() -> None:
+    """A console page added without saying who may use it fails here."""
+    routes = console_routes()
+    assert routes - CONSOLE_ACCESS.keys() == set(), "console routes without an access rule"
+    assert CONSOLE_ACCESS.keys() - routes == set(), "rules for routes that no longer exist"
+
+
+async def test_console_access_matrix(client: TestClient) -> None:
+    """Below the route's role: 403 (a page saying why); not signed in: the login form for a
+    page, 401 for a form target; at or above it: anything but those."""
+    accounts = Accounts(client)
+    admin = await accounts.admin()
+    spell = await (await client.post("/api/spells", json=DRAFT, headers=admin)).json()
+    checked = [
+        (method, path, least)
+        for (method, path), least in CONSOLE_ACCESS.items()
+        if least != "public"
+    ]
+    filled = {
+        "{spell_id}": str(spell["id"]),
+        "{proposal_id}": "999",
+        "{revision}": "1",
+        "{delivery_id}": "no-such-delivery",
+    }
+    for role in (None, *ROLES):
+        client.session.cookie_jar.clear()
+        if role is not None:
+            if role != "admin":
+                await getattr(accounts, role)(f"{role}-matrix@example.com")
+            await console_sign_in(
+                client, "admin@example.com" if role == "admin" else f"{role}-matrix@example.com"
+            )
+        token = await page_csrf(client) if role else "none"
+        for method, path, least in checked:
+            url = path
+            for name, value in filled.items():
+                url = url.replace(name, value)
+            if method == "GET":
+                response = await client.get(url, allow_redirects=False)
+            elif path == "/console/api/check":
+                response = await client.post(
+                    url, json={"error_pattern": "x"}, headers={"X-CSRF-Token": token}
+                )
+            else:
+                response = await client.post(
+                    url,
+                    data={"csrf_token": token, "reason": "r", "fingerprint": "f"},
+                    allow_redirects=False,
+                )
+            allowed = role is not None and ROLES.index(role) >= ROLES.index(least)
+            where = (role, method, path, response.status)
+            if role is None:
+                expected = 303 if method == "GET" else 401
+                assert response.status == expected, where
+            elif allowed:
+                assert response.status not in (401, 403), where
+            else:
+                assert response.status == 403, where
