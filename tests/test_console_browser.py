@@ -24,6 +24,7 @@ from grimoire_bot.db import advice as db_advice
 from grimoire_bot.db import drafts as db_drafts
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import open_pool
+from grimoire_bot.db import repo_configs as db_repo_configs
 from grimoire_bot.matching import fingerprint
 from tests.accounts import PASSWORD, Accounts
 from tests.advice_scenarios import INSTALLATION_ID, REPOSITORY_ID, failed_job_delivery
@@ -333,6 +334,15 @@ async def _plant_tour(client: TestClient, pool, fake, database_url: str) -> dict
                 delivery_id=None,
             ),
         )
+        await db_repo_configs.save_file(
+            conn,
+            "octo-org/widgets",
+            ".github/grimoire.yml",
+            status="valid",
+            etag=None,
+            settings={"ignore_spells": [approved["key"]]},
+            problems=[],
+        )
         for voter in range(4):
             await db_advice.record_vote(
                 conn,
@@ -356,7 +366,7 @@ async def _plant_tour(client: TestClient, pool, fake, database_url: str) -> dict
             position=2,
             matched=True,
             spell_id=approved["id"],
-            days_ago=n / 2,
+            days_ago=n * n / 30,
         )
         for n in range(12)
     ]
@@ -402,6 +412,7 @@ async def test_every_page_passes_axe_and_is_photographed(
     await expect(flagged).to_have_count(1)
     await expect(flagged).to_contain_text(WIDGET_SPELL["title"])
     await expect(flagged).to_contain_text("75%")
+    await expect(flagged).to_contain_text("octo-org/widgets")  # its file ignores the spell
 
 
 async def _check_page(page: Page, name: str) -> None:
