@@ -11,9 +11,9 @@ from typing import Any
 from aiohttp import web
 
 from grimoire_bot.api.repos import visible_permissions
+from grimoire_bot.console.periods import Period, period_of
 from grimoire_bot.console.render import render
 from grimoire_bot.console.sessions import Viewer
-from grimoire_bot.console.unmatched import Period, period_of
 from grimoire_bot.console.views import console_page
 from grimoire_bot.db import console as db_console
 from grimoire_bot.state import POOL

@@ -4,13 +4,12 @@ repositories the viewer may see, each with a way to write or draft its spell."""
 
 from __future__ import annotations
 
-import enum
-
 from aiohttp import web
 
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access
 from grimoire_bot.api.repos import visible_permissions
+from grimoire_bot.console.periods import Period, period_of
 from grimoire_bot.console.render import Notice, render
 from grimoire_bot.console.sessions import Viewer
 from grimoire_bot.console.views import console_page, form_of, redirect
@@ -30,18 +29,6 @@ SHOWN = 50
 WITH_DRAFT = (OutcomeKind.DRAFTED, OutcomeKind.REUSED, OutcomeKind.APPROVED)
 
 routes = web.RouteTableDef()
-
-
-class Period(enum.IntEnum):
-    WEEK = 7
-    MONTH = 30
-
-
-def period_of(request: web.Request) -> Period:
-    try:
-        return Period(int(request.query.get("days", Period.WEEK)))
-    except ValueError:
-        raise ApiError(422, "days must be 7 or 30") from None
 
 
 async def _repository_ids(request: web.Request, viewer: Viewer) -> list[int] | None:
