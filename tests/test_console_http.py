@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from grimoire_bot.app import create_app
+from grimoire_bot.matching import fingerprint
 from grimoire_bot.settings import RateLimit
 from tests.accounts import Accounts
 from tests.conftest import make_settings
@@ -16,6 +17,8 @@ from tests.console_helpers import (
     page_csrf,
     plant_failures,
 )
+from tests.drafts_scenarios import llm_settings
+from tests.fakes.openai import FakeOpenAI
 from tests.github_sign_in import PUBLIC_URL, approve, install, login_client
 
 DRAFT = {
@@ -476,3 +479,29 @@ async def test_console_access_matrix(client: TestClient) -> None:
                 assert response.status not in (401, 403), where
             else:
                 assert response.status == 403, where
+
+
+async def test_draft_with_llm_asks_once_and_opens_the_draft(
+    aiohttp_client, fresh_database_url
+) -> None:
+    """The button drafts the way a failure on a pull request would: the provider is asked
+    once per error; a second press reuses the draft."""
+    async with FakeOpenAI() as fake:
+        client = await aiohttp_client(create_app(llm_settings(fake), fresh_database_url))
+        await signed_in(client, "admin")
+        message = "QuuxError: the quux daemon refused the socket"
+        await plant_failures(fresh_database_url, [failure(message)])
+        token = await page_csrf(client, "/console/unmatched")
+        form = {"csrf_token": token, "fingerprint": fingerprint(message)}
+        first = await client.post("/console/unmatched/draft", data=form, allow_redirects=False)
+        assert first.status == 303, await first.text()
+        assert first.headers["Location"].endswith("?notice=drafted")
+        spell_path = first.headers["Location"].split("?")[0]
+        again = await client.post("/console/unmatched/draft", data=form, allow_redirects=False)
+        assert again.headers["Location"].split("?")[0] == spell_path
+        assert len(fake.requests) == 1
+    spell_id = spell_path.rsplit("/", 1)[1]
+    spell = await (await client.get(f"/api/spells/{spell_id}")).json()
+    assert spell["status"] == "draft" and spell["auto_generated"] is True
+    queue = await (await client.get("/console/review")).text()
+    assert "AI draft" in queue and "openai" in queue and message in queue
