@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 from grimoire_bot.app import create_app
 from grimoire_bot.matching import fingerprint
 from grimoire_bot.settings import RateLimit
-from tests.accounts import Accounts
+from tests.accounts import PASSWORD, Accounts
 from tests.conftest import make_settings
 from tests.console_helpers import (
     console_sign_in,
@@ -505,3 +505,38 @@ async def test_draft_with_llm_asks_once_and_opens_the_draft(
     assert spell["status"] == "draft" and spell["auto_generated"] is True
     queue = await (await client.get("/console/review")).text()
     assert "AI draft" in queue and "openai" in queue and message in queue
+
+
+async def test_bad_input_is_a_4xx_page_saying_what_is_wrong(client: TestClient) -> None:
+    await signed_in(client, "admin")
+    for path, status, words in (
+        ("/console/unmatched?days=5", 422, "days must be 7 or 30"),
+        ("/console/spells/not-a-number", 422, "spell_id"),
+        ("/console/spells/99999999", 404, "Spell with id 99999999 not found"),
+        ("/console/deliveries?status=exploded", 422, "status"),
+        ("/console/deliveries/no-such-delivery", 404, "not found"),
+    ):
+        response = await client.get(path)
+        assert response.status == status, path
+        assert response.headers["Content-Type"].startswith("text/html")
+        assert words in await response.text(), path
+
+
+async def test_the_session_cookie_is_secure_behind_https(
+    aiohttp_client, fresh_database_url
+) -> None:
+    settings = make_settings(public_url="https://grimoire.example.com")
+    client = await aiohttp_client(create_app(settings, fresh_database_url))
+    await Accounts(client).admin()
+    page = await client.get("/console/login")
+    assert page.cookies["grimoire_console_login"]["secure"]
+    token = csrf_of(await page.text())
+    # A browser sends a Secure cookie back over https only; this test speaks http.
+    response = await client.post(
+        "/console/login",
+        data={"email": "admin@example.com", "password": PASSWORD, "csrf_token": token},
+        headers={"Cookie": f"grimoire_console_login={token}"},
+        allow_redirects=False,
+    )
+    assert response.status == 303, await response.text()
+    assert response.cookies["grimoire_console"]["secure"]
