@@ -505,6 +505,8 @@ async def test_draft_with_llm_asks_once_and_opens_the_draft(
     assert spell["status"] == "draft" and spell["auto_generated"] is True
     queue = await (await client.get("/console/review")).text()
     assert "AI draft" in queue and "openai" in queue and message in queue
+    unmatched = await (await client.get("/console/unmatched")).text()
+    assert f"A draft waits for review: <a href=\"/console/spells/{spell_id}\">" in unmatched
 
 
 async def test_bad_input_is_a_4xx_page_saying_what_is_wrong(client: TestClient) -> None:
@@ -540,3 +542,25 @@ async def test_the_session_cookie_is_secure_behind_https(
     )
     assert response.status == 303, await response.text()
     assert response.cookies["grimoire_console"]["secure"]
+
+
+async def test_a_failure_a_new_spell_matches_is_marked_resolved_and_listed_last(
+    client: TestClient, fresh_database_url
+) -> None:
+    """Rows keep `matched = false` for the days they were seen; once a spell is approved
+    for the error, the list says so instead of asking for another spell."""
+    _, headers = await signed_in(client, "admin")
+    await plant_failures(
+        fresh_database_url,
+        [
+            *[failure(DRAFT["examples"][0], sha=f"{n:040x}") for n in range(3)],
+            failure("Gadget exploded", position=1),
+        ],
+    )
+    before = await (await client.get("/console/unmatched")).text()
+    assert before.index("FrobnicatorMissing") < before.index("Gadget exploded")
+    assert "Resolved" not in before
+    spell = await (await client.post("/api/spells", json=DRAFT, headers=headers)).json()
+    after = await (await client.get("/console/unmatched")).text()
+    assert after.index("Gadget exploded") < after.index("FrobnicatorMissing")
+    assert f"spell #{spell['id']}</a> matches it now" in after

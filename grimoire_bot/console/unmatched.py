@@ -4,6 +4,8 @@ repositories the viewer may see, each with a way to write or draft its spell."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from grimoire_bot.api.errors import ApiError
@@ -36,6 +38,17 @@ async def _repository_ids(request: web.Request, viewer: Viewer) -> list[int] | N
     return None if permissions is None else sorted(permissions)
 
 
+async def _matched_now(request: web.Request, rows: list[Any]) -> dict[str, int]:
+    """The approved spell that matches each failure's sample today, by fingerprint: a spell
+    written since the failure was seen resolves it (it is listed last, and says by what)."""
+    found = {}
+    for row in rows:
+        diagnosis = await request.app[MATCHER].diagnose(row["sample"], limit=1, approved_only=True)
+        if diagnosis.ranked:
+            found[row["fingerprint"]] = diagnosis.ranked[0].spell_id
+    return found
+
+
 @routes.get(UNMATCHED_PATH)
 @console_page()
 async def unmatched_failures(request: web.Request, viewer: Viewer) -> web.Response:
@@ -45,11 +58,14 @@ async def unmatched_failures(request: web.Request, viewer: Viewer) -> web.Respon
         rows = await db_console.unmatched_failures(
             conn, days=period, limit=SHOWN, repository_ids=repository_ids
         )
+    matched_now = await _matched_now(request, rows)
+    rows = sorted(rows, key=lambda row: row["fingerprint"] in matched_now)
     return render(
         request,
         "unmatched.html",
         viewer,
         failures=rows,
+        matched_now=matched_now,
         days=int(period),
         periods=[int(p) for p in Period],
         llm_enabled=request.app[SETTINGS].llm_provider != "none",

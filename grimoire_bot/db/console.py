@@ -27,7 +27,9 @@ UNMATCHED_COLUMNS = """
     (array_agg(ecosystem ORDER BY seen_at DESC))[1] AS ecosystem,
     (array_agg(sample ORDER BY seen_at DESC))[1] AS sample,
     (array_agg(file ORDER BY seen_at DESC))[1] AS file,
-    (array_agg(line ORDER BY seen_at DESC))[1] AS line
+    (array_agg(line ORDER BY seen_at DESC))[1] AS line,
+    (SELECT d.spell_id FROM llm_drafts d JOIN spells s ON s.id = d.spell_id
+      WHERE d.fingerprint = failure_errors.fingerprint AND s.status = 'draft') AS draft_spell_id
 """
 
 
