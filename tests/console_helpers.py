@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from grimoire_bot.db import console as db_console
 from grimoire_bot.db import open_pool
-from grimoire_bot.matching import fingerprint
+from grimoire_bot.matching import extract_errors, fingerprint
 from tests.accounts import PASSWORD
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -51,6 +51,11 @@ def failure(
     days_ago: float = 1.0,
     error_type: str | None = None,
 ) -> db_console.FailureError:
+    sample = f"##[group]Run tests\n{message}\n##[error]Process completed with exit code 1."
+    # Named as the pipeline names it: the error Grimoire extracts from the sample, if any.
+    extracted = next((e for e in extract_errors(sample) if e.message == message), None)
+    if extracted is not None:
+        error_type = error_type or extracted.error_type
     return db_console.FailureError(
         repository_id=repository_id,
         repository=repository,
@@ -58,9 +63,9 @@ def failure(
         source_key=source,
         source_name=source,
         position=position,
-        fingerprint=fingerprint(message),
+        fingerprint=extracted.fingerprint if extracted else fingerprint(message, error_type),
         message=message,
-        sample=f"##[group]Run tests\n{message}\n##[error]Process completed with exit code 1.",
+        sample=sample,
         matched=matched,
         spell_id=spell_id,
         error_type=error_type,

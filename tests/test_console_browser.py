@@ -25,7 +25,6 @@ from grimoire_bot.db import drafts as db_drafts
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import open_pool
 from grimoire_bot.db import repo_configs as db_repo_configs
-from grimoire_bot.matching import fingerprint
 from tests.accounts import PASSWORD, Accounts
 from tests.advice_scenarios import INSTALLATION_ID, REPOSITORY_ID, failed_job_delivery
 from tests.console_helpers import failure, plant_failures
@@ -302,8 +301,9 @@ async def _plant_tour(client: TestClient, pool, fake, database_url: str) -> dict
         headers=contributor,
     )
     ai_error = "TimeoutError: gizmo handshake timed out after 30 s"
+    ai_fingerprint = failure(ai_error).fingerprint  # as the pipeline names the error
     async with pool.acquire() as conn:
-        claim = await db_drafts.claim_draft(conn, fingerprint(ai_error), 60)
+        claim = await db_drafts.claim_draft(conn, ai_fingerprint, 60)
         await db_drafts.store_draft(
             conn,
             claim,
@@ -327,7 +327,7 @@ async def _plant_tour(client: TestClient, pool, fake, database_url: str) -> dict
                 tokens_out=342,
                 cost_usd=0.0011,
                 requests=1,
-                fingerprint=fingerprint(ai_error),
+                fingerprint=ai_fingerprint,
                 repository_id=REPOSITORY_ID,
                 repository="octo-org/widgets",
                 installation_id=INSTALLATION_ID,
@@ -407,6 +407,16 @@ async def test_every_page_passes_axe_and_is_photographed(
             await page.get_by_label("Paste a log").fill(WIDGET_LOG.decode())
             await expect(page.locator("#log-results")).to_contain_text("ranks #1")
         await _check_page(page, name)
+    await page.goto(f"{base_url}/console/review")
+    ai_draft = page.locator("[data-review-item]", has_text="AI draft")
+    await expect(ai_draft).to_contain_text("82%")
+    await expect(ai_draft).to_contain_text("openai · gpt-5.4-mini")
+    await expect(ai_draft).to_contain_text("$0.0011")
+    await expect(ai_draft.get_by_label("Log context")).to_contain_text("##[group]Run tests")
+    proposal = page.locator("[data-review-item]", has_text="Proposed change")
+    await expect(proposal.locator("pre.diff .added")).to_have_text(
+        "+ python -m pip install 'frobnicator>=2'"
+    )
     await page.goto(f"{base_url}/console/health")
     flagged = page.locator("tr.flagged")
     await expect(flagged).to_have_count(1)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from grimoire_bot.app import create_app
-from grimoire_bot.matching import fingerprint
 from grimoire_bot.settings import RateLimit
 from tests.accounts import PASSWORD, Accounts
 from tests.conftest import make_settings
@@ -490,9 +489,10 @@ async def test_draft_with_llm_asks_once_and_opens_the_draft(
         client = await aiohttp_client(create_app(llm_settings(fake), fresh_database_url))
         await signed_in(client, "admin")
         message = "QuuxError: the quux daemon refused the socket"
-        await plant_failures(fresh_database_url, [failure(message)])
+        planted = failure(message)
+        await plant_failures(fresh_database_url, [planted])
         token = await page_csrf(client, "/console/unmatched")
-        form = {"csrf_token": token, "fingerprint": fingerprint(message)}
+        form = {"csrf_token": token, "fingerprint": planted.fingerprint}
         first = await client.post("/console/unmatched/draft", data=form, allow_redirects=False)
         assert first.status == 303, await first.text()
         assert first.headers["Location"].endswith("?notice=drafted")
@@ -506,7 +506,7 @@ async def test_draft_with_llm_asks_once_and_opens_the_draft(
     queue = await (await client.get("/console/review")).text()
     assert "AI draft" in queue and "openai" in queue and message in queue
     unmatched = await (await client.get("/console/unmatched")).text()
-    assert f"A draft waits for review: <a href=\"/console/spells/{spell_id}\">" in unmatched
+    assert f'A draft waits for review: <a href="/console/spells/{spell_id}">' in unmatched
 
 
 async def test_bad_input_is_a_4xx_page_saying_what_is_wrong(client: TestClient) -> None:
