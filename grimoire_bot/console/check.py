@@ -15,11 +15,10 @@ from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.limits import too_many_requests
 from grimoire_bot.api.match import MAX_LOG_BYTES
 from grimoire_bot.api.operations import read_json, validate
-from grimoire_bot.api.repos import visible_permissions
 from grimoire_bot.auth.limits import Scope, client_address
 from grimoire_bot.console.pattern_check import EditedSpell, check_spell
 from grimoire_bot.console.sessions import Viewer
-from grimoire_bot.console.views import console_api
+from grimoire_bot.console.views import console_api, visible_repository_ids
 from grimoire_bot.db import console as db_console
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.state import LIMITER, POOL, SETTINGS
@@ -81,8 +80,7 @@ async def check_pattern_live(request: web.Request, viewer: Viewer) -> web.Respon
     await _count_check(request)
     body = validate(CheckRequest, await read_json(request, MAX_LOG_BYTES), "body")
     assert isinstance(body, CheckRequest)
-    permissions = await visible_permissions(request, viewer.user)
-    repository_ids = None if permissions is None else sorted(permissions)
+    repository_ids = await visible_repository_ids(request, viewer)
     async with request.app[POOL].acquire() as conn:
         spellbook = await db_spells.spells_for_index(conn) if body.log else []
         recent = await db_console.recent_failure_samples(

@@ -14,13 +14,12 @@ from grimoire_bot.api import revisions as api_revisions
 from grimoire_bot.api import spells as api_spells
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, validate
-from grimoire_bot.api.repos import visible_permissions
 from grimoire_bot.auth.roles import Role
 from grimoire_bot.console.actions import call_operation
 from grimoire_bot.console.diffs import revision_diffs
 from grimoire_bot.console.render import Notice, problem_text, render
 from grimoire_bot.console.sessions import Viewer
-from grimoire_bot.console.views import console_page, form_of, redirect
+from grimoire_bot.console.views import console_page, form_of, redirect, visible_repository_ids
 from grimoire_bot.db import console as db_console
 from grimoire_bot.db import revisions as db_revisions
 from grimoire_bot.db import spells as db_spells
@@ -169,8 +168,7 @@ async def new_spell(request: web.Request, viewer: Viewer) -> web.Response:
 
 async def _failure(request: web.Request, viewer: Viewer, fingerprint: str) -> dict | None:
     """An unmatched failure the viewer may see, for prefilling."""
-    permissions = await visible_permissions(request, viewer.user)
-    repository_ids = None if permissions is None else sorted(permissions)
+    repository_ids = await visible_repository_ids(request, viewer)
     async with request.app[POOL].acquire() as conn:
         row = await db_console.unmatched_failure(conn, fingerprint[:500], repository_ids)
     return dict(row) if row is not None else None

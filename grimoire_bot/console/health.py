@@ -10,11 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
-from grimoire_bot.api.repos import visible_permissions
 from grimoire_bot.console.periods import Period, period_of
 from grimoire_bot.console.render import render
 from grimoire_bot.console.sessions import Viewer
-from grimoire_bot.console.views import console_page
+from grimoire_bot.console.views import console_page, visible_repository_ids
 from grimoire_bot.db import console as db_console
 from grimoire_bot.state import POOL
 
@@ -93,8 +92,7 @@ def health_of(row: Any, days: int, today: date) -> SpellHealth:
 @console_page()
 async def spell_health(request: web.Request, viewer: Viewer) -> web.Response:
     period: Period = period_of(request)
-    permissions = await visible_permissions(request, viewer.user)
-    repository_ids = None if permissions is None else sorted(permissions)
+    repository_ids = await visible_repository_ids(request, viewer)
     async with request.app[POOL].acquire() as conn:
         rows = await db_console.spell_health(conn, days=period, repository_ids=repository_ids)
     today = datetime.now(UTC).date()

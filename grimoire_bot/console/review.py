@@ -12,14 +12,13 @@ from aiohttp import web
 
 from grimoire_bot.api import review as api_review
 from grimoire_bot.api.operations import Access
-from grimoire_bot.api.repos import visible_permissions
 from grimoire_bot.auth.roles import Role
 from grimoire_bot.console.actions import call_operation
 from grimoire_bot.console.diffs import FieldDiff, field_diffs
 from grimoire_bot.console.pattern_check import pattern_problem, recent_matches
 from grimoire_bot.console.render import Notice, render
 from grimoire_bot.console.sessions import Viewer
-from grimoire_bot.console.views import console_page, form_of, redirect
+from grimoire_bot.console.views import console_page, form_of, redirect, visible_repository_ids
 from grimoire_bot.db import console as db_console
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.matching.patterns import compile_pattern
@@ -56,8 +55,7 @@ class QueueItem:
 
 
 async def _queue(request: web.Request, viewer: Viewer) -> list[QueueItem]:
-    permissions = await visible_permissions(request, viewer.user)
-    repository_ids = None if permissions is None else sorted(permissions)
+    repository_ids = await visible_repository_ids(request, viewer)
     async with request.app[POOL].acquire() as conn:
         drafts = await db_console.drafts_for_review(conn, QUEUE_PAGE)
         proposals = await db_console.open_proposals(conn, QUEUE_PAGE)

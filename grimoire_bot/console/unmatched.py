@@ -10,11 +10,15 @@ from aiohttp import web
 
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access
-from grimoire_bot.api.repos import visible_permissions
 from grimoire_bot.console.periods import Period, period_of
 from grimoire_bot.console.render import Notice, render
 from grimoire_bot.console.sessions import Viewer
-from grimoire_bot.console.views import console_page, form_of, redirect
+from grimoire_bot.console.views import (
+    console_page,
+    form_of,
+    redirect,
+    visible_repository_ids,
+)
 from grimoire_bot.db import console as db_console
 from grimoire_bot.drafts.policy import (
     DraftSite,
@@ -33,19 +37,17 @@ WITH_DRAFT = (OutcomeKind.DRAFTED, OutcomeKind.REUSED, OutcomeKind.APPROVED)
 routes = web.RouteTableDef()
 
 
-async def _repository_ids(request: web.Request, viewer: Viewer) -> list[int] | None:
-    permissions = await visible_permissions(request, viewer.user)
-    return None if permissions is None else sorted(permissions)
-
-
 async def _matched_now(request: web.Request, rows: list[Any]) -> dict[str, int]:
     """The approved spell that matches each failure's sample today, by fingerprint: a spell
     written since the failure was seen resolves it (it is listed last, and says by what)."""
     found = {}
     for row in rows:
         diagnosis = await request.app[MATCHER].diagnose(row["sample"], limit=1, approved_only=True)
-        if diagnosis.ranked:
-            found[row["fingerprint"]] = diagnosis.ranked[0].spell_id
+        # Only a spell for this very error counts, not one for another line of the sample.
+        for error, matches in zip(diagnosis.errors, diagnosis.each, strict=True):
+            if error.fingerprint == row["fingerprint"] and matches:
+                found[row["fingerprint"]] = matches[0].spell_id
+                break
     return found
 
 
@@ -53,7 +55,7 @@ async def _matched_now(request: web.Request, rows: list[Any]) -> dict[str, int]:
 @console_page()
 async def unmatched_failures(request: web.Request, viewer: Viewer) -> web.Response:
     period = period_of(request)
-    repository_ids = await _repository_ids(request, viewer)
+    repository_ids = await visible_repository_ids(request, viewer)
     async with request.app[POOL].acquire() as conn:
         rows = await db_console.unmatched_failures(
             conn, days=period, limit=SHOWN, repository_ids=repository_ids
@@ -83,7 +85,7 @@ async def draft_with_llm(request: web.Request, viewer: Viewer) -> web.StreamResp
     fingerprint = form.get("fingerprint", "")[:500]
     async with request.app[POOL].acquire() as conn:
         failure = await db_console.unmatched_failure(
-            conn, fingerprint, await _repository_ids(request, viewer)
+            conn, fingerprint, await visible_repository_ids(request, viewer)
         )
     if failure is None:
         raise ApiError(404, "No failure with this fingerprint that you may see")

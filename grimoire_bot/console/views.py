@@ -12,6 +12,7 @@ from aiohttp import web
 from grimoire_bot.api.auth import DENIED, REQUIRED_ROLE
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access
+from grimoire_bot.api.repos import visible_permissions
 from grimoire_bot.console.render import problem_text, render_problem
 from grimoire_bot.console.sessions import (
     CSRF_FIELD,
@@ -99,3 +100,10 @@ async def form_of(request: web.Request) -> dict[str, str]:
 
 def redirect(location: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(location)
+
+
+async def visible_repository_ids(request: web.Request, viewer: Viewer) -> list[int] | None:
+    """The repositories whose failures the viewer may see (as `GET /api/repos` lists them);
+    None for admins, who see every repository."""
+    permissions = await visible_permissions(request, viewer.user)
+    return None if permissions is None else sorted(permissions)
