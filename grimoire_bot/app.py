@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from grimoire_bot import api
+from grimoire_bot import api, console
 from grimoire_bot.api.auth import resolve_user
 from grimoire_bot.api.errors import json_errors
 from grimoire_bot.api.limits import client_limits
@@ -172,4 +172,5 @@ def create_app(
     if with_worker:
         app.cleanup_ctx.append(in_process_worker)
     api.add_routes(app)
+    console.add_console(app)
     return app

@@ -175,6 +175,12 @@ async def signup(request: web.Request, body: Credentials) -> TokenOut:
     errors=(401, 422, 429),
 )
 async def login(request: web.Request, body: Credentials) -> TokenOut:
+    return _issue(request, await authenticate(request, body))
+
+
+async def authenticate(request: web.Request, body: Credentials) -> dict:
+    """The active account these credentials open (without its password hash), or the
+    login's 401/429: every way of signing in with a password counts failures alike."""
     pool = request.app[POOL]
     async with pool.acquire() as conn:
         attempt = await db_users.begin_login_attempt(conn, body.email)
@@ -189,8 +195,7 @@ async def login(request: web.Request, body: Credentials) -> TokenOut:
         raise ApiError(401, BAD_CREDENTIALS, headers={"WWW-Authenticate": "Bearer"})
     async with pool.acquire() as conn:
         await db_users.clear_login_failures(conn, body.email)
-    user = {k: v for k, v in dict(row).items() if k != "password_hash"}
-    return _issue(request, user)
+    return {k: v for k, v in dict(row).items() if k != "password_hash"}
 
 
 @operation(

@@ -89,10 +89,10 @@ def _oauth(request: web.Request) -> GitHubOAuth:
     return oauth
 
 
-def _redirect_uri(request: web.Request) -> str | None:
+def _redirect_uri(request: web.Request, callback_path: str = CALLBACK_PATH) -> str | None:
     """Our callback when PUBLIC_URL says where we are; else GitHub uses the App's own."""
     public_url = request.app[SETTINGS].public_url
-    return f"{public_url}{CALLBACK_PATH}" if public_url else None
+    return f"{public_url}{callback_path}" if public_url else None
 
 
 def _pkce_challenge(verifier: str) -> str:
@@ -100,7 +100,10 @@ def _pkce_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-async def _begin(request: web.Request, user: UserOut | None) -> tuple[SignInStart, str]:
+async def begin_sign_in(
+    request: web.Request, user: UserOut | None, callback_path: str = CALLBACK_PATH
+) -> tuple[SignInStart, str]:
+    """A new flow: where to send the browser, and the binding to set as its cookie."""
     oauth = _oauth(request)
     state, binding, verifier = (secrets.token_urlsafe(32) for _ in range(3))
     async with request.app[POOL].acquire() as conn:
@@ -113,7 +116,9 @@ async def _begin(request: web.Request, user: UserOut | None) -> tuple[SignInStar
             lifetime=STATE_LIFETIME,
         )
     url = oauth.authorize_url(
-        state=state, code_challenge=_pkce_challenge(verifier), redirect_uri=_redirect_uri(request)
+        state=state,
+        code_challenge=_pkce_challenge(verifier),
+        redirect_uri=_redirect_uri(request, callback_path),
     )
     start = SignInStart(
         authorize_url=url,
@@ -124,13 +129,20 @@ async def _begin(request: web.Request, user: UserOut | None) -> tuple[SignInStar
     return start, binding
 
 
-def _bind_browser(request: web.Request, response: web.StreamResponse, binding: str) -> None:
+def bind_browser(
+    request: web.Request,
+    response: web.StreamResponse,
+    binding: str,
+    *,
+    cookie: str = BINDING_COOKIE,
+    path: str = COOKIE_PATH,
+) -> None:
     public_url = request.app[SETTINGS].public_url or ""
     response.set_cookie(
-        BINDING_COOKIE,
+        cookie,
         binding,
         max_age=int(STATE_LIFETIME.total_seconds()),
-        path=COOKIE_PATH,
+        path=path,
         httponly=True,
         # Lax: the cookie comes back on GitHub's top-level redirect, not on cross-site posts.
         samesite="Lax",
@@ -153,9 +165,9 @@ async def start_sign_in(request: web.Request) -> web.Response:
     user = None
     if "Authorization" in request.headers:
         user = await resolve_user(request, Access.USER)
-    start, binding = await _begin(request, user)
+    start, binding = await begin_sign_in(request, user)
     response = web.json_response(start.model_dump())
-    _bind_browser(request, response, binding)
+    bind_browser(request, response, binding)
     return response
 
 
@@ -171,9 +183,9 @@ async def start_sign_in(request: web.Request) -> web.Response:
     errors=(429, 503),
 )
 async def redirect_to_github(request: web.Request) -> web.Response:
-    start, binding = await _begin(request, None)
+    start, binding = await begin_sign_in(request, None)
     response = web.Response(status=302, headers={"Location": start.authorize_url})
-    _bind_browser(request, response, binding)
+    bind_browser(request, response, binding)
     return response
 
 
@@ -193,6 +205,21 @@ async def redirect_to_github(request: web.Request) -> web.Response:
     errors=(400, 403, 409, 429, 503),
 )
 async def finish_sign_in(request: web.Request, query: Callback) -> GitHubSignIn:
+    binding = request.cookies.get(BINDING_COOKIE, "")
+    user_row, github_user, created = await complete_sign_in(request, query, binding)
+    token = issue_token(request, dict(user_row))
+    return GitHubSignIn(
+        **token.model_dump(),
+        github=GitHubIdentityOut(id=github_user.id, login=github_user.login),
+        created=created,
+    )
+
+
+async def complete_sign_in(
+    request: web.Request, query: Callback, binding: str, callback_path: str = CALLBACK_PATH
+) -> tuple[asyncpg.Record, GitHubUser, bool]:
+    """The active account GitHub's answer signs in to (linked or created as the flow asks),
+    the GitHub user, and whether the account was created; an ApiError otherwise."""
     oauth = _oauth(request)
     if query.error:
         raise ApiError(400, f"GitHub did not authorize the sign-in: {query.error}")
@@ -202,11 +229,10 @@ async def finish_sign_in(request: web.Request, query: Callback) -> GitHubSignIn:
         flow = await db_identities.take_state(conn, _digest(query.state))
     if flow is None:
         raise ApiError(400, "Unknown, used or expired state: start signing in again")
-    binding = request.cookies.get(BINDING_COOKIE, "")
     if not hmac.compare_digest(_digest(binding), bytes(flow["binding_hash"])):
         raise ApiError(400, "This sign-in was started in another browser: start it again here")
     tokens, github_user, permissions = await _ask_github(
-        oauth, query.code, flow["code_verifier"], _redirect_uri(request)
+        oauth, query.code, flow["code_verifier"], _redirect_uri(request, callback_path)
     )
     async with request.app[POOL].acquire() as conn, conn.transaction():
         user_row, created = await _account_for(
@@ -223,12 +249,7 @@ async def finish_sign_in(request: web.Request, query: Callback) -> GitHubSignIn:
         )
     if not user_row["is_active"]:
         raise ApiError(403, "This account is deactivated")
-    token = issue_token(request, dict(user_row))
-    return GitHubSignIn(
-        **token.model_dump(),
-        github=GitHubIdentityOut(id=github_user.id, login=github_user.login),
-        created=created,
-    )
+    return user_row, github_user, created
 
 
 async def _ask_github(

@@ -1,0 +1,2 @@
+-- Signing everyone out of the console is the price of rolling back.
+DROP TABLE console_sessions;
