@@ -1,7 +1,7 @@
 -- The curator console signs people in with a server-side session: a random id in an
 -- HttpOnly cookie, stored here only as its hash, so every web process accepts it and
 -- signing out, deactivation or a password change ends it everywhere at once.
--- depends: 0004.advice
+-- depends: 0010.failure-errors
 
 CREATE TABLE console_sessions (
     id_hash           bytea PRIMARY KEY,          -- sha256 of the cookie's value
