@@ -11,6 +11,7 @@ from typing import TextIO
 from gidgethub import sansio
 
 from grimoire_bot.db import open_pool
+from grimoire_bot.drafts import open_draft_deps
 from grimoire_bot.events import build_router
 from grimoire_bot.events.context import HandlerContext
 from grimoire_bot.github.app import open_github_app
@@ -51,9 +52,10 @@ async def replay(
     async with (
         open_pool(database_url, min_size=1, max_size=4) as pool,
         open_github_app(settings) as github_app,
+        open_draft_deps(settings, pool) as drafts,
     ):
         matcher = Matcher(pool, semantic=settings.semantic_matching)
-        dispatcher = Dispatcher(settings, pool, github_app, matcher, build_router())
+        dispatcher = Dispatcher(settings, pool, github_app, matcher, build_router(), drafts=drafts)
         ctx = HandlerContext(
             settings=settings,
             pool=pool,
@@ -63,6 +65,8 @@ async def replay(
             matcher=matcher,
             dry_run=dry_run,
             log_path=log_path,
+            trees=dispatcher.trees,
+            drafts=drafts,
         )
         handled, results = await dispatcher.run_handlers(event, ctx)
     if not handled:
