@@ -11,7 +11,6 @@ from typing import TextIO
 from gidgethub import sansio
 
 from grimoire_bot.db import open_pool
-from grimoire_bot.drafts import open_draft_deps
 from grimoire_bot.events import build_router
 from grimoire_bot.events.context import HandlerContext
 from grimoire_bot.github.app import open_github_app
@@ -52,10 +51,11 @@ async def replay(
     async with (
         open_pool(database_url, min_size=1, max_size=4) as pool,
         open_github_app(settings) as github_app,
-        open_draft_deps(settings, pool) as drafts,
     ):
         matcher = Matcher(pool, semantic=settings.semantic_matching)
-        dispatcher = Dispatcher(settings, pool, github_app, matcher, build_router(), drafts=drafts)
+        # No drafting: a replayed payload has no delivery row to record LLM calls against,
+        # and a paid request is not what a replay is for.
+        dispatcher = Dispatcher(settings, pool, github_app, matcher, build_router())
         ctx = HandlerContext(
             settings=settings,
             pool=pool,
@@ -66,7 +66,6 @@ async def replay(
             dry_run=dry_run,
             log_path=log_path,
             trees=dispatcher.trees,
-            drafts=drafts,
         )
         handled, results = await dispatcher.run_handlers(event, ctx)
     if not handled:
