@@ -310,6 +310,7 @@ async def test_drafts_follow_the_posted_spells_and_every_later_update_keeps_them
     tokens_before = metric(
         "grimoire_llm_tokens_total", provider=provider, model=model, direction="input"
     )
+    cost_before = metric("grimoire_llm_cost_usd_total", provider=provider, model=model)
     first = failed_job_delivery(
         fake_github,
         job_id=701,
@@ -342,6 +343,7 @@ async def test_drafts_follow_the_posted_spells_and_every_later_update_keeps_them
         metric("grimoire_llm_tokens_total", provider=provider, model=model, direction="input")
         > tokens_before
     )
+    assert metric("grimoire_llm_cost_usd_total", provider=provider, model=model) > cost_before
 
     # A sibling job whose error a spell fits updates the run: the drafts stay (read back
     # from the database), and the model is not asked again.
@@ -368,15 +370,25 @@ async def test_drafts_follow_the_posted_spells_and_every_later_update_keeps_them
 
 
 @pytest.mark.parametrize(
-    "failure", [{"status": 500}, {"status": 429, "retry_after": "120"}], ids=["500", "429"]
+    ("failure", "expected"),
+    [
+        ({"status": 500}, "provider_error"),
+        ({"status": 429, "retry_after": "120"}, "rate_limited"),
+        ({"timeout": True}, "timeout"),
+    ],
+    ids=["500", "429", "timeout"],
 )
 async def test_a_provider_that_fails_never_stops_the_spells_or_the_delivery(
-    send, pool, fake_github, fake_llm, failure
+    send, pool, fake_github, fake_llm, failure, expected
 ):
     settings = drafting_settings(fake_github, fake_llm)
     fake_github.set_file(DEFAULT_REPO, CONFIG, "auto_generate: true\n")
-    headers = {name: value for name, value in failure.items() if name != "status"}
-    fake_llm.fail(failure["status"], times=10, **headers)
+    if failure.get("timeout"):
+        fake_llm.timeout_delay = 10.0  # longer than LLM_TIMEOUT_SECONDS (2 s)
+        fake_llm.timeout(times=10)
+    else:
+        headers = {name: value for name, value in failure.items() if name != "status"}
+        fake_llm.fail(failure["status"], times=10, **headers)
     payload = failed_job_delivery(
         fake_github,
         job_id=801,
@@ -390,7 +402,7 @@ async def test_a_provider_that_fails_never_stops_the_spells_or_the_delivery(
     [outcome] = await pool.fetchval(
         "SELECT array_agg(outcome::text) FROM llm_calls WHERE delivery_id = 'down'"
     )
-    assert outcome in ("provider_error", "rate_limited")
+    assert outcome == expected
     runs = await pool.fetch("SELECT outcome FROM handler_runs WHERE delivery_id = 'down'")
     assert [r["outcome"] for r in runs] == ["ok"]
 
