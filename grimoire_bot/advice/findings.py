@@ -2,8 +2,10 @@
 
 Whatever is posted (or not), each error of each handled job or check run is stored in
 `failure_errors` (the curator console's "most frequent failures with no spell" and each
-spell's health) with its best approved spell, and counted in `ERRORS_MATCHED`. The
-sample kept is the error's own lines with secrets scrubbed, at most 4 KiB.
+spell's health) with its best approved spell, and counted in `ERRORS_MATCHED` (once per
+attempt that read it: the metric counts reads, the rows do not). "Matched" is what the
+spellbook knows, whatever the repository's `ignore_spells` keeps off its runs. The sample
+kept is the error's own lines with secrets scrubbed, at most 4 KiB.
 """
 
 from __future__ import annotations
