@@ -15,7 +15,9 @@ progress, warnings) ending in the failure of `tests/data/logs/pytest-import-erro
 
 Each commit gets `--jobs` failed matrix jobs with that log, delivered one after another
 as `workflow_job.completed`: each delivery downloads the log, matches it and writes the
-commit's run (the first job creates it, later ones update it). The time is taken from
+commit's run (the first job creates it, later ones update it). Each commit has a tree of
+5,000 files (the failing test file among them), which code that resolves paths reads
+once per commit through the git trees API. The time is taken from
 the 202 to the moment the fake GitHub stored the last check-run write the delivery made;
 the GitHub requests each failed job cost are counted by endpoint. The first delivery
 also compiles the spellbook and is reported on its own line.
@@ -94,6 +96,7 @@ FAILURE_LOG = "pytest-import-error"
 EXPECTED_ANNOTATION = ("tests/test_client.py", 4)
 FAILURE_STEP = "##[group]Run python -m pytest"
 PROCESSING_TIMEOUT_SECONDS = 120.0
+TREE_FILES = 5_000
 
 
 # ------------------------------------------------------------------ the spellbook
@@ -283,6 +286,17 @@ def build_log(size: int = LOG_BYTES, seed: int = SEED) -> bytes:
     return ("\n".join(log.lines) + "\n").encode("utf-8")
 
 
+def repository_files(count: int = TREE_FILES, seed: int = SEED) -> list[str]:
+    """A repository's paths: packages of modules and their tests, and the failing test."""
+    rng = random.Random(seed)
+    files = {EXPECTED_ANNOTATION[0], "README.md", "pyproject.toml"}
+    while len(files) < count:
+        package = f"src/{_name(rng, 2)}/{_name(rng, 2)}"
+        files.add(f"{package}/{_name(rng, 2)}.py")
+        files.add(f"tests/{_name(rng, 2)}/test_{_name(rng, 2)}.py")
+    return sorted(files)
+
+
 # ------------------------------------------------------------------ the fake, timed
 
 
@@ -427,6 +441,7 @@ class Probe:
     pool: asyncpg.Pool
     log: bytes
     stalls: LoopStalls
+    files: tuple[str, ...]
 
 
 @dataclass
@@ -458,6 +473,8 @@ async def one_delivery(probe: Probe, commit: int, job: int) -> DeliveryOutcome:
     fake = probe.fake
     job_id = FIRST_JOB_ID + commit * 100 + job
     sha = commit_sha(commit)
+    if job == 0:
+        fake.set_tree(sha, probe.files)
     payload = failed_job_delivery(fake, job_id=job_id, log=probe.log, head_sha=sha,
                                   name=f"test (ubuntu-latest, 3.{10 + job})",
                                   run_id=FIRST_JOB_ID + commit)
@@ -528,7 +545,8 @@ async def _run(results: Results, commits: int, jobs: int, spells: int, code: str
                         aiohttp.ClientSession() as session,
                         open_github_app(settings) as download_app,
                     ):
-                        probe = Probe(fake, session, app_url, pool, log, LoopStalls())
+                        probe = Probe(fake, session, app_url, pool, log, LoopStalls(),
+                                      tuple(repository_files()))
                         probe.stalls.start()
                         try:
                             for commit in range(commits):

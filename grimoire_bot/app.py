@@ -21,6 +21,7 @@ from grimoire_bot.auth.sealing import Sealer
 from grimoire_bot.auth.tokens import TokenIssuer
 from grimoire_bot.db import open_pool
 from grimoire_bot.db.secrets import get_or_create_secret
+from grimoire_bot.drafts import open_draft_deps
 from grimoire_bot.events import build_router
 from grimoire_bot.github.app import open_github_app
 from grimoire_bot.github.oauth import GitHubOAuth
@@ -113,12 +114,15 @@ async def trust(app: web.Application) -> AsyncIterator[None]:
 
 async def in_process_worker(app: web.Application) -> AsyncIterator[None]:
     """`serve` runs one worker beside the web server; it drains on shutdown."""
-    dispatcher = Dispatcher(app[SETTINGS], app[POOL], app[GITHUB], app[MATCHER], build_router())
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(app[SETTINGS], app[POOL], dispatcher, stop))
-    yield
-    stop.set()
-    await task
+    async with open_draft_deps(app[SETTINGS], app[POOL]) as drafts:
+        dispatcher = Dispatcher(
+            app[SETTINGS], app[POOL], app[GITHUB], app[MATCHER], build_router(), drafts=drafts
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_worker(app[SETTINGS], app[POOL], dispatcher, stop))
+        yield
+        stop.set()
+        await task
 
 
 def cors(origins: tuple[str, ...]) -> Callable:

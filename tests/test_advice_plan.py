@@ -13,15 +13,17 @@ from grimoire_bot.advice.buttons import Recheck, Vote, buttons, parse_action
 from grimoire_bot.advice.model import (
     AdvisedError,
     CommitAdvice,
+    ExtraSection,
     HeldAnnotation,
     PostingSettings,
     SourceAdvice,
     SourceKind,
     SpellInfo,
 )
-from grimoire_bot.advice.plan import full_summary, plan_run
+from grimoire_bot.advice.plan import full_summary, plan_run, worth_posting
 from grimoire_bot.advice.summary import SUMMARY_LIMIT
-from grimoire_bot.matching import ErrorRecord
+from grimoire_bot.drafts import AiDraft, ShownDraft, render_ai_drafts_section
+from grimoire_bot.matching import ErrorRecord, RepoFiles
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SAMPLE_START = "<!-- summary sample: tests/test_advice_plan.py -->"
@@ -75,7 +77,37 @@ DEBUGGER = AdvisedError(
 )
 
 
-def sample_commit() -> CommitAdvice:
+SAMPLE_NOTE = (
+    "**Settings:** `octo-org/octo-repo/.github/grimoire.yml` max\\_annotations: Input "
+    "should be less than or equal to 1000; the last good settings from it apply until it "
+    "is fixed."
+)
+SAMPLE_DRAFT = ShownDraft(
+    "Error: frobnicator quota exhausted for widget 'alpha' (code FQX-17)",
+    "tools/build.sh:12",
+    AiDraft(
+        spell_id=512,
+        title="Frobnicator: the widget quota is used up",
+        description="The frobnicator refuses more widgets once the quota of the day is spent.",
+        error_type="FQX-17",
+        error_pattern=r"frobnicator quota exhausted for widget '[^']+'",
+        solution_code="frob quota reset --widget alpha",
+        tags="build",
+        confidence=0.62,
+        provider="openai",
+        model="gpt-5.4-mini",
+    ),
+)
+
+
+def drafts_section(*drafts: ShownDraft) -> ExtraSection:
+    return ExtraSection(
+        render_ai_drafts_section(list(drafts), public_url=PUBLIC_URL),
+        f"_{len(drafts)} AI drafts did not fit._",
+    )
+
+
+def sample_commit(*extras: ExtraSection) -> CommitAdvice:
     """Three matrix jobs and a lint job fail; the pull request adds a debugger call."""
     return CommitAdvice(
         repository="octo-org/octo-repo",
@@ -94,6 +126,7 @@ def sample_commit() -> CommitAdvice:
             ),
         ),
         tallies={12: (2, 0)},
+        extras=extras,
     )
 
 
@@ -106,7 +139,11 @@ def readme_sample() -> str:
 
 def test_the_readme_shows_a_summary_exactly_as_grimoire_renders_it() -> None:
     """The README's sample is rendered here; GRIMOIRE_UPDATE_README=1 rewrites it."""
-    plan = plan_run(sample_commit(), PostingSettings(public_url=PUBLIC_URL))
+    plan = plan_run(
+        sample_commit(drafts_section(SAMPLE_DRAFT)),
+        PostingSettings(public_url=PUBLIC_URL),
+        [SAMPLE_NOTE],
+    )
     rendered = f"**{plan.title}**\n\n{plan.summary}"
     if os.environ.get("GRIMOIRE_UPDATE_README") == "1":
         text = README.read_text(encoding="utf-8")
@@ -256,3 +293,62 @@ def test_a_run_never_holds_a_place_twice_nor_more_than_its_budget(
     assert len(held) + len(places) <= max(budget, len(held))
     assert all(a.path.startswith("src/") and a.line >= 1 for a in plan.annotations)
     assert len(plan.summary) <= SUMMARY_LIMIT
+
+
+def test_notes_follow_the_lead_and_drafts_follow_every_spell() -> None:
+    plan = plan_run(sample_commit(drafts_section(SAMPLE_DRAFT)), PostingSettings(), [SAMPLE_NOTE])
+    summary = plan.summary
+    lead_end = summary.index("(the first one below)")
+    assert lead_end < summary.index(SAMPLE_NOTE) < summary.index("## Failed jobs")
+    drafts = summary.index("## AI drafts, not reviewed")
+    assert drafts > summary.index("## Known trouble in added lines")
+    assert drafts > summary.rindex("**Spell:**")
+    assert summary.rstrip().endswith("rebuilds this run._")
+    # Drafts never change what the title counts, nor which spell the buttons rate.
+    assert plan.title == plan_run(sample_commit(), PostingSettings()).title
+    assert plan.voted_spell_id == YAML.id
+
+
+def test_drafts_get_only_the_room_the_spells_leave() -> None:
+    """An AI draft must never push an approved spell out of a summary GitHub cuts."""
+    commit = long_commit(40)
+    without = plan_run(commit, PostingSettings())
+    draft = drafts_section(SAMPLE_DRAFT)
+    crowded = plan_run(
+        CommitAdvice(commit.repository, SHA, commit.sources, extras=(draft,)), PostingSettings()
+    )
+    assert "## AI drafts" not in crowded.summary
+    assert draft.left_out in crowded.summary
+    assert crowded.summary.count("\n#### ") == without.summary.count("\n#### ")
+    assert len(crowded.summary) <= SUMMARY_LIMIT
+    roomy = plan_run(
+        CommitAdvice(commit.repository, SHA, long_commit(3).sources, extras=(draft,)),
+        PostingSettings(),
+    )
+    assert "## AI drafts, not reviewed" in roomy.summary
+    assert draft.left_out not in roomy.summary
+
+
+def test_a_commit_with_only_drafts_is_worth_a_run() -> None:
+    commit = CommitAdvice("o/r", SHA, (job(1, "build"),), extras=(drafts_section(SAMPLE_DRAFT),))
+    plan = plan_run(commit, PostingSettings())
+    assert plan.title == "No known spell for 1 failed job"
+    assert "## AI drafts, not reviewed" in plan.summary
+    assert worth_posting(commit, PostingSettings())
+    assert not worth_posting(CommitAdvice("o/r", SHA, (job(1, "build"),)), PostingSettings())
+
+
+def test_only_files_the_commit_has_are_annotated_when_its_tree_is_known() -> None:
+    advised = tuple(
+        AdvisedError(error("boom", path, 3), ((YAML, 0.9),))
+        for path in ("src/real.py", "src/gone.py")
+    )
+    commit = CommitAdvice("o/r", SHA, (job(1, "build", *advised),))
+    known = RepoFiles(["src/real.py", "README.md"])
+    assert [a.path for a in plan_run(commit, PostingSettings(files=known)).annotations] == [
+        "src/real.py"
+    ]
+    # Without the tree, or with one GitHub cut short, the printed paths are trusted.
+    for files in (None, RepoFiles(["src/real.py"], complete=False)):
+        planned = plan_run(commit, PostingSettings(files=files)).annotations
+        assert [a.path for a in planned] == ["src/real.py", "src/gone.py"]

@@ -42,7 +42,7 @@ def shown(**overrides) -> ShownDraft:
 
 def test_a_draft_is_labelled_unreviewed_with_its_confidence_and_model() -> None:
     text = render_ai_drafts_section([shown()], public_url="https://grimoire.example.com")
-    assert text.startswith("### AI drafts, not reviewed")
+    assert text.startswith("## AI drafts, not reviewed")
     assert "Nobody has reviewed these drafts yet" in text
     assert "AI draft, not reviewed · confidence 0.70" in text
     assert "an AI model (openai gpt-5.4-mini) drafted one" in text

@@ -234,3 +234,44 @@ async def test_a_private_repository_is_only_known_to_signed_in_callers(client, p
         "/api/match", json=body, headers={"Authorization": "Bearer not-a-token"}
     )
     assert forged.status == 401
+
+
+async def test_a_private_repository_ranks_only_for_callers_github_lets_see_it(
+    aiohttp_client, fake_github, fresh_database_url
+):
+    """Any signed-in account could rank with a private repository's votes and threshold,
+    learning that Grimoire is installed there, whatever GitHub let it see."""
+    from tests.github_sign_in import bearer_for, install, login_client
+
+    client = await login_client(aiohttp_client, fake_github, fresh_database_url)
+    ids = await install(fake_github, fresh_database_url)
+    async with open_pool(fresh_database_url, max_size=2) as pool:
+        await two_fitting_spells(pool)
+    admin = await token_for(client, "admin@example.com")
+    contributor = await token_for(client, "contributor@example.com")
+    fake_github.grant("mona", "octo-org/secret-sauce", "read")
+    fake_github.add_user("nina")
+    mona = await bearer_for(client, fake_github, "mona")
+    nina = await bearer_for(client, fake_github, "nina")
+    body = {"log": TWO_FITTING_SPELLS_LOG, "repository": "octo-org/secret-sauce"}
+    assert ids["octo-org/secret-sauce"]
+
+    for who, headers in (("admin", admin), ("reader on GitHub", mona)):
+        allowed = await client.post("/api/match", json=body, headers=headers)
+        assert allowed.status == 200, (who, await allowed.text())
+        assert len((await allowed.json())["matches"]) == 2
+    unknown = await client.post(
+        "/api/match", json={**body, "repository": "octo-org/nowhere"}, headers=admin
+    )
+    for who, headers in (("no GitHub identity", contributor), ("not on GitHub", nina), ("", {})):
+        refused = await client.post("/api/match", json=body, headers=headers)
+        assert refused.status == 422, (who, await refused.text())
+        # Told exactly what a repository that is not installed gets: its existence stays private.
+        assert (await refused.json())["detail"][0]["msg"].replace("secret-sauce", "nowhere") == (
+            await unknown.json()
+        )["detail"][0]["msg"]
+    # A public repository needs nobody's permission.
+    public = await client.post(
+        "/api/match", json={**body, "repository": "octo-org/widgets"}, headers=contributor
+    )
+    assert public.status == 200

@@ -112,9 +112,26 @@ async def test_the_queue_log_and_expired_revocations_go(pool):
         "deliveries": 0,
         "queue_log": 7,
         "revoked_tokens": 1,
+        "failure_errors": 0,
     }
     assert await pool.fetchval("SELECT count(*) FROM pgqueuer_log") == 1
     assert await pool.fetchval("SELECT count(*) FROM revoked_tokens") == 1
+
+
+async def test_errors_read_from_failures_go_after_the_retention_period(pool):
+    """The record of errors read from failures grew forever."""
+    await pool.execute(
+        """
+        INSERT INTO failure_errors (repository_id, repository, head_sha, source_key,
+            source_name, position, fingerprint, message, sample, matched, seen_at)
+        SELECT 1, 'o/r', 'abc', 'check-run:' || g, 'build', 0, 'f', 'boom', 'boom', false,
+               now() - make_interval(days => CASE WHEN g <= 12 THEN 31 ELSE 29 END)
+        FROM generate_series(1, 15) g
+        """
+    )
+    report = await prune(pool, 30, batch=5, pause=0)
+    assert report.deleted["failure_errors"] == 12
+    assert await pool.fetchval("SELECT count(*) FROM failure_errors") == 3
 
 
 async def test_many_rows_go_in_small_batches(pool):

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from gidgethub import routing
 
+from grimoire_bot.drafts import open_draft_deps
 from grimoire_bot.events import build_router
 from grimoire_bot.github.app import GitHubApp, open_github_app
 from grimoire_bot.matcher import Matcher
@@ -36,8 +37,10 @@ def settings_for(fake: FakeGitHub, **overrides: object) -> Settings:
 async def running_worker(
     settings: Settings, pool: asyncpg.Pool, router: routing.Router | None = None
 ) -> AsyncIterator[GitHubApp]:
-    async with open_github_app(settings) as github_app:
-        dispatcher = Dispatcher(settings, pool, github_app, Matcher(pool), router or build_router())
+    async with open_github_app(settings) as github_app, open_draft_deps(settings, pool) as drafts:
+        dispatcher = Dispatcher(
+            settings, pool, github_app, Matcher(pool), router or build_router(), drafts=drafts
+        )
         stop = asyncio.Event()
         task = asyncio.create_task(run_worker(settings, pool, dispatcher, stop))
         try:

@@ -2,8 +2,10 @@
 
 GitHub only appends annotations (it can neither replace nor remove one), so a run holds
 one per place, forever: only places it does not hold yet are planned, never more than
-the repository's `max_annotations` in all, lines the pull request changed first. Every
-text is cut to GitHub's limits on a character boundary.
+the repository's `max_annotations` in all, lines the pull request changed first. When the
+commit's files are known, only files it has are annotated (a path no file or several
+files fit is left to the summary). Every text is cut to GitHub's limits on a character
+boundary.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from grimoire_bot.advice.model import (
     SourceKind,
 )
 from grimoire_bot.advice.summary import error_key, jobs_by_error
+from grimoire_bot.matching import RepoFiles
 
 MESSAGE_LIMIT = 64 * 1024  # bytes (annotation message)
 RAW_DETAILS_LIMIT = 64 * 1024  # bytes (annotation raw_details)
@@ -79,12 +82,19 @@ def annotation_body(
     return body
 
 
+def exists(path: str, files: RepoFiles | None) -> bool:
+    """Whether the commit has the file; without its file list (or with a list GitHub cut
+    short, for a path not on it), the text's reading of the path is trusted."""
+    return files is None or path in files or not files.complete
+
+
 def _annotatable(item: AdvisedError, settings: PostingSettings) -> bool:
     error = item.error
     return bool(
         error.line
         and error.line > 0
         and in_repository(error.file)
+        and exists(error.file or "", settings.files)
         and not ignored(error.file or "", settings.ignore_paths)
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -11,16 +11,18 @@ from typing import Any, Protocol
 from grimoire_bot.advice.collect import pull_files
 from grimoire_bot.advice.model import AdvisedError, SourceAdvice, SourceKind, SpellInfo
 from grimoire_bot.advice.pipeline import (
-    APPROVED,
     AdviceDeps,
     Outcome,
     posting_settings,
+    publish_then_draft,
+    reading_tree,
     repository_settings,
 )
 from grimoire_bot.advice.sources import Repository, diff_key
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.github.client import GitHubClient, get_pull_diff
 from grimoire_bot.matching import DiffHit, ErrorRecord, fingerprint
+from grimoire_bot.spellbook.models import is_postable
 
 
 class DiffReader(Protocol):
@@ -72,9 +74,13 @@ def _record(hit: DiffHit) -> ErrorRecord:
 
 
 async def diff_advice(
-    deps: AdviceDeps, reader: DiffReader, pull: Mapping[str, Any]
+    deps: AdviceDeps,
+    reader: DiffReader,
+    pull: Mapping[str, Any],
+    ignored: Container[int] = frozenset(),
 ) -> SourceAdvice:
-    """The approved diff spells found in the lines a pull request adds."""
+    """The approved diff spells found in the lines a pull request adds (but those the
+    repository's `ignore_spells` names)."""
     diff = await reader.diff(pull)
     index = await deps.matcher.index()
     hits = [
@@ -90,7 +96,9 @@ async def diff_advice(
             spells=((SpellInfo(s["id"], s["title"], s["solution_code"]), 1.0),),
         )
         for hit in hits
-        if (s := spells.get(hit.spell_id)) is not None and s["status"] == APPROVED
+        if (s := spells.get(hit.spell_id)) is not None
+        and is_postable(s)
+        and hit.spell_id not in ignored
     ]
     return SourceAdvice(
         key=diff_key(pull["number"]),
@@ -108,11 +116,14 @@ async def advise_on_pull_request(
 ) -> Outcome:
     pull = payload["pull_request"]
     repository = Repository.from_payload(payload)
-    repo_settings = await repository_settings(deps.pool, repository)
-    if not repo_settings["enabled"]:
+    settings = await repository_settings(deps, repository)
+    if not settings["enabled"]:
         return Outcome(False, "disabled for this repository")
-    advice = await diff_advice(deps, reader, pull)
-    settings = posting_settings(repo_settings, deps.public_url)
-    async with deps.publisher.commit(repository, pull["head"]["sha"]) as session:
-        published = await session.publish([advice], settings)
-    return Outcome.of(published, advice)
+    head_sha = pull["head"]["sha"]
+    # The run may already hold the commit's failed jobs, whose annotations go only on files
+    # the commit has: the tree is read here too (once per commit, shared with them).
+    async with reading_tree(deps, repository, head_sha) as tree:
+        advice = await diff_advice(deps, reader, pull, settings.ignored_spell_ids)
+        files = await tree.files()
+    posting = posting_settings(settings, deps.public_url, files=files)
+    return await publish_then_draft(deps, repository, head_sha, [advice], settings, posting, ())

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from grimoire_bot.matching import ErrorRecord
+from grimoire_bot.matching import ErrorRecord, RepoFiles
 
 
 class SourceKind(StrEnum):
@@ -65,6 +65,15 @@ class HeldAnnotation:
 
 
 @dataclass(frozen=True)
+class ExtraSection:
+    """A section shown after every approved spell (the AI drafts): Markdown made safe by
+    whoever rendered it, kept only while there is room, so it never displaces a spell."""
+
+    markdown: str
+    left_out: str  # Markdown: what the summary says instead when there is no room
+
+
+@dataclass(frozen=True)
 class CommitAdvice:
     """Everything stored about one commit's Grimoire run."""
 
@@ -74,6 +83,7 @@ class CommitAdvice:
     held: tuple[HeldAnnotation, ...] = ()
     # This repository's votes on each spell offered here: (helpful, not relevant).
     tallies: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    extras: tuple[ExtraSection, ...] = ()
 
     @property
     def jobs(self) -> tuple[SourceAdvice, ...]:
@@ -100,3 +110,8 @@ class PostingSettings:
     # New-file lines the pull requests of the commit change, by path: annotated first.
     changed_lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
     annotate: bool = True  # False: only re-render the summary (a vote was cast)
+    # The commit's files, when its tree could be read: only they are annotated. None: no
+    # tree (a dry run, or GitHub would not list it), so paths are trusted as the text reads.
+    files: RepoFiles | None = None
+    # The repository opted in to AI drafts (`auto_generate`): the run shows those drafted.
+    show_ai_drafts: bool = False

@@ -83,6 +83,7 @@ def _summary(
         public_url=settings.public_url,
         full_list=full_list_link(commit, settings.public_url),
         limit=limit,
+        extras=commit.extras,
     )
     return summary, rated
 
@@ -106,6 +107,10 @@ def plan_run(commit: CommitAdvice, settings: PostingSettings, notes: Sequence[st
 
 
 def worth_posting(commit: CommitAdvice, settings: PostingSettings) -> bool:
-    """Whether a run should exist at all: something is advised, or the repository asked
-    to hear about failures no spell knows."""
-    return commit.has_advice or (settings.post_when_no_match and bool(commit.jobs))
+    """Whether a run should exist at all: something is advised, the repository asked to
+    hear about failures no spell knows, or it opted in to AI drafts and one was drafted."""
+    return (
+        commit.has_advice
+        or (settings.post_when_no_match and bool(commit.jobs))
+        or bool(commit.extras)
+    )

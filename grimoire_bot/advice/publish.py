@@ -2,7 +2,8 @@
 
 Everything for one commit happens under one advisory lock, in one order: store what was
 just advised, recover what an interrupted attempt left unknown, load the whole commit
-back, plan (`plan.plan_run`, pure) and send. Since the plan is made from committed state
+back (with its extra sections, the AI drafts, read from the database too), plan
+(`plan.plan_run`, pure) and send. Since the plan is made from committed state
 under the lock, workers handling sibling jobs at the same moment create exactly one run
 and never drop each other's advice.
 
@@ -20,7 +21,7 @@ import json
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
@@ -30,6 +31,7 @@ from grimoire_bot.advice.annotations import PlannedAnnotation
 from grimoire_bot.advice.model import (
     AdvisedError,
     CommitAdvice,
+    ExtraSection,
     HeldAnnotation,
     PostingSettings,
     SourceAdvice,
@@ -42,6 +44,7 @@ from grimoire_bot.db import advice as db_advice
 from grimoire_bot.github import checks
 from grimoire_bot.github.client import GitHubClient
 from grimoire_bot.matching import ErrorRecord
+from grimoire_bot.spellbook.models import POSTABLE_STATUS
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,14 @@ class CommitSession(Protocol):
         commit. `rebuild` (a re-check): `sources` hold every job failing on the commit
         now, and the run is updated even if it would say the same (GitHub queued its
         suite again when the re-run was asked for)."""
+        ...
+
+
+class ExtraSections(Protocol):
+    async def for_commit(
+        self, conn: asyncpg.Connection, repository: Repository, head_sha: str
+    ) -> tuple[ExtraSection, ...]:
+        """Sections rebuilt at every update from what is stored about the commit."""
         ...
 
 
@@ -165,7 +176,8 @@ async def load_commit(
     conn: asyncpg.Connection, run_id: int, repository_id: int, repository: str, head_sha: str
 ) -> CommitAdvice:
     """Everything stored about a commit's run, as the planning core reads it."""
-    sources = [source_advice(s) for s in await db_advice.load_sources(conn, run_id)]
+    stored = await db_advice.load_sources(conn, run_id, (POSTABLE_STATUS,))
+    sources = [source_advice(s) for s in stored]
     spell_ids = {spell.id for s in sources for item in s.advised for spell, _ in item.spells}
     return CommitAdvice(
         repository=repository,
@@ -191,12 +203,14 @@ class GitHubCommitSession:
         head_sha: str,
         *,
         write_spacing: float,
+        extras: ExtraSections | None = None,
     ) -> None:
         self.gh = gh
         self.conn = conn
         self.repository = repository
         self.head_sha = head_sha
         self.write_spacing = write_spacing
+        self.extras = extras
 
     async def publish(
         self,
@@ -207,8 +221,10 @@ class GitHubCommitSession:
         notes: Sequence[str] = (),
     ) -> Published:
         existing = await db_advice.get_commit_run(self.conn, self.repository.id, self.head_sha)
-        if existing is None and not worth_posting(self._commit(sources), settings):
-            return Published(False, "nothing to post")  # silence leaves no trace either
+        if existing is None:
+            extras = await self._extras(settings)
+            if not worth_posting(self._commit(sources, extras), settings):
+                return Published(False, "nothing to post")  # silence leaves no trace either
         run = await db_advice.ensure_commit_run(
             self.conn,
             self.repository.id,
@@ -223,7 +239,8 @@ class GitHubCommitSession:
             await db_advice.keep_only_jobs(self.conn, run["id"], jobs)
         run_url = await self._recover_run(run)
         await self._recover_annotations(run["id"], run_url)
-        commit = await self._load(run["id"])
+        # Read after the sources are stored: the extras follow what the run holds now.
+        commit = replace(await self._load(run["id"]), extras=await self._extras(settings))
         if run_url is None and not worth_posting(commit, settings):
             return Published(False, "nothing to post")
         plan = plan_run(commit, settings, notes)
@@ -300,8 +317,15 @@ class GitHubCommitSession:
         await db_advice.mark_posted(self.conn, run_id, held)
         await db_advice.forget_annotations(self.conn, run_id, lost)
 
-    def _commit(self, sources: Sequence[SourceAdvice]) -> CommitAdvice:
-        return CommitAdvice(self.repository.full_name, self.head_sha, tuple(sources))
+    def _commit(
+        self, sources: Sequence[SourceAdvice], extras: tuple[ExtraSection, ...]
+    ) -> CommitAdvice:
+        return CommitAdvice(self.repository.full_name, self.head_sha, tuple(sources), extras=extras)
+
+    async def _extras(self, settings: PostingSettings) -> tuple[ExtraSection, ...]:
+        if self.extras is None or not settings.show_ai_drafts:
+            return ()
+        return await self.extras.for_commit(self.conn, self.repository, self.head_sha)
 
     async def _load(self, run_id: int) -> CommitAdvice:
         return await load_commit(
@@ -315,10 +339,18 @@ class GitHubCommitSession:
 
 
 class GitHubPublisher:
-    def __init__(self, gh: GitHubClient, pool: asyncpg.Pool, *, write_spacing: float) -> None:
+    def __init__(
+        self,
+        gh: GitHubClient,
+        pool: asyncpg.Pool,
+        *,
+        write_spacing: float,
+        extras: ExtraSections | None = None,
+    ) -> None:
         self.gh = gh
         self.pool = pool
         self.write_spacing = write_spacing
+        self.extras = extras
 
     @asynccontextmanager
     async def commit(
@@ -326,7 +358,12 @@ class GitHubPublisher:
     ) -> AsyncIterator[GitHubCommitSession]:
         async with db_advice.commit_lock(self.pool, repository.id, head_sha) as conn:
             yield GitHubCommitSession(
-                self.gh, conn, repository, head_sha, write_spacing=self.write_spacing
+                self.gh,
+                conn,
+                repository,
+                head_sha,
+                write_spacing=self.write_spacing,
+                extras=self.extras,
             )
 
 

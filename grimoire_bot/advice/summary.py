@@ -1,7 +1,9 @@
 """The run's title and Markdown summary: a section per kind of finding, an entry per error.
 
 A summary is built from a list of sections (failed jobs, added lines; more kinds can be
-appended) and notes, so every update renders the whole commit again from what is stored.
+appended), notes (shown under the lead, such as a settings file's problem) and extra
+sections (AI drafts, after every spell and only in the room the spells left), so every
+update renders the whole commit again from what is stored.
 Matrix siblings that fail with the same error at the same place share one entry that
 names every job. GitHub keeps 65,535 characters of a summary: whole entries are kept
 while they fit, and the end says how many were left out and where to read them all.
@@ -21,7 +23,13 @@ from grimoire_bot.advice.markdown import (
     md_text,
     plural,
 )
-from grimoire_bot.advice.model import AdvisedError, CommitAdvice, SourceAdvice, SpellInfo
+from grimoire_bot.advice.model import (
+    AdvisedError,
+    CommitAdvice,
+    ExtraSection,
+    SourceAdvice,
+    SpellInfo,
+)
 from grimoire_bot.matching import ErrorRecord
 
 SUMMARY_LIMIT = 65535  # characters (output.summary maxLength)
@@ -255,12 +263,16 @@ def render_summary(
     public_url: str | None,
     full_list: str,
     limit: int | None = SUMMARY_LIMIT,
+    extras: Sequence[ExtraSection] = (),
 ) -> Summary:
     """The whole summary, or as many whole entries as fit in `limit` characters and a line
-    saying where the rest are (`full_list`: Markdown naming where all can be read)."""
-    tail = SECTION_BREAK.join([*notes, CLOSING])
+    saying where the rest are (`full_list`: Markdown naming where all can be read). Notes
+    follow the lead; `extras` follow every entry, each only if it still fits whole."""
+    top = SECTION_BREAK.join([head, *notes])
     room = limit if limit is not None else float("inf")
-    budget = room - len(head) - len(tail) - 2 * len(SECTION_BREAK) - LEFT_OUT_RESERVE
+    # Room is kept for the lines saying what was left out, so they are never cut.
+    reserve = LEFT_OUT_RESERVE + sum(len(e.left_out) + len(SECTION_BREAK) for e in extras)
+    budget = room - len(top) - len(CLOSING) - 2 * len(SECTION_BREAK) - reserve
     parts: list[str] = []
     used = 0
     number = 0
@@ -280,12 +292,20 @@ def render_summary(
                 continue
             parts.append(piece)
             used += len(piece) + len(SECTION_BREAK)
-    body = [head, *parts]
+    missing: list[str] = []
+    for extra in extras:
+        if full or used + len(extra.markdown) + len(SECTION_BREAK) > budget:
+            missing.append(extra.left_out)
+            continue
+        parts.append(extra.markdown)
+        used += len(extra.markdown) + len(SECTION_BREAK)
+    body = [top, *parts]
     if left_out:
         body.append(
             f"**{plural(left_out, 'more entry', 'more entries')} left out:** GitHub shows "
             f"{SUMMARY_LIMIT:,} characters of a summary. {full_list}"
         )
-    body.append(tail)
+    body.extend(missing)
+    body.append(CLOSING)
     text = SECTION_BREAK.join(body)
     return Summary(text if limit is None else cut_chars(text, limit), left_out)

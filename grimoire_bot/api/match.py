@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from grimoire_bot.api.errors import field_error, unprocessable
 from grimoire_bot.api.operations import USER_RESOLVER, Access, operation
+from grimoire_bot.api.repos import visible_permissions
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.matching import PathStatus, resolve_paths
@@ -37,7 +38,8 @@ class MatchRequest(BaseModel):
     repository: Annotated[Text, Field(max_length=140, pattern=REPOSITORY_PATTERN)] | None = Field(
         None,
         description="`owner/name` of a repository Grimoire is installed on: its votes move the "
-        "ranking exactly as on its pull requests. A private repository needs a signed-in caller.",
+        "ranking exactly as on its pull requests. A private repository only for callers who "
+        "may see it on GitHub (admins: any).",
     )
     files: list[Annotated[Text, Field(max_length=4096)]] | None = Field(
         None,
@@ -82,18 +84,27 @@ class Scope:
     min_score: float | None = None
 
 
+async def may_see(request: web.Request, repository: dict) -> bool:
+    """A private repository exists only for callers who may see it on GitHub (Grimoire
+    admins: every one), as for `GET /api/repos`."""
+    if not repository["private"]:
+        return True
+    if "Authorization" not in request.headers:
+        return False
+    user = await request.app[USER_RESOLVER](request, Access.USER)  # a 401 when it is bad
+    permissions = await visible_permissions(request, user)  # a 503 when GitHub cannot say
+    return permissions is None or repository["id"] in permissions
+
+
 async def ranking_scope(request: web.Request, body: MatchRequest) -> Scope:
-    """The repository's id and threshold; a repository that is not installed (or, for an
-    anonymous caller, is private: its existence is not public) is a 422 on the field."""
+    """The repository's id and threshold; a repository that is not installed, or is private
+    and not the caller's to see (its existence is not public), is a 422 on the field."""
     if body.repository is None:
         return Scope(min_score=body.min_score)
     async with request.app[POOL].acquire() as conn:
         row = await db_installations.get_repository(conn, body.repository)
-    if row is not None and row["private"]:
-        if "Authorization" not in request.headers:
-            row = None
-        else:
-            await request.app[USER_RESOLVER](request, Access.USER)  # a 401 when it is bad
+    if row is not None and not await may_see(request, row):
+        row = None
     if row is None:
         raise unprocessable(
             [
@@ -120,7 +131,7 @@ async def ranking_scope(request: web.Request, body: MatchRequest) -> Scope:
     body=MatchRequest,
     response=MatchResult,
     max_body=MAX_LOG_BYTES,
-    errors=(400, 401, 413, 422, 429),
+    errors=(400, 401, 413, 422, 429, 503),
 )
 async def match_log(request: web.Request, body: MatchRequest) -> MatchResult:
     scope = await ranking_scope(request, body)

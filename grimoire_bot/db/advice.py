@@ -20,7 +20,6 @@ COMMIT_RUN_COLUMNS = (
     "id, repository_id, repository, head_sha, external_id, check_run_id, check_run_url, "
     "create_attempted, title, summary, voted_spell_id"
 )
-APPROVED = "approved"  # the only spell status posted on a pull request
 # How strongly votes move the ranking: a repository's own votes count most.
 REPOSITORY_VOTE_SCALE = 2.0
 GLOBAL_VOTE_SCALE = 6.0
@@ -243,9 +242,12 @@ async def keep_only_jobs(conn: asyncpg.Connection, commit_run_id: int, keys: Ite
     )
 
 
-async def load_sources(conn: asyncpg.Connection, commit_run_id: int) -> list[StoredSource]:
-    """Every source of the commit's run, in the order first advised, with the approved
-    spells offered for each error as they read now (an error left without one is left out)."""
+async def load_sources(
+    conn: asyncpg.Connection, commit_run_id: int, postable: Sequence[str]
+) -> list[StoredSource]:
+    """Every source of the commit's run, in the order first advised, with the spells
+    offered for each error as they read now, if their status is still `postable` (an error
+    left without one is left out)."""
     sources = await conn.fetch(
         "SELECT id, key, kind::text AS kind, name, html_url, source_url, job_url, "
         "log_truncated, errors_found FROM advised_sources WHERE commit_run_id = $1 ORDER BY id",
@@ -265,11 +267,11 @@ async def load_sources(conn: asyncpg.Connection, commit_run_id: int) -> list[Sto
         SELECT a.source_id, a.position, a.spell_id, a.score, sp.title, sp.solution_code
         FROM advised_spells a
         JOIN advised_sources s ON s.id = a.source_id
-        JOIN spells sp ON sp.id = a.spell_id AND sp.status::text = $2
+        JOIN spells sp ON sp.id = a.spell_id AND sp.status::text = ANY($2::text[])
         WHERE s.commit_run_id = $1 ORDER BY a.source_id, a.position, a.rank
         """,
         commit_run_id,
-        APPROVED,
+        list(postable),
     )
     offered: dict[tuple[int, int], list[StoredSpell]] = {}
     for row in spells:

@@ -3,7 +3,8 @@
 Each statement deletes at most `batch` rows chosen with `FOR UPDATE SKIP LOCKED`, so a
 prune never waits on, or makes wait, a row that intake or a worker is using; the caller
 loops until a batch comes back short. Deliveries cascade to their transitions, handler
-runs and GitHub request records. What a check run's idempotency needs (`advice_*` rows)
+runs, GitHub request records and LLM call records; the errors read from failures
+(`failure_errors`) go by their own age. What a check run's idempotency needs (`advice_*` rows)
 and what curators need (spells, votes, revisions) is never touched here.
 """
 
@@ -86,5 +87,24 @@ async def delete_expired_revocations(conn: asyncpg.Connection, batch: int) -> in
         )
         SELECT count(*) FROM deleted
         """,
+        batch,
+    )
+
+
+async def delete_old_failure_errors(
+    conn: asyncpg.Connection, older_than: timedelta, batch: int
+) -> int:
+    """Errors read from failures longer ago than the cut (the console counts recent ones)."""
+    return await conn.fetchval(
+        """
+        WITH doomed AS (
+            SELECT id FROM failure_errors WHERE seen_at < now() - $1::interval
+            ORDER BY seen_at LIMIT $2 FOR UPDATE SKIP LOCKED
+        ), deleted AS (
+            DELETE FROM failure_errors f USING doomed WHERE f.id = doomed.id RETURNING 1
+        )
+        SELECT count(*) FROM deleted
+        """,
+        older_than,
         batch,
     )

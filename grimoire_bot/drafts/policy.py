@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from grimoire_bot import metrics
 from grimoire_bot.db import drafts as db_drafts
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import llm_budget
@@ -282,13 +283,19 @@ async def _guarded(deps: DraftDeps, error: ErrorRecord, site: DraftSite, work: A
         result = await work
     except Exception:
         # Drafting is an extra: a bug or a lost database must never fail the delivery.
-        logger.exception("drafting failed", extra={"fingerprint": error.fingerprint})
+        logger.exception(
+            "drafting failed",
+            extra={"fingerprint": error.fingerprint, "delivery_id": site.delivery_id},
+        )
         result = _Result(OutcomeKind.INTERNAL_ERROR, "an internal error stopped drafting")
     duration_ms = (time.perf_counter() - started) * 1000
+    _count(deps, result)
     try:
         await _record(deps, error, site, result, duration_ms)
     except Exception:
-        logger.exception("recording a drafting outcome failed")
+        logger.exception(
+            "recording a drafting outcome failed", extra={"delivery_id": site.delivery_id}
+        )
     logger.info(
         "llm draft",
         extra={
@@ -647,6 +654,19 @@ def _reason(text: str, deps: DraftDeps) -> str:
 
 
 # ---------------------------------------------------------------- the record
+
+
+def _count(deps: DraftDeps, result: _Result) -> None:
+    """What asking the provider cost, for `/metrics`: requests (retries included) by the
+    outcome of the draft they were for, tokens both ways, and the estimated dollars."""
+    provider = deps.provider
+    if provider is None or not result.asked:
+        return
+    labels = (provider.name, provider.model)
+    metrics.LLM_CALLS.labels(*labels, result.kind.value).inc(result.usage.requests)
+    metrics.LLM_TOKENS.labels(*labels, "input").inc(result.usage.tokens_in)
+    metrics.LLM_TOKENS.labels(*labels, "output").inc(result.usage.tokens_out)
+    metrics.LLM_COST.labels(*labels).inc(max(result.cost_usd, 0.0))
 
 
 async def _record(

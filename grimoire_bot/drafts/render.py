@@ -17,7 +17,8 @@ from grimoire_bot.advice.markdown import md_code, md_text
 
 from .policy import AiDraft, DraftOutcome
 
-SECTION_HEADING = "### AI drafts, not reviewed"
+# A section of the summary like "Failed jobs", so its heading is of the same level.
+SECTION_HEADING = "## AI drafts, not reviewed"
 MAX_SECTION_CHARS = 20_000
 MAX_TITLE_CHARS = 200
 MAX_DESCRIPTION_CHARS = 600

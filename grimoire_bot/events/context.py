@@ -12,9 +12,12 @@ from grimoire_bot.advice.diffs import DiffReader, FileDiffReader, GitHubDiffRead
 from grimoire_bot.advice.pipeline import AdviceDeps
 from grimoire_bot.advice.publish import ConsolePublisher, GitHubPublisher
 from grimoire_bot.db.deliveries import GitHubRequest
+from grimoire_bot.drafts import DraftDeps, RunDrafts
 from grimoire_bot.github.app import GitHubApp
 from grimoire_bot.github.client import GitHubClient, RequestRecord
+from grimoire_bot.github.trees import TreeCache
 from grimoire_bot.matcher import Matcher
+from grimoire_bot.redaction import Redactor
 from grimoire_bot.settings import Settings
 
 
@@ -27,6 +30,9 @@ class HandlerContext:
     installation_id: int | None
     matcher: Matcher
     attempt: int = 1
+    # The process's cache of commits' file lists, and its drafting (None: not set up).
+    trees: TreeCache | None = None
+    drafts: DraftDeps | None = None
     # `receive --dry-run`: read from the payload and this log, print instead of posting.
     dry_run: bool = False
     log_path: Path | None = None
@@ -65,8 +71,17 @@ class HandlerContext:
             self.github_app.tokens.invalidate(self.installation_id)
         self._client = None
 
+    def run_drafts(self) -> RunDrafts | None:
+        """AI drafts for this delivery's run, when this deployment drafts at all."""
+        drafts = self.drafts
+        if drafts is None or drafts.provider is None or not self.settings.auto_create_spells:
+            return None
+        return RunDrafts(drafts, installation_id=self.installation_id, delivery_id=self.delivery_id)
+
     async def advice_deps(self) -> AdviceDeps:
-        """How advice is read and posted: GitHub for real, files and stdout in a dry run."""
+        """How advice is read and posted: GitHub for real, files and stdout in a dry run
+        (which neither reads a commit's tree nor asks an LLM)."""
+        redactor = Redactor(self.settings.secret_values)
         if self.dry_run:
             return AdviceDeps(
                 pool=self.pool,
@@ -74,8 +89,11 @@ class HandlerContext:
                 reader=LocalReader(self.log_path, log_cap_bytes=self.settings.log_cap_bytes),
                 publisher=ConsolePublisher(),
                 public_url=self.settings.public_url,
+                delivery_id=self.delivery_id,
+                redactor=redactor,
             )
         gh = await self.github()
+        drafter = self.run_drafts()
         return AdviceDeps(
             pool=self.pool,
             matcher=self.matcher,
@@ -86,9 +104,17 @@ class HandlerContext:
                 download_cap_bytes=self.settings.log_download_cap_bytes,
             ),
             publisher=GitHubPublisher(
-                gh, self.pool, write_spacing=self.settings.github_write_spacing_seconds
+                gh,
+                self.pool,
+                write_spacing=self.settings.github_write_spacing_seconds,
+                extras=drafter,
             ),
             public_url=self.settings.public_url,
+            delivery_id=self.delivery_id,
+            gh=gh,
+            trees=self.trees,
+            drafter=drafter,
+            redactor=redactor,
         )
 
     async def diff_reader(self) -> DiffReader:

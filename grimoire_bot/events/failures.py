@@ -33,6 +33,7 @@ def _log(ctx: HandlerContext, what: str, outcome: Outcome) -> None:
             "reason": outcome.reason,
             "errors": outcome.errors,
             "spells": outcome.spells,
+            "ai_drafts": outcome.drafts,
         },
     )
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from gidgethub import routing, sansio
 
 from grimoire_bot.advice.buttons import Vote, parse_action
-from grimoire_bot.advice.pipeline import posting_settings, repository_settings
+from grimoire_bot.advice.pipeline import (
+    config_notes,
+    posting_settings,
+    publish,
+    repository_settings,
+)
 from grimoire_bot.advice.sources import Repository, is_our_app
 from grimoire_bot.db import advice as db_advice
 from grimoire_bot.events.context import HandlerContext
@@ -41,8 +46,7 @@ async def record_vote(event: sansio.Event, ctx: HandlerContext) -> None:
         run = await db_advice.get_commit_run_by_check_run(conn, check_run["id"])
     if run is None:
         return
-    repo_settings = await repository_settings(ctx.pool, repository)
-    settings = posting_settings(repo_settings, ctx.settings.public_url, annotate=False)
     deps = await ctx.advice_deps()
-    async with deps.publisher.commit(repository, run["head_sha"]) as session:
-        await session.publish([], settings)
+    settings = await repository_settings(deps, repository)
+    posting = posting_settings(settings, ctx.settings.public_url, annotate=False)
+    await publish(deps, repository, run["head_sha"], [], posting, config_notes(settings))

@@ -22,9 +22,11 @@ from gidgethub import routing, sansio
 
 from grimoire_bot import metrics
 from grimoire_bot.db import deliveries as db_deliveries
+from grimoire_bot.drafts import DraftDeps
 from grimoire_bot.events.context import HandlerContext
 from grimoire_bot.github.app import GitHubApp
 from grimoire_bot.github.client import TransientGitHubError
+from grimoire_bot.github.trees import TreeCache
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings
 
@@ -85,12 +87,19 @@ class Dispatcher:
         github_app: GitHubApp,
         matcher: Matcher,
         router: routing.Router,
+        *,
+        drafts: DraftDeps | None = None,
+        trees: TreeCache | None = None,
     ) -> None:
+        """`drafts`: the process's drafting (`open_draft_deps`); None drafts nothing.
+        `trees`: commits' file lists, one cache per process (a new one by default)."""
         self.settings = settings
         self.pool = pool
         self.github_app = github_app
         self.matcher = matcher
         self.router = router
+        self.drafts = drafts
+        self.trees = trees if trees is not None else TreeCache()
 
     async def process(self, delivery_id: str) -> Outcome | None:
         """Handle one queued delivery; None when there was nothing (left) to do."""
@@ -107,6 +116,8 @@ class Dispatcher:
             installation_id=claimed.installation_id,
             matcher=self.matcher,
             attempt=claimed.attempt,
+            trees=self.trees,
+            drafts=self.drafts,
         )
         handled, runs = await self.run_handlers(event, ctx, skip=claimed.succeeded_handlers)
         outcome = self._decide(claimed.attempt, runs, handled=handled)

@@ -53,6 +53,8 @@ async def replay(
         open_github_app(settings) as github_app,
     ):
         matcher = Matcher(pool, semantic=settings.semantic_matching)
+        # No drafting: a replayed payload has no delivery row to record LLM calls against,
+        # and a paid request is not what a replay is for.
         dispatcher = Dispatcher(settings, pool, github_app, matcher, build_router())
         ctx = HandlerContext(
             settings=settings,
@@ -63,6 +65,7 @@ async def replay(
             matcher=matcher,
             dry_run=dry_run,
             log_path=log_path,
+            trees=dispatcher.trees,
         )
         handled, results = await dispatcher.run_handlers(event, ctx)
     if not handled:

@@ -26,6 +26,7 @@ from grimoire_bot.api import metrics as api_metrics
 from grimoire_bot.api.errors import json_errors
 from grimoire_bot.db import deliveries as db_deliveries
 from grimoire_bot.db import open_pool
+from grimoire_bot.drafts import open_draft_deps
 from grimoire_bot.events import build_router
 from grimoire_bot.github.app import open_github_app
 from grimoire_bot.matcher import Matcher
@@ -211,6 +212,7 @@ async def serve_worker(settings: Settings, database_url: str) -> None:
     async with (
         open_pool(database_url, min_size=1, max_size=settings.db_pool_max) as pool,
         open_github_app(settings) as github_app,
+        open_draft_deps(settings, pool) as drafts,
         metrics_server(settings, pool),
     ):
         dispatcher = Dispatcher(
@@ -219,5 +221,6 @@ async def serve_worker(settings: Settings, database_url: str) -> None:
             github_app,
             Matcher(pool, semantic=settings.semantic_matching),
             build_router(),
+            drafts=drafts,
         )
         await run_worker(settings, pool, dispatcher, stop)
