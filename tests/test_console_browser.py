@@ -440,11 +440,6 @@ async def _check_page(page: Page, name: str) -> None:
         await page.screenshot(path=str(Path(folder) / f"console-{name}.png"), full_page=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="failure_errors is filled by the posting pipeline (another branch); when it "
-    "lands this passes and the mark must go",
-)
 async def test_a_failure_handled_by_the_worker_is_listed_as_unmatched(
     client, pool, settings, fake_github, page, base_url
 ):

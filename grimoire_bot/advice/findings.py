@@ -18,7 +18,7 @@ import asyncpg
 from grimoire_bot import metrics
 from grimoire_bot.advice.markdown import cut_bytes
 from grimoire_bot.db import failure_errors as db_failure_errors
-from grimoire_bot.matching import ErrorRecord, Match
+from grimoire_bot.matching import ErrorRecord, Match, says_only_that_a_step_failed
 from grimoire_bot.redaction import Redactor
 
 SAMPLE_BYTES = 4 * 1024
@@ -63,8 +63,14 @@ async def record_findings(
     best: Sequence[Match | None],
     redactor: Redactor,
 ) -> None:
-    """Store the source's errors (replacing an earlier attempt's) and count them."""
-    seen = [seen_error(error, match, redactor) for error, match in zip(errors, best, strict=True)]
+    """Store the source's errors (replacing an earlier attempt's) and count them. A line
+    that only says a step failed is kept when a spell knows it (an exit code 137 is the
+    OOM killer), else left out: it would top every count of failures with no spell."""
+    seen = [
+        seen_error(error, match, redactor)
+        for error, match in zip(errors, best, strict=True)
+        if match is not None or not says_only_that_a_step_failed(error)
+    ]
     async with pool.acquire() as conn:
         await db_failure_errors.record_source_errors(conn, source, seen)
     for match in best:

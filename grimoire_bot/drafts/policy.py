@@ -22,7 +22,6 @@ import asyncio
 import enum
 import itertools
 import logging
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -55,7 +54,7 @@ from grimoire_bot.llm import (
 from grimoire_bot.llm.costs import estimate_tokens
 from grimoire_bot.llm.factory import MAX_OUTPUT_TOKENS
 from grimoire_bot.llm.prompt import log_excerpt
-from grimoire_bot.matching import ErrorRecord
+from grimoire_bot.matching import ErrorRecord, says_only_that_a_step_failed
 from grimoire_bot.redaction import Redactor
 from grimoire_bot.settings import Settings
 
@@ -63,18 +62,6 @@ from .validate import DraftFields, InvalidDraft, check_pattern_fits, example_for
 
 # One failure with many unknown errors drafts for the first few only.
 MAX_DRAFTS_PER_FAILURE = 3
-# Lines that only say that a step failed, never why: a draft for one would be shown on
-# nearly every failure and fix none.
-STEP_FAILED_ONLY = re.compile(
-    r"(?i)^\s*(?:##\[error\]\s*)?(?:error:?\s*)?(?:"
-    r"process completed with exit code \d+"
-    r"|the process '[^']*' failed with exit code \d+"
-    r"|(?:command|script) failed with exit code \d+"
-    r"|make(?:\[\d+\])?: \*\*\* \[[^\]]*\] error \d+"
-    r"|(?:npm )?(?:err!|error) (?:code elifecycle|errno \d+)"
-    r"|(?:exit|return) (?:code|status) \d+"
-    r")\.?\s*$"
-)
 # How long a fingerprint rests after a failed attempt before the model is asked again.
 TRANSIENT_COOL_DOWN_SECONDS = 10 * 60  # rate limits, outages, timeouts
 VERDICT_COOL_DOWN_SECONDS = 7 * 24 * 3600  # refusals and answers that failed validation twice
@@ -253,11 +240,6 @@ def distinct_errors(errors: Iterable[ErrorRecord]) -> list[ErrorRecord]:
         if not says_only_that_a_step_failed(error):
             seen.setdefault(error.fingerprint, error)
     return list(seen.values())[:MAX_DRAFTS_PER_FAILURE]
-
-
-def says_only_that_a_step_failed(error: ErrorRecord) -> bool:
-    first_line = (error.text or error.message).split("\n", 1)[0]
-    return any(STEP_FAILED_ONLY.match(text) for text in (error.message, first_line))
 
 
 def unmatched_errors(

@@ -26,7 +26,7 @@ from .logs import DEFAULT_LOG_CAP, BoundedLog, clean_log
 from .paths import RepoFiles, Resolution, resolve_paths
 from .patterns import PatternError, check_pattern
 from .rank import DEFAULT_MIN_SCORE
-from .records import ErrorRecord, PathStatus
+from .records import ErrorRecord, PathStatus, says_only_that_a_step_failed
 
 __all__ = [
     "DEFAULT_LOG_CAP",
@@ -52,4 +52,5 @@ __all__ = [
     "fingerprint",
     "parse_added_lines",
     "resolve_paths",
+    "says_only_that_a_step_failed",
 ]

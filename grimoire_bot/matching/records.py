@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Any
+
+# Lines that only say that a step failed, never why ("Process completed with exit code 1",
+# make's "*** Error 2"): they top every count of failures and no draft fixes them.
+STEP_FAILED_ONLY = re.compile(
+    r"(?i)^\s*(?:##\[error\]\s*)?(?:error:?\s*)?(?:"
+    r"process completed with exit code \d+"
+    r"|the process '[^']*' failed with exit code \d+"
+    r"|(?:command|script) failed with exit code \d+"
+    r"|make(?:\[\d+\])?: \*\*\* \[[^\]]*\] error \d+"
+    r"|(?:npm )?(?:err!|error) (?:code elifecycle|errno \d+)"
+    r"|(?:exit|return) (?:code|status) \d+"
+    r")\.?\s*$"
+)
 
 
 class PathStatus(enum.StrEnum):
@@ -41,3 +55,9 @@ class ErrorRecord:
             "fingerprint": self.fingerprint,
             "path_status": str(self.path_status),
         }
+
+
+def says_only_that_a_step_failed(error: ErrorRecord) -> bool:
+    """Whether the error reports that a step failed and nothing of why."""
+    first_line = (error.text or error.message).split("\n", 1)[0]
+    return any(STEP_FAILED_ONLY.match(text) for text in (error.message, first_line))
