@@ -7,8 +7,8 @@ the job runs in a container (`/home/runner/work/R/R/`, `D:\\a\\R\\R\\`, `/__w/R/
 layouts, a container's WORKDIR). Tools print absolute paths under that root, Windows
 paths with backslashes, `./` prefixes, `..` hops and `file://` URLs; annotations need
 `src/app.py`. Where a log says where it checked the repository out (`git init DIR`,
-Jenkins' `Building in workspace DIR`, a Dockerfile's `WORKDIR`), `workspace_roots` reads
-it, so roots of any depth are stripped exactly.
+Jenkins' `Building in workspace DIR`, a Dockerfile's `WORKDIR`, pytest's `rootdir: DIR`),
+`workspace_roots` reads it, so roots of any depth are stripped exactly.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ CHECKOUT_ROOT_RE = re.compile(
       | .*?/_work/[^/]+/[^/]+/                                  # self-hosted Actions, Azure
       | (?:.*?/)?src/(?:github\.com|gitlab\.com|bitbucket\.org)/[^/]+/[^/]+/  # GOPATH, Drone
       | (?:/home|/Users)/travis/build/[^/]+/[^/]+/
-      | /home/circleci/(?:project|repo)/
+      | /home/circleci/(?!\.)[^/]+/                             # ~/project, or ~/<repo>
       | (?:/home/gitlab-runner)?/builds/(?:[A-Za-z0-9_-]{8}/\d+/)?[^/]+/[^/]+/
       | (?:[A-Za-z]:)?/(?:[^/]+/)*?(?i:jenkins|hudson)[^/]*/(?:[^/]+/)*?workspace/[^/]+/
       | [A-Za-z]:/projects/[^/]+/                               # AppVeyor
@@ -83,6 +83,7 @@ WORKSPACE_MARKERS = (
     "Building in workspace ",
     "WORKDIR ",
     "git clone ",
+    "rootdir: ",
 )
 WORKSPACE_LINE_RE = re.compile(
     r"""(?:Initialized\ empty|Reinitialized\ existing)\ Git\ repository\ in
@@ -91,6 +92,7 @@ WORKSPACE_LINE_RE = re.compile(
       | Building\ in\ workspace\ (?P<jenkins>(?:[A-Za-z]:)?[\\/].*?)\s*$
       | \bWORKDIR\ (?P<workdir>/[^\s"']+)\s*(?:\d+(?:\.\d+)?s)?\s*$
       | \bgit\ clone\ .*\ (?P<clone>(?:[A-Za-z]:)?[\\/]\S+)\s*$
+      | (?<![^\n])rootdir:\ (?P<rootdir>(?:[A-Za-z]:)?[\\/][^,\n]*?)(?:,\ .*)?\s*$       # pytest
     """,
     re.VERBOSE,
 )
