@@ -732,5 +732,32 @@ ERROR in /home/runner/work/mapepire-js/mapepire-js/src/tls.ts
 ./src/tls.ts 28:14-20
 [tsl] ERROR in /home/runner/work/mapepire-js/mapepire-js/src/tls.ts(28,15)
       TS2339: Property 'reason' does not exist on type 'Error'.""", "src/tls.ts:28"),
+    # schwehr/generic-sensor-format#18 (Travis: gcc run by make inside src/)
+    Case("make's working directory", Kind.RELATIVE, """\
+$ make test
+(cd src && make all)
+make[1]: Entering directory `/home/travis/build/schwehr/generic-sensor-format/src'
+gcc    -c -o gsf.o gsf.c
+gsf.c: In function \u2018gsfStat\u2019:
+gsf.c:258:24: error: storage size of \u2018stbuf\u2019 isn\u2019t known
+make[1]: *** [gsf.o] Error 1
+make[1]: Leaving directory `/home/travis/build/schwehr/generic-sensor-format/src'""", "src/gsf.c:258"),
+    # Tencent/ncnn#2002 (a local build: the log names src/ relatively, so the checkout is
+    # the folder above it)
+    Case("local build, root named by cmake's object path", Kind.CI_ROOT, """\
+[ 87%] Building CXX object src/CMakeFiles/ncnn.dir/cpu.cpp.o
+/Users/lvfeng/trunk/ncnn/src/cpu.cpp:240:5: error: use of undeclared identifier '__builtin_cpu_init'; did you mean
+      '__builtin_isfinite'?
+    __builtin_cpu_init();
+    ^~~~~~~~~~~~~~~~~~
+2 errors generated.
+make[2]: *** [src/CMakeFiles/ncnn.dir/cpu.cpp.o] Error 1""", "src/cpu.cpp:240"),
+    # d99kris/heapusage#21 (MacPorts' build folder; CMake's object folder mirrors tests/)
+    Case("macports build, root named inside CMakeFiles", Kind.CI_ROOT, """\
+/opt/local/var/macports/build/_opt_MountainLionPorts_devel_heapusage/heapusage/work/heapusage-867461cdb82313be185c918a7305e4b9974975b0/tests/ex003.cpp:58:12: error: use of undeclared identifier 'EXIT_SUCCESS'
+    return EXIT_SUCCESS;
+           ^
+1 error generated.
+make[2]: *** [CMakeFiles/ex003.dir/tests/ex003.cpp.o] Error 1""", "tests/ex003.cpp:58"),
 )
 # fmt: on

@@ -25,7 +25,7 @@ from .blocks import (
 )
 from .ecosystems import ecosystem_from_path, ecosystem_from_text
 from .fingerprint import fingerprint
-from .locate import normalise_path, workspace_roots
+from .locate import is_absolute, is_external, normalise_path, root_named_in_log, workspace_roots
 from .logs import clean_log
 from .parsers import PARSERS, Scan
 from .prefilter import candidate_lines
@@ -77,7 +77,27 @@ def extract_errors(
         if not draft.noise:
             records.append(to_record(scan, draft))
         next_free = max(draft.end, index) + 1
-    return _deduplicate(records)
+    return _deduplicate(_rooted_by_log(records, text))
+
+
+def _rooted_by_log(records: list[ErrorRecord], text: str) -> list[ErrorRecord]:
+    """Absolute paths no known root explained, made relative where the log itself shows
+    where the repository starts (`locate.root_named_in_log`)."""
+    roots: dict[str, str | None] = {}
+    rooted = []
+    for record in records:
+        file = record.file
+        if file and is_absolute(file) and not is_external(file):
+            folder = file.rsplit("/", 1)[0]
+            if folder not in roots:
+                roots[folder] = next(
+                    (r for r in roots.values() if r and file.startswith(r + "/")), None
+                ) or root_named_in_log(file, text)
+            root = roots[folder]
+            if root:
+                record = replace(record, file=file[len(root) + 1 :])
+        rooted.append(record)
+    return rooted
 
 
 def parse_line(scan: Scan, index: int) -> Draft | None:

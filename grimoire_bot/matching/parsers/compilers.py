@@ -289,6 +289,8 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
             file, line, column = cause.file, cause.line, cause.column
     elif raw_path.endswith(".go") and "/" not in file:
         file = _in_go_package(scan, index, file)
+    else:
+        file = _in_working_directory(scan, index, raw_path, file)
     return Draft(
         start=index,
         end=end,
@@ -354,6 +356,17 @@ def _in_project(
     if not folder or folder == "." or file.lower().startswith(folder.lower() + "/"):
         return file, line, column
     return posixpath.normpath(f"{folder}/{file}"), line, column
+
+
+def _in_working_directory(scan: Scan, index: int, raw_path: str, file: str) -> str:
+    """A relative path joined to the folder make or ninja ran the compiler in."""
+    if is_absolute(to_slashes(raw_path)):
+        return file
+    folder = scan.working_directory(index)
+    if not folder:
+        return file
+    joined = posixpath.normpath(f"{folder}/{to_slashes(raw_path)}")
+    return file if joined.startswith("../") or joined == ".." else joined
 
 
 def _repository_cause(scan: Scan, index: int, end: int) -> Location | None:
