@@ -11,6 +11,7 @@ import pytest
 
 from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
 from grimoire_bot.matching.relaxed import Relaxation, best_relaxed_match, relaxed_forms
+from grimoire_bot.matching.tokens import tokenize
 
 
 def relaxed(pattern: str, text: str) -> Relaxation | None:
@@ -180,3 +181,12 @@ def test_a_python_syntax_error_is_not_offered_a_jest_spell() -> None:
     signature, and a Jest spell was offered for a truncated line of Python."""
     log = "./AddAfterAlarmToEvent.py:54:17: E999 SyntaxError: invalid syntax\n"
     assert diagnose(log, INDEX).ranked == []
+
+
+def test_a_carriage_return_is_a_word_of_its_own() -> None:
+    """A CRLF error is about its ^M (or \\r); the word pattern dropped it, so a shebang
+    missing its slash read as the CRLF spell's message (bench/evalset g-0013)."""
+    assert "carriagereturn" in tokenize("/bin/bash^M: bad interpreter: No such file")
+    assert "carriagereturn" in tokenize("/usr/bin/env: 'bash\\r': No such file or directory")
+    assert "carriagereturn" not in tokenize("bin/bash: bad interpreter: No such file")
+    assert "carriagereturn" not in tokenize("C:\\repo\\readme.md")

@@ -86,6 +86,8 @@ MEANING_FLOOR = 0.5
 MEANING_WEIGHT = 0.6
 MEANING_MARGIN_SCALE = 0.2
 MEANING_MARGIN_WEIGHT = 0.2
+# Meaning counts only for a spell some of whose pattern's words the error shares.
+MEANING_MIN_SIGNATURE = 0.3
 FEEDBACK_WEIGHT = 0.10
 
 # Codes that name one error whatever the wording: compiler and linter codes, Node's ERR_*.
@@ -181,8 +183,9 @@ def score(signals: Signals) -> tuple[float, Reason]:
         reason = Reason.PATTERN
         ecosystem_bonus = ECOSYSTEM_BONUS[signals.ecosystem]
     else:
+        meaning = signals.meaning if signals.evidence.signature >= MEANING_MIN_SIGNATURE else None
         value = max(
-            near_miss_score(lexical, signals.meaning, signals.meaning_margin),
+            near_miss_score(lexical, meaning, signals.meaning_margin),
             relaxed_score(signals, lexical),
             same_code_score(signals, lexical),
         )

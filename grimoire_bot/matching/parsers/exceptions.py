@@ -60,6 +60,10 @@ GENERIC_CLASSES = frozenset({"Error", "Exception", "Failure"})
 NODE_CODE_RE = re.compile(r"^\s*code: '(?P<code>[A-Z][A-Z0-9_]+)'")
 # Jest prints an assertion's Expected/Received lines between the error and its stack.
 STACK_GAP_LINES = 8
+# `django.db.utils.OperationalError`, `psycopg2.errors.UndefinedTable`: lower-case modules
+# before the class are Python's way (Java's packages are told apart above, .NET and Elixir
+# capitalise their namespaces, Ruby writes `::`).
+PYTHON_QUALIFIED_CLASS_RE = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[A-Z]\w*$")
 JAVA_FRAME_RE = re.compile(r"^\s+at [\w$.<>]+\([\w$.]+(?::\d+)?\)|^\s+at .*\(Unknown Source\)")
 
 
@@ -123,4 +127,6 @@ def _exception_ecosystem(cls: str, body: Sequence[str]) -> Ecosystem | None:
         return Ecosystem.JAVA
     if any(JS_FRAME_RE.match(line) or "node:internal" in line for line in body[:5]):
         return Ecosystem.NODE
+    if PYTHON_QUALIFIED_CLASS_RE.match(cls):
+        return Ecosystem.PYTHON
     return None
