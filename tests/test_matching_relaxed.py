@@ -190,3 +190,26 @@ def test_a_carriage_return_is_a_word_of_its_own() -> None:
     assert "carriagereturn" in tokenize("/usr/bin/env: 'bash\\r': No such file or directory")
     assert "carriagereturn" not in tokenize("bin/bash: bad interpreter: No such file")
     assert "carriagereturn" not in tokenize("C:\\repo\\readme.md")
+
+
+def test_a_word_a_console_cut_in_two_is_read_whole() -> None:
+    """MSBuild at a fixed console width cut 'TestMethod' into 'TestMe' / 'thod'
+    (p-org/P's build log); joined with a space the pattern still missed it."""
+    book = [
+        spell(
+            7,
+            "C#: a type or namespace is missing (CS0246)",
+            "CS0246",
+            r"error CS0246: The type or namespace name '\w+' could not be found",
+            "dotnet",
+        ),
+    ]
+    log = (
+        "  Integration\\DynamicError\\Advanced\\BangaloreToRedmondTest.cs(298,10): error CS0246:"
+        " The type or namespace name 'TestMe\n"
+        "thod' could not be found (are you missing a using directive or an assembly reference?)"
+        " [C:\\Source\\P\\Ext\\PSharp\\Tests\\Te\n"
+        "stingServices.Tests.Unit\\TestingServices.Tests.Unit.csproj]\n"
+    )
+    [match] = diagnose(log, SpellIndex.build(book)).ranked
+    assert (match.spell_id, match.reason) == (7, "pattern")

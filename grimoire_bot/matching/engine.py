@@ -205,8 +205,9 @@ def _tail_line_of(index: SpellIndex, spell_id: int, tail: Sequence[tuple[int, st
         if index.find(spell_id, line) is not None or index.find(spell_id, fold(line)) is not None:
             return number
     for run in wrapped_runs([line for _, line in tail]):
-        if index.find(spell_id, run.text) or index.find(spell_id, fold(run.text)):
-            return tail[run.first_line][0]
+        for form in filter(None, (run.text, run.unbroken)):
+            if index.find(spell_id, form) or index.find(spell_id, fold(form)):
+                return tail[run.first_line][0]
     return tail[0][0]
 
 
