@@ -72,7 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = time.perf_counter() - started
     if args.cases:
         print_cases(outcomes)
-    print_metrics(score_outcomes(outcomes), seconds)
+    metrics = score_outcomes(outcomes)
+    print_metrics(metrics, seconds)
+    values = metrics.as_json()
+    print(
+        f"README figures: drift recall@1 {values['recall@1']:.2f}, recall@3 "
+        f"{values['recall@3']:.2f}, false positives {values['fp_rate']:.2f} "
+        f"({'patterns and words only' if args.no_semantic else 'with meaning'}), "
+        f"{metrics.positives} + {metrics.negatives} cases"
+    )
     return 0
 
 

@@ -237,6 +237,8 @@ def report(split: Split, run: ApiRun, baseline: Sequence[Outcome], quick: bool) 
         print("with files: not measured, POST /api/match has no `files` field")
         files_figure = "with files not offered by the API"
     else:
+        if split is Split.DEV:
+            print_misses(run.with_files, QUICK_MISSES if quick else None)
         print_mode("with files", run.with_files, [b for b in baseline if b.case["id"] in listed])
         files_figure = f"with files {share(run.with_files, 'right'):.2f}"
     primary = share(outcomes, "right")

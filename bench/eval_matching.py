@@ -61,7 +61,8 @@ from grimoire_bot.matching.patterns import compile_pattern  # noqa: E402
 from grimoire_bot.settings import AppEnv, Settings  # noqa: E402
 
 RETURNED_LIMIT = 5
-GOALS = {"recall@1": (">=", 0.85), "recall@3": (">=", 0.95), "fp_rate": ("<=", 0.10)}
+# Issue 11's bars (checked on held-out sets); the shared set's were 0.85 / 0.95 / 0.10.
+GOALS = {"recall@1": (">=", 0.90), "recall@3": (">=", 0.95), "fp_rate": ("<=", 0.05)}
 EMAIL = "eval@example.com"
 PASSWORD = "an eval password that is long enough"  # a throwaway account
 MATCH_TIMEOUT_SECONDS = 120

@@ -52,6 +52,8 @@ MAX_DIFF_HITS_PER_SPELL = 20
 # Relaxed forms of a pattern (relaxed.py) are tried on candidates whose pattern's words are
 # mostly in the error already.
 RELAXED_MIN_SIGNATURE = 0.4
+# Each spell's relaxed forms are about seven small regexes; only candidates get them.
+RELAXED_CACHE_SIZE = 512
 # When a spell and its specialisation both match an error by pattern, the specialisation
 # ranks at least this much above it.
 REFINEMENT_MARGIN = 0.01
@@ -404,7 +406,7 @@ class SpellIndex:
         if forms is None:
             forms = relaxed_forms(pattern)
             with self._compiled_lock:
-                if len(self._relaxed) >= COMPILED_CACHE_SIZE:
+                if len(self._relaxed) >= RELAXED_CACHE_SIZE:
                     self._relaxed.clear()
                 self._relaxed[pattern] = forms
         return best_relaxed_match(forms, text)
