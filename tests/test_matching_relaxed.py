@@ -12,6 +12,7 @@ import pytest
 from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
 from grimoire_bot.matching.relaxed import Relaxation, best_relaxed_match, relaxed_forms
 from grimoire_bot.matching.tokens import tokenize
+from grimoire_bot.spellbook.io import starter_spellbook
 
 
 def relaxed(pattern: str, text: str) -> Relaxation | None:
@@ -213,3 +214,15 @@ def test_a_word_a_console_cut_in_two_is_read_whole() -> None:
     )
     [match] = diagnose(log, SpellIndex.build(book)).ranked
     assert (match.spell_id, match.reason) == (7, "pattern")
+
+
+def test_every_starter_pattern_has_relaxed_forms_that_keep_its_examples() -> None:
+    """The atom reader copes with every real pattern: the case-folded form matches what the
+    pattern matches, and no cut form matches an empty line."""
+    for spell in starter_spellbook():
+        forms = relaxed_forms(spell["error_pattern"])
+        assert forms and forms[0].kind is Relaxation.CASE, spell["key"]
+        for example in spell["examples"]:
+            assert forms[0].regex.search(example), (spell["key"], example)
+        assert not any(form.regex.search("") for form in forms), spell["key"]
+        assert all(0.0 < form.specificity <= 1.0 for form in forms), spell["key"]

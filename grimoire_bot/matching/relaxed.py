@@ -41,7 +41,6 @@ LINE_START = (
     r"^[\s>*|\-\x{2022}]*(?:(?:[Ee]rror|ERROR|[Ff]atal|FATAL|ERR!|npm (?:ERR!|error)|E)"
     r"(?:\[[\w-]+\])?:?\s+)?"
 )
-QUANTIFIERS = "*+?{"
 
 
 class Relaxation(StrEnum):
@@ -64,14 +63,16 @@ def relaxed_forms(pattern: str) -> tuple[RelaxedForm, ...]:
     if folded is not None:
         forms.append(RelaxedForm(Relaxation.CASE, folded, analyse_pattern(pattern).specificity))
     cuts: list[tuple[float, RelaxedForm]] = []
+    seen: set[str] = set()
     for branch in _top_level_branches(pattern):
         chunks = _chunks(_atoms(branch))
         total = sum(weight for _, weight in chunks)
         for share in KEPT_SHARES:
             for kind in (Relaxation.LOST_END, Relaxation.LOST_START):
                 source, kept = _cut(chunks, kind, share * total)
-                if source is None or kept < MIN_KEPT_CHARS or kept >= total:
+                if source is None or source in seen or kept < MIN_KEPT_CHARS or kept >= total:
                     continue
+                seen.add(source)
                 regex = _compile(source)
                 if regex is not None:
                     cuts.append((kept, RelaxedForm(kind, regex, _weight_specificity(kept))))
