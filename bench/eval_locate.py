@@ -41,15 +41,13 @@ import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
 from bench._support import (  # noqa: E402
-    BENCH_SECRET_KEY,
     bench_database,
     print_table,
     quiet_logging,
 )
-from bench.eval_matching import load_spells, sign_up  # noqa: E402
+from bench.eval_matching import bench_settings, load_spells, sign_up  # noqa: E402
 from bench.evalset import Kind, Split, load_cases, load_spellbook, print_breakdown  # noqa: E402
 from grimoire_bot.app import create_app  # noqa: E402
-from grimoire_bot.settings import AppEnv, Settings  # noqa: E402
 
 GOAL = 0.90  # issue 11: primary location right in at least 90% of held-out outputs
 RETURNED_LIMIT = 5
@@ -174,7 +172,7 @@ class ApiRun:
 async def through_api(
     spells: Sequence[Mapping[str, Any]], cases: Sequence[Mapping[str, Any]]
 ) -> ApiRun:
-    settings = Settings(app_env=AppEnv.TEST, secret_key=BENCH_SECRET_KEY, seed_spellbook=False)
+    settings = bench_settings()
     with bench_database("locate") as database_url:
         runner = web.AppRunner(create_app(settings, database_url), access_log=None)
         await runner.setup()
@@ -239,6 +237,8 @@ def report(split: Split, run: ApiRun, baseline: Sequence[Outcome], quick: bool) 
         print("with files: not measured, POST /api/match has no `files` field")
         files_figure = "with files not offered by the API"
     else:
+        if split is Split.DEV:
+            print_misses(run.with_files, QUICK_MISSES if quick else None)
         print_mode("with files", run.with_files, [b for b in baseline if b.case["id"] in listed])
         files_figure = f"with files {share(run.with_files, 'right'):.2f}"
     primary = share(outcomes, "right")
@@ -265,7 +265,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     cases = load_cases(Kind.LOCATE, split)
     run = asyncio.run(through_api(load_spellbook(), cases))
     report(split, run, [naive(case) for case in cases], args.quick)
-    return 0
+    failed = sum(1 for o in [*run.text_only, *(run.with_files or ())] if o.error)
+    if failed:  # a refused request would otherwise read as a localisation miss
+        print(f"INVALID RUN: {failed} requests to /api/match failed")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

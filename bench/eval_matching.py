@@ -61,7 +61,8 @@ from grimoire_bot.matching.patterns import compile_pattern  # noqa: E402
 from grimoire_bot.settings import AppEnv, Settings  # noqa: E402
 
 RETURNED_LIMIT = 5
-GOALS = {"recall@1": (">=", 0.85), "recall@3": (">=", 0.95), "fp_rate": ("<=", 0.10)}
+# Issue 11's bars (checked on held-out sets); the shared set's were 0.85 / 0.95 / 0.10.
+GOALS = {"recall@1": (">=", 0.90), "recall@3": (">=", 0.95), "fp_rate": ("<=", 0.05)}
 EMAIL = "eval@example.com"
 PASSWORD = "an eval password that is long enough"  # a throwaway account
 MATCH_TIMEOUT_SECONDS = 120
@@ -132,6 +133,16 @@ def load_set(directory: Path) -> tuple[list[dict[str, Any]], list[Case]]:
 
 
 # ------------------------------------------------------------------ the API side
+
+
+def bench_settings() -> Settings:
+    """The app as a test runs it, without the per-address limits.
+
+    Every request of a benchmark comes from one loopback address; `MATCH_RATE_LIMIT`'s 60 a
+    minute would answer most cases with 429 and score them as misses.
+    """
+    return Settings(app_env=AppEnv.TEST, secret_key=BENCH_SECRET_KEY, seed_spellbook=False,
+                    auth_rate_limit=None, match_rate_limit=None)
 
 
 @dataclass
@@ -236,7 +247,7 @@ class ApiRun:
 
 
 async def through_api(spells: Sequence[Mapping[str, Any]], cases: Sequence[Case]) -> ApiRun:
-    settings = Settings(app_env=AppEnv.TEST, secret_key=BENCH_SECRET_KEY, seed_spellbook=False)
+    settings = bench_settings()
     with bench_database("eval") as database_url:
         runner = web.AppRunner(create_app(settings, database_url), access_log=None)
         await runner.setup()
@@ -368,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     spells, cases = load_set(directory)
     run = asyncio.run(through_api(spells, cases))
     report(spells, run, regex_only(spells, cases), args.quick)
-    return 0
+    return failed_requests(run.outcomes)
 
 
 def score_evalset(dataset: Dataset, quick: bool) -> int:
@@ -386,7 +397,15 @@ def score_evalset(dataset: Dataset, quick: bool) -> int:
     print_breakdown("CI system", [[c["ci"]] for c in raw], right)
     report(spells, run, regex_only(spells, cases), quick, label=dataset.value,
            misses=dataset.split is Split.DEV)
-    return 0
+    return failed_requests(run.outcomes)
+
+
+def failed_requests(outcomes: Sequence[Outcome]) -> int:
+    """Exit status: 1 when any request failed, so a refused case is never read as a miss."""
+    failed = sum(1 for outcome in outcomes if outcome.error)
+    if failed:
+        print(f"INVALID RUN: {failed} of {len(outcomes)} requests to /api/match failed")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -650,5 +650,114 @@ Traceback:
 tests/test_cmod.py:7: in <module>
     from . import cmod
 E   ImportError: cannot import name 'cmod' from 'tests' (unknown location)""", "tests/test_cmod.py:7"),
+    # --- a third batch: the development side of bench/evalset/ missed these (issue 11) -----
+    # natumbri/mopidy-youtube#63 (pytest 2.9: no E lines; pytest names its rootdir)
+    Case("pytest 2 fixture error, rootdir", Kind.OLDER, """\
+rootdir: /home/pi/Progz/SoundServer/code/mopidy-youtube, inifile:\x20
+collected 8 items\x20
+
+==================================== ERRORS ====================================
+___________________ ERROR at setup of test_lookup_video_uri ____________________
+file /home/pi/Progz/SoundServer/code/mopidy-youtube/tests/test_backend.py, line 81
+  @vcr.use_cassette('tests/fixtures/lookup_video_uri.yaml')
+  def test_lookup_video_uri(caplog):
+        fixture 'caplog' not found""", "tests/test_backend.py:81"),
+    # OfficeDev/Project-Samples#4 (Visual Studio: `1>` node prefix, a four-number span)
+    Case("msbuild node prefix", Kind.PREFIX, """\
+1>C:\\projects.temp\\Project-Samples\\365-Project-Online-OM-ProjToolV2\\ProjToolV2\\Utilities\\CsomHelper.cs(95,52,95,60): error CS0246: The type or namespace name 'QueueJob' could not be found (are you missing a using directive or an assembly reference?)
+========== Build: 0 succeeded, 1 failed, 0 up-to-date, 0 skipped ==========""",
+         "365-Project-Online-OM-ProjToolV2/ProjToolV2/Utilities/CsomHelper.cs:95",
+         files=("365-Project-Online-OM-ProjToolV2/ProjToolV2/Utilities/CsomHelper.cs",)),
+    # acfr/snark#56 (Visual Studio 2010's Error List copied: the line is a column of its own)
+    Case("visual studio error list row", Kind.FRAMEWORK, """\
+Error   1   error C2065: 'is' : undeclared identifier   C:\\Users\\j.underwood\\Code\\cpp\\source\\snark\\sensors\\velodyne\\impl\\stream_reader.cpp  57""",
+         "sensors/velodyne/impl/stream_reader.cpp:57",
+         files=("sensors/velodyne/impl/stream_reader.cpp", "sensors/velodyne/CMakeLists.txt")),
+    # postlight/ci-failed-test-reporter#6 (CircleCI's ~/<repo> working directory; Jest's
+    # Expected/Received between the error and its stack)
+    Case("circleci repo folder, jest assertion", Kind.CI_ROOT, """\
+Error: expect(received).toBe(expected) // Object.is equality
+
+Expected: 1000
+Received: 100
+    at Object.toBe (/home/circleci/ci-test-failure-reporter/src/index.test.js:2:21)
+    at Object.asyncJestTest (/home/circleci/ci-test-failure-reporter/node_modules/jest-jasmine2/build/jasmineAsyncInstall.js:102:37)
+    at new Promise (<anonymous>)""", "src/index.test.js:2"),
+    # veeresht/CommPy#8 (a traceback pasted as a Markdown list item)
+    Case("traceback frame with a list bullet", Kind.PREFIX, """\
+- File "/home/travis/build/veeresht/CommPy/commpy/__init__.py", line 17, in <module>
+    from filters import *
+ImportError: No module named 'filters'""", "commpy/__init__.py:17"),
+    # fastlib/fCWT#57 (Qt Creator's CMake message, quoted in Markdown)
+    Case("markdown quote around a cmake error", Kind.PREFIX, """\
+> CMakeLists.txt:14: error: By not providing "FindfCWT.cmake" in CMAKE_MODULE_PATH this project has asked CMake to find a package configuration file provided by "fCWT", but CMake did not find one.
+
+> fCWTConfig.cmake
+> fcwt-config.cmake""", "CMakeLists.txt:14"),
+    # anyproto/anytype-mcp#17 (tsc's related information on a line of its own)
+    Case("tsc related information", Kind.FRAMEWORK, """\
+error TS2688: Cannot find type definition file for 'node'.
+  The file is in the program because:
+    Entry point of type library 'node' specified in compilerOptions
+
+  tsconfig.json:14:4
+    14    "node"
+          ~~~~~~
+    File is entry point of type library specified here.
+
+Found 1 error.""", "tsconfig.json:14"),
+    # DefinitelyTyped/DefinitelyTyped#50640 (fork-ts-checker: the location, then the code)
+    Case("fork-ts-checker location line", Kind.FRAMEWORK, """\
+ERROR in services/crypt.service.ts:1:51
+TS7016: Could not find a declaration file for module 'crypto-js'. '/home/yalladealz/Frontend/node_modules/crypto-js/index.js' implicitly has an 'any' type.
+  > 1 | import { AES, enc, mode, pad, CipherOption } from 'crypto-js'""", "services/crypt.service.ts:1"),
+    # equinor/subscript#624 (a line pasted as Markdown inline code)
+    Case("mypy line in inline code", Kind.PREFIX, """\
+`src/subscript/ri_wellmod/ri_wellmod.py:246: error: Incompatible types in assignment (expression has type "Instance | None", variable has type "bool")  [assignment]`""",
+         "src/subscript/ri_wellmod/ri_wellmod.py:246"),
+    # llogiq/flame#25 (a Rust panic before 1.73, indented by the test harness)
+    Case("indented old rust panic", Kind.OLDER, """\
+\tthread 'threads' panicked at 'assertion failed: `(left == right)` (left: `5`, right: `6`)', tests/tests.rs:111""",
+         "tests/tests.rs:111"),
+    # mattbgold/phaser-tbs#2 (ts-loader 0.x: the module, then `(line,col): error`)
+    Case("old ts-loader module then location", Kind.OLDER, """\
+ERROR in ./src/services/state/base.ts
+(2,29): error TS2307: Cannot find module './interface'.
+
+ERROR in ./src/inversify.config.ts
+(18,29): error TS2307: Cannot find module './services/state/interface'.""", "src/services/state/base.ts:2"),
+    # Mapepire-IBMi/mapepire-js#77 (webpack 5: the absolute module, its relative path below)
+    Case("webpack 5 module and relative path", Kind.FRAMEWORK, """\
+ERROR in /home/runner/work/mapepire-js/mapepire-js/src/tls.ts
+./src/tls.ts 28:14-20
+[tsl] ERROR in /home/runner/work/mapepire-js/mapepire-js/src/tls.ts(28,15)
+      TS2339: Property 'reason' does not exist on type 'Error'.""", "src/tls.ts:28"),
+    # schwehr/generic-sensor-format#18 (Travis: gcc run by make inside src/)
+    Case("make's working directory", Kind.RELATIVE, """\
+$ make test
+(cd src && make all)
+make[1]: Entering directory `/home/travis/build/schwehr/generic-sensor-format/src'
+gcc    -c -o gsf.o gsf.c
+gsf.c: In function \u2018gsfStat\u2019:
+gsf.c:258:24: error: storage size of \u2018stbuf\u2019 isn\u2019t known
+make[1]: *** [gsf.o] Error 1
+make[1]: Leaving directory `/home/travis/build/schwehr/generic-sensor-format/src'""", "src/gsf.c:258"),
+    # Tencent/ncnn#2002 (a local build: the log names src/ relatively, so the checkout is
+    # the folder above it)
+    Case("local build, root named by cmake's object path", Kind.CI_ROOT, """\
+[ 87%] Building CXX object src/CMakeFiles/ncnn.dir/cpu.cpp.o
+/Users/lvfeng/trunk/ncnn/src/cpu.cpp:240:5: error: use of undeclared identifier '__builtin_cpu_init'; did you mean
+      '__builtin_isfinite'?
+    __builtin_cpu_init();
+    ^~~~~~~~~~~~~~~~~~
+2 errors generated.
+make[2]: *** [src/CMakeFiles/ncnn.dir/cpu.cpp.o] Error 1""", "src/cpu.cpp:240"),
+    # d99kris/heapusage#21 (MacPorts' build folder; CMake's object folder mirrors tests/)
+    Case("macports build, root named inside CMakeFiles", Kind.CI_ROOT, """\
+/opt/local/var/macports/build/_opt_MountainLionPorts_devel_heapusage/heapusage/work/heapusage-867461cdb82313be185c918a7305e4b9974975b0/tests/ex003.cpp:58:12: error: use of undeclared identifier 'EXIT_SUCCESS'
+    return EXIT_SUCCESS;
+           ^
+1 error generated.
+make[2]: *** [CMakeFiles/ex003.dir/tests/ex003.cpp.o] Error 1""", "tests/ex003.cpp:58"),
 )
 # fmt: on

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -37,6 +40,7 @@ BOOK = [
     spell(7, r"error: widget frobnication failed"),
 ]
 INDEX = SpellIndex.build(BOOK)
+EVALSET_BOOK = Path(__file__).resolve().parent.parent / "bench" / "evalset" / "spellbook.json"
 
 PYTEST_LOG = (
     "tests/test_app.py:3: in <module>\n"
@@ -168,3 +172,39 @@ def test_the_ranking_is_each_spells_best_over_every_error(lines: list[str], appr
         assert m in diagnosis.each[m.error_index]
     left_out = set(best) - {m.spell_id for m in ranked}
     assert all(best[spell_id] <= ranked[-1].score for spell_id in left_out)
+
+
+def test_an_error_repeated_is_ranked_at_its_first_occurrence() -> None:
+    """Regression: the same spell fitting three `missing go.sum entry` lines took the last
+    one (its words scored a hair higher), so the check run pointed at cmd/db-server/main.go
+    instead of the first failing import (matrixorigin/matrixone#1015)."""
+    book = json.loads(EVALSET_BOOK.read_text(encoding="utf-8"))
+    docs = [
+        SpellDoc(
+            id=n,
+            title=s["title"],
+            description=s["description"],
+            error_type=s["error_type"],
+            error_pattern=s["error_pattern"],
+            tags=s["tags"],
+            ecosystem=None,
+            status="approved",
+        )
+        for n, s in enumerate(book)
+    ]
+    go_sum = next(n for n, s in enumerate(book) if s["key"] == "go-sum-entry-missing")
+    log = (
+        "pkg/vm/driver/cube_driver.go:35:2: missing go.sum entry for module providing package "
+        "github.com/matrixorigin/matrixcube/config (imported by "
+        "github.com/matrixorigin/matrixone/pkg/frontend); to add:\n"
+        "\tgo get github.com/matrixorigin/matrixone/pkg/frontend\n"
+        "cmd/db-server/main.go:48:2: missing go.sum entry for module providing package "
+        "github.com/matrixorigin/matrixcube/pb/bhmetapb; to add:\n"
+        "\tgo mod download github.com/matrixorigin/matrixcube\n"
+    )
+    diagnosis = diagnose(log, SpellIndex.build(docs))
+    first, last = (next(m.score for m in found if m.spell_id == go_sum) for found in diagnosis.each)
+    assert first < last  # the words around the first one fit the spell a little worse
+    match = diagnosis.ranked[0]
+    assert match.spell_id == go_sum
+    assert diagnosis.errors[match.error_index].file == "pkg/vm/driver/cube_driver.go"

@@ -526,3 +526,33 @@ def test_msbuild_places_a_compiled_artifacts_error_on_its_project() -> None:
     )
     located = [(e.file, e.line, e.error_type) for e in extract_errors(log) if e.file]
     assert located == [("src/Api/Api.csproj", None, "CS1684")]
+
+
+def test_paths_relative_to_the_folder_make_or_ninja_entered_are_joined_to_it() -> None:
+    log = (
+        "ninja: Entering directory `build'\n"
+        "FAILED: CMakeFiles/app.dir/src/main.c.o\n"
+        "../src/main.c:3:10: fatal error: foo.h: No such file or directory\n"
+        "make[1]: Entering directory '/home/runner/work/r/r/lib'\n"
+        "make[2]: Entering directory '/home/runner/work/r/r/lib/sub'\n"
+        "make[2]: Leaving directory '/home/runner/work/r/r/lib/sub'\n"
+        "util.c:9:1: error: expected ';' before '}' token\n"
+        "make[1]: Leaving directory '/home/runner/work/r/r/lib'\n"
+        "make[1]: Entering directory '/home/someone/elsewhere'\n"
+        "other.c:2:1: error: unknown type name 'bool'\n"
+    )
+    assert [(e.file, e.line) for e in extract_errors(log)] == [
+        ("src/main.c", 3),
+        ("lib/util.c", 9),
+        ("other.c", 2),  # a folder outside the repository says nothing about it
+    ]
+
+
+def test_an_absolute_path_is_cut_only_where_the_log_names_a_relative_folder() -> None:
+    located = "/home/me/code/app/src/cpu.cpp:240:5: error: use of undeclared identifier 'x'\n"
+    alone = extract_errors(located)
+    assert alone[0].file == "/home/me/code/app/src/cpu.cpp"  # nothing says where app/ starts
+    named = extract_errors(
+        "[ 87%] Building CXX object src/CMakeFiles/app.dir/cpu.cpp.o\n" + located
+    )
+    assert named[0].file == "src/cpu.cpp"

@@ -131,8 +131,31 @@ def test_lines_that_only_look_prefixed_are_kept() -> None:
         "#1  0x00007f3a in main () at src/main.c:12\n"  # a gdb frame
         "0.512 seconds elapsed\n"  # seconds outside a BuildKit error box
         "[INFO]: not Maven's prefix\n"
+        "> Could not resolve all files for configuration ':app:debugCompileClasspath'.\n"
+        "   > Could not find com.android.tools.build:gradle:9.9.\n"  # Gradle, not a quote
+        "2>&1 | tee build.log\n"  # a redirection, not an MSBuild node
+        "`npm ci` can only install packages when your package.json and lock are in sync\n"
     )
     assert clean_log(raw) == raw
+
+
+def test_markdown_around_pasted_output_comes_off() -> None:
+    # fastlib/fCWT#57 (a quote with blank lines between), equinor/subscript#624 (inline
+    # code), OfficeDev/Project-Samples#4 (MSBuild's node numbers)
+    raw = (
+        "> CMakeLists.txt:14: error: By not providing \"FindfCWT.cmake\"\n\n"
+        "> fCWTConfig.cmake\n>\n> fcwt-config.cmake\n"
+        "`src/ri_wellmod.py:246: error: Incompatible types in assignment  [assignment]`\n"
+        "1>C:\\src\\Utilities\\CsomHelper.cs(95,52,95,60): error CS0246: The type\n"
+        "12>  Done building project.\n"
+    )
+    assert clean_log(raw) == (
+        "CMakeLists.txt:14: error: By not providing \"FindfCWT.cmake\"\n\n"
+        "fCWTConfig.cmake\n\nfcwt-config.cmake\n"
+        "src/ri_wellmod.py:246: error: Incompatible types in assignment  [assignment]\n"
+        "C:\\src\\Utilities\\CsomHelper.cs(95,52,95,60): error CS0246: The type\n"
+        "  Done building project.\n"
+    )
 
 
 def test_buildkit_error_box_loses_its_seconds() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,9 +13,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
+from grimoire_bot.matching.ecosystems import Agreement
 from grimoire_bot.matching.index import spell_meaning_text
-from grimoire_bot.matching.rank import MEANING_FLOOR, near_miss_score
+from grimoire_bot.matching.rank import (
+    DEFAULT_MIN_SCORE,
+    MEANING_FLOOR,
+    Signals,
+    near_miss_score,
+    score,
+)
 from grimoire_bot.matching.semantic import SemanticIndex, error_text, normalised
+from grimoire_bot.matching.similarity import Evidence
 from grimoire_bot.spellbook.io import starter_spellbook
 
 WORD_RE = re.compile(r"[a-z]+")
@@ -123,6 +132,11 @@ UNRELATED = [
     "Error: The operation was canceled.",
     "ValueError: invalid literal for int() with base 10: 'abc'",
     "TypeError: Cannot read properties of undefined (reading 'map')",
+    # Django's connection error is not the Elixir/Ecto spell it reads like: a qualified
+    # Python exception is Python's, and a near miss across ecosystems loses
+    "django.db.utils.OperationalError: could not connect to server: Connection refused\n"
+    '\tIs the server running on host "localhost" (127.0.0.1) and accepting\n'
+    "\tTCP/IP connections on port 5432?",
 ]
 
 
@@ -180,3 +194,25 @@ def test_the_bundled_model_loads_offline_and_gives_unit_vectors(monkeypatch):
     assert np.isclose(np.linalg.norm(vectors[0]), 1.0)
     assert not vectors[1].any()
     assert embedder.name.startswith("wordllama-")
+
+
+def test_meaning_counts_only_for_a_spell_whose_words_the_error_shares():
+    """Regression: CMake's 'The C compiler ... is not able to compile a simple test
+    program' sat at cosine 0.73 from the 'No CMAKE_CXX_COMPILER could be found' spell with
+    almost none of its words, and was offered it (bench/evalset g-0050)."""
+    close = Signals(
+        pattern_hit=False,
+        specificity=0.0,
+        evidence=Evidence(
+            signature=0.2, anchors=0.0, confidence=1.0, explained=0.15, message_confidence=1.0
+        ),
+        ecosystem=Agreement.AGREE,
+        error_type=Agreement.UNKNOWN,
+        approved=True,
+        feedback=0.0,
+        meaning=0.9,
+        meaning_margin=0.3,
+    )
+    assert score(close)[0] < DEFAULT_MIN_SCORE
+    sharing = replace(close, evidence=replace(close.evidence, signature=0.4))
+    assert score(sharing)[0] >= DEFAULT_MIN_SCORE

@@ -22,6 +22,8 @@ TAIL_LINES = 60
 # Spells the log's tail may add beyond the ones asked for: the ranking may drop some later.
 POOL_EXTRA = 20
 SPELLS_PER_ERROR = 3
+# A spell's matches on several errors within this of its best are the same error repeated.
+SAME_ERROR_MARGIN = 0.03
 # Where a failed step ends in an Actions log; the tail is taken just before it, since the
 # job's post-steps (cache saving, checkout cleanup) follow.
 STEP_FAILED_RE = re.compile(
@@ -136,14 +138,23 @@ def _position_of(record: ErrorRecord, errors: Sequence[ErrorRecord], seen: set[E
 
 
 def _best_per_spell(each: Iterable[Iterable[Match]]) -> dict[int, Match]:
-    """Each spell's best match over all errors; on a tie, the earlier error keeps it."""
+    """Each spell's match on the first error it fits about as well as any other.
+
+    The same error repeated (three `missing go.sum entry` lines, one TS2339 per property)
+    scores a little differently each time, by the words around it; the first of them is
+    where the failure starts, and where a reader is sent first."""
     best: dict[int, Match] = {}
+    first: dict[int, list[Match]] = {}
     for found in each:
         for match in found:
             current = best.get(match.spell_id)
             if current is None or match.score > current.score:
                 best[match.spell_id] = match
-    return best
+            first.setdefault(match.spell_id, []).append(match)
+    return {
+        spell_id: next(m for m in first[spell_id] if m.score >= top.score - SAME_ERROR_MARGIN)
+        for spell_id, top in best.items()
+    }
 
 
 def _best_first(matches: Iterable[Match], limit: int) -> list[Match]:
@@ -194,8 +205,9 @@ def _tail_line_of(index: SpellIndex, spell_id: int, tail: Sequence[tuple[int, st
         if index.find(spell_id, line) is not None or index.find(spell_id, fold(line)) is not None:
             return number
     for run in wrapped_runs([line for _, line in tail]):
-        if index.find(spell_id, run.text) or index.find(spell_id, fold(run.text)):
-            return tail[run.first_line][0]
+        for form in filter(None, (run.text, run.unbroken)):
+            if index.find(spell_id, form) or index.find(spell_id, fold(form)):
+                return tail[run.first_line][0]
     return tail[0][0]
 
 

@@ -14,10 +14,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from .blocks import MAX_LINE_CHARS, Draft, block_end, compact_text, detect_error_type, to_int
+from .blocks import (
+    LINE_PATH,
+    MAX_LINE_CHARS,
+    Draft,
+    block_end,
+    compact_text,
+    detect_error_type,
+    to_int,
+)
 from .ecosystems import ecosystem_from_path, ecosystem_from_text
 from .fingerprint import fingerprint
-from .locate import normalise_path, workspace_roots
+from .locate import is_absolute, is_external, normalise_path, root_named_in_log, workspace_roots
 from .logs import clean_log
 from .parsers import PARSERS, Scan
 from .prefilter import candidate_lines
@@ -36,6 +44,9 @@ HTML_TAG_RE = re.compile(
     re.IGNORECASE,
 )
 MARKDOWN_FENCE_RE = re.compile(r"^\s*(?:```|~~~)[\w+-]*\s*$", re.MULTILINE)
+# A location on a line of its own inside an error's block: tsc's related information
+# (`  tsconfig.json:14:4` under `error TS2688`), a linker's or a bundler's "at" line.
+LONE_LOCATION_RE = re.compile(rf"^\s+(?P<path>{LINE_PATH}):(?P<line>\d+)(?::(?P<col>\d+))?\s*$")
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +77,27 @@ def extract_errors(
         if not draft.noise:
             records.append(to_record(scan, draft))
         next_free = max(draft.end, index) + 1
-    return _deduplicate(records)
+    return _deduplicate(_rooted_by_log(records, text))
+
+
+def _rooted_by_log(records: list[ErrorRecord], text: str) -> list[ErrorRecord]:
+    """Absolute paths no known root explained, made relative where the log itself shows
+    where the repository starts (`locate.root_named_in_log`)."""
+    roots: dict[str, str | None] = {}
+    rooted = []
+    for record in records:
+        file = record.file
+        if file and is_absolute(file) and not is_external(file):
+            folder = file.rsplit("/", 1)[0]
+            if folder not in roots:
+                roots[folder] = next(
+                    (r for r in roots.values() if r and file.startswith(r + "/")), None
+                ) or root_named_in_log(file, text)
+            root = roots[folder]
+            if root:
+                record = replace(record, file=file[len(root) + 1 :])
+        rooted.append(record)
+    return rooted
 
 
 def parse_line(scan: Scan, index: int) -> Draft | None:
@@ -98,6 +129,10 @@ def record_at_line(text: str, index: int, *, repo_root_hints: Sequence[str] = ()
 
 def to_record(scan: Scan, draft: Draft) -> ErrorRecord:
     lines = scan.lines
+    if draft.file is None:
+        lone = scan.first_repo_frame(draft.start + 1, draft.end + 1, LONE_LOCATION_RE)
+        if lone is not None:
+            draft.file, draft.line, draft.column = lone.file, lone.line, lone.column
     own_lines = draft.text_lines or lines[draft.start : draft.end + 1]
     text = compact_text(own_lines)
     before = lines[max(0, draft.start - CONTEXT_LINES) : draft.start]

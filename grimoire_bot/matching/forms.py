@@ -30,6 +30,9 @@ NEW_ITEM_RE = re.compile(
 class WrappedRun:
     first_line: int  # index of the run's first line in the lines given
     text: str  # the run's lines joined with single spaces
+    # ... and joined with nothing where a line ends and the next starts inside a word: a
+    # console of fixed width cuts words (`'TestMe` / `thod'`); None when no break is one
+    unbroken: str | None = None
 
 
 def wrapped_runs(lines: Sequence[str]) -> list[WrappedRun]:
@@ -41,8 +44,16 @@ def wrapped_runs(lines: Sequence[str]) -> list[WrappedRun]:
         while end + 1 < len(lines) and wraps_onto(lines[end], lines[end + 1]):
             end += 1
         if end > start:
-            joined = " ".join(line.strip() for line in lines[start : end + 1])
-            runs.append(WrappedRun(first_line=start, text=joined))
+            parts = [line.strip() for line in lines[start : end + 1]]
+            unbroken = parts[0]
+            for part in parts[1:]:
+                unbroken += part if _cuts_a_word(unbroken, part) else " " + part
+            joined = " ".join(parts)
+            runs.append(
+                WrappedRun(
+                    first_line=start, text=joined, unbroken=unbroken if unbroken != joined else None
+                )
+            )
         start = end + 1
     return runs
 
@@ -57,6 +68,10 @@ def wraps_onto(line: str, following: str) -> bool:
         and bool(continuation)
         and not NEW_ITEM_RE.match(continuation)
     )
+
+
+def _cuts_a_word(before: str, after: str) -> bool:
+    return before[-1:].isalnum() and after[:1].isalnum()
 
 
 def encodable(text: str) -> str:
@@ -77,7 +92,12 @@ def fold(text: str) -> str:
 def matching_text(text: str) -> str:
     """The error's text followed by whatever other forms differ from it (see module)."""
     text = encodable(text)
-    runs = "\n".join(run.text for run in wrapped_runs(text.split("\n")))
+    runs = "\n".join(
+        form
+        for run in wrapped_runs(text.split("\n"))
+        for form in (run.text, run.unbroken)
+        if form is not None
+    )
     forms = [text, runs] if runs else [text]
     folded = fold("\n".join(forms))
     if folded != "\n".join(forms):

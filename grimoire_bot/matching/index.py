@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 import re2
 
+from .blocks import CODE_FRAME_RE, STACK_FRAME_RE
 from .diff import parse_added_lines
 from .ecosystems import Ecosystem, agreement, ecosystems_from_tags, parse_ecosystem
 from .forms import encodable, matching_text
@@ -30,9 +31,11 @@ from .rank import (
     Signals,
     error_type_agreement,
     error_type_words,
+    is_specific_code,
     score,
 )
 from .records import ErrorRecord
+from .relaxed import RelaxedForm, best_relaxed_match, relaxed_forms
 from .semantic import Embedder, SemanticIndex, SpellText, error_text, normalised, spell_text
 from .similarity import NO_QUERY, LexicalIndex, SpellWords
 from .tokens import tokenize
@@ -44,7 +47,13 @@ FIRST_SIMILARITY_ERRORS = 30
 LAST_SIMILARITY_ERRORS = 10
 COMPILED_CACHE_SIZE = 4096
 MAX_MESSAGE_LINES = 60
+DETAIL_LINES = 4
 MAX_DIFF_HITS_PER_SPELL = 20
+# Relaxed forms of a pattern (relaxed.py) are tried on candidates whose pattern's words are
+# mostly in the error already.
+RELAXED_MIN_SIGNATURE = 0.4
+# Each spell's relaxed forms are about seven small regexes; only candidates get them.
+RELAXED_CACHE_SIZE = 512
 # When a spell and its specialisation both match an error by pattern, the specialisation
 # ranks at least this much above it.
 REFINEMENT_MARGIN = 0.01
@@ -144,6 +153,7 @@ class SpellIndex:
         self._lexical = LexicalIndex.build(words for _, words in log_spells)
         self._by_id = {entry.spell_id: entry for entry in (*self._log, *self._diff)}
         self._compiled: dict[str, re2._Regexp] = {}
+        self._relaxed: dict[str, tuple[RelaxedForm, ...]] = {}
         self._compiled_lock = threading.Lock()
 
     @classmethod
@@ -317,19 +327,29 @@ class SpellIndex:
             candidates -= self._unusable
         scored: dict[int, tuple[float, str]] = {}
         margins = _margins(meaning, candidates)
+        specific_code = is_specific_code(error.error_type)
         for position in candidates:
             entry = self._log[position]
             hit = position in pattern_hits
+            evidence = self._lexical.evidence(position, query)
+            relaxed = (
+                self._relaxed_match(entry.pattern, text)
+                if not hit and evidence.signature >= RELAXED_MIN_SIGNATURE
+                else None
+            )
             signals = Signals(
                 pattern_hit=hit,
                 specificity=self._matched_specificity(entry, text) if hit else 0.0,
-                evidence=self._lexical.evidence(position, query),
+                evidence=evidence,
                 ecosystem=agreement(error.ecosystem, entry.ecosystems),
                 error_type=error_type_agreement(error.error_type, entry.type_words),
                 approved=entry.approved,
                 feedback=_feedback(entry, feedback),
                 meaning=None if meaning is None else float(meaning[position]),
                 meaning_margin=margins.get(position, 0.0),
+                relaxed=relaxed.kind if relaxed else None,
+                relaxed_specificity=relaxed.specificity if relaxed else 0.0,
+                specific_code=specific_code,
             )
             value, reason = score(signals)
             scored[position] = (value, reason.value)
@@ -378,6 +398,18 @@ class SpellIndex:
             if _contains_in_order(span, [run.lower() for run in alt.literals])
         ]
         return max(fitting, default=entry.shape.specificity)
+
+    def _relaxed_match(self, pattern: str, text: str) -> RelaxedForm | None:
+        """The relaxed form of a candidate's pattern that matches `text` (relaxed.py); the
+        forms are built the first time a spell is a candidate."""
+        forms = self._relaxed.get(pattern)
+        if forms is None:
+            forms = relaxed_forms(pattern)
+            with self._compiled_lock:
+                if len(self._relaxed) >= RELAXED_CACHE_SIZE:
+                    self._relaxed.clear()
+                self._relaxed[pattern] = forms
+        return best_relaxed_match(forms, text)
 
     def _compiled_pattern(self, pattern: str) -> re2._Regexp:
         compiled = self._compiled.get(pattern)
@@ -459,11 +491,27 @@ def _error_lines(error: ErrorRecord) -> list[list[str]]:
 
 
 def _message_words(error: ErrorRecord) -> list[list[str]]:
-    """The error's message as words; a record without one (a log's tail) offers each of
-    its lines instead."""
+    """The error's message as words, and the few lines that follow it (a generic head,
+    `Request failed due to following response errors:`, is often followed by the one
+    that says which); a record without a message (a log's tail) offers each of its lines."""
     if error.message:
-        return [tokenize(f"{error.error_type or ''} {error.message}")]
+        head = tokenize(f"{error.error_type or ''} {error.message}")
+        return [head, *(words for words in map(tokenize, _detail_lines(error)) if words)]
     return [words for words in map(tokenize, error.text.split("\n")[-MAX_MESSAGE_LINES:]) if words]
+
+
+def _detail_lines(error: ErrorRecord) -> list[str]:
+    """Up to `DETAIL_LINES` lines of the error's text after its message line, stack and
+    code frames left out."""
+    lines = error.text.split("\n")
+    first = error.message.split("\n", 1)[0].strip()[:40]
+    start = next((n + 1 for n, line in enumerate(lines) if first and first in line), 1)
+    details = [
+        line
+        for line in lines[start : start + 2 * DETAIL_LINES]
+        if line.strip() and not STACK_FRAME_RE.match(line) and not CODE_FRAME_RE.match(line)
+    ]
+    return details[:DETAIL_LINES]
 
 
 def spell_meaning_text(spell: SpellDoc) -> str:

@@ -7,8 +7,8 @@ the job runs in a container (`/home/runner/work/R/R/`, `D:\\a\\R\\R\\`, `/__w/R/
 layouts, a container's WORKDIR). Tools print absolute paths under that root, Windows
 paths with backslashes, `./` prefixes, `..` hops and `file://` URLs; annotations need
 `src/app.py`. Where a log says where it checked the repository out (`git init DIR`,
-Jenkins' `Building in workspace DIR`, a Dockerfile's `WORKDIR`), `workspace_roots` reads
-it, so roots of any depth are stripped exactly.
+Jenkins' `Building in workspace DIR`, a Dockerfile's `WORKDIR`, pytest's `rootdir: DIR`),
+`workspace_roots` reads it, so roots of any depth are stripped exactly.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ CHECKOUT_ROOT_RE = re.compile(
       | .*?/_work/[^/]+/[^/]+/                                  # self-hosted Actions, Azure
       | (?:.*?/)?src/(?:github\.com|gitlab\.com|bitbucket\.org)/[^/]+/[^/]+/  # GOPATH, Drone
       | (?:/home|/Users)/travis/build/[^/]+/[^/]+/
-      | /home/circleci/(?:project|repo)/
+      | /home/circleci/(?!\.)[^/]+/                             # ~/project, or ~/<repo>
       | (?:/home/gitlab-runner)?/builds/(?:[A-Za-z0-9_-]{8}/\d+/)?[^/]+/[^/]+/
       | (?:[A-Za-z]:)?/(?:[^/]+/)*?(?i:jenkins|hudson)[^/]*/(?:[^/]+/)*?workspace/[^/]+/
       | [A-Za-z]:/projects/[^/]+/                               # AppVeyor
@@ -83,6 +83,7 @@ WORKSPACE_MARKERS = (
     "Building in workspace ",
     "WORKDIR ",
     "git clone ",
+    "rootdir: ",
 )
 WORKSPACE_LINE_RE = re.compile(
     r"""(?:Initialized\ empty|Reinitialized\ existing)\ Git\ repository\ in
@@ -91,6 +92,7 @@ WORKSPACE_LINE_RE = re.compile(
       | Building\ in\ workspace\ (?P<jenkins>(?:[A-Za-z]:)?[\\/].*?)\s*$
       | \bWORKDIR\ (?P<workdir>/[^\s"']+)\s*(?:\d+(?:\.\d+)?s)?\s*$
       | \bgit\ clone\ .*\ (?P<clone>(?:[A-Za-z]:)?[\\/]\S+)\s*$
+      | (?<![^\n])rootdir:\ (?P<rootdir>(?:[A-Za-z]:)?[\\/][^,\n]*?)(?:,\ .*)?\s*$       # pytest
     """,
     re.VERBOSE,
 )
@@ -101,6 +103,10 @@ WORKSPACE_SCAN_CHARS = 1024 * 1024
 URL_PREFIX_RE = re.compile(r"^file:/+(?=[A-Za-z]:/)|^file:(?=//?/)")
 WINDOWS_DRIVE_RE = re.compile(r"^[A-Za-z]:/")
 TRIM_CHARS = " \t'\"`()[]<>,;"
+# What may stand just before a relative path in a log, and how many mentions of a folder
+# are looked at (a 10 MB log names `src/` inside absolute paths thousands of times).
+RELATIVE_PATH_STARTS = frozenset(" \t\n'\"`([=@")
+MAX_FOLDER_MENTIONS_READ = 2000
 
 
 def to_slashes(path: str) -> str:
@@ -185,6 +191,37 @@ def workspace_roots(text: str) -> tuple[str, ...]:
                     roots.add(root)
             position = end + 1
     return tuple(sorted(roots, key=len, reverse=True))
+
+
+def root_named_in_log(path: str, text: str) -> str | None:
+    """Where the repository starts in an absolute path no known root explains (a build on
+    someone's machine), judged by the log itself: the shallowest folder of the path that
+    the log also names as a relative path (`Building CXX object src/...`, pytest's
+    `tests/test_x.py ..E`, webpack's `./src/App.tsx`), or None."""
+    parts = path.split("/")
+    for depth in range(1, len(parts) - 1):
+        if parts[depth] and _named_relatively(parts[depth] + "/", text):
+            return "/".join(parts[:depth])
+    return None
+
+
+def _named_relatively(folder: str, text: str) -> bool:
+    """Whether `folder/` starts a relative path somewhere in `text` (not inside another
+    path): at a line's start, after a space, a quote, a bracket, `./`, or inside CMake's
+    object folder (`CMakeFiles/app.dir/tests/x.cpp.o` mirrors the source tree)."""
+    position = text.find(folder)
+    for _ in range(MAX_FOLDER_MENTIONS_READ):
+        if position < 0:
+            return False
+        before = text[max(0, position - 5) : position]
+        if (
+            not before
+            or before[-1] in RELATIVE_PATH_STARTS
+            or before.endswith((".dir/", "\n./", " ./", "'./", '"./', "(./"))
+        ):
+            return True
+        position = text.find(folder, position + 1)
+    return False
 
 
 def is_external(path: str | None) -> bool:

@@ -7,7 +7,9 @@ become `Error:` / `Warning:` as the web viewer shows them), ANSI colour codes, c
 return progress bars (only their final state stays), CRLF line endings and stray control
 characters. Wrappers that prefix every line of the tool they run lose their prefix too:
 BuildKit's step numbers and seconds (`#12 0.345 `, and the bare seconds inside its error
-box), docker compose's service names (`web_1  | `, `api-1  | `) and Maven's `[INFO] `.
+box), docker compose's service names (`web_1  | `, `api-1  | `), Maven's `[INFO] ` and
+MSBuild's node numbers (`1>`). Output pasted into an issue loses its Markdown: a quoted
+block (`> ` on two or more lines in a row) and a line wrapped in inline-code backticks.
 A log copied from the Actions web viewer has numbers turned into links to log lines
 (`:[12](https://github.com/.../job/1#step:6:13)6:`); the links become text again.
 
@@ -70,7 +72,15 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("\n#", re.compile(r"\n#\d{1,4} \d{1,6}\.\d{1,3}(?: |(?=\n))")),
     (" | ", re.compile(r"\n[A-Za-z0-9][\w.-]{0,60}?[-_]\d{1,4}(?:_[0-9a-f]{6,64})? {1,40}\| ?")),
     ("\n[INFO]", re.compile(r"\n\[INFO\](?: |(?=\n))")),
+    # MSBuild with several nodes (`msbuild -m`, Visual Studio) numbers each project's lines.
+    (">", re.compile(r"\n\d{1,3}>(?![>&=\d])")),
 )
+# A Markdown quote: two or more lines that start with `>` (and a space, or nothing), with
+# nothing but blank lines between them.
+QUOTED_RUN_RE = re.compile(r"(?:\n>(?: [^\n]*)?(?=\n)(?:\n[ \t]*(?=\n))*){2,}")
+QUOTE_MARK_RE = re.compile(r"\n> ?")
+# A line wrapped in Markdown's inline-code backticks.
+INLINE_CODE_LINE_RE = re.compile(r"\n`([^`\n]+)`(?=\n)")
 # BuildKit's error box repeats the failing step's last lines behind their seconds.
 BUILDKIT_BOX_MARKER = "\n > ["
 BUILDKIT_BOX_PREFIX_RE = re.compile(r"\n\d{1,6}\.\d{3}(?: |(?=\n))")
@@ -98,6 +108,10 @@ def clean_log(raw: str | bytes) -> str:
     for literal, prefix in WRAPPER_PREFIXES:
         if literal in text:
             text = prefix.sub("\n", text)
+    if "\n>" in text:
+        text = QUOTED_RUN_RE.sub(_unquote, text + "\n")[:-1]
+    if "`" in text:
+        text = INLINE_CODE_LINE_RE.sub(r"\n\1", text + "\n")[:-1]
     if BUILDKIT_BOX_MARKER in text:
         text = BUILDKIT_BOX_PREFIX_RE.sub("\n", text)
     if "#step:" in text:
@@ -106,6 +120,10 @@ def clean_log(raw: str | bytes) -> str:
         text = ENDGROUP_RE.sub("", text)
         text = MARKER_RE.sub(_replace_marker, text)
     return CONTROL_RE.sub("", text).removeprefix("\n")
+
+
+def _unquote(match: re.Match[str]) -> str:
+    return QUOTE_MARK_RE.sub("\n", match.group(0))
 
 
 def _resolve_carriage_returns(text: str) -> str:

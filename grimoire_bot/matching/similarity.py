@@ -65,10 +65,25 @@ class SpellWords:
 
 
 @dataclass(frozen=True, slots=True)
+class Message:
+    """A message's known words and adjacent pairs with their IDF weights, computed once
+    per error rather than once per candidate spell."""
+
+    words: tuple[tuple[int, float], ...]
+    words_total: float
+    pairs: tuple[tuple[int, float], ...]
+    pairs_total: float
+
+    @property
+    def known(self) -> int:
+        return len(self.words)
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
     words: frozenset[int]
     pairs: frozenset[int]
-    messages: tuple[tuple[int, ...], ...] = ()  # the message's words (or each candidate's)
+    messages: tuple[Message, ...] = ()  # the message's words (or each candidate's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,9 +173,11 @@ class LexicalIndex:
         (given line by line: pairs do not span lines), and its message's words (when it is
         not known which line is the message, each candidate line)."""
         vocabulary = self._vocabulary
-        message_ids = tuple(
-            tuple(vocabulary.get(word, UNKNOWN) for word in message) for message in messages
-        )
+        prepared = {
+            ids: self._message(ids)
+            for ids in (tuple(vocabulary.get(word, UNKNOWN) for word in m) for m in messages)
+        }
+        message_ids = tuple(message for message in prepared.values() if message.known)
         words: set[int] = set()
         pairs: set[int] = set()
         for line in lines:
@@ -194,9 +211,13 @@ class LexicalIndex:
                 anchors = (
                     self._word_coverage(branch.anchors, query.words) if branch.anchors else 1.0
                 )
-        explained, known = max(
-            (self._explained(position, message) for message in query.messages), default=(0.0, 0)
-        )
+        explained, known = 0.0, 0
+        if query.messages:
+            spell_words = frozenset(self._all_words[position])
+            spell_pairs = frozenset(self._all_pairs[position])
+            explained, known = max(
+                _explained(message, spell_words, spell_pairs) for message in query.messages
+            )
         return Evidence(
             signature=best,
             anchors=anchors,
@@ -205,18 +226,20 @@ class LexicalIndex:
             message_confidence=min(1.0, known / FULL_SIGNATURE_WORDS),
         )
 
-    def _explained(self, position: int, message: tuple[int, ...]) -> tuple[float, int]:
-        """How much of the message's vocabulary (words and adjacent pairs) the spell uses."""
-        known = [w for w in message if w != UNKNOWN]
-        if not known:
-            return 0.0, 0
-        distinct = sorted(set(known))
-        words = self._word_coverage(array("I", distinct), frozenset(self._all_words[position]))
-        pairs = _pairs(message)
-        if not pairs:
-            return words, len(distinct)
-        found = self._pair_coverage(array("Q", sorted(pairs)), frozenset(self._all_pairs[position]))
-        return (words + found) / 2, len(distinct)
+    def _message(self, ids: tuple[int, ...]) -> Message:
+        """A message's distinct known words and pairs, weighted as the coverages weigh them."""
+        idf = self._idf
+        mask = (1 << PAIR_SHIFT) - 1
+        words = tuple((w, idf[w]) for w in sorted({w for w in ids if w != UNKNOWN}))
+        pairs = tuple(
+            (pair, idf[pair >> PAIR_SHIFT] + idf[pair & mask]) for pair in sorted(_pairs(ids))
+        )
+        return Message(
+            words=words,
+            words_total=sum(weight for _, weight in words),
+            pairs=pairs,
+            pairs_total=sum(weight for _, weight in pairs),
+        )
 
     def _branch_coverage(self, branch: _Branch, query: Query) -> float:
         words = self._word_coverage(branch.words, query.words)
@@ -241,6 +264,24 @@ class LexicalIndex:
             if pair in present:
                 found += weight
         return found / total if total > 0.0 else 0.0
+
+
+def _explained(
+    message: Message, spell_words: frozenset[int], spell_pairs: frozenset[int]
+) -> tuple[float, int]:
+    """How much of the message's vocabulary (words and adjacent pairs) the spell uses."""
+    if message.words_total <= 0.0:
+        words = 0.0
+    else:
+        found = sum(weight for word, weight in message.words if word in spell_words)
+        words = found / message.words_total
+    if not message.pairs:
+        return words, message.known
+    pairs = 0.0
+    if message.pairs_total > 0.0:
+        found = sum(weight for pair, weight in message.pairs if pair in spell_pairs)
+        pairs = found / message.pairs_total
+    return (words + pairs) / 2, message.known
 
 
 def _branch(phrases: Sequence[Sequence[int]], error_type: Sequence[int]) -> _Branch:

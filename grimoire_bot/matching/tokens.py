@@ -19,6 +19,10 @@ HUMP_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 CODE_RE = re.compile(r"[A-Za-z]+[0-9]+[A-Za-z0-9]*")
 CLASS_SUFFIXES = frozenset({"Error", "Exception", "Warning", "Failure", "Fault"})
 CONTRACTION_RE = re.compile(r"(?i)\b(can)not\b|\b(wo|ca)n['\u2019]t\b|n['\u2019]t\b")
+# A carriage return as logs and patterns spell it (`bash^M`, `'bash\r'`, `$'\r'`): the one
+# thing a CRLF error is about, and nothing the word pattern below would keep.
+CARRIAGE_RETURN_RE = re.compile(r"\^M|\\+r(?![a-z])")
+CARRIAGE_RETURN_WORD = " carriagereturn "
 # Typographic quotes (' ' " " « ») as a web page or a localised tool prints them.
 TYPOGRAPHIC = str.maketrans(
     {
@@ -99,6 +103,8 @@ def normalise_word(raw: str) -> str | None:
 def tokenize(text: str) -> list[str]:
     """The words of `text` in order, normalised for comparison (duplicates kept)."""
     text = text.translate(TYPOGRAPHIC)
+    if "^M" in text or "\\r" in text:
+        text = CARRIAGE_RETURN_RE.sub(CARRIAGE_RETURN_WORD, text)
     lowered = text.lower()
     if "n't" in lowered or "cannot" in lowered:
         text = CONTRACTION_RE.sub(_expand_contraction, text)

@@ -10,7 +10,7 @@ line wins.
 
 from __future__ import annotations
 
-from .compilers import parse_cmake, parse_located, parse_rust
+from .compilers import parse_cmake, parse_error_list, parse_located, parse_rust
 from .exceptions import parse_exception, parse_gradle
 from .generic import parse_generic, parse_shellcheck, parse_summary, parse_workflow_command
 from .go import parse_go
@@ -41,6 +41,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_jest,
     parse_eslint_stylish,
     parse_node_package_manager,
+    parse_error_list,
     parse_located,
     parse_summary,
     parse_exception,

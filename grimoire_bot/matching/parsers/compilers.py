@@ -28,7 +28,7 @@ NOT_ERRORS = frozenset({"warning", "note", "info", "hint", "remark", "help", "no
 
 TOOL_PREFIX = (
     r"(?:(?:Error|ERROR|error|vet|\[error\]|\[WARNING\]):? +|\[ERROR\] *|\u274c +"
-    r"|(?:Error: )?\[tsl\] ERROR in )?"
+    r"|(?:Error: )?(?:\[tsl\] )?ERROR in )?"
 )
 # Each pattern with a text its lines always contain, so most lines skip most patterns.
 LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -110,12 +110,14 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}) ?: (?P<rest>(?:fatal )?error [A-Z]+\d+: .+)$"
         ),
     ),
-    # webpack's ts-loader: the location alone, the diagnostic on the next line
+    # webpack's loaders and fork-ts-checker: the location alone, the diagnostic on the next
+    # line (`[tsl] ERROR in path(1,2)`, `ERROR in path:1:2`, webpack 5's `ERROR in path 1:2-9`)
     (
-        "[tsl]",
+        "ERROR in ",
         re.compile(
-            rf"^(?P<indent>\s*)(?:Error: )?\[tsl\] ERROR in (?P<path>{LINE_PATH})"
-            r"\((?P<line>\d+),(?P<col>\d+)\)\s*$"
+            rf"^(?P<indent>\s*)(?:Error: )?(?:\[tsl\] )?ERROR in (?P<path>{LINE_PATH})"
+            r"(?:\((?P<line>\d+),(?P<col>\d+)\)|:(?P<line2>\d+):(?P<col2>\d+)"
+            r"| (?P<line3>\d+):(?P<col3>\d+)(?:-\d+)?)\s*$"
         ),
     ),
 )
@@ -239,8 +241,12 @@ def _looks_cut(line: str) -> bool:
 
 
 def _joins(first: str, second: str) -> list[str]:
-    """The two ways a cut line reads whole: cut inside a word, or at a space."""
+    """The two ways a cut line reads whole: cut inside a word, or at a space. A line that
+    starts with `./` names a path of its own (webpack 5 prints the module's relative path
+    under its absolute one), never the rest of a cut one."""
     rest = second.strip()
+    if rest.startswith(("./", ".\\")):
+        return []
     return [first + rest, first + " " + rest]
 
 
@@ -259,7 +265,7 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
     message, error_type = _diagnostic_message(rest)
     if message is None:
         return None
-    has_column = groups.get("col") or groups.get("col2")
+    has_column = groups.get("col") or groups.get("col2") or groups.get("col3")
     if (
         error_type is None
         and not has_column
@@ -271,8 +277,8 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
     end = max(block_end(scan.lines, index), last_line)
     if "rest" not in groups:
         end = max(end, last_line + 1)
-    line = to_int(groups.get("line") or groups.get("line2"))
-    column = to_int(groups.get("col") or groups.get("col2"))
+    line = to_int(groups.get("line") or groups.get("line2") or groups.get("line3"))
+    column = to_int(groups.get("col") or groups.get("col2") or groups.get("col3"))
     file = scan.repo_path(raw_path)
     project = _msbuild_project(scan, last_line, rest)
     if project is not None:
@@ -283,6 +289,8 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
             file, line, column = cause.file, cause.line, cause.column
     elif raw_path.endswith(".go") and "/" not in file:
         file = _in_go_package(scan, index, file)
+    else:
+        file = _in_working_directory(scan, index, raw_path, file)
     return Draft(
         start=index,
         end=end,
@@ -348,6 +356,17 @@ def _in_project(
     if not folder or folder == "." or file.lower().startswith(folder.lower() + "/"):
         return file, line, column
     return posixpath.normpath(f"{folder}/{file}"), line, column
+
+
+def _in_working_directory(scan: Scan, index: int, raw_path: str, file: str) -> str:
+    """A relative path joined to the folder make or ninja ran the compiler in."""
+    if is_absolute(to_slashes(raw_path)):
+        return file
+    folder = scan.working_directory(index)
+    if not folder:
+        return file
+    joined = posixpath.normpath(f"{folder}/{to_slashes(raw_path)}")
+    return file if joined.startswith("../") or joined == ".." else joined
 
 
 def _repository_cause(scan: Scan, index: int, end: int) -> Location | None:
@@ -437,6 +456,46 @@ def _code_ecosystem(code: str | None) -> Ecosystem | None:
     return None
 
 
+# --- Visual Studio's Error List, copied as text ---------------------------------------------
+
+# Columns separated by tabs (or by runs of spaces when pasted): severity, a number (before
+# VS 2012) or the code, the description, maybe the project, the file, the line, and more:
+# `Error  1  error C2065: 'x' : undeclared identifier  C:\src\a.cpp  57  1  proj` or
+# `Error  CS0246  The type or namespace name 'X' could not be found  App  C:\src\A.cs  12  Active`
+ERROR_LIST_ROW_RE = re.compile(r"^\s*Error(?:\t|\s{2,})\S")
+ERROR_LIST_COLUMNS_RE = re.compile(r"\t+\s*|\s{2,}")
+ERROR_LIST_PATH_RE = re.compile(LINE_PATH)
+ERROR_LIST_CODE_RE = re.compile(r"^[A-Z]{1,6}\d{2,6}$")
+
+
+def parse_error_list(scan: Scan, index: int) -> Draft | None:
+    line = scan.lines[index]
+    if not ERROR_LIST_ROW_RE.match(line):
+        return None
+    columns = ERROR_LIST_COLUMNS_RE.split(line.strip())
+    for place in range(2, len(columns) - 1):
+        if ERROR_LIST_PATH_RE.fullmatch(columns[place]) and columns[place + 1].isdigit():
+            break
+    else:
+        return None
+    described = [c for c in columns[1:place] if not c.isdigit()]
+    code = described.pop(0) if described and ERROR_LIST_CODE_RE.match(described[0]) else None
+    if not described:
+        return None
+    message, error_type = _diagnostic_message(described[0])
+    if message is None:
+        return None
+    return Draft(
+        start=index,
+        end=index,
+        message=message,
+        error_type=code or error_type or detect_error_type(message),
+        file=scan.repo_path(columns[place]),
+        line=to_int(columns[place + 1]),
+        ecosystem=_code_ecosystem(code or error_type),
+    )
+
+
 # --- rustc, cargo, clippy, ruff's full format ----------------------------------------------
 
 RUST_HEAD_RE = re.compile(
@@ -444,8 +503,9 @@ RUST_HEAD_RE = re.compile(
 )
 ARROW_LOCATION_RE = re.compile(rf"^\s*--> (?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)")
 # `thread 'main' panicked at src/main.rs:5:9:` (Rust 1.73+, with the thread's id since
-# 1.90), `... panicked at 'msg', src/main.rs:5:9` before, without the column before 1.42.
-RUST_PANIC_HEAD = r"^thread '(?P<thread>[^'\n]*)'(?: \(\d+\))? panicked at "
+# 1.90), `... panicked at 'msg', src/main.rs:5:9` before, without the column before 1.42;
+# indented when a test harness or a paste indents it.
+RUST_PANIC_HEAD = r"^\s*thread '(?P<thread>[^'\n]*)'(?: \(\d+\))? panicked at "
 RUST_PANIC_RE = re.compile(
     rf"{RUST_PANIC_HEAD}(?:'(?P<message>.*)', )?(?P<path>{PATH}):"
     r"(?P<line>\d+)(?::(?P<col>\d+))?:?$"
@@ -491,7 +551,7 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
 
 def _rust_panic(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
-    if not lines[index].startswith("thread '"):
+    if not lines[index].lstrip().startswith("thread '"):
         return None
     panic = RUST_PANIC_RE.match(lines[index])
     message: str | None

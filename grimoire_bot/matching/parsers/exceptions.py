@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from ..blocks import (
+    STACK_FRAME_RE,
     Draft,
     block_end,
     detect_error_type,
@@ -14,6 +15,7 @@ from ..blocks import (
     short_class_name,
 )
 from ..ecosystems import Ecosystem
+from ..prefilter import ERRORISH_TEXT
 from .javascript import JS_FRAME_RE
 from .scan import Scan
 
@@ -56,6 +58,12 @@ EXCEPTION_RE = re.compile(
 )
 GENERIC_CLASSES = frozenset({"Error", "Exception", "Failure"})
 NODE_CODE_RE = re.compile(r"^\s*code: '(?P<code>[A-Z][A-Z0-9_]+)'")
+# Jest prints an assertion's Expected/Received lines between the error and its stack.
+STACK_GAP_LINES = 8
+# `django.db.utils.OperationalError`, `psycopg2.errors.UndefinedTable`: lower-case modules
+# before the class are Python's way (Java's packages are told apart above, .NET and Elixir
+# capitalise their namespaces, Ruby writes `::`).
+PYTHON_QUALIFIED_CLASS_RE = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[A-Z]\w*$")
 JAVA_FRAME_RE = re.compile(r"^\s+at [\w$.<>]+\([\w$.]+(?::\d+)?\)|^\s+at .*\(Unknown Source\)")
 
 
@@ -71,6 +79,11 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
     code = match.group("code") or _node_error_code(lines, index, end)
     message = (match.group("message") or "").strip()
     frame = scan.first_repo_frame(index + 1, end + 1, JS_FRAME_RE)
+    if frame is None:
+        stack = _stack_after(lines, end)
+        if stack is not None:
+            end = block_end(lines, stack)
+            frame = scan.first_repo_frame(stack, end + 1, JS_FRAME_RE)
     # A plain `Error` says nothing about which error it is; its message and code do.
     generic = cls in GENERIC_CLASSES
     if message:
@@ -85,6 +98,18 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
         column=frame.column if frame else None,
         ecosystem=_exception_ecosystem(match.group("cls"), lines[index + 1 : end + 1]),
     )
+
+
+def _stack_after(lines: Sequence[str], end: int) -> int | None:
+    """Where the exception's stack starts when a few lines of detail (Jest's Expected and
+    Received) separate it from the message, or None (another error, or no stack, first)."""
+    for probe in range(end + 1, min(len(lines), end + 1 + STACK_GAP_LINES)):
+        line = lines[probe]
+        if JS_FRAME_RE.match(line):
+            return probe
+        if EXCEPTION_RE.match(line) or STACK_FRAME_RE.match(line) or ERRORISH_TEXT.search(line):
+            return None  # another error (ts-node's diagnostics) comes before any stack
+    return None
 
 
 def _node_error_code(lines: Sequence[str], start: int, end: int) -> str | None:
@@ -102,4 +127,6 @@ def _exception_ecosystem(cls: str, body: Sequence[str]) -> Ecosystem | None:
         return Ecosystem.JAVA
     if any(JS_FRAME_RE.match(line) or "node:internal" in line for line in body[:5]):
         return Ecosystem.NODE
+    if PYTHON_QUALIFIED_CLASS_RE.match(cls):
+        return Ecosystem.PYTHON
     return None

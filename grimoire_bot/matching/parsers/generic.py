@@ -147,6 +147,9 @@ SOFT_ERROR_RE = re.compile(
     r"Bus error|Out of memory|Unsupported|Invalid|Missing)\b.*"
     r"|HTTP [45]\d\d\b.*)$"
 )
+# yarn 1 (and go's commands) start an error line with a bare `error ` and no colon:
+# `error busy@2.4.0: The engine "node" is incompatible with this module.`
+BARE_ERROR_RE = re.compile(r"^error (?P<message>[^\s:\[].*)$")
 SHELL_ERROR_RE = re.compile(
     r"^\s*(?P<source>[^\s:][^:]*):(?: line (?P<line>\d+):)? (?P<message>(?:[^:]+: )?"
     r"(?:command not found|Permission denied|No such file or directory|not found|"
@@ -168,7 +171,7 @@ def parse_generic(scan: Scan, index: int) -> Draft | None:
             message=shell.group("message").strip(),
             ecosystem=Ecosystem.SHELL,
         )
-    match = GENERIC_ERROR_RE.match(line) or SOFT_ERROR_RE.match(line)
+    match = GENERIC_ERROR_RE.match(line) or SOFT_ERROR_RE.match(line) or BARE_ERROR_RE.match(line)
     if match is None or line.lstrip().lower().startswith("warning"):
         return None
     message = match.group("message").strip()

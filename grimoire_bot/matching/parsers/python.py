@@ -25,7 +25,10 @@ SECTION_MAX_LINES = 400
 # --- tracebacks --------------------------------------------------------------------------
 
 TRACEBACK_HEAD_RE = re.compile(r"^\s*Traceback \(most recent call last\):\s*$")
-PY_FRAME_RE = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?$')
+# A frame may carry a list bullet when the traceback was pasted as a Markdown list.
+PY_FRAME_RE = re.compile(
+    r'^\s*(?:[-*] )?File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?$'
+)
 PY_EXCEPTION_RE = re.compile(
     r"^(?P<indent>\s*)(?P<cls>(?:[A-Za-z_]\w*\.)*[A-Z]\w*)(?:: (?P<message>.*)|:?\s*)$"
 )
@@ -118,6 +121,7 @@ PYTEST_LOCATION_RE = re.compile(
     rf"^(?P<path>{PATH}):(?P<line>\d+): (?P<cls>(?:[A-Za-z_]\w*\.)*[A-Z]\w*|in \S+)\s*$"
 )
 PYTEST_FIXTURE_FILE_RE = re.compile(rf"^file (?P<path>{PATH}), line (?P<line>\d+)$")
+PYTEST_MISSING_FIXTURE_RE = re.compile(r"^(?:E\s+)?fixture '[^']+' not found")
 PYTEST_SUMMARY_RE = re.compile(
     rf"^(?P<kind>FAILED|ERROR) (?P<path>{PATH})(?:::(?P<test>\S+))?(?: - (?P<message>.+))?$"
 )
@@ -145,12 +149,17 @@ def parse_pytest_section(scan: Scan, index: int) -> Draft | None:
     collecting = PYTEST_COLLECTING_RE.search(header.group("title"))
     if file is None and collecting:
         file = scan.repo_path(collecting.group("path"))
-    if not e_lines and cls is None and collecting is None:
+    fixture_error = _old_fixture_error(body) if not e_lines else None
+    if not e_lines and cls is None and collecting is None and fixture_error is None:
         return None
-    message = next((text.strip() for text in e_lines if text.strip()), header.group("title"))
+    message = next(
+        (text.strip() for text in e_lines if text.strip()), fixture_error or header.group("title")
+    )
     error_type = detect_error_type(message) or (cls if cls and not cls.startswith("in ") else None)
     # The error's text is what pytest says about it, not the source listing around it.
     kept = [lines[index], *(text for text in body if _is_pytest_evidence(text))]
+    if fixture_error is not None:
+        kept.append(fixture_error)
     return Draft(
         start=index,
         end=end,
@@ -203,6 +212,15 @@ def parse_pytest_short_traceback(scan: Scan, index: int) -> Draft | None:
         line=line_number if file else None,
         ecosystem=Ecosystem.PYTHON,
     )
+
+
+def _old_fixture_error(body: Sequence[str]) -> str | None:
+    """What pytest before 3 says under `file PATH, line N` of a setup error, which it
+    printed without `E` lines (`fixture 'caplog' not found`); None when it is not one."""
+    if not any(PYTEST_FIXTURE_FILE_RE.match(text) for text in body):
+        return None
+    said = [text.strip() for text in body if text.strip()]
+    return next((text for text in said if PYTEST_MISSING_FIXTURE_RE.match(text)), said[-1])
 
 
 def _is_pytest_evidence(line: str) -> bool:

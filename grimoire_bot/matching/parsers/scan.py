@@ -7,7 +7,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..blocks import Draft, to_int
-from ..locate import is_external, normalise_path
+from ..locate import is_absolute, is_external, normalise_path
+
+# make and ninja say which folder the commands below them run in; a compiler run there
+# prints paths relative to it.
+DIRECTORY_RE = re.compile(
+    r"^(?:\S*make(?:\[\d+\])?|ninja): (?P<verb>Entering|Leaving) directory "
+    r"[`'\"](?P<dir>[^'\"]+)['\"]"
+)
+DIRECTORY_LOOKBACK = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,26 @@ class Scan:
             if path is not None:
                 groups = match.groupdict()
                 yield Location(path, to_int(groups.get("line")), to_int(groups.get("col")))
+
+    def working_directory(self, index: int) -> str | None:
+        """The repository folder make or ninja entered for the commands above line `index`
+        ("" for the root), or None when none was entered or it is outside the repository."""
+        depth = 0
+        for probe in range(index - 1, max(-1, index - DIRECTORY_LOOKBACK), -1):
+            line = self.lines[probe]
+            if "directory" not in line:
+                continue
+            match = DIRECTORY_RE.match(line.strip())
+            if match is None:
+                continue
+            if match.group("verb") == "Leaving":
+                depth += 1
+            elif depth:
+                depth -= 1
+            else:
+                folder = self.path(match.group("dir"))
+                return None if is_absolute(folder) or is_external(folder + "/") else folder
+        return None
 
     def first_repo_frame(self, start: int, stop: int, frame: re.Pattern[str]) -> Location | None:
         """The first repository frame: where a stack printed innermost-first was thrown."""
