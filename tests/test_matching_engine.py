@@ -12,8 +12,10 @@ from grimoire_bot.matching import (
     ErrorRecord,
     SpellDoc,
     SpellIndex,
+    clean_log,
     diagnose,
     errors_from_annotations,
+    extract_errors,
 )
 
 
@@ -208,3 +210,29 @@ def test_an_error_repeated_is_ranked_at_its_first_occurrence() -> None:
     match = diagnosis.ranked[0]
     assert match.spell_id == go_sum
     assert diagnosis.errors[match.error_index].file == "pkg/vm/driver/cube_driver.go"
+
+
+def test_a_step_that_fails_with_a_line_no_parser_reads_gets_that_line_as_its_error():
+    """Regression: the only error recorded was "Process completed with exit code 1", so the
+    failure record and drafting never saw why the step failed."""
+    log = (
+        "##[group]Run python -m widgets\n"
+        "Collecting widgets\n"
+        "GizmoError: no gizmo registered for widgets.core\n"
+        "Cleaning up temporary files\n"
+        "##[error]Process completed with exit code 1.\n"
+    )
+    diagnosis = diagnose(log, SpellIndex.build([]))
+    messages = [error.message for error in diagnosis.errors]
+    assert "GizmoError: no gizmo registered for widgets.core" in messages
+    assert diagnosis.ranked == []
+
+
+def test_a_step_whose_log_says_why_gets_no_extra_error():
+    log = (
+        "src/app.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n"
+        "Build stopped: cannot continue\n"
+        "##[error]Process completed with exit code 2.\n"
+    )
+    extracted = [error.message for error in extract_errors(clean_log(log))]
+    assert [error.message for error in diagnose(log, SpellIndex.build([])).errors] == extracted

@@ -65,13 +65,15 @@ async def record_findings(
 ) -> None:
     """Store the source's errors (replacing an earlier attempt's) and count them. A line
     that only says a step failed is kept when a spell knows it (an exit code 137 is the
-    OOM killer), else left out: it would top every count of failures with no spell."""
-    seen = [
-        seen_error(error, match, redactor)
+    OOM killer), else left out of both: it would top every count of failures with no
+    spell."""
+    kept = [
+        (error, match)
         for error, match in zip(errors, best, strict=True)
         if match is not None or not says_only_that_a_step_failed(error)
     ]
+    seen = [seen_error(error, match, redactor) for error, match in kept]
     async with pool.acquire() as conn:
         await db_failure_errors.record_source_errors(conn, source, seen)
-    for match in best:
+    for _, match in kept:
         metrics.ERRORS_MATCHED.labels(match_result(match).value).inc()

@@ -15,8 +15,9 @@ from .fingerprint import fingerprint
 from .forms import fold, wrapped_runs
 from .index import Match, SpellIndex
 from .logs import clean_log
+from .prefilter import ERRORISH_TEXT
 from .rank import DEFAULT_MIN_SCORE
-from .records import ErrorRecord
+from .records import ErrorRecord, says_only_that_a_step_failed
 
 TAIL_LINES = 60
 # Spells the log's tail may add beyond the ones asked for: the ranking may drop some later.
@@ -66,7 +67,10 @@ def diagnose(
     Besides the extracted errors, the log's tail (the end of the failing step) is matched
     by pattern, so a spell written for an error line no parser recognises still fires; a
     line found that way becomes an error record of its own. When the log yielded no error
-    at all, the tail is also matched by similarity. `feedback` (spell id -> -1..1) is the
+    that says why it failed (none, or only "Process completed with exit code 1"), the tail
+    is also matched by similarity, and if nothing matched, the tail's last error-ish line
+    becomes an error of its own: the step's cause, as best the log tells it, for the
+    failure record and for drafting. `feedback` (spell id -> -1..1) is the
     votes of the repository the failure is in; `approved_only` leaves out every spell a
     curator has not approved (what may be posted on a pull request)."""
     cleaned = clean_log(text) if text else ""
@@ -86,10 +90,9 @@ def diagnose(
     ]
     best = _best_per_spell(each)
     tail = tail_region(cleaned, log_errors) if cleaned else []
+    says_why = any(not says_only_that_a_step_failed(error) for error in log_errors)
     if tail:
-        [found] = index.score_each(
-            [tail_record(tail)], feedback=feedback, similarity=not log_errors
-        )
+        [found] = index.score_each([tail_record(tail)], feedback=feedback, similarity=not says_why)
         tail_matches = _best_first(filter(wanted, found), limit + POOL_EXTRA)
         for match in tail_matches:
             current = best.get(match.spell_id)
@@ -106,11 +109,26 @@ def diagnose(
             each[position] = [m for m in each[position] if m.spell_id != match.spell_id]
             each[position].append(placed)
             best[match.spell_id] = placed
+    if tail and not any(not says_only_that_a_step_failed(error) for error in errors):
+        cause = _step_cause(tail)
+        if cause is not None:
+            record = record_at_line(cleaned, cause, repo_root_hints=repo_root_hints)
+            if _position_of(record, errors, seen) == len(errors):
+                errors.append(record)
+                each.append([])
     return Diagnosis(
         errors=errors,
         each=[_best_first(found, per_error) for found in each],
         ranked=_best_first(best.values(), limit),
     )
+
+
+def _step_cause(tail: Sequence[tuple[int, str]]) -> int | None:
+    """The (0-based) log line of the tail's last error-ish line, or None."""
+    for number, line in reversed(tail):
+        if ERRORISH_TEXT.search(line) is not None and not STEP_FAILED_RE.match(line):
+            return number
+    return None
 
 
 def _key(error: ErrorRecord) -> ErrorKey:
