@@ -759,5 +759,47 @@ make[2]: *** [src/CMakeFiles/ncnn.dir/cpu.cpp.o] Error 1""", "src/cpu.cpp:240"),
            ^
 1 error generated.
 make[2]: *** [CMakeFiles/ex003.dir/tests/ex003.cpp.o] Error 1""", "tests/ex003.cpp:58"),
+
+    # --- a fourth batch: tools' own test fixtures (tuning3), measured untuned: 0 of 5 right ---
+    # jenkinsci/analysis-model src/test/resources/edu/hm/hafner/analysis/parser/gradle.java.log
+    # (javac run by Ant's `java` task on Jenkins: every line behind the task's name)
+    Case("ant task prefix around javac, jenkins", Kind.PREFIX, """\
+[java] /var/lib/jenkins/workspace/webhooks/src/main/java/File.java:59: error: ';' expected
+[java]         eventResources.stream()
+[java]                       ^
+[java] 1 error
+[java] """, "src/main/java/File.java:59"),
+    # jenkinsci/analysis-model .../parser/sbtScalac.txt (sbt's `[error] ` around scalac's
+    # `file:line: message`, which has no severity; Jenkins' old jobs/<job>/workspace/ home)
+    Case("sbt error prefix, scalac without a severity", Kind.PREFIX, """\
+[warn] /home/user/.jenkins/jobs/job/workspace/path/SomeFile.scala:111: method stop in class Thread is deprecated: see corresponding Javadoc for more information.
+[warn]     Thread.currentThread.stop()
+[error] /home/user/.jenkins/jobs/job/workspace/another/path/SomeFile.scala:9: ';' expected but identifier found.
+[warn] /home/user/.jenkins/jobs/job/workspace/Main.scala:4:18: implicit numeric widening
+[error] Total time: 127 s, completed Oct 7, 2019 9:11:30 AM""", "another/path/SomeFile.scala:9"),
+    # reviewdog/errorformat fmts/testdata/stylelint.in (stylelint's string formatter: ESLint's
+    # stylish layout with symbols for the level)
+    Case("stylelint string formatter", Kind.FRAMEWORK, """\
+renderer/style.css
+  46:3   \u2716  Unexpected longhand value '0px 5px 0 5px' instead of '0px 5px 0'              shorthand-property-no-redundant-values
+  46:12  \u26a0  Unexpected unit                                                               length-zero-no-unit
+ 116:3   \u2716  Unexpected longhand value '0 5px 0 5px' instead of '0 5px'                    shorthand-property-no-redundant-values""",
+         "renderer/style.css:46"),
+    # reviewdog/errorformat fmts/testdata/black.in (`black --check` on a file it cannot
+    # parse; the checkout is several folders deep in a home folder)
+    Case("black cannot parse, checkout deep in a home folder", Kind.TREE, """\
+error: cannot format /home/ricks/Development/personal/gh-actions/errorformat/fmts/testdata/resources/python/subfolder/syntax_error.py: Cannot parse: 1:3: jan~20
+would reformat /home/ricks/Development/personal/gh-actions/errorformat/fmts/testdata/resources/python/num_guess.py
+Oh no! \U0001f4a5 \U0001f494 \U0001f4a5
+2 files would be reformatted, 1 file would fail to reformat.""",
+         "fmts/testdata/resources/python/subfolder/syntax_error.py:1",
+         files=("fmts/testdata/resources/python/subfolder/syntax_error.py",
+                "fmts/testdata/resources/python/num_guess.py", "fmts/python.go", "go.mod")),
+    # jenkinsci/analysis-model .../parser/kotlin-gradle-error.txt (kotlinc under Gradle, in a
+    # container's /project working folder)
+    Case("kotlinc under gradle, container /project", Kind.CI_ROOT, """\
+registerResGeneratingTask is deprecated, use registerGeneratedFolders(FileCollection)
+e: /project/app/src/main/java/ui/Activity.kt: (214, 35): Unresolved reference: feth""",
+         "app/src/main/java/ui/Activity.kt:214"),
 )
 # fmt: on

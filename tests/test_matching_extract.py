@@ -548,10 +548,40 @@ def test_paths_relative_to_the_folder_make_or_ninja_entered_are_joined_to_it() -
     ]
 
 
-def test_an_absolute_path_is_cut_only_where_the_log_names_a_relative_folder() -> None:
-    located = "/home/me/code/app/src/cpu.cpp:240:5: error: use of undeclared identifier 'x'\n"
+def test_an_absolute_path_is_cut_where_the_log_names_a_relative_folder() -> None:
+    located = "/opt/b/app/lib/src/cpu.cpp:240:5: error: use of undeclared identifier 'x'\n"
     alone = extract_errors(located)
-    assert alone[0].file == "/home/me/code/app/src/cpu.cpp"  # nothing says where app/ starts
+    assert alone[0].file == "/opt/b/app/lib/src/cpu.cpp"  # nothing says where app/ starts
+    named = extract_errors(
+        "[ 87%] Building CXX object src/CMakeFiles/app.dir/cpu.cpp.o\n" + located
+    )
+    assert named[0].file == "src/cpu.cpp"
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        # A checkout in a home folder, under folders that hold checkouts.
+        ("/home/x43/projects/KeAir/gen/android/BuildTask.kt", "gen/android/BuildTask.kt"),
+        ("/Users/me/code/app/src/cpu.cpp", "src/cpu.cpp"),
+        ("C:/Users/me/source/repos/Shop/Shop/Program.cs", "Shop/Program.cs"),
+        ("/root/shop/src/main.rs", "src/main.rs"),
+        ("C:/Source/P/Ext/Tests/Test.cs", "Ext/Tests/Test.cs"),
+        # Codespaces and dev containers; a GitHub archive unpacked.
+        ("/workspaces/shop/src/app.ts", "src/app.ts"),
+        ("/tmp/x/examples-master/web/src/Pipeline.java", "web/src/Pipeline.java"),
+        # Never a home folder's own settings or libraries.
+        ("/Users/me/Library/Developer/Xcode/x.swift", "/Users/me/Library/Developer/Xcode/x.swift"),
+    ],
+)
+def test_an_absolute_path_of_a_local_checkout_loses_its_root(printed: str, expected: str) -> None:
+    [error] = extract_errors(f"{printed}:12:5: error: use of undeclared identifier 'x'\n")
+    assert error.file == expected
+
+
+def test_the_log_naming_a_folder_beats_the_shape_of_a_local_checkout() -> None:
+    located = "/home/me/code/app/lib/src/cpu.cpp:240:5: error: use of undeclared identifier 'x'\n"
+    assert extract_errors(located)[0].file == "lib/src/cpu.cpp"
     named = extract_errors(
         "[ 87%] Building CXX object src/CMakeFiles/app.dir/cpu.cpp.o\n" + located
     )

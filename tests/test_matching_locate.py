@@ -38,6 +38,15 @@ from tests.localisation_cases import CASES, Case, primary_location
         ("/home/me/rpmbuild/BUILD/pycairo-1.21.0/tests/test_cmod.py", "tests/test_cmod.py"),
         ("/usr/src/app/src/server.js", "src/server.js"),  # a container's WORKDIR
         ("/app/app/models/user.rb", "app/models/user.rb"),
+        ("/src/Shop.Api/Program.cs", "Shop.Api/Program.cs"),  # .NET Dockerfiles' WORKDIR
+        ("/home/user/.jenkins/jobs/shop/workspace/src/App.scala", "src/App.scala"),  # old Jenkins
+        (r"C:\Build\Results\jobs\shop\workspace\core\App.java", "core/App.java"),
+        ("/opt/render/project/src/app.py", "app.py"),  # Render
+        ("/tmp/build_6f3a9c2e/app.py", "app.py"),  # Heroku
+        ("/home/semaphore/shop/src/app.py", "src/app.py"),  # Semaphore
+        ("/Users/builder/clone/lib/main.dart", "lib/main.dart"),  # Codemagic
+        ("/home/bamboo/bamboo-agent-home/xml-data/build-dir/SHOP-JOB1/src/a.py", "src/a.py"),
+        ("/var/lib/go-agent/pipelines/shop/src/app.go", "src/app.go"),  # GoCD
     ],
 )
 def test_checkout_roots_of_ci_systems_are_stripped(printed: str, expected: str) -> None:

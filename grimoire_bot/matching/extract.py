@@ -25,7 +25,14 @@ from .blocks import (
 )
 from .ecosystems import ecosystem_from_path, ecosystem_from_text
 from .fingerprint import fingerprint
-from .locate import is_absolute, is_external, normalise_path, root_named_in_log, workspace_roots
+from .locate import (
+    is_absolute,
+    is_external,
+    local_checkout_root,
+    normalise_path,
+    root_named_in_log,
+    workspace_roots,
+)
 from .logs import clean_log
 from .parsers import PARSERS, Scan
 from .prefilter import candidate_lines
@@ -82,7 +89,8 @@ def extract_errors(
 
 def _rooted_by_log(records: list[ErrorRecord], text: str) -> list[ErrorRecord]:
     """Absolute paths no known root explained, made relative where the log itself shows
-    where the repository starts (`locate.root_named_in_log`)."""
+    where the repository starts (`locate.root_named_in_log`), else where checkouts on
+    people's machines and in containers usually are (`locate.local_checkout_root`)."""
     roots: dict[str, str | None] = {}
     rooted = []
     for record in records:
@@ -90,9 +98,11 @@ def _rooted_by_log(records: list[ErrorRecord], text: str) -> list[ErrorRecord]:
         if file and is_absolute(file) and not is_external(file):
             folder = file.rsplit("/", 1)[0]
             if folder not in roots:
-                roots[folder] = next(
-                    (r for r in roots.values() if r and file.startswith(r + "/")), None
-                ) or root_named_in_log(file, text)
+                roots[folder] = (
+                    next((r for r in roots.values() if r and file.startswith(r + "/")), None)
+                    or root_named_in_log(file, text)
+                    or local_checkout_root(file)
+                )
             root = roots[folder]
             if root:
                 record = replace(record, file=file[len(root) + 1 :])

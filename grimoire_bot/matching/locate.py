@@ -33,6 +33,7 @@ CHECKOUT_ROOT_RE = re.compile(
       | (?:/home|/Users)/travis/build/[^/]+/[^/]+/
       | /home/circleci/(?!\.)[^/]+/                             # ~/project, or ~/<repo>
       | (?:/home/gitlab-runner)?/builds/(?:[A-Za-z0-9_-]{8}/\d+/)?[^/]+/[^/]+/
+      | (?:[A-Za-z]:)?/(?:[^/]+/)*?jobs/[^/]+/workspace/         # Jenkins' old home layout
       | (?:[A-Za-z]:)?/(?:[^/]+/)*?(?i:jenkins|hudson)[^/]*/(?:[^/]+/)*?workspace/[^/]+/
       | [A-Za-z]:/projects/[^/]+/                               # AppVeyor
       | /home/appveyor/projects/[^/]+/
@@ -45,9 +46,16 @@ CHECKOUT_ROOT_RE = re.compile(
       | (?:/opt/buildagent|[A-Za-z]:/BuildAgent)/work/[^/]+/      # TeamCity
       | /tmp/cirrus-ci-build/
       | /opt/build/repo/                                        # Netlify
+      | /opt/render/project/src/                                # Render
+      | /tmp/build_[0-9a-f]{6,}/                                # Heroku's slug compiler
+      | /home/semaphore/[^/]+/                                  # Semaphore
+      | /Users/builder/clone/                                   # Codemagic
+      | .*?/xml-data/build-dir/[^/]+/                           # Bamboo
+      | (?:/var/lib/go-agent|/go)/pipelines/[^/]+/              # GoCD
       | /vercel/path\d/
       | .*?/rpmbuild/BUILD/[^/]+/                               # distribution package builds
-      | (?:/usr/src/app|/usr/app|/app|/code|/opt/app|/srv/app|/home/node/app)/  # WORKDIRs
+      | (?:/usr/src/app|/usr/app|/app|/code|/opt/app|/srv/app|/home/node/app|/src|/project
+         |/repo|/workdir)/                                      # WORKDIRs
     )""",
     re.VERBOSE,
 )
@@ -107,6 +115,26 @@ TRIM_CHARS = " \t'\"`()[]<>,;"
 # are looked at (a 10 MB log names `src/` inside absolute paths thousands of times).
 RELATIVE_PATH_STARTS = frozenset(" \t\n'\"`([=@")
 MAX_FOLDER_MENTIONS_READ = 2000
+# Where people and containers keep a checkout when no CI system chose the folder: a home
+# folder (`/home/me`, `/Users/me`, `C:/Users/me`, `/root`), then folders that hold many
+# checkouts (`projects`, `code`, `src`, `git`, Visual Studio's `source/repos`, ...), then
+# the repository's own folder; Codespaces' and dev containers' `/workspaces/<repo>`; Cloud
+# Build's `/workspace`; a GitHub archive unpacked (`<repo>-master`, `<repo>-main`).
+CHECKOUT_HOLDERS = (
+    r"projects?|Projects?|code|Code|src|git|Git|github|GitHub|repos?|Repos?|dev|Dev|work|Work"
+    r"|workspace|workspaces|Documents|Desktop|Development|development|source|Source|sources"
+)
+LOCAL_ROOT_RE = re.compile(
+    rf"""^(?:
+        (?:/home/[^/]+|/Users/[^/]+|[A-Za-z]:/Users/[^/]+|/root)
+          (?:/(?:{CHECKOUT_HOLDERS})(?=/[^/]+/))*/(?!\.|Library/|AppData/)[^/]+
+      | [A-Za-z]:(?:/(?:{CHECKOUT_HOLDERS}))+(?=/[^/]+/)/[^/]+
+      | /workspaces/[^/]+
+      | /workspace
+      | (?:/[^/]+)*?/[^/]+-(?:master|main)
+    )/(?=[^/]+/|[^/]+$)""",
+    re.VERBOSE,
+)
 
 
 def to_slashes(path: str) -> str:
@@ -203,6 +231,16 @@ def root_named_in_log(path: str, text: str) -> str | None:
         if parts[depth] and _named_relatively(parts[depth] + "/", text):
             return "/".join(parts[:depth])
     return None
+
+
+def local_checkout_root(path: str) -> str | None:
+    """Where the repository probably starts in an absolute path neither a CI system's root
+    nor the log explains, judged by the shapes of local and container checkouts (see
+    `LOCAL_ROOT_RE`), or None. A guess: the path is no repository path as it stands."""
+    match = LOCAL_ROOT_RE.match(path)
+    if match is None or match.end() >= len(path):
+        return None
+    return path[: match.end() - 1]
 
 
 def _named_relatively(folder: str, text: str) -> bool:

@@ -7,9 +7,10 @@ become `Error:` / `Warning:` as the web viewer shows them), ANSI colour codes, c
 return progress bars (only their final state stays), CRLF line endings and stray control
 characters. Wrappers that prefix every line of the tool they run lose their prefix too:
 BuildKit's step numbers and seconds (`#12 0.345 `, and the bare seconds inside its error
-box), docker compose's service names (`web_1  | `, `api-1  | `), Maven's `[INFO] ` and
-MSBuild's node numbers (`1>`). Output pasted into an issue loses its Markdown: a quoted
-block (`> ` on two or more lines in a row) and a line wrapped in inline-code backticks.
+box), docker compose's service names (`web_1  | `, `api-1  | `), Maven's `[INFO] `,
+MSBuild's node numbers (`1>`) and Ant's task names (`    [javac] `). Output pasted
+into an issue loses its Markdown: a quoted block (`> ` on two or more lines in a row)
+and a line wrapped in inline-code backticks.
 A log copied from the Actions web viewer has numbers turned into links to log lines
 (`:[12](https://github.com/.../job/1#step:6:13)6:`); the links become text again.
 
@@ -65,6 +66,8 @@ TIMESTAMP_RE = re.compile(
     r"|\d\d:\d\d:\d\d  "  # Jenkins timestamper
     r")"
 )
+ANT_TASKS = ("javac", "java", "exec", "junit", "scalac", "kotlinc", "groovyc", "cc", "apply")
+ANT_TASK_RE = re.compile(rf"\n *\[(?:{'|'.join(ANT_TASKS)})\](?: |(?=\n))")
 # A wrapper's prefix on each line of the tool it runs, and a literal that must be in a log
 # for the (costlier) pattern to be worth running: BuildKit's step and seconds, docker
 # compose's service, Maven's level around another tool.
@@ -74,6 +77,8 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("\n[INFO]", re.compile(r"\n\[INFO\](?: |(?=\n))")),
     # MSBuild with several nodes (`msbuild -m`, Visual Studio) numbers each project's lines.
     (">", re.compile(r"\n\d{1,3}>(?![>&=\d])")),
+    # Ant names the task before each line of a tool it runs, right-aligned (`    [javac] `).
+    *((f"[{task}]", ANT_TASK_RE) for task in ANT_TASKS),
 )
 # A Markdown quote: two or more lines that start with `>` (and a space, or nothing), with
 # nothing but blank lines between them.

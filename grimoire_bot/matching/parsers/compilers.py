@@ -83,6 +83,14 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?P<level>Error|Warning) - (?P<rest>.+)$"
         ),
     ),
+    # Black: error: cannot format src/x.py: Cannot parse for target version Python 3.12: 1:3: ...
+    (
+        "cannot format ",
+        re.compile(
+            rf"^(?P<indent>\s*)error: cannot format (?P<path>{LINE_PATH}): (?P<rest>Cannot parse"
+            r"(?: for target version [^:]+)?: (?P<line>\d+):(?P<col>\d+): .*)$"
+        ),
+    ),
     # Ruby: lib/cart.rb:12:in `total': undefined method `price' for nil (NoMethodError)
     (
         ":in ",
@@ -271,6 +279,7 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
         and not has_column
         and not ERRORISH_TEXT.search(rest)
         and not _speaks_without_severity(raw_path, groups.get("indent") or "", rest)
+        and not _marked_as_error(match.string[: match.start("path")])
     ):
         return None  # `file:12: text` with no severity, code or column: a grep hit, a t.Log
     error_type = error_type or detect_error_type(rest)
@@ -318,6 +327,12 @@ def _speaks_without_severity(path: str, indent: str, rest: str) -> bool:
     if path.endswith(".go"):
         return not indent
     return path.endswith(".py") and bool(PYTEST_CRASH_RE.match(rest))
+
+
+def _marked_as_error(prefix: str) -> bool:
+    """Whether the wrapper's prefix before the path already says error: sbt's `[error] `
+    around scalac's `File.scala:9: ';' expected`, which has no severity of its own."""
+    return "error" in prefix.lower()
 
 
 def _msbuild_project(scan: Scan, index: int, rest: str) -> str | None:
@@ -532,6 +547,8 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
     arrow = _arrow_location(lines, index)
     if arrow is None and "severity" not in groups:
         return None  # a bare `F401 message` line is only an error with a --> location
+    if arrow is None and _located_match(lines[index]) is not None:
+        return None  # `error: ` before a location of its own (Black, sbt): read as located
     code = groups.get("code")
     ecosystem = Ecosystem.RUST if (code and code.startswith("E") and arrow) else None
     draft = Draft(

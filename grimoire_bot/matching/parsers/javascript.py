@@ -21,7 +21,7 @@ from .scan import Location, Scan
 # --- ESLint stylish ----------------------------------------------------------------------
 
 ESLINT_ROW_RE = re.compile(
-    r"^\s+(?P<line>\d+):(?P<col>\d+)\s+(?P<level>error|warning)\s+(?P<message>.+?)"
+    r"^\s+(?P<line>\d+):(?P<col>\d+)\s+(?P<level>error|warning|\u2716|\u00d7|\u26a0)\s+(?P<message>.+?)"
     r"(?:\s{2,}(?P<rule>[@\w][\w@/.-]*))?\s*$"
 )
 ESLINT_FILE_HEADER_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
@@ -30,7 +30,9 @@ ESLINT_HEADER_LOOKBACK = 2000
 
 def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
     row = ESLINT_ROW_RE.match(scan.lines[index])
-    if row is None or row.group("level") != "error":
+    # Stylelint's rows are ESLint's with symbols: U+2716 (U+00D7 on Windows) an error,
+    # U+26A0 a warning.
+    if row is None or row.group("level") not in ("error", "\u2716", "\u00d7"):
         return None
     path = None
     for probe in range(index - 1, max(-1, index - ESLINT_HEADER_LOOKBACK), -1):
