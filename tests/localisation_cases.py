@@ -801,5 +801,29 @@ Oh no! \U0001f4a5 \U0001f494 \U0001f4a5
 registerResGeneratingTask is deprecated, use registerGeneratedFolders(FileCollection)
 e: /project/app/src/main/java/ui/Activity.kt: (214, 35): Unresolved reference: feth""",
          "app/src/main/java/ui/Activity.kt:214"),
+    # jenkinsci/analysis-model .../parser/issue32298.txt (Ant's `javadoc` task on Jenkins, a
+    # job nested in a folder, a space in its name; warnings first)
+    Case("ant javadoc task, nested jenkins job with a space", Kind.PREFIX, """\
+ [javadoc] /var/lib/jenkins/jobs/Development/jobs/JavaDoc check/workspace/java/src/apps/AppsLaunchFrame.java:190: warning: no description for @param
+ [javadoc]      * @param menuBar
+
+
+ [javadoc] /var/lib/jenkins/jobs/Development/jobs/JavaDoc check/workspace/java/src/jmri/jmrit/withrottle/MultiThrottle.java:25: error: bad use of '>'
+ [javadoc]  * <li> MT-L757<;>L757 On T throttle, remove loco L757. (Still has L1234)
+ [javadoc]                  ^""", "java/src/jmri/jmrit/withrottle/MultiThrottle.java:25"),
+    # jenkinsci/analysis-model .../parser/issue37975.txt (Maven's javadoc plugin: `Failed to
+    # execute goal` first, the javadoc errors behind it; a local checkout)
+    Case("maven failed goal, then the javadoc errors", Kind.TREE, """\
+[INFO] BUILD FAILURE
+[INFO] ------------------------------------------------------------------------
+[ERROR] Failed to execute goal org.apache.maven.plugins:maven-javadoc-plugin:2.10.4:jar (attach-javadocs) on project cache2k-api: MavenReportException: Error while generating Javadoc:
+[ERROR] Exit code: 1 - /home/jeans/ideaWork/cache2k-internal/cache2k/api/src/main/java/org/cache2k/processor/MutableCacheEntry.java:79: error: malformed HTML
+[ERROR] * @see <a href="https://github.com/jsr107/jsr107tck/issues/84>JSR107 TCK issue 84</a>
+[ERROR] ^
+[ERROR] /home/jeans/ideaWork/cache2k-internal/cache2k/api/src/main/java/org/cache2k/processor/MutableCacheEntry.java:79: error: bad use of '>'
+[ERROR] * @see <a href="https://github.com/jsr107/jsr107tck/issues/84>JSR107 TCK issue 84</a>
+[ERROR] ^""", "api/src/main/java/org/cache2k/processor/MutableCacheEntry.java:79",
+         files=("api/src/main/java/org/cache2k/processor/MutableCacheEntry.java",
+                "api/src/main/java/org/cache2k/Cache.java", "api/pom.xml", "pom.xml")),
 )
 # fmt: on

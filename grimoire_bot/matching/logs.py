@@ -66,7 +66,18 @@ TIMESTAMP_RE = re.compile(
     r"|\d\d:\d\d:\d\d  "  # Jenkins timestamper
     r")"
 )
-ANT_TASKS = ("javac", "java", "exec", "junit", "scalac", "kotlinc", "groovyc", "cc", "apply")
+ANT_TASKS = (
+    "javac",
+    "java",
+    "javadoc",
+    "exec",
+    "junit",
+    "scalac",
+    "kotlinc",
+    "groovyc",
+    "cc",
+    "apply",
+)
 ANT_TASK_RE = re.compile(rf"\n *\[(?:{'|'.join(ANT_TASKS)})\](?: |(?=\n))")
 # A wrapper's prefix on each line of the tool it runs, and a literal that must be in a log
 # for the (costlier) pattern to be worth running: BuildKit's step and seconds, docker

@@ -193,7 +193,7 @@ def parse_located(scan: Scan, index: int) -> Draft | None:
     wrapped = _wrapped_location(scan, index)
     if wrapped is not None:
         return wrapped
-    match = _located_match(lines[index])
+    match = located_match(lines[index])
     if match:
         return _located_draft(scan, index, match, index)
     embedded = EMBEDDED_DIAGNOSTIC_RE.search(lines[index]) if " error " in lines[index] else None
@@ -202,7 +202,7 @@ def parse_located(scan: Scan, index: int) -> Draft | None:
     return None
 
 
-def _located_match(line: str) -> re.Match[str] | None:
+def located_match(line: str) -> re.Match[str] | None:
     for literal, pattern in LOCATED_PATTERNS:
         if literal in line:
             match = pattern.match(line)
@@ -220,17 +220,17 @@ def _wrapped_location(scan: Scan, index: int) -> Draft | None:
     split_location = LOCATION_FIRST_RE.match(line) and BARE_PATH_LINE_RE.match(previous)
     if (
         (_looks_cut(previous) or split_location)
-        and not _names_a_folder(_located_match(line))
-        and _located_match(previous) is None
+        and not _names_a_folder(located_match(line))
+        and located_match(previous) is None
     ):
         joins = [previous.rstrip() + line.strip()] if split_location else _joins(previous, line)
         for joined in joins:
-            match = _located_match(joined)
+            match = located_match(joined)
             if match and match.start("path") < len(previous.rstrip()) <= match.end("path") + 8:
                 return _located_draft(scan, index - 1, match, index)
-    if index + 1 < len(lines) and _looks_cut(line) and _located_match(line) is None:
+    if index + 1 < len(lines) and _looks_cut(line) and located_match(line) is None:
         for joined in _joins(line, lines[index + 1]):
-            match = _located_match(joined)
+            match = located_match(joined)
             if match and match.end("path") >= len(line.rstrip()) - 8:
                 return _located_draft(scan, index, match, index + 1)
     return None
@@ -430,7 +430,7 @@ def _in_go_package(scan: Scan, index: int, file: str) -> str:
         header = GO_PACKAGE_HEADER_RE.match(scan.lines[probe])
         if header:
             return join_repo_path(package_dir(header.group("package"), scan.hints), file)
-        if not _located_match(scan.lines[probe]):
+        if not located_match(scan.lines[probe]):
             break
     return file
 
@@ -547,7 +547,7 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
     arrow = _arrow_location(lines, index)
     if arrow is None and "severity" not in groups:
         return None  # a bare `F401 message` line is only an error with a --> location
-    if arrow is None and _located_match(lines[index]) is not None:
+    if arrow is None and located_match(lines[index]) is not None:
         return None  # `error: ` before a location of its own (Black, sbt): read as located
     code = groups.get("code")
     ecosystem = Ecosystem.RUST if (code and code.startswith("E") and arrow) else None

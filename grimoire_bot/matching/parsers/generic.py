@@ -15,6 +15,7 @@ from ..blocks import (
     to_int,
 )
 from ..ecosystems import Ecosystem
+from .compilers import located_match
 from .scan import Scan
 
 LOOKAROUND_LINES = 15
@@ -160,6 +161,17 @@ DOCKERFILE_LOCATION_RE = re.compile(
 )
 
 
+def _before_located(scan: Scan, index: int, end: int) -> int:
+    """`end`, or the line before the first compiler diagnostic on a repository file inside
+    the block: Maven's `Failed to execute goal` is followed by the javac or javadoc errors
+    behind it, each `[ERROR] path:line: error: ...`, and those say where the failure is."""
+    for probe in range(index + 1, end + 1):
+        found = located_match(scan.lines[probe])
+        if found is not None and scan.repo_path(found.group("path")) is not None:
+            return probe - 1
+    return end
+
+
 def parse_generic(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
     line = lines[index]
@@ -177,7 +189,7 @@ def parse_generic(scan: Scan, index: int) -> Draft | None:
     message = match.group("message").strip()
     draft = Draft(
         start=index,
-        end=block_end(lines, index),
+        end=_before_located(scan, index, block_end(lines, index)),
         message=message,
         error_type=detect_error_type(line),
     )
