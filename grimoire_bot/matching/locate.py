@@ -118,20 +118,22 @@ MAX_FOLDER_MENTIONS_READ = 2000
 # Where people and containers keep a checkout when no CI system chose the folder: a home
 # folder (`/home/me`, `/Users/me`, `C:/Users/me`, `/root`), then folders that hold many
 # checkouts (`projects`, `code`, `src`, `git`, Visual Studio's `source/repos`, ...), then
-# the repository's own folder; Codespaces' and dev containers' `/workspaces/<repo>`; Cloud
-# Build's `/workspace`; a GitHub archive unpacked (`<repo>-master`, `<repo>-main`).
+# the repository's own folder; a Windows drive's top folder; Codespaces' and dev
+# containers' `/workspaces/<repo>`; Cloud Build's `/workspace`. A GitHub archive unpacked
+# (`<repo>-master`, `<repo>-main`) says so most clearly, so it is tried first.
 CHECKOUT_HOLDERS = (
     r"projects?|Projects?|code|Code|src|git|Git|github|GitHub|repos?|Repos?|dev|Dev|work|Work"
     r"|workspace|workspaces|Documents|Desktop|Development|development|source|Source|sources"
 )
 LOCAL_ROOT_RE = re.compile(
     rf"""^(?:
-        (?:/home/[^/]+|/Users/[^/]+|[A-Za-z]:/Users/[^/]+|/root)
+        (?:[A-Za-z]:)?(?:/[^/]+)*?/[^/]+-(?:master|main)
+      | (?:/home/[^/]+|/Users/[^/]+|[A-Za-z]:/Users/[^/]+|/root)
           (?:/(?:{CHECKOUT_HOLDERS})(?=/[^/]+/))*/(?!\.|Library/|AppData/)[^/]+
       | [A-Za-z]:(?:/(?:{CHECKOUT_HOLDERS}))+(?=/[^/]+/)/[^/]+
+      | [A-Za-z]:/(?!Program\ Files|ProgramData|Windows/|Users/)[^/]+    # D:/shop, clone at the top
       | /workspaces/[^/]+
       | /workspace
-      | (?:/[^/]+)*?/[^/]+-(?:master|main)
     )/(?=[^/]+/|[^/]+$)""",
     re.VERBOSE,
 )
