@@ -66,18 +66,8 @@ TIMESTAMP_RE = re.compile(
     r"|\d\d:\d\d:\d\d  "  # Jenkins timestamper
     r")"
 )
-ANT_TASKS = (
-    "javac",
-    "java",
-    "javadoc",
-    "exec",
-    "junit",
-    "scalac",
-    "kotlinc",
-    "groovyc",
-    "cc",
-    "apply",
-)
+# (Each literal checked costs a pass over the log: only the tasks that run compilers.)
+ANT_TASKS = ("javac", "java", "javadoc", "exec")
 ANT_TASK_RE = re.compile(rf"\n *\[(?:{'|'.join(ANT_TASKS)})\](?: |(?=\n))")
 # A wrapper's prefix on each line of the tool it runs, and a literal that must be in a log
 # for the (costlier) pattern to be worth running: BuildKit's step and seconds, docker
@@ -89,7 +79,8 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # MSBuild with several nodes (`msbuild -m`, Visual Studio) numbers each project's lines.
     (">", re.compile(r"\n\d{1,3}>(?![>&=\d])")),
     # Ant names the task before each line of a tool it runs, right-aligned (`    [javac] `).
-    *((f"[{task}]", ANT_TASK_RE) for task in ANT_TASKS),
+    ("[java", ANT_TASK_RE),
+    ("[exec]", ANT_TASK_RE),
 )
 # A Markdown quote: two or more lines that start with `>` (and a space, or nothing), with
 # nothing but blank lines between them.
