@@ -588,3 +588,18 @@ def test_the_log_naming_a_folder_beats_the_shape_of_a_local_checkout() -> None:
         "[ 87%] Building CXX object src/CMakeFiles/app.dir/cpu.cpp.o\n" + located
     )
     assert named[0].file == "src/cpu.cpp"
+
+
+def test_a_template_backtrace_line_is_context_not_an_error() -> None:
+    # The first lines are gcc's, from jenkinsci/analysis-model's issue66835 fixture: a
+    # warning in a template, with where it was instantiated.
+    log = (
+        "In file included from ../src/ProblemFile.cpp:14:0:\n"
+        "../inc/Library/ProblemFile.h: In instantiation of \u2018OurTemplate<T>::Fn() "
+        "[with T = OurClass]\u2019:\n"
+        "../src/ProblemFile.cpp:64:49:   required from here\n"
+        "../inc/Library/ProblemFile.h:246:16: warning: format \u2018%llX\u2019 expects argument "
+        "of type \u2018long long unsigned int\u2019 [-Wformat=]\n"
+        "../src/Other.cpp:12:3: error: \u2018fread2\u2019 was not declared in this scope\n"
+    )
+    assert [(e.file, e.line) for e in extract_errors(log)] == [("src/Other.cpp", 12)]

@@ -177,6 +177,9 @@ INSTANTIATED_AT_RE = re.compile(
     r"| note: in instantiation of .* requested here)"
 )
 INSTANTIATION_LINES = 20
+# gcc's template backtrace (`x.h:27:30:   required from here`, `... required from 'f<T>'`,
+# `recursively required by substitution ...`): it belongs to the warning or error below it.
+TEMPLATE_CONTEXT_RE = re.compile(r"^(?:recursively )?required (?:from|by) ")
 GO_PACKAGE_HEADER_RE = re.compile(r"^# (?P<package>[\w.\-/]+)$")
 GO_HEADER_LOOKBACK = 50
 
@@ -268,6 +271,8 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
         return None
     if rest.startswith("in ") and " " not in rest[3:].strip():
         return None  # a pytest traceback location line, not an error
+    if TEMPLATE_CONTEXT_RE.match(rest):
+        return None  # where gcc instantiated a template: context of the diagnostic below
     if PYTHON_WARNING_RE.match(rest) or (ESLINT_UNIX_RULE_RE.search(rest) and "[Warning/" in rest):
         return None
     message, error_type = _diagnostic_message(rest)
