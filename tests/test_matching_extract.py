@@ -570,7 +570,7 @@ def test_an_absolute_path_is_cut_where_the_log_names_a_relative_folder() -> None
         ("D:/shop/src/Shop/Program.cs", "src/Shop/Program.cs"),  # cloned at a drive's top
         # Codespaces and dev containers; a GitHub archive unpacked.
         ("/workspaces/shop/src/app.ts", "src/app.ts"),
-        ("/tmp/x/examples-master/web/src/Pipeline.java", "web/src/Pipeline.java"),
+        ("/opt/x/examples-master/web/src/Pipeline.java", "web/src/Pipeline.java"),
         ("C:/Users/me/Downloads/shop-main/src/App.cs", "src/App.cs"),
         # Never a home folder's own settings or libraries.
         ("/Users/me/Library/Developer/Xcode/x.swift", "/Users/me/Library/Developer/Xcode/x.swift"),
