@@ -825,5 +825,11 @@ e: /project/app/src/main/java/ui/Activity.kt: (214, 35): Unresolved reference: f
 [ERROR] ^""", "api/src/main/java/org/cache2k/processor/MutableCacheEntry.java:79",
          files=("api/src/main/java/org/cache2k/processor/MutableCacheEntry.java",
                 "api/src/main/java/org/cache2k/Cache.java", "api/pom.xml", "pom.xml")),
+    # reviewdog/errorformat fmts/testdata/tslint.in (TSLint before 5.x: `path[line, col]: `,
+    # no severity; palantir/tslint's prose formatter printed `ERROR: ` before it later)
+    Case("tslint, old prose format", Kind.OLDER, """\
+path/to/file1.ts[418, 38]: ' should be "
+path/to/file1.ts[15, 11]: missing semicolon
+path/to/file2.ts[5, 1]: forbidden internal module""", "path/to/file1.ts:418"),
 )
 # fmt: on

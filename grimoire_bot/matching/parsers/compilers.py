@@ -83,6 +83,14 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?P<level>Error|Warning) - (?P<rest>.+)$"
         ),
     ),
+    # TSLint before 5.x's `file:1:2 - ` form: [ERROR: ]path[12, 8]: message
+    (
+        "]: ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?:(?P<level>ERROR|WARNING): )?(?P<path>{LINE_PATH})"
+            r"\[(?P<line>\d+), (?P<col>\d+)\]: (?P<rest>.+)$"
+        ),
+    ),
     # Black: error: cannot format src/x.py: Cannot parse for target version Python 3.12: 1:3: ...
     (
         "cannot format ",
