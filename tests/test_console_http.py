@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 from aiohttp.test_utils import TestClient
 
 from grimoire_bot.app import create_app
@@ -501,7 +502,14 @@ async def test_draft_with_llm_asks_once_and_opens_the_draft(
         assert again.headers["Location"].split("?")[0] == spell_path
         assert len(fake.requests) == 1
     spell_id = spell_path.rsplit("/", 1)[1]
-    spell = await (await client.get(f"/api/spells/{spell_id}")).json()
+    conn = await asyncpg.connect(fresh_database_url)
+    try:
+        spell = await conn.fetchrow(
+            "SELECT status::text AS status, auto_generated FROM spells WHERE id = $1",
+            int(spell_id),
+        )
+    finally:
+        await conn.close()
     assert spell["status"] == "draft" and spell["auto_generated"] is True
     queue = await (await client.get("/console/review")).text()
     assert "AI draft" in queue and "openai" in queue and message in queue

@@ -11,7 +11,8 @@ from grimoire_bot.advice.pipeline import posting_settings
 from grimoire_bot.advice.plan import full_summary
 from grimoire_bot.advice.publish import load_commit
 from grimoire_bot.api.errors import ApiError
-from grimoire_bot.api.operations import USER_RESOLVER, Access, operation
+from grimoire_bot.api.operations import operation
+from grimoire_bot.api.repos import may_see
 from grimoire_bot.db import advice as db_advice
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.state import POOL, SETTINGS
@@ -32,23 +33,20 @@ class CommitParams(BaseModel):
     "/api/advice/{owner}/{repo}/{sha}",
     summary="Everything Grimoire advised on a commit",
     description="The commit's check-run summary in Markdown with every entry, also those "
-    "GitHub's 65,535 characters left no room for. A private repository needs a signed-in "
-    "caller (to anyone else it does not exist).",
+    "GitHub's 65,535 characters left no room for. A private repository exists only for "
+    "callers who may see it on GitHub, and for Grimoire admins.",
     tag="matching",
     params=CommitParams,
     response="Markdown",
     response_media_type="text/markdown",
-    errors=(401, 404),
+    errors=(401, 404, 503),
 )
 async def commit_advice(request: web.Request, params: CommitParams) -> web.Response:
     full_name = f"{params.owner}/{params.repo}"
     async with request.app[POOL].acquire() as conn:
         repository = await db_installations.get_repository(conn, full_name)
-        if repository is not None and repository["private"]:
-            if "Authorization" not in request.headers:
-                repository = None
-            else:
-                await request.app[USER_RESOLVER](request, Access.USER)  # a 401 when it is bad
+        if repository is not None and not await may_see(request, repository):
+            repository = None
         run = None
         if repository is not None:
             run = await db_advice.get_commit_run(conn, repository["id"], params.sha)
