@@ -82,6 +82,13 @@ LLM_COST = Counter(
     "Estimated cost of LLM requests in US dollars.",
     ["provider", "model"],
 )
+LLM_RERANKS = Counter(
+    "grimoire_llm_reranks",
+    "Uncertain errors whose candidate spells were put to the LLM (LLM_RERANK), by outcome: "
+    "chosen, none, invalid (named no candidate), cached (an earlier verdict reused), or why "
+    "the engine's ranking stood (over_budget, cooling_down, in_progress, timeout, ...).",
+    ["outcome"],
+)
 SPELLBOOK_COMPILE = Histogram(
     "grimoire_spellbook_compile_seconds",
     "Time to compile the spellbook into this process's matcher.",
