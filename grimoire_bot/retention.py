@@ -50,6 +50,7 @@ async def prune(
         "queue_log": lambda conn, n: db_retention.delete_queue_log(conn, keep, n),
         "revoked_tokens": db_retention.delete_expired_revocations,
         "failure_errors": lambda conn, n: db_retention.delete_old_failure_errors(conn, keep, n),
+        "rerank_verdicts": lambda conn, n: db_retention.delete_old_rerank_verdicts(conn, keep, n),
     }
     report = PruneReport()
     for name, step in steps.items():

@@ -113,6 +113,7 @@ async def test_the_queue_log_and_expired_revocations_go(pool):
         "queue_log": 7,
         "revoked_tokens": 1,
         "failure_errors": 0,
+        "rerank_verdicts": 0,
     }
     assert await pool.fetchval("SELECT count(*) FROM pgqueuer_log") == 1
     assert await pool.fetchval("SELECT count(*) FROM revoked_tokens") == 1
@@ -154,6 +155,22 @@ async def test_a_prune_never_waits_for_a_row_someone_holds(pool):
         assert time.monotonic() - started < 5
     assert await remaining(pool) == {held}
     assert free not in await remaining(pool)
+
+
+async def test_rerank_verdicts_past_the_period_go_but_not_open_claims(pool):
+    """The LLM's rerank verdicts were kept forever."""
+    await pool.execute(
+        """
+        INSERT INTO llm_reranks (fingerprint, candidates, state, updated_at)
+        SELECT 'f' || g, '1,2', CASE WHEN g = 1 THEN 'asking' ELSE 'decided' END::llm_rerank_state,
+               now() - make_interval(days => CASE WHEN g <= 4 THEN 31 ELSE 29 END)
+        FROM generate_series(1, 6) g
+        """
+    )
+    report = await prune(pool, 30, batch=2, pause=0)
+    assert report.deleted["rerank_verdicts"] == 3
+    left = await pool.fetch("SELECT fingerprint FROM llm_reranks ORDER BY fingerprint")
+    assert [r["fingerprint"] for r in left] == ["f1", "f5", "f6"]
 
 
 async def test_prune_command_reports_what_it_deleted(fresh_database_url, pool):

@@ -108,3 +108,27 @@ async def delete_old_failure_errors(
         older_than,
         batch,
     )
+
+
+async def delete_old_rerank_verdicts(
+    conn: asyncpg.Connection, older_than: timedelta, batch: int
+) -> int:
+    """LLM rerank verdicts settled longer ago than the cut, used or not: the question is
+    asked afresh, so no verdict outlives later edits of its spells by more than the period.
+    A claim still being asked for is kept whatever its age (its worker settles it)."""
+    return await conn.fetchval(
+        """
+        WITH doomed AS (
+            SELECT fingerprint, candidates FROM llm_reranks
+            WHERE updated_at < now() - $1::interval AND state <> 'asking'
+            ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
+        ), deleted AS (
+            DELETE FROM llm_reranks r USING doomed
+            WHERE r.fingerprint = doomed.fingerprint AND r.candidates = doomed.candidates
+            RETURNING 1
+        )
+        SELECT count(*) FROM deleted
+        """,
+        older_than,
+        batch,
+    )
