@@ -21,6 +21,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import yaml
 
 from tests.processes import REPO_ROOT, environment, free_port
 from tests.workers import wait_until
@@ -140,6 +141,20 @@ def test_the_image_runs_the_procfile_commands_as_its_default():
     assert any(line.startswith("USER ") and "root" not in line for line in dockerfile())
     assert any(line.startswith("HEALTHCHECK ") for line in dockerfile())
     assert set(procfile()) == {"release", "web", "worker"}
+
+
+def test_compose_runs_the_procfile_processes_in_order_from_the_image():
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {name: services[name]["command"] for name in procfile()} == procfile()
+    # web and worker wait for the release step, which waits for a healthy PostgreSQL.
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"] == {
+            "release": {"condition": "service_completed_successfully"}
+        }
+    assert services["release"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert services["release"]["restart"] == "no"
+    assert all(services[name]["build"] == "." for name in procfile())
 
 
 @pytest.mark.slow
