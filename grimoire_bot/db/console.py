@@ -28,6 +28,8 @@ UNMATCHED_COLUMNS = """
     (array_agg(sample ORDER BY seen_at DESC))[1] AS sample,
     (array_agg(file ORDER BY seen_at DESC))[1] AS file,
     (array_agg(line ORDER BY seen_at DESC))[1] AS line,
+    (array_agg(repository_id ORDER BY seen_at DESC))[1] AS repository_id,
+    (array_agg(repository ORDER BY seen_at DESC))[1] AS repository,
     (SELECT d.spell_id FROM llm_drafts d JOIN spells s ON s.id = d.spell_id
       WHERE d.fingerprint = failure_errors.fingerprint AND s.status = 'draft') AS draft_spell_id
 """
@@ -200,13 +202,17 @@ async def unmatched_failures(
 async def unmatched_failure(
     conn: asyncpg.Connection, fingerprint: str, repository_ids: Sequence[int] | None
 ) -> asyncpg.Record | None:
-    """One fingerprint's failures (any age), as the unmatched list shows it."""
+    """One fingerprint's failures (any age), as the unmatched list shows it, with the
+    repository it was last seen in (`repository_id`, `repository`) and that repository's
+    installation (`installation_id`, null once uninstalled): where a draft for it comes from."""
     return await conn.fetchrow(
         f"""
-        SELECT {UNMATCHED_COLUMNS}
-        FROM failure_errors
-        WHERE fingerprint = $1 AND ($2::bigint[] IS NULL OR repository_id = ANY($2))
-        GROUP BY fingerprint
+        SELECT f.*, r.installation_id
+        FROM (SELECT {UNMATCHED_COLUMNS}
+              FROM failure_errors
+              WHERE fingerprint = $1 AND ($2::bigint[] IS NULL OR repository_id = ANY($2))
+              GROUP BY fingerprint) f
+        LEFT JOIN repositories r ON r.id = f.repository_id
         """,
         fingerprint,
         None if repository_ids is None else list(repository_ids),

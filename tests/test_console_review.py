@@ -1,0 +1,152 @@
+"""The review queue's privacy and its edit-then-approve action, over HTTP as a browser
+drives them: what a signed-in account may read of a private repository's failures, and a
+curator correcting a draft or a proposal and approving it in one step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from grimoire_bot.db import llm_budget, open_pool
+from grimoire_bot.settings import LLMProvider
+from tests.accounts import Accounts
+from tests.console_helpers import console_sign_in, failure, page_csrf, plant_failures
+from tests.fakes.openai import FakeOpenAI
+from tests.github_sign_in import INSTALLATION_ID, PUBLIC_URL, approve, install, login_client
+
+# The line only the private repository's log holds: it must never reach an account that
+# cannot see that repository (its message, sample, place, or the draft's examples).
+SECRET_LINE = "SauceError: recipe at vault/grandmas-secret-recipe.txt is unreadable"
+PUBLIC_LINE = "WidgetError: gear at shop/widget-gear.txt is unreadable"
+# What the fake LLM answers: written without the file names, as a reviewer would want it.
+SAUCE_DRAFT = {
+    "title": "Sauce recipe unreadable",
+    "description": "The recipe file cannot be read.",
+    "error_type": "SauceError",
+    "error_pattern": r"SauceError: recipe at \S+ is unreadable",
+    "solution_code": "chmod a+r the recipe",
+    "tags": ["sauce"],
+    "confidence": 0.7,
+}
+WIDGET_DRAFT = {
+    **SAUCE_DRAFT,
+    "title": "Widget gear unreadable",
+    "error_type": "WidgetError",
+    "error_pattern": r"WidgetError: gear at \S+ is unreadable",
+}
+SPELL = {
+    "title": "Widget: the frobnicator is missing",
+    "error_pattern": r"FrobnicatorMissing: no frobnicator in (\S+)",
+    "solution_code": "pip install frobnicator",
+    "examples": ["FrobnicatorMissing: no frobnicator in widgets.core"],
+}
+# The editor's text fields a browser would send back.
+EDITOR_FIELDS = (
+    "title",
+    "key",
+    "error_pattern",
+    "examples",
+    "error_type",
+    "description",
+    "solution_code",
+    "tags",
+    "revision",
+)
+
+
+def llm_overrides(fake: FakeOpenAI) -> dict[str, Any]:
+    return {
+        "llm_provider": LLMProvider.OPENAI,
+        "openai_api_key": fake.api_key,
+        "openai_base_url": fake.base_url,
+        "auto_create_spells": True,
+        "llm_timeout_seconds": 1.0,
+        "llm_max_retries": 1,
+        "llm_deadline_seconds": 5.0,
+    }
+
+
+async def github_sign_in(client: TestClient, fake_github, login: str) -> None:
+    client.session.cookie_jar.clear()
+    fake_github.callback_url = f"{PUBLIC_URL}/console/auth/github/callback"
+    start = await client.get("/console/auth/github", allow_redirects=False)
+    query = await approve(fake_github, start.headers["Location"], login)
+    callback = await client.get(
+        "/console/auth/github/callback", params=query, allow_redirects=False
+    )
+    assert callback.status == 303, await callback.text()
+
+
+async def draft_from_console(client: TestClient, fingerprint: str) -> int:
+    token = await page_csrf(client, "/console/unmatched")
+    drafted = await client.post(
+        "/console/unmatched/draft",
+        data={"csrf_token": token, "fingerprint": fingerprint},
+        allow_redirects=False,
+    )
+    assert drafted.status == 303, await drafted.text()
+    return int(drafted.headers["Location"].split("?")[0].rsplit("/", 1)[1])
+
+
+async def test_draft_with_llm_names_the_repository_and_charges_its_installation(
+    aiohttp_client, fake_github, fresh_database_url
+) -> None:
+    """The console's "Draft with LLM" records where the failure was seen, as a check run's
+    drafting does, and the installation's daily budget pays for it."""
+    async with FakeOpenAI() as fake:
+        client = await login_client(
+            aiohttp_client, fake_github, fresh_database_url, **llm_overrides(fake)
+        )
+        ids = await install(fake_github, fresh_database_url)
+        planted = failure(
+            PUBLIC_LINE, repository="octo-org/widgets", repository_id=ids["octo-org/widgets"]
+        )
+        await plant_failures(fresh_database_url, [planted])
+        await Accounts(client).admin()
+        await console_sign_in(client, "admin@example.com")
+        fake.answer(WIDGET_DRAFT)
+        spell_id = await draft_from_console(client, planted.fingerprint)
+    async with open_pool(fresh_database_url, max_size=2) as pool, pool.acquire() as conn:
+        provenance = await conn.fetchrow(
+            "SELECT repository_id, repository, installation_id FROM spell_provenance"
+            " WHERE spell_id = $1",
+            spell_id,
+        )
+        spent = await llm_budget.spent_today(conn, INSTALLATION_ID)
+    assert provenance is not None
+    assert tuple(provenance) == (
+        ids["octo-org/widgets"],
+        "octo-org/widgets",
+        INSTALLATION_ID,
+    )
+    assert spent.drafts == 1
+
+
+async def test_draft_with_llm_stops_at_the_installations_daily_budget(
+    aiohttp_client, fake_github, fresh_database_url
+) -> None:
+    async with FakeOpenAI() as fake:
+        client = await login_client(
+            aiohttp_client,
+            fake_github,
+            fresh_database_url,
+            **llm_overrides(fake),
+            llm_daily_drafts_per_installation=0,
+        )
+        ids = await install(fake_github, fresh_database_url)
+        planted = failure(
+            PUBLIC_LINE, repository="octo-org/widgets", repository_id=ids["octo-org/widgets"]
+        )
+        await plant_failures(fresh_database_url, [planted])
+        await Accounts(client).admin()
+        await console_sign_in(client, "admin@example.com")
+        token = await page_csrf(client, "/console/unmatched")
+        refused = await client.post(
+            "/console/unmatched/draft",
+            data={"csrf_token": token, "fingerprint": planted.fingerprint},
+            allow_redirects=False,
+        )
+        assert refused.status == 409
+        assert f"installation {INSTALLATION_ID}" in await refused.text()
+        assert fake.requests == []
