@@ -4,6 +4,8 @@ curator correcting a draft or a proposal and approving it in one step."""
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -11,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from grimoire_bot.db import llm_budget, open_pool
 from grimoire_bot.settings import LLMProvider
 from tests.accounts import Accounts
-from tests.console_helpers import console_sign_in, failure, page_csrf, plant_failures
+from tests.console_helpers import console_sign_in, csrf_of, failure, page_csrf, plant_failures
 from tests.fakes.openai import FakeOpenAI
 from tests.github_sign_in import INSTALLATION_ID, PUBLIC_URL, approve, install, login_client
 
@@ -67,6 +69,20 @@ def llm_overrides(fake: FakeOpenAI) -> dict[str, Any]:
     }
 
 
+def editor_form(page: str, **changes: str) -> dict[str, str]:
+    """The editor's fields as the page fills them (those it shows), then `changes` typed
+    over them."""
+    form = {"scope": "log", "csrf_token": csrf_of(page)}
+    for name in EDITOR_FIELDS:
+        found = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page) or re.search(
+            rf'name="{name}"[^>]*>([^<]*)</textarea>', page
+        )
+        if found is not None:
+            form[name] = html.unescape(found.group(1))
+    assert {"title", "error_pattern", "solution_code"} <= form.keys()
+    return {**form, **changes}
+
+
 async def github_sign_in(client: TestClient, fake_github, login: str) -> None:
     client.session.cookie_jar.clear()
     fake_github.callback_url = f"{PUBLIC_URL}/console/auth/github/callback"
@@ -87,6 +103,71 @@ async def draft_from_console(client: TestClient, fingerprint: str) -> int:
     )
     assert drafted.status == 303, await drafted.text()
     return int(drafted.headers["Location"].split("?")[0].rsplit("/", 1)[1])
+
+
+async def test_a_private_repositorys_log_stays_with_those_who_may_see_it(
+    aiohttp_client, fake_github, fresh_database_url
+) -> None:
+    """Two AI drafts, one from a repository mona can see and one from a private repository
+    she cannot. Signed in with GitHub (a contributor), she reads the first's source error but
+    of the second only that it comes from a repository she cannot see; its examples (the
+    log's line) are kept from her in the queue and in the editor, and a change she proposes
+    there leaves them as they are. An admin sees both."""
+    async with FakeOpenAI() as fake:
+        client = await login_client(
+            aiohttp_client, fake_github, fresh_database_url, **llm_overrides(fake)
+        )
+        ids = await install(fake_github, fresh_database_url)
+        fake_github.grant("mona", "octo-org/widgets", "write")
+        secret = failure(
+            SECRET_LINE,
+            repository="octo-org/secret-sauce",
+            repository_id=ids["octo-org/secret-sauce"],
+        )
+        public = failure(
+            PUBLIC_LINE, repository="octo-org/widgets", repository_id=ids["octo-org/widgets"]
+        )
+        await plant_failures(fresh_database_url, [secret, public])
+        accounts = Accounts(client)
+        await accounts.admin()
+        await console_sign_in(client, "admin@example.com")
+        fake.answer(SAUCE_DRAFT)
+        sauce_id = await draft_from_console(client, secret.fingerprint)
+        fake.answer(WIDGET_DRAFT)
+        await draft_from_console(client, public.fingerprint)
+
+        admin_queue = await (await client.get("/console/review")).text()
+        assert SECRET_LINE in admin_queue and "octo-org/secret-sauce" in admin_queue
+
+        await github_sign_in(client, fake_github, "mona")
+        queue = await client.get("/console/review")
+        assert queue.status == 200
+        text = await queue.text()
+        assert SAUCE_DRAFT["title"] in text and WIDGET_DRAFT["title"] in text
+        assert PUBLIC_LINE in text and "in octo-org/widgets" in text
+        assert "From a repository you cannot see." in text
+        assert "grandmas-secret-recipe" not in text and "secret-sauce" not in text
+
+        editor = await client.get(f"/console/spells/{sauce_id}")
+        assert editor.status == 200
+        page = await editor.text()
+        assert SAUCE_DRAFT["title"] in page
+        assert "grandmas-secret-recipe" not in page
+        assert "only curators see the examples of an AI draft" in page
+
+        proposed = await client.post(
+            f"/console/spells/{sauce_id}",
+            data=editor_form(page, solution_code="chmod 644 the recipe"),
+            allow_redirects=False,
+        )
+        assert proposed.status == 303, await proposed.text()
+
+    client.session.cookie_jar.clear()
+    admin = await accounts.admin()
+    [proposal] = await (await client.get("/api/proposals", headers=admin)).json()
+    assert proposal["changes"] == {"solution_code": "chmod 644 the recipe"}
+    spell = await (await client.get(f"/api/spells/{sauce_id}", headers=admin)).json()
+    assert spell["examples"] == [SECRET_LINE]
 
 
 async def test_draft_with_llm_names_the_repository_and_charges_its_installation(

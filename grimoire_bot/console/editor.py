@@ -19,7 +19,13 @@ from grimoire_bot.console.actions import call_operation
 from grimoire_bot.console.diffs import revision_diffs
 from grimoire_bot.console.render import Notice, problem_text, render
 from grimoire_bot.console.sessions import Viewer
-from grimoire_bot.console.views import console_page, form_of, redirect, visible_repository_ids
+from grimoire_bot.console.views import (
+    console_page,
+    form_of,
+    hides_examples,
+    redirect,
+    visible_repository_ids,
+)
 from grimoire_bot.db import console as db_console
 from grimoire_bot.db import revisions as db_revisions
 from grimoire_bot.db import spells as db_spells
@@ -88,10 +94,23 @@ def pattern_for_message(message: str) -> str:
     return RE2_SPECIAL.sub(r"\\\1", message.strip())[:500]
 
 
-async def _revisions(request: web.Request, spell_id: int) -> list[dict[str, Any]]:
+async def _revisions(
+    request: web.Request, viewer: Viewer, spell: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The spell's history as diffs; without its examples where the viewer may not see
+    them (the first revision of an AI draft holds the log's line)."""
+    hidden = hides_examples(spell, viewer)
     async with request.app[POOL].acquire() as conn:
-        rows, _ = await db_revisions.list_revisions(conn, spell_id, limit=SHOWN_REVISIONS)
-    return [{**dict(row), "diffs": revision_diffs(row["changes"])} for row in rows]
+        rows, _ = await db_revisions.list_revisions(conn, spell["id"], limit=SHOWN_REVISIONS)
+    return [
+        {
+            **dict(row),
+            "diffs": revision_diffs(
+                {k: v for k, v in row["changes"].items() if not (hidden and k == "examples")}
+            ),
+        }
+        for row in rows
+    ]
 
 
 def _editor(
@@ -105,13 +124,15 @@ def _editor(
     source: dict[str, Any] | None = None,
     reason: str = "",
 ) -> web.Response:
+    hidden = hides_examples(spell, viewer)
     return render(
         request,
         "editor.html",
         viewer,
         status=status,
         spell=spell,
-        examples_text="\n".join(spell.get("examples") or []),
+        examples_text="" if hidden else "\n".join(spell.get("examples") or []),
+        examples_hidden=hidden,
         revisions=revisions or [],
         problems=problems or [],
         can_edit=viewer.user.role.at_least(Role.CURATOR),
@@ -202,7 +223,7 @@ async def _load(request: web.Request, viewer: Viewer) -> dict[str, Any]:
 @console_page()
 async def edit_spell(request: web.Request, viewer: Viewer) -> web.Response:
     spell = await _load(request, viewer)
-    return _editor(request, viewer, spell, revisions=await _revisions(request, spell["id"]))
+    return _editor(request, viewer, spell, revisions=await _revisions(request, viewer, spell))
 
 
 @routes.post(SPELLS_PATH + "/{spell_id}")
@@ -223,6 +244,9 @@ async def save_spell(request: web.Request, viewer: Viewer) -> web.StreamResponse
                 notice = Notice.APPROVED
         else:
             changes = {name: body[name] for name in CONTENT_FIELDS if name in body}
+            if hides_examples(spell, viewer):
+                # The form had no examples to show: proposing none would delete them.
+                changes.pop("examples", None)
             reason = form.get("reason", "").strip() or None
             await call_operation(
                 api_review.propose_change,
@@ -239,7 +263,7 @@ async def save_spell(request: web.Request, viewer: Viewer) -> web.StreamResponse
             request,
             viewer,
             {**spell, **body},
-            revisions=await _revisions(request, spell["id"]),
+            revisions=await _revisions(request, viewer, spell),
             problems=problem_text(error),
             status=error.status,
             reason=form.get("reason", ""),

@@ -18,7 +18,13 @@ from grimoire_bot.console.diffs import FieldDiff, field_diffs
 from grimoire_bot.console.pattern_check import pattern_problem, recent_matches
 from grimoire_bot.console.render import Notice, render
 from grimoire_bot.console.sessions import Viewer
-from grimoire_bot.console.views import console_page, form_of, redirect, visible_repository_ids
+from grimoire_bot.console.views import (
+    console_page,
+    form_of,
+    hides_examples,
+    redirect,
+    visible_repository_ids,
+)
 from grimoire_bot.db import console as db_console
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.matching.patterns import compile_pattern
@@ -61,12 +67,12 @@ async def _queue(request: web.Request, viewer: Viewer) -> list[QueueItem]:
         proposals = await db_console.open_proposals(conn, QUEUE_PAGE)
         spells = await db_spells.get_spells(conn, [p["spell_id"] for p in proposals])
         sources = await db_console.source_errors(
-            conn, [d["fingerprint"] for d in drafts if d["fingerprint"]]
+            conn, [d["fingerprint"] for d in drafts if d["fingerprint"]], repository_ids
         )
         recent = await db_console.recent_failure_samples(
             conn, days=RECENT_DAYS, limit=RECENT_FINGERPRINTS, repository_ids=repository_ids
         )
-    items = [_draft_item(row, sources) for row in drafts]
+    items = [_draft_item(row, sources, viewer) for row in drafts]
     items += [
         _proposal_item(row, spells[row["spell_id"]])
         for row in proposals
@@ -85,8 +91,10 @@ def _spell_dict(row: Any) -> dict[str, Any]:
     return SpellOut(**{name: row[name] for name in SpellOut.model_fields}).model_dump()
 
 
-def _draft_item(row: Any, sources: dict[str, Any]) -> QueueItem:
+def _draft_item(row: Any, sources: dict[str, Any], viewer: Viewer) -> QueueItem:
     spell = _spell_dict(row)
+    if hides_examples(spell, viewer):
+        spell["examples"] = []
     source = sources.get(row["fingerprint"]) if row["fingerprint"] else None
     provenance = None
     if row["provider"] is not None:
@@ -96,7 +104,6 @@ def _draft_item(row: Any, sources: dict[str, Any]) -> QueueItem:
             "cost_usd": row["cost_usd"],
             "tokens_in": row["tokens_in"],
             "tokens_out": row["tokens_out"],
-            "repository": row["source_repository"],
         }
     return QueueItem(
         kind="draft",

@@ -4,7 +4,8 @@ check the CSRF token of a state-changing request, and turn refusals into HTML pa
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
@@ -13,6 +14,7 @@ from grimoire_bot.api.auth import DENIED, REQUIRED_ROLE
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access
 from grimoire_bot.api.repos import visible_permissions
+from grimoire_bot.auth.roles import Role
 from grimoire_bot.console.render import problem_text, render_problem
 from grimoire_bot.console.sessions import (
     CSRF_FIELD,
@@ -107,3 +109,12 @@ async def visible_repository_ids(request: web.Request, viewer: Viewer) -> list[i
     None for admins, who see every repository."""
     permissions = await visible_permissions(request, viewer.user)
     return None if permissions is None else sorted(permissions)
+
+
+def hides_examples(spell: Mapping[str, Any], viewer: Viewer) -> bool:
+    """Whether the spell's examples are kept from the viewer: an AI draft nobody approved yet
+    was written from a failure's log, possibly a private repository's, and its first example
+    is that log's (scrubbed) error line. Only curators and admins, who review it, see them
+    (the JSON API's rule)."""
+    unreviewed_ai = bool(spell.get("auto_generated")) and spell.get("status") != "approved"
+    return unreviewed_ai and not viewer.user.role.at_least(Role.CURATOR)

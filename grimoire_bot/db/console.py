@@ -35,6 +35,16 @@ UNMATCHED_COLUMNS = """
 """
 
 
+# Whether a failure row's repository is among $2 (null: every one). An LLM call made for no
+# repository (the `draft` command) is treated as hidden: nobody can say who may see it.
+_VISIBLE = "($2::bigint[] IS NULL OR coalesce(repository_id = ANY($2), false))"
+# The columns of a failure row that carry its log, kept only when the viewer may see it.
+_IF_VISIBLE = ", ".join(
+    f"CASE WHEN visible THEN {column} END AS {column}"
+    for column in ("message", "error_type", "file", "line", "repository", "sample")
+)
+
+
 # ---------------------------------------------------------------- sessions
 
 
@@ -91,7 +101,7 @@ async def drafts_for_review(conn: asyncpg.Connection, limit: int) -> list[asyncp
     return await conn.fetch(
         f"""
         SELECT s.*, p.provider, p.model, p.cost_usd, p.tokens_in, p.tokens_out,
-               p.fingerprint, p.repository AS source_repository, u.email AS author
+               p.fingerprint, u.email AS author
         FROM (SELECT {db_spells.SPELL_COLUMNS} FROM spells WHERE status = 'draft') s
         LEFT JOIN spell_provenance p ON p.spell_id = s.id
         LEFT JOIN users u ON u.id = s.created_by
@@ -118,34 +128,42 @@ async def open_proposals(conn: asyncpg.Connection, limit: int) -> list[asyncpg.R
 
 
 async def source_errors(
-    conn: asyncpg.Connection, fingerprints: Iterable[str]
+    conn: asyncpg.Connection, fingerprints: Iterable[str], repository_ids: Sequence[int] | None
 ) -> dict[str, asyncpg.Record]:
     """The latest failure seen for each fingerprint: its message, place and sample lines;
-    or, for one no failure row remembers, the error an LLM call recorded for it."""
+    or, for one no failure row remembers, the error an LLM call recorded for it.
+
+    A log may come from a private repository: a row from a repository outside
+    `repository_ids` (None: every repository) comes back with `visible` false and nothing
+    from its log, only that it exists; a visible row is preferred to a newer hidden one."""
     wanted = sorted(set(fingerprints))
     if not wanted:
         return {}
+    repos = None if repository_ids is None else list(repository_ids)
     rows = await conn.fetch(
-        """
-        SELECT DISTINCT ON (fingerprint) fingerprint, message, error_type, file, line,
-               repository, sample, seen_at
-        FROM failure_errors WHERE fingerprint = ANY($1)
-        ORDER BY fingerprint, seen_at DESC
+        f"""
+        SELECT DISTINCT ON (fingerprint) fingerprint, visible, {_IF_VISIBLE}, seen_at
+        FROM (SELECT *, {_VISIBLE} AS visible
+              FROM failure_errors WHERE fingerprint = ANY($1)) f
+        ORDER BY fingerprint, visible DESC, seen_at DESC
         """,
         wanted,
+        repos,
     )
     found = {row["fingerprint"]: row for row in rows}
     missing = [fingerprint for fingerprint in wanted if fingerprint not in found]
     if missing:
         calls = await conn.fetch(
-            """
-            SELECT DISTINCT ON (fingerprint) fingerprint, error_message AS message,
-                   NULL::text AS error_type, error_file AS file, error_line AS line,
-                   repository, error_message AS sample, at AS seen_at
-            FROM llm_calls WHERE fingerprint = ANY($1)
-            ORDER BY fingerprint, at DESC
+            f"""
+            SELECT DISTINCT ON (fingerprint) fingerprint, visible, {_IF_VISIBLE}, seen_at
+            FROM (SELECT fingerprint, error_message AS message, NULL::text AS error_type,
+                         error_file AS file, error_line AS line, repository,
+                         error_message AS sample, at AS seen_at, {_VISIBLE} AS visible
+                  FROM llm_calls WHERE fingerprint = ANY($1)) c
+            ORDER BY fingerprint, visible DESC, seen_at DESC
             """,
             missing,
+            repos,
         )
         found.update({row["fingerprint"]: row for row in calls})
     return found
