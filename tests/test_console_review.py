@@ -231,3 +231,121 @@ async def test_draft_with_llm_stops_at_the_installations_daily_budget(
         assert refused.status == 409
         assert f"installation {INSTALLATION_ID}" in await refused.text()
         assert fake.requests == []
+
+
+# ---------------------------------------------------------------- edit, then approve
+
+
+async def proposal_waiting(client: TestClient) -> tuple[dict[str, str], dict[str, Any], int]:
+    """An approved spell, a contributor's proposal to change its solution, and a curator
+    signed in to the console."""
+    accounts = Accounts(client)
+    curator = await accounts.curator()
+    spell = await (await client.post("/api/spells", json=SPELL, headers=curator)).json()
+    if spell["status"] != "approved":
+        approved = await client.post(f"/api/spells/{spell['id']}/approve", headers=curator)
+        spell = await approved.json()
+    contributor = await accounts.contributor("writer@example.com")
+    proposed = await client.post(
+        f"/api/spells/{spell['id']}/proposals",
+        json={"changes": {"solution_code": "pip install frobnicator==2"}, "reason": "v2"},
+        headers=contributor,
+    )
+    assert proposed.status == 201, await proposed.text()
+    await console_sign_in(client, "curator@example.com")
+    return curator, spell, (await proposed.json())["id"]
+
+
+async def test_edit_then_approve_applies_the_curators_version_of_a_proposal_in_one_revision(
+    client: TestClient,
+) -> None:
+    curator, spell, proposal_id = await proposal_waiting(client)
+    queue = await (await client.get("/console/review")).text()
+    edit_path = f"/console/review/proposals/{proposal_id}/edit"
+    assert f'href="{edit_path}" data-action="edit">Edit, then approve</a>' in queue
+
+    editor = await client.get(edit_path)
+    assert editor.status == 200, await editor.text()
+    page = await editor.text()
+    assert "pip install frobnicator==2" in page  # prefilled with the proposal applied
+    assert f'action="/console/review/proposals/{proposal_id}/approve-edited"' in page
+    assert "Save and approve" in page
+    untouched = await (await client.get(f"/api/spells/{spell['id']}")).json()
+    assert untouched["solution_code"] == SPELL["solution_code"], "nothing is live yet"
+
+    saved = await client.post(
+        f"/console/review/proposals/{proposal_id}/approve-edited",
+        data=editor_form(
+            page, solution_code="python -m pip install 'frobnicator>=2,<3'", reason="pin it"
+        ),
+        allow_redirects=False,
+    )
+    assert saved.status == 303, await saved.text()
+    assert saved.headers["Location"] == f"/console/spells/{spell['id']}?notice=approved"
+    after = await (await client.get(f"/api/spells/{spell['id']}")).json()
+    assert after["solution_code"] == "python -m pip install 'frobnicator>=2,<3'"
+    assert after["revision"] == spell["revision"] + 1
+    [latest, *_] = await (
+        await client.get(f"/api/spells/{spell['id']}/revisions", headers=curator)
+    ).json()
+    assert latest["revision"] == after["revision"]
+    assert latest["change"] == "proposal" and latest["proposal_id"] == proposal_id
+    assert latest["reason"] == f"Proposal #{proposal_id} approved with the curator's edits: pin it"
+    assert set(latest["changes"]) == {"solution_code"}
+    decided = await (await client.get(f"/api/proposals/{proposal_id}", headers=curator)).json()
+    assert decided["status"] == "approved"
+    assert decided["applied_revision"] == after["revision"]
+    empty = await (await client.get("/console/review")).text()
+    assert "Nothing waits for review." in empty
+
+
+async def test_edit_then_approve_needs_the_csrf_token_and_the_revision_it_showed(
+    client: TestClient,
+) -> None:
+    curator, spell, proposal_id = await proposal_waiting(client)
+    page = await (await client.get(f"/console/review/proposals/{proposal_id}/edit")).text()
+    target = f"/console/review/proposals/{proposal_id}/approve-edited"
+    forged = {k: v for k, v in editor_form(page).items() if k != "csrf_token"}
+    assert (await client.post(target, data=forged)).status == 403
+
+    # Someone changes the spell's title meanwhile: approving would publish unseen values.
+    moved = await client.patch(
+        f"/api/spells/{spell['id']}", json={"title": "Renamed meanwhile"}, headers=curator
+    )
+    assert moved.status == 200
+    form = editor_form(page)
+    assert form["revision"] == str(spell["revision"])
+    stale = await client.post(target, data=form)
+    assert stale.status == 409
+    text = await stale.text()
+    assert "changed since you opened the editor" in text
+    assert "pip install frobnicator==2" in text  # the editor again, with what was typed
+    proposal = await (await client.get(f"/api/proposals/{proposal_id}", headers=curator)).json()
+    assert proposal["status"] == "open"
+
+
+async def test_save_and_approve_of_a_draft_is_one_revision(client: TestClient) -> None:
+    accounts = Accounts(client)
+    contributor = await accounts.contributor()
+    draft = await (await client.post("/api/spells", json=SPELL, headers=contributor)).json()
+    assert draft["status"] == "draft"
+    curator = await accounts.curator()
+    await console_sign_in(client, "curator@example.com")
+    queue = await (await client.get("/console/review")).text()
+    assert f'href="/console/spells/{draft["id"]}" data-action="edit">Edit, then approve' in queue
+    page = await (await client.get(f"/console/spells/{draft['id']}")).text()
+    saved = await client.post(
+        f"/console/spells/{draft['id']}",
+        data=editor_form(page, title="Widgets: install the frobnicator", action="save_approve"),
+        allow_redirects=False,
+    )
+    assert saved.status == 303, await saved.text()
+    after = await (await client.get(f"/api/spells/{draft['id']}")).json()
+    assert after["status"] == "approved" and after["title"] == "Widgets: install the frobnicator"
+    assert after["revision"] == draft["revision"] + 1
+    [latest, *_] = await (
+        await client.get(f"/api/spells/{draft['id']}/revisions", headers=curator)
+    ).json()
+    assert latest["change"] == "approve"
+    assert latest["reason"] == "Draft approved with the curator's edits"
+    assert set(latest["changes"]) == {"title", "status"}

@@ -16,6 +16,7 @@ from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, validate
 from grimoire_bot.auth.roles import Role
 from grimoire_bot.console.actions import call_operation
+from grimoire_bot.console.approve import approve_draft_edited
 from grimoire_bot.console.diffs import revision_diffs
 from grimoire_bot.console.render import Notice, problem_text, render
 from grimoire_bot.console.sessions import Viewer
@@ -34,6 +35,7 @@ from grimoire_bot.spellbook.models import SpellContent
 from grimoire_bot.state import POOL
 
 SPELLS_PATH = "/console/spells"
+PROPOSALS_PATH = "/console/review/proposals"
 SHOWN_REVISIONS = 50
 LIST_PAGE = 50
 # Form fields that are plain text; `examples` is one per line, the rest are choices.
@@ -67,6 +69,12 @@ def spell_body(form: dict[str, str]) -> dict[str, Any]:
         if not str(body[name]).strip():
             body[name] = None
     return body
+
+
+def seen_revision(form: dict[str, str]) -> int | None:
+    """The spell's revision the editor showed (None from a form without one)."""
+    value = form.get("revision", "")
+    return int(value) if value.isdecimal() and len(value) < 10 else None
 
 
 def _blank_spell() -> dict[str, Any]:
@@ -113,7 +121,7 @@ async def _revisions(
     ]
 
 
-def _editor(
+def editor_page(
     request: web.Request,
     viewer: Viewer,
     spell: dict[str, Any],
@@ -123,8 +131,17 @@ def _editor(
     status: int = 200,
     source: dict[str, Any] | None = None,
     reason: str = "",
+    proposal: dict[str, Any] | None = None,
 ) -> web.Response:
+    """The editor for `spell`; with `proposal`, for a curator to edit the spell as the
+    proposal would leave it and approve the result (its only action)."""
     hidden = hides_examples(spell, viewer)
+    if proposal is not None:
+        action = f"{PROPOSALS_PATH}/{proposal['id']}/approve-edited"
+    elif spell.get("id"):
+        action = f"{SPELLS_PATH}/{spell['id']}"
+    else:
+        action = f"{SPELLS_PATH}/new"
     return render(
         request,
         "editor.html",
@@ -139,6 +156,8 @@ def _editor(
         ecosystems=[e.value for e in Ecosystem],
         source=source,
         reason=reason,
+        proposal=proposal,
+        form_action=action,
     )
 
 
@@ -184,7 +203,7 @@ async def new_spell(request: web.Request, viewer: Viewer) -> web.Response:
                 error_pattern=pattern_for_message(source["message"]),
                 examples=[source["message"]],
             )
-    return _editor(request, viewer, spell, source=source)
+    return editor_page(request, viewer, spell, source=source)
 
 
 async def _failure(request: web.Request, viewer: Viewer, fingerprint: str) -> dict | None:
@@ -208,7 +227,9 @@ async def create_spell(request: web.Request, viewer: Viewer) -> web.StreamRespon
         if error.status not in (409, 422):
             raise
         spell = {**_blank_spell(), **body}
-        return _editor(request, viewer, spell, problems=problem_text(error), status=error.status)
+        return editor_page(
+            request, viewer, spell, problems=problem_text(error), status=error.status
+        )
     raise redirect(f"{SPELLS_PATH}/{created.id}?notice={Notice.CREATED}")
 
 
@@ -223,7 +244,7 @@ async def _load(request: web.Request, viewer: Viewer) -> dict[str, Any]:
 @console_page()
 async def edit_spell(request: web.Request, viewer: Viewer) -> web.Response:
     spell = await _load(request, viewer)
-    return _editor(request, viewer, spell, revisions=await _revisions(request, viewer, spell))
+    return editor_page(request, viewer, spell, revisions=await _revisions(request, viewer, spell))
 
 
 @routes.post(SPELLS_PATH + "/{spell_id}")
@@ -234,15 +255,7 @@ async def save_spell(request: web.Request, viewer: Viewer) -> web.StreamResponse
     body = spell_body(form)
     params = {"spell_id": spell["id"]}
     try:
-        if viewer.user.role.at_least(Role.CURATOR):
-            await call_operation(api_spells.edit_spell, request, viewer, params=params, body=body)
-            notice = Notice.SAVED
-            if form.get("action") == "save_approve" and spell["status"] != "approved":
-                await call_operation(
-                    api_review.approve_spell, request, viewer, params=params, body={}
-                )
-                notice = Notice.APPROVED
-        else:
+        if not viewer.user.role.at_least(Role.CURATOR):
             changes = {name: body[name] for name in CONTENT_FIELDS if name in body}
             if hides_examples(spell, viewer):
                 # The form had no examples to show: proposing none would delete them.
@@ -256,10 +269,23 @@ async def save_spell(request: web.Request, viewer: Viewer) -> web.StreamResponse
                 body={"changes": changes, "reason": reason},
             )
             notice = Notice.PROPOSED
+        elif form.get("action") == "save_approve" and spell["status"] != "approved":
+            await approve_draft_edited(
+                request,
+                viewer.user,
+                spell["id"],
+                body,
+                seen_revision=seen_revision(form),
+                reason=form.get("reason", "").strip() or None,
+            )
+            notice = Notice.APPROVED
+        else:
+            await call_operation(api_spells.edit_spell, request, viewer, params=params, body=body)
+            notice = Notice.SAVED
     except ApiError as error:
         if error.status not in (409, 422):
             raise
-        return _editor(
+        return editor_page(
             request,
             viewer,
             {**spell, **body},
