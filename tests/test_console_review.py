@@ -108,11 +108,11 @@ async def draft_from_console(client: TestClient, fingerprint: str) -> int:
 async def test_a_private_repositorys_log_stays_with_those_who_may_see_it(
     aiohttp_client, fake_github, fresh_database_url
 ) -> None:
-    """Two AI drafts, one from a repository mona can see and one from a private repository
-    she cannot. Signed in with GitHub (a contributor), she reads the first's source error but
-    of the second only that it comes from a repository she cannot see; its examples (the
-    log's line) are kept from her in the queue and in the editor, and a change she proposes
-    there leaves them as they are. An admin sees both."""
+    """Two AI drafts, one from a repository mona can see on GitHub and one from a private
+    repository she cannot. As a contributor (GitHub sign-in makes one) she sees neither:
+    unreviewed AI drafts are only for curators and admins. Made a curator, she reviews both,
+    reads the first's source error, and of the second only that it comes from a repository
+    she cannot see: not its name, place or log lines. An admin sees everything."""
     async with FakeOpenAI() as fake:
         client = await login_client(
             aiohttp_client, fake_github, fresh_database_url, **llm_overrides(fake)
@@ -129,45 +129,52 @@ async def test_a_private_repositorys_log_stays_with_those_who_may_see_it(
         )
         await plant_failures(fresh_database_url, [secret, public])
         accounts = Accounts(client)
-        await accounts.admin()
+        admin = await accounts.admin()
         await console_sign_in(client, "admin@example.com")
         fake.answer(SAUCE_DRAFT)
         sauce_id = await draft_from_console(client, secret.fingerprint)
         fake.answer(WIDGET_DRAFT)
         await draft_from_console(client, public.fingerprint)
 
-        admin_queue = await (await client.get("/console/review")).text()
-        assert SECRET_LINE in admin_queue and "octo-org/secret-sauce" in admin_queue
+    admin_queue = await (await client.get("/console/review")).text()
+    assert SECRET_LINE in admin_queue and "octo-org/secret-sauce" in admin_queue
 
-        await github_sign_in(client, fake_github, "mona")
-        queue = await client.get("/console/review")
-        assert queue.status == 200
-        text = await queue.text()
-        assert SAUCE_DRAFT["title"] in text and WIDGET_DRAFT["title"] in text
-        assert PUBLIC_LINE in text and "in octo-org/widgets" in text
-        assert "From a repository you cannot see." in text
-        assert "grandmas-secret-recipe" not in text and "secret-sauce" not in text
+    await github_sign_in(client, fake_github, "mona")
+    for path in ("/console/review", "/console/spells", "/console/spells?status=draft"):
+        page = await client.get(path)
+        assert page.status == 200, path
+        text = await page.text()
+        assert SAUCE_DRAFT["title"] not in text and WIDGET_DRAFT["title"] not in text, path
+        assert "grandmas-secret-recipe" not in text, path
+    hidden = await client.get(f"/console/spells/{sauce_id}")
+    assert hidden.status == 404
+    assert "grandmas-secret-recipe" not in await hidden.text()
 
-        editor = await client.get(f"/console/spells/{sauce_id}")
-        assert editor.status == 200
-        page = await editor.text()
-        assert SAUCE_DRAFT["title"] in page
-        assert "grandmas-secret-recipe" not in page
-        assert "only curators see the examples of an AI draft" in page
-
-        proposed = await client.post(
-            f"/console/spells/{sauce_id}",
-            data=editor_form(page, solution_code="chmod 644 the recipe"),
-            allow_redirects=False,
-        )
-        assert proposed.status == 303, await proposed.text()
-
-    client.session.cookie_jar.clear()
-    admin = await accounts.admin()
-    [proposal] = await (await client.get("/api/proposals", headers=admin)).json()
-    assert proposal["changes"] == {"solution_code": "chmod 644 the recipe"}
-    spell = await (await client.get(f"/api/spells/{sauce_id}", headers=admin)).json()
-    assert spell["examples"] == [SECRET_LINE]
+    [mona] = [
+        user
+        for user in await (await client.get("/api/users", headers=admin)).json()
+        if user["role"] == "contributor"
+    ]
+    promoted = await client.patch(
+        f"/api/users/{mona['id']}", json={"role": "curator"}, headers=admin
+    )
+    assert promoted.status == 200, await promoted.text()
+    await github_sign_in(client, fake_github, "mona")
+    queue = await client.get("/console/review")
+    assert queue.status == 200
+    items = {
+        title: next(part for part in (await queue.text()).split("<article") if title in part)
+        for title in (SAUCE_DRAFT["title"], WIDGET_DRAFT["title"])
+    }
+    sauce, widget = items[SAUCE_DRAFT["title"]], items[WIDGET_DRAFT["title"]]
+    assert "From a repository you cannot see." in sauce
+    assert "secret-sauce" not in sauce and 'aria-label="Log context"' not in sauce
+    assert SECRET_LINE in sauce  # the draft's own example: curators review it
+    assert "in octo-org/widgets" in widget and 'aria-label="Log context"' in widget
+    assert "From a repository you cannot see." not in widget
+    editor = await client.get(f"/console/spells/{sauce_id}")
+    assert editor.status == 200  # a curator edits the AI draft in the console
+    assert SAUCE_DRAFT["title"] in await editor.text()
 
 
 async def test_draft_with_llm_names_the_repository_and_charges_its_installation(

@@ -5,6 +5,7 @@ as diffs and a restore button per revision. Also the spellbook's list to pick a 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -23,15 +24,15 @@ from grimoire_bot.console.sessions import Viewer
 from grimoire_bot.console.views import (
     console_page,
     form_of,
-    hides_examples,
     redirect,
+    sees_unreviewed_ai_drafts,
     visible_repository_ids,
 )
 from grimoire_bot.db import console as db_console
 from grimoire_bot.db import revisions as db_revisions
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.matching import Ecosystem
-from grimoire_bot.spellbook.models import SpellContent
+from grimoire_bot.spellbook.models import SpellContent, SpellOut
 from grimoire_bot.state import POOL
 
 SPELLS_PATH = "/console/spells"
@@ -102,23 +103,10 @@ def pattern_for_message(message: str) -> str:
     return RE2_SPECIAL.sub(r"\\\1", message.strip())[:500]
 
 
-async def _revisions(
-    request: web.Request, viewer: Viewer, spell: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """The spell's history as diffs; without its examples where the viewer may not see
-    them (the first revision of an AI draft holds the log's line)."""
-    hidden = hides_examples(spell, viewer)
+async def _revisions(request: web.Request, spell_id: int) -> list[dict[str, Any]]:
     async with request.app[POOL].acquire() as conn:
-        rows, _ = await db_revisions.list_revisions(conn, spell["id"], limit=SHOWN_REVISIONS)
-    return [
-        {
-            **dict(row),
-            "diffs": revision_diffs(
-                {k: v for k, v in row["changes"].items() if not (hidden and k == "examples")}
-            ),
-        }
-        for row in rows
-    ]
+        rows, _ = await db_revisions.list_revisions(conn, spell_id, limit=SHOWN_REVISIONS)
+    return [{**dict(row), "diffs": revision_diffs(row["changes"])} for row in rows]
 
 
 def editor_page(
@@ -135,7 +123,6 @@ def editor_page(
 ) -> web.Response:
     """The editor for `spell`; with `proposal`, for a curator to edit the spell as the
     proposal would leave it and approve the result (its only action)."""
-    hidden = hides_examples(spell, viewer)
     if proposal is not None:
         action = f"{PROPOSALS_PATH}/{proposal['id']}/approve-edited"
     elif spell.get("id"):
@@ -148,8 +135,7 @@ def editor_page(
         viewer,
         status=status,
         spell=spell,
-        examples_text="" if hidden else "\n".join(spell.get("examples") or []),
-        examples_hidden=hidden,
+        examples_text="\n".join(spell.get("examples") or []),
         revisions=revisions or [],
         problems=problems or [],
         can_edit=viewer.user.role.at_least(Role.CURATOR),
@@ -171,6 +157,8 @@ async def spell_list(request: web.Request, viewer: Viewer) -> web.Response:
     )
     assert isinstance(query, api_spells.SpellQuery)
     filters = query.to_filter()
+    if not sees_unreviewed_ai_drafts(viewer):
+        filters = replace(filters, with_unreviewed_ai_drafts=False)
     async with request.app[POOL].acquire() as conn:
         rows = await db_spells.list_spells(conn, filters, skip=0, limit=LIST_PAGE)
         total = await db_spells.count_spells(conn, filters)
@@ -234,17 +222,25 @@ async def create_spell(request: web.Request, viewer: Viewer) -> web.StreamRespon
 
 
 async def _load(request: web.Request, viewer: Viewer) -> dict[str, Any]:
-    spell = await call_operation(
-        api_spells.get_spell, request, viewer, params=dict(request.match_info)
-    )
-    return spell.model_dump()
+    """The spell in the path, as the viewer may see it. Read here, not through the API's
+    `get_spell`, which knows its caller by a bearer token and the console has a session;
+    its rule is applied the same: an unreviewed AI draft is only for curators and admins."""
+    params = validate(api_spells.SpellParams, dict(request.match_info), "path")
+    assert isinstance(params, api_spells.SpellParams)
+    async with request.app[POOL].acquire() as conn:
+        row = await db_spells.get_spell(conn, params.spell_id)
+    if row is None or (
+        api_spells.is_unreviewed_ai_draft(row) and not sees_unreviewed_ai_drafts(viewer)
+    ):
+        raise api_spells.spell_not_found(params.spell_id)
+    return SpellOut(**{name: row[name] for name in SpellOut.model_fields}).model_dump()
 
 
 @routes.get(SPELLS_PATH + "/{spell_id}")
 @console_page()
 async def edit_spell(request: web.Request, viewer: Viewer) -> web.Response:
     spell = await _load(request, viewer)
-    return editor_page(request, viewer, spell, revisions=await _revisions(request, viewer, spell))
+    return editor_page(request, viewer, spell, revisions=await _revisions(request, spell["id"]))
 
 
 @routes.post(SPELLS_PATH + "/{spell_id}")
@@ -257,9 +253,6 @@ async def save_spell(request: web.Request, viewer: Viewer) -> web.StreamResponse
     try:
         if not viewer.user.role.at_least(Role.CURATOR):
             changes = {name: body[name] for name in CONTENT_FIELDS if name in body}
-            if hides_examples(spell, viewer):
-                # The form had no examples to show: proposing none would delete them.
-                changes.pop("examples", None)
             reason = form.get("reason", "").strip() or None
             await call_operation(
                 api_review.propose_change,
@@ -289,7 +282,7 @@ async def save_spell(request: web.Request, viewer: Viewer) -> web.StreamResponse
             request,
             viewer,
             {**spell, **body},
-            revisions=await _revisions(request, viewer, spell),
+            revisions=await _revisions(request, spell["id"]),
             problems=problem_text(error),
             status=error.status,
             reason=form.get("reason", ""),

@@ -24,8 +24,8 @@ from grimoire_bot.console.sessions import Viewer
 from grimoire_bot.console.views import (
     console_page,
     form_of,
-    hides_examples,
     redirect,
+    sees_unreviewed_ai_drafts,
     visible_repository_ids,
 )
 from grimoire_bot.db import console as db_console
@@ -68,7 +68,9 @@ class QueueItem:
 async def _queue(request: web.Request, viewer: Viewer) -> list[QueueItem]:
     repository_ids = await visible_repository_ids(request, viewer)
     async with request.app[POOL].acquire() as conn:
-        drafts = await db_console.drafts_for_review(conn, QUEUE_PAGE)
+        drafts = await db_console.drafts_for_review(
+            conn, QUEUE_PAGE, with_ai_drafts=sees_unreviewed_ai_drafts(viewer)
+        )
         proposals = await db_console.open_proposals(conn, QUEUE_PAGE)
         spells = await db_spells.get_spells(conn, [p["spell_id"] for p in proposals])
         sources = await db_console.source_errors(
@@ -77,7 +79,7 @@ async def _queue(request: web.Request, viewer: Viewer) -> list[QueueItem]:
         recent = await db_console.recent_failure_samples(
             conn, days=RECENT_DAYS, limit=RECENT_FINGERPRINTS, repository_ids=repository_ids
         )
-    items = [_draft_item(row, sources, viewer) for row in drafts]
+    items = [_draft_item(row, sources) for row in drafts]
     items += [
         _proposal_item(row, spells[row["spell_id"]])
         for row in proposals
@@ -96,10 +98,8 @@ def _spell_dict(row: Any) -> dict[str, Any]:
     return SpellOut(**{name: row[name] for name in SpellOut.model_fields}).model_dump()
 
 
-def _draft_item(row: Any, sources: dict[str, Any], viewer: Viewer) -> QueueItem:
+def _draft_item(row: Any, sources: dict[str, Any]) -> QueueItem:
     spell = _spell_dict(row)
-    if hides_examples(spell, viewer):
-        spell["examples"] = []
     source = sources.get(row["fingerprint"]) if row["fingerprint"] else None
     provenance = None
     if row["provider"] is not None:

@@ -4,8 +4,7 @@ check the CSRF token of a state-changing request, and turn refusals into HTML pa
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from aiohttp import web
@@ -111,10 +110,8 @@ async def visible_repository_ids(request: web.Request, viewer: Viewer) -> list[i
     return None if permissions is None else sorted(permissions)
 
 
-def hides_examples(spell: Mapping[str, Any], viewer: Viewer) -> bool:
-    """Whether the spell's examples are kept from the viewer: an AI draft nobody approved yet
-    was written from a failure's log, possibly a private repository's, and its first example
-    is that log's (scrubbed) error line. Only curators and admins, who review it, see them
-    (the JSON API's rule)."""
-    unreviewed_ai = bool(spell.get("auto_generated")) and spell.get("status") != "approved"
-    return unreviewed_ai and not viewer.user.role.at_least(Role.CURATOR)
+def sees_unreviewed_ai_drafts(viewer: Viewer) -> bool:
+    """An AI draft nobody approved yet was written from a failure's log, possibly a private
+    repository's: until a curator approves it, it exists only for curators and admins (the
+    JSON API's rule, `api.spells.is_unreviewed_ai_draft`)."""
+    return viewer.user.role.at_least(Role.CURATOR)

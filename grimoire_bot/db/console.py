@@ -96,19 +96,24 @@ async def delete_session(conn: asyncpg.Connection, id_hash: bytes) -> None:
 # ---------------------------------------------------------------- the review queue
 
 
-async def drafts_for_review(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
-    """Draft spells, oldest first, with where an AI draft came from (null for people's)."""
+async def drafts_for_review(
+    conn: asyncpg.Connection, limit: int, *, with_ai_drafts: bool = True
+) -> list[asyncpg.Record]:
+    """Draft spells, oldest first, with where an AI draft came from (null for people's);
+    without AI drafts unless `with_ai_drafts`."""
     return await conn.fetch(
         f"""
         SELECT s.*, p.provider, p.model, p.cost_usd, p.tokens_in, p.tokens_out,
                p.fingerprint, u.email AS author
-        FROM (SELECT {db_spells.SPELL_COLUMNS} FROM spells WHERE status = 'draft') s
+        FROM (SELECT {db_spells.SPELL_COLUMNS} FROM spells
+              WHERE status = 'draft' AND ($2 OR NOT auto_generated)) s
         LEFT JOIN spell_provenance p ON p.spell_id = s.id
         LEFT JOIN users u ON u.id = s.created_by
         ORDER BY s.created_at, s.id
         LIMIT $1
         """,
         limit,
+        with_ai_drafts,
     )
 
 
