@@ -394,6 +394,8 @@ CONSOLE_ACCESS = {
     ("POST", "/console/review/spells/{spell_id}/reject"): "curator",
     ("POST", "/console/review/proposals/{proposal_id}/approve"): "curator",
     ("POST", "/console/review/proposals/{proposal_id}/reject"): "curator",
+    ("GET", "/console/review/proposals/{proposal_id}/edit"): "curator",
+    ("POST", "/console/review/proposals/{proposal_id}/approve-edited"): "curator",
     ("GET", "/console/spells"): "contributor",
     ("GET", "/console/spells/new"): "contributor",
     ("POST", "/console/spells/new"): "contributor",
