@@ -409,6 +409,7 @@ CONSOLE_ACCESS = {
     ("GET", "/console/deliveries"): "admin",
     ("GET", "/console/deliveries/{delivery_id}"): "admin",
     ("POST", "/console/deliveries/{delivery_id}/redeliver"): "admin",
+    ("GET", "/console/advice/{owner}/{repo}/{sha}"): "contributor",
 }
 ROLES = ("contributor", "curator", "admin")
 
@@ -446,6 +447,7 @@ async def test_console_access_matrix(client: TestClient) -> None:
         "{proposal_id}": "999",
         "{revision}": "1",
         "{delivery_id}": "no-such-delivery",
+        "{owner}/{repo}/{sha}": "octo-org/widgets/" + "a" * 40,
     }
     for role in (None, *ROLES):
         client.session.cookie_jar.clear()

@@ -356,3 +356,39 @@ async def test_save_and_approve_of_a_draft_is_one_revision(client: TestClient) -
     assert latest["change"] == "approve"
     assert latest["reason"] == "Draft approved with the curator's edits"
     assert set(latest["changes"]) == {"title", "status"}
+
+
+async def test_a_private_repositorys_whole_advice_opens_in_the_console_for_its_readers(
+    aiohttp_client, fake_github, fresh_database_url
+) -> None:
+    """A summary cut at GitHub's limit linked a private repository's readers to an API
+    route a browser cannot sign in to; the console shows it to those GitHub lets see it."""
+    client = await login_client(aiohttp_client, fake_github, fresh_database_url)
+    ids = await install(fake_github, fresh_database_url)
+    sha = "d" * 40
+    async with open_pool(fresh_database_url, max_size=1) as pool:
+        await pool.execute(
+            "INSERT INTO commit_runs (repository_id, repository, head_sha, external_id)"
+            " VALUES ($1, $2, $3, $3)",
+            ids["octo-org/secret-sauce"],
+            "octo-org/secret-sauce",
+            sha,
+        )
+    await Accounts(client).admin()
+    fake_github.grant("hubot", "octo-org/secret-sauce", "read")
+    fake_github.grant("mona", "octo-org/widgets", "write")
+    path = f"/console/advice/octo-org/secret-sauce/{sha}"
+
+    anonymous = await client.get(path, allow_redirects=False)
+    assert anonymous.status == 303 and "/console/login" in anonymous.headers["Location"]
+    await github_sign_in(client, fake_github, "hubot")
+    reader = await client.get(path)
+    assert reader.status == 200
+    assert "Advice on <code>ddddddd</code> in octo-org/secret-sauce" in await reader.text()
+    await github_sign_in(client, fake_github, "mona")
+    outsider = await client.get(path)
+    assert outsider.status == 404 and "that you may see" in await outsider.text()
+    client.session.cookie_jar.clear()
+    await console_sign_in(client, "admin@example.com")
+    assert (await client.get(path)).status == 200
+    assert (await client.get(f"/console/advice/octo-org/secret-sauce/{'e' * 40}")).status == 404

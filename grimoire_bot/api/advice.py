@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
+import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, Field
 
@@ -15,6 +17,7 @@ from grimoire_bot.api.operations import operation
 from grimoire_bot.api.repos import may_see
 from grimoire_bot.db import advice as db_advice
 from grimoire_bot.db import installations as db_installations
+from grimoire_bot.settings import Settings
 from grimoire_bot.state import POOL, SETTINGS
 from grimoire_bot.validation import Text
 
@@ -47,15 +50,27 @@ async def commit_advice(request: web.Request, params: CommitParams) -> web.Respo
         repository = await db_installations.get_repository(conn, full_name)
         if repository is not None and not await may_see(request, repository):
             repository = None
-        run = None
+        text = None
         if repository is not None:
-            run = await db_advice.get_commit_run(conn, repository["id"], params.sha)
-        if repository is None or run is None:
-            raise ApiError(404, f"Grimoire has no advice on {params.sha} in {full_name}")
-        commit = await load_commit(
-            conn, run["id"], repository["id"], repository["full_name"], params.sha
-        )
-    settings = posting_settings(repository, request.app[SETTINGS].public_url, annotate=False)
-    return web.Response(
-        text=full_summary(commit, settings), content_type="text/markdown", charset="utf-8"
+            text = await whole_advice(conn, repository, params.sha, request.app[SETTINGS])
+    if text is None:
+        raise ApiError(404, f"Grimoire has no advice on {params.sha} in {full_name}")
+    return web.Response(text=text, content_type="text/markdown", charset="utf-8")
+
+
+async def whole_advice(
+    conn: asyncpg.Connection, repository: Mapping[str, Any], head_sha: str, settings: Settings
+) -> str | None:
+    """The commit's summary with every entry, in Markdown; None when there is no run."""
+    run = await db_advice.get_commit_run(conn, repository["id"], head_sha)
+    if run is None:
+        return None
+    commit = await load_commit(
+        conn,
+        run["id"],
+        repository["id"],
+        repository["full_name"],
+        head_sha,
+        private=bool(repository["private"]),
     )
+    return full_summary(commit, posting_settings(repository, settings.public_url, annotate=False))
