@@ -306,8 +306,7 @@ async def test_daily_llm_budget_rows_go_after_the_period_but_never_today(pool):
     report = await prune(pool, 30, batch=3, pause=0)
     assert report.deleted["llm_budget_days"] == 6
     left = await pool.fetch(
-        "SELECT DISTINCT (now() AT TIME ZONE 'UTC')::date - day AS age FROM llm_budget "
-        "ORDER BY age"
+        "SELECT DISTINCT (now() AT TIME ZONE 'UTC')::date - day AS age FROM llm_budget ORDER BY age"
     )
     assert [r["age"] for r in left] == [0, 1, 29]
 
