@@ -7,6 +7,8 @@ import re
 
 import aiohttp
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from grimoire_bot.app import create_app
@@ -148,3 +150,55 @@ async def test_a_worker_process_serves_its_own_metrics(fresh_database_url):
         code, output = await stop(worker)
     assert code == 0, output
     await asyncio.sleep(0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["worker", "web"])
+async def test_a_stopped_process_leaves_no_live_gauges_in_multiprocess_mode(
+    command, fresh_database_url, tmp_path
+):
+    """With PROMETHEUS_MULTIPROC_DIR, a stopped process's `liveall`/`livemin` gauges (its
+    spellbook size, GitHub's rate limit as it last saw it) were reported for ever."""
+    port = free_port()
+    env = environment(
+        DATABASE_URL=fresh_database_url,
+        WEBHOOK_SECRET=SECRET,
+        HOST="127.0.0.1",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
+        **({"WORKER_METRICS_PORT": str(port)} if command == "worker" else {"PORT": str(port)}),
+    )
+    process = await start(command, env=env)
+    pid = str(process.pid)
+    try:
+        async with aiohttp.ClientSession() as session:
+
+            async def answers() -> bool:
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/metrics") as response:
+                        return response.status == 200
+                except aiohttp.ClientConnectionError:
+                    return False
+
+            await wait_until(answers, within=30)
+            async with session.get(f"http://127.0.0.1:{port}/metrics") as response:
+                text = await response.text()
+        live = samples(text)
+        assert ("grimoire_spellbook_compiled_spells", (("pid", pid),)) in live
+        # The database's figures once, as read now: not also once per process (by pid)
+        # from the gauge files every scrape leaves in the shared folder.
+        assert text.count("# TYPE grimoire_queue_depth gauge") == 1
+        assert live[("grimoire_queue_depth", (("state", "ready"),))] == 0
+        assert not [
+            key for key in live if key[0] == "grimoire_queue_depth" and "pid" in dict(key[1])
+        ]
+    finally:
+        code, output = await stop(process)
+    assert code == 0, output
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(tmp_path))
+    after = samples(generate_latest(registry).decode())
+    assert [key for key in after if key[0] == "grimoire_spellbook_compiled_spells"] == []
+    assert not list(tmp_path.glob(f"gauge_live*_{pid}.db"))
+    # What it counted still adds up in the host's totals.
+    assert (tmp_path / f"histogram_{pid}.db").exists()
