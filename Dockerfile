@@ -1,7 +1,7 @@
 # Grimoire as a container: one image, three processes (the Procfile's), chosen by the command.
 #   docker build -t grimoire .
 #   docker run --env-file .env -p 8000:8000 grimoire            # web
-#   docker run --env-file .env grimoire python -m grimoire_bot worker
+#   docker run --env-file .env -e WORKER_METRICS_PORT=9100 grimoire python -m grimoire_bot worker
 #   docker run --env-file .env grimoire python -m grimoire_bot migrate
 # docker-compose.yml runs all of them with a PostgreSQL.
 FROM python:3.11-slim
@@ -26,8 +26,10 @@ RUN useradd --system --uid 10001 --home-dir /app grimoire
 USER grimoire
 
 EXPOSE 8000
-# /health answers 503 while PostgreSQL is unreachable, so an orchestrator sees it.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8000\")}/health', timeout=4)"
+# A web process answers /health (503 while PostgreSQL is unreachable); a worker answers
+# /ping on WORKER_METRICS_PORT when that is set (without it a worker has nothing to probe:
+# run it with --no-healthcheck).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["python", "-m", "grimoire_bot.healthcheck"]
 
 CMD ["python", "-m", "grimoire_bot", "web"]

@@ -596,6 +596,8 @@ def run_child(argv: Sequence[str], code: Path | None, label: str) -> Results:
     env = {**os.environ, CODE_ENV: str(code)} if code else dict(os.environ)
     if not code:
         env.pop(CODE_ENV, None)
+    # A baseline checkout lives in a temporary folder with no `../shared` beside it.
+    env.setdefault("GRIMOIRE_SHARED_DIR", str(payload_dir().parents[1]))
     child = subprocess.run(  # noqa: S603 - this interpreter running this benchmark
         [sys.executable, "-m", "bench.pipeline", *argv, "--json"],
         cwd=REPO_ROOT, env=env, check=False, stdout=subprocess.PIPE, text=True,

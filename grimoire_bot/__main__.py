@@ -21,6 +21,7 @@ from grimoire_bot.drafts.command import run_draft_command
 from grimoire_bot.log import configure_logging
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.matching import Diagnosis
+from grimoire_bot.metrics import mark_this_process_dead
 from grimoire_bot.retention import PruneReport, prune
 from grimoire_bot.settings import MIN_RETENTION_DAYS, LLMProvider, Settings, SettingsError
 from grimoire_bot.spellbook import io as spellbook_io
@@ -344,7 +345,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     configure_logging(settings)
-    return COMMANDS[args.command](settings, args)
+    try:
+        return COMMANDS[args.command](settings, args)
+    finally:
+        # Web and worker processes end here after SIGTERM or SIGINT (both stop gracefully).
+        mark_this_process_dead()
 
 
 if __name__ == "__main__":

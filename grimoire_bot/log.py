@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -14,6 +17,31 @@ from grimoire_bot.settings import LogFormat, Settings
 ACCESS_LOGGER = "aiohttp.access"
 # Attributes every record has (plus those formatting adds): anything else came in `extra`.
 STANDARD_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# The delivery the current task is handling. A context variable, not a global: each
+# delivery runs in its own asyncio task, and tasks and threads it starts (gather,
+# to_thread) inherit a copy, so concurrent deliveries never see each other's id.
+CURRENT_DELIVERY: ContextVar[str | None] = ContextVar("grimoire_delivery_id", default=None)
+
+
+@contextmanager
+def delivery_context(delivery_id: str) -> Iterator[None]:
+    """Every log line written inside carries `delivery_id`, whoever writes it."""
+    token = CURRENT_DELIVERY.set(delivery_id)
+    try:
+        yield
+    finally:
+        CURRENT_DELIVERY.reset(token)
+
+
+class DeliveryFilter(logging.Filter):
+    """Adds the current delivery's id to a record that has none, so code deep in matching,
+    drafting or GitHub calls need not be handed the id just to log it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        delivery_id = CURRENT_DELIVERY.get()
+        if delivery_id is not None and not hasattr(record, "delivery_id"):
+            record.delivery_id = delivery_id
+        return True
 
 
 class RedactingFormatter(logging.Formatter):
@@ -77,6 +105,8 @@ class PrettyFormatter(logging.Formatter):
 
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
+    # On the handler, not a logger: a logger's filters skip records propagated from children.
+    handler.addFilter(DeliveryFilter())
     redactor = Redactor(settings.secret_values)
     if settings.log_format is LogFormat.JSON:
         handler.setFormatter(JsonFormatter(redactor))

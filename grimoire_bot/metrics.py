@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -20,6 +20,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    Metric,
     generate_latest,
     multiprocess,
 )
@@ -82,6 +83,13 @@ LLM_COST = Counter(
     "Estimated cost of LLM requests in US dollars.",
     ["provider", "model"],
 )
+LLM_RERANKS = Counter(
+    "grimoire_llm_reranks",
+    "Uncertain errors whose candidate spells were put to the LLM (LLM_RERANK), by outcome: "
+    "chosen, none, invalid (named no candidate), cached (an earlier verdict reused), or why "
+    "the engine's ranking stood (over_budget, cooling_down, in_progress, timeout, ...).",
+    ["outcome"],
+)
 SPELLBOOK_COMPILE = Histogram(
     "grimoire_spellbook_compile_seconds",
     "Time to compile the spellbook into this process's matcher.",
@@ -132,13 +140,38 @@ def observe_github_request(
         GITHUB_RATE_LIMIT_REMAINING.labels(resource).set(int(remaining))
 
 
+def mark_this_process_dead() -> None:
+    """In multiprocess mode, drop this process's `livemin`/`liveall` gauge files as it exits:
+    left behind, a stopped process's last rate-limit reading and spellbook size would be
+    reported for ever. Its counters and histograms stay, so the host's totals never drop."""
+    if os.environ.get(MULTIPROCESS_DIR_VARIABLE):
+        multiprocess.mark_process_dead(os.getpid())
+
+
+class _Excluding:
+    """A registry's families except those named: `generate_latest` takes any collector."""
+
+    def __init__(self, registry: CollectorRegistry, names: frozenset[str]) -> None:
+        self.registry = registry
+        self.names = names
+
+    def collect(self) -> Iterator[Metric]:
+        return (family for family in self.registry.collect() if family.name not in self.names)
+
+
 def render(extra: CollectorRegistry | None = None) -> bytes:
     """The text exposition of this process's metrics (every process of the host's, in
     multiprocess mode), followed by `extra` (the database-derived gauges)."""
     if os.environ.get(MULTIPROCESS_DIR_VARIABLE):
+        # In multiprocess mode every Gauge writes its value to the shared folder, even one of
+        # a private registry like `extra`'s: collected from there it would come out once per
+        # process that ever answered a scrape (labelled by pid), next to `extra`'s own copy,
+        # a family twice in one exposition. `extra`'s figures are the same from any process,
+        # so its copy is the one shown.
+        shown = frozenset(f.name for f in extra.collect()) if extra is not None else frozenset()
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        body = generate_latest(registry)
+        body = generate_latest(_Excluding(registry, shown))  # type: ignore[arg-type]
     else:
         body = generate_latest(REGISTRY)
     if extra is not None:

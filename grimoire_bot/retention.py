@@ -19,6 +19,7 @@ from datetime import timedelta
 import asyncpg
 
 from grimoire_bot.db import retention as db_retention
+from grimoire_bot.embeddings import current_model_name
 
 PRUNE_BATCH = 500
 PAUSE_BETWEEN_BATCHES_SECONDS = 0.05
@@ -50,7 +51,16 @@ async def prune(
         "queue_log": lambda conn, n: db_retention.delete_queue_log(conn, keep, n),
         "revoked_tokens": db_retention.delete_expired_revocations,
         "failure_errors": lambda conn, n: db_retention.delete_old_failure_errors(conn, keep, n),
+        "rerank_verdicts": lambda conn, n: db_retention.delete_old_rerank_verdicts(conn, keep, n),
+        "llm_calls": lambda conn, n: db_retention.delete_old_unattached_llm_calls(conn, keep, n),
+        "llm_budget_days": lambda conn, n: db_retention.delete_old_llm_budget_days(conn, keep, n),
     }
+    # Without a model here there is no telling which vectors are stale: keep them all.
+    model = current_model_name()
+    if model is not None:
+        steps["old_model_vectors"] = lambda conn, n: db_retention.delete_other_models_embeddings(
+            conn, model, keep, n
+        )
     report = PruneReport()
     for name, step in steps.items():
         report.deleted[name] = await _in_batches(pool, step, batch, pause)

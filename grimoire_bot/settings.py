@@ -138,6 +138,8 @@ class Settings:
     openai_base_url: str | None = None
     anthropic_base_url: str | None = None
     auto_create_spells: bool = False
+    # Ask the LLM to settle uncertain rankings (grimoire_bot/reranking.py); needs a provider.
+    llm_rerank: bool = False
     llm_daily_drafts: int = DEFAULT_LLM_DAILY_DRAFTS
     llm_daily_cost_usd: float = DEFAULT_LLM_DAILY_COST_USD
     llm_daily_drafts_per_installation: int = DEFAULT_LLM_DAILY_DRAFTS_PER_INSTALLATION
@@ -154,6 +156,11 @@ class Settings:
         if self.llm_provider is LLMProvider.NONE:
             return None
         return self.llm_model or DEFAULT_LLM_MODELS[self.llm_provider.value]
+
+    @property
+    def llm_rerank_enabled(self) -> bool:
+        """LLM_RERANK takes effect only with a provider to ask (LLM_PROVIDER not none)."""
+        return self.llm_rerank and self.llm_provider is not LLMProvider.NONE
 
     @property
     def llm_api_key(self) -> str | None:
@@ -258,6 +265,7 @@ class Settings:
             openai_base_url=reader.get("OPENAI_BASE_URL", _url, None),
             anthropic_base_url=reader.get("ANTHROPIC_BASE_URL", _url, None),
             auto_create_spells=reader.get("AUTO_CREATE_SPELLS", _bool, False),
+            llm_rerank=reader.get("LLM_RERANK", _bool, False),
             llm_daily_drafts=reader.get(
                 "LLM_DAILY_DRAFTS", _non_negative_int, DEFAULT_LLM_DAILY_DRAFTS
             ),

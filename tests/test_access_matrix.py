@@ -362,7 +362,8 @@ ACCESS: dict[tuple[str, str], Rule] = {
         "public",
         call(f"/api/advice/{REPO}/" + "a" * 40),
         ok=404,
-        note="Signed in for a private repository; 404 until Grimoire advised on the commit.",
+        note="A private repository only for those who may see it on GitHub (admins: all); "
+        "404 until Grimoire advised on the commit.",
     ),
     ("GET", "/metrics"): Rule(
         "public", call("/metrics"), note="Needs the bearer `METRICS_TOKEN` when it is set."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -234,6 +235,17 @@ def test_a_summary_too_long_for_github_keeps_whole_entries_and_says_where_the_re
     assert full_summary(commit, PostingSettings()).count("\n#### ") == 40
     without_url = plan_run(commit, PostingSettings())
     assert f"`GET /api/advice/octo-org/octo-repo/{SHA}`" in without_url.summary
+
+
+def test_a_cut_summary_of_a_private_repository_links_to_the_console() -> None:
+    """A browser has no API token: a private repository's readers are sent to the console,
+    which checks what GitHub lets them see."""
+    commit = dataclasses.replace(long_commit(40), private=True)
+    plan = plan_run(commit, PostingSettings(public_url=PUBLIC_URL))
+    assert f"({PUBLIC_URL}/console/advice/octo-org/octo-repo/{SHA})" in plan.summary
+    assert "/api/advice/" not in plan.summary
+    without_url = plan_run(commit, PostingSettings())
+    assert f"`/console/advice/octo-org/octo-repo/{SHA}`" in without_url.summary
 
 
 def test_a_summary_that_fits_is_never_cut() -> None:

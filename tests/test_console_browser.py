@@ -2,7 +2,8 @@
 a real PostgreSQL, a real worker and the fake GitHub.
 
 Playwright cannot download its own browser here: the tests use the system's Chromium
-(Debian's `chromium`, or GRIMOIRE_CHROMIUM) and skip, saying why, when there is none.
+(Debian's `chromium`, or GRIMOIRE_CHROMIUM) and skip, saying why, when there is none;
+with GRIMOIRE_REQUIRE_BROWSER=1 (as CI runs them) a missing browser fails them instead.
 With GRIMOIRE_CONSOLE_SCREENSHOTS=DIR the page tour saves a screenshot of each page there
 (`docs/` holds the ones the README shows).
 """
@@ -73,14 +74,29 @@ def chromium_path() -> str | None:
     return next((path for path in map(shutil.which, CHROMIUM_NAMES) if path), None)
 
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(async_playwright is None, reason="Playwright for Python is not installed"),
-    pytest.mark.skipif(
-        chromium_path() is None,
-        reason="no Chromium found (apt-get install chromium, or set GRIMOIRE_CHROMIUM)",
-    ),
-]
+def missing_browser() -> str | None:
+    """Why the browser tests cannot run here, if they cannot."""
+    if async_playwright is None:
+        return "Playwright for Python is not installed"
+    if chromium_path() is None:
+        return "no Chromium found (apt-get install chromium, or set GRIMOIRE_CHROMIUM)"
+    return None
+
+
+# Where a browser is meant to be (CI sets GRIMOIRE_REQUIRE_BROWSER=1), its absence fails
+# every test here instead of skipping them: a skipped browser suite looks green.
+REQUIRE_BROWSER = os.environ.get("GRIMOIRE_REQUIRE_BROWSER") == "1"
+MISSING_BROWSER = missing_browser()
+
+pytestmark = [pytest.mark.slow]
+if MISSING_BROWSER is not None and not REQUIRE_BROWSER:
+    pytestmark.append(pytest.mark.skip(reason=MISSING_BROWSER))
+
+
+@pytest.fixture(autouse=True)
+def required_browser() -> None:
+    if MISSING_BROWSER is not None:
+        pytest.fail(f"GRIMOIRE_REQUIRE_BROWSER=1 but {MISSING_BROWSER}", pytrace=False)
 
 
 @pytest.fixture
@@ -254,6 +270,39 @@ async def test_a_planted_frequent_unmatched_failure_is_at_the_top(
     await expect(page.locator("#recent-status")).to_contain_text("Matches 1 of the")
 
 
+async def test_a_proposal_edited_then_approved_goes_live_as_edited(client, page, base_url):
+    """ "e" on a proposal opens it in the editor; nothing is live until "Save and approve",
+    and then the curator's version is."""
+    accounts = Accounts(client)
+    curator = await accounts.curator()
+    created = await client.post("/api/spells", json=WIDGET_SPELL, headers=curator)
+    spell = await created.json()
+    if spell["status"] != "approved":
+        await client.post(f"/api/spells/{spell['id']}/approve", headers=curator)
+    proposed = await client.post(
+        f"/api/spells/{spell['id']}/proposals",
+        json={"changes": {"solution_code": "pip install frobnicator==2"}},
+        headers=await accounts.contributor("writer@example.com"),
+    )
+    assert proposed.status == 201
+
+    await sign_in(page, base_url, "curator@example.com")
+    await page.keyboard.press("j")
+    await page.keyboard.press("e")
+    proposal_id = (await proposed.json())["id"]
+    await expect(page).to_have_url(f"{base_url}/console/review/proposals/{proposal_id}/edit")
+    solution = page.get_by_label("Solution")
+    await expect(solution).to_have_value("pip install frobnicator==2")
+    live = await (await client.get(f"/api/spells/{spell['id']}")).json()
+    assert live["solution_code"] == WIDGET_SPELL["solution_code"]
+    await solution.fill("python -m pip install 'frobnicator>=2,<3'")
+    await page.get_by_role("button", name="Save and approve").click()
+    await expect(page).to_have_url(f"{base_url}/console/spells/{spell['id']}?notice=approved")
+    await expect(page.get_by_role("status").first).to_contain_text("Approved")
+    live = await (await client.get(f"/api/spells/{spell['id']}")).json()
+    assert live["solution_code"] == "python -m pip install 'frobnicator>=2,<3'"
+
+
 async def test_the_keyboard_reaches_the_content_first(client, page, base_url):
     await Accounts(client).curator()
     await sign_in(page, base_url, "curator@example.com")
@@ -281,7 +330,7 @@ async def _plant_tour(client: TestClient, pool, fake, database_url: str) -> dict
         )
     approved = await (await client.post("/api/spells", json=WIDGET_SPELL, headers=admin)).json()
     contributor = await accounts.contributor()
-    await client.post(
+    proposed = await client.post(
         f"/api/spells/{approved['id']}/proposals",
         json={
             "changes": {"solution_code": "python -m pip install 'frobnicator>=2'"},
@@ -378,7 +427,7 @@ async def _plant_tour(client: TestClient, pool, fake, database_url: str) -> dict
         delivery_id=str(uuid.uuid4()),
     )
     await client.post("/api/github/webhooks", data=body, headers=headers)
-    return {"approved": approved}
+    return {"approved": approved, "proposal": await proposed.json()}
 
 
 async def test_every_page_passes_axe_and_is_photographed(
@@ -396,6 +445,7 @@ async def test_every_page_passes_axe_and_is_photographed(
     for name, path in (
         ("review", "/console/review"),
         ("editor", f"/console/spells/{tour['approved']['id']}"),
+        ("proposal", f"/console/review/proposals/{tour['proposal']['id']}/edit"),
         ("unmatched", "/console/unmatched"),
         ("health", "/console/health"),
         ("spells", "/console/spells"),

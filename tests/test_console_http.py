@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 from aiohttp.test_utils import TestClient
 
 from grimoire_bot.app import create_app
@@ -393,6 +394,8 @@ CONSOLE_ACCESS = {
     ("POST", "/console/review/spells/{spell_id}/reject"): "curator",
     ("POST", "/console/review/proposals/{proposal_id}/approve"): "curator",
     ("POST", "/console/review/proposals/{proposal_id}/reject"): "curator",
+    ("GET", "/console/review/proposals/{proposal_id}/edit"): "curator",
+    ("POST", "/console/review/proposals/{proposal_id}/approve-edited"): "curator",
     ("GET", "/console/spells"): "contributor",
     ("GET", "/console/spells/new"): "contributor",
     ("POST", "/console/spells/new"): "contributor",
@@ -406,6 +409,7 @@ CONSOLE_ACCESS = {
     ("GET", "/console/deliveries"): "admin",
     ("GET", "/console/deliveries/{delivery_id}"): "admin",
     ("POST", "/console/deliveries/{delivery_id}/redeliver"): "admin",
+    ("GET", "/console/advice/{owner}/{repo}/{sha}"): "contributor",
 }
 ROLES = ("contributor", "curator", "admin")
 
@@ -443,6 +447,7 @@ async def test_console_access_matrix(client: TestClient) -> None:
         "{proposal_id}": "999",
         "{revision}": "1",
         "{delivery_id}": "no-such-delivery",
+        "{owner}/{repo}/{sha}": "octo-org/widgets/" + "a" * 40,
     }
     for role in (None, *ROLES):
         client.session.cookie_jar.clear()
@@ -501,7 +506,14 @@ async def test_draft_with_llm_asks_once_and_opens_the_draft(
         assert again.headers["Location"].split("?")[0] == spell_path
         assert len(fake.requests) == 1
     spell_id = spell_path.rsplit("/", 1)[1]
-    spell = await (await client.get(f"/api/spells/{spell_id}")).json()
+    conn = await asyncpg.connect(fresh_database_url)
+    try:
+        spell = await conn.fetchrow(
+            "SELECT status::text AS status, auto_generated FROM spells WHERE id = $1",
+            int(spell_id),
+        )
+    finally:
+        await conn.close()
     assert spell["status"] == "draft" and spell["auto_generated"] is True
     queue = await (await client.get("/console/review")).text()
     assert "AI draft" in queue and "openai" in queue and message in queue

@@ -46,7 +46,7 @@ def test_a_draft_is_labelled_unreviewed_with_its_confidence_and_model() -> None:
     assert "Nobody has reviewed these drafts yet" in text
     assert "AI draft, not reviewed · confidence 0.70" in text
     assert "an AI model (openai gpt-5.4-mini) drafted one" in text
-    assert "[draft spell #12](https://grimoire.example.com/api/spells/12)" in text
+    assert "[draft spell #12](https://grimoire.example.com/console/spells/12)" in text
     assert "`tools/build.sh:12`" in text
     assert "```\nfrob quota raise --widget alpha\n```" in text
 

@@ -9,6 +9,7 @@ from the repository and write nothing but what an unprivileged user may.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shlex
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import yaml
 
 from tests.processes import REPO_ROOT, environment, free_port
 from tests.workers import wait_until
@@ -142,6 +144,35 @@ def test_the_image_runs_the_procfile_commands_as_its_default():
     assert set(procfile()) == {"release", "web", "worker"}
 
 
+async def health_check(image: Path, env: dict[str, str]) -> int:
+    line = next(
+        line
+        for line in dockerfile()
+        if line.strip().startswith('CMD ["python", "-m", "grimoire_bot.healthcheck')
+    )
+    command = json.loads(line.strip()[len("CMD ") :])
+    process = await asyncio.create_subprocess_exec(sys.executable, *command[1:], cwd=image, env=env)
+    return await asyncio.wait_for(process.wait(), timeout=30)
+
+
+async def health_ok(image: Path, env: dict[str, str]) -> bool:
+    return await health_check(image, env) == 0
+
+
+def test_compose_runs_the_procfile_processes_in_order_from_the_image():
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {name: services[name]["command"] for name in procfile()} == procfile()
+    # web and worker wait for the release step, which waits for a healthy PostgreSQL.
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"] == {
+            "release": {"condition": "service_completed_successfully"}
+        }
+    assert services["release"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert services["release"]["restart"] == "no"
+    assert all(services[name]["build"] == "." for name in procfile())
+
+
 @pytest.mark.slow
 async def test_each_procfile_process_starts_from_the_image_contents(image_dir, fresh_database_url):
     port = free_port()
@@ -153,7 +184,8 @@ async def test_each_procfile_process_starts_from_the_image_contents(image_dir, f
     assert "Applied 0 migration(s)" in output.decode()  # the template is already migrated
 
     web = await start_process("web", image_dir, env)
-    worker = await start_process("worker", image_dir, env)
+    worker_env = {**env, "WORKER_METRICS_PORT": str(free_port()), "PORT": str(free_port())}
+    worker = await start_process("worker", image_dir, worker_env)
     try:
         async with aiohttp.ClientSession() as session:
 
@@ -166,6 +198,11 @@ async def test_each_procfile_process_starts_from_the_image_contents(image_dir, f
 
             await wait_until(healthy, within=60, interval=0.3)
         worker_started = await read_until(worker, "worker started")
+        # The image's HEALTHCHECK, as each container would run it.
+        assert await health_check(image_dir, env) == 0
+        await wait_until(lambda: health_ok(image_dir, worker_env), within=30, interval=0.5)
+        nothing_listens = {**worker_env, "WORKER_METRICS_PORT": str(free_port())}
+        assert await health_check(image_dir, nothing_listens) == 1
     finally:
         for process in (web, worker):
             if process.returncode is None:

@@ -188,3 +188,48 @@ async def test_public_spell_statistics_never_name_a_repository(
     text = await response.text()
     assert (await response.json())["stats"]["matches"] == 1
     assert "secret-sauce" not in text and "octocat" not in text
+
+
+async def test_a_private_repositorys_advice_is_only_for_those_who_may_see_it(
+    client, fake_github, ids, fresh_database_url
+):
+    """Any signed-in account could read the whole advice on a private repository's commit:
+    its errors, file paths and fixes."""
+    sha = "c" * 40
+    await execute(
+        fresh_database_url,
+        "INSERT INTO commit_runs (repository_id, repository, head_sha, external_id)"
+        " VALUES ($1, $2, $3, $3)",
+        ids[SECRET],
+        SECRET,
+        sha,
+    )
+    admin = await token_for(client, "admin@example.com")
+    curator = await token_for(client, "curator@example.com")
+    fake_github.grant("mona", WIDGETS, "write")
+    mona = await bearer_for(client, fake_github, "mona")
+    fake_github.grant("hubot", SECRET, "read")
+    hubot = await bearer_for(client, fake_github, "hubot")
+
+    path = f"/api/advice/{SECRET}/{sha}"
+    statuses = {
+        who: (await client.get(path, headers=headers)).status
+        for who, headers in {
+            "anonymous": {},
+            "curator without GitHub": curator,
+            "mona, who cannot see it": mona,
+            "hubot, who may read it": hubot,
+            "admin": admin,
+        }.items()
+    }
+    assert statuses == {
+        "anonymous": 404,
+        "curator without GitHub": 404,
+        "mona, who cannot see it": 404,
+        "hubot, who may read it": 200,
+        "admin": 200,
+    }
+    hidden = await client.get(path, headers=mona)
+    assert "no advice" in (await hidden.json())["detail"]
+    bad_token = await client.get(path, headers={"Authorization": "Bearer nonsense"})
+    assert bad_token.status == 401

@@ -114,11 +114,39 @@ async def test_a_contributor_cannot_review(client, accounts):
 async def test_llm_drafts_are_reviewed_through_the_same_endpoints(client, accounts):
     admin = await accounts.admin()
     drafted = await create(client, admin, status="draft", auto_generated=True, confidence=0.7)
-    queue = await client.get("/api/spells", params={"status": "draft", "auto_generated": "true"})
-    assert [s["id"] for s in await queue.json()] == [drafted["id"]]
     curator = await accounts.curator()
+    ai_drafts = {"status": "draft", "auto_generated": "true"}
+    queue = await client.get("/api/spells", params=ai_drafts, headers=curator)
+    assert [s["id"] for s in await queue.json()] == [drafted["id"]]
     response = await client.post(f"/api/spells/{drafted['id']}/approve", headers=curator)
     assert (await response.json())["status"] == "approved"
+
+
+async def test_an_ai_draft_is_hidden_from_all_but_reviewers_until_approved(client, accounts):
+    """An AI draft is written from a failure's log, which may be a private repository's:
+    its example, title and description were readable by anyone."""
+    admin = await accounts.admin()
+    curator = await accounts.curator()
+    contributor = await accounts.contributor()
+    drafted = await create(client, admin, status="draft", auto_generated=True, confidence=0.7)
+    one = f"/api/spells/{drafted['id']}"
+
+    async def listed(headers) -> bool:
+        response = await client.get("/api/spells", headers=headers)
+        assert response.status == 200
+        return drafted["id"] in [s["id"] for s in await response.json()]
+
+    assert [await listed(h) for h in ({}, contributor, curator)] == [False, False, True]
+    assert (await client.get(one)).status == 404
+    assert (await client.get(one, headers=contributor)).status == 404
+    assert (await client.get(f"{one}/revisions", headers=contributor)).status == 404
+    assert (await client.get(one, headers=curator)).status == 200
+    assert (await client.get(f"{one}/revisions", headers=curator)).status == 200
+    bad = await client.get("/api/spells", headers={"Authorization": "Bearer nonsense"})
+    assert bad.status == 401
+
+    await client.post(f"{one}/approve", headers=curator)
+    assert await listed({}) and (await client.get(one)).status == 200
 
 
 async def test_a_rejected_spell_is_never_matched(client, accounts):

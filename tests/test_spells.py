@@ -294,7 +294,8 @@ async def test_list_filters_by_search_tags_error_type_status_and_origin(client):
     )
 
     async def ids(**params):
-        response = await client.get("/api/spells", params=params)
+        # A curator's view: an AI draft is listed to no one else until it is approved.
+        response = await client.get("/api/spells", params=params, headers=headers)
         assert response.status == 200
         return [s["id"] for s in await response.json()]
 
@@ -343,13 +344,13 @@ def test_property_create_get_update_get_returns_exactly_what_was_sent(fresh_data
             response = await client.post("/api/spells", json=created_spell, headers=headers)
             assert response.status == 201, await response.text()
             spell_id = (await response.json())["id"]
-            got = await (await client.get(f"/api/spells/{spell_id}")).json()
+            got = await (await client.get(f"/api/spells/{spell_id}", headers=headers)).json()
             assert {k: got[k] for k in created_spell} == created_spell
             response = await client.put(
                 f"/api/spells/{spell_id}", json=updated_spell, headers=headers
             )
             assert response.status == 200, await response.text()
-            got = await (await client.get(f"/api/spells/{spell_id}")).json()
+            got = await (await client.get(f"/api/spells/{spell_id}", headers=headers)).json()
             assert {k: got[k] for k in updated_spell} == updated_spell
 
         @hypothesis_settings(

@@ -84,6 +84,8 @@ class CommitAdvice:
     # This repository's votes on each spell offered here: (helpful, not relevant).
     tallies: Mapping[int, tuple[int, int]] = field(default_factory=dict)
     extras: tuple[ExtraSection, ...] = ()
+    # Where the whole advice can be read when the summary is cut depends on who may see it.
+    private: bool = False
 
     @property
     def jobs(self) -> tuple[SourceAdvice, ...]:

@@ -61,6 +61,19 @@ BAD_CONFIG_STATUSES = frozenset({FileStatus.INVALID, FileStatus.UNREADABLE})
 logger = logging.getLogger(__name__)
 
 
+class Reranker(Protocol):
+    async def rerank(
+        self,
+        errors: Sequence[ErrorRecord],
+        each: Sequence[Sequence[Match]],
+        spells: Mapping[int, Mapping[str, Any]],
+        repository: Repository,
+    ) -> list[list[Match]]:
+        """Each error's spells, reordered or thinned where an LLM settled an uncertain
+        ranking (`advice.rerank`). Never raises: the engine's ranking is the fallback."""
+        ...
+
+
 class Drafter(Protocol):
     async def draft(
         self, errors: Sequence[ErrorRecord], repository: Repository, *, opted_in: bool
@@ -82,6 +95,7 @@ class AdviceDeps:
     gh: GitHubClient | None = None
     trees: TreeCache | None = None  # the process's cache of commits' file lists
     drafter: Drafter | None = None  # None: AI drafts are off in this deployment
+    reranker: Reranker | None = None  # None: LLM_RERANK is off (or no provider)
     redactor: Redactor = field(default_factory=Redactor)
 
 
@@ -268,6 +282,32 @@ def _spell_info(row: Mapping[str, Any]) -> SpellInfo:
     return SpellInfo(id=row["id"], title=row["title"], solution_code=row["solution_code"])
 
 
+async def rerank_matches(
+    deps: AdviceDeps,
+    repository: Repository,
+    errors: Sequence[ErrorRecord],
+    each: Sequence[Sequence[Match]],
+    spells: Mapping[int, Mapping[str, Any]],
+    settings: EffectiveSettings,
+) -> list[list[Match]]:
+    """Uncertain rankings settled by the LLM where the deployment reranks and the repository
+    lets its errors go to the LLM (`auto_generate`, its consent to drafting). The spells it
+    ignores are not shown to the model; they stay last, and are left out when posting."""
+    if deps.reranker is None or not settings["auto_generate"]:
+        return [list(found) for found in each]
+    ignored = settings.ignored_spell_ids
+    offered = [[m for m in found if m.spell_id not in ignored] for found in each]
+    try:
+        reranked = await deps.reranker.rerank(errors, offered, spells, repository)
+    except Exception:  # the reranker never raises; should it, the engine's ranking stands
+        logger.exception("reranking failed", extra={"delivery_id": deps.delivery_id})
+        return [list(found) for found in each]
+    return [
+        [*new, *(m for m in found if m.spell_id in ignored)]
+        for new, found in zip(reranked, each, strict=True)
+    ]
+
+
 async def diagnose_failure(
     deps: AdviceDeps, failure: Failure, repository_id: int, min_score: float | None
 ) -> tuple[Diagnosis, dict[int, Any]]:
@@ -313,7 +353,9 @@ async def read_and_advise(
     files = await tree.files()
     # Before anything is grouped: errors at one file printed two ways fold together.
     errors = resolve_paths(diagnosis.errors, files) if files is not None else diagnosis.errors
-    each = postable_matches(diagnosis, spells)
+    each = await rerank_matches(
+        deps, source.repository, errors, postable_matches(diagnosis, spells), spells, settings
+    )
     advised = advised_errors(errors, each, spells, settings.ignored_spell_ids)
     advice = job_advice(failure, advised, len(errors))
     await record_findings(

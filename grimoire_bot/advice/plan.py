@@ -53,8 +53,18 @@ class RunPlan:
         return output
 
 
+CONSOLE_LABEL = "Grimoire's console"
+
+
 def full_list_link(commit: CommitAdvice, public_url: str | None) -> str:
-    """Where every entry can be read when the summary had to leave some out."""
+    """Where every entry can be read when the summary had to leave some out: the API for a
+    public repository; for a private one the console, where a browser has a session and
+    the reader's GitHub permissions are checked."""
+    if commit.private:
+        path = f"/console/advice/{commit.repository}/{commit.head_sha}"
+        if public_url:
+            return f"Read them all in {md_link(CONSOLE_LABEL, public_url + path)}."
+        return f"Grimoire's console shows them all at {md_code(path)}."
     path = f"/api/advice/{commit.repository}/{commit.head_sha}"
     if public_url:
         return f"Read them all at {md_link('Grimoire', public_url + path)}."

@@ -173,7 +173,13 @@ def completed_body(plan: RunPlan, head_sha: str, batch: Sequence[PlannedAnnotati
 
 
 async def load_commit(
-    conn: asyncpg.Connection, run_id: int, repository_id: int, repository: str, head_sha: str
+    conn: asyncpg.Connection,
+    run_id: int,
+    repository_id: int,
+    repository: str,
+    head_sha: str,
+    *,
+    private: bool = False,
 ) -> CommitAdvice:
     """Everything stored about a commit's run, as the planning core reads it."""
     stored = await db_advice.load_sources(conn, run_id, (POSTABLE_STATUS,))
@@ -188,6 +194,7 @@ async def load_commit(
             for a in await db_advice.held_annotations(conn, run_id)
         ),
         tallies=await db_advice.vote_tallies(conn, repository_id, spell_ids),
+        private=private,
     )
 
 
@@ -320,7 +327,13 @@ class GitHubCommitSession:
     def _commit(
         self, sources: Sequence[SourceAdvice], extras: tuple[ExtraSection, ...]
     ) -> CommitAdvice:
-        return CommitAdvice(self.repository.full_name, self.head_sha, tuple(sources), extras=extras)
+        return CommitAdvice(
+            self.repository.full_name,
+            self.head_sha,
+            tuple(sources),
+            extras=extras,
+            private=self.repository.private,
+        )
 
     async def _extras(self, settings: PostingSettings) -> tuple[ExtraSection, ...]:
         if self.extras is None or not settings.show_ai_drafts:
@@ -329,7 +342,12 @@ class GitHubCommitSession:
 
     async def _load(self, run_id: int) -> CommitAdvice:
         return await load_commit(
-            self.conn, run_id, self.repository.id, self.repository.full_name, self.head_sha
+            self.conn,
+            run_id,
+            self.repository.id,
+            self.repository.full_name,
+            self.head_sha,
+            private=self.repository.private,
         )
 
     async def _pause(self) -> None:

@@ -22,6 +22,7 @@ class Repository:
     full_name: str
     url: str  # API URL: the base for check-run requests
     commits_url: str | None = None
+    private: bool = False
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Repository:
@@ -31,6 +32,7 @@ class Repository:
             full_name=repo["full_name"],
             url=repo["url"],
             commits_url=repo.get("commits_url"),
+            private=bool(repo.get("private", False)),
         )
 
 

@@ -10,8 +10,8 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from grimoire_bot.api.errors import field_error, unprocessable
-from grimoire_bot.api.operations import USER_RESOLVER, Access, operation
-from grimoire_bot.api.repos import visible_permissions
+from grimoire_bot.api.operations import operation
+from grimoire_bot.api.repos import may_see
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.matching import PathStatus, resolve_paths
@@ -82,18 +82,6 @@ class Scope:
 
     repository_id: int | None = None
     min_score: float | None = None
-
-
-async def may_see(request: web.Request, repository: dict) -> bool:
-    """A private repository exists only for callers who may see it on GitHub (Grimoire
-    admins: every one), as for `GET /api/repos`."""
-    if not repository["private"]:
-        return True
-    if "Authorization" not in request.headers:
-        return False
-    user = await request.app[USER_RESOLVER](request, Access.USER)  # a 401 when it is bad
-    permissions = await visible_permissions(request, user)  # a 503 when GitHub cannot say
-    return permissions is None or repository["id"] in permissions
 
 
 async def ranking_scope(request: web.Request, body: MatchRequest) -> Scope:

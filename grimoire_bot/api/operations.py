@@ -90,6 +90,15 @@ ResolveUser = Callable[[web.Request, Operation], Awaitable[Any]]
 USER_RESOLVER = web.AppKey("user_resolver", object)
 
 
+async def optional_user(request: web.Request) -> Any:
+    """The signed-in caller of a public operation, or None for an anonymous one; a bad
+    token is still a 401, never silently anonymous."""
+    if "Authorization" not in request.headers:
+        return None
+    resolve: ResolveUser = request.app[USER_RESOLVER]  # type: ignore[assignment]
+    return await resolve(request, Access.USER)
+
+
 def operation(routes: web.RouteTableDef, method: str, path: str, **spec: Any) -> Callable:
     op = Operation(method=method, path=path, **spec)
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from grimoire_bot.api.auth import UserOut
 from grimoire_bot.api.errors import ApiError
-from grimoire_bot.api.operations import Access, operation, validate
+from grimoire_bot.api.operations import Access, operation, optional_user, validate
 from grimoire_bot.db import installations as db_installations
 from grimoire_bot.github.app import GitHubAppNotConfigured
 from grimoire_bot.github.client import GitHubClient, TransientGitHubError
@@ -136,6 +136,18 @@ async def visible_permissions(request: web.Request, user: UserOut) -> dict[int, 
         raise ApiError(
             503, f"GitHub cannot say what you may see right now ({exc.reason}); try again"
         ) from None
+
+
+async def may_see(request: web.Request, repository: dict) -> bool:
+    """A private repository exists only for callers who may see it on GitHub (Grimoire
+    admins: every one), as for `GET /api/repos`."""
+    if not repository["private"]:
+        return True
+    user = await optional_user(request)  # a 401 when the token is bad
+    if user is None:
+        return False
+    permissions = await visible_permissions(request, user)  # a 503 when GitHub cannot say
+    return permissions is None or repository["id"] in permissions
 
 
 async def visible_repository(

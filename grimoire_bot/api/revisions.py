@@ -13,7 +13,8 @@ from grimoire_bot.api.auth import UserOut
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, operation
 from grimoire_bot.api.review import Note
-from grimoire_bot.api.spells import by, save, spell_not_found
+from grimoire_bot.api.spells import by, is_unreviewed_ai_draft, save, spell_not_found
+from grimoire_bot.auth.roles import Role
 from grimoire_bot.db import revisions as db_revisions
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.db.revisions import Change, Source
@@ -74,7 +75,8 @@ def revision_out(row: Any) -> RevisionOut:
     "GET",
     "/api/spells/{spell_id}/revisions",
     summary="A spell's history, newest first",
-    description="Also for a deleted spell. The total is in `X-Total-Count`.",
+    description="Also for a deleted spell. The total is in `X-Total-Count`. An AI draft "
+    "that no curator approved yet has a history only for curators and admins.",
     tag="review",
     params=HistoryParams,
     query=Page,
@@ -89,7 +91,9 @@ async def list_revisions(
         rows, total = await db_revisions.list_revisions(
             conn, params.spell_id, skip=query.skip, limit=query.limit
         )
-    if total == 0:
+        spell = await db_spells.get_spell(conn, params.spell_id)
+    hidden = spell is not None and is_unreviewed_ai_draft(spell)
+    if total == 0 or (hidden and not Role(user.role).at_least(Role.CURATOR)):
         raise spell_not_found(params.spell_id)
     body = [revision_out(row).model_dump(mode="json") for row in rows]
     return web.json_response(body, headers={"X-Total-Count": str(total)})

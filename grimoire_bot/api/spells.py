@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable
+from dataclasses import replace
 from typing import Annotated, Any
 
 import asyncpg
@@ -18,7 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from grimoire_bot.api.auth import UserOut
 from grimoire_bot.api.errors import ApiError, field_error, unprocessable
-from grimoire_bot.api.operations import Access, operation, validate
+from grimoire_bot.api.operations import Access, operation, optional_user, validate
 from grimoire_bot.auth.roles import Role
 from grimoire_bot.db import advice as db_advice
 from grimoire_bot.db import spells as db_spells
@@ -85,6 +86,15 @@ class SpellQuery(BaseModel):
             ecosystem=self.ecosystem,
             auto_generated=self.auto_generated,
         )
+
+
+def is_unreviewed_ai_draft(row: Any) -> bool:
+    return row["auto_generated"] and row["status"] != "approved"
+
+
+async def is_reviewer(request: web.Request) -> bool:
+    user = await optional_user(request)
+    return user is not None and Role(user.role).at_least(Role.CURATOR)
 
 
 def spell_not_found(spell_id: int) -> ApiError:
@@ -171,14 +181,18 @@ def _contributor_refusal(body: SpellIn) -> str | None:
     "GET",
     "/api/spells",
     summary="List and search spells",
-    description="Paginated with `skip`/`limit`; the total is in the `X-Total-Count` header.",
+    description="Paginated with `skip`/`limit`; the total is in the `X-Total-Count` header. "
+    "AI drafts that no curator approved yet are listed only for curators and admins: "
+    "they are written from a failure's log, which may be a private repository's.",
     tag="spells",
     query=SpellQuery,
     response=list[SpellOut],
-    errors=(422,),
+    errors=(401, 422),
 )
 async def list_spells(request: web.Request, query: SpellQuery) -> web.Response:
     filters = query.to_filter()
+    if not await is_reviewer(request):
+        filters = replace(filters, with_unreviewed_ai_drafts=False)
     async with request.app[POOL].acquire() as conn:
         rows = await db_spells.list_spells(conn, filters, skip=query.skip, limit=query.limit)
         total = await db_spells.count_spells(conn, filters)
@@ -191,15 +205,16 @@ async def list_spells(request: web.Request, query: SpellQuery) -> web.Response:
     "GET",
     "/api/spells/{spell_id}",
     summary="Read one spell, with its votes and how often it matched",
+    description="An AI draft that no curator approved yet exists only for curators and admins.",
     tag="spells",
     params=SpellParams,
     response=SpellDetail,
-    errors=(404, 422),
+    errors=(401, 404, 422),
 )
 async def get_spell(request: web.Request, params: SpellParams) -> SpellDetail:
     async with request.app[POOL].acquire() as conn:
         row = await db_spells.get_spell(conn, params.spell_id)
-        if row is None:
+        if row is None or (is_unreviewed_ai_draft(row) and not await is_reviewer(request)):
             raise spell_not_found(params.spell_id)
         stats = await db_advice.spell_stats(conn, params.spell_id)
     return SpellDetail(**dict(row), stats=SpellStats(**stats))

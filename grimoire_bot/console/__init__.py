@@ -10,6 +10,7 @@ from pathlib import Path
 from aiohttp import web
 
 from grimoire_bot.console import (
+    advice,
     check,
     deliveries,
     editor,
@@ -26,6 +27,6 @@ STATIC_PATH = "/console/static"
 
 def add_console(app: web.Application) -> None:
     app[TEMPLATES] = build_environment()
-    for module in (signin, review, editor, check, unmatched, health, deliveries):
+    for module in (signin, review, editor, check, unmatched, health, deliveries, advice):
         app.router.add_routes(module.routes)
     app.router.add_static(STATIC_PATH, STATIC_DIR, append_version=False)

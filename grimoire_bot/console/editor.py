@@ -5,6 +5,7 @@ as diffs and a restore button per revision. Also the spellbook's list to pick a 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -16,18 +17,26 @@ from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, validate
 from grimoire_bot.auth.roles import Role
 from grimoire_bot.console.actions import call_operation
+from grimoire_bot.console.approve import approve_draft_edited
 from grimoire_bot.console.diffs import revision_diffs
 from grimoire_bot.console.render import Notice, problem_text, render
 from grimoire_bot.console.sessions import Viewer
-from grimoire_bot.console.views import console_page, form_of, redirect, visible_repository_ids
+from grimoire_bot.console.views import (
+    console_page,
+    form_of,
+    redirect,
+    sees_unreviewed_ai_drafts,
+    visible_repository_ids,
+)
 from grimoire_bot.db import console as db_console
 from grimoire_bot.db import revisions as db_revisions
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.matching import Ecosystem
-from grimoire_bot.spellbook.models import SpellContent
+from grimoire_bot.spellbook.models import SpellContent, SpellOut
 from grimoire_bot.state import POOL
 
 SPELLS_PATH = "/console/spells"
+PROPOSALS_PATH = "/console/review/proposals"
 SHOWN_REVISIONS = 50
 LIST_PAGE = 50
 # Form fields that are plain text; `examples` is one per line, the rest are choices.
@@ -63,6 +72,12 @@ def spell_body(form: dict[str, str]) -> dict[str, Any]:
     return body
 
 
+def seen_revision(form: dict[str, str]) -> int | None:
+    """The spell's revision the editor showed (None from a form without one)."""
+    value = form.get("revision", "")
+    return int(value) if value.isdecimal() and len(value) < 10 else None
+
+
 def _blank_spell() -> dict[str, Any]:
     return {
         "id": None,
@@ -94,7 +109,7 @@ async def _revisions(request: web.Request, spell_id: int) -> list[dict[str, Any]
     return [{**dict(row), "diffs": revision_diffs(row["changes"])} for row in rows]
 
 
-def _editor(
+def editor_page(
     request: web.Request,
     viewer: Viewer,
     spell: dict[str, Any],
@@ -104,7 +119,16 @@ def _editor(
     status: int = 200,
     source: dict[str, Any] | None = None,
     reason: str = "",
+    proposal: dict[str, Any] | None = None,
 ) -> web.Response:
+    """The editor for `spell`; with `proposal`, for a curator to edit the spell as the
+    proposal would leave it and approve the result (its only action)."""
+    if proposal is not None:
+        action = f"{PROPOSALS_PATH}/{proposal['id']}/approve-edited"
+    elif spell.get("id"):
+        action = f"{SPELLS_PATH}/{spell['id']}"
+    else:
+        action = f"{SPELLS_PATH}/new"
     return render(
         request,
         "editor.html",
@@ -118,6 +142,8 @@ def _editor(
         ecosystems=[e.value for e in Ecosystem],
         source=source,
         reason=reason,
+        proposal=proposal,
+        form_action=action,
     )
 
 
@@ -131,6 +157,8 @@ async def spell_list(request: web.Request, viewer: Viewer) -> web.Response:
     )
     assert isinstance(query, api_spells.SpellQuery)
     filters = query.to_filter()
+    if not sees_unreviewed_ai_drafts(viewer):
+        filters = replace(filters, with_unreviewed_ai_drafts=False)
     async with request.app[POOL].acquire() as conn:
         rows = await db_spells.list_spells(conn, filters, skip=0, limit=LIST_PAGE)
         total = await db_spells.count_spells(conn, filters)
@@ -163,7 +191,7 @@ async def new_spell(request: web.Request, viewer: Viewer) -> web.Response:
                 error_pattern=pattern_for_message(source["message"]),
                 examples=[source["message"]],
             )
-    return _editor(request, viewer, spell, source=source)
+    return editor_page(request, viewer, spell, source=source)
 
 
 async def _failure(request: web.Request, viewer: Viewer, fingerprint: str) -> dict | None:
@@ -187,22 +215,32 @@ async def create_spell(request: web.Request, viewer: Viewer) -> web.StreamRespon
         if error.status not in (409, 422):
             raise
         spell = {**_blank_spell(), **body}
-        return _editor(request, viewer, spell, problems=problem_text(error), status=error.status)
+        return editor_page(
+            request, viewer, spell, problems=problem_text(error), status=error.status
+        )
     raise redirect(f"{SPELLS_PATH}/{created.id}?notice={Notice.CREATED}")
 
 
 async def _load(request: web.Request, viewer: Viewer) -> dict[str, Any]:
-    spell = await call_operation(
-        api_spells.get_spell, request, viewer, params=dict(request.match_info)
-    )
-    return spell.model_dump()
+    """The spell in the path, as the viewer may see it. Read here, not through the API's
+    `get_spell`, which knows its caller by a bearer token and the console has a session;
+    its rule is applied the same: an unreviewed AI draft is only for curators and admins."""
+    params = validate(api_spells.SpellParams, dict(request.match_info), "path")
+    assert isinstance(params, api_spells.SpellParams)
+    async with request.app[POOL].acquire() as conn:
+        row = await db_spells.get_spell(conn, params.spell_id)
+    if row is None or (
+        api_spells.is_unreviewed_ai_draft(row) and not sees_unreviewed_ai_drafts(viewer)
+    ):
+        raise api_spells.spell_not_found(params.spell_id)
+    return SpellOut(**{name: row[name] for name in SpellOut.model_fields}).model_dump()
 
 
 @routes.get(SPELLS_PATH + "/{spell_id}")
 @console_page()
 async def edit_spell(request: web.Request, viewer: Viewer) -> web.Response:
     spell = await _load(request, viewer)
-    return _editor(request, viewer, spell, revisions=await _revisions(request, spell["id"]))
+    return editor_page(request, viewer, spell, revisions=await _revisions(request, spell["id"]))
 
 
 @routes.post(SPELLS_PATH + "/{spell_id}")
@@ -213,15 +251,7 @@ async def save_spell(request: web.Request, viewer: Viewer) -> web.StreamResponse
     body = spell_body(form)
     params = {"spell_id": spell["id"]}
     try:
-        if viewer.user.role.at_least(Role.CURATOR):
-            await call_operation(api_spells.edit_spell, request, viewer, params=params, body=body)
-            notice = Notice.SAVED
-            if form.get("action") == "save_approve" and spell["status"] != "approved":
-                await call_operation(
-                    api_review.approve_spell, request, viewer, params=params, body={}
-                )
-                notice = Notice.APPROVED
-        else:
+        if not viewer.user.role.at_least(Role.CURATOR):
             changes = {name: body[name] for name in CONTENT_FIELDS if name in body}
             reason = form.get("reason", "").strip() or None
             await call_operation(
@@ -232,10 +262,23 @@ async def save_spell(request: web.Request, viewer: Viewer) -> web.StreamResponse
                 body={"changes": changes, "reason": reason},
             )
             notice = Notice.PROPOSED
+        elif form.get("action") == "save_approve" and spell["status"] != "approved":
+            await approve_draft_edited(
+                request,
+                viewer.user,
+                spell["id"],
+                body,
+                seen_revision=seen_revision(form),
+                reason=form.get("reason", "").strip() or None,
+            )
+            notice = Notice.APPROVED
+        else:
+            await call_operation(api_spells.edit_spell, request, viewer, params=params, body=body)
+            notice = Notice.SAVED
     except ApiError as error:
         if error.status not in (409, 422):
             raise
-        return _editor(
+        return editor_page(
             request,
             viewer,
             {**spell, **body},

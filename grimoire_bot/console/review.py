@@ -11,16 +11,27 @@ from typing import Any
 from aiohttp import web
 
 from grimoire_bot.api import review as api_review
-from grimoire_bot.api.operations import Access
+from grimoire_bot.api.errors import ApiError
+from grimoire_bot.api.operations import Access, validate
 from grimoire_bot.auth.roles import Role
 from grimoire_bot.console.actions import call_operation
+from grimoire_bot.console.approve import approve_proposal_edited
 from grimoire_bot.console.diffs import FieldDiff, field_diffs
+from grimoire_bot.console.editor import editor_page, seen_revision, spell_body
 from grimoire_bot.console.pattern_check import pattern_problem, recent_matches
-from grimoire_bot.console.render import Notice, render
+from grimoire_bot.console.render import Notice, problem_text, render
 from grimoire_bot.console.sessions import Viewer
-from grimoire_bot.console.views import console_page, form_of, redirect, visible_repository_ids
+from grimoire_bot.console.views import (
+    console_page,
+    form_of,
+    redirect,
+    sees_unreviewed_ai_drafts,
+    visible_repository_ids,
+)
 from grimoire_bot.db import console as db_console
+from grimoire_bot.db import proposals as db_proposals
 from grimoire_bot.db import spells as db_spells
+from grimoire_bot.db.proposals import ProposalStatus
 from grimoire_bot.matching.patterns import compile_pattern
 from grimoire_bot.spellbook.models import SpellOut
 from grimoire_bot.state import MATCHER, POOL
@@ -57,11 +68,13 @@ class QueueItem:
 async def _queue(request: web.Request, viewer: Viewer) -> list[QueueItem]:
     repository_ids = await visible_repository_ids(request, viewer)
     async with request.app[POOL].acquire() as conn:
-        drafts = await db_console.drafts_for_review(conn, QUEUE_PAGE)
+        drafts = await db_console.drafts_for_review(
+            conn, QUEUE_PAGE, with_ai_drafts=sees_unreviewed_ai_drafts(viewer)
+        )
         proposals = await db_console.open_proposals(conn, QUEUE_PAGE)
         spells = await db_spells.get_spells(conn, [p["spell_id"] for p in proposals])
         sources = await db_console.source_errors(
-            conn, [d["fingerprint"] for d in drafts if d["fingerprint"]]
+            conn, [d["fingerprint"] for d in drafts if d["fingerprint"]], repository_ids
         )
         recent = await db_console.recent_failure_samples(
             conn, days=RECENT_DAYS, limit=RECENT_FINGERPRINTS, repository_ids=repository_ids
@@ -96,7 +109,6 @@ def _draft_item(row: Any, sources: dict[str, Any]) -> QueueItem:
             "cost_usd": row["cost_usd"],
             "tokens_in": row["tokens_in"],
             "tokens_out": row["tokens_out"],
-            "repository": row["source_repository"],
         }
     return QueueItem(
         kind="draft",
@@ -192,16 +204,68 @@ async def reject_draft(request: web.Request, viewer: Viewer) -> web.StreamRespon
 @console_page(Access.CURATOR)
 async def approve_proposal(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     form = await form_of(request)
-    result = await call_operation(
+    await call_operation(
         api_review.approve_proposal,
         request,
         viewer,
         params=request.match_info,
         body=_reason(form),
     )
-    if form.get("then") == "edit":
-        raise redirect(f"/console/spells/{result.spell_id}?notice={Notice.APPROVED}")
     raise redirect(f"{REVIEW_PATH}?notice={Notice.APPROVED}")
+
+
+async def _open_proposal(request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The open proposal named in the path and its spell as the proposal would leave it."""
+    params = validate(api_review.ProposalParams, dict(request.match_info), "path")
+    assert isinstance(params, api_review.ProposalParams)
+    async with request.app[POOL].acquire() as conn:
+        proposal = await db_proposals.get_proposal(conn, params.proposal_id)
+        spell = await db_spells.get_spell(conn, proposal["spell_id"]) if proposal else None
+    if proposal is None or spell is None:
+        raise ApiError(404, f"Proposal with id {params.proposal_id} not found")
+    if proposal["status"] != ProposalStatus.OPEN:
+        raise ApiError(409, f"Proposal {params.proposal_id} is already {proposal['status']}")
+    proposal = dict(proposal)
+    return proposal, {**_spell_dict(spell), **dict(proposal["changes"])}
+
+
+@routes.get(REVIEW_PATH + "/proposals/{proposal_id}/edit")
+@console_page(Access.CURATOR)
+async def edit_proposal(request: web.Request, viewer: Viewer) -> web.Response:
+    """The editor, prefilled with the spell as the proposal would leave it: what the
+    curator saves there is applied and approved at once."""
+    proposal, spell = await _open_proposal(request)
+    return editor_page(request, viewer, spell, proposal=proposal)
+
+
+@routes.post(REVIEW_PATH + "/proposals/{proposal_id}/approve-edited")
+@console_page(Access.CURATOR)
+async def approve_edited_proposal(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    proposal, spell = await _open_proposal(request)
+    form = await form_of(request)
+    body = spell_body(form)
+    try:
+        spell_id = await approve_proposal_edited(
+            request,
+            viewer.user,
+            proposal["id"],
+            body,
+            seen_revision=seen_revision(form),
+            reason=form.get("reason", "").strip() or None,
+        )
+    except ApiError as error:
+        if error.status not in (409, 422):
+            raise
+        return editor_page(
+            request,
+            viewer,
+            {**spell, **body},
+            problems=problem_text(error),
+            status=error.status,
+            reason=form.get("reason", ""),
+            proposal=proposal,
+        )
+    raise redirect(f"/console/spells/{spell_id}?notice={Notice.APPROVED}")
 
 
 @routes.post(REVIEW_PATH + "/proposals/{proposal_id}/reject")

@@ -96,7 +96,18 @@ async def draft_with_llm(request: web.Request, viewer: Viewer) -> web.StreamResp
     async with open_draft_deps(request.app[SETTINGS], request.app[POOL]) as deps:
         if deps.provider is None:
             raise ApiError(503, "No LLM is configured (LLM_PROVIDER is none)")
-        outcome = await draft_error(deps, errors[0], DraftSite())
+        outcome = await draft_error(deps, errors[0], _site_of(failure))
     if outcome.kind in WITH_DRAFT and outcome.draft is not None and outcome.draft.spell_id:
         raise redirect(f"/console/spells/{outcome.draft.spell_id}?notice={Notice.DRAFTED}")
     raise ApiError(409, f"The LLM drafted nothing: {outcome.kind.value}, {outcome.reason}")
+
+
+def _site_of(failure: Any) -> DraftSite:
+    """Where the failure was last seen, as drafting on its check run would name it: the
+    draft's provenance says which repository it came from, and the installation's daily LLM
+    budget pays for it (no delivery: a person asked, not a webhook)."""
+    return DraftSite(
+        repository_id=failure["repository_id"],
+        repository=failure["repository"],
+        installation_id=failure["installation_id"],
+    )

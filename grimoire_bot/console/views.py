@@ -13,6 +13,7 @@ from grimoire_bot.api.auth import DENIED, REQUIRED_ROLE
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access
 from grimoire_bot.api.repos import visible_permissions
+from grimoire_bot.auth.roles import Role
 from grimoire_bot.console.render import problem_text, render_problem
 from grimoire_bot.console.sessions import (
     CSRF_FIELD,
@@ -107,3 +108,10 @@ async def visible_repository_ids(request: web.Request, viewer: Viewer) -> list[i
     None for admins, who see every repository."""
     permissions = await visible_permissions(request, viewer.user)
     return None if permissions is None else sorted(permissions)
+
+
+def sees_unreviewed_ai_drafts(viewer: Viewer) -> bool:
+    """An AI draft nobody approved yet was written from a failure's log, possibly a private
+    repository's: until a curator approves it, it exists only for curators and admins (the
+    JSON API's rule, `api.spells.is_unreviewed_ai_draft`)."""
+    return viewer.user.role.at_least(Role.CURATOR)

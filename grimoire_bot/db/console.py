@@ -28,9 +28,21 @@ UNMATCHED_COLUMNS = """
     (array_agg(sample ORDER BY seen_at DESC))[1] AS sample,
     (array_agg(file ORDER BY seen_at DESC))[1] AS file,
     (array_agg(line ORDER BY seen_at DESC))[1] AS line,
+    (array_agg(repository_id ORDER BY seen_at DESC))[1] AS repository_id,
+    (array_agg(repository ORDER BY seen_at DESC))[1] AS repository,
     (SELECT d.spell_id FROM llm_drafts d JOIN spells s ON s.id = d.spell_id
       WHERE d.fingerprint = failure_errors.fingerprint AND s.status = 'draft') AS draft_spell_id
 """
+
+
+# Whether a failure row's repository is among $2 (null: every one). An LLM call made for no
+# repository (the `draft` command) is treated as hidden: nobody can say who may see it.
+_VISIBLE = "($2::bigint[] IS NULL OR coalesce(repository_id = ANY($2), false))"
+# The columns of a failure row that carry its log, kept only when the viewer may see it.
+_IF_VISIBLE = ", ".join(
+    f"CASE WHEN visible THEN {column} END AS {column}"
+    for column in ("message", "error_type", "file", "line", "repository", "sample")
+)
 
 
 # ---------------------------------------------------------------- sessions
@@ -84,19 +96,24 @@ async def delete_session(conn: asyncpg.Connection, id_hash: bytes) -> None:
 # ---------------------------------------------------------------- the review queue
 
 
-async def drafts_for_review(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
-    """Draft spells, oldest first, with where an AI draft came from (null for people's)."""
+async def drafts_for_review(
+    conn: asyncpg.Connection, limit: int, *, with_ai_drafts: bool = True
+) -> list[asyncpg.Record]:
+    """Draft spells, oldest first, with where an AI draft came from (null for people's);
+    without AI drafts unless `with_ai_drafts`."""
     return await conn.fetch(
         f"""
         SELECT s.*, p.provider, p.model, p.cost_usd, p.tokens_in, p.tokens_out,
-               p.fingerprint, p.repository AS source_repository, u.email AS author
-        FROM (SELECT {db_spells.SPELL_COLUMNS} FROM spells WHERE status = 'draft') s
+               p.fingerprint, u.email AS author
+        FROM (SELECT {db_spells.SPELL_COLUMNS} FROM spells
+              WHERE status = 'draft' AND ($2 OR NOT auto_generated)) s
         LEFT JOIN spell_provenance p ON p.spell_id = s.id
         LEFT JOIN users u ON u.id = s.created_by
         ORDER BY s.created_at, s.id
         LIMIT $1
         """,
         limit,
+        with_ai_drafts,
     )
 
 
@@ -116,34 +133,42 @@ async def open_proposals(conn: asyncpg.Connection, limit: int) -> list[asyncpg.R
 
 
 async def source_errors(
-    conn: asyncpg.Connection, fingerprints: Iterable[str]
+    conn: asyncpg.Connection, fingerprints: Iterable[str], repository_ids: Sequence[int] | None
 ) -> dict[str, asyncpg.Record]:
     """The latest failure seen for each fingerprint: its message, place and sample lines;
-    or, for one no failure row remembers, the error an LLM call recorded for it."""
+    or, for one no failure row remembers, the error an LLM call recorded for it.
+
+    A log may come from a private repository: a row from a repository outside
+    `repository_ids` (None: every repository) comes back with `visible` false and nothing
+    from its log, only that it exists; a visible row is preferred to a newer hidden one."""
     wanted = sorted(set(fingerprints))
     if not wanted:
         return {}
+    repos = None if repository_ids is None else list(repository_ids)
     rows = await conn.fetch(
-        """
-        SELECT DISTINCT ON (fingerprint) fingerprint, message, error_type, file, line,
-               repository, sample, seen_at
-        FROM failure_errors WHERE fingerprint = ANY($1)
-        ORDER BY fingerprint, seen_at DESC
+        f"""
+        SELECT DISTINCT ON (fingerprint) fingerprint, visible, {_IF_VISIBLE}, seen_at
+        FROM (SELECT *, {_VISIBLE} AS visible
+              FROM failure_errors WHERE fingerprint = ANY($1)) f
+        ORDER BY fingerprint, visible DESC, seen_at DESC
         """,
         wanted,
+        repos,
     )
     found = {row["fingerprint"]: row for row in rows}
     missing = [fingerprint for fingerprint in wanted if fingerprint not in found]
     if missing:
         calls = await conn.fetch(
-            """
-            SELECT DISTINCT ON (fingerprint) fingerprint, error_message AS message,
-                   NULL::text AS error_type, error_file AS file, error_line AS line,
-                   repository, error_message AS sample, at AS seen_at
-            FROM llm_calls WHERE fingerprint = ANY($1)
-            ORDER BY fingerprint, at DESC
+            f"""
+            SELECT DISTINCT ON (fingerprint) fingerprint, visible, {_IF_VISIBLE}, seen_at
+            FROM (SELECT fingerprint, error_message AS message, NULL::text AS error_type,
+                         error_file AS file, error_line AS line, repository,
+                         error_message AS sample, at AS seen_at, {_VISIBLE} AS visible
+                  FROM llm_calls WHERE fingerprint = ANY($1)) c
+            ORDER BY fingerprint, visible DESC, seen_at DESC
             """,
             missing,
+            repos,
         )
         found.update({row["fingerprint"]: row for row in calls})
     return found
@@ -200,13 +225,17 @@ async def unmatched_failures(
 async def unmatched_failure(
     conn: asyncpg.Connection, fingerprint: str, repository_ids: Sequence[int] | None
 ) -> asyncpg.Record | None:
-    """One fingerprint's failures (any age), as the unmatched list shows it."""
+    """One fingerprint's failures (any age), as the unmatched list shows it, with the
+    repository it was last seen in (`repository_id`, `repository`) and that repository's
+    installation (`installation_id`, null once uninstalled): where a draft for it comes from."""
     return await conn.fetchrow(
         f"""
-        SELECT {UNMATCHED_COLUMNS}
-        FROM failure_errors
-        WHERE fingerprint = $1 AND ($2::bigint[] IS NULL OR repository_id = ANY($2))
-        GROUP BY fingerprint
+        SELECT f.*, r.installation_id
+        FROM (SELECT {UNMATCHED_COLUMNS}
+              FROM failure_errors
+              WHERE fingerprint = $1 AND ($2::bigint[] IS NULL OR repository_id = ANY($2))
+              GROUP BY fingerprint) f
+        LEFT JOIN repositories r ON r.id = f.repository_id
         """,
         fingerprint,
         None if repository_ids is None else list(repository_ids),

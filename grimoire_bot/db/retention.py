@@ -4,8 +4,11 @@ Each statement deletes at most `batch` rows chosen with `FOR UPDATE SKIP LOCKED`
 prune never waits on, or makes wait, a row that intake or a worker is using; the caller
 loops until a batch comes back short. Deliveries cascade to their transitions, handler
 runs, GitHub request records and LLM call records; the errors read from failures
-(`failure_errors`) go by their own age. What a check run's idempotency needs (`advice_*` rows)
-and what curators need (spells, votes, revisions) is never touched here.
+(`failure_errors`), LLM calls made outside any delivery (the `draft` command), daily LLM
+budget rows and vectors of embedding models no longer used go by their own age. What a
+check run's idempotency needs (`commit_runs`, `advised_*`, `commit_run_annotations`, and
+the older `advice_*` rows) and what curators need (spells, votes, revisions) is never
+touched here.
 """
 
 from __future__ import annotations
@@ -105,6 +108,99 @@ async def delete_old_failure_errors(
         )
         SELECT count(*) FROM deleted
         """,
+        older_than,
+        batch,
+    )
+
+
+async def delete_old_rerank_verdicts(
+    conn: asyncpg.Connection, older_than: timedelta, batch: int
+) -> int:
+    """LLM rerank verdicts settled longer ago than the cut, used or not: the question is
+    asked afresh, so no verdict outlives later edits of its spells by more than the period.
+    A claim still being asked for is kept whatever its age (its worker settles it)."""
+    return await conn.fetchval(
+        """
+        WITH doomed AS (
+            SELECT fingerprint, candidates FROM llm_reranks
+            WHERE updated_at < now() - $1::interval AND state <> 'asking'
+            ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
+        ), deleted AS (
+            DELETE FROM llm_reranks r USING doomed
+            WHERE r.fingerprint = doomed.fingerprint AND r.candidates = doomed.candidates
+            RETURNING 1
+        )
+        SELECT count(*) FROM deleted
+        """,
+        older_than,
+        batch,
+    )
+
+
+async def delete_old_unattached_llm_calls(
+    conn: asyncpg.Connection, older_than: timedelta, batch: int
+) -> int:
+    """LLM calls made outside any delivery (the `draft` command) longer ago than the cut:
+    those of a delivery go with it, these had nothing to go with."""
+    return await conn.fetchval(
+        """
+        WITH doomed AS (
+            SELECT id FROM llm_calls
+            WHERE delivery_id IS NULL AND at < now() - $1::interval
+            ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED
+        ), deleted AS (
+            DELETE FROM llm_calls c USING doomed WHERE c.id = doomed.id RETURNING 1
+        )
+        SELECT count(*) FROM deleted
+        """,
+        older_than,
+        batch,
+    )
+
+
+async def delete_old_llm_budget_days(
+    conn: asyncpg.Connection, older_than: timedelta, batch: int
+) -> int:
+    """Daily LLM spend rows of UTC days that ended longer ago than the cut: only today's
+    row is ever read (the caps), so older ones are history nobody asks for."""
+    return await conn.fetchval(
+        """
+        WITH doomed AS (
+            SELECT day, installation_id FROM llm_budget
+            WHERE day < ((now() - $1::interval) AT TIME ZONE 'UTC')::date
+            ORDER BY day LIMIT $2 FOR UPDATE SKIP LOCKED
+        ), deleted AS (
+            DELETE FROM llm_budget b USING doomed
+            WHERE b.day = doomed.day AND b.installation_id = doomed.installation_id
+            RETURNING 1
+        )
+        SELECT count(*) FROM deleted
+        """,
+        older_than,
+        batch,
+    )
+
+
+async def delete_other_models_embeddings(
+    conn: asyncpg.Connection, current_model: str, older_than: timedelta, batch: int
+) -> int:
+    """Spell vectors of a model other than `current_model` computed longer ago than the
+    cut. The age keeps a rolling upgrade safe: processes still on the old model find their
+    vectors until the period is over."""
+    return await conn.fetchval(
+        """
+        WITH doomed AS (
+            SELECT spell_id, model FROM spell_embeddings
+            WHERE model <> $1 AND computed_at < now() - $2::interval
+            ORDER BY computed_at LIMIT $3 FOR UPDATE SKIP LOCKED
+        ), deleted AS (
+            DELETE FROM spell_embeddings e USING doomed
+            WHERE e.spell_id = doomed.spell_id AND e.model = doomed.model
+            RETURNING 1
+        )
+        SELECT count(*) FROM deleted
+        """,
+        current_model,
         older_than,
         batch,
     )

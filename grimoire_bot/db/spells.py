@@ -48,6 +48,9 @@ class SpellFilter:
     scope: str | None = None
     ecosystem: str | None = None
     auto_generated: bool | None = None
+    # AI drafts nobody approved carry text from the log they came from, possibly a private
+    # repository's: only reviewers list them.
+    with_unreviewed_ai_drafts: bool = True
 
 
 def _where(filters: SpellFilter) -> tuple[str, list[Any]]:
@@ -72,6 +75,8 @@ def _where(filters: SpellFilter) -> tuple[str, list[Any]]:
         clauses.append(f"ecosystem = {arg(filters.ecosystem)}")
     if filters.auto_generated is not None:
         clauses.append(f"auto_generated = {arg(filters.auto_generated)}")
+    if not filters.with_unreviewed_ai_drafts:
+        clauses.append("NOT (auto_generated AND status <> 'approved')")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
 

@@ -79,7 +79,8 @@ def _spell_link(spell_id: int | None, public_url: str | None) -> str:
     if spell_id is None:
         return "not stored"
     label = f"draft spell #{spell_id}"
-    return f"[{label}]({public_url}/api/spells/{spell_id})" if public_url else label
+    # Where curators review it: an unreviewed AI draft is not public in the API.
+    return f"[{label}]({public_url}/console/spells/{spell_id})" if public_url else label
 
 
 def _confidence(value: float | None) -> str:

@@ -14,7 +14,7 @@ import functools
 
 from grimoire_bot.matching.semantic import Embedder
 
-from .local import LocalEmbedder, ModelUnavailable
+from .local import LocalEmbedder, ModelUnavailable, bundled_model_name
 
 
 @functools.cache
@@ -24,4 +24,19 @@ def load_embedder() -> Embedder:
     return LocalEmbedder.load()
 
 
-__all__ = ["Embedder", "LocalEmbedder", "ModelUnavailable", "load_embedder"]
+def current_model_name() -> str | None:
+    """The name `load_embedder()` would match under, without loading a model (a prune needs
+    only the name); None when no model is available here. Keep in step with `load_embedder`."""
+    try:
+        return bundled_model_name()
+    except ModelUnavailable:
+        return None
+
+
+__all__ = [
+    "Embedder",
+    "LocalEmbedder",
+    "ModelUnavailable",
+    "current_model_name",
+    "load_embedder",
+]

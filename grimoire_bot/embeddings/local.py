@@ -33,7 +33,7 @@ class LocalEmbedder:
 
     def __init__(self, model: object, version: str) -> None:
         self._model = model
-        self._name = f"{MODEL_PACKAGE}-{MODEL_CONFIG}-{MODEL_DIMENSIONS}@{version}"
+        self._name = model_name(version)
 
     @classmethod
     def load(cls) -> LocalEmbedder:
@@ -67,6 +67,19 @@ class LocalEmbedder:
             return np.zeros((0, MODEL_DIMENSIONS), dtype=np.float32)
         vectors = self._model.embed(list(texts), norm=False, batch_size=BATCH_SIZE)  # type: ignore[attr-defined]
         return np.asarray(vectors, dtype=np.float32)
+
+
+def model_name(version: str) -> str:
+    """The name vectors are stored under: a new wordllama release re-embeds the book."""
+    return f"{MODEL_PACKAGE}-{MODEL_CONFIG}-{MODEL_DIMENSIONS}@{version}"
+
+
+def bundled_model_name() -> str:
+    """The name `LocalEmbedder.load().name` would have, without loading the weights."""
+    try:
+        return model_name(metadata.version(MODEL_PACKAGE))
+    except metadata.PackageNotFoundError as exc:
+        raise ModelUnavailable(f"{MODEL_PACKAGE} is not installed: {exc}") from exc
 
 
 def _import_quietly() -> ModuleType:

@@ -18,6 +18,7 @@ from grimoire_bot.github.client import GitHubClient, RequestRecord
 from grimoire_bot.github.trees import TreeCache
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.redaction import Redactor
+from grimoire_bot.reranking import Reranker
 from grimoire_bot.settings import Settings
 
 
@@ -78,6 +79,13 @@ class HandlerContext:
             return None
         return RunDrafts(drafts, installation_id=self.installation_id, delivery_id=self.delivery_id)
 
+    def reranker(self) -> Reranker | None:
+        """Reranking for this delivery's run, when LLM_RERANK is on with a provider."""
+        drafts = self.drafts
+        if drafts is None or drafts.provider is None or not self.settings.llm_rerank_enabled:
+            return None
+        return Reranker(drafts, installation_id=self.installation_id, delivery_id=self.delivery_id)
+
     async def advice_deps(self) -> AdviceDeps:
         """How advice is read and posted: GitHub for real, files and stdout in a dry run
         (which neither reads a commit's tree nor asks an LLM)."""
@@ -114,6 +122,7 @@ class HandlerContext:
             gh=gh,
             trees=self.trees,
             drafter=drafter,
+            reranker=self.reranker(),
             redactor=redactor,
         )
 

@@ -3,12 +3,13 @@
 `base` holds what every provider takes and returns (`Provider`, `Prompt`, `Answer`,
 `ProviderFailure`); `openai_provider` and `anthropic_provider` wrap the official async SDKs
 (structured output through a JSON-schema response format and through a forced tool call);
-`prompt` is the prompt, its version and the framing that keeps a log as data; `costs` the
+`prompt` is the prompt, its version and the framing that keeps a log as data
+(`rerank_prompt` the question which candidate spell fits an error); `costs` the
 price table; `transport` the bounds on waiting (request timeout, SDK retries, `retry-after`,
 one deadline per draft) and the count of HTTP requests really sent.
 """
 
-from .base import Answer, FailureKind, Prompt, Provider, ProviderFailure, Retry
+from .base import Answer, FailureKind, Output, Prompt, Provider, ProviderFailure, Retry
 from .costs import Price, cost_usd, price_for
 from .factory import open_provider
 from .prompt import PROMPT_VERSION, build_prompt
@@ -19,6 +20,7 @@ __all__ = [
     "Answer",
     "CallStats",
     "FailureKind",
+    "Output",
     "Price",
     "Prompt",
     "Provider",

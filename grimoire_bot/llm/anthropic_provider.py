@@ -10,11 +10,10 @@ import anthropic
 from .base import Answer, FailureKind, Prompt, ProviderFailure, Retry
 from .costs import estimate_tokens
 from .errors import failure_from_sdk
-from .prompt import DRAFT_SCHEMA, TOOL_NAME, retry_message
+from .prompt import DRAFT_OUTPUT, retry_message
 from .transport import EVENT_HOOKS, timeout
 
 NAME = "anthropic"
-TOOL_DESCRIPTION = "Record the spell drafted for the error in the CI log."
 
 
 class AnthropicProvider:
@@ -41,9 +40,10 @@ class AnthropicProvider:
         )
 
     async def ask(self, prompt: Prompt, retry: Retry | None = None) -> Answer:
+        output = prompt.output or DRAFT_OUTPUT
         messages: list[dict[str, Any]] = [{"role": "user", "content": prompt.user}]
         if retry is not None:
-            messages.extend(_retry_turns(retry))
+            messages.extend(_retry_turns(retry, output.tool_name))
         try:
             response = await self.client.messages.create(
                 model=self.model,
@@ -52,25 +52,25 @@ class AnthropicProvider:
                 messages=messages,  # type: ignore[arg-type]
                 tools=[
                     {
-                        "name": TOOL_NAME,
-                        "description": TOOL_DESCRIPTION,
-                        "input_schema": DRAFT_SCHEMA,
+                        "name": output.tool_name,
+                        "description": output.tool_description,
+                        "input_schema": output.schema,
                     }
                 ],
-                tool_choice={"type": "tool", "name": TOOL_NAME},
+                tool_choice={"type": "tool", "name": output.tool_name},
             )
         except ValueError as exc:  # the SDK hands over a body that is not JSON as is
             sent = estimate_tokens(prompt.system + json.dumps(messages))
             return Answer(None, "", f"the provider's response was not JSON ({exc})", sent, 0)
         except anthropic.AnthropicError as exc:
             raise failure_from_sdk(exc) from None
-        return _read(response)
+        return _read(response, output.tool_name)
 
     async def close(self) -> None:
         await self.client.close()
 
 
-def _retry_turns(retry: Retry) -> list[dict[str, Any]]:
+def _retry_turns(retry: Retry, tool_name: str) -> list[dict[str, Any]]:
     """The refused answer and the reason, as the API wants them: a tool call is answered by
     a tool result, plain text by plain text."""
     previous = retry.previous
@@ -83,7 +83,7 @@ def _retry_turns(retry: Retry) -> list[dict[str, Any]]:
                     {
                         "type": "tool_use",
                         "id": previous.call_id,
-                        "name": TOOL_NAME,
+                        "name": tool_name,
                         "input": previous.fields or {},
                     }
                 ],
@@ -106,7 +106,7 @@ def _retry_turns(retry: Retry) -> list[dict[str, Any]]:
     ]
 
 
-def _read(response: Any) -> Answer:
+def _read(response: Any, tool_name: str) -> Answer:
     tokens_in = response.usage.input_tokens
     tokens_out = response.usage.output_tokens
     texts = [block.text for block in response.content if block.type == "text"]
@@ -116,7 +116,7 @@ def _read(response: Any) -> Answer:
             FailureKind.REFUSED, detail, tokens_in=tokens_in, tokens_out=tokens_out
         )
     calls = [
-        block for block in response.content if block.type == "tool_use" and block.name == TOOL_NAME
+        block for block in response.content if block.type == "tool_use" and block.name == tool_name
     ]
     if not calls:
         problem = "the answer did not call the tool"

@@ -27,9 +27,21 @@ class ProviderFailure(Exception):
 
 
 @dataclass(frozen=True)
+class Output:
+    """The structured answer asked for: a JSON schema, named for OpenAI's response format
+    and, for Anthropic, as the one tool the model is made to call."""
+
+    schema_name: str
+    tool_name: str
+    tool_description: str
+    schema: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Prompt:
     system: str
     user: str
+    output: Output | None = None  # None: a spell draft (prompt.DRAFT_OUTPUT)
 
 
 @dataclass(frozen=True)

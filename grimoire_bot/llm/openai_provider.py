@@ -10,7 +10,7 @@ import openai
 from .base import Answer, FailureKind, Prompt, ProviderFailure, Retry
 from .costs import estimate_tokens
 from .errors import failure_from_sdk
-from .prompt import DRAFT_SCHEMA, SCHEMA_NAME, retry_message
+from .prompt import DRAFT_OUTPUT, retry_message
 from .transport import EVENT_HOOKS, timeout
 
 NAME = "openai"
@@ -47,13 +47,18 @@ class OpenAIProvider:
         if retry is not None:
             messages.append({"role": "assistant", "content": retry.previous.raw})
             messages.append({"role": "user", "content": retry_message(retry.reason)})
+        output = prompt.output or DRAFT_OUTPUT
         try:
             response = await self.client.chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 response_format={
                     "type": "json_schema",
-                    "json_schema": {"name": SCHEMA_NAME, "schema": DRAFT_SCHEMA, "strict": True},
+                    "json_schema": {
+                        "name": output.schema_name,
+                        "schema": output.schema,
+                        "strict": True,
+                    },
                 },
                 max_completion_tokens=self.max_output_tokens,
             )

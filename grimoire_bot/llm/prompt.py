@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from grimoire_bot.matching import ErrorRecord
 from grimoire_bot.redaction import Redactor
 
-from .base import Prompt
+from .base import Output, Prompt
 
 # Stored with every draft: when the prompt changes, drafts from each version can be told apart.
 PROMPT_VERSION = "spell-draft/1"
@@ -76,6 +76,13 @@ DRAFT_SCHEMA: dict = {
     },
 }
 
+DRAFT_OUTPUT = Output(
+    schema_name=SCHEMA_NAME,
+    tool_name=TOOL_NAME,
+    tool_description="Record the spell drafted for the error in the CI log.",
+    schema=DRAFT_SCHEMA,
+)
+
 SYSTEM_TEMPLATE = """\
 You write spells for Grimoire, a bot that explains failed CI jobs on pull requests. A spell \
 is a known CI error and its fix: a regular expression that recognises the error, and what \
@@ -124,7 +131,7 @@ def _excerpt(lines: Iterable[str], limit: int) -> str:
     return "\n".join(kept)
 
 
-def _neutralised(text: str) -> str:
+def neutralised(text: str) -> str:
     """The log with anything that looks like our markers defused (the nonce is secret, so
     this is belt and braces)."""
     return text.replace(f"<{MARKER}-", f"<{MARKER}_").replace(f"</{MARKER}-", f"</{MARKER}_")
@@ -153,7 +160,7 @@ def build_prompt(error: ErrorRecord, redactor: Redactor, *, nonce: str | None = 
     user = (
         "\n".join(facts)
         + f"\n\n<{MARKER}-{nonce}>\n"
-        + _neutralised("\n\n".join(block))
+        + neutralised("\n\n".join(block))
         + f"\n</{MARKER}-{nonce}>"
     )
     return Prompt(system=SYSTEM_TEMPLATE.format(marker=MARKER, nonce=nonce), user=user)

@@ -29,6 +29,7 @@ from grimoire_bot.db import open_pool
 from grimoire_bot.drafts import open_draft_deps
 from grimoire_bot.events import build_router
 from grimoire_bot.github.app import open_github_app
+from grimoire_bot.log import delivery_context
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.retention import prune
 from grimoire_bot.settings import Settings
@@ -53,7 +54,8 @@ def build_queue_manager(pool: asyncpg.Pool, dispatcher: Dispatcher) -> QueueMana
     async def handle_delivery(job: Job) -> None:
         delivery_id = (job.payload or b"").decode()
         try:
-            outcome = await dispatcher.process(delivery_id)
+            with delivery_context(delivery_id):
+                outcome = await dispatcher.process(delivery_id)
         except asyncio.CancelledError:
             await asyncio.shield(requeue_interrupted(pool, delivery_id))
             raise
