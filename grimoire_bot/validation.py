@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StrictBool, StrictFloat, StrictInt
+from pydantic.json_schema import GetJsonSchemaHandler, JsonSchemaValue
+from pydantic_core import CoreSchema
 
 # PostgreSQL's bigint, the type of every id and of OFFSET.
 INT64_MAX = 2**63 - 1
@@ -26,6 +28,33 @@ def storable_text(value: str) -> str:
     except UnicodeEncodeError:
         raise ValueError("must be valid Unicode (no unpaired surrogates)") from None
     return value
+
+
+# What `storable_text` refuses that JSON Schema can say: no NUL anywhere. The same text in
+# ECMA-262, Python and Rust regular expressions.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+# The characters `str.strip` removes, spelled out: `\s` means other sets in ECMA-262 (which
+# adds U+FEFF and lacks U+001C-U+001F and U+0085) and in Python.
+WHITE_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# ...and, for required text, at least one character that is not white space.
+NOT_BLANK_PATTERN = rf"^[^\x00]*[^{WHITE_SPACE}\x00][^\x00]*$"
+
+
+class DocumentPattern:
+    """Publishes what a validator refuses as the string's `pattern` in the JSON Schema.
+
+    A field with a `pattern` of its own keeps it (those patterns never admit NUL).
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.setdefault("pattern", self.pattern)
+        return schema
 
 
 def not_blank(value: str) -> str:
@@ -65,16 +94,24 @@ def omissible(**kwargs: Any) -> Any:
     return Field(None, json_schema_extra=_unpublished_default, **kwargs)
 
 
-Text = Annotated[str, AfterValidator(storable_text)]
+Text = Annotated[str, AfterValidator(storable_text), DocumentPattern(NO_NUL_PATTERN)]
 RequiredText = Annotated[
-    str, Field(min_length=1), AfterValidator(storable_text), AfterValidator(not_blank)
+    str,
+    Field(min_length=1),
+    AfterValidator(storable_text),
+    AfterValidator(not_blank),
+    DocumentPattern(NOT_BLANK_PATTERN),
 ]
 # A row id in a path: positive and within bigint, so a huge one is a 422, not a database error.
 Id = Annotated[int, Field(ge=1, le=INT64_MAX)]
+# A spell's revision number (a PostgreSQL integer): a larger one is a 422, not a database error.
+INT32_MAX = 2**31 - 1
+RevisionNumber = Annotated[int, Field(ge=1, le=INT32_MAX)]
 # `skip`: any count of rows to pass over that PostgreSQL's OFFSET accepts.
 Offset = Annotated[int, Field(ge=0, le=INT64_MAX)]
 Timestamp = Annotated[datetime, AfterValidator(storable_datetime)]
 # For JSON bodies (query strings and paths are text, so they keep lax parsing).
-JsonInt = StrictInt  # a JSON integer: not true, not "5", not 5.5
+# A JSON integer: not true, not "5", not 5.5 (5.0 is one: `read_json` reads it as 5).
+JsonInt = StrictInt
 JsonNumber = StrictFloat  # a JSON number, integers included: not true, not "0.5"
 JsonBool = StrictBool  # true or false: not 1, not "yes"

@@ -206,14 +206,25 @@ async def test_the_repositorys_threshold_applies_unless_the_request_sets_one(cli
     assert len(await ranked_ids(client, repository="octo/app", min_score=0.5)) == 2
 
 
-async def test_an_unknown_or_malformed_repository_is_a_422_naming_the_field(client, pool):
-    for bad in ("octo/nowhere", "not a repository", "a/b/c"):
+async def test_a_malformed_repository_is_a_422_naming_the_field(client, pool):
+    for bad in ("not a repository", "a/b/c", "octo/app\n"):
         response = await client.post(
             "/api/match", json={"log": TWO_FITTING_SPELLS_LOG, "repository": bad}
         )
         assert response.status == 422, bad
         [problem] = (await response.json())["detail"]
         assert problem["loc"] == ["body", "repository"]
+
+
+async def test_a_well_formed_repository_grimoire_is_not_installed_on_is_404(client, pool):
+    """Valid by the schema, so not a 422: a name of nothing, as a missing spell id is."""
+    response = await client.post(
+        "/api/match", json={"log": TWO_FITTING_SPELLS_LOG, "repository": "octo/nowhere"}
+    )
+    assert response.status == 404
+    assert await response.json() == {
+        "detail": "Grimoire is not installed on a repository named octo/nowhere"
+    }
 
 
 async def test_a_private_repository_is_only_known_to_signed_in_callers(client, pool):
@@ -223,10 +234,10 @@ async def test_a_private_repository_is_only_known_to_signed_in_callers(client, p
     body = {"log": TWO_FITTING_SPELLS_LOG, "repository": "octo/secret"}
     anonymous = await client.post("/api/match", json=body)
     unknown = await client.post("/api/match", json={**body, "repository": "octo/nowhere"})
-    assert anonymous.status == unknown.status == 422
-    assert (await anonymous.json())["detail"][0]["msg"].replace("secret", "nowhere") == (
+    assert anonymous.status == unknown.status == 404
+    assert (await anonymous.json())["detail"].replace("secret", "nowhere") == (
         await unknown.json()
-    )["detail"][0]["msg"]
+    )["detail"]
     signed_in = await client.post("/api/match", json=body, headers=await token_for(client))
     assert signed_in.status == 200, await signed_in.text()
     assert len((await signed_in.json())["matches"]) == 2
@@ -265,11 +276,11 @@ async def test_a_private_repository_ranks_only_for_callers_github_lets_see_it(
     )
     for who, headers in (("no GitHub identity", contributor), ("not on GitHub", nina), ("", {})):
         refused = await client.post("/api/match", json=body, headers=headers)
-        assert refused.status == 422, (who, await refused.text())
+        assert refused.status == 404, (who, await refused.text())
         # Told exactly what a repository that is not installed gets: its existence stays private.
-        assert (await refused.json())["detail"][0]["msg"].replace("secret-sauce", "nowhere") == (
+        assert (await refused.json())["detail"].replace("secret-sauce", "nowhere") == (
             await unknown.json()
-        )["detail"][0]["msg"]
+        )["detail"]
     # A public repository needs nobody's permission.
     public = await client.post(
         "/api/match", json={**body, "repository": "octo-org/widgets"}, headers=contributor

@@ -21,7 +21,34 @@ API_VERSION = "1.0.0"
 API_DESCRIPTION = (
     "Grimoire turns red CI into fixes. These endpoints curate the spellbook (known error → fix), "
     "match CI logs against it, manage accounts, configure installed repositories and inspect "
-    'webhook deliveries. Errors are always `{"detail": ...}`.'
+    'webhook deliveries. Errors are always `{"detail": ...}`.\n\n'
+    "## What the schemas do not say\n\n"
+    "Each schema is as strict as the server wherever JSON Schema can say it (lengths, ranges, "
+    "patterns, enums, `additionalProperties: false`). These rules it cannot say; each is a 422 "
+    "naming the field:\n\n"
+    "- `error_pattern` must compile as RE2 (no backreferences or lookaround) and must not be "
+    "too broad: a pattern that matches many ordinary, passing log lines is refused "
+    "(`type: too_broad`), with examples of lines it matched.\n"
+    "- Each of a spell's `examples` must be matched by its `error_pattern`.\n"
+    "- A proposal must change at least one field (`type: no_change`).\n"
+    "- Text must be valid Unicode: JSON's `\\ud800`-style escapes of an unpaired surrogate "
+    "are refused (NUL, which PostgreSQL cannot store, is excluded by each string's `pattern`).\n"
+    "\n"
+    "And how requests are read:\n\n"
+    "- Bodies are JSON (`Content-Type: application/json`; a form is a 415), as is, gzip or "
+    "deflate; at most 1 MiB (10 MiB for `/api/match`, 25 MiB for webhooks), else a 413. "
+    "Malformed JSON, `NaN`/`Infinity`, numbers of over 4300 digits and documents nested deeper "
+    "than Python's parser goes are a 400.\n"
+    "- A number without a fractional part is an integer, as in JSON Schema: `5.0` is `5`. "
+    "Booleans and strings are never read as numbers, nor numbers as booleans.\n"
+    "- Unknown query parameters are ignored, and so are unknown body properties except where "
+    "a schema has `additionalProperties: false`.\n"
+    "- A private repository a caller may not see on GitHub is answered exactly as one "
+    "Grimoire is not installed on (404), so its existence stays private.\n"
+    "- `/auth/github/callback` needs the `code` and `state` GitHub sends back to a sign-in "
+    "started here (or GitHub's `error`); any other query is a 400.\n"
+    "- Whatever reads the database answers 503 while PostgreSQL is unreachable; 429 comes "
+    "with `Retry-After` on the rate-limited sign-in and matching endpoints."
 )
 REF_TEMPLATE = "#/components/schemas/{model}"
 ERROR_SCHEMA = {
@@ -189,6 +216,7 @@ def _error_description(op: Operation, status: int) -> str:
     "/openapi.json",
     summary="This OpenAPI 3.1 description",
     tag="meta",
+    uses_database=False,
     response=dict[str, Any],
 )
 async def openapi_json(request: web.Request) -> dict[str, Any]:
@@ -201,6 +229,7 @@ async def openapi_json(request: web.Request) -> dict[str, Any]:
     "/docs",
     summary="Interactive API documentation (Swagger UI)",
     tag="meta",
+    uses_database=False,
     response="html",
     response_media_type="text/html",
 )
@@ -215,6 +244,7 @@ async def swagger_ui(request: web.Request) -> web.Response:
     "/redoc",
     summary="API reference (ReDoc)",
     tag="meta",
+    uses_database=False,
     response="html",
     response_media_type="text/html",
 )

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,20 @@ REASONS = {
     429: "Too many requests",
     503: "Service unavailable",
 }
+
+DATABASE_UNAVAILABLE = "The database is unavailable; try again later"
+# What asyncpg raises when PostgreSQL cannot be reached, is going away or lost the database:
+# the service is unavailable, not broken (a 503 the caller may retry, not a 500).
+DATABASE_DOWN: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, crash, cannot connect now
+    asyncpg.InvalidCatalogNameError,  # the database itself was dropped
+    # A connection whose server went away mid-query is left in a state asyncpg cannot use.
+    asyncpg.InternalClientError,
+    ConnectionRefusedError,
+    ConnectionResetError,
+)
 
 
 class ApiError(web.HTTPException):
@@ -72,6 +87,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if exc.status == 413:
             detail = f"Request body too large (limit {request.client_max_size} bytes)"
         return _json_error(exc.status, detail, exc.headers)
+    except DATABASE_DOWN:
+        logger.warning("database unavailable", extra={"path": request.path})
+        return _json_error(503, DATABASE_UNAVAILABLE, {"Retry-After": "5"})
     except Exception:
         logger.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return _json_error(500, "Internal server error")

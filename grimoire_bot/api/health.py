@@ -50,6 +50,7 @@ async def database_reachable(pool: asyncpg.Pool) -> bool:
     summary="Service and database health",
     description="503 with `database: unavailable` when PostgreSQL cannot be reached.",
     tag="meta",
+    uses_database=False,  # answers its own 503 (a Health body)
     response=Health,
     extra_responses={503: "The database is unavailable (same body, status `unhealthy`)."},
 )
@@ -69,6 +70,7 @@ async def health(request: web.Request) -> web.Response:
     "/ping",
     summary="Liveness probe",
     tag="meta",
+    uses_database=False,
     response="PONG",
     response_media_type="text/plain",
 )

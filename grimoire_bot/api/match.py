@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
-from grimoire_bot.api.errors import field_error, unprocessable
+from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import operation
 from grimoire_bot.api.repos import may_see
 from grimoire_bot.db import installations as db_installations
@@ -17,7 +17,7 @@ from grimoire_bot.db import spells as db_spells
 from grimoire_bot.matching import PathStatus, resolve_paths
 from grimoire_bot.spellbook.models import SpellOut
 from grimoire_bot.state import MATCHER, POOL
-from grimoire_bot.validation import JsonInt, JsonNumber, Text
+from grimoire_bot.validation import JsonInt, JsonNumber, Text, storable_text
 
 MAX_LOG_BYTES = 10 * 1024 * 1024
 MAX_FILES = 200_000  # GitHub's tree API lists at most 100,000 entries at once
@@ -25,6 +25,12 @@ MAX_FILES = 200_000  # GitHub's tree API lists at most 100,000 entries at once
 REPOSITORY_PATTERN = r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$"
 
 routes = web.RouteTableDef()
+
+# The pattern before the NUL check: a `pattern` on top of Text would be enforced but left
+# out of the published schema.
+Repository = Annotated[
+    str, Field(max_length=140, pattern=REPOSITORY_PATTERN), AfterValidator(storable_text)
+]
 
 
 class MatchRequest(BaseModel):
@@ -35,7 +41,7 @@ class MatchRequest(BaseModel):
         description="Drop matches scoring below this (default: the repository's `min_score` "
         "when `repository` is given and sets one, else the matcher's threshold).",
     )
-    repository: Annotated[Text, Field(max_length=140, pattern=REPOSITORY_PATTERN)] | None = Field(
+    repository: Repository | None = Field(
         None,
         description="`owner/name` of a repository Grimoire is installed on: its votes move the "
         "ranking exactly as on its pull requests. A private repository only for callers who "
@@ -86,7 +92,8 @@ class Scope:
 
 async def ranking_scope(request: web.Request, body: MatchRequest) -> Scope:
     """The repository's id and threshold; a repository that is not installed, or is private
-    and not the caller's to see (its existence is not public), is a 422 on the field."""
+    and not the caller's to see (its existence is not public), is one and the same 404: a
+    well-formed name of nothing this caller may use, as a missing spell id is."""
     if body.repository is None:
         return Scope(min_score=body.min_score)
     async with request.app[POOL].acquire() as conn:
@@ -94,14 +101,7 @@ async def ranking_scope(request: web.Request, body: MatchRequest) -> Scope:
     if row is not None and not await may_see(request, row):
         row = None
     if row is None:
-        raise unprocessable(
-            [
-                field_error(
-                    ("body", "repository"),
-                    f"Grimoire is not installed on a repository named {body.repository}",
-                )
-            ]
-        )
+        raise ApiError(404, f"Grimoire is not installed on a repository named {body.repository}")
     min_score = body.min_score if body.min_score is not None else row["min_score"]
     return Scope(repository_id=row["id"], min_score=min_score)
 
@@ -119,7 +119,7 @@ async def ranking_scope(request: web.Request, body: MatchRequest) -> Scope:
     body=MatchRequest,
     response=MatchResult,
     max_body=MAX_LOG_BYTES,
-    errors=(400, 401, 413, 422, 429, 503),
+    errors=(400, 401, 404, 413, 422, 429, 503),
 )
 async def match_log(request: web.Request, body: MatchRequest) -> MatchResult:
     scope = await ranking_scope(request, body)

@@ -64,6 +64,8 @@ class Operation:
     # `{name}` fields are filled from the path (e.g. `{spell_id}`).
     denied: str | None = None
     extra_responses: dict[int, str] = field(default_factory=dict)
+    # Whether the operation reads or writes PostgreSQL, and so answers 503 while it is down.
+    uses_database: bool = True
 
     @property
     def possible_errors(self) -> tuple[int, ...]:
@@ -71,9 +73,12 @@ class Operation:
 
         A JSON body can be malformed (400), too large (413), a form or oddly encoded (415)
         or wrong (422); path and query parameters can be wrong (422); a protected route
-        needs a token (401), a curator or admin route that role (403).
+        needs a token (401), a curator or admin route that role (403); whatever reads the
+        database, a signed-in caller included, is a 503 while PostgreSQL is down.
         """
         statuses = set(self.errors)
+        if self.uses_database or self.access is not Access.PUBLIC:
+            statuses.add(503)
         if self.body is not None:
             statuses |= {400, 413, 415, 422}
         if self.params is not None or self.query is not None:
@@ -157,6 +162,13 @@ def _refuse_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON value")
 
 
+def _read_number(text: str) -> float | int:
+    """A number as JSON Schema sees it: one without a fractional part (`5.0`, `1e2`) is an
+    integer, so a field the schema calls `integer` accepts it as the schema promises."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
 async def read_json(request: web.Request, max_body: int = DEFAULT_MAX_BODY) -> Any:
     if request.content_type in FORM_MEDIA_TYPES:
         raise ApiError(
@@ -173,7 +185,7 @@ async def read_json(request: web.Request, max_body: int = DEFAULT_MAX_BODY) -> A
     if not raw.strip():
         raise ApiError(400, "Request body is empty; expected a JSON document")
     try:
-        return json.loads(raw, parse_constant=_refuse_constant)
+        return json.loads(raw, parse_constant=_refuse_constant, parse_float=_read_number)
     except UnicodeDecodeError:
         raise ApiError(400, "Request body is not valid UTF-8") from None
     except json.JSONDecodeError as exc:

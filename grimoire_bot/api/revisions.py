@@ -20,7 +20,7 @@ from grimoire_bot.db import spells as db_spells
 from grimoire_bot.db.revisions import Change, Source
 from grimoire_bot.spellbook.models import SpellOut
 from grimoire_bot.state import POOL
-from grimoire_bot.validation import Id, Offset
+from grimoire_bot.validation import Id, Offset, RevisionNumber
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
@@ -54,7 +54,7 @@ class RevisionOut(BaseModel):
 
 class RevisionParams(BaseModel):
     spell_id: Id
-    revision: Id
+    revision: RevisionNumber
 
 
 class HistoryParams(BaseModel):
