@@ -163,11 +163,10 @@ def render(extra: CollectorRegistry | None = None) -> bytes:
     """The text exposition of this process's metrics (every process of the host's, in
     multiprocess mode), followed by `extra` (the database-derived gauges)."""
     if os.environ.get(MULTIPROCESS_DIR_VARIABLE):
-        # In multiprocess mode every Gauge writes its value to the shared folder, even one of
-        # a private registry like `extra`'s: collected from there it would come out once per
-        # process that ever answered a scrape (labelled by pid), next to `extra`'s own copy,
-        # a family twice in one exposition. `extra`'s figures are the same from any process,
-        # so its copy is the one shown.
+        # `extra`'s families (the same from any process) are built so that they never reach
+        # the shared folder; a folder written by an older version may still hold files of
+        # theirs, one per process and labelled by pid: those are left out, so no family comes
+        # out twice in one exposition.
         shown = frozenset(f.name for f in extra.collect()) if extra is not None else frozenset()
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

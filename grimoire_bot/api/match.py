@@ -73,7 +73,9 @@ class MatchOut(BaseModel):
     score: Annotated[float, Field(ge=0, le=1)]
     error_index: int = Field(description="Index into `errors` of the error this spell fixes.")
     reason: Literal["pattern", "similar"] = Field(
-        description="`pattern`: the spell's regex matched; `similar`: lexical near-miss."
+        description="`pattern`: the spell's regex matched; `similar`: a near miss, found by "
+        "wording (lexical), by a relaxed or cut form of the pattern, by the error code, or by "
+        "meaning (embeddings)."
     )
 
 

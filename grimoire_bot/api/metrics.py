@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily
 
 from grimoire_bot import metrics
 from grimoire_bot.api.errors import ApiError
@@ -17,34 +20,43 @@ from grimoire_bot.webhooks.queue import DELIVERY_ENTRYPOINT
 routes = web.RouteTableDef()
 
 
+@dataclass(frozen=True, eq=False)  # registries key collectors by identity
+class Snapshot:
+    """Ready-made metric families; a collector prometheus-client can render."""
+
+    families: tuple[GaugeMetricFamily, ...]
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        return self.families
+
+
 async def database_gauges(request: web.Request) -> CollectorRegistry:
-    """Gauges read from Postgres now: the same figures whichever process is scraped."""
-    registry = CollectorRegistry()
+    """Gauges read from Postgres now: the same figures whichever process is scraped. Built
+    as metric families, not `Gauge`s: in multiprocess mode a `Gauge` writes a file to the
+    shared folder even in a private registry, one more per scrape and process."""
     async with request.app[POOL].acquire() as conn:
         queue = await db_metrics.queue_state(conn, DELIVERY_ENTRYPOINT)
         spells = await db_metrics.spells_by_status(conn)
-    depth = Gauge(
+    depth = GaugeMetricFamily(
         "grimoire_queue_depth",
         "Deliveries in the queue: ready for a worker, delayed by a retry's back-off, running.",
-        ["state"],
-        registry=registry,
+        labels=["state"],
     )
-    depth.labels("ready").set(queue.ready)
-    depth.labels("delayed").set(queue.delayed)
-    depth.labels("running").set(queue.running)
-    Gauge(
+    depth.add_metric(["ready"], queue.ready)
+    depth.add_metric(["delayed"], queue.delayed)
+    depth.add_metric(["running"], queue.running)
+    oldest = GaugeMetricFamily(
         "grimoire_queue_oldest_ready_seconds",
         "How long the oldest delivery ready for a worker has waited.",
-        registry=registry,
-    ).set(queue.oldest_ready_seconds)
-    size = Gauge(
-        "grimoire_spellbook_spells",
-        "Spells in the spellbook, by status.",
-        ["status"],
-        registry=registry,
+        value=queue.oldest_ready_seconds,
+    )
+    size = GaugeMetricFamily(
+        "grimoire_spellbook_spells", "Spells in the spellbook, by status.", labels=["status"]
     )
     for status, count in spells.items():
-        size.labels(status).set(count)
+        size.add_metric([status], count)
+    registry = CollectorRegistry()
+    registry.register(Snapshot((depth, oldest, size)))
     return registry
 
 
