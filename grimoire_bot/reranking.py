@@ -43,7 +43,7 @@ from grimoire_bot.advice.rerank import questions as uncertain_questions
 from grimoire_bot.db import llm_budget
 from grimoire_bot.db import reranks as db_reranks
 from grimoire_bot.db.llm_budget import Cap
-from grimoire_bot.drafts.policy import DraftDeps
+from grimoire_bot.drafts.policy import DraftDeps, over_budget_reason
 from grimoire_bot.llm import Answer, CallStats, ProviderFailure, cost_usd, deadline, price_for
 from grimoire_bot.llm.costs import estimate_tokens
 from grimoire_bot.llm.factory import MAX_OUTPUT_TOKENS
@@ -227,7 +227,7 @@ class Reranker:
         async with deps.pool.acquire() as conn:
             day, refused = await llm_budget.reserve(conn, caps, drafts=1, cost_usd=reserved)
             if refused is not None:
-                reason = await _over_budget_reason(conn, refused, reserved)
+                reason = await over_budget_reason(conn, refused, reserved, asking="rerank")
                 await db_reranks.mark_failed(conn, fingerprint, key, claim, reason, None)
                 return Decision(Outcome.OVER_BUDGET, reason)
         stats = CallStats()
@@ -358,17 +358,3 @@ def _failure(failure: ProviderFailure | None, answer: Answer | None) -> tuple[Ou
         return Outcome(failure.kind.value), failure.detail
     problem = answer.problem if answer is not None else None
     return Outcome.UNREADABLE, problem or "the answer could not be read"
-
-
-async def _over_budget_reason(conn: asyncpg.Connection, cap: Cap, wanted_usd: float) -> str:
-    spent = await llm_budget.spent_today(conn, cap.installation_id)
-    scope = (
-        "all installations"
-        if cap.installation_id == llm_budget.GLOBAL
-        else f"installation {cap.installation_id}"
-    )
-    return (
-        f"over the daily LLM budget for {scope}: {spent.drafts} of {cap.max_drafts} calls "
-        f"and ${spent.cost_usd:.4f} of ${cap.max_cost_usd:.2f} spent today (UTC); "
-        f"a rerank may cost up to ${wanted_usd:.4f}"
-    )

@@ -508,18 +508,22 @@ def _caps(deps: DraftDeps, site: DraftSite) -> list[Cap]:
     return caps
 
 
-async def _over_budget_reason(deps: DraftDeps, cap: Cap, wanted_usd: float) -> str:
-    async with deps.pool.acquire() as conn:
-        spent = await llm_budget.spent_today(conn, cap.installation_id)
+async def over_budget_reason(
+    conn: asyncpg.Connection, cap: Cap, wanted_usd: float, *, asking: str = "draft"
+) -> str:
+    """Why a call was refused: what was spent today against the cap that refused it.
+    `asking` names the kind of call, counted against the same caps (drafts, reranks)."""
+    spent = await llm_budget.spent_today(conn, cap.installation_id)
     scope = (
         "all installations"
         if cap.installation_id == llm_budget.GLOBAL
         else f"installation {cap.installation_id}"
     )
+    calls = "drafts" if asking == "draft" else "calls"
     return (
-        f"over the daily LLM budget for {scope}: {spent.drafts} of {cap.max_drafts} drafts "
+        f"over the daily LLM budget for {scope}: {spent.drafts} of {cap.max_drafts} {calls} "
         f"and ${spent.cost_usd:.4f} of ${cap.max_cost_usd:.2f} spent today (UTC); "
-        f"a draft may cost up to ${wanted_usd:.4f}"
+        f"a {asking} may cost up to ${wanted_usd:.4f}"
     )
 
 
@@ -528,8 +532,8 @@ async def _reserve(
 ) -> tuple[Any, str | None]:
     async with deps.pool.acquire() as conn:
         day, refused = await llm_budget.reserve(conn, caps, drafts=drafts, cost_usd=cost)
-    if refused is not None:
-        return None, await _over_budget_reason(deps, refused, cost)
+        if refused is not None:
+            return None, await over_budget_reason(conn, refused, cost)
     usage.reserved_usd += cost
     return day, None
 
