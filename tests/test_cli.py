@@ -154,3 +154,27 @@ async def test_receive_refuses_a_payload_that_is_not_json(env, tmp_path):
     code, output = await run("receive", "-e", "check_run", "-p", str(path), "--dry-run", env=env)
     assert code == 2
     assert "is not JSON" in output
+
+
+async def test_receive_logs_carry_the_replayed_delivery_id(fresh_database_url, tmp_path):
+    """Lines written while a replay was handled (the spellbook compile, deep in matching)
+    carried no delivery id, unlike the same lines in a worker."""
+    payload = official_payload("workflow_job.completed", installation_id=1)
+    path = tmp_path / "workflow_job.completed.json"
+    path.write_text(json.dumps(payload))
+    env = environment(
+        DATABASE_URL=fresh_database_url,
+        GHE_HOST="127.0.0.1:9",
+        GHE_PROTOCOL="http",
+        LOG_FORMAT="json",
+        LOG_LEVEL="info",
+    )
+    code, output = await run(
+        "receive", "-e", "workflow_job", "-p", str(path), "--dry-run",
+        "--log", f"{LOGS}/rust-borrow.log", env=env,
+    )  # fmt: skip
+    assert code == 0, output
+    records = [json.loads(line) for line in output.splitlines() if line.startswith('{"')]
+    compiled = [r for r in records if "spellbook compiled" in r.get("message", "")]
+    assert compiled, output
+    assert all(r.get("delivery_id", "").startswith("receive-") for r in compiled), compiled

@@ -14,6 +14,7 @@ from grimoire_bot.db import open_pool
 from grimoire_bot.events import build_router
 from grimoire_bot.events.context import HandlerContext
 from grimoire_bot.github.app import open_github_app
+from grimoire_bot.log import delivery_context
 from grimoire_bot.matcher import Matcher
 from grimoire_bot.settings import Settings
 from grimoire_bot.webhooks.dispatch import Dispatcher
@@ -67,7 +68,8 @@ async def replay(
             log_path=log_path,
             trees=dispatcher.trees,
         )
-        handled, results = await dispatcher.run_handlers(event, ctx)
+        with delivery_context(event.delivery_id):
+            handled, results = await dispatcher.run_handlers(event, ctx)
     if not handled:
         action = payload.get("action")
         print(f"no handler for {event_name}{f'.{action}' if action else ''}", file=report)
