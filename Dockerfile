@@ -15,7 +15,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+# Everything but pgserver: it bundles a whole PostgreSQL for running without DATABASE_URL,
+# which production (APP_ENV=production, as set above) refuses to do anyway.
+RUN grep -v '^pgserver' requirements.txt > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
 
 COPY grimoire_bot/ grimoire_bot/
 COPY migrations/ migrations/

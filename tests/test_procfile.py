@@ -122,7 +122,31 @@ async def read_until(process: asyncio.subprocess.Process, text: str, within: flo
     raise AssertionError(f"{text!r} never printed:\n" + "".join(seen))
 
 
-def image_env(database_url: str, port: int) -> dict[str, str]:
+def left_out_of_the_image() -> list[str]:
+    """Requirements the Dockerfile filters out of its `pip install` (`grep -v '^name'`)."""
+    return re.findall(r"grep -v '\^([\w-]+)' requirements\.txt", "\n".join(dockerfile()))
+
+
+@pytest.fixture
+def not_installed(image_dir: Path) -> Iterator[Path]:
+    """A folder that shadows each package the image leaves out with one that refuses to
+    import, so a process that needs it fails here as it would in the image."""
+    root = Path(tempfile.mkdtemp(prefix="grimoire-not-installed-"))
+    try:
+        for name in left_out_of_the_image():
+            package = root / name.replace("-", "_")
+            package.mkdir()
+            (package / "__init__.py").write_text(
+                f"raise ImportError('{name} is not installed in the image')\n"
+            )
+        for path in [root, *root.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def image_env(database_url: str, port: int, shadowed: Path) -> dict[str, str]:
     env = environment(**dockerfile_env())
     env.update(
         DATABASE_URL=database_url,
@@ -130,7 +154,7 @@ def image_env(database_url: str, port: int) -> dict[str, str]:
         WEBHOOK_SECRET="container-webhook-secret",
         PORT=str(port),
         HOST="127.0.0.1",
-        PYTHONPATH="",
+        PYTHONPATH=str(shadowed),
         HOME="/nonexistent",
     )
     return env
@@ -174,9 +198,12 @@ def test_compose_runs_the_procfile_processes_in_order_from_the_image():
 
 
 @pytest.mark.slow
-async def test_each_procfile_process_starts_from_the_image_contents(image_dir, fresh_database_url):
+async def test_each_procfile_process_starts_from_the_image_contents(
+    image_dir, not_installed, fresh_database_url
+):
     port = free_port()
-    env = image_env(fresh_database_url, port)
+    assert left_out_of_the_image() == ["pgserver"]
+    env = image_env(fresh_database_url, port, not_installed)
 
     release = await start_process("release", image_dir, env)
     output, _ = await asyncio.wait_for(release.communicate(), timeout=120)
