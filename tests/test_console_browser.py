@@ -442,6 +442,12 @@ async def test_every_page_passes_axe_and_is_photographed(
     await _check_page(page, "login")
     await sign_in(page, base_url, "admin@example.com")
     delivery = await pool.fetchval("SELECT delivery_id FROM deliveries LIMIT 1")
+    await pool.execute(
+        "INSERT INTO commit_runs (repository_id, repository, head_sha, external_id)"
+        " VALUES ($1, 'octo-org/widgets', $2, $2)",
+        REPOSITORY_ID,
+        SHA_BEFORE,
+    )
     for name, path in (
         ("review", "/console/review"),
         ("editor", f"/console/spells/{tour['approved']['id']}"),
@@ -451,6 +457,7 @@ async def test_every_page_passes_axe_and_is_photographed(
         ("spells", "/console/spells"),
         ("deliveries", "/console/deliveries"),
         ("delivery", f"/console/deliveries/{delivery}"),
+        ("advice", f"/console/advice/octo-org/widgets/{SHA_BEFORE}"),
     ):
         await page.goto(f"{base_url}{path}")
         if name == "editor":
