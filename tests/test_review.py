@@ -4,6 +4,7 @@ revision that can be restored, and only approved spells reach a pull request."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -11,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from grimoire_bot.app import create_app
+from grimoire_bot.db import installations as db_installations
 from grimoire_bot.db import open_pool
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.spellbook import io as spellbook_io
@@ -147,6 +149,71 @@ async def test_an_ai_draft_is_hidden_from_all_but_reviewers_until_approved(clien
 
     await client.post(f"{one}/approve", headers=curator)
     assert await listed({}) and (await client.get(one)).status == 200
+
+
+async def test_an_ai_draft_hidden_from_a_contributor_cannot_be_reached_through_proposals(
+    client, accounts
+):
+    """Proposing on a hidden draft (and the review queue then showing its diff) gave its
+    text away; so did the revisions of a draft deleted before anyone approved it."""
+    admin = await accounts.admin()
+    curator = await accounts.curator()
+    contributor = await accounts.contributor()
+    drafted = await create(client, admin, status="draft", auto_generated=True, confidence=0.7)
+    proposals = f"/api/spells/{drafted['id']}/proposals"
+    change = {"changes": {"solution_code": "Cool it with liquid nitrogen."}, "reason": "faster"}
+
+    refused = await client.post(proposals, json=change, headers=contributor)
+    assert refused.status == 404
+    assert (await client.get(proposals, headers=contributor)).status == 404
+    made = await client.post(proposals, json=change, headers=curator)
+    assert made.status == 201, await made.text()
+    proposal = await made.json()
+
+    async def listed(headers) -> list[int]:
+        response = await client.get("/api/proposals", headers=headers)
+        assert response.status == 200
+        assert response.headers["X-Total-Count"] == str(len(await response.json()))
+        return [p["id"] for p in await response.json()]
+
+    assert await listed(contributor) == []
+    assert await listed(curator) == [proposal["id"]]
+    one = f"/api/proposals/{proposal['id']}"
+    assert (await client.get(one, headers=contributor)).status == 404
+    assert (await client.get(one, headers=curator)).status == 200
+
+    deleted = await client.delete(f"/api/spells/{drafted['id']}", headers=admin)
+    assert deleted.status == 204
+    history = f"/api/spells/{drafted['id']}/revisions"
+    assert (await client.get(history, headers=contributor)).status == 404
+    assert (await client.get(history, headers=curator)).status == 200
+
+
+async def test_signed_in_callers_cannot_starve_the_connection_pool(
+    aiohttp_client, fresh_database_url, settings
+):
+    """Reading a hidden draft (or a private repository's advice) held a connection while
+    the caller's token was checked with another: a burst of such requests took every
+    connection and waited forever."""
+    app = create_app(dataclasses.replace(settings, db_pool_max=3), fresh_database_url)
+    client = await aiohttp_client(app)
+    accounts = Accounts(client)
+    admin = await accounts.admin()
+    drafted = await create(client, admin, status="draft", auto_generated=True)
+    async with open_pool(fresh_database_url, max_size=1) as pool, pool.acquire() as conn:
+        await db_installations.upsert_installation(conn, {"id": INSTALLATION_ID})
+        await db_installations.add_repositories(
+            conn, INSTALLATION_ID, [{"id": 4242, "full_name": "octo-org/vault", "private": True}]
+        )
+    contributor = await accounts.contributor()
+
+    async def read(path: str) -> int:
+        return (await client.get(path, headers=contributor)).status
+
+    paths = [f"/api/spells/{drafted['id']}", "/api/advice/octo-org/vault/" + "a" * 40] * 6
+    async with asyncio.timeout(30):
+        statuses = await asyncio.gather(*(read(path) for path in paths))
+    assert set(statuses) == {404}  # neither is the contributor's to see
 
 
 async def test_a_rejected_spell_is_never_matched(client, accounts):

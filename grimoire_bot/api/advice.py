@@ -48,10 +48,12 @@ async def commit_advice(request: web.Request, params: CommitParams) -> web.Respo
     full_name = f"{params.owner}/{params.repo}"
     async with request.app[POOL].acquire() as conn:
         repository = await db_installations.get_repository(conn, full_name)
-        if repository is not None and not await may_see(request, repository):
-            repository = None
-        text = None
-        if repository is not None:
+    # Asked with no connection held: it takes one of its own and may ask GitHub.
+    if repository is not None and not await may_see(request, repository):
+        repository = None
+    text = None
+    if repository is not None:
+        async with request.app[POOL].acquire() as conn:
             text = await whole_advice(conn, repository, params.sha, request.app[SETTINGS])
     if text is None:
         raise ApiError(404, f"Grimoire has no advice on {params.sha} in {full_name}")

@@ -22,6 +22,7 @@ from grimoire_bot.api.spells import (
     by,
     merged_problems,
     refuse_broad_pattern,
+    reviews,
     save,
     spell_not_found,
     validate_merged,
@@ -188,7 +189,9 @@ async def propose_change(
     request: web.Request, params: SpellParams, body: ProposalIn, user: UserOut
 ) -> ProposalOut:
     async with request.app[POOL].acquire() as conn:
-        current = await db_spells.get_spell(conn, params.spell_id)
+        current = await db_spells.get_spell(
+            conn, params.spell_id, with_unreviewed_ai_drafts=reviews(user)
+        )
         if current is None:
             raise spell_not_found(params.spell_id)
         changes = _effective_changes(current, body)
@@ -225,7 +228,10 @@ async def list_spell_proposals(
     request: web.Request, params: SpellParams, query: ProposalQuery, user: UserOut
 ) -> web.Response:
     async with request.app[POOL].acquire() as conn:
-        if await db_spells.get_spell(conn, params.spell_id) is None:
+        spell = await db_spells.get_spell(
+            conn, params.spell_id, with_unreviewed_ai_drafts=reviews(user)
+        )
+        if spell is None:
             raise spell_not_found(params.spell_id)
         rows, total = await db_proposals.list_proposals(
             conn,
@@ -251,7 +257,11 @@ async def list_spell_proposals(
 async def list_proposals(request: web.Request, query: ProposalQuery, user: UserOut) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         rows, total = await db_proposals.list_proposals(
-            conn, status=query.status, skip=query.skip, limit=query.limit
+            conn,
+            status=query.status,
+            skip=query.skip,
+            limit=query.limit,
+            with_unreviewed_ai_drafts=reviews(user),
         )
     return _page(rows, total)
 
@@ -269,7 +279,9 @@ async def list_proposals(request: web.Request, query: ProposalQuery, user: UserO
 )
 async def get_proposal(request: web.Request, params: ProposalParams, user: UserOut) -> ProposalOut:
     async with request.app[POOL].acquire() as conn:
-        row = await db_proposals.get_proposal(conn, params.proposal_id)
+        row = await db_proposals.get_proposal(
+            conn, params.proposal_id, with_unreviewed_ai_drafts=reviews(user)
+        )
     if row is None:
         raise _proposal_not_found(params.proposal_id)
     return ProposalOut(**dict(row))

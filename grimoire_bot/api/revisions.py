@@ -13,8 +13,7 @@ from grimoire_bot.api.auth import UserOut
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access, operation
 from grimoire_bot.api.review import Note
-from grimoire_bot.api.spells import by, is_unreviewed_ai_draft, save, spell_not_found
-from grimoire_bot.auth.roles import Role
+from grimoire_bot.api.spells import by, reviews, save, spell_not_found
 from grimoire_bot.db import revisions as db_revisions
 from grimoire_bot.db import spells as db_spells
 from grimoire_bot.db.revisions import Change, Source
@@ -91,9 +90,11 @@ async def list_revisions(
         rows, total = await db_revisions.list_revisions(
             conn, params.spell_id, skip=query.skip, limit=query.limit
         )
-        spell = await db_spells.get_spell(conn, params.spell_id)
-    hidden = spell is not None and is_unreviewed_ai_draft(spell)
-    if total == 0 or (hidden and not Role(user.role).at_least(Role.CURATOR)):
+        # A deleted draft is judged by what it was when it was deleted.
+        hidden = not reviews(user) and await db_revisions.is_unreviewed_ai_draft(
+            conn, params.spell_id
+        )
+    if total == 0 or hidden:
         raise spell_not_found(params.spell_id)
     body = [revision_out(row).model_dump(mode="json") for row in rows]
     return web.json_response(body, headers={"X-Total-Count": str(total)})

@@ -88,13 +88,16 @@ class SpellQuery(BaseModel):
         )
 
 
-def is_unreviewed_ai_draft(row: Any) -> bool:
-    return row["auto_generated"] and row["status"] != "approved"
+def reviews(user: UserOut | None) -> bool:
+    """Whether the caller sees AI drafts nobody approved yet: they are written from a
+    failure's log, possibly a private repository's, so only curators and admins do."""
+    return user is not None and Role(user.role).at_least(Role.CURATOR)
 
 
 async def is_reviewer(request: web.Request) -> bool:
-    user = await optional_user(request)
-    return user is not None and Role(user.role).at_least(Role.CURATOR)
+    # Resolved before any connection is taken: resolving takes one of its own, and a
+    # handler holding one while it waits could starve the pool.
+    return reviews(await optional_user(request))
 
 
 def spell_not_found(spell_id: int) -> ApiError:
@@ -212,9 +215,12 @@ async def list_spells(request: web.Request, query: SpellQuery) -> web.Response:
     errors=(401, 404, 422),
 )
 async def get_spell(request: web.Request, params: SpellParams) -> SpellDetail:
+    sees_drafts = await is_reviewer(request)
     async with request.app[POOL].acquire() as conn:
-        row = await db_spells.get_spell(conn, params.spell_id)
-        if row is None or (is_unreviewed_ai_draft(row) and not await is_reviewer(request)):
+        row = await db_spells.get_spell(
+            conn, params.spell_id, with_unreviewed_ai_drafts=sees_drafts
+        )
+        if row is None:
             raise spell_not_found(params.spell_id)
         stats = await db_advice.spell_stats(conn, params.spell_id)
     return SpellDetail(**dict(row), stats=SpellStats(**stats))

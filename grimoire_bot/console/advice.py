@@ -32,7 +32,8 @@ async def commit_advice(request: web.Request, viewer: Viewer) -> web.Response:
     visible = await visible_repository_ids(request, viewer)
     async with request.app[POOL].acquire() as conn:
         repository = await db_installations.get_repository(conn, full_name)
-        if repository is None or (visible is not None and repository["id"] not in visible):
+        hidden = repository is not None and repository["private"] and visible is not None
+        if repository is None or (hidden and repository["id"] not in visible):
             raise missing
         text = await whole_advice(conn, repository, sha, request.app[SETTINGS])
     if text is None:

@@ -228,10 +228,10 @@ async def _load(request: web.Request, viewer: Viewer) -> dict[str, Any]:
     params = validate(api_spells.SpellParams, dict(request.match_info), "path")
     assert isinstance(params, api_spells.SpellParams)
     async with request.app[POOL].acquire() as conn:
-        row = await db_spells.get_spell(conn, params.spell_id)
-    if row is None or (
-        api_spells.is_unreviewed_ai_draft(row) and not sees_unreviewed_ai_drafts(viewer)
-    ):
+        row = await db_spells.get_spell(
+            conn, params.spell_id, with_unreviewed_ai_drafts=sees_unreviewed_ai_drafts(viewer)
+        )
+    if row is None:
         raise api_spells.spell_not_found(params.spell_id)
     return SpellOut(**{name: row[name] for name in SpellOut.model_fields}).model_dump()
 

@@ -72,7 +72,12 @@ async def _queue(request: web.Request, viewer: Viewer) -> list[QueueItem]:
             conn, QUEUE_PAGE, with_ai_drafts=sees_unreviewed_ai_drafts(viewer)
         )
         proposals = await db_console.open_proposals(conn, QUEUE_PAGE)
-        spells = await db_spells.get_spells(conn, [p["spell_id"] for p in proposals])
+        # A proposal on an AI draft the viewer may not see is left out with its draft.
+        spells = await db_spells.get_spells(
+            conn,
+            [p["spell_id"] for p in proposals],
+            with_unreviewed_ai_drafts=sees_unreviewed_ai_drafts(viewer),
+        )
         sources = await db_console.source_errors(
             conn, [d["fingerprint"] for d in drafts if d["fingerprint"]], repository_ids
         )

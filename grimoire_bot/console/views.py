@@ -9,11 +9,11 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from grimoire_bot.api import spells as api_spells
 from grimoire_bot.api.auth import DENIED, REQUIRED_ROLE
 from grimoire_bot.api.errors import ApiError
 from grimoire_bot.api.operations import Access
 from grimoire_bot.api.repos import visible_permissions
-from grimoire_bot.auth.roles import Role
 from grimoire_bot.console.render import problem_text, render_problem
 from grimoire_bot.console.sessions import (
     CSRF_FIELD,
@@ -113,5 +113,5 @@ async def visible_repository_ids(request: web.Request, viewer: Viewer) -> list[i
 def sees_unreviewed_ai_drafts(viewer: Viewer) -> bool:
     """An AI draft nobody approved yet was written from a failure's log, possibly a private
     repository's: until a curator approves it, it exists only for curators and admins (the
-    JSON API's rule, `api.spells.is_unreviewed_ai_draft`)."""
-    return viewer.user.role.at_least(Role.CURATOR)
+    JSON API's rule, `api.spells.reviews`)."""
+    return api_spells.reviews(viewer.user)

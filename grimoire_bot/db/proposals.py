@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from grimoire_bot.db.spells import UNREVIEWED_AI_DRAFT_OF_S
+
 PROPOSAL_COLUMNS = (
     "p.id, p.spell_id, p.base_revision, s.revision AS current_revision, p.changes, p.reason, "
     "p.status::text AS status, p.proposed_by, p.created_at, p.decided_by, p.decided_at, "
@@ -44,12 +46,18 @@ async def create_proposal(
 
 
 async def get_proposal(
-    conn: asyncpg.Connection, proposal_id: int, *, for_update: bool = False
+    conn: asyncpg.Connection,
+    proposal_id: int,
+    *,
+    for_update: bool = False,
+    with_unreviewed_ai_drafts: bool = True,
 ) -> asyncpg.Record | None:
-    """One proposal; `for_update` locks it until the end of the transaction."""
+    """One proposal; `for_update` locks it until the end of the transaction; without
+    `with_unreviewed_ai_drafts`, None for one on an AI draft nobody approved yet."""
+    hidden = "" if with_unreviewed_ai_drafts else f" AND NOT {UNREVIEWED_AI_DRAFT_OF_S}"
     lock = " FOR UPDATE OF p" if for_update else ""
     return await conn.fetchrow(
-        f"SELECT {PROPOSAL_COLUMNS} {FROM_PROPOSALS} WHERE p.id = $1{lock}", proposal_id
+        f"SELECT {PROPOSAL_COLUMNS} {FROM_PROPOSALS} WHERE p.id = $1{hidden}{lock}", proposal_id
     )
 
 
@@ -60,11 +68,14 @@ async def list_proposals(
     status: ProposalStatus | None = None,
     skip: int = 0,
     limit: int = 100,
+    with_unreviewed_ai_drafts: bool = True,
 ) -> tuple[list[asyncpg.Record], int]:
-    """A page of proposals, oldest first (the review queue's order), and how many match."""
+    """A page of proposals, oldest first (the review queue's order), and how many match;
+    without `with_unreviewed_ai_drafts`, none on an AI draft nobody approved yet."""
+    hidden = "" if with_unreviewed_ai_drafts else f" AND NOT {UNREVIEWED_AI_DRAFT_OF_S}"
     where = (
         "WHERE ($1::bigint IS NULL OR p.spell_id = $1) "
-        "AND ($2::proposal_status IS NULL OR p.status = $2::proposal_status)"
+        f"AND ($2::proposal_status IS NULL OR p.status = $2::proposal_status){hidden}"
     )
     status_value = status.value if status is not None else None
     rows = await conn.fetch(
@@ -75,7 +86,7 @@ async def list_proposals(
         limit,
     )
     total = await conn.fetchval(
-        f"SELECT count(*) FROM spell_proposals p {where}", spell_id, status_value
+        f"SELECT count(*) {FROM_PROPOSALS} {where}", spell_id, status_value
     )
     return rows, total
 

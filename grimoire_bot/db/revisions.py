@@ -123,3 +123,18 @@ async def fields_changed_since(conn: asyncpg.Connection, spell_id: int, revision
         revision,
     )
     return {row["field"] for row in rows}
+
+
+async def is_unreviewed_ai_draft(conn: asyncpg.Connection, spell_id: int) -> bool:
+    """Whether the spell is, or was when it was deleted, an AI draft nobody approved."""
+    return await conn.fetchval(
+        """
+        SELECT coalesce(
+            (SELECT auto_generated AND status <> 'approved' FROM spells WHERE id = $1),
+            (SELECT (snapshot->>'auto_generated')::boolean
+                    AND snapshot->>'status' IS DISTINCT FROM 'approved'
+               FROM spell_revisions WHERE spell_id = $1 ORDER BY revision DESC LIMIT 1),
+            false)
+        """,
+        spell_id,
+    )

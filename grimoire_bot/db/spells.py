@@ -36,6 +36,10 @@ WRITABLE_FIELDS = (
     "confidence",
 )
 CASTS = {"scope": "::spell_scope", "status": "::spell_status", "examples": "::jsonb"}
+# An AI draft no curator approved yet: written from a failure's log, possibly a private
+# repository's, so only reviewers see it (`spells s` or plain `spells`).
+UNREVIEWED_AI_DRAFT = "(auto_generated AND status <> 'approved')"
+UNREVIEWED_AI_DRAFT_OF_S = "(s.auto_generated AND s.status <> 'approved')"
 TAG_ARRAY = "string_to_array(lower(replace(tags, ' ', '')), ',')"
 
 
@@ -76,7 +80,7 @@ def _where(filters: SpellFilter) -> tuple[str, list[Any]]:
     if filters.auto_generated is not None:
         clauses.append(f"auto_generated = {arg(filters.auto_generated)}")
     if not filters.with_unreviewed_ai_drafts:
-        clauses.append("NOT (auto_generated AND status <> 'approved')")
+        clauses.append(f"NOT {UNREVIEWED_AI_DRAFT}")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
 
@@ -101,12 +105,24 @@ async def count_spells(conn: asyncpg.Connection, filters: SpellFilter) -> int:
     return await conn.fetchval(f"SELECT count(*) FROM spells{where}", *args)
 
 
-async def get_spell(conn: asyncpg.Connection, spell_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"SELECT {SPELL_COLUMNS} FROM spells WHERE id = $1", spell_id)
+async def get_spell(
+    conn: asyncpg.Connection, spell_id: int, *, with_unreviewed_ai_drafts: bool = True
+) -> asyncpg.Record | None:
+    """One spell; with `with_unreviewed_ai_drafts=False`, None for an AI draft nobody
+    approved yet (as for a caller who may not see it)."""
+    hidden = "" if with_unreviewed_ai_drafts else f" AND NOT {UNREVIEWED_AI_DRAFT}"
+    return await conn.fetchrow(
+        f"SELECT {SPELL_COLUMNS} FROM spells WHERE id = $1{hidden}", spell_id
+    )
 
 
-async def get_spells(conn: asyncpg.Connection, ids: Sequence[int]) -> dict[int, asyncpg.Record]:
-    rows = await conn.fetch(f"SELECT {SPELL_COLUMNS} FROM spells WHERE id = ANY($1)", list(ids))
+async def get_spells(
+    conn: asyncpg.Connection, ids: Sequence[int], *, with_unreviewed_ai_drafts: bool = True
+) -> dict[int, asyncpg.Record]:
+    hidden = "" if with_unreviewed_ai_drafts else f" AND NOT {UNREVIEWED_AI_DRAFT}"
+    rows = await conn.fetch(
+        f"SELECT {SPELL_COLUMNS} FROM spells WHERE id = ANY($1){hidden}", list(ids)
+    )
     return {row["id"]: row for row in rows}
 
 
