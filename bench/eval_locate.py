@@ -2,9 +2,10 @@
 
     python -m bench.eval_locate                    # the development side, misses listed
     python -m bench.eval_locate --split heldout    # the frozen held-out side (report, never tune)
+    python -m bench.eval_locate --split ciroots    # the frozen CI-roots split (report, never tune)
     python -m bench.eval_locate --quick            # at most 15 misses listed
 
-Held-out cases are only counted, never listed: people tuning the matcher run this too.
+Held-out and CI-roots cases are only counted, never listed: people tuning the matcher run this too.
 
 Each case of `bench/evalset/locate-<split>.jsonl` is a real tool output with the expected
 primary `path:line`, repository-relative. A fresh database and the real app (`create_app`)
@@ -46,7 +47,15 @@ from bench._support import (  # noqa: E402
     quiet_logging,
 )
 from bench.eval_matching import bench_settings, load_spells, sign_up  # noqa: E402
-from bench.evalset import Kind, Split, load_cases, load_spellbook, print_breakdown  # noqa: E402
+from bench.evalset import (  # noqa: E402
+    CIROOTS_SPLIT,
+    Kind,
+    Split,
+    load_cases,
+    load_ciroots,
+    load_spellbook,
+    print_breakdown,
+)
 from grimoire_bot.app import create_app  # noqa: E402
 
 GOAL = 0.90  # issue 11: primary location right in at least 90% of held-out outputs
@@ -223,13 +232,13 @@ def print_mode(title: str, outcomes: Sequence[Outcome], baseline: Sequence[Outco
     print_table(["measure", "grimoire API", "first path:line"], rows)
 
 
-def report(split: Split, run: ApiRun, baseline: Sequence[Outcome], quick: bool) -> None:
+def report(split: str, run: ApiRun, baseline: Sequence[Outcome], quick: bool) -> None:
     outcomes = run.text_only
     right = [o.right for o in outcomes]
     print_breakdown("tool", [[o.case["tool"]] for o in outcomes], right)
     print_breakdown("CI system", [[o.case["ci"]] for o in outcomes], right)
     print_breakdown("class", [o.case["classes"] for o in outcomes], right)
-    if split is Split.DEV:  # held-out cases are counted, never listed
+    if split == Split.DEV:  # held-out and CI-roots cases are counted, never listed
         print_misses(outcomes, QUICK_MISSES if quick else None)
     print_mode("text only", outcomes, baseline)
     listed = {o.case["id"] for o in run.with_files or ()}
@@ -237,7 +246,7 @@ def report(split: Split, run: ApiRun, baseline: Sequence[Outcome], quick: bool) 
         print("with files: not measured, POST /api/match has no `files` field")
         files_figure = "with files not offered by the API"
     else:
-        if split is Split.DEV:
+        if split == Split.DEV:
             print_misses(run.with_files, QUICK_MISSES if quick else None)
         print_mode("with files", run.with_files, [b for b in baseline if b.case["id"] in listed])
         files_figure = f"with files {share(run.with_files, 'right'):.2f}"
@@ -250,19 +259,21 @@ def report(split: Split, run: ApiRun, baseline: Sequence[Outcome], quick: bool) 
         f"(any error {share(outcomes, 'any_right'):.2f}, "
         f"root kept {share(outcomes, 'suffix_right'):.2f}; "
         f"first path:line in the log {share(baseline, 'right'):.2f}) on {len(outcomes)} "
-        f"grimoire-{split.value} cases, {tools} tools"
+        f"grimoire-{split} cases, {tools} tools"
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=[s.value for s in Split], default=Split.DEV.value,
-                        help="which side of bench/evalset/ (tune on dev only)")
+    parser.add_argument("--split", choices=[*(s.value for s in Split), CIROOTS_SPLIT],
+                        default=Split.DEV.value,
+                        help="which side of bench/evalset/, or the separate CI-roots split "
+                             "(tune on dev only)")
     parser.add_argument("--quick", action="store_true", help=f"list at most {QUICK_MISSES} misses")
     args = parser.parse_args(argv)
     quiet_logging()
-    split = Split(args.split)
-    cases = load_cases(Kind.LOCATE, split)
+    split = args.split
+    cases = load_ciroots() if split == CIROOTS_SPLIT else load_cases(Kind.LOCATE, Split(split))
     run = asyncio.run(through_api(load_spellbook(), cases))
     report(split, run, [naive(case) for case in cases], args.quick)
     failed = sum(1 for o in [*run.text_only, *(run.with_files or ())] if o.error)

@@ -33,6 +33,12 @@ SPLIT_SALT = "grimoire-evalset/2026-12-06/"
 DEV_SHARE = 0.45  # of each ecosystem (matching) or tool (localisation), by case count
 SPELLBOOK_FILE = "spellbook.json"
 MANIFEST_FILE = "heldout.sha256"
+# Localisation outputs printed under CI workspace roots (/builds/G/P/, /home/travis/build/O/R/,
+# C:\projects\R\, ...), gathered on 2026-12-07 after the split above was made. The split rule
+# depends on the whole set, so these cases form a third file outside it: held out as a whole,
+# counted but never listed, frozen in heldout.sha256 with the other held-out files.
+CIROOTS_SPLIT = "ciroots"
+CIROOTS_FILE = "locate-ciroots.jsonl"
 
 
 class Kind(StrEnum):
@@ -129,6 +135,11 @@ def load_cases(kind: str, split: str, directory: Path = EVALSET_DIR) -> list[dic
     return list(_lines(path_of(kind, split, directory)))
 
 
+def load_ciroots(directory: Path = EVALSET_DIR) -> list[dict[str, Any]]:
+    """The CI-roots localisation cases (same format as `locate-*.jsonl`), in file (id) order."""
+    return list(_lines(directory / CIROOTS_FILE))
+
+
 def load_spellbook(directory: Path = EVALSET_DIR) -> list[dict[str, Any]]:
     return json.loads((directory / SPELLBOOK_FILE).read_text(encoding="utf-8"))
 
@@ -154,7 +165,9 @@ def _digest(path: Path) -> str:
 
 
 def heldout_files() -> list[str]:
-    return sorted(name for (_, split), name in FILES.items() if split == Split.HELDOUT.value)
+    """Every frozen file: the held-out side of the split and the separate CI-roots split."""
+    split_sides = (name for (_, split), name in FILES.items() if split == Split.HELDOUT.value)
+    return sorted([*split_sides, CIROOTS_FILE])
 
 
 def read_manifest(directory: Path = EVALSET_DIR) -> Mapping[str, str]:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from bench.evalset import (
+    CIROOTS_FILE,
     EVALSET_DIR,
     FILES,
     Kind,
@@ -24,7 +25,9 @@ from bench.evalset import (
     assign_sides,
     frozen_problems,
     load_cases,
+    load_ciroots,
     load_spellbook,
+    read_manifest,
     strata_of_files,
 )
 from grimoire_bot.matching.patterns import check_pattern, compile_pattern
@@ -33,6 +36,8 @@ MATCHING_FIELDS = {"id", "ecosystem", "ci", "source", "log", "expected", "notes"
 LOCATE_FIELDS = {"id", "tool", "ci", "classes", "source", "log", "expected", "files", "notes"}
 SPELL_FIELDS = {"key", "title", "description", "error_type", "error_pattern", "solution_code", "tags"}
 MACHINE_PATH_PREFIXES = ("/work/", "/root/")
+KNOWN_CLASSES = {"ci-root", "line-prefix", "windows-path", "hard-wrapped", "include-chain",
+                 "msbuild-project-suffix", "old-format", "path-not-in-log"}
 
 
 def cases(kind: Kind) -> dict[Split, list[dict[str, Any]]]:
@@ -185,7 +190,63 @@ def test_a_missing_held_out_file_is_reported_as_frozen(tmp_path: Path) -> None:
 
 
 def test_classes_name_only_known_kinds(locate) -> None:
-    known = {"ci-root", "line-prefix", "windows-path", "hard-wrapped", "include-chain",
-             "msbuild-project-suffix", "old-format", "path-not-in-log"}
     counts = Counter(name for case in every(locate) for name in case["classes"])
-    assert set(counts) <= known
+    assert set(counts) <= KNOWN_CLASSES
+
+
+# ------------------------------------------------------------ the CI-roots split (2026-12-07)
+
+
+@pytest.fixture(scope="module")
+def ciroots() -> list[dict[str, Any]]:
+    return load_ciroots()
+
+
+def test_ciroots_cases_are_well_formed_localisation_cases(ciroots) -> None:
+    assert len(ciroots) >= 25
+    assert [case["id"] for case in ciroots] == [f"gr-{n:04d}" for n in range(1, len(ciroots) + 1)]
+    for case in ciroots:
+        assert set(case) == LOCATE_FIELDS, case["id"]
+        path, line = case["expected"]["path"], case["expected"]["line"]
+        assert set(case["expected"]) == {"path", "line"}, case["id"]
+        assert isinstance(line, int) and line >= 1, case["id"]
+        assert "\\" not in path and not path.startswith(("/", "./")) and ":" not in path, case["id"]
+        assert path in case["files"] and len(set(case["files"])) == len(case["files"]), case["id"]
+        assert case["log"].strip() and case["tool"].strip() and case["ci"].strip(), case["id"]
+        assert set(case["classes"]) <= KNOWN_CLASSES, case["id"]
+        source = case["source"]
+        pinned = ":" in source and "@" in source and len(source.rsplit("@", 1)[1]) >= 7
+        assert source.startswith("https://") or pinned, case["id"]
+        assert not any(prefix in source for prefix in MACHINE_PATH_PREFIXES), case["id"]
+
+
+def test_ciroots_logs_print_the_expected_file(ciroots) -> None:
+    """Every expected file is named in its log (these cases test root stripping, not tree search)."""
+    for case in ciroots:
+        log = case["log"].replace("\\", "/")
+        assert case["expected"]["path"].rsplit("/", 1)[-1] in log, case["id"]
+        assert str(case["expected"]["line"]) in log, case["id"]
+
+
+def test_ciroots_cover_several_ci_systems_and_tools(ciroots) -> None:
+    roots = [case for case in ciroots if "ci-root" in case["classes"]]
+    assert len(roots) >= len(ciroots) // 2
+    assert len({case["ci"] for case in roots}) >= 5
+    assert len({case["tool"] for case in ciroots}) >= 8
+
+
+def test_ciroots_sources_are_new_to_the_set(matching, locate, ciroots) -> None:
+    """A thread already in the split would leak development context into this held-out file."""
+    earlier = {case["source"] for case in every(matching) + every(locate)}
+    assert [case["id"] for case in ciroots if case["source"] in earlier] == []
+
+
+def test_ciroots_file_is_frozen_with_the_held_out_files(tmp_path: Path) -> None:
+    assert CIROOTS_FILE in read_manifest()
+    copy = tmp_path / "evalset"
+    shutil.copytree(EVALSET_DIR, copy)
+    frozen = copy / CIROOTS_FILE
+    frozen.write_text(frozen.read_text(encoding="utf-8").replace("gr-0001", "gr-0000"),
+                      encoding="utf-8")
+    problems = frozen_problems(copy)
+    assert len(problems) == 1 and CIROOTS_FILE in problems[0]
