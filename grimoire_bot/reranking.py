@@ -20,6 +20,7 @@ Nothing here raises: whatever goes wrong, the error keeps the engine's ranking.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import itertools
 import logging
@@ -111,7 +112,16 @@ class Reranker:
     ) -> list[list[Match]]:
         """Each error's spells, reordered (or thinned) where the model settled an uncertain
         ranking; unchanged wherever it did not. Never raises."""
-        asked = uncertain_questions(errors, each)
+        revisions = {
+            spell_id: spell["revision"] for spell_id, spell in spells.items() if "revision" in spell
+        }
+        asked = [
+            dataclasses.replace(
+                question,
+                revisions=tuple((i, revisions[i]) for i in question.candidates if i in revisions),
+            )
+            for question in uncertain_questions(errors, each)
+        ]
         if not asked:
             return [list(found) for found in each]
         decisions = await asyncio.gather(
@@ -125,7 +135,7 @@ class Reranker:
         reranked = []
         for error, found in zip(errors, each, strict=True):
             candidates = [m.spell_id for m in found[:MAX_CANDIDATES]]
-            verdict = verdicts.get((error.fingerprint, candidate_key(candidates)))
+            verdict = verdicts.get((error.fingerprint, candidate_key(candidates, revisions)))
             if verdict is not None and is_uncertain(found):
                 found = apply_choice(found, candidates, verdict.choice)
             reranked.append(list(found))

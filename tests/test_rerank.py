@@ -161,6 +161,11 @@ def rerank_settings(fake_github, fake_llm, **overrides):
     return settings_for(fake_github, **values)
 
 
+async def revisions(pool, *spell_ids: int) -> dict[int, int]:
+    rows = await pool.fetch("SELECT id, revision FROM spells WHERE id = ANY($1)", spell_ids)
+    return {row["id"]: row["revision"] for row in rows}
+
+
 async def spell_id(pool, key: str) -> int:
     return await pool.fetchval("SELECT id FROM spells WHERE key = $1", key)
 
@@ -215,7 +220,7 @@ async def test_the_models_choice_is_posted_first_and_asked_for_only_once(
         "state": "decided",
         "choice": beta,
         "valid": True,
-        "candidates": candidate_key([alpha, beta]),
+        "candidates": candidate_key([alpha, beta], await revisions(pool, alpha, beta)),
     }
     assert metric("grimoire_llm_reranks_total", outcome="chosen") == chosen_before + 1
     # A rerank is one call against the drafts' daily budget.
@@ -230,6 +235,17 @@ async def test_the_models_choice_is_posted_first_and_asked_for_only_once(
     assert len(fake_llm.requests) == 1
     assert await pool.fetchval("SELECT uses FROM llm_reranks") == 1
     assert metric("grimoire_llm_reranks_total", outcome="cached") == cached_before + 1
+
+    # A curator rewrites one candidate: the verdict was about its old text, so it is asked
+    # afresh rather than reused.
+    await pool.execute("UPDATE spells SET description = 'Rewritten.' WHERE id = $1", alpha)
+    fake_llm.answer({"choice": alpha, "reason": "alpha now explains it"})
+    third = failed_job_delivery(
+        fake_github, job_id=1703, log=log_of(f"src/c.py:4:1: {TIED}"), head_sha="c" * 40
+    )
+    await handle(send, settings, pool, "rerank-third", third)
+    assert len(fake_llm.requests) == 2
+    assert posted_spells(grimoire_run(fake_github, "c" * 40)) == ["test.alpha", "test.beta"]
 
 
 @pytest.mark.parametrize(

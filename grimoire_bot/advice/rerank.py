@@ -15,7 +15,7 @@ pattern hit is evidence a curator wrote down, which a model's doubt does not ove
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from grimoire_bot.matching import ErrorRecord, Match, says_only_that_a_step_failed
@@ -35,15 +35,23 @@ class Question:
 
     error: ErrorRecord
     candidates: tuple[int, ...]
+    # The candidates' revisions, where known: (spell id, revision) pairs.
+    revisions: tuple[tuple[int, int], ...] = ()
 
     @property
     def key(self) -> str:
         """The candidate set as cached: the same spells in any order are the same set."""
-        return candidate_key(self.candidates)
+        return candidate_key(self.candidates, dict(self.revisions))
 
 
-def candidate_key(spell_ids: Sequence[int]) -> str:
-    return ",".join(str(spell_id) for spell_id in sorted(set(spell_ids)))
+def candidate_key(spell_ids: Sequence[int], revisions: Mapping[int, int] | None = None) -> str:
+    """The same spells in any order are the same set; with their revisions, an edit of any
+    of them makes a new set, so a verdict about their old text is not reused."""
+    known = revisions or {}
+    return ",".join(
+        f"{spell_id}@{known[spell_id]}" if spell_id in known else str(spell_id)
+        for spell_id in sorted(set(spell_ids))
+    )
 
 
 def is_uncertain(found: Sequence[Match]) -> bool:
