@@ -43,8 +43,7 @@ from grimoire_bot.advice.rerank import (
 from grimoire_bot.advice.rerank import questions as uncertain_questions
 from grimoire_bot.db import llm_budget
 from grimoire_bot.db import reranks as db_reranks
-from grimoire_bot.db.llm_budget import Cap
-from grimoire_bot.drafts.policy import DraftDeps, over_budget_reason
+from grimoire_bot.drafts.policy import DraftDeps, daily_caps, over_budget_reason
 from grimoire_bot.llm import Answer, CallStats, ProviderFailure, cost_usd, deadline, price_for
 from grimoire_bot.llm.costs import estimate_tokens
 from grimoire_bot.llm.factory import MAX_OUTPUT_TOKENS
@@ -233,7 +232,8 @@ class Reranker:
         price = price_for(provider.model, deps.settings.llm_price_per_mtok)
         # The provider may answer up to MAX_OUTPUT_TOKENS: reserved, then settled to the real.
         reserved = cost_usd(price, estimate_tokens(prompt.system + prompt.user), MAX_OUTPUT_TOKENS)
-        caps = self._caps()
+        # The drafts' caps: a rerank is one call against the same daily counts and dollars.
+        caps = daily_caps(self.deps.settings, self.installation_id)
         async with deps.pool.acquire() as conn:
             day, refused = await llm_budget.reserve(conn, caps, drafts=1, cost_usd=reserved)
             if refused is not None:
@@ -322,20 +322,6 @@ class Reranker:
             tokens_out=tokens_out,
             cost_usd=cost_usd,
         )
-
-    def _caps(self) -> list[Cap]:
-        """The drafts' caps: a rerank is one call against the same daily counts and dollars."""
-        settings = self.deps.settings
-        caps = [Cap(llm_budget.GLOBAL, settings.llm_daily_drafts, settings.llm_daily_cost_usd)]
-        if self.installation_id is not None:
-            caps.append(
-                Cap(
-                    self.installation_id,
-                    settings.llm_daily_drafts_per_installation,
-                    settings.llm_daily_cost_usd_per_installation,
-                )
-            )
-        return caps
 
     def _count(self, requests: int, tokens_in: int, tokens_out: int, spent: float) -> None:
         provider = self.deps.provider

@@ -494,13 +494,14 @@ async def _preview(deps: DraftDeps, error: ErrorRecord, site: DraftSite) -> _Res
 # ---------------------------------------------------------------- asking, within budget
 
 
-def _caps(deps: DraftDeps, site: DraftSite) -> list[Cap]:
-    settings = deps.settings
+def daily_caps(settings: Settings, installation_id: int | None) -> list[Cap]:
+    """The day's caps a call counts against: the global one, and its installation's. Drafts
+    and reranks share them."""
     caps = [Cap(llm_budget.GLOBAL, settings.llm_daily_drafts, settings.llm_daily_cost_usd)]
-    if site.installation_id is not None:
+    if installation_id is not None:
         caps.append(
             Cap(
-                site.installation_id,
+                installation_id,
                 settings.llm_daily_drafts_per_installation,
                 settings.llm_daily_cost_usd_per_installation,
             )
@@ -551,7 +552,7 @@ async def _ask_within_budget(
     example = example_for(own_text)
     price = price_for(provider.model, deps.settings.llm_price_per_mtok)
     per_ask = cost_usd(price, estimate_tokens(prompt.system + prompt.user), MAX_OUTPUT_TOKENS)
-    caps = _caps(deps, site)
+    caps = daily_caps(deps.settings, site.installation_id)
     usage = _Usage()
     day, refused = await _reserve(deps, caps, drafts=1, cost=per_ask, usage=usage)
     if refused is not None:
