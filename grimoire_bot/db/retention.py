@@ -13,6 +13,7 @@ touched here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import asyncpg
@@ -20,96 +21,81 @@ import asyncpg
 FINISHED_DELIVERY_STATUSES = ("done", "failed", "ignored")
 
 
+async def _delete_batch(
+    conn: asyncpg.Connection,
+    table: str,
+    keys: Sequence[str],
+    where: str,
+    order_by: str | None,
+    batch: int,
+    *args: object,
+) -> int:
+    """Delete at most `batch` rows of `table` that `where` selects (its parameters are
+    `args`, `$1` on; the batch size comes after them), first by `order_by`, skipping rows
+    someone holds; how many went. `keys` identify a row. Every piece of SQL is one of this
+    module's constants, never input."""
+    order = f" ORDER BY {order_by}" if order_by else ""
+    same_row = " AND ".join(f"t.{key} = doomed.{key}" for key in keys)
+    return await conn.fetchval(
+        f"""
+        WITH doomed AS (
+            SELECT {", ".join(keys)} FROM {table} WHERE {where}{order}
+            LIMIT ${len(args) + 1} FOR UPDATE SKIP LOCKED
+        ), deleted AS (
+            DELETE FROM {table} t USING doomed WHERE {same_row} RETURNING 1
+        )
+        SELECT count(*) FROM deleted
+        """,
+        *args,
+        batch,
+    )
+
+
 async def delete_finished_deliveries(
     conn: asyncpg.Connection, older_than: timedelta, batch: int
 ) -> int:
     """Finished deliveries (never queued or processing ones) older than the cut."""
-    return await conn.fetchval(
-        """
-        WITH doomed AS (
-            SELECT delivery_id FROM deliveries
-            WHERE received_at < now() - $1::interval  -- bounds the index scan
-              AND coalesce(finished_at, received_at) < now() - $1::interval
-              AND status::text = ANY($3::text[])
-            ORDER BY received_at
-            LIMIT $2
-            FOR UPDATE SKIP LOCKED
-        ), deleted AS (
-            DELETE FROM deliveries d USING doomed
-            WHERE d.delivery_id = doomed.delivery_id
-            RETURNING 1
-        )
-        SELECT count(*) FROM deleted
-        """,
-        older_than,
+    return await _delete_batch(
+        conn,
+        "deliveries",
+        ["delivery_id"],
+        "received_at < now() - $1::interval"  # bounds the index scan
+        " AND coalesce(finished_at, received_at) < now() - $1::interval"
+        " AND status::text = ANY($2::text[])",
+        "received_at",
         batch,
+        older_than,
         list(FINISHED_DELIVERY_STATUSES),
     )
 
 
 async def delete_queue_log(conn: asyncpg.Connection, older_than: timedelta, batch: int) -> int:
     """pgqueuer's log of finished jobs and its per-second statistics."""
-    log = await conn.fetchval(
-        """
-        WITH doomed AS (
-            SELECT id FROM pgqueuer_log WHERE created < now() - $1::interval
-            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
-        ), deleted AS (
-            DELETE FROM pgqueuer_log l USING doomed WHERE l.id = doomed.id RETURNING 1
-        )
-        SELECT count(*) FROM deleted
-        """,
-        older_than,
-        batch,
-    )
-    statistics = await conn.fetchval(
-        """
-        WITH doomed AS (
-            SELECT id FROM pgqueuer_statistics WHERE created < now() - $1::interval
-            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
-        ), deleted AS (
-            DELETE FROM pgqueuer_statistics s USING doomed WHERE s.id = doomed.id RETURNING 1
-        )
-        SELECT count(*) FROM deleted
-        """,
-        older_than,
-        batch,
+    older = "created < now() - $1::interval"
+    log = await _delete_batch(conn, "pgqueuer_log", ["id"], older, "id", batch, older_than)
+    statistics = await _delete_batch(
+        conn, "pgqueuer_statistics", ["id"], older, "id", batch, older_than
     )
     return log + statistics
 
 
 async def delete_expired_revocations(conn: asyncpg.Connection, batch: int) -> int:
     """Revoked tokens past their expiry: they would be refused as expired anyway."""
-    return await conn.fetchval(
-        """
-        WITH doomed AS (
-            SELECT jti FROM revoked_tokens WHERE expires_at < now()
-            LIMIT $1 FOR UPDATE SKIP LOCKED
-        ), deleted AS (
-            DELETE FROM revoked_tokens r USING doomed WHERE r.jti = doomed.jti RETURNING 1
-        )
-        SELECT count(*) FROM deleted
-        """,
-        batch,
-    )
+    return await _delete_batch(conn, "revoked_tokens", ["jti"], "expires_at < now()", None, batch)
 
 
 async def delete_old_failure_errors(
     conn: asyncpg.Connection, older_than: timedelta, batch: int
 ) -> int:
     """Errors read from failures longer ago than the cut (the console counts recent ones)."""
-    return await conn.fetchval(
-        """
-        WITH doomed AS (
-            SELECT id FROM failure_errors WHERE seen_at < now() - $1::interval
-            ORDER BY seen_at LIMIT $2 FOR UPDATE SKIP LOCKED
-        ), deleted AS (
-            DELETE FROM failure_errors f USING doomed WHERE f.id = doomed.id RETURNING 1
-        )
-        SELECT count(*) FROM deleted
-        """,
-        older_than,
+    return await _delete_batch(
+        conn,
+        "failure_errors",
+        ["id"],
+        "seen_at < now() - $1::interval",
+        "seen_at",
         batch,
+        older_than,
     )
 
 
@@ -119,21 +105,14 @@ async def delete_old_rerank_verdicts(
     """LLM rerank verdicts settled longer ago than the cut, used or not: the question is
     asked afresh, so no verdict outlives later edits of its spells by more than the period.
     A claim still being asked for is kept whatever its age (its worker settles it)."""
-    return await conn.fetchval(
-        """
-        WITH doomed AS (
-            SELECT fingerprint, candidates FROM llm_reranks
-            WHERE updated_at < now() - $1::interval AND state <> 'asking'
-            ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
-        ), deleted AS (
-            DELETE FROM llm_reranks r USING doomed
-            WHERE r.fingerprint = doomed.fingerprint AND r.candidates = doomed.candidates
-            RETURNING 1
-        )
-        SELECT count(*) FROM deleted
-        """,
-        older_than,
+    return await _delete_batch(
+        conn,
+        "llm_reranks",
+        ["fingerprint", "candidates"],
+        "updated_at < now() - $1::interval AND state <> 'asking'",
+        "updated_at",
         batch,
+        older_than,
     )
 
 
@@ -142,19 +121,14 @@ async def delete_old_unattached_llm_calls(
 ) -> int:
     """LLM calls made outside any delivery (the `draft` command) longer ago than the cut:
     those of a delivery go with it, these had nothing to go with."""
-    return await conn.fetchval(
-        """
-        WITH doomed AS (
-            SELECT id FROM llm_calls
-            WHERE delivery_id IS NULL AND at < now() - $1::interval
-            ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED
-        ), deleted AS (
-            DELETE FROM llm_calls c USING doomed WHERE c.id = doomed.id RETURNING 1
-        )
-        SELECT count(*) FROM deleted
-        """,
-        older_than,
+    return await _delete_batch(
+        conn,
+        "llm_calls",
+        ["id"],
+        "delivery_id IS NULL AND at < now() - $1::interval",
+        "at",
         batch,
+        older_than,
     )
 
 
@@ -163,21 +137,14 @@ async def delete_old_llm_budget_days(
 ) -> int:
     """Daily LLM spend rows of UTC days that ended longer ago than the cut: only today's
     row is ever read (the caps), so older ones are history nobody asks for."""
-    return await conn.fetchval(
-        """
-        WITH doomed AS (
-            SELECT day, installation_id FROM llm_budget
-            WHERE day < ((now() - $1::interval) AT TIME ZONE 'UTC')::date
-            ORDER BY day LIMIT $2 FOR UPDATE SKIP LOCKED
-        ), deleted AS (
-            DELETE FROM llm_budget b USING doomed
-            WHERE b.day = doomed.day AND b.installation_id = doomed.installation_id
-            RETURNING 1
-        )
-        SELECT count(*) FROM deleted
-        """,
-        older_than,
+    return await _delete_batch(
+        conn,
+        "llm_budget",
+        ["day", "installation_id"],
+        "day < ((now() - $1::interval) AT TIME ZONE 'UTC')::date",
+        "day",
         batch,
+        older_than,
     )
 
 
@@ -187,20 +154,13 @@ async def delete_other_models_embeddings(
     """Spell vectors of a model other than `current_model` computed longer ago than the
     cut. The age keeps a rolling upgrade safe: processes still on the old model find their
     vectors until the period is over."""
-    return await conn.fetchval(
-        """
-        WITH doomed AS (
-            SELECT spell_id, model FROM spell_embeddings
-            WHERE model <> $1 AND computed_at < now() - $2::interval
-            ORDER BY computed_at LIMIT $3 FOR UPDATE SKIP LOCKED
-        ), deleted AS (
-            DELETE FROM spell_embeddings e USING doomed
-            WHERE e.spell_id = doomed.spell_id AND e.model = doomed.model
-            RETURNING 1
-        )
-        SELECT count(*) FROM deleted
-        """,
+    return await _delete_batch(
+        conn,
+        "spell_embeddings",
+        ["spell_id", "model"],
+        "model <> $1 AND computed_at < now() - $2::interval",
+        "computed_at",
+        batch,
         current_model,
         older_than,
-        batch,
     )
