@@ -42,9 +42,9 @@ def shared_dir() -> Path:
     return Path(os.environ.get("GRIMOIRE_SHARED_DIR", REPO_ROOT.parent / "shared"))
 
 
-def load_eval_set(directory: Path) -> EvalSet:
-    book = json.loads((directory / "spellbook.json").read_text(encoding="utf-8"))
-    spells = [
+def spell_docs(book: Sequence[dict]) -> list[SpellDoc]:
+    """A spellbook file's spells as the engine indexes them, numbered by position."""
+    return [
         SpellDoc(
             id=position,
             title=spell["title"],
@@ -58,6 +58,11 @@ def load_eval_set(directory: Path) -> EvalSet:
         )
         for position, spell in enumerate(book)
     ]
+
+
+def load_eval_set(directory: Path) -> EvalSet:
+    book = json.loads((directory / "spellbook.json").read_text(encoding="utf-8"))
+    spells = spell_docs(book)
     with (directory / "dev.jsonl").open(encoding="utf-8") as lines:
         cases = [json.loads(line) for line in lines if line.strip()]
     return EvalSet(keys=[spell["key"] for spell in book], spells=spells, cases=cases)

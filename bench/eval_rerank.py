@@ -26,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.eval_engine import load_eval_set, shared_dir  # noqa: E402
+from bench.eval_engine import load_eval_set, shared_dir, spell_docs  # noqa: E402
 from bench.evalset import Kind, load_cases, load_spellbook  # noqa: E402
 from grimoire_bot.advice.rerank import (  # noqa: E402
     MAX_CANDIDATES,
@@ -91,23 +91,6 @@ def evaluate(cases: Sequence[Case], index: SpellIndex) -> dict[str, tuple[float,
         name: (hits[name] / max(positives, 1), false_positives[name] / max(negatives, 1))
         for name in answers
     }
-
-
-def spell_docs(book: Sequence[dict]) -> list[SpellDoc]:
-    return [
-        SpellDoc(
-            id=position,
-            title=spell["title"],
-            description=spell["description"],
-            error_type=spell.get("error_type"),
-            error_pattern=spell["error_pattern"],
-            tags=spell.get("tags", ""),
-            ecosystem=spell.get("ecosystem"),
-            status=spell.get("status", "approved"),
-            scope=spell.get("scope", "log"),
-        )
-        for position, spell in enumerate(book)
-    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

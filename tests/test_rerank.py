@@ -24,11 +24,9 @@ from grimoire_bot.settings import LLMProvider, Settings
 from tests import test_advice_wiring as wiring
 from tests.advice_scenarios import failed_job_delivery
 from tests.drafts_scenarios import fake_for
-from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.github import DEFAULT_REPO
 from tests.fakes.openai import FakeOpenAI
 from tests.test_advice_wiring import CONFIG, OTHER_SHA, SHA, grimoire_run, handle, log_of, metric
-from tests.workers import settings_for
 
 # The wiring tests' fixture: deliver an event through a real app's intake.
 send = wiring.send
@@ -143,22 +141,9 @@ async def fake_llm(request):
 
 
 def rerank_settings(fake_github, fake_llm, **overrides):
-    kind = LLMProvider.OPENAI if isinstance(fake_llm, FakeOpenAI) else LLMProvider.ANTHROPIC
-    values = {
-        "github_write_spacing_seconds": 0.0,
-        "llm_provider": kind,
-        "openai_api_key": FakeOpenAI().api_key,
-        "anthropic_api_key": FakeAnthropic().api_key,
-        "openai_base_url": fake_llm.base_url,
-        "anthropic_base_url": fake_llm.base_url,
-        "llm_rerank": True,
-        "llm_timeout_seconds": 2.0,
-        "llm_max_retries": 0,
-        "llm_deadline_seconds": 5.0,
-        "db_pool_max": 10,
-    }
-    values.update(overrides)
-    return settings_for(fake_github, **values)
+    """The drafting tests' provider settings, reranking instead of drafting."""
+    values = {"auto_create_spells": False, "llm_rerank": True, "llm_max_retries": 0}
+    return wiring.drafting_settings(fake_github, fake_llm, **{**values, **overrides})
 
 
 async def revisions(pool, *spell_ids: int) -> dict[int, int]:
