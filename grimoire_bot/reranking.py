@@ -22,15 +22,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
-import itertools
 import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-import asyncpg
 
 from grimoire_bot import metrics
 from grimoire_bot.advice.rerank import (
@@ -43,7 +40,12 @@ from grimoire_bot.advice.rerank import (
 from grimoire_bot.advice.rerank import questions as uncertain_questions
 from grimoire_bot.db import llm_budget
 from grimoire_bot.db import reranks as db_reranks
-from grimoire_bot.drafts.policy import DraftDeps, daily_caps, over_budget_reason
+from grimoire_bot.drafts.policy import (
+    DraftDeps,
+    daily_caps,
+    over_budget_reason,
+    wait_while_claimed,
+)
 from grimoire_bot.llm import Answer, CallStats, ProviderFailure, cost_usd, deadline, price_for
 from grimoire_bot.llm.costs import estimate_tokens
 from grimoire_bot.llm.factory import MAX_OUTPUT_TOKENS
@@ -55,7 +57,6 @@ from grimoire_bot.matching import ErrorRecord, Match
 TRANSIENT_COOL_DOWN_SECONDS = 10 * 60
 # A claim older than the request timeout plus this is its holder's no longer.
 STALE_CLAIM_MARGIN_SECONDS = 30.0
-WAIT_POLL_SECONDS = (0.05, 0.1, 0.15, 0.2, 0.25)
 MAX_REASON_CHARS = 500
 
 logger = logging.getLogger(__name__)
@@ -204,17 +205,15 @@ class Reranker:
     def _stale(self) -> float:
         return self.deps.settings.llm_timeout_seconds + STALE_CLAIM_MARGIN_SECONDS
 
-    async def _wait_for_verdict(self, fingerprint: str, key: str) -> asyncpg.Record | None:
+    async def _wait_for_verdict(self, fingerprint: str, key: str) -> Mapping[str, Any] | None:
         """The row once the other worker's claim ended, or as it stands after one request's
         timeout (the run is not held back longer than its own asking would)."""
-        ends = time.monotonic() + self.deps.settings.llm_timeout_seconds
-        for attempt in itertools.count():
-            await asyncio.sleep(WAIT_POLL_SECONDS[min(attempt, len(WAIT_POLL_SECONDS) - 1)])
-            async with self.deps.pool.acquire() as conn:
-                row = await db_reranks.get_rerank(conn, fingerprint, key)
-            if row is None or row["state"] != "asking" or time.monotonic() >= ends:
-                return row
-        raise AssertionError("unreachable: itertools.count never ends")
+        return await wait_while_claimed(
+            self.deps.pool,
+            lambda conn: db_reranks.get_rerank(conn, fingerprint, key),
+            claimed="asking",
+            within=self.deps.settings.llm_timeout_seconds,
+        )
 
     # ------------------------------------------------------------ asking, within budget
 

@@ -24,7 +24,7 @@ import itertools
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -369,14 +369,32 @@ def _stale_after(deps: DraftDeps) -> float:
 
 async def _wait_for_verdict(deps: DraftDeps, fingerprint: str) -> Mapping[str, Any] | None:
     """The fingerprint's state once another worker's claim ended, or as it stands at the
-    stale-claim bound (a connection is held only for each look)."""
-    ends = time.monotonic() + _stale_after(deps)
+    stale-claim bound."""
+    return await wait_while_claimed(
+        deps.pool,
+        lambda conn: db_drafts.get_draft_state(conn, fingerprint),
+        claimed="drafting",
+        within=_stale_after(deps),
+    )
+
+
+async def wait_while_claimed(
+    pool: asyncpg.Pool,
+    look: Callable[[asyncpg.Connection], Awaitable[Mapping[str, Any] | None]],
+    *,
+    claimed: str,
+    within: float,
+) -> Mapping[str, Any] | None:
+    """The row `look` reads once its `state` is no longer `claimed` (another worker's
+    claim ended), or as it stands after `within` seconds; a connection is held only for
+    each look. Drafts and reranks wait on each other's claims this way."""
+    ends = time.monotonic() + within
     for attempt in itertools.count():
         await asyncio.sleep(WAIT_POLL_SECONDS[min(attempt, len(WAIT_POLL_SECONDS) - 1)])
-        async with deps.pool.acquire() as conn:
-            state = await db_drafts.get_draft_state(conn, fingerprint)
-        if state is None or state["state"] != "drafting" or time.monotonic() >= ends:
-            return state
+        async with pool.acquire() as conn:
+            row = await look(conn)
+        if row is None or row["state"] != claimed or time.monotonic() >= ends:
+            return row
     raise AssertionError("unreachable: itertools.count never ends")
 
 
