@@ -3,6 +3,8 @@
     python -m bench.eval_locate                    # the development side, misses listed
     python -m bench.eval_locate --split heldout    # the frozen held-out side (report, never tune)
     python -m bench.eval_locate --split ciroots    # the frozen CI-roots split (report, never tune)
+    python -m bench.eval_locate --split round2-dev      # the second round's development side
+    python -m bench.eval_locate --split round2-heldout  # its frozen held-out side (never tune)
     python -m bench.eval_locate --quick            # at most 15 misses listed
 
 Held-out and CI-roots cases are only counted, never listed: people tuning the matcher run this too.
@@ -49,6 +51,9 @@ from bench._support import (  # noqa: E402
 from bench.eval_matching import bench_settings, load_spells, sign_up  # noqa: E402
 from bench.evalset import (  # noqa: E402
     CIROOTS_SPLIT,
+    EVALSET_DIR,
+    ROUND2_DIR,
+    ROUND2_PREFIX,
     Kind,
     Split,
     load_cases,
@@ -238,7 +243,8 @@ def report(split: str, run: ApiRun, baseline: Sequence[Outcome], quick: bool) ->
     print_breakdown("tool", [[o.case["tool"]] for o in outcomes], right)
     print_breakdown("CI system", [[o.case["ci"]] for o in outcomes], right)
     print_breakdown("class", [o.case["classes"] for o in outcomes], right)
-    if split == Split.DEV:  # held-out and CI-roots cases are counted, never listed
+    listed_misses = split in (Split.DEV, ROUND2_PREFIX + Split.DEV)
+    if listed_misses:  # held-out and CI-roots cases are counted, never listed
         print_misses(outcomes, QUICK_MISSES if quick else None)
     print_mode("text only", outcomes, baseline)
     listed = {o.case["id"] for o in run.with_files or ()}
@@ -246,7 +252,7 @@ def report(split: str, run: ApiRun, baseline: Sequence[Outcome], quick: bool) ->
         print("with files: not measured, POST /api/match has no `files` field")
         files_figure = "with files not offered by the API"
     else:
-        if split == Split.DEV:
+        if listed_misses:
             print_misses(run.with_files, QUICK_MISSES if quick else None)
         print_mode("with files", run.with_files, [b for b in baseline if b.case["id"] in listed])
         files_figure = f"with files {share(run.with_files, 'right'):.2f}"
@@ -263,17 +269,27 @@ def report(split: str, run: ApiRun, baseline: Sequence[Outcome], quick: bool) ->
     )
 
 
+def load_split(split: str) -> list[dict[str, Any]]:
+    if split == CIROOTS_SPLIT:
+        return load_ciroots()
+    if split.startswith(ROUND2_PREFIX):
+        return load_cases(Kind.LOCATE, Split(split.removeprefix(ROUND2_PREFIX)), ROUND2_DIR)
+    return load_cases(Kind.LOCATE, Split(split), EVALSET_DIR)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=[*(s.value for s in Split), CIROOTS_SPLIT],
+    splits = [s.value for s in Split]
+    parser.add_argument("--split", choices=[*splits, CIROOTS_SPLIT,
+                                            *(ROUND2_PREFIX + s for s in splits)],
                         default=Split.DEV.value,
-                        help="which side of bench/evalset/, or the separate CI-roots split "
-                             "(tune on dev only)")
+                        help="which side of bench/evalset/ (or of its second round), or the "
+                             "separate CI-roots split (tune on dev sides only)")
     parser.add_argument("--quick", action="store_true", help=f"list at most {QUICK_MISSES} misses")
     args = parser.parse_args(argv)
     quiet_logging()
     split = args.split
-    cases = load_ciroots() if split == CIROOTS_SPLIT else load_cases(Kind.LOCATE, Split(split))
+    cases = load_split(split)
     run = asyncio.run(through_api(load_spellbook(), cases))
     report(split, run, [naive(case) for case in cases], args.quick)
     failed = sum(1 for o in [*run.text_only, *(run.with_files or ())] if o.error)

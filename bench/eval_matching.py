@@ -7,7 +7,8 @@
 The set lives in the shared folder (`GRIMOIRE_SHARED_DIR`, default `../shared` beside the
 repository): `eval/spellbook.json` and `eval/dev.jsonl`. Without it the run is skipped.
 `--dataset grimoire-dev` or `grimoire-heldout` scores one side of the project's own set
-instead, with that set's spellbook (see bench/evalset/README.md; tune on dev only).
+instead, with that set's spellbook (see bench/evalset/README.md; tune on dev only);
+`grimoire-round2-dev` and `grimoire-round2-heldout` the sides of its second round.
 
 A fresh database and the real app (`create_app`) on loopback: sign up (the first
 account), POST every spell of the eval spellbook to `/api/spells` with its `key` (fields
@@ -389,7 +390,7 @@ def score_evalset(dataset: Dataset, quick: bool) -> int:
     """
     quiet_logging()
     spells = load_spellbook()
-    raw = load_cases(Kind.MATCHING, dataset.split)
+    raw = load_cases(Kind.MATCHING, dataset.split, dataset.directory)
     cases = [Case(c["id"], c["log"], tuple(c["expected"])) for c in raw]
     run = asyncio.run(through_api(spells, cases))
     right = [verdict(outcome) == "ok" for outcome in run.outcomes]

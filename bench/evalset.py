@@ -39,6 +39,12 @@ MANIFEST_FILE = "heldout.sha256"
 # counted but never listed, frozen in heldout.sha256 with the other held-out files.
 CIROOTS_SPLIT = "ciroots"
 CIROOTS_FILE = "locate-ciroots.jsonl"
+# The second round (2026-12-07): fresh cases from sources the first round never used, split
+# by the same rule with its own salt, frozen before anything was measured on either side.
+# Its matching cases are scored against the first round's spellbook.
+ROUND2_DIR = EVALSET_DIR / "round2"
+ROUND2_SALT = "grimoire-evalset/2026-12-07/"
+ROUND2_PREFIX = "round2-"
 
 
 class Kind(StrEnum):
@@ -57,10 +63,21 @@ class Dataset(StrEnum):
     SHARED_DEV = "shared-dev"
     GRIMOIRE_DEV = "grimoire-dev"
     GRIMOIRE_HELDOUT = "grimoire-heldout"
+    ROUND2_DEV = "grimoire-round2-dev"
+    ROUND2_HELDOUT = "grimoire-round2-heldout"
 
     @property
     def split(self) -> Split | None:
-        return {Dataset.GRIMOIRE_DEV: Split.DEV, Dataset.GRIMOIRE_HELDOUT: Split.HELDOUT}.get(self)
+        return {
+            Dataset.GRIMOIRE_DEV: Split.DEV,
+            Dataset.GRIMOIRE_HELDOUT: Split.HELDOUT,
+            Dataset.ROUND2_DEV: Split.DEV,
+            Dataset.ROUND2_HELDOUT: Split.HELDOUT,
+        }.get(self)
+
+    @property
+    def directory(self) -> Path:
+        return ROUND2_DIR if self.value.startswith("grimoire-round2") else EVALSET_DIR
 
 
 Stratum = tuple[str, str]  # ("matching", ecosystem) or ("locate", tool)
@@ -76,8 +93,8 @@ FROZEN_NOTICE = (
 )
 
 
-def _order(source: str) -> str:
-    return hashlib.sha256((SPLIT_SALT + source).encode("utf-8")).hexdigest()
+def _order(source: str, salt: str) -> str:
+    return hashlib.sha256((salt + source).encode("utf-8")).hexdigest()
 
 
 def _primary(strata: Iterable[Stratum]) -> Stratum:
@@ -85,12 +102,14 @@ def _primary(strata: Iterable[Stratum]) -> Stratum:
     return min(strata, key=lambda stratum: (stratum[0] != Kind.MATCHING.value, stratum[1]))
 
 
-def assign_sides(cases: Iterable[tuple[str, Stratum]]) -> dict[str, str]:
+def assign_sides(
+    cases: Iterable[tuple[str, Stratum]], *, salt: str = SPLIT_SALT, dev_share: float = DEV_SHARE
+) -> dict[str, str]:
     """Source -> split, for every (source, stratum) pair of the whole set.
 
     A stratum is `("matching", ecosystem)` or `("locate", tool)`. Sources are taken in the
-    order of SHA-256(SPLIT_SALT + source); each goes to development only while that keeps its
-    primary stratum's development share within half a case of DEV_SHARE, else to held-out.
+    order of SHA-256(salt + source); each goes to development only while that keeps its
+    primary stratum's development share within half a case of `dev_share`, else to held-out.
     So every ecosystem with two or more sources lands on both sides, a thread (whose matching
     and localisation cases may quote the same log) never spans them, and the result does
     not depend on the order of the files.
@@ -101,9 +120,9 @@ def assign_sides(cases: Iterable[tuple[str, Stratum]]) -> dict[str, str]:
     assigned: Counter[Stratum] = Counter()
     in_dev: Counter[Stratum] = Counter()
     sides = {}
-    for source in sorted(strata, key=_order):
+    for source in sorted(strata, key=lambda source: _order(source, salt)):
         primary = _primary(strata[source])
-        to_dev = in_dev[primary] + 1 <= DEV_SHARE * (assigned[primary] + 1) + 0.5
+        to_dev = in_dev[primary] + 1 <= dev_share * (assigned[primary] + 1) + 0.5
         sides[source] = Split.DEV.value if to_dev else Split.HELDOUT.value
         for stratum in strata[source]:
             assigned[stratum] += 1
@@ -164,10 +183,12 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def heldout_files() -> list[str]:
-    """Every frozen file: the held-out side of the split and the separate CI-roots split."""
+def heldout_files(directory: Path = EVALSET_DIR) -> list[str]:
+    """Every frozen file of a round: the held-out side of its split and, in the first
+    round, the separate CI-roots split."""
     split_sides = (name for (_, split), name in FILES.items() if split == Split.HELDOUT.value)
-    return sorted([*split_sides, CIROOTS_FILE])
+    extra = [] if directory.name == ROUND2_DIR.name else [CIROOTS_FILE]
+    return sorted([*split_sides, *extra])
 
 
 def read_manifest(directory: Path = EVALSET_DIR) -> Mapping[str, str]:
@@ -182,7 +203,7 @@ def read_manifest(directory: Path = EVALSET_DIR) -> Mapping[str, str]:
 
 def write_manifest(directory: Path = EVALSET_DIR) -> None:
     """Freeze the held-out files as they are now (done once, when the split is made)."""
-    lines = [f"{_digest(directory / name)}  {name}\n" for name in heldout_files()]
+    lines = [f"{_digest(directory / name)}  {name}\n" for name in heldout_files(directory)]
     (directory / MANIFEST_FILE).write_text("".join(lines), encoding="utf-8")
 
 
@@ -190,7 +211,7 @@ def frozen_problems(directory: Path = EVALSET_DIR) -> list[str]:
     """One message per held-out file that is missing or differs from the manifest."""
     recorded = read_manifest(directory)
     problems = []
-    for name in heldout_files():
+    for name in heldout_files(directory):
         path = directory / name
         if name not in recorded or not path.exists() or _digest(path) != recorded[name]:
             problems.append(FROZEN_NOTICE.format(name=name))

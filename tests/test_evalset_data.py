@@ -20,6 +20,8 @@ from bench.evalset import (
     CIROOTS_FILE,
     EVALSET_DIR,
     FILES,
+    ROUND2_DIR,
+    ROUND2_SALT,
     Kind,
     Split,
     assign_sides,
@@ -250,3 +252,73 @@ def test_ciroots_file_is_frozen_with_the_held_out_files(tmp_path: Path) -> None:
                       encoding="utf-8")
     problems = frozen_problems(copy)
     assert len(problems) == 1 and CIROOTS_FILE in problems[0]
+
+
+# ------------------------------------------------------------ the second round (2026-12-07)
+
+
+def round2(kind: Kind) -> dict[Split, list[dict[str, Any]]]:
+    return {split: load_cases(kind, split, ROUND2_DIR) for split in Split}
+
+
+def test_round2_cases_are_well_formed(spellbook) -> None:
+    for prefix, kind in (("g2-", Kind.MATCHING), ("gl2-", Kind.LOCATE)):
+        group = every(round2(kind))
+        assert sorted(case["id"] for case in group) == [
+            f"{prefix}{n:04d}" for n in range(1, len(group) + 1)
+        ]
+        for case in group:
+            assert case["log"].strip() and case["ci"].strip(), case["id"]
+            source = case["source"]
+            assert source.startswith("https://github.com/"), case["id"]
+            assert not any(prefix in source for prefix in MACHINE_PATH_PREFIXES), case["id"]
+    for case in every(round2(Kind.MATCHING)):
+        assert set(case) == MATCHING_FIELDS, case["id"]
+        assert set(case["expected"]) <= set(spellbook), case["id"]
+    for case in every(round2(Kind.LOCATE)):
+        assert set(case) == LOCATE_FIELDS, case["id"]
+        path, line = case["expected"]["path"], case["expected"]["line"]
+        assert isinstance(line, int) and line >= 1, case["id"]
+        assert "\\" not in path and not path.startswith(("/", "./")) and ":" not in path, case["id"]
+        assert path in case["files"] and len(set(case["files"])) == len(case["files"]), case["id"]
+        assert set(case["classes"]) <= KNOWN_CLASSES, case["id"]
+
+
+def test_round2_has_enough_cases_on_each_side() -> None:
+    matching, locate = round2(Kind.MATCHING), round2(Kind.LOCATE)
+    assert len(every(matching)) >= 50 and len(every(locate)) >= 100
+    assert len({case["ecosystem"] for case in every(matching)}) >= 12
+    assert sum(1 for case in every(matching) if not case["expected"]) >= 10
+    for split in Split:
+        assert len(locate[split]) >= 40 and len(matching[split]) >= 20, split
+
+
+def test_round2_sources_are_new(matching, locate, ciroots) -> None:
+    earlier = {case["source"] for case in every(matching) + every(locate) + ciroots}
+    fresh = every(round2(Kind.MATCHING)) + every(round2(Kind.LOCATE))
+    assert [case["id"] for case in fresh if case["source"] in earlier] == []
+
+
+def test_round2_is_split_by_the_rule_with_its_own_salt() -> None:
+    pairs = list(strata_of_files(ROUND2_DIR))
+    sides = assign_sides(pairs, salt=ROUND2_SALT)
+    for kind, split in FILES:
+        for case in load_cases(kind, split, ROUND2_DIR):
+            assert sides[case["source"]] == split, case["id"]
+
+
+def test_round2_negatives_are_not_matched_literally(spellbook) -> None:
+    compiled = [compile_pattern(spell["error_pattern"]) for spell in spellbook.values()]
+    for case in every(round2(Kind.MATCHING)):
+        if not case["expected"]:
+            assert not any(regex.search(case["log"]) for regex in compiled), case["id"]
+
+
+def test_round2_held_out_files_are_frozen(tmp_path: Path) -> None:
+    assert frozen_problems(ROUND2_DIR) == []
+    assert set(read_manifest(ROUND2_DIR)) == {"locate-heldout.jsonl", "matching-heldout.jsonl"}
+    copy = tmp_path / ROUND2_DIR.name
+    shutil.copytree(ROUND2_DIR, copy)
+    frozen = copy / FILES[(Kind.LOCATE, Split.HELDOUT)]
+    frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert len(frozen_problems(copy)) == 1
