@@ -831,5 +831,124 @@ e: /project/app/src/main/java/ui/Activity.kt: (214, 35): Unresolved reference: f
 path/to/file1.ts[418, 38]: ' should be "
 path/to/file1.ts[15, 11]: missing semicolon
 path/to/file2.ts[5, 1]: forbidden internal module""", "path/to/file1.ts:418"),
+    # --- the second evaluation round's development side (bench/evalset/round2, 2026-12-07) ---
+    # chmln/sd#39 (Fedora mock build)
+    Case("rpmbuild's BUILDSTDERR prefix before rustc", Kind.PREFIX, """\
+BUILDSTDERR:    Compiling sd v0.6.1 (/builddir/build/BUILD/sd-0.6.1)
+BUILDSTDERR:      Running `/usr/bin/rustc --edition=2018 --crate-name sd src/main.rs --color never --emit=dep-info,link -C opt-level=3 --test -C metadata=db7c97756d2f4430 -C extra-filename=-db7c97756d2f4430 --out-dir /builddir/build/BUILD/sd-0.6.1/target/release/deps -L dependency=/builddir/build/BUILD/sd-0.6.1/target/release/deps --extern memmap=/builddir/build/BUILD/sd-0.6.1/target/release/deps/libmemmap-b3f2069516387a5d.rlib --extern rayon=/builddir/build/BUILD/sd-0.6.1/target/release/deps/librayon-a99e4203c6332a21.rlib --extern regex=/builddir/build/BUILD/sd-0.6.1/target/release/deps/libregex-98ffbc1cf6224c5b.rlib --extern structopt=/builddir/build/BUILD/sd-0.6.1/target/release/deps/libstructopt-01b05acb492cc451.rlib --extern tempfile=/builddir/build/BUILD/sd-0.6.1/target/release/deps/libtempfile-b901b63516f8d697.rlib --extern unescape=/builddir/build/BUILD/sd-0.6.1/target/release/deps/libunescape-fd1a3ef56a6eb871.rlib -Copt-level=3 -Cdebuginfo=2 -Clink-arg=-Wl,-z,relro,-z,now -Ccodegen-units=1`
+BUILDSTDERR: error[E0308]: mismatched types
+BUILDSTDERR:    --> src/input.rs:181:58
+BUILDSTDERR:     |
+BUILDSTDERR: 181 |         assert_eq!(std::str::from_utf8(&replacer.replace(src)), Ok(target));
+BUILDSTDERR:     |""", "src/input.rs:181"),
+    # elixir-lang/elixir#519 (Elixir 0.x bootstrap, 2012)
+    Case("elixir compile error, place in the stack below", Kind.OLDER, """\
+== Compilation error on file lib/elixir/lib/macro/env.ex ==
+** (UndefinedFunctionError) undefined function: Record.deffunctions/2
+    Record.deffunctions(Macro.Env, [:module,:file,:line,:function,:aliases,:context,:requires,:macros])
+    /Users/wycats/Code/elixir/lib/elixir/lib/macro/env.ex:2: Kernel.defmodule/2
+    src/elixir_compiler.erl:77: :elixir_compiler."-code_loading_compilation/6-fun-0-"/5
+    src/elixir_compiler.erl:76: :elixir_compiler.code_loading_compilation/6
+    src/elixir_module.erl:150: :elixir_module.eval_form/5
+    src/elixir_module.erl:71: :elixir_module.compile/5
+    erl_eval.erl:572: :erl_eval.do_apply/6
+    src/elixir.erl:110: :elixir.eval_forms/3""", "lib/elixir/lib/macro/env.ex:2"),
+    # Icinga/icinga2#1026 (CMake-generated solution in build/; Jenkins on Windows)
+    Case("msbuild summary, path ..-relative to the project", Kind.RELATIVE, """\
+    "c:\\jenkins\\workspace\\icinga2-windows\\build\\icinga2.sln" (default target) (1) ->
+    "c:\\jenkins\\workspace\\icinga2-windows\\build\\ALL_BUILD.vcxproj.metaproj" (default target) (2) ->
+    "c:\\jenkins\\workspace\\icinga2-windows\\build\\lib\\base\\base.vcxproj.metaproj" (default target) (4) ->
+    "c:\\jenkins\\workspace\\icinga2-windows\\build\\lib\\base\\base.vcxproj" (default target) (11) ->
+    (ClCompile target) ->
+      ..\\..\\..\\lib\\base\\utility.cpp(753): error C2065: 'temp' : undeclared identifier [c:\\jenkins\\workspace\\icinga2-windows\\build\\lib\\base\\base.vcxproj]
+
+        6 Warning(s)
+        1 Error(s)""", "lib/base/utility.cpp:753"),
+    # microsoft/genaiscript#878 (the folder is only in the yarn command)
+    Case("esbuild's box format under yarn --cwd", Kind.FRAMEWORK, """\
+$ yarn --cwd packages/cli run compile
+yarn run v1.22.22
+$ esbuild src/main.ts --metafile=./esbuild.meta.json --bundle --platform=node --target=node20 --outfile=built/genaiscript.cjs --external:tsx --external:esbuild --external:get-tsconfig --external:resolve-pkg-maps --external:dockerode --external:pdfjs-dist --external:web-tree-sitter --external:tree-sitter-wasms --external:promptfoo --external:typescript --external:@lvce-editor/ripgrep --external:gpt-3-encoder --external:mammoth --external:xlsx --external:mathjs --external:@azure/identity --external:gpt-tokenizer --external:playwright --external:@inquirer/prompts --external:jimp --external:turndown --external:vectra --external:tabletojson --external:html-to-text --external:@octokit/rest --external:@octokit/plugin-throttling --external:@octokit/plugin-retry --external:@octokit/plugin-paginate-rest --external:skia-canvas && node ../../scripts/patch-cli.mjs
+✘ [ERROR] Could not resolve "../../core/src/default_prompts"
+
+    src/test.ts:20:32:
+      20 │ import { promptFooDriver } from "../../core/src/default_prompts"
+         ╵                                 ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+
+✘ [ERROR] Could not resolve "./default_prompts"
+
+    ../core/src/treesitter.ts:3:32:
+      3 │ import { treeSitterWasms } from""", "packages/cli/src/test.ts:20"),
+    # twilio/twilio-verify-android#226 (Gradle buildSrc on Windows)
+    Case("kotlinc file URI with a drive, local GIT folder", Kind.FRAMEWORK, """\
+Starting Gradle Daemon...
+Gradle Daemon started in 2 s 16 ms
+> Task :buildSrc:checkKotlinGradlePluginConfigurationErrors
+> Task :buildSrc:generateExternalPluginSpecBuilders UP-TO-DATE
+> Task :buildSrc:extractPrecompiledScriptPluginPlugins UP-TO-DATE
+> Task :buildSrc:compilePluginsBlocks UP-TO-DATE
+> Task :buildSrc:generatePrecompiledScriptPluginAccessors UP-TO-DATE
+> Task :buildSrc:generateScriptPluginAdapters UP-TO-DATE
+> Task :buildSrc:pluginDescriptors UP-TO-DATE
+> Task :buildSrc:processResources UP-TO-DATE
+
+> Task :buildSrc:compileKotlin FAILED
+e: file:///D:/DevareaLocal/GIT/twilio-verify-android/buildSrc/src/main/kotlin/plugins/ktlint.gradle.kts:30:5 Unresolved reference: main
+e: file:///D:/DevareaLocal/GIT/twilio-verify-android/buildSrc/src/main/kotlin/plugins/ktlint.gradle.kts:42:5 Unresolved reference: main
+
+FAILURE: Build failed with an exception.
+
+* What went wrong:
+Execution failed for task ':buildSrc:compileKotlin'.
+> A failure occurred while executing org.jetbrains.kotlin.compilerRunner.GradleCompilerRunnerWithWorkers$GradleKotlinCompilerWorkAction
+   > Compilation error. See log for more details""", "buildSrc/src/main/kotlin/plugins/ktlint.gradle.kts:30"),
+    # lmb-freiburg/netdef-docker#27 (exec format error inside the step box)
+    Case("buildkit excerpt, the solver's line cut off", Kind.FRAMEWORK, """\
+ > [2/8] RUN apt update                             &&     apt install -y --no-install-recommends        python3                                       python3-distutils                             cmake                                         git                                           curl                                          wget                                          libeigen3-dev                                 sudo:
+0.294 exec /bin/sh: exec format error
+
+Dockerfile:11
+--------------------
+  10 |
+  11 | >>> RUN apt update                             && \\
+  12 | >>>     apt install -y --no-install-recommends    \\
+  13 | >>>     python3                                   \\
+  14 | >>>     python3-distutils                         \\
+  15 | >>>     cmake                                     \\
+  16 | >>>     git                                       \\
+  17 | >>>     curl                                      \\
+  18 | >>>     wget                                      \\
+  19 | >>>     libeigen3-dev                             \\
+  20 | >>>     sudo
+  21 |
+--------------------""", "Dockerfile:11"),
+    # etsy/morgue#123 (deployed under /var/www/<site>/)
+    Case("php parse error quoted in a sentence", Kind.FRAMEWORK, """\
+I am running into 'PHP Parse error:  syntax error, unexpected '[' in /var/www/morgue/htdocs/index.php on line 297'. """, "htdocs/index.php:297"),
+    # pylint-dev/pylint#1412 (the file is only in the header)
+    Case("pylint 1.x text format under its module header", Kind.OLDER, """\
+petrux@orion:~$ pylint test.py
+No config file found, using default configuration
+************* Module test
+C:  1, 0: Missing module docstring (missing-docstring)
+E:  2, 5: Generator 'generator' has no 'gen' member (no-member)
+
+
+Report
+======
+2 statements analysed.""", "test.py:2"),
+    # jaraco/zipp#91 (distribution package build)
+    Case("flake8 under an unexpanded $(BUILD_DIR)", Kind.PREFIX, """\
+_________________________________ FLAKE8-check _________________________________
+$(BUILD_DIR)/tests/test_zipp.py:354:80: E501 line too long (80 > 79 characters)
+$(BUILD_DIR)/tests/test_zipp.py:389:80: E501 line too long (84 > 79 characters)
+$(BUILD_DIR)/tests/test_zipp.py:408:80: E501 line too long (84 > 79 characters)
+
+_________________________________ FLAKE8-check _________________________________
+$(BUILD_DIR)/zipp/__init__.py:351:80: E501 line too long (83 > 79 characters)
+
+_________________________________ FLAKE8-check _________________________________
+$(BUILD_DIR)/zipp/py310compat.py:7:80: E501 line too long (81 > 79 characters)
+$(BUILD_DIR)/zipp/py310compat.py:11:80: E501 line too long (86 > 79 characters)""", "tests/test_zipp.py:354"),
 )
 # fmt: on

@@ -603,3 +603,25 @@ def test_a_template_backtrace_line_is_context_not_an_error() -> None:
         "../src/Other.cpp:12:3: error: \u2018fread2\u2019 was not declared in this scope\n"
     )
     assert [(e.file, e.line) for e in extract_errors(log)] == [("src/Other.cpp", 12)]
+
+
+def test_phpunit_failures_are_placed_at_the_test_files_line() -> None:
+    # sebastianbergmann/phpunit#2984: the actual side of PHPUnit's own failure-isolation
+    # test (the test file lives at tests/_files/ in that repository, checked out under
+    # /usr/local/src/phpunit)
+    log = (
+        "There were 2 failures:\n\n"
+        "1) FailureTest::testAssertArrayEqualsArray\nmessage\n"
+        "Failed asserting that two arrays are equal.\n--- Expected\n+++ Actual\n@@ @@\n"
+        " Array (\n-    0 => 1\n+    0 => 2\n )\n\n"
+        "/usr/local/src/phpunit/tests/_files/FailureTest.php:8\n\n"
+        "2) FailureTest::testAssertIntegerEqualsInteger\nmessage\n"
+        "Failed asserting that 2 matches expected 1.\n\n"
+        "/usr/local/src/phpunit/tests/_files/FailureTest.php:13\n"
+    )
+    errors = [e for e in extract_errors(log) if e.file]
+    assert [(e.file, e.line) for e in errors] == [
+        ("tests/_files/FailureTest.php", 8),
+        ("tests/_files/FailureTest.php", 13),
+    ]
+    assert errors[1].ecosystem == "php"

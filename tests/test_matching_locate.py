@@ -47,6 +47,12 @@ from tests.localisation_cases import CASES, Case, primary_location
         ("/Users/builder/clone/lib/main.dart", "lib/main.dart"),  # Codemagic
         ("/home/bamboo/bamboo-agent-home/xml-data/build-dir/SHOP-JOB1/src/a.py", "src/a.py"),
         ("/var/lib/go-agent/pipelines/shop/src/app.go", "src/app.go"),  # GoCD
+        ("/var/www/morgue/htdocs/index.php", "htdocs/index.php"),  # a PHP site's folder
+        # Where no root is known: a tool joined its folder with the `./x` it was given...
+        ("/srv/ci/jobs/42/crate_docker_tests/./update.py", "update.py"),
+        # ... or a build system's variable was printed unexpanded.
+        ("$(BUILD_DIR)/tests/test_zipp.py", "tests/test_zipp.py"),
+        ("${WORKSPACE}/src/app.py", "src/app.py"),
     ],
 )
 def test_checkout_roots_of_ci_systems_are_stripped(printed: str, expected: str) -> None:
@@ -119,6 +125,20 @@ def locate(case: Case) -> str | None:
     if case.files is not None:
         errors = resolve_paths(errors, case.files)
     return primary_location(errors)
+
+
+def test_a_folder_a_command_changed_to_prefixes_the_paths_it_prints() -> None:
+    log = (
+        "$ cd packages/web && npx tsc --noEmit\n"
+        "src/App.tsx(12,5): error TS2322: Type 'string' is not assignable to type 'number'.\n"
+    )
+    assert primary_location(extract_errors(log)) == "packages/web/src/App.tsx:12"
+
+
+@pytest.mark.parametrize("command", ["cd ..", "cd $PKG_DIR", "cd ~/build", "cd /tmp/elsewhere"])
+def test_a_folder_that_cannot_be_told_leaves_the_path_as_printed(command: str) -> None:
+    log = f"+ {command}\nsrc/app.py:3:1: F401 'os' imported but unused\n"
+    assert primary_location(extract_errors(log)) == "src/app.py:3"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grimoire_bot.matching import BoundedLog, clean_log
+from grimoire_bot.matching.logs import NOT_A_WRAPPER_RE
 
 TS = "2024-05-01T12:00:00.1234567Z "
 
@@ -189,3 +191,50 @@ def test_log_line_links_of_a_copied_actions_log_become_numbers_again() -> None:
         "/opt/hostedtoolcache/Python/3.10.17/x64/lib/python3.10/importlib/__init__.py:126: "
         "in import_module\n"
     )
+
+
+# A wrapper's own name before each line (rpmbuild's `BUILDSTDERR: `, turborepo's
+# `web:build: `, lerna's `@scope/pkg: `) of outputs at least three lines long.
+WRAPPER_NAMES = st.one_of(
+    st.from_regex(r"[A-Z]{4,12}", fullmatch=True),  # rpmbuild's BUILDSTDERR
+    st.from_regex(r"@[a-z]{3,8}/[a-z][a-z0-9-]{2,10}", fullmatch=True),  # lerna, nx
+    st.from_regex(r"[a-z][a-z0-9-]{2,10}:(?:build|dist|test|lint)", fullmatch=True),  # turbo
+    st.from_regex(r"[a-z]{2,6}-[a-z]{2,6}", fullmatch=True),  # a workspace package
+).filter(lambda name: not NOT_A_WRAPPER_RE.search(name))
+WRAPPED_OUTPUTS = (
+    "src/app.ts(12,5): error TS2322: Type 'string' is not assignable to type 'number'.\n"
+    "src/app.ts(20,1): error TS2304: Cannot find name 'foo'.\n"
+    "Found 2 errors in the same file, starting at: src/app.ts:12\n",
+    "error[E0308]: mismatched types\n   --> src/input.rs:181:58\n    |\n"
+    "181 |         assert_eq!(a, Ok(target));\n    |\n",
+    "./plugins/modules/cert.py:278:1: E402 module level import not at top of file\n"
+    "./plugins/modules/cert.py:279:1: E402 module level import not at top of file\n"
+    "2     E402 module level import not at top of file\n",
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=WRAPPER_NAMES, output=st.sampled_from(WRAPPED_OUTPUTS))
+def test_a_wrappers_name_before_every_line_is_dropped(name: str, output: str) -> None:
+    from grimoire_bot.matching import extract_errors
+
+    prefix = f"{name}: "
+    wrapped = "".join(prefix + line + "\n" for line in output.splitlines())
+    plain = [(e.file, e.line, e.message) for e in extract_errors(output)]
+    assert [(e.file, e.line, e.message) for e in extract_errors(wrapped)] == plain
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        "error: linking failed\nerror: could not compile `app`\nerror: build failed\n",
+        "ModuleNotFoundError: No module named 'a'\nModuleNotFoundError: No module named 'b'\n"
+        "ModuleNotFoundError: No module named 'c'\n",
+        "cp: cannot stat 'a': No such file\ncp: cannot stat 'b': No such file\n"
+        "cp: cannot stat 'c': No such file\n",
+        "main.go: needs gofmt\nmain.go: has a TODO\nmain.go: is long\n",
+        "ERROR: one\nERROR: two\nERROR: three\n",
+    ],
+)
+def test_what_tools_print_first_is_not_taken_for_a_wrapper(log: str) -> None:
+    assert clean_log(log) == log

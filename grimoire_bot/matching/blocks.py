@@ -19,10 +19,11 @@ MAX_LINE_CHARS = 1000
 FRAME_LINES_KEPT_FIRST = 2
 FRAME_LINES_KEPT_LAST = 4
 
-# A file path as tools print it: optional drive, then path characters, ending in a file
-# name with an extension (or one of the extension-less build files).
+# A file path as tools print it: optional drive (or a build variable standing for a folder,
+# `$(BUILD_DIR)`), then path characters, ending in a file name with an extension (or one
+# of the extension-less build files).
 PATH = (
-    r"(?:[A-Za-z]:)?[\w.\-@~+$%/\\]*?"
+    r"(?:[A-Za-z]:|\$[({]\w+[)}])?[\w.\-@~+$%/\\]*?"
     r"(?:[\w\-@~+$%\]]\.[A-Za-z][\w+\-]{0,11}"
     r"|(?:Dockerfile|Containerfile|Makefile|Jenkinsfile|Gemfile|Rakefile|Vagrantfile)"
     r"(?:\.[\w-]+)?)(?![\w.\-@~+$%/\\])"

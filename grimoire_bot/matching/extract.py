@@ -52,8 +52,12 @@ HTML_TAG_RE = re.compile(
 )
 MARKDOWN_FENCE_RE = re.compile(r"^\s*(?:```|~~~)[\w+-]*\s*$", re.MULTILINE)
 # A location on a line of its own inside an error's block: tsc's related information
-# (`  tsconfig.json:14:4` under `error TS2688`), a linker's or a bundler's "at" line.
-LONE_LOCATION_RE = re.compile(rf"^\s+(?P<path>{LINE_PATH}):(?P<line>\d+)(?::(?P<col>\d+))?\s*$")
+# (`  tsconfig.json:14:4` under `error TS2688`), a linker's or a bundler's "at" line,
+# esbuild's `    src/a.ts:20:32:` under `✘ [ERROR]`, Elixir 1.15's `└─ lib/a.ex:12:5: A.f/0`.
+LONE_LOCATION_RE = re.compile(
+    rf"^\s+(?:\u2514\u2500 )?(?P<path>{LINE_PATH}):(?P<line>\d+)(?::(?P<col>\d+))?"
+    r"(?::(?: [A-Z][\w.]*\.[\w?!]+/\d+)?)?\s*$"
+)
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +144,7 @@ def record_at_line(text: str, index: int, *, repo_root_hints: Sequence[str] = ()
 def to_record(scan: Scan, draft: Draft) -> ErrorRecord:
     lines = scan.lines
     if draft.file is None:
-        lone = scan.first_repo_frame(draft.start + 1, draft.end + 1, LONE_LOCATION_RE)
+        lone = scan.first_repo_frame(draft.start + 1, draft.end + 1, LONE_LOCATION_RE, in_cwd=True)
         if lone is not None:
             draft.file, draft.line, draft.column = lone.file, lone.line, lone.column
     own_lines = draft.text_lines or lines[draft.start : draft.end + 1]

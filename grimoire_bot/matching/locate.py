@@ -56,6 +56,8 @@ CHECKOUT_ROOT_RE = re.compile(
       | .*?/rpmbuild/BUILD/[^/]+/                               # distribution package builds
       | (?:/usr/src/app|/usr/app|/app|/code|/opt/app|/srv/app|/home/node/app|/src|/project
          |/repo|/workdir)/                                      # WORKDIRs
+      | /var/www/[^/]+/                                         # PHP sites and their images
+      | /usr/local/src/[^/]+/                                   # built from source in an image
     )""",
     re.VERBOSE,
 )
@@ -65,7 +67,7 @@ EXTERNAL_RE = re.compile(
                   |\.nox|bower_components|\.pnpm-store|\.yarn|\.cargo|\.rustup|\.m2|\.gradle
                   |\.pyenv|\.nvm|\.npm|\.bundle|vendor/bundle|gems/[\w.-]+-\d[\w.]*
                   |go/pkg/mod|pkg/mod|hostedtoolcache|rustlib)/
-      | ^/(?:usr(?!/src/app/|/app/)|lib|lib64|opt/conda|rustc|nix/store|Library|System)/
+      | ^/(?:usr(?!/src/app/|/app/|/local/src/)|lib|lib64|opt/conda|rustc|nix/store|Library|System)/
       | ^/usr/local/go/
       | ^[A-Za-z]:/(?:Program\ Files|Windows|hostedtoolcache|Users/[^/]+/AppData)/
       | (?:^|/)_(?:work|temp|actions)/_?actions/
@@ -108,6 +110,9 @@ MAX_MARKERS_READ = 20
 # Checkouts are logged at the start and WORKDIRs near the build that failed; reading each
 # end of a huge log is enough, and each marker costs a pass over what is read.
 WORKSPACE_SCAN_CHARS = 1024 * 1024
+# A build system's variable standing for the folder it builds in (`$(BUILD_DIR)/`, `${SRC}/`,
+# `$WORKSPACE/`), left unexpanded in a log: the path after it is the repository's.
+PLACEHOLDER_ROOT_RE = re.compile(r"^\$(?:\(\w+\)|\{\w+\}|\w+)/")
 URL_PREFIX_RE = re.compile(r"^file:/+(?=[A-Za-z]:/)|^file:(?=//?/)")
 WINDOWS_DRIVE_RE = re.compile(r"^[A-Za-z]:/")
 TRIM_CHARS = " \t'\"`()[]<>,;"
@@ -125,10 +130,15 @@ CHECKOUT_HOLDERS = (
     r"projects?|Projects?|code|Code|src|git|Git|github|GitHub|repos?|Repos?|dev|Dev|work|Work"
     r"|workspace|workspaces|Documents|Desktop|Development|development|source|Source|sources"
 )
+# Folder names that hold checkouts and little else: one of them, even below folders of a
+# person's own naming (`D:/Work/GIT/<repo>`), is followed by the repository.
+STRONG_HOLDERS = r"git|Git|GIT|repos|Repos|repositories|Repositories|github|GitHub|source/repos"
 LOCAL_ROOT_RE = re.compile(
     rf"""^(?:
         (?:[A-Za-z]:)?(?:/[^/]+)*?/[^/]+-(?:master|main)
-      | (?:/home/[^/]+|/Users/[^/]+|[A-Za-z]:/Users/[^/]+|/root)
+      | (?:/home/[^/]+|/Users/[^/]+|[A-Za-z]:/Users/[^/]+|/root|~|[A-Za-z]:)
+          (?:/[^/]+){{1,2}}?/(?:{STRONG_HOLDERS})/(?!\.)[^/]+
+      | (?:/home/[^/]+|/Users/[^/]+|[A-Za-z]:/Users/[^/]+|/root|~)
           (?:/(?:{CHECKOUT_HOLDERS})(?=/[^/]+/))*/(?!\.|Library/|AppData/)[^/]+
       | [A-Za-z]:(?:/(?:{CHECKOUT_HOLDERS}))+(?=/[^/]+/)/[^/]+
       | [A-Za-z]:/(?!Program\ Files|ProgramData|Windows/|Users/)[^/]+    # D:/shop, clone at the top
@@ -156,9 +166,10 @@ def is_absolute(path: str) -> bool:
 
 def normalise_path(path: str, repo_root_hints: Sequence[str] = ()) -> str:
     """`path` relative to the repository root where that can be told, with `/` separators."""
-    path = to_slashes(path)
+    path = PLACEHOLDER_ROOT_RE.sub("", to_slashes(path))
     if not path:
         return path
+    cwd_relative = _after_working_directory(path)
     if ".." in path or "/./" in path:
         path = _collapse_dots(path)
         # `..` hops out of a build folder (`../../inc/x.h` from `src/lib`): the rest is
@@ -171,7 +182,18 @@ def normalise_path(path: str, repo_root_hints: Sequence[str] = ()) -> str:
     root = CHECKOUT_ROOT_RE.match(path)
     if root and root.end() < len(path):
         return path[root.end() :]
+    if cwd_relative:
+        return cwd_relative
     return path
+
+
+def _after_working_directory(path: str) -> str | None:
+    """What follows `/./` in an absolute path: a tool joined the folder it ran in with the
+    `./script.py` it was given, and that folder is the checkout far more often than not."""
+    if "/./" not in path or not is_absolute(path):
+        return None
+    rest = path.rsplit("/./", 1)[1]
+    return _collapse_dots(rest) if rest and not rest.startswith("../") else None
 
 
 def _collapse_dots(path: str) -> str:

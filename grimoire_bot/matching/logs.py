@@ -82,6 +82,23 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("[java", ANT_TASK_RE),
     ("[exec]", ANT_TASK_RE),
 )
+# A wrapper's name before every line of the tool it runs that the list above does not
+# know: rpmbuild's `BUILDSTDERR: `, turborepo's `web:build: `, lerna's `@scope/pkg: `. A
+# prefix counts when it starts two lines in a row and at least `MIN_PREFIXED_LINES` in all,
+# and is shaped like a wrapper's name, not like what tools print first themselves: all
+# capitals (`BUILDSTDERR`), or with a task, scope, folder or hyphen in it (`web:build`,
+# `@scope/pkg`, `packages/app`, `web-app`), never a level (`ERROR: `, `e: `), an exception
+# (`ModuleNotFoundError: `), a command (`cp: `, `make: `) or a file (`main.go: `).
+REPEATED_PREFIX_RE = re.compile(r"\n([A-Za-z@][\w@/.+-]{0,80}?(?::[\w.+-]{1,40})?: )[^\n]*\n\1")
+MIN_PREFIXED_LINES = 3
+MAX_PREFIXES_STRIPPED = 8
+WRAPPER_NAME_RE = re.compile(
+    r"^(?:[A-Z][A-Z0-9_]{3,}|[^:]+:[^:]+|@.+|.+/.+|[a-z0-9]+(?:-[a-z0-9]+)+)$"
+)
+NOT_A_WRAPPER_RE = re.compile(
+    r"(?i:error|exception|warn|fail|fatal|panic|abort|debug|info|notice|trace|hint|detail"
+    r"|statement|success|pass|skip)|\.[A-Za-z][\w+-]{0,11}$|(?:^|/)[A-Z]\w*file$"
+)
 # A Markdown quote: two or more lines that start with `>` (and a space, or nothing), with
 # nothing but blank lines between them.
 QUOTED_RUN_RE = re.compile(r"(?:\n>(?: [^\n]*)?(?=\n)(?:\n[ \t]*(?=\n))*){2,}")
@@ -115,6 +132,7 @@ def clean_log(raw: str | bytes) -> str:
     for literal, prefix in WRAPPER_PREFIXES:
         if literal in text:
             text = prefix.sub("\n", text)
+    text = _strip_repeated_prefixes(text)
     if "\n>" in text:
         text = QUOTED_RUN_RE.sub(_unquote, text + "\n")[:-1]
     if "`" in text:
@@ -127,6 +145,29 @@ def clean_log(raw: str | bytes) -> str:
         text = ENDGROUP_RE.sub("", text)
         text = MARKER_RE.sub(_replace_marker, text)
     return CONTROL_RE.sub("", text).removeprefix("\n")
+
+
+def _strip_repeated_prefixes(text: str) -> str:
+    """`text` without the wrapper prefixes `REPEATED_PREFIX_RE` finds (see there)."""
+    stripped: set[str] = set()
+    for match in REPEATED_PREFIX_RE.finditer(text):
+        prefix = match.group(1)
+        if prefix in stripped or not _is_wrapper_prefix(prefix):
+            continue
+        if text.count("\n" + prefix) >= MIN_PREFIXED_LINES:
+            stripped.add(prefix)
+            if len(stripped) >= MAX_PREFIXES_STRIPPED:
+                break
+    for prefix in stripped:
+        text = text.replace("\n" + prefix, "\n")
+    return text
+
+
+def _is_wrapper_prefix(prefix: str) -> bool:
+    name = prefix[:-2]
+    if any(part.isdigit() for part in name.split(":")):
+        return False
+    return bool(WRAPPER_NAME_RE.match(name)) and not NOT_A_WRAPPER_RE.search(name)
 
 
 def _unquote(match: re.Match[str]) -> str:

@@ -11,8 +11,15 @@ line wins.
 from __future__ import annotations
 
 from .compilers import parse_cmake, parse_error_list, parse_located, parse_rust
+from .elixir import parse_elixir
 from .exceptions import parse_exception, parse_gradle
-from .generic import parse_generic, parse_shellcheck, parse_summary, parse_workflow_command
+from .generic import (
+    parse_buildkit_failure,
+    parse_generic,
+    parse_shellcheck,
+    parse_summary,
+    parse_workflow_command,
+)
 from .go import parse_go
 from .javascript import (
     parse_eslint_stylish,
@@ -20,7 +27,13 @@ from .javascript import (
     parse_node_package_manager,
     parse_vitest,
 )
-from .python import parse_pytest_section, parse_pytest_short_traceback, parse_python_traceback
+from .php import parse_php_error, parse_phpunit
+from .python import (
+    parse_pylint_text,
+    parse_pytest_section,
+    parse_pytest_short_traceback,
+    parse_python_traceback,
+)
 from .ruby import parse_rspec
 from .scan import Parser, Scan
 
@@ -34,8 +47,13 @@ PARSERS: tuple[Parser, ...] = (
     parse_rust,
     parse_go,
     parse_rspec,
+    parse_elixir,
+    parse_php_error,
+    parse_phpunit,
+    parse_pylint_text,
     parse_shellcheck,
     parse_cmake,
+    parse_buildkit_failure,
     parse_gradle,
     parse_vitest,
     parse_jest,

@@ -27,7 +27,7 @@ NOT_ERRORS = frozenset({"warning", "note", "info", "hint", "remark", "help", "no
 # --- path:line:col diagnostics (gcc, clang, go, mypy, ruff, flake8, tsc, javac, ...) -------
 
 TOOL_PREFIX = (
-    r"(?:(?:Error|ERROR|error|vet|\[error\]|\[WARNING\]):? +|\[ERROR\] *|\u274c +"
+    r"(?:> )?(?:(?:Error|ERROR|error|vet|\[error\]|\[WARNING\]):? +|\[ERROR\] *|\u274c +"
     r"|(?:Error: )?(?:\[tsl\] )?ERROR in )?"
 )
 # Each pattern with a text its lines always contain, so most lines skip most patterns.
@@ -70,7 +70,7 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         ": ",
         re.compile(
-            rf"^(?P<indent>\s*)(?P<level>e|w): (?:file://)?(?P<path>{PATH})"
+            rf"^(?P<indent>\s*)(?P<level>e|w): (?:file:///?(?=[A-Za-z]:)|file://)?(?P<path>{PATH})"
             r"(?:: \((?P<line>\d+), (?P<col>\d+)\):|:(?P<line2>\d+):(?P<col2>\d+))"
             r" (?P<rest>.+)$"
         ),
@@ -312,7 +312,7 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
     elif raw_path.endswith(".go") and "/" not in file:
         file = _in_go_package(scan, index, file)
     else:
-        file = _in_working_directory(scan, index, raw_path, file)
+        file = scan.repo_path_at(raw_path, index) or file
     return Draft(
         start=index,
         end=end,
@@ -383,18 +383,11 @@ def _in_project(
     folder = posixpath.dirname(project_path)
     if not folder or folder == "." or file.lower().startswith(folder.lower() + "/"):
         return file, line, column
-    return posixpath.normpath(f"{folder}/{file}"), line, column
-
-
-def _in_working_directory(scan: Scan, index: int, raw_path: str, file: str) -> str:
-    """A relative path joined to the folder make or ninja ran the compiler in."""
-    if is_absolute(to_slashes(raw_path)):
-        return file
-    folder = scan.working_directory(index)
-    if not folder:
-        return file
+    # Joined before `..` is resolved: `..\..\lib\x.cpp` from `build/lib/base`.
     joined = posixpath.normpath(f"{folder}/{to_slashes(raw_path)}")
-    return file if joined.startswith("../") or joined == ".." else joined
+    if joined.startswith("../") or is_absolute(joined):
+        joined = posixpath.normpath(f"{folder}/{file}")
+    return joined, line, column
 
 
 def _repository_cause(scan: Scan, index: int, end: int) -> Location | None:

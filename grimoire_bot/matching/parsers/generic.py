@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from urllib.parse import unquote
 
 from ..blocks import (
@@ -134,7 +135,8 @@ def parse_summary(scan: Scan, index: int) -> Draft | None:
 # --- lines that say "error" (or an unmistakable failure) without a known tool format -------
 
 GENERIC_ERROR_RE = re.compile(
-    r"^\s*(?:[\w@#.\-/]+:? ){0,2}?"
+    r"^\s*(?:[\u2718\u2716\u00d7] |X (?=\[ERROR\]))?"  # esbuild's and others' cross
+    r"(?:[\w@#.\-/]+:? ){0,2}?"
     r"(?:\[(?:ERROR|FATAL|error|fatal|Error)\]"
     r"|(?:FATAL ERROR|[Ff]atal error|ERROR|Error|error|FATAL|Fatal|fatal|E|ERR!|ERR)"
     r"(?:\[[\w-]+\])?:"
@@ -159,6 +161,57 @@ SHELL_ERROR_RE = re.compile(
 DOCKERFILE_LOCATION_RE = re.compile(
     r"^\s*(?P<path>[^\s:]*(?i:dockerfile|containerfile)[\w.-]*):(?P<line>\d+)$"
 )
+
+
+# BuildKit's report of a failed step: the step's last output in a box (` > [2/8] RUN ...:`),
+# then the Dockerfile's place above its excerpt, then `ERROR: failed to solve: ...`.
+BUILDKIT_EXCERPT_RULE_RE = re.compile(r"^-{8,}\s*$")
+BUILDKIT_BOX_RULE_RE = re.compile(r"^-{4,}\s*$")
+BUILDKIT_SOLVE_RE = re.compile(r"^\s*(?:ERROR|error): (?P<message>failed to solve.*)$")
+BUILDKIT_LOOKAROUND = 40
+
+
+def parse_buildkit_failure(scan: Scan, index: int) -> Draft | None:
+    """`Dockerfile:11` over a rule: the failed step's place. Its message is the solver's
+    error below, or else the last line the step printed in the box above."""
+    lines = scan.lines
+    place = DOCKERFILE_LOCATION_RE.match(lines[index])
+    if place is None or index + 1 >= len(lines):
+        return None
+    if not BUILDKIT_EXCERPT_RULE_RE.match(lines[index + 1]):
+        return None
+    closing = next(
+        (
+            i
+            for i in range(index + 2, min(len(lines), index + BUILDKIT_LOOKAROUND))
+            if BUILDKIT_EXCERPT_RULE_RE.match(lines[i])
+        ),
+        index + 1,
+    )
+    end, message = closing, _last_box_output(lines, index)
+    for probe in range(closing + 1, min(len(lines), closing + 4)):
+        solve = BUILDKIT_SOLVE_RE.match(lines[probe])
+        if solve is not None:
+            end, message = probe, solve.group("message")
+            break
+    return Draft(
+        start=index,
+        end=end,
+        message=message.strip(),
+        error_type=detect_error_type(message),
+        file=scan.repo_path(place.group("path")),
+        line=to_int(place.group("line")),
+        ecosystem=Ecosystem.DOCKER,
+    )
+
+
+def _last_box_output(lines: Sequence[str], index: int) -> str:
+    """The last line the failed step printed, inside the box above the Dockerfile place."""
+    for probe in range(index - 1, max(-1, index - BUILDKIT_LOOKAROUND), -1):
+        line = lines[probe].strip()
+        if line and not BUILDKIT_BOX_RULE_RE.match(line):
+            return line
+    return lines[index].strip()
 
 
 def _before_located(scan: Scan, index: int, end: int) -> int:

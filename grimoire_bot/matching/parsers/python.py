@@ -261,3 +261,41 @@ def _pytest_summary_line(scan: Scan, index: int) -> Draft | None:
         file=scan.repo_path(match.group("path")),
         ecosystem=Ecosystem.PYTHON,
     )
+
+
+# --- pylint before 2.0: `E:  2, 5: message (symbol)` under `************* Module name` ------
+
+PYLINT_TEXT_RE = re.compile(
+    r"^(?P<level>[CRWEF])(?P<code>\d{4})?: *(?P<line>\d+), *-?\d+: (?P<message>.+)$"
+)
+PYLINT_MODULE_RE = re.compile(r"^\*{5,} Module (?P<module>[\w.]+)\s*$")
+PYLINT_SYMBOL_RE = re.compile(r" \((?P<symbol>[a-z][\w-]*)\)\s*$")
+PYLINT_MODULE_LOOKBACK = 2000
+
+
+def parse_pylint_text(scan: Scan, index: int) -> Draft | None:
+    """An error or fatal message of pylint 1.x's text format; its file is the module the
+    header above names (conventions, refactors and warnings fail the job but are no error)."""
+    lines = scan.lines
+    match = PYLINT_TEXT_RE.match(lines[index])
+    if match is None or match.group("level") not in "EF":
+        return None
+    module = None
+    for probe in range(index - 1, max(-1, index - PYLINT_MODULE_LOOKBACK), -1):
+        header = PYLINT_MODULE_RE.match(lines[probe])
+        if header is not None:
+            module = header.group("module")
+            break
+    if module is None:
+        return None
+    message = match.group("message").strip()
+    symbol = PYLINT_SYMBOL_RE.search(message)
+    return Draft(
+        start=index,
+        end=index,
+        message=message,
+        error_type=match.group("code") or (symbol.group("symbol") if symbol else None),
+        file=scan.repo_path(module.replace(".", "/") + ".py"),
+        line=to_int(match.group("line")),
+        ecosystem=Ecosystem.PYTHON,
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..blocks import Draft, to_int
-from ..locate import is_absolute, is_external, normalise_path
+from ..locate import is_absolute, is_external, normalise_path, to_slashes
 
 # make and ninja say which folder the commands below them run in; a compiler run there
 # prints paths relative to it.
@@ -16,6 +17,17 @@ DIRECTORY_RE = re.compile(
     r"[`'\"](?P<dir>[^'\"]+)['\"]"
 )
 DIRECTORY_LOOKBACK = 2000
+# A command echoed before it ran (`$ cd packages/cli && tsc`, `+ cd app`, Actions' `Run cd
+# web`, `yarn --cwd packages/cli build`, `npm --prefix ui test`, `pnpm -C site build`): what
+# it prints is relative to that folder. `cd ..`, `cd $DIR`, `cd ~` leave it unknown.
+CD_COMMAND_RE = re.compile(
+    r"^\s*(?:[$#+>]+\s*|Run\s+)?\(?\s*(?:cd|pushd)\s+(?P<dir>[^\s;&|)]+)\s*(?:$|&&|;|\|\||\))"
+)
+TOOL_DIRECTORY_RE = re.compile(
+    r"^\s*(?:[$#+>]+\s*|Run\s+)?(?:yarn|npm|pnpm|npx)\b[^\n]*?\s(?:--cwd|--prefix|--dir|-C)"
+    r"[= ](?P<dir>[^\s;&|]+)"
+)
+DIRECTORY_WORDS = ("directory", "cd ", "pushd ", "--cwd", "--prefix", "--dir", "-C ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,41 +54,69 @@ class Scan:
         path = self.path(raw)
         return None if is_external(path) else path
 
-    def repo_frames(self, start: int, stop: int, frame: re.Pattern[str]) -> Iterator[Location]:
+    def repo_frames(
+        self, start: int, stop: int, frame: re.Pattern[str], *, in_cwd: bool = False
+    ) -> Iterator[Location]:
         """Repository locations named by the lines in [start, stop) that `frame` matches
-        (with groups `path`, `line` and maybe `col`), in log order; others' code skipped."""
+        (with groups `path`, `line` and maybe `col`), in log order; others' code skipped.
+        With `in_cwd`, relative paths are joined to the folder their tool ran in."""
         for index in range(max(start, 0), min(stop, len(self.lines))):
             match = frame.match(self.lines[index])
             if match is None:
                 continue
-            path = self.repo_path(match.group("path"))
+            raw = match.group("path")
+            path = self.repo_path_at(raw, index) if in_cwd else self.repo_path(raw)
             if path is not None:
                 groups = match.groupdict()
                 yield Location(path, to_int(groups.get("line")), to_int(groups.get("col")))
 
     def working_directory(self, index: int) -> str | None:
-        """The repository folder make or ninja entered for the commands above line `index`
-        ("" for the root), or None when none was entered or it is outside the repository."""
+        """The repository folder the commands above line `index` ran in ("" for the root):
+        the folder make or ninja entered, or a command echoed before it ran changed to;
+        None when none was, or it is outside the repository."""
         depth = 0
         for probe in range(index - 1, max(-1, index - DIRECTORY_LOOKBACK), -1):
             line = self.lines[probe]
-            if "directory" not in line:
+            if not any(word in line for word in DIRECTORY_WORDS):
                 continue
-            match = DIRECTORY_RE.match(line.strip())
-            if match is None:
+            entered = DIRECTORY_RE.match(line.strip())
+            if entered is not None:
+                if entered.group("verb") == "Leaving":
+                    depth += 1
+                elif depth:
+                    depth -= 1
+                else:
+                    return self._repository_folder(entered.group("dir"))
                 continue
-            if match.group("verb") == "Leaving":
-                depth += 1
-            elif depth:
-                depth -= 1
-            else:
-                folder = self.path(match.group("dir"))
-                return None if is_absolute(folder) or is_external(folder + "/") else folder
+            changed = CD_COMMAND_RE.match(line) or TOOL_DIRECTORY_RE.match(line)
+            if changed is not None and not depth:
+                return self._repository_folder(changed.group("dir"))
         return None
 
-    def first_repo_frame(self, start: int, stop: int, frame: re.Pattern[str]) -> Location | None:
+    def _repository_folder(self, raw: str) -> str | None:
+        if raw.startswith(("$", "~", "%")) or raw in ("-", "..") or raw.startswith("../"):
+            return None
+        folder = self.path(raw).rstrip("/")
+        if folder == ".":
+            return ""
+        return None if is_absolute(folder) or is_external(folder + "/") else folder
+
+    def repo_path_at(self, raw: str | None, index: int) -> str | None:
+        """`repo_path`, with a relative path joined to the folder its tool ran in."""
+        file = self.repo_path(raw)
+        if file is None or raw is None or is_absolute(to_slashes(raw)):
+            return file
+        folder = self.working_directory(index)
+        if not folder:
+            return file
+        joined = posixpath.normpath(f"{folder}/{to_slashes(raw)}")
+        return file if joined.startswith("../") or joined == ".." else joined
+
+    def first_repo_frame(
+        self, start: int, stop: int, frame: re.Pattern[str], *, in_cwd: bool = False
+    ) -> Location | None:
         """The first repository frame: where a stack printed innermost-first was thrown."""
-        return next(self.repo_frames(start, stop, frame), None)
+        return next(self.repo_frames(start, stop, frame, in_cwd=in_cwd), None)
 
     def last_repo_frame(self, start: int, stop: int, frame: re.Pattern[str]) -> Location | None:
         """The last repository frame: where a stack printed outermost-first was thrown."""
