@@ -29,6 +29,14 @@ MIN_DIFF_SPELLS = 6
 MIN_EXAMPLES = 2
 MAX_EXAMPLES = 4
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+# Where each example came from: a public GitHub issue or pull request, or a file pinned to a
+# commit (`owner/repo:path@sha`). Kept beside the spellbook, outside the `*.json` files the
+# loader reads as spellbooks.
+EXAMPLE_SOURCES = ("provenance", "example_sources.json")
+SOURCE_RE = re.compile(
+    r"^(https://github\.com/[\w.-]+/[\w.-]+/(issues|pull)/\d+"
+    r"|[\w.-]+/[\w.-]+:[^@\s]+@[0-9a-f]{40})$"
+)
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9.+#_/-]*$")
 ECOSYSTEMS = frozenset(ecosystem.value for ecosystem in Ecosystem)
 SCOPES = frozenset({"log", "diff"})
@@ -346,6 +354,48 @@ def test_every_example_is_matched_by_its_own_pattern(
         if compiled[spell.where].search(example) is None
     ]
     assert unmatched == []
+
+
+@pytest.fixture(scope="module")
+def example_sources() -> dict[str, Any]:
+    entry = resources.files(SPELLBOOK_PACKAGE).joinpath(*EXAMPLE_SOURCES)
+    return json.loads(entry.read_text(encoding="utf-8"))
+
+
+def test_source_format_tells_pinned_sources_from_loose_ones() -> None:
+    assert SOURCE_RE.match("https://github.com/pytest-dev/pytest/issues/2287")
+    assert SOURCE_RE.match("https://github.com/vercel/next.js/pull/9548")
+    assert SOURCE_RE.match("owner/repo:tests/fixtures/out.txt@" + "0" * 40)
+    assert not SOURCE_RE.match("https://github.com/pytest-dev/pytest/issues/2287#issue-1")
+    assert not SOURCE_RE.match("https://stackoverflow.com/questions/1")
+    assert not SOURCE_RE.match("owner/repo:tests/fixtures/out.txt@main")
+    assert not SOURCE_RE.match("cargo 1.58 wording")
+
+
+def test_every_example_source_names_a_shipped_example_and_where_it_came_from(
+    spells: list[Spell], example_sources: dict[str, Any]
+) -> None:
+    """Each recorded provenance points at an example its spell still ships, and says where
+    the line was printed (a public issue, pull request or pinned file) and what differs."""
+    examples = {spell.key: spell.fields["examples"] for spell in spells}
+    assert example_sources, "no example sources recorded"
+    problems = []
+    for key, entries in example_sources.items():
+        if key not in examples:
+            problems.append(f"{key}: no such spell")
+            continue
+        if not isinstance(entries, list) or not entries:
+            problems.append(f"{key}: no sources listed")
+            continue
+        for entry in entries:
+            example, source = entry.get("example"), entry.get("source")
+            if example not in examples[key]:
+                problems.append(f"{key}: {example!r} is not among the spell's examples")
+            if not isinstance(source, str) or not SOURCE_RE.match(source):
+                problems.append(f"{key}: source {source!r} is not an issue/PR URL or repo:path@sha")
+            if not isinstance(entry.get("variant"), str) or not entry["variant"].strip():
+                problems.append(f"{key}: {example!r} does not say what its variant is")
+    assert problems == []
 
 
 @pytest.mark.parametrize("line", SUCCESSFUL_CI_OUTPUT)
