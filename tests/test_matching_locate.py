@@ -50,6 +50,8 @@ from tests.localisation_cases import CASES, Case, primary_location
         ("/var/www/morgue/htdocs/index.php", "htdocs/index.php"),  # a PHP site's folder
         # Where no root is known: a tool joined its folder with the `./x` it was given...
         ("/srv/ci/jobs/42/crate_docker_tests/./update.py", "update.py"),
+        ("/var/lib/jenkins/workspace/Crate/Release/docker_tests/./update.py", "update.py"),
+        ("/home/runner/work/shop/shop/tools/./gen.py", "tools/gen.py"),  # the root is exact
         # ... or a build system's variable was printed unexpanded.
         ("$(BUILD_DIR)/tests/test_zipp.py", "tests/test_zipp.py"),
         ("${WORKSPACE}/src/app.py", "src/app.py"),

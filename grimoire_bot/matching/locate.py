@@ -61,6 +61,10 @@ CHECKOUT_ROOT_RE = re.compile(
     )""",
     re.VERBOSE,
 )
+# Jenkins' workspace of a job inside folders is `workspace/<folder>/.../<job>/`, of any depth.
+JENKINS_WORKSPACE_RE = re.compile(
+    r"^(?:[A-Za-z]:)?/(?:[^/]+/)*?(?i:jenkins|hudson)[^/]*/(?:.+/)?workspace/"
+)
 # Where third-party and standard-library code lives: never the place to annotate.
 EXTERNAL_RE = re.compile(
     r"""(?:^|/)(?:site-packages|dist-packages|node_modules|__pypackages__|\.venv|venv|\.tox
@@ -179,12 +183,12 @@ def normalise_path(path: str, repo_root_hints: Sequence[str] = ()) -> str:
     stripped = _strip_hinted_root(path, repo_root_hints)
     if stripped is not None:
         return stripped
+    if cwd_relative and JENKINS_WORKSPACE_RE.match(path):
+        return cwd_relative  # jobs in folders sit deeper than the root below assumes
     root = CHECKOUT_ROOT_RE.match(path)
     if root and root.end() < len(path):
         return path[root.end() :]
-    if cwd_relative:
-        return cwd_relative
-    return path
+    return cwd_relative or path
 
 
 def _after_working_directory(path: str) -> str | None:
