@@ -6,6 +6,12 @@ or documentation). `expected` is the repository path and line a person fixing th
 would open. `files`, when given, is the repository's file list (as the commit's tree
 would give it); those cases measure the resolver, the others text-only localisation.
 
+The outputs gathered for the fourth and fifth localisation rounds (real CI output from
+public issue threads, 2026-12-07; each with its source) live in
+`tests/data/localisation_round3.jsonl` and are part of the set: those a round located
+rightly from the text alone are text-only cases, those it placed rightly only with the
+repository's file list carry `files`.
+
 The set is used by `tests/test_matching_locate.py` (every case must pass) and by
 `bench/eval_locate.py` (accuracy per class and time per log). It is a tuning set: its
 figures are development figures, not held-out ones.
@@ -14,8 +20,10 @@ figures are development figures, not held-out ones.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from grimoire_bot.matching import ErrorRecord, PathStatus
 
@@ -952,3 +960,15 @@ $(BUILD_DIR)/zipp/py310compat.py:7:80: E501 line too long (81 > 79 characters)
 $(BUILD_DIR)/zipp/py310compat.py:11:80: E501 line too long (86 > 79 characters)""", "tests/test_zipp.py:354"),
 )
 # fmt: on
+
+
+def _gathered(path: Path = Path(__file__).parent / "data" / "localisation_round3.jsonl") -> tuple[Case, ...]:
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return tuple(
+        Case(row["name"], Kind(row["kind"]), row["log"], row["expected"],
+             tuple(row["files"]) if "files" in row else None)
+        for row in rows
+    )
+
+
+CASES = CASES + _gathered()

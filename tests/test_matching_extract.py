@@ -625,3 +625,19 @@ def test_phpunit_failures_are_placed_at_the_test_files_line() -> None:
         ("tests/_files/FailureTest.php", 13),
     ]
     assert errors[1].ecosystem == "php"
+
+
+def test_located_warnings_count_only_when_no_error_is_located() -> None:
+    # rust-build/rust-build.action#77: hadolint fails the job on warnings alone
+    warnings = (
+        "* Dockerfile:9 DL3018 warning: Pin versions in apk add. Instead of `apk add <package>`"
+        " use `apk add <package>=<version>`\n"
+        "* Dockerfile:12 DL3018 warning: Pin versions in apk add. Instead of `apk add <package>`"
+        " use `apk add <package>=<version>`\n"
+    )
+    located = [(e.file, e.line) for e in extract_errors(warnings) if e.file]
+    assert located == [("Dockerfile", 9), ("Dockerfile", 12)]
+    error = "src/app.c:3:10: fatal error: config.h: No such file or directory\n"
+    assert [(e.file, e.line) for e in extract_errors(warnings + error) if e.file] == [
+        ("src/app.c", 3)
+    ]

@@ -35,7 +35,10 @@ SPACED_PATH = (
     r"[\w\-@~+$%.]*?[\w\-@~+$%\]]\.[A-Za-z][\w+\-]{0,11}(?![\w.\-@~+$%/\\])"
 )
 LINE_PATH = rf"(?:{PATH}|{SPACED_PATH})"
-STACK_FRAME_RE = re.compile(r"^\s+(?:at |File \"|from \S+:\d+)|^\t(?:at |/)|^\s+\S+\.go:\d+")
+STACK_FRAME_RE = re.compile(
+    r"^\s+(?:at |File \"|from \S+:\d+)|^\t(?:at |/)|^\s+\S+\.go:\d+"
+    r"|^at [\w$.<>]+\([\w$.-]+:\d+\)"  # a JVM frame whose indentation a paste lost
+)
 CODE_FRAME_RE = re.compile(r"^\s*\d*\s*\|(?:\s|$)|^\s*(?:=|-->|:::)\s|^\s*>?\s*\d+\s*\|")
 CAUSED_BY_RE = re.compile(r"^\s*(?:Caused by:?|During handling of the above|The above exception)")
 PREFIX_FAMILY_RE = re.compile(r"^(\s*(?:npm (?:ERR!|error)|\[ERROR\]|E {2,}|gyp ERR!))")
@@ -63,6 +66,7 @@ class Draft:
     ecosystem: str | None = None
     text_lines: tuple[str, ...] | None = None  # when the parser picked the lines itself
     noise: bool = False  # lines a parser recognised as boilerplate: skip, report nothing
+    warning: bool = False  # a located warning: reported only when no error is located
 
 
 def indentation(line: str) -> int:

@@ -78,6 +78,7 @@ def extract_errors(
         half = MAX_CANDIDATES // 2
         candidates = candidates[:half] + candidates[-half:]
     records: list[ErrorRecord] = []
+    warnings: list[ErrorRecord] = []
     next_free = 0
     for index in candidates:
         if index < next_free:
@@ -85,9 +86,16 @@ def extract_errors(
         draft = parse_line(scan, index)
         if draft is None:
             continue
-        if not draft.noise:
+        if draft.warning:
+            if len(warnings) < MAX_ERRORS:
+                warnings.append(to_record(scan, draft))
+        elif not draft.noise:
             records.append(to_record(scan, draft))
         next_free = max(draft.end, index) + 1
+    if warnings and not any(record.file for record in records):
+        # A linter that fails the job on warnings (hadolint, ESLint --max-warnings 0) has
+        # only warnings to show where to look.
+        records = sorted(records + warnings, key=lambda record: record.log_line or 0)
     return _deduplicate(_rooted_by_log(records, text))
 
 

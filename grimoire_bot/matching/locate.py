@@ -23,13 +23,14 @@ from collections.abc import Sequence
 # (`workspace_roots`); these are the defaults.
 CHECKOUT_ROOT_RE = re.compile(
     r"""^(?:
-        (?:/home|/Users)/runner/work/[^/]+/[^/]+/               # Actions; Azure macOS work/1/s
+        (?:.*?/)?src/(?:github\.com|gitlab\.com|bitbucket\.org)/[^/]+/[^/]+/  # GOPATH, Drone
+      | (?:/home|/Users)/runner/work/[^/]+/[^/]+/               # Actions; Azure macOS work/1/s
       | [A-Za-z]:/a/[^/]+/[^/]+/                                # Actions and Azure on Windows
       | /__w/[^/]+/[^/]+/                                       # Actions container jobs
       | /github/workspace/
+      | /_/                                                     # .NET deterministic builds
       | /home/vsts/work/[^/]+/s/                                # Azure Pipelines on Linux
       | .*?/_work/[^/]+/[^/]+/                                  # self-hosted Actions, Azure
-      | (?:.*?/)?src/(?:github\.com|gitlab\.com|bitbucket\.org)/[^/]+/[^/]+/  # GOPATH, Drone
       | (?:/home|/Users)/travis/build/[^/]+/[^/]+/
       | /home/circleci/(?!\.)[^/]+/                             # ~/project, or ~/<repo>
       | (?:/home/gitlab-runner)?/builds/(?:[A-Za-z0-9_-]{8}/\d+/)?[^/]+/[^/]+/
@@ -73,6 +74,7 @@ EXTERNAL_RE = re.compile(
                   |go/pkg/mod|pkg/mod|hostedtoolcache|rustlib)/
       | ^/(?:usr(?!/src/app/|/app/|/local/src/)|lib|lib64|opt/conda|rustc|nix/store|Library|System)/
       | ^/usr/local/go/
+      | (?:^|/)\.gimme/ | (?:^|/)sdk/go[\d.]+/ | ^[A-Za-z]:/Go/src/          # Go toolchains
       | ^[A-Za-z]:/(?:Program\ Files|Windows|hostedtoolcache|Users/[^/]+/AppData)/
       | (?:^|/)_(?:work|temp|actions)/_?actions/
       | ^(?:/home|/Users)/runner/work/_(?:actions|temp|tool)/
@@ -98,6 +100,7 @@ WORKSPACE_MARKERS = (
     "WORKDIR ",
     "git clone ",
     "rootdir: ",
+    "@",
 )
 WORKSPACE_LINE_RE = re.compile(
     r"""(?:Initialized\ empty|Reinitialized\ existing)\ Git\ repository\ in
@@ -107,6 +110,7 @@ WORKSPACE_LINE_RE = re.compile(
       | \bWORKDIR\ (?P<workdir>/[^\s"']+)\s*(?:\d+(?:\.\d+)?s)?\s*$
       | \bgit\ clone\ .*\ (?P<clone>(?:[A-Za-z]:)?[\\/]\S+)\s*$
       | (?<![^\n])rootdir:\ (?P<rootdir>(?:[A-Za-z]:)?[\\/][^,\n]*?)(?:,\ .*)?\s*$       # pytest
+      | (?<![^\n])[\w.-]+@[\w.-]+:(?P<prompt>/[^\s\#$]*)[\#$]\ \S    # a shell prompt's folder
     """,
     re.VERBOSE,
 )

@@ -63,7 +63,7 @@ TIMESTAMP_RE = re.compile(
     r"|\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AP]M)?: "  # Netlify
     r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\] "  # gulp, make
     r"|\[ *\d+(?:\.\d+)?s\] "  # OBS
-    r"|\d\d:\d\d:\d\d  "  # Jenkins timestamper
+    r"|\d\d:\d\d:\d\d(?:  | (?=\S))"  # Jenkins timestamper (one space: a paste lost one)
     r")"
 )
 # (Each literal checked costs a pass over the log: only the tasks that run compilers.)
@@ -81,6 +81,10 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Ant names the task before each line of a tool it runs, right-aligned (`    [javac] `).
     ("[java", ANT_TASK_RE),
     ("[exec]", ANT_TASK_RE),
+    # Google Cloud Build names the step before each line of its output.
+    ("Step #", re.compile(r'\nStep #\d{1,3}(?: - "[^"\n]{0,80}")?: ')),
+    # A log viewer's line numbers copied with the text (`42.\t`).
+    (".\t", re.compile(r"\n\d{1,6}\.\t")),
 )
 # A wrapper's name before every line of the tool it runs that the list above does not
 # know: rpmbuild's `BUILDSTDERR: `, turborepo's `web:build: `, lerna's `@scope/pkg: `. A

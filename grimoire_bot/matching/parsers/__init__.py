@@ -11,13 +11,16 @@ line wins.
 from __future__ import annotations
 
 from .compilers import parse_cmake, parse_error_list, parse_located, parse_rust
-from .elixir import parse_elixir
-from .exceptions import parse_exception, parse_gradle
+from .dart import parse_dart_analyzer
+from .elixir import parse_elixir, parse_exunit
+from .exceptions import parse_dotnet_test, parse_exception, parse_gradle
 from .generic import (
+    parse_bandit,
     parse_buildkit_failure,
     parse_generic,
     parse_shellcheck,
     parse_summary,
+    parse_terraform,
     parse_workflow_command,
 )
 from .go import parse_go
@@ -26,6 +29,7 @@ from .javascript import (
     parse_jest,
     parse_node_package_manager,
     parse_vitest,
+    parse_webpack_module,
 )
 from .php import parse_php_error, parse_phpunit
 from .python import (
@@ -48,19 +52,25 @@ PARSERS: tuple[Parser, ...] = (
     parse_go,
     parse_rspec,
     parse_elixir,
+    parse_exunit,
+    parse_dart_analyzer,
     parse_php_error,
     parse_phpunit,
     parse_pylint_text,
     parse_shellcheck,
     parse_cmake,
     parse_buildkit_failure,
+    parse_terraform,
+    parse_bandit,
     parse_gradle,
+    parse_dotnet_test,
     parse_vitest,
     parse_jest,
     parse_eslint_stylish,
     parse_node_package_manager,
     parse_error_list,
     parse_located,
+    parse_webpack_module,
     parse_summary,
     parse_exception,
     parse_generic,

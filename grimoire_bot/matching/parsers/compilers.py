@@ -22,12 +22,16 @@ from ..prefilter import ERRORISH_TEXT
 from .scan import Location, Scan
 
 NOT_ERRORS = frozenset({"warning", "note", "info", "hint", "remark", "help", "notice", "debug"})
+# "error" in the languages javac, MSBuild and gcc are localised into most often.
+LOCALISED_ERROR_WORDS = frozenset(
+    {"エラー", "错误", "錯誤", "오류", "fehler", "erreur", "errore", "ошибка", "erro", "błąd"}
+)
 
 
 # --- path:line:col diagnostics (gcc, clang, go, mypy, ruff, flake8, tsc, javac, ...) -------
 
 TOOL_PREFIX = (
-    r"(?:> )?(?:(?:Error|ERROR|error|vet|\[error\]|\[WARNING\]):? +|\[ERROR\] *|\u274c +"
+    r"(?:> |[*-] )?(?:(?:Error|ERROR|error|vet|\[error\]|\[WARNING\]):? +|\[ERROR\] *|\u274c +"
     r"|(?:Error: )?(?:\[tsl\] )?ERROR in )?"
 )
 # Each pattern with a text its lines always contain, so most lines skip most patterns.
@@ -75,6 +79,31 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r" (?P<rest>.+)$"
         ),
     ),
+    # kotlinc before 1.4 without its level, as a paste may show it: path: (12, 8): message
+    (
+        ": (",
+        re.compile(
+            rf"^(?P<indent>\s*)>?(?P<path>{LINE_PATH}): "
+            r"\((?P<line>\d+), (?P<col>\d+)\): (?P<rest>.+)$"
+        ),
+    ),
+    # ESLint's codeframe formatter: error: message (rule) at path:12:5:
+    (
+        " at ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<level>error|warning): (?P<rest>.+?) at (?P<path>{LINE_PATH})"
+            r":(?P<line>\d+):(?P<col>\d+):?\s*$"
+        ),
+    ),
+    # Babel: SyntaxError: path: Unexpected token (10:19), behind webpack's `Module build failed`
+    (
+        "Error: ",
+        re.compile(
+            r"^(?P<indent>\s*)(?:Module build failed(?: \(from [^)]*\))?: )?"
+            rf"(?:SyntaxError|Error): (?P<path>{LINE_PATH}): "
+            r"(?P<rest>.+?) \((?P<line>\d+):(?P<col>\d+)\)\s*$"
+        ),
+    ),
     # ESLint compact: path: line 1, col 2, Error - message (rule)
     (
         ", col ",
@@ -112,11 +141,13 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ": line ",
         re.compile(rf"^(?P<indent>\s*)(?P<path>{PATH}): line (?P<line>\d+): (?P<rest>.+)$"),
     ),
-    # hadolint (and the ShellCheck codes it runs): Dockerfile:12 DL3008 warning: message
+    # hadolint (and the ShellCheck codes it runs): Dockerfile:12 DL3008 warning: message;
+    # `/dev/stdin` or `-` when the Dockerfile was piped in (`hadolint - < Dockerfile`)
     (
         "",
         re.compile(
-            rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}):(?P<line>\d+) (?P<rest>(?:DL|SC)\d{{4}} .+)$"
+            rf"^(?P<indent>\s*)(?:[*-] )?(?P<path>{LINE_PATH}|/dev/stdin|-):(?P<line>\d+) "
+            r"(?P<rest>(?:DL|SC)\d{4} .+)$"
         ),
     ),
     # MSBuild about a file as a whole: path : error CODE: message
@@ -157,6 +188,7 @@ CODE_ECOSYSTEMS = (
     ("NU", Ecosystem.DOTNET),
 )
 
+STDIN_PATHS = frozenset({"/dev/stdin", "-"})
 # MSBuild names the project after each diagnostic; a relative file is relative to its
 # folder. The bracket may be wrapped onto the next lines by the console's width.
 MSBUILD_PROJECT_RE = re.compile(
@@ -272,7 +304,7 @@ def _joins(first: str, second: str) -> list[str]:
 def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int) -> Draft | None:
     groups = match.groupdict()
     if (groups.get("level") or "e").lower() in ("warning", "w"):
-        return None
+        return _as_warning(scan, index, match)
     raw_path = match.group("path")
     rest = (groups.get("rest") or _next_text(scan.lines, last_line)).strip()
     if not rest:
@@ -285,7 +317,7 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
         return None
     message, error_type = _diagnostic_message(rest)
     if message is None:
-        return None
+        return _as_warning(scan, index, match) if _is_warning(rest) else None
     has_column = groups.get("col") or groups.get("col2") or groups.get("col3")
     if (
         error_type is None
@@ -293,6 +325,7 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
         and not ERRORISH_TEXT.search(rest)
         and not _speaks_without_severity(raw_path, groups.get("indent") or "", rest)
         and not _marked_as_error(match.string[: match.start("path")])
+        and not _localised_error(rest)
     ):
         return None  # `file:12: text` with no severity, code or column: a grep hit, a t.Log
     error_type = error_type or detect_error_type(rest)
@@ -301,6 +334,8 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
         end = max(end, last_line + 1)
     line = to_int(groups.get("line") or groups.get("line2") or groups.get("line3"))
     column = to_int(groups.get("col") or groups.get("col2") or groups.get("col3"))
+    if raw_path in STDIN_PATHS and rest.startswith("DL"):
+        raw_path = "Dockerfile"  # hadolint read it from standard input
     file = scan.repo_path(raw_path)
     project = _msbuild_project(scan, last_line, rest)
     if project is not None:
@@ -325,6 +360,32 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
     )
 
 
+def _is_warning(rest: str) -> bool:
+    severity = SEVERITY_RE.match(rest)
+    return severity is not None and severity.group("severity").lower() == "warning"
+
+
+def _as_warning(scan: Scan, index: int, match: re.Match[str]) -> Draft | None:
+    """A located warning, kept aside in case the log locates no error at all."""
+    groups = match.groupdict()
+    file = scan.repo_path_at(match.group("path"), index)
+    rest = (groups.get("rest") or "").strip()
+    if file is None or not rest:
+        return None
+    severity = SEVERITY_RE.match(rest)
+    message = severity.group("message") if severity else rest
+    return Draft(
+        start=index,
+        end=index,
+        message=message.strip(),
+        error_type=(severity.group("code") if severity else None) or detect_error_type(rest),
+        file=file,
+        line=to_int(groups.get("line") or groups.get("line2") or groups.get("line3")),
+        column=to_int(groups.get("col") or groups.get("col2") or groups.get("col3")),
+        warning=True,
+    )
+
+
 def _next_text(lines: Sequence[str], index: int) -> str:
     """The diagnostic a location-only line announces: the next line with text."""
     for probe in range(index + 1, min(len(lines), index + 3)):
@@ -346,6 +407,11 @@ def _marked_as_error(prefix: str) -> bool:
     """Whether the wrapper's prefix before the path already says error: sbt's `[error] `
     around scalac's `File.scala:9: ';' expected`, which has no severity of its own."""
     return "error" in prefix.lower()
+
+
+def _localised_error(rest: str) -> bool:
+    """Whether a compiler speaking the system's language says error (javac's `エラー: `)."""
+    return rest.split(":", 1)[0].strip().lower() in LOCALISED_ERROR_WORDS
 
 
 def _msbuild_project(scan: Scan, index: int, rest: str) -> str | None:

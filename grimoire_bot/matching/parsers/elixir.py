@@ -1,4 +1,5 @@
-"""Elixir: `** (SomeError) ...` with its stack, and the compiler's located errors."""
+"""Elixir: `** (SomeError) ...` with its stack, the compiler's located errors, and ExUnit's
+numbered failures."""
 
 from __future__ import annotations
 
@@ -50,3 +51,52 @@ def parse_elixir(scan: Scan, index: int) -> Draft | None:
         if frame is not None:
             draft.file, draft.line = frame.file, frame.line
     return draft
+
+
+# ExUnit: `  1) test totals (CartTest)`, the test's place, the failure, then `stacktrace:` whose
+# first repository frame is the assertion that failed.
+EXUNIT_TEST_RE = re.compile(r"\d+\) test .+ \([\w.]+\)\s*$")
+EXUNIT_PLACE_RE = re.compile(rf"^\s*(?:Error:\s+)?(?P<path>{LINE_PATH}):(?P<line>\d+)\s*$")
+EXUNIT_STACK_RE = re.compile(r"^\s*stacktrace:\s*$")
+EXUNIT_LOOKBACK = 3
+EXUNIT_LOOKAHEAD = 40
+
+
+def parse_exunit(scan: Scan, index: int) -> Draft | None:
+    """Seen from the test's place line (which a runner may prefix with `Error:`) or from
+    the failure message below it."""
+    lines = scan.lines
+    place_index = next(
+        (
+            probe
+            for probe in range(index, max(-1, index - EXUNIT_LOOKBACK), -1)
+            if probe > 0
+            and EXUNIT_PLACE_RE.match(lines[probe])
+            and EXUNIT_TEST_RE.search(lines[probe - 1])
+        ),
+        None,
+    )
+    if place_index is None:
+        return None
+    place = EXUNIT_PLACE_RE.match(lines[place_index])
+    assert place is not None
+    file, line = scan.repo_path(place.group("path")), to_int(place.group("line"))
+    message, end = "", place_index
+    stop = min(len(lines), place_index + EXUNIT_LOOKAHEAD)
+    for probe in range(place_index + 1, stop):
+        if EXUNIT_TEST_RE.search(lines[probe]):
+            break
+        if lines[probe].strip():
+            message, end = message or lines[probe].strip(), probe
+        if EXUNIT_STACK_RE.match(lines[probe]):
+            frame = scan.first_repo_frame(probe + 1, stop, ELIXIR_FRAME_RE)
+            if frame is not None and frame.file.endswith(ELIXIR_SOURCES):
+                file, line = frame.file, frame.line
+    return Draft(
+        start=place_index - 1,
+        end=end,
+        message=message or lines[place_index - 1].strip(),
+        file=file,
+        line=line,
+        ecosystem=Ecosystem.ELIXIR,
+    )

@@ -18,6 +18,7 @@ from ..ecosystems import Ecosystem
 from ..prefilter import ERRORISH_TEXT
 from .javascript import JS_FRAME_RE
 from .scan import Scan
+from .stacks import DOTNET_FRAME_RE, first_stack_frame, stack_start
 
 # --- Gradle "What went wrong" ------------------------------------------------------------
 
@@ -51,7 +52,8 @@ def parse_gradle(scan: Scan, index: int) -> Draft | None:
 # --- exceptions outside Python tracebacks (Node, Java, Ruby, .NET) --------------------------
 
 EXCEPTION_RE = re.compile(
-    r"^\s*(?:Exception in thread \"[^\"]*\" |Caused by: |Uncaught |Unhandled(?: exception)?:? |"
+    r"^\s*(?:\(node:\d+\) UnhandledPromiseRejectionWarning: )?"
+    r"(?:Exception in thread \"[^\"]*\" |Caused by: |Uncaught |Unhandled(?: exception)?:? |"
     r"\S+ threw exception: |\[?\w+\]? )?"
     r"(?P<cls>(?:[A-Za-z_$][\w$]*\.)*(?:[A-Z][\w$]*)?(?:Error|Exception|Failure|Fault|Rejection)"
     r"[\w$]*)(?: \[(?P<code>[\w-]+)\])?(?:(?::\s*| - )(?P<message>.*))?$"
@@ -78,12 +80,19 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
     cls = short_class_name(match.group("cls"))
     code = match.group("code") or _node_error_code(lines, index, end)
     message = (match.group("message") or "").strip()
-    frame = scan.first_repo_frame(index + 1, end + 1, JS_FRAME_RE)
+    frame = scan.first_repo_frame(index + 1, end + 1, JS_FRAME_RE) or first_stack_frame(
+        scan, index + 1, end + 1
+    )
     if frame is None:
         stack = _stack_after(lines, end)
         if stack is not None:
             end = block_end(lines, stack)
             frame = scan.first_repo_frame(stack, end + 1, JS_FRAME_RE)
+    if frame is None:
+        stack = stack_start(lines, end)
+        if stack is not None:
+            end = block_end(lines, stack)
+            frame = first_stack_frame(scan, stack, end + 1)
     # A plain `Error` says nothing about which error it is; its message and code do.
     generic = cls in GENERIC_CLASSES
     if message:
@@ -130,3 +139,39 @@ def _exception_ecosystem(cls: str, body: Sequence[str]) -> Ecosystem | None:
     if PYTHON_QUALIFIED_CLASS_RE.match(cls):
         return Ecosystem.PYTHON
     return None
+
+
+# --- .NET test runners (xUnit, NUnit, MSTest through `dotnet test` or their consoles) --------
+
+DOTNET_TEST_FAILURE_RE = re.compile(
+    r"^\s*(?:\[xUnit\.net [\d:.]+\]\s+(?P<test>\S+) \[FAIL\]"
+    r"|Failed (?P<test2>[\w.`<>]+) \[[\d.]+ m?s\]"
+    r"|(?P<assertion>Assert\.\w+\(\) Failure\b.*))\s*$"
+)
+DOTNET_TEST_LOOKAHEAD = 60
+
+
+def parse_dotnet_test(scan: Scan, index: int) -> Draft | None:
+    """A failed test and its stack's innermost repository frame."""
+    lines = scan.lines
+    match = DOTNET_TEST_FAILURE_RE.match(lines[index])
+    if match is None:
+        return None
+    stop = min(len(lines), index + DOTNET_TEST_LOOKAHEAD)
+    frame = first_stack_frame(scan, index + 1, stop)
+    if frame is None:
+        return None
+    body = [lines[i].strip() for i in range(index, stop) if lines[i].strip()]
+    message = match.group("assertion") or next(
+        (text for text in body[1:] if text != "Error Message:"), body[0]
+    )
+    last = next((i for i in range(stop - 1, index, -1) if DOTNET_FRAME_RE.match(lines[i])), index)
+    return Draft(
+        start=index,
+        end=last,
+        message=message.strip(),
+        error_type=detect_error_type(message),
+        file=frame.file,
+        line=frame.line,
+        ecosystem=Ecosystem.DOTNET,
+    )

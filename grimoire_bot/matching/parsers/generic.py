@@ -61,9 +61,10 @@ def _unescape_workflow(value: str) -> str:
 
 # --- ShellCheck's default (tty) format ---------------------------------------------------
 
-SHELLCHECK_PLACE_RE = re.compile(rf"^In (?P<path>{LINE_PATH}) line (?P<line>\d+):\s*$")
+# Scripts often have no extension (`bin/deploy`): any path is read here, the wording is narrow.
+SHELLCHECK_PLACE_RE = re.compile(rf"^In (?P<path>{LINE_PATH}|\S+) line (?P<line>\d+):\s*$")
 SHELLCHECK_MARKER_RE = re.compile(
-    r"^\s*\^[-^]*\s+(?P<code>SC\d{4})(?: \((?P<level>\w+)\))?: (?P<message>.+)$"
+    r"^(?:Error:|Warning:)?\s*\^[-^]*\s+(?P<code>SC\d{4})(?: \((?P<level>\w+)\))?: (?P<message>.+)$"
 )
 SHELLCHECK_PLACE_LINES = 8
 
@@ -86,6 +87,58 @@ def parse_shellcheck(scan: Scan, index: int) -> Draft | None:
                 ecosystem=Ecosystem.SHELL,
             )
     return None
+
+
+# --- Terraform: `Error: summary`, then `  on main.tf line 4, in module "x":` ----------------
+
+TERRAFORM_ERROR_RE = re.compile(r"^[\s\u2502]*Error: (?P<message>\S.*)$")
+TERRAFORM_PLACE_RE = re.compile(r"^[\s\u2502]*on (?P<path>\S+\.tf(?:\.json)?) line (?P<line>\d+)")
+TERRAFORM_PLACE_LINES = 4
+
+
+def parse_terraform(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    head = TERRAFORM_ERROR_RE.match(lines[index])
+    if head is None:
+        return None
+    for probe in range(index + 1, min(len(lines), index + 1 + TERRAFORM_PLACE_LINES)):
+        place = TERRAFORM_PLACE_RE.match(lines[probe])
+        if place is not None:
+            return Draft(
+                start=index,
+                end=block_end(lines, probe),
+                message=head.group("message").strip(),
+                error_type=detect_error_type(head.group("message")),
+                file=scan.repo_path_at(place.group("path"), index),
+                line=to_int(place.group("line")),
+                ecosystem=Ecosystem.TERRAFORM,
+            )
+    return None
+
+
+# --- Bandit: `>> Issue: [B101:assert_used] message` and its `Location: path:50` below -------
+
+BANDIT_ISSUE_RE = re.compile(r"^>> Issue: \[(?P<code>B\d{3})[:\w]*\] (?P<message>.+)$")
+BANDIT_LOCATION_RE = re.compile(rf"^\s*Location: (?P<path>{LINE_PATH}):(?P<line>\d+)")
+BANDIT_LOCATION_LINES = 6
+
+
+def parse_bandit(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    issue = BANDIT_ISSUE_RE.match(lines[index])
+    if issue is None:
+        return None
+    stop = index + 1 + BANDIT_LOCATION_LINES
+    place = scan.first_repo_frame(index + 1, stop, BANDIT_LOCATION_RE)
+    return Draft(
+        start=index,
+        end=min(len(lines) - 1, stop - 1),
+        message=issue.group("message").strip(),
+        error_type=issue.group("code"),
+        file=place.file if place else None,
+        line=place.line if place else None,
+        ecosystem=Ecosystem.PYTHON,
+    )
 
 
 # --- summaries printed by linters, test runners and build tools ----------------------------

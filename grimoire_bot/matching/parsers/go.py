@@ -24,6 +24,12 @@ GO_TEST_FAIL_RE = re.compile(
     r"^\s*(?:--- FAIL: (?P<test>\S+)|=== FAIL: (?P<package>\S+) (?P<test2>\S+))"
 )
 GO_TEST_LOCATION_RE = re.compile(r"^\s+(?P<file>[\w.\-]+\.go):(?P<line>\d+): (?P<message>.*)$")
+# testify names the failing assertion's place (`Error Trace:` since 2017, `Location:` before),
+# after its own helper's line (`assertions.go:154:`), which is not the place.
+TESTIFY_PLACE_RE = re.compile(r"^\s*(?:Error Trace|Location):\s+(?P<path>\S+\.go):(?P<line>\d+)")
+# gocheck's report: `... Panic: message (PC=0x...)`, then `file.go:12` and `  in Func` pairs.
+GOCHECK_PANIC_RE = re.compile(r"^\.\.\. Panic: (?P<message>.+?)(?: \(PC=0x[0-9A-Fa-f]+\))?\s*$")
+GOCHECK_FRAME_RE = re.compile(r"^(?P<path>\S+\.go):(?P<line>\d+)\s*$")
 GO_PACKAGE_RESULT_RE = re.compile(
     r"^(?:FAIL|ok|---)\s+(?P<package>[\w.\-/]+)\s+[\d.]+s|^FAIL\t(?P<p2>\S+)"
 )
@@ -44,21 +50,65 @@ def parse_go(scan: Scan, index: int) -> Draft | None:
             line=frame.line if frame else None,
             ecosystem=Ecosystem.GO,
         )
+    gocheck = GOCHECK_PANIC_RE.match(lines[index])
+    if gocheck:
+        return _gocheck_panic(scan, index, gocheck.group("message"))
     failed = GO_TEST_FAIL_RE.match(lines[index])
     if failed is None:
         return None
     end = block_end(lines, index)
     draft = Draft(start=index, end=end, message=lines[index].strip(), ecosystem=Ecosystem.GO)
+    testify = next(
+        (m for i in range(index + 1, end + 1) if (m := TESTIFY_PLACE_RE.match(lines[i]))), None
+    )
     for probe in range(index + 1, end + 1):
         location = GO_TEST_LOCATION_RE.match(lines[probe])
-        if location:
+        if location or testify:
             package = failed.group("package") or _go_test_package(lines, end)
-            directory = package_dir(package, scan.hints) if package else ""
-            draft.file = join_repo_path(directory, location.group("file"))
-            draft.line = to_int(location.group("line"))
-            draft.message = location.group("message").strip() or draft.message
+            file = testify.group("path") if testify else location.group("file")
+            draft.file = _in_package(scan, package, file)
+            draft.line = to_int(testify.group("line") if testify else location.group("line"))
+            if location:
+                draft.message = location.group("message").strip() or draft.message
             break
     return draft
+
+
+def _in_package(scan: Scan, package: str | None, file: str) -> str | None:
+    """A Go file as a test prints it (a base name, or a path) in the repository."""
+    if "/" in file:
+        return scan.repo_path(file)
+    directory = package_dir(package, scan.hints) if package else ""
+    return join_repo_path(directory, file)
+
+
+def _gocheck_panic(scan: Scan, index: int, message: str) -> Draft:
+    """gocheck's panic report: the first frame outside the Go runtime, base names joined to
+    the package `go test` reports failed below."""
+    lines = scan.lines
+    end, frame = index, None
+    for probe in range(index + 1, min(len(lines), index + GO_STACK_LINES)):
+        found = GOCHECK_FRAME_RE.match(lines[probe].strip())
+        if found is None:
+            if lines[probe].strip() and not lines[probe].startswith(" "):
+                break
+            continue
+        end = probe + 1
+        if frame is None and scan.repo_path(found.group("path")) is not None:
+            frame = found
+    file = line = None
+    if frame is not None:
+        package = _go_test_package(lines, end) if "/" not in frame.group("path") else None
+        file, line = _in_package(scan, package, frame.group("path")), to_int(frame.group("line"))
+    return Draft(
+        start=index,
+        end=min(end, len(lines) - 1),
+        message=message.strip(),
+        error_type="panic",
+        file=file,
+        line=line,
+        ecosystem=Ecosystem.GO,
+    )
 
 
 def _go_test_package(lines: Sequence[str], start: int) -> str | None:

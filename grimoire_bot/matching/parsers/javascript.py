@@ -16,6 +16,7 @@ from ..blocks import (
     to_int,
 )
 from ..ecosystems import Ecosystem
+from .compilers import LOCATION_FIRST_RE, located_match
 from .scan import Location, Scan
 
 # --- ESLint stylish ----------------------------------------------------------------------
@@ -70,7 +71,16 @@ TS_DIAGNOSTIC_RE = re.compile(
     rf"^\s*(?P<path>{PATH})(?::(?P<line>\d+):(?P<col>\d+) - |\((?P<line2>\d+),(?P<col2>\d+)\): )"
     r"error TS\d+:"
 )
-JS_FRAME_RE = re.compile(rf"^\s+at (?:.*? \()?(?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)\)?$")
+# A frame's file may be a URL: webpack's source maps (`webpack:///./src/a.js`), a browser
+# runner serving the spec (Cypress' `/__cypress/tests?p=cypress/e2e/a.cy.js`, Karma's
+# `http://localhost:9876/base/test/a.js`).
+JS_FRAME_URL = (
+    r"(?:webpack(?:-internal)?:///(?:\./)?|https?://[^\s()?]+\?p="
+    r"|https?://localhost(?::\d+)?/(?:base/)?)?"
+)
+JS_FRAME_RE = re.compile(
+    rf"^\s+at (?:.*? \()?{JS_FRAME_URL}(?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)\)?$"
+)
 JEST_CODE_FRAME_RE = re.compile(r"^\s*>\s*(?P<line>\d+)\s*\|")
 JEST_GENERIC_TITLES = ("Test suite failed to run",)
 JEST_HEADER_LOOKBACK = 200
@@ -224,5 +234,47 @@ def parse_node_package_manager(scan: Scan, index: int) -> Draft | None:
         end=end,
         message=meaningful[0] if meaningful else f"code {code}",
         error_type=code,
+        ecosystem=Ecosystem.NODE,
+    )
+
+
+# --- webpack: a module that failed to build, without a line ----------------------------------
+
+# `ERROR in ./src/app.js` and the error below it; when the module's own import chain names it
+# (` @ ./src/app.js 1:13-33`, the import that failed), that is its line.
+WEBPACK_MODULE_RE = re.compile(rf"^\s*ERROR in (?P<path>{PATH})\s*$")
+WEBPACK_IMPORT_RE = re.compile(rf"^\s*@ (?P<path>{PATH}) (?P<line>\d+):\d+")
+WEBPACK_BLOCK_LINES = 10
+
+
+def parse_webpack_module(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    module = WEBPACK_MODULE_RE.match(lines[index])
+    if module is None:
+        return None
+    path = module.group("path")
+    stop = min(len(lines), index + WEBPACK_BLOCK_LINES)
+    said = [lines[i].strip() for i in range(index + 1, stop) if lines[i].strip()]
+    if not said or said[0].startswith("@ "):
+        return None
+    end, line = index, None
+    for probe in range(index + 1, stop):
+        if WEBPACK_MODULE_RE.match(lines[probe]):
+            break
+        if located_match(lines[probe]) or LOCATION_FIRST_RE.match(lines[probe].strip()):
+            return None  # the loader's own diagnostic below says where (Babel's `(8:6)`)
+        if lines[probe].strip():
+            end = probe
+        imported = WEBPACK_IMPORT_RE.match(lines[probe])
+        if imported is not None and imported.group("path") == path:
+            line = to_int(imported.group("line"))
+            break
+    return Draft(
+        start=index,
+        end=end,
+        message=said[0],
+        error_type=detect_error_type(said[0]),
+        file=scan.repo_path(path),
+        line=line,
         ecosystem=Ecosystem.NODE,
     )

@@ -280,14 +280,15 @@ def parse_pylint_text(scan: Scan, index: int) -> Draft | None:
     match = PYLINT_TEXT_RE.match(lines[index])
     if match is None or match.group("level") not in "EF":
         return None
-    module = None
+    module = header_at = None
     for probe in range(index - 1, max(-1, index - PYLINT_MODULE_LOOKBACK), -1):
         header = PYLINT_MODULE_RE.match(lines[probe])
         if header is not None:
-            module = header.group("module")
+            module, header_at = header.group("module"), probe
             break
-    if module is None:
+    if module is None or header_at is None:
         return None
+    file = module.replace(".", "/") + ".py"
     message = match.group("message").strip()
     symbol = PYLINT_SYMBOL_RE.search(message)
     return Draft(
@@ -295,7 +296,22 @@ def parse_pylint_text(scan: Scan, index: int) -> Draft | None:
         end=index,
         message=message,
         error_type=match.group("code") or (symbol.group("symbol") if symbol else None),
-        file=scan.repo_path(module.replace(".", "/") + ".py"),
+        file=scan.repo_path(_named_above(lines, header_at, file) or file),
         line=to_int(match.group("line")),
         ecosystem=Ecosystem.PYTHON,
     )
+
+
+PYLINT_COMMAND_LINES = 6
+
+
+def _named_above(lines: Sequence[str], header: int, file: str) -> str | None:
+    """The path a wrapper printed just above pylint's header for the module's file
+    (`running pylint on src/nupic/algorithms/CLAClassifier.py`): the header names only the
+    module, relative to wherever pylint was pointed."""
+    ending = re.compile(rf"(?:^|[\s'\"=])(?P<path>[\w./\\-]*[/\\]{re.escape(file)})(?=$|[\s'\"])")
+    for probe in range(header - 1, max(-1, header - PYLINT_COMMAND_LINES), -1):
+        found = ending.search(lines[probe])
+        if found is not None:
+            return found.group("path")
+    return None
