@@ -189,6 +189,8 @@ CODE_ECOSYSTEMS = (
 )
 
 STDIN_PATHS = frozenset({"/dev/stdin", "-"})
+# The levels a linter may print after its code (hadolint: `DL3008 warning: ...`).
+CODE_LEVELS = frozenset({"error", "warning", "info", "style"})
 # MSBuild names the project after each diagnostic; a relative file is relative to its
 # folder. The bracket may be wrapped onto the next lines by the console's width.
 MSBUILD_PROJECT_RE = re.compile(
@@ -362,7 +364,10 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
 
 def _is_warning(rest: str) -> bool:
     severity = SEVERITY_RE.match(rest)
-    return severity is not None and severity.group("severity").lower() == "warning"
+    if severity is not None:
+        return severity.group("severity").lower() == "warning"
+    lint = LINT_CODE_RE.match(rest)
+    return lint is not None and lint.group("message").lower().startswith(("warning:", "style:"))
 
 
 def _as_warning(scan: Scan, index: int, match: re.Match[str]) -> Draft | None:
@@ -374,11 +379,15 @@ def _as_warning(scan: Scan, index: int, match: re.Match[str]) -> Draft | None:
         return None
     severity = SEVERITY_RE.match(rest)
     message = severity.group("message") if severity else rest
+    lint = None if severity else LINT_CODE_RE.match(rest)
+    if lint is not None:
+        message = lint.group("message").partition(": ")[2] or lint.group("message")
     return Draft(
         start=index,
         end=index,
         message=message.strip(),
-        error_type=(severity.group("code") if severity else None) or detect_error_type(rest),
+        error_type=(severity.group("code") if severity else lint.group("code") if lint else None)
+        or detect_error_type(rest),
         file=file,
         line=to_int(groups.get("line") or groups.get("line2") or groups.get("line3")),
         column=to_int(groups.get("col") or groups.get("col2") or groups.get("col3")),
@@ -527,6 +536,9 @@ def _diagnostic_message(rest: str) -> tuple[str | None, str | None]:
         return message, code
     lint = LINT_CODE_RE.match(rest)
     if lint:
+        level, _, said = lint.group("message").partition(": ")
+        if said and level.lower() in CODE_LEVELS:  # hadolint: `DL3008 warning: message`
+            return (said.strip(), lint.group("code")) if level.lower() == "error" else (None, None)
         return lint.group("message").strip(), lint.group("code")
     unix = ESLINT_UNIX_RULE_RE.search(rest)
     if unix:
