@@ -27,7 +27,9 @@ TOOL_DIRECTORY_RE = re.compile(
     r"^\s*(?:[$#+>]+\s*|Run\s+)?(?:yarn|npm|pnpm|npx)\b[^\n]*?\s(?:--cwd|--prefix|--dir|-C)"
     r"[= ](?P<dir>[^\s;&|]+)"
 )
-DIRECTORY_WORDS = ("directory", "cd ", "pushd ", "--cwd", "--prefix", "--dir", "-C ")
+COMMAND_WORDS = ("cd ", "pushd ", "--cwd", "--prefix", "--dir", "-C ")
+# A command changing folder is echoed shortly before what it prints; make's nesting spans more.
+COMMAND_LOOKBACK = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,22 +77,23 @@ class Scan:
         the folder make or ninja entered, or a command echoed before it ran changed to;
         None when none was, or it is outside the repository."""
         depth = 0
+        commands_from = index - COMMAND_LOOKBACK
         for probe in range(index - 1, max(-1, index - DIRECTORY_LOOKBACK), -1):
             line = self.lines[probe]
-            if not any(word in line for word in DIRECTORY_WORDS):
-                continue
-            entered = DIRECTORY_RE.match(line.strip())
-            if entered is not None:
-                if entered.group("verb") == "Leaving":
-                    depth += 1
-                elif depth:
-                    depth -= 1
-                else:
-                    return self._repository_folder(entered.group("dir"))
-                continue
-            changed = CD_COMMAND_RE.match(line) or TOOL_DIRECTORY_RE.match(line)
-            if changed is not None and not depth:
-                return self._repository_folder(changed.group("dir"))
+            if "directory" in line:
+                entered = DIRECTORY_RE.match(line.strip())
+                if entered is not None:
+                    if entered.group("verb") == "Leaving":
+                        depth += 1
+                    elif depth:
+                        depth -= 1
+                    else:
+                        return self._repository_folder(entered.group("dir"))
+                    continue
+            if probe > commands_from and not depth and any(w in line for w in COMMAND_WORDS):
+                changed = CD_COMMAND_RE.match(line) or TOOL_DIRECTORY_RE.match(line)
+                if changed is not None:
+                    return self._repository_folder(changed.group("dir"))
         return None
 
     def _repository_folder(self, raw: str) -> str | None:
