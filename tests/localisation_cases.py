@@ -6,9 +6,9 @@ or documentation). `expected` is the repository path and line a person fixing th
 would open. `files`, when given, is the repository's file list (as the commit's tree
 would give it); those cases measure the resolver, the others text-only localisation.
 
-The outputs gathered for the fourth and fifth localisation rounds (real CI output from
+The outputs gathered for the fifth and sixth localisation rounds (real CI output from
 public issue threads, 2026-12-07; each with its source) live in
-`tests/data/localisation_round3.jsonl` and are part of the set: those a round located
+`tests/data/localisation_gathered.jsonl` and are part of the set: those a round located
 rightly from the text alone are text-only cases, those it placed rightly only with the
 repository's file list carry `files`.
 
@@ -962,7 +962,7 @@ $(BUILD_DIR)/zipp/py310compat.py:11:80: E501 line too long (86 > 79 characters)"
 # fmt: on
 
 
-def _gathered(path: Path = Path(__file__).parent / "data" / "localisation_round3.jsonl") -> tuple[Case, ...]:
+def _gathered(path: Path = Path(__file__).parent / "data" / "localisation_gathered.jsonl") -> tuple[Case, ...]:
     rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
     return tuple(
         Case(row["name"], Kind(row["kind"]), row["log"], row["expected"],

@@ -326,7 +326,7 @@ def _module_length(parts: Sequence[str]) -> int:
     host = parts[0]
     if "." not in host:
         return 1
-    if f"{host}/" in FORGE_HOSTS or (host == "golang.org" and parts[1:2] == ["x"]):
+    if f"{host}/" in FORGE_HOSTS or parts[1:2] == ["x"]:  # golang.org/x/net, bdd.fi/x/app
         return 3
     if host == "gopkg.in":
         return 2 if len(parts) > 1 and GOPKG_VERSION_RE.search(parts[1]) else 3

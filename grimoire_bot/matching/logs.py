@@ -62,6 +62,7 @@ TIMESTAMP_RE = re.compile(
     r"|\[\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\] ?"  # Jenkins
     r"|\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AP]M)?: "  # Netlify
     r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\] "  # gulp, make
+    r"|\d\d:\d\d:\d\d\.\d{3} \| ?"  # Vercel
     r"|\[ *\d+(?:\.\d+)?s\] "  # OBS
     r"|\d\d:\d\d:\d\d(?:  | (?=\S))"  # Jenkins timestamper (one space: a paste lost one)
     r")"

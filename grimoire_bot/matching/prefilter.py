@@ -23,7 +23,9 @@ ERRORISH = (
     r"|ERR!|ERR_|\x{2716}|\x{00d7}|\x{25cf}|--- FAIL|:\d+:\d+|\(\d+,\d+\)|:\d+: |::error"
     r"|^E {2}|\bE\d{3,4}\b|^[A-Z]{1,4}\d{3,4}\b|^_{5,} |^\s+\d+:\d+\s|\b(?:SC|DL)\d{4}\b"
     r"|\[\d+, \d+\]: "
-    r"|(?i:dockerfile|containerfile)[\w.-]*:\d+\s*$|^[EF]\d{0,4}: *\d+, *-?\d+: |^>> Issue: \["
+    r"|(?i:dockerfile|containerfile)[\w.-]*:\d+\s*$"  # BuildKit's excerpt of the failed step
+    r"|^[EF]\d{0,4}: *\d+, *-?\d+: "  # pylint 1.x
+    r"|^>> Issue: \[|^\s+Line \d+:\d+: |rspec \./"  # Bandit, create-react-app, RSpec reruns
 )
 ERRORISH_TEXT = re2.compile(ERRORISH, quiet_options())
 # Whole lines that contain an error-ish token: one match per candidate line.

@@ -27,6 +27,7 @@ from .go import parse_go
 from .javascript import (
     parse_eslint_stylish,
     parse_jest,
+    parse_location_then_error,
     parse_node_package_manager,
     parse_vitest,
     parse_webpack_module,
@@ -38,7 +39,7 @@ from .python import (
     parse_pytest_short_traceback,
     parse_python_traceback,
 )
-from .ruby import parse_rspec
+from .ruby import parse_minitest, parse_rspec, parse_rspec_rerun
 from .scan import Parser, Scan
 
 __all__ = ["PARSERS", "Parser", "Scan"]
@@ -51,6 +52,8 @@ PARSERS: tuple[Parser, ...] = (
     parse_rust,
     parse_go,
     parse_rspec,
+    parse_rspec_rerun,
+    parse_minitest,
     parse_elixir,
     parse_exunit,
     parse_dart_analyzer,
@@ -70,6 +73,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_node_package_manager,
     parse_error_list,
     parse_located,
+    parse_location_then_error,
     parse_webpack_module,
     parse_summary,
     parse_exception,

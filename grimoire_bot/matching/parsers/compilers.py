@@ -70,12 +70,20 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:,(?P<col>\d+))?\] (?P<rest>.+)$"
         ),
     ),
+    # gometalinter and golangci-lint's old line format: path:12::error: message (vet)
+    (
+        "::",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}):(?P<line>\d+):(?P<col>\d*):"
+            r"(?P<level>error|warning): (?P<rest>.+)$"
+        ),
+    ),
     # Kotlin: e: /path/Foo.kt: (12, 8): message  and  e: file:///path/Foo.kt:12:8 message
     (
         ": ",
         re.compile(
             rf"^(?P<indent>\s*)(?P<level>e|w): (?:file:///?(?=[A-Za-z]:)|file://)?(?P<path>{PATH})"
-            r"(?:: \((?P<line>\d+), (?P<col>\d+)\):|:(?P<line2>\d+):(?P<col2>\d+))"
+            r"(?:: \((?P<line>\d+), (?P<col>\d+)\):|:(?P<line2>\d+):(?P<col2>\d+):?)"
             r" (?P<rest>.+)$"
         ),
     ),
@@ -189,6 +197,7 @@ CODE_ECOSYSTEMS = (
 )
 
 STDIN_PATHS = frozenset({"/dev/stdin", "-"})
+INLINE_CODE_RE = re.compile(r"`([^`\n]{8,})`")
 # The levels a linter may print after its code (hadolint: `DL3008 warning: ...`).
 CODE_LEVELS = frozenset({"error", "warning", "info", "style"})
 # MSBuild names the project after each diagnostic; a relative file is relative to its
@@ -241,6 +250,12 @@ def parse_located(scan: Scan, index: int) -> Draft | None:
     match = located_match(lines[index])
     if match:
         return _located_draft(scan, index, match, index)
+    if "`" in lines[index]:
+        # A diagnostic quoted in a sentence: `src/a.py:16:1: F401 'os' imported but unused`.
+        for span in INLINE_CODE_RE.findall(lines[index]):
+            quoted = located_match(span)
+            if quoted:
+                return _located_draft(scan, index, quoted, index)
     embedded = EMBEDDED_DIAGNOSTIC_RE.search(lines[index]) if " error " in lines[index] else None
     if embedded:
         return _located_draft(scan, index, embedded, index)
@@ -607,7 +622,7 @@ ARROW_LOCATION_RE = re.compile(rf"^\s*--> (?P<path>{PATH}):(?P<line>\d+):(?P<col
 RUST_PANIC_HEAD = r"^\s*thread '(?P<thread>[^'\n]*)'(?: \(\d+\))? panicked at "
 RUST_PANIC_RE = re.compile(
     rf"{RUST_PANIC_HEAD}(?:'(?P<message>.*)', )?(?P<path>{PATH}):"
-    r"(?P<line>\d+)(?::(?P<col>\d+))?:?$"
+    r"(?P<line>\d+)(?::(?P<col>\d+))?(?::?$|:\s+(?P<joined>\S.*)$)"  # a paste may join lines
 )
 # Before 1.73 a message of several lines (assert_eq!'s left/right) ends with the location.
 RUST_PANIC_OPEN_RE = re.compile(rf"{RUST_PANIC_HEAD}'(?P<message>.*)$")
@@ -626,9 +641,9 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
     if head is None:
         return None
     groups = head.groupdict()
-    if groups.get("severity") == "warning":
-        return None
     arrow = _arrow_location(lines, index)
+    if groups.get("severity") == "warning":
+        return _rust_warning(scan, index, head, arrow)
     if arrow is None and "severity" not in groups:
         return None  # a bare `F401 message` line is only an error with a --> location
     if arrow is None and located_match(lines[index]) is not None:
@@ -650,6 +665,28 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
     return draft
 
 
+def _rust_warning(
+    scan: Scan, index: int, head: re.Match[str], arrow: re.Match[str] | None
+) -> Draft | None:
+    """A located rustc or clippy warning, kept aside in case no error is located."""
+    if arrow is None or head.group("message").startswith("`"):  # `app` generated 1 warning
+        return None
+    file = scan.repo_path(arrow.group("path"))
+    if file is None:
+        return None
+    return Draft(
+        start=index,
+        end=block_end(scan.lines, index),
+        message=head.group("message").strip(),
+        error_type=head.group("code"),
+        file=file,
+        line=to_int(arrow.group("line")),
+        column=to_int(arrow.group("col")),
+        ecosystem=Ecosystem.RUST,
+        warning=True,
+    )
+
+
 def _rust_panic(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
     if not lines[index].lstrip().startswith("thread '"):
@@ -657,7 +694,7 @@ def _rust_panic(scan: Scan, index: int) -> Draft | None:
     panic = RUST_PANIC_RE.match(lines[index])
     message: str | None
     if panic is not None:
-        message, located_at = panic.group("message"), index
+        message, located_at = panic.group("message") or panic.group("joined"), index
         if message is None and index + 1 < len(lines):
             message, located_at = lines[index + 1].strip(), index + 1
     else:

@@ -46,7 +46,7 @@ def parse_go(scan: Scan, index: int) -> Draft | None:
             end=end,
             message=panic.group("message").strip(),
             error_type="panic",
-            file=frame.file if frame else None,
+            file=_trimmed(scan, frame.file) if frame else None,
             line=frame.line if frame else None,
             ecosystem=Ecosystem.GO,
         )
@@ -72,6 +72,16 @@ def parse_go(scan: Scan, index: int) -> Draft | None:
                 draft.message = location.group("message").strip() or draft.message
             break
     return draft
+
+
+def _trimmed(scan: Scan, file: str) -> str:
+    """A frame of a binary built with `-trimpath` names the module's import path, not a
+    folder (`example.com/x/app/cmd/app/main.go`): the repository path is the package's."""
+    host = file.split("/", 1)[0]
+    if "/" not in file or "." not in host or host.endswith(".go"):
+        return file
+    folder, name = file.rsplit("/", 1)
+    return join_repo_path(package_dir(folder, scan.hints), name)
 
 
 def _in_package(scan: Scan, package: str | None, file: str) -> str | None:

@@ -22,8 +22,9 @@ from .scan import Location, Scan
 # --- ESLint stylish ----------------------------------------------------------------------
 
 ESLINT_ROW_RE = re.compile(
-    r"^\s+(?P<line>\d+):(?P<col>\d+)\s+(?P<level>error|warning|\u2716|\u00d7|\u26a0)\s+(?P<message>.+?)"
-    r"(?:\s{2,}(?P<rule>[@\w][\w@/.-]*))?\s*$"
+    r"^\s+(?:(?P<line>\d+):(?P<col>\d+)\s+(?P<level>error|warning|\u2716|\u00d7|\u26a0)"
+    r"|Line (?P<cra_line>\d+):(?P<cra_col>\d+):)"  # create-react-app's rows
+    r"\s+(?P<message>.+?)(?:\s{2,}(?P<rule>[@\w][\w@/.-]*))?\s*$"
 )
 ESLINT_FILE_HEADER_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
 ESLINT_HEADER_LOOKBACK = 2000
@@ -33,13 +34,13 @@ def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
     row = ESLINT_ROW_RE.match(scan.lines[index])
     # Stylelint's rows are ESLint's with symbols: U+2716 (U+00D7 on Windows) an error,
     # U+26A0 a warning.
-    if row is None or row.group("level") not in ("error", "\u2716", "\u00d7"):
+    if row is None or row.group("level") not in ("error", "\u2716", "\u00d7", None):
         return None
     path = None
     for probe in range(index - 1, max(-1, index - ESLINT_HEADER_LOOKBACK), -1):
         line = scan.lines[probe]
-        if ESLINT_ROW_RE.match(line):
-            continue
+        if ESLINT_ROW_RE.match(line) or (not line.strip() and probe == index - 1):
+            continue  # (a paste may put a blank line between every two)
         header = ESLINT_FILE_HEADER_RE.match(line)
         if header:
             path = header.group("path")
@@ -52,8 +53,8 @@ def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
         message=row.group("message").strip(),
         error_type=row.group("rule"),
         file=scan.repo_path(path),
-        line=to_int(row.group("line")),
-        column=to_int(row.group("col")),
+        line=to_int(row.group("line") or row.group("cra_line")),
+        column=to_int(row.group("col") or row.group("cra_col")),
         ecosystem=Ecosystem.ESLINT,
     )
 
@@ -276,5 +277,36 @@ def parse_webpack_module(scan: Scan, index: int) -> Draft | None:
         error_type=detect_error_type(said[0]),
         file=scan.repo_path(path),
         line=line,
+        ecosystem=Ecosystem.NODE,
+    )
+
+
+# --- Next.js and other bundlers: the location alone, the error on the next line ---------------
+
+LOCATION_ALONE_RE = re.compile(rf"^(?P<path>\.?/?{PATH}):(?P<line>\d+):(?P<col>\d+)\s*$")
+ERROR_BELOW_RE = re.compile(
+    r"^\s*(?P<message>(?:Type error|Error|SyntaxError|TypeError|ReferenceError|Module not found)"
+    r"\b:?.*)$"
+)
+
+
+def parse_location_then_error(scan: Scan, index: int) -> Draft | None:
+    """`./src/app/page.tsx:12:10` on its own line and `Type error: ...` below it."""
+    lines = scan.lines
+    place = LOCATION_ALONE_RE.match(lines[index])
+    if place is None or index + 1 >= len(lines):
+        return None
+    said = ERROR_BELOW_RE.match(lines[index + 1])
+    if said is None:
+        return None
+    message = said.group("message").strip()
+    return Draft(
+        start=index,
+        end=block_end(lines, index + 1),
+        message=message,
+        error_type=detect_error_type(message),
+        file=scan.repo_path(place.group("path")),
+        line=to_int(place.group("line")),
+        column=to_int(place.group("col")),
         ecosystem=Ecosystem.NODE,
     )

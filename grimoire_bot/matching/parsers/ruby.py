@@ -1,10 +1,10 @@
-"""Ruby: RSpec's failure reports, located at the spec's own line of the backtrace."""
+"""Ruby: RSpec's and Minitest's failure reports, located at the test's own line."""
 
 from __future__ import annotations
 
 import re
 
-from ..blocks import PATH, Draft, detect_error_type, is_blank
+from ..blocks import PATH, Draft, detect_error_type, is_blank, to_int
 from ..ecosystems import Ecosystem
 from .scan import Scan
 
@@ -53,5 +53,61 @@ def parse_rspec(scan: Scan, index: int) -> Draft | None:
         error_type=detect_error_type("\n".join(body[:3])),
         file=frame.file if frame else None,
         line=frame.line if frame else None,
+        ecosystem=Ecosystem.RUBY,
+    )
+
+
+# `rspec ./spec/models/user_spec.rb:25 # User is valid`: the rerun lines under "Failed
+# examples", also copied alone (numbered, without the header).
+RSPEC_RERUN_RE = re.compile(
+    rf"^\s*(?:\d+\.\s+)?rspec (?P<path>\.?/?{PATH}):(?P<line>\d+)(?: #.*)?\s*$"
+)
+
+
+def parse_rspec_rerun(scan: Scan, index: int) -> Draft | None:
+    rerun = RSPEC_RERUN_RE.match(scan.lines[index])
+    if rerun is None:
+        return None
+    return Draft(
+        start=index,
+        end=index,
+        message=scan.lines[index].strip(),
+        file=scan.repo_path(rerun.group("path")),
+        line=to_int(rerun.group("line")),
+        ecosystem=Ecosystem.RUBY,
+    )
+
+
+# Minitest: `  1) Failure:` then `Class#test_x [path:13]:` and the message, or `  1) Error:`
+# then `Class#test_x:`, the exception, and its backtrace (`test/x_test.rb:19:in 'test_x'`).
+MINITEST_HEAD_RE = re.compile(r"^\s*\d+\) (?P<kind>Failure|Error):\s*$")
+MINITEST_PLACE_RE = re.compile(rf"^\S+ \[(?P<path>{PATH}):(?P<line>\d+)\]:?\s*$")
+MINITEST_FRAME_RE = re.compile(rf"^\s+(?P<path>{PATH}):(?P<line>\d+):in ")
+MINITEST_LOOKAHEAD = 30
+
+
+def parse_minitest(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    head = MINITEST_HEAD_RE.match(lines[index])
+    if head is None or index + 2 >= len(lines):
+        return None
+    end = index + 1
+    stop = min(len(lines), index + MINITEST_LOOKAHEAD)
+    while end + 1 < stop and lines[end + 1].strip() and not MINITEST_HEAD_RE.match(lines[end + 1]):
+        end += 1
+    place = MINITEST_PLACE_RE.match(lines[index + 1])
+    location = (
+        scan.first_repo_frame(index + 1, index + 2, MINITEST_PLACE_RE)
+        if place
+        else scan.first_repo_frame(index + 2, end + 1, MINITEST_FRAME_RE)
+    )
+    message = lines[index + 2].strip() or lines[index + 1].strip()
+    return Draft(
+        start=index,
+        end=end,
+        message=message,
+        error_type=detect_error_type(message),
+        file=location.file if location else None,
+        line=location.line if location else None,
         ecosystem=Ecosystem.RUBY,
     )
