@@ -639,7 +639,7 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
         return panic
     head = RUST_HEAD_RE.match(lines[index]) or LINT_CODE_RE.match(lines[index])
     if head is None:
-        return None
+        return _warning_above_arrow(scan, index)
     groups = head.groupdict()
     arrow = _arrow_location(lines, index)
     if groups.get("severity") == "warning":
@@ -663,6 +663,23 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
         if draft.ecosystem is None and arrow.group("path").endswith(".rs"):
             draft.ecosystem = Ecosystem.RUST
     return draft
+
+
+def _warning_above_arrow(scan: Scan, index: int) -> Draft | None:
+    """A warning's ` --> path:1:2` line (the warning's own line says nothing error-like,
+    so the scan flags only its location): the warning, kept aside as `_rust_warning`."""
+    if not ARROW_LOCATION_RE.match(scan.lines[index]):
+        return None
+    for probe in range(index - 1, max(-1, index - 4), -1):
+        head = RUST_HEAD_RE.match(scan.lines[probe])
+        if head is not None:
+            if head.group("severity") != "warning":
+                return None
+            draft = _rust_warning(scan, probe, head, ARROW_LOCATION_RE.match(scan.lines[index]))
+            if draft is not None:
+                draft.end = max(draft.end, index)
+            return draft
+    return None
 
 
 def _rust_warning(
