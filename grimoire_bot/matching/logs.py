@@ -82,10 +82,10 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Ant names the task before each line of a tool it runs, right-aligned (`    [javac] `).
     ("[java", ANT_TASK_RE),
     ("[exec]", ANT_TASK_RE),
-    # Google Cloud Build names the step before each line of its output.
-    ("Step #", re.compile(r'\nStep #\d{1,3}(?: - "[^"\n]{0,80}")?: ')),
-    # A log viewer's line numbers copied with the text (`42.\t`).
-    (".\t", re.compile(r"\n\d{1,6}\.\t")),
+    # Google Cloud Build names the step before each line of its output, and a log viewer's
+    # line numbers come along when its text is copied (`42.\t`). Rare enough that one pass
+    # from line start to line start costs less than looking for a literal first.
+    ("", re.compile(r'\n(?:Step #\d{1,3}(?: - "[^"\n]{0,80}")?: |\d{1,6}\.\t)')),
 )
 # A wrapper's name before every line of the tool it runs that the list above does not
 # know: rpmbuild's `BUILDSTDERR: `, turborepo's `web:build: `, lerna's `@scope/pkg: `. A
@@ -94,7 +94,7 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
 # capitals (`BUILDSTDERR`), or with a task, scope, folder or hyphen in it (`web:build`,
 # `@scope/pkg`, `packages/app`, `web-app`), never a level (`ERROR: `, `e: `), an exception
 # (`ModuleNotFoundError: `), a command (`cp: `, `make: `) or a file (`main.go: `).
-REPEATED_PREFIX_RE = re.compile(r"\n([A-Za-z@][\w@/.+-]{0,80}?(?::[\w.+-]{1,40})?: )[^\n]*\n\1")
+REPEATED_PREFIX_RE = re.compile(r"\n([A-Za-z@][\w@/.+-]{0,80}+(?::[\w.+-]{1,40}+)?: )[^\n]*\n\1")
 MIN_PREFIXED_LINES = 3
 MAX_PREFIXES_STRIPPED = 8
 WRAPPER_NAME_RE = re.compile(

@@ -26,6 +26,7 @@ ERRORISH = (
     r"|(?i:dockerfile|containerfile)[\w.-]*:\d+\s*$"  # BuildKit's excerpt of the failed step
     r"|^[EF]\d{0,4}: *\d+, *-?\d+: "  # pylint 1.x
     r"|^>> Issue: \[|^\s+Line \d+:\d+: |rspec \./"  # Bandit, create-react-app, RSpec reruns
+    r"|^\d+\) [\w\\]+::\w|\.exs?:\d+\s*$"  # PHPUnit's and ExUnit's failures
 )
 ERRORISH_TEXT = re2.compile(ERRORISH, quiet_options())
 # Whole lines that contain an error-ish token: one match per candidate line.

@@ -10,6 +10,9 @@ line wins.
 
 from __future__ import annotations
 
+import re
+
+from ..blocks import Draft
 from .compilers import parse_cmake, parse_error_list, parse_located, parse_rust
 from .dart import parse_dart_analyzer
 from .elixir import parse_elixir, parse_exunit
@@ -44,14 +47,10 @@ from .scan import Parser, Scan
 
 __all__ = ["PARSERS", "Parser", "Scan"]
 
-PARSERS: tuple[Parser, ...] = (
-    parse_workflow_command,
-    parse_python_traceback,
-    parse_pytest_section,
-    parse_pytest_short_traceback,
-    parse_rust,
-    parse_go,
-    parse_rspec,
+# Formats rarer in CI logs, each told by a literal of its first line. One search of the
+# line decides whether any of them is tried: a 10 MB log has thousands of candidate lines,
+# and each parser tried costs every one of them.
+RARER_FORMATS: tuple[Parser, ...] = (
     parse_rspec_rerun,
     parse_minitest,
     parse_elixir,
@@ -60,13 +59,47 @@ PARSERS: tuple[Parser, ...] = (
     parse_php_error,
     parse_phpunit,
     parse_pylint_text,
-    parse_shellcheck,
-    parse_cmake,
     parse_buildkit_failure,
     parse_terraform,
     parse_bandit,
-    parse_gradle,
     parse_dotnet_test,
+)
+RARER_FORMAT_LITERALS = (
+    "rspec ", "** (", "Parse error:", "atal error:", "[FAIL]", "Failed ", "Assert.", ".ex",
+    "ockerfile", "ontainerfile",
+)  # fmt: skip
+RARER_FORMAT_START_RE = re.compile(
+    r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue|[\u2502\s]*Error: )"
+    r"|[EF]\d{0,4}: *\d"
+)
+
+
+def parse_rarer_format(scan: Scan, index: int) -> Draft | None:
+    line = scan.lines[index]
+    if not (
+        any(literal in line for literal in RARER_FORMAT_LITERALS)
+        or RARER_FORMAT_START_RE.match(line)
+    ):
+        return None
+    for parser in RARER_FORMATS:
+        draft = parser(scan, index)
+        if draft is not None:
+            return draft
+    return None
+
+
+PARSERS: tuple[Parser, ...] = (
+    parse_workflow_command,
+    parse_python_traceback,
+    parse_pytest_section,
+    parse_pytest_short_traceback,
+    parse_rust,
+    parse_go,
+    parse_rspec,
+    parse_rarer_format,
+    parse_shellcheck,
+    parse_cmake,
+    parse_gradle,
     parse_vitest,
     parse_jest,
     parse_eslint_stylish,

@@ -668,7 +668,7 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
 def _warning_above_arrow(scan: Scan, index: int) -> Draft | None:
     """A warning's ` --> path:1:2` line (the warning's own line says nothing error-like,
     so the scan flags only its location): the warning, kept aside as `_rust_warning`."""
-    if not ARROW_LOCATION_RE.match(scan.lines[index]):
+    if "-->" not in scan.lines[index] or not ARROW_LOCATION_RE.match(scan.lines[index]):
         return None
     for probe in range(index - 1, max(-1, index - 4), -1):
         head = RUST_HEAD_RE.match(scan.lines[probe])

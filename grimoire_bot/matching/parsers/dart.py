@@ -24,6 +24,8 @@ DART_WRAP_LINES = 4
 
 def parse_dart_analyzer(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
+    if not lines[index].lstrip().startswith(("error ", "warning ", "info ", "lint ")):
+        return None
     head = DART_HEAD_RE.match(lines[index])
     if head is None:
         return None

@@ -21,6 +21,8 @@ ELIXIR_STACK_LINES = 30
 
 def parse_elixir(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
+    if "** (" not in lines[index]:
+        return None
     head = ELIXIR_ERROR_RE.match(lines[index])
     if head is None:
         return None
@@ -58,26 +60,18 @@ def parse_elixir(scan: Scan, index: int) -> Draft | None:
 EXUNIT_TEST_RE = re.compile(r"\d+\) test .+ \([\w.]+\)\s*$")
 EXUNIT_PLACE_RE = re.compile(rf"^\s*(?:Error:\s+)?(?P<path>{LINE_PATH}):(?P<line>\d+)\s*$")
 EXUNIT_STACK_RE = re.compile(r"^\s*stacktrace:\s*$")
-EXUNIT_LOOKBACK = 3
 EXUNIT_LOOKAHEAD = 40
 
 
 def parse_exunit(scan: Scan, index: int) -> Draft | None:
-    """Seen from the test's place line (which a runner may prefix with `Error:`) or from
-    the failure message below it."""
+    """From the test's place line (which a runner may prefix with `Error:`), under the
+    numbered test header."""
     lines = scan.lines
-    place_index = next(
-        (
-            probe
-            for probe in range(index, max(-1, index - EXUNIT_LOOKBACK), -1)
-            if probe > 0
-            and EXUNIT_PLACE_RE.match(lines[probe])
-            and EXUNIT_TEST_RE.search(lines[probe - 1])
-        ),
-        None,
-    )
-    if place_index is None:
+    if index == 0 or ") test " not in lines[index - 1] or not EXUNIT_PLACE_RE.match(lines[index]):
         return None
+    if not EXUNIT_TEST_RE.search(lines[index - 1]):
+        return None
+    place_index = index
     place = EXUNIT_PLACE_RE.match(lines[place_index])
     assert place is not None
     file, line = scan.repo_path(place.group("path")), to_int(place.group("line"))

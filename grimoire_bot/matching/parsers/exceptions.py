@@ -154,6 +154,8 @@ DOTNET_TEST_LOOKAHEAD = 60
 def parse_dotnet_test(scan: Scan, index: int) -> Draft | None:
     """A failed test and its stack's innermost repository frame."""
     lines = scan.lines
+    if "FAIL" not in lines[index] and "Fail" not in lines[index]:
+        return None
     match = DOTNET_TEST_FAILURE_RE.match(lines[index])
     if match is None:
         return None

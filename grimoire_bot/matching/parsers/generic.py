@@ -98,6 +98,8 @@ TERRAFORM_PLACE_LINES = 4
 
 def parse_terraform(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
+    if "Error: " not in lines[index]:
+        return None
     head = TERRAFORM_ERROR_RE.match(lines[index])
     if head is None:
         return None
@@ -125,6 +127,8 @@ BANDIT_LOCATION_LINES = 6
 
 def parse_bandit(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
+    if not lines[index].startswith(">> Issue"):
+        return None
     issue = BANDIT_ISSUE_RE.match(lines[index])
     if issue is None:
         return None
@@ -228,6 +232,8 @@ def parse_buildkit_failure(scan: Scan, index: int) -> Draft | None:
     """`Dockerfile:11` over a rule: the failed step's place. Its message is the solver's
     error below, or else the last line the step printed in the box above."""
     lines = scan.lines
+    if not lines[index].rstrip()[-1:].isdigit():
+        return None
     place = DOCKERFILE_LOCATION_RE.match(lines[index])
     if place is None or index + 1 >= len(lines):
         return None

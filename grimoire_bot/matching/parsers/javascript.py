@@ -250,6 +250,8 @@ WEBPACK_BLOCK_LINES = 10
 
 def parse_webpack_module(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
+    if "ERROR in " not in lines[index]:
+        return None
     module = WEBPACK_MODULE_RE.match(lines[index])
     if module is None:
         return None
@@ -293,6 +295,8 @@ ERROR_BELOW_RE = re.compile(
 def parse_location_then_error(scan: Scan, index: int) -> Draft | None:
     """`./src/app/page.tsx:12:10` on its own line and `Type error: ...` below it."""
     lines = scan.lines
+    if not lines[index].rstrip()[-1:].isdigit():
+        return None
     place = LOCATION_ALONE_RE.match(lines[index])
     if place is None or index + 1 >= len(lines):
         return None

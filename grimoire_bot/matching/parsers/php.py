@@ -18,7 +18,6 @@ PHP_ERROR_RE = re.compile(
 # PHPUnit: `1) Tests\CartTest::testTotal`, the assertion, then the test file's line alone.
 PHPUNIT_TEST_RE = re.compile(r"^\d+\) (?P<test>[\w\\]+::\w+)")
 PHPUNIT_PLACE_RE = re.compile(rf"^(?P<path>{LINE_PATH}):(?P<line>\d+)\s*$")
-PHPUNIT_HEADER_LINES = 3
 PHPUNIT_LOOKAHEAD = 40
 
 
@@ -45,16 +44,9 @@ def parse_phpunit(scan: Scan, index: int) -> Draft | None:
     """The failure message below a `N) Class::test` header, placed at the test file's
     line PHPUnit prints after the message (the first repository file of its trace)."""
     lines = scan.lines
-    header = next(
-        (
-            probe
-            for probe in range(index, max(-1, index - PHPUNIT_HEADER_LINES), -1)
-            if PHPUNIT_TEST_RE.match(lines[probe])
-        ),
-        None,
-    )
-    if header is None:
+    if not PHPUNIT_TEST_RE.match(lines[index]):
         return None
+    header = index
     stop = min(len(lines), header + PHPUNIT_LOOKAHEAD)
     place = scan.first_repo_frame(header + 1, stop, PHPUNIT_PLACE_RE)
     if place is None:

@@ -277,6 +277,8 @@ def parse_pylint_text(scan: Scan, index: int) -> Draft | None:
     """An error or fatal message of pylint 1.x's text format; its file is the module the
     header above names (conventions, refactors and warnings fail the job but are no error)."""
     lines = scan.lines
+    if lines[index][:1] not in ("E", "F"):
+        return None
     match = PYLINT_TEXT_RE.match(lines[index])
     if match is None or match.group("level") not in "EF":
         return None

@@ -65,6 +65,8 @@ RSPEC_RERUN_RE = re.compile(
 
 
 def parse_rspec_rerun(scan: Scan, index: int) -> Draft | None:
+    if "rspec " not in scan.lines[index]:
+        return None
     rerun = RSPEC_RERUN_RE.match(scan.lines[index])
     if rerun is None:
         return None
@@ -88,6 +90,8 @@ MINITEST_LOOKAHEAD = 30
 
 def parse_minitest(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
+    if ") " not in lines[index]:
+        return None
     head = MINITEST_HEAD_RE.match(lines[index])
     if head is None or index + 2 >= len(lines):
         return None
