@@ -238,3 +238,19 @@ def test_a_wrappers_name_before_every_line_is_dropped(name: str, output: str) ->
 )
 def test_what_tools_print_first_is_not_taken_for_a_wrapper(log: str) -> None:
     assert clean_log(log) == log
+
+
+def test_a_compose_service_without_an_index_loses_its_name_too() -> None:
+    # A `container_name` makes docker compose print the bare name (Ankermgmt/ankermake-m5-protocol#57).
+    log = (
+        "ankerctl  | Traceback (most recent call last):\n"
+        'ankerctl  |   File "/app/ankerctl.py", line 28, in <module>\n'
+        "ankerctl  |     import web\n"
+        "ankerctl  | ModuleNotFoundError: No module named 'web'\n"
+    )
+    assert clean_log(log).splitlines()[1] == '  File "/app/ankerctl.py", line 28, in <module>'
+
+
+def test_a_console_pasted_as_html_gets_its_lines_back() -> None:
+    log = "BUILD FAILURE<br/>[ERROR] a.java:[1,2] x<br/>  symbol: y<br/>  location: z<br/>"
+    assert clean_log(log).splitlines()[:2] == ["BUILD FAILURE", "[ERROR] a.java:[1,2] x"]

@@ -138,6 +138,12 @@ CHECKOUT_HOLDERS = (
     r"projects?|Projects?|code|Code|src|git|Git|github|GitHub|repos?|Repos?|dev|Dev|work|Work"
     r"|workspace|workspaces|Documents|Desktop|Development|development|source|Source|sources"
 )
+# The top folders of Linux and macOS systems: any other top folder (`/mastodon`, `/flask`)
+# is a container image's own, where its Dockerfile put the code.
+SYSTEM_FOLDERS = (
+    r"bin|boot|dev|etc|home|lib|lib32|lib64|libx32|media|mnt|opt|proc|root|run|sbin|srv|sys"
+    r"|tmp|usr|var|nix|gnu|snap|Users|Applications|Library|System|Volumes|private|cygdrive"
+)
 # Folder names that hold checkouts and little else: one of them, even below folders of a
 # person's own naming (`D:/Work/GIT/<repo>`), is followed by the repository.
 STRONG_HOLDERS = r"git|Git|GIT|repos|Repos|repositories|Repositories|github|GitHub|source/repos"
@@ -152,6 +158,7 @@ LOCAL_ROOT_RE = re.compile(
       | [A-Za-z]:/(?!Program\ Files|ProgramData|Windows/|Users/)[^/]+    # D:/shop, clone at the top
       | /workspaces/[^/]+
       | /workspace
+      | /(?!(?:{SYSTEM_FOLDERS})/)[^/]+                 # a container's own top folder
     )/(?=[^/]+/|[^/]+$)""",
     re.VERBOSE,
 )

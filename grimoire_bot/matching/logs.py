@@ -62,7 +62,7 @@ TIMESTAMP_RE = re.compile(
     r"|\[\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\] ?"  # Jenkins
     r"|\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AP]M)?: "  # Netlify
     r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\] "  # gulp, make
-    r"|\d\d:\d\d:\d\d\.\d{3} \| ?"  # Vercel
+    r"|(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{3} \| ?"  # Vercel, Loki and Grafana exports
     r"|\[ *\d+(?:\.\d+)?s\] "  # OBS
     r"|\d\d:\d\d:\d\d(?:  | (?=\S))"  # Jenkins timestamper (one space: a paste lost one)
     r")"
@@ -94,7 +94,9 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
 # capitals (`BUILDSTDERR`), or with a task, scope, folder or hyphen in it (`web:build`,
 # `@scope/pkg`, `packages/app`, `web-app`), never a level (`ERROR: `, `e: `), an exception
 # (`ModuleNotFoundError: `), a command (`cp: `, `make: `) or a file (`main.go: `).
-REPEATED_PREFIX_RE = re.compile(r"\n([A-Za-z@][\w@/.+-]{0,80}+(?::[\w.+-]{1,40}+)?: )[^\n]*\n\1")
+REPEATED_PREFIX_RE = re.compile(
+    r"\n([A-Za-z@][\w@/.+-]{0,80}+(?::[\w.+-]{1,40}+)?: |[A-Za-z0-9][\w.-]{0,60}+ +\| )[^\n]*\n\1"
+)
 MIN_PREFIXED_LINES = 3
 MAX_PREFIXES_STRIPPED = 8
 WRAPPER_NAME_RE = re.compile(
@@ -108,6 +110,9 @@ NOT_A_WRAPPER_RE = re.compile(
 # nothing but blank lines between them.
 QUOTED_RUN_RE = re.compile(r"(?:\n>(?: [^\n]*)?(?=\n)(?:\n[ \t]*(?=\n))*){2,}")
 QUOTE_MARK_RE = re.compile(r"\n> ?")
+# A console a bot pasted into a comment as HTML: its lines joined with `<br/>`.
+HTML_BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
+MIN_BREAKS = 3
 # A line wrapped in Markdown's inline-code backticks.
 INLINE_CODE_LINE_RE = re.compile(r"\n`([^`\n]+)`(?=\n)")
 # BuildKit's error box repeats the failing step's last lines behind their seconds.
@@ -142,6 +147,8 @@ def clean_log(raw: str | bytes) -> str:
         text = QUOTED_RUN_RE.sub(_unquote, text + "\n")[:-1]
     if "`" in text:
         text = INLINE_CODE_LINE_RE.sub(r"\n\1", text + "\n")[:-1]
+    if text.count("<br") >= MIN_BREAKS:  # a bot pasted the console as HTML
+        text = HTML_BREAK_RE.sub("\n", text)
     if BUILDKIT_BOX_MARKER in text:
         text = BUILDKIT_BOX_PREFIX_RE.sub("\n", text)
     if "#step:" in text:
@@ -169,6 +176,8 @@ def _strip_repeated_prefixes(text: str) -> str:
 
 
 def _is_wrapper_prefix(prefix: str) -> bool:
+    if prefix.endswith("| "):
+        return True  # docker compose names a service however it likes: `ankerctl  | `
     name = prefix[:-2]
     if any(part.isdigit() for part in name.split(":")):
         return False

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from ..blocks import (
+    LINE_PATH,
     STACK_FRAME_RE,
     Draft,
     block_end,
@@ -66,6 +67,9 @@ STACK_GAP_LINES = 8
 # before the class are Python's way (Java's packages are told apart above, .NET and Elixir
 # capitalise their namespaces, Ruby writes `::`).
 PYTHON_QUALIFIED_CLASS_RE = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[A-Z]\w*$")
+# Ruby's backtrace below its exception, gems first (`vendor/bundle/...`), then the app's.
+RUBY_FRAME_RE = re.compile(rf"^\s*(?P<path>{LINE_PATH}):(?P<line>\d+):in [`'\u2018]")
+RUBY_BACKTRACE_LINES = 60
 JAVA_FRAME_RE = re.compile(r"^\s+at [\w$.<>]+\([\w$.]+(?::\d+)?\)|^\s+at .*\(Unknown Source\)")
 
 
@@ -80,8 +84,10 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
     cls = short_class_name(match.group("cls"))
     code = match.group("code") or _node_error_code(lines, index, end)
     message = (match.group("message") or "").strip()
-    frame = scan.first_repo_frame(index + 1, end + 1, JS_FRAME_RE) or first_stack_frame(
-        scan, index + 1, end + 1
+    frame = (
+        scan.first_repo_frame(index + 1, end + 1, JS_FRAME_RE)
+        or first_stack_frame(scan, index + 1, end + 1)
+        or scan.first_repo_frame(index + 1, index + RUBY_BACKTRACE_LINES, RUBY_FRAME_RE)
     )
     if frame is None:
         stack = _stack_after(lines, end)

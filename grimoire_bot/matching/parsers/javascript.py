@@ -80,7 +80,7 @@ JS_FRAME_URL = (
     r"|https?://localhost(?::\d+)?/(?:base/)?)?"
 )
 JS_FRAME_RE = re.compile(
-    rf"^\s+at (?:.*? \()?{JS_FRAME_URL}(?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)\)?$"
+    rf"^\s*at (?:.*? \()?{JS_FRAME_URL}(?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)\)?$"
 )
 JEST_CODE_FRAME_RE = re.compile(r"^\s*>\s*(?P<line>\d+)\s*\|")
 JEST_GENERIC_TITLES = ("Test suite failed to run",)
@@ -264,7 +264,11 @@ def parse_webpack_module(scan: Scan, index: int) -> Draft | None:
     for probe in range(index + 1, stop):
         if WEBPACK_MODULE_RE.match(lines[probe]):
             break
-        if located_match(lines[probe]) or LOCATION_FIRST_RE.match(lines[probe].strip()):
+        if (
+            located_match(lines[probe])
+            or LOCATION_FIRST_RE.match(lines[probe].strip())
+            or ESLINT_ROW_RE.match(lines[probe])
+        ):
             return None  # the loader's own diagnostic below says where (Babel's `(8:6)`)
         if lines[probe].strip():
             end = probe
