@@ -48,28 +48,13 @@ def real_logs() -> list[str]:
 
 def time_logs(code: Path) -> list[float]:
     """Seconds per log with the matcher of the checkout `code` (run in a child process)."""
-    sys.path.insert(0, str(code))
+    sys.path.insert(0, str(code))  # before the first import of the package
+    from bench.eval_engine import spell_docs
     from grimoire_bot.embeddings import load_embedder
-    from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
+    from grimoire_bot.matching import SpellIndex, diagnose
 
     book = json.loads((REPO_ROOT / "bench/evalset/spellbook.json").read_text(encoding="utf-8"))
-    index = SpellIndex.build(
-        [
-            SpellDoc(
-                id=position,
-                title=spell["title"],
-                description=spell["description"],
-                error_type=spell.get("error_type"),
-                error_pattern=spell["error_pattern"],
-                tags=spell.get("tags", ""),
-                ecosystem=spell.get("ecosystem"),
-                status="approved",
-                scope="log",
-            )
-            for position, spell in enumerate(book)
-        ],
-        embedder=load_embedder(),
-    )
+    index = SpellIndex.build(spell_docs(book), embedder=load_embedder())
     logs = real_logs()
     for log in logs[:WARM_UP_LOGS]:
         diagnose(log, index)

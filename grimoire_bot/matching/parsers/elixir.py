@@ -67,17 +67,15 @@ def parse_exunit(scan: Scan, index: int) -> Draft | None:
     """From the test's place line (which a runner may prefix with `Error:`), under the
     numbered test header."""
     lines = scan.lines
-    if index == 0 or ") test " not in lines[index - 1] or not EXUNIT_PLACE_RE.match(lines[index]):
+    if index == 0 or ") test " not in lines[index - 1]:
         return None
-    if not EXUNIT_TEST_RE.search(lines[index - 1]):
+    place = EXUNIT_PLACE_RE.match(lines[index])
+    if place is None or not EXUNIT_TEST_RE.search(lines[index - 1]):
         return None
-    place_index = index
-    place = EXUNIT_PLACE_RE.match(lines[place_index])
-    assert place is not None
     file, line = scan.repo_path(place.group("path")), to_int(place.group("line"))
-    message, end = "", place_index
-    stop = min(len(lines), place_index + EXUNIT_LOOKAHEAD)
-    for probe in range(place_index + 1, stop):
+    message, end = "", index
+    stop = min(len(lines), index + EXUNIT_LOOKAHEAD)
+    for probe in range(index + 1, stop):
         if EXUNIT_TEST_RE.search(lines[probe]):
             break
         if lines[probe].strip():
@@ -87,9 +85,9 @@ def parse_exunit(scan: Scan, index: int) -> Draft | None:
             if frame is not None and frame.file.endswith(ELIXIR_SOURCES):
                 file, line = frame.file, frame.line
     return Draft(
-        start=place_index - 1,
+        start=index - 1,
         end=end,
-        message=message or lines[place_index - 1].strip(),
+        message=message or lines[index - 1].strip(),
         file=file,
         line=line,
         ecosystem=Ecosystem.ELIXIR,

@@ -46,17 +46,16 @@ def parse_phpunit(scan: Scan, index: int) -> Draft | None:
     lines = scan.lines
     if not PHPUNIT_TEST_RE.match(lines[index]):
         return None
-    header = index
-    stop = min(len(lines), header + PHPUNIT_LOOKAHEAD)
-    place = scan.first_repo_frame(header + 1, stop, PHPUNIT_PLACE_RE)
+    stop = min(len(lines), index + PHPUNIT_LOOKAHEAD)
+    place = scan.first_repo_frame(index + 1, stop, PHPUNIT_PLACE_RE)
     if place is None:
         return None
-    body = [lines[i].strip() for i in range(header + 1, stop) if lines[i].strip()]
-    message = body[0] if body else lines[header].strip()
-    end = next((i for i in range(header + 1, stop) if PHPUNIT_PLACE_RE.match(lines[i])), header)
+    body = [lines[i].strip() for i in range(index + 1, stop) if lines[i].strip()]
+    message = body[0] if body else lines[index].strip()
+    end = next((i for i in range(index + 1, stop) if PHPUNIT_PLACE_RE.match(lines[i])), index)
     return Draft(
-        start=header,
-        end=max(end, index),
+        start=index,
+        end=end,
         message=message,
         error_type=detect_error_type(message),
         file=place.file,
