@@ -1,7 +1,8 @@
 """Finding the errors in a log, in check-run annotations and in a check run's output.
 
 The log is scanned once by the prefilter; only the lines it flags are handed to the
-format parsers (`parsers.PARSERS`), first match wins, and a parsed error's block is
+format parsers (`parsers.PARSERS`; `parsers_for` leaves out the rarer formats when
+the line carries none of their literals), first match wins, and a parsed error's block is
 skipped so its own lines are not reported again. Records are deduplicated by
 (fingerprint, file, line) and capped. Nothing here raises on any input: a parser that
 trips over a malformed line is skipped for that line.
@@ -34,7 +35,7 @@ from .locate import (
     workspace_roots,
 )
 from .logs import clean_log
-from .parsers import PARSERS, Scan
+from .parsers import Scan, parsers_for
 from .prefilter import candidate_lines
 from .records import ErrorRecord
 
@@ -124,7 +125,7 @@ def _rooted_by_log(records: list[ErrorRecord], text: str) -> list[ErrorRecord]:
 
 def parse_line(scan: Scan, index: int) -> Draft | None:
     """The error starting at line `index`, as the first parser that accepts it reads it."""
-    for parser in PARSERS:
+    for parser in parsers_for(scan.lines[index]):
         try:
             draft = parser(scan, index)
         except Exception:

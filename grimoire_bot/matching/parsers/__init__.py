@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-from ..blocks import Draft
 from .compilers import parse_cmake, parse_error_list, parse_located, parse_rust
 from .dart import parse_dart_analyzer
 from .elixir import parse_elixir, parse_exunit
@@ -45,12 +44,17 @@ from .python import (
 from .ruby import parse_minitest, parse_rspec, parse_rspec_rerun
 from .scan import Parser, Scan
 
-__all__ = ["PARSERS", "Parser", "Scan"]
+__all__ = ["PARSERS", "Parser", "Scan", "parsers_for"]
 
-# Formats rarer in CI logs, each told by a literal of its first line. One search of the
-# line decides whether any of them is tried: a 10 MB log has thousands of candidate lines,
-# and each parser tried costs every one of them.
-RARER_FORMATS: tuple[Parser, ...] = (
+PARSERS: tuple[Parser, ...] = (
+    parse_workflow_command,
+    parse_python_traceback,
+    parse_pytest_section,
+    parse_pytest_short_traceback,
+    parse_rust,
+    parse_go,
+    parse_rspec,
+    # rarer formats (see `parsers_for`)
     parse_rspec_rerun,
     parse_minitest,
     parse_elixir,
@@ -63,40 +67,7 @@ RARER_FORMATS: tuple[Parser, ...] = (
     parse_terraform,
     parse_bandit,
     parse_dotnet_test,
-)
-RARER_FORMAT_LITERALS = (
-    "rspec ", "** (", "Parse error:", "atal error:", "[FAIL]", "Failed ", "Assert.", ".ex",
-    "ockerfile", "ontainerfile",
-)  # fmt: skip
-RARER_FORMAT_START_RE = re.compile(
-    r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue|[\u2502\s]*Error: )"
-    r"|[EF]\d{0,4}: *\d"
-)
-
-
-def parse_rarer_format(scan: Scan, index: int) -> Draft | None:
-    line = scan.lines[index]
-    if not (
-        any(literal in line for literal in RARER_FORMAT_LITERALS)
-        or RARER_FORMAT_START_RE.match(line)
-    ):
-        return None
-    for parser in RARER_FORMATS:
-        draft = parser(scan, index)
-        if draft is not None:
-            return draft
-    return None
-
-
-PARSERS: tuple[Parser, ...] = (
-    parse_workflow_command,
-    parse_python_traceback,
-    parse_pytest_section,
-    parse_pytest_short_traceback,
-    parse_rust,
-    parse_go,
-    parse_rspec,
-    parse_rarer_format,
+    # common formats again
     parse_shellcheck,
     parse_cmake,
     parse_gradle,
@@ -112,3 +83,41 @@ PARSERS: tuple[Parser, ...] = (
     parse_exception,
     parse_generic,
 )
+# Formats rarer in CI logs, each told by a literal of its first line. One search of the
+# line decides whether any of them is tried: a 10 MB log has thousands of candidate lines,
+# and each parser tried costs every one of them.
+RARER_FORMATS = frozenset(
+    {
+        parse_rspec_rerun,
+        parse_minitest,
+        parse_elixir,
+        parse_exunit,
+        parse_dart_analyzer,
+        parse_php_error,
+        parse_phpunit,
+        parse_pylint_text,
+        parse_buildkit_failure,
+        parse_terraform,
+        parse_bandit,
+        parse_dotnet_test,
+    }
+)
+COMMON_PARSERS = tuple(parser for parser in PARSERS if parser not in RARER_FORMATS)
+RARER_FORMAT_LITERALS = (
+    "rspec ", "** (", "Parse error:", "atal error:", "[FAIL]", "Failed ", "Assert.", ".ex",
+    "ockerfile", "ontainerfile",
+)  # fmt: skip
+RARER_FORMAT_START_RE = re.compile(
+    r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue|[\u2502\s]*Error: )"
+    r"|[EF]\d{0,4}: *\d"
+)
+
+
+def parsers_for(line: str) -> tuple[Parser, ...]:
+    """The parsers worth trying on `line`, in `PARSERS` order: all of them when the line
+    carries a rarer format's literal, the common ones otherwise."""
+    if any(literal in line for literal in RARER_FORMAT_LITERALS) or RARER_FORMAT_START_RE.match(
+        line
+    ):
+        return PARSERS
+    return COMMON_PARSERS
