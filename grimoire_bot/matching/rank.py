@@ -19,7 +19,10 @@ message: a relaxed form of the pattern matched (relaxed.py: the pattern without 
 case, or with its last or first parts cut where the message ends or starts), scored like
 a hit of what the form still requires but from a lower base (`RELAXED_BASE`); and the
 very code the spell is about (TS2307, MSB3644, E0382, ERR_REQUIRE_ESM: `same_code_score`),
-which a localised SDK or a tool's next version prints around other words. A near miss in
+which a localised SDK or a tool's next version prints around other words, unless the error
+shares the spell's wording but none of the words its phrases end on: then it is another
+message under the same code (rustc's E0433 is both "use of undeclared crate or module" and
+"could not find `unix` in `os`"). A near miss in
 an ecosystem that contradicts the error's (a Jest spell for a Python SyntaxError) loses
 twice what a pattern hit would.
 
@@ -89,6 +92,7 @@ NEAR_MISS_ECOSYSTEM_BONUS = {**ECOSYSTEM_BONUS, Agreement.CONFLICT: -0.3}
 RELAXED_BASE = {Relaxation.CASE: 0.50, Relaxation.LOST_END: 0.42, Relaxation.LOST_START: 0.42}
 SAME_CODE_BASE = 0.5
 SAME_CODE_LEXICAL_WEIGHT = 0.3
+SAME_CODE_OTHER_MESSAGE_SIGNATURE = 0.4
 DRAFT_FACTOR = 0.9
 # Matching by meaning (see the module's docstring for how these were calibrated).
 MEANING_FLOOR = 0.5
@@ -177,6 +181,9 @@ def same_code_score(signals: Signals, lexical: float) -> float:
     """The error carries the very code the spell is about (TS2307, MSB3644, E0382): codes
     outlive the wording around them (a localised SDK, a tool's next version)."""
     if not signals.specific_code or signals.error_type is not Agreement.AGREE:
+        return 0.0
+    evidence = signals.evidence
+    if evidence.anchors == 0.0 and evidence.signature >= SAME_CODE_OTHER_MESSAGE_SIGNATURE:
         return 0.0
     return SAME_CODE_BASE + SAME_CODE_LEXICAL_WEIGHT * lexical
 

@@ -12,7 +12,8 @@ A pattern is written for one version's message. Two kinds of drift leave most of
   match runs to the end of the line (or starts the line): the message ends (or starts)
   where the cut is, so it is the same message, shorter, not another one that happens to
   share its first words (`No module named '` is a prefix of the distutils spell's pattern,
-  but a missing `yaml` continues after it).
+  but a missing `yaml` continues after it). What was cut may still be printed in part,
+  but never past a wildcard of the pattern: `.*` would accept any continuation.
 
 Only parts that keep 60% of the pattern's literal text (`KEPT_SHARES`), and at least
 `MIN_KEPT_CHARS` characters of it, count. The forms are built lazily for candidate spells
@@ -22,9 +23,11 @@ Only parts that keep 60% of the pattern's literal text (`KEPT_SHARES`), and at l
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import takewhile
 
 import re2
 
@@ -41,6 +44,9 @@ LINE_START = (
     r"^[\s>*|\-\x{2022}]*(?:(?:[Ee]rror|ERROR|[Ff]atal|FATAL|ERR!|npm (?:ERR!|error)|E)"
     r"(?:\[[\w-]+\])?:?\s+)?"
 )
+
+# A pattern's wildcard for any text: `.*`, `.+`, `.{2,}` (an unescaped dot, repeated).
+ANY_TEXT_RE = re.compile(r"(?<!\\)\.[*+{]")
 
 
 class Relaxation(StrEnum):
@@ -94,12 +100,15 @@ def _cut(
     if kept < wanted or required >= len(ordered):
         return None, 0.0
     kept_sources = [source for source, _ in ordered[:required]]
+    # The cut side may still be printed in part, but only up to a wildcard: `.*` would let
+    # any other continuation through (`unrecognized arguments: -n` for `--cov`).
+    cut_side = list(takewhile(lambda chunk: not ANY_TEXT_RE.search(chunk[0]), ordered[required:]))
     optional = ""
     if kind is Relaxation.LOST_END:
-        for source, _ in reversed(ordered[required:]):
+        for source, _ in reversed(cut_side):
             optional = f"(?:{source}{optional})?"
         return f"(?:{''.join(kept_sources)}){optional}{LINE_END}", kept
-    for source, _ in reversed(ordered[required:]):  # from the pattern's first chunk on
+    for source, _ in reversed(cut_side):  # from the pattern's first chunk on
         optional = f"(?:{optional}{source})?"
     return f"{LINE_START}{optional}(?:{''.join(reversed(kept_sources))})", kept
 
