@@ -5,6 +5,8 @@
     python -m bench.eval_locate --split ciroots    # the frozen CI-roots split (report, never tune)
     python -m bench.eval_locate --split round2-dev      # the second round's development side
     python -m bench.eval_locate --split round2-heldout  # its frozen held-out side (never tune)
+    python -m bench.eval_locate --split round3-dev      # the third round's (tuned on)
+    python -m bench.eval_locate --split round3-heldout  # its frozen held-out side (never tune)
     python -m bench.eval_locate --quick            # at most 15 misses listed
 
 Held-out and CI-roots cases are only counted, never listed: people tuning the matcher run this too.
@@ -51,15 +53,14 @@ from bench._support import (  # noqa: E402
 from bench.eval_matching import bench_settings, load_spells, sign_up  # noqa: E402
 from bench.evalset import (  # noqa: E402
     CIROOTS_SPLIT,
-    EVALSET_DIR,
-    ROUND2_DIR,
-    ROUND2_PREFIX,
     Kind,
     Split,
     load_cases,
     load_ciroots,
     load_spellbook,
     print_breakdown,
+    split_directory,
+    split_names,
 )
 from grimoire_bot.app import create_app  # noqa: E402
 
@@ -243,7 +244,7 @@ def report(split: str, run: ApiRun, baseline: Sequence[Outcome], quick: bool) ->
     print_breakdown("tool", [[o.case["tool"]] for o in outcomes], right)
     print_breakdown("CI system", [[o.case["ci"]] for o in outcomes], right)
     print_breakdown("class", [o.case["classes"] for o in outcomes], right)
-    listed_misses = split in (Split.DEV, ROUND2_PREFIX + Split.DEV)
+    listed_misses = split == Split.DEV or split.endswith("-" + Split.DEV)
     if listed_misses:  # held-out and CI-roots cases are counted, never listed
         print_misses(outcomes, QUICK_MISSES if quick else None)
     print_mode("text only", outcomes, baseline)
@@ -272,18 +273,15 @@ def report(split: str, run: ApiRun, baseline: Sequence[Outcome], quick: bool) ->
 def load_split(split: str) -> list[dict[str, Any]]:
     if split == CIROOTS_SPLIT:
         return load_ciroots()
-    if split.startswith(ROUND2_PREFIX):
-        return load_cases(Kind.LOCATE, Split(split.removeprefix(ROUND2_PREFIX)), ROUND2_DIR)
-    return load_cases(Kind.LOCATE, Split(split), EVALSET_DIR)
+    directory, side = split_directory(split)
+    return load_cases(Kind.LOCATE, side, directory)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    splits = [s.value for s in Split]
-    parser.add_argument("--split", choices=[*splits, CIROOTS_SPLIT,
-                                            *(ROUND2_PREFIX + s for s in splits)],
+    parser.add_argument("--split", choices=[*split_names(), CIROOTS_SPLIT],
                         default=Split.DEV.value,
-                        help="which side of bench/evalset/ (or of its second round), or the "
+                        help="which side of bench/evalset/ (or of a later round), or the "
                              "separate CI-roots split (tune on dev sides only)")
     parser.add_argument("--quick", action="store_true", help=f"list at most {QUICK_MISSES} misses")
     args = parser.parse_args(argv)

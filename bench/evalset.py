@@ -44,7 +44,13 @@ CIROOTS_FILE = "locate-ciroots.jsonl"
 # Its matching cases are scored against the first round's spellbook.
 ROUND2_DIR = EVALSET_DIR / "round2"
 ROUND2_SALT = "grimoire-evalset/2026-12-07/"
-ROUND2_PREFIX = "round2-"
+# The third round (2026-12-07, later the same day) is split by when a batch was gathered,
+# not by `assign_sides`: the batches gathered to tune on (each measured once before any
+# tuning) are its development side; batches gathered afterwards, from sources no earlier
+# round or batch used, frozen unread and measured once, are its held-out side.
+ROUND3_DIR = EVALSET_DIR / "round3"
+# Later rounds by name, as `--split round2-dev` and `--dataset grimoire-round3-heldout` say them.
+ROUNDS = {"round2": ROUND2_DIR, "round3": ROUND3_DIR}
 
 
 class Kind(StrEnum):
@@ -65,19 +71,31 @@ class Dataset(StrEnum):
     GRIMOIRE_HELDOUT = "grimoire-heldout"
     ROUND2_DEV = "grimoire-round2-dev"
     ROUND2_HELDOUT = "grimoire-round2-heldout"
+    ROUND3_DEV = "grimoire-round3-dev"
+    ROUND3_HELDOUT = "grimoire-round3-heldout"
 
     @property
     def split(self) -> Split | None:
-        return {
-            Dataset.GRIMOIRE_DEV: Split.DEV,
-            Dataset.GRIMOIRE_HELDOUT: Split.HELDOUT,
-            Dataset.ROUND2_DEV: Split.DEV,
-            Dataset.ROUND2_HELDOUT: Split.HELDOUT,
-        }.get(self)
+        if self is Dataset.SHARED_DEV:
+            return None
+        return Split(self.value.rsplit("-", 1)[1])
 
     @property
     def directory(self) -> Path:
-        return ROUND2_DIR if self.value.startswith("grimoire-round2") else EVALSET_DIR
+        if self is Dataset.SHARED_DEV:
+            return EVALSET_DIR
+        return split_directory(self.value.removeprefix("grimoire-"))[0]
+
+
+def split_directory(name: str) -> tuple[Path, Split]:
+    """`dev`, `heldout`, `round2-dev`, `round3-heldout`...: the round's folder and the side."""
+    round_name, _, side = name.rpartition("-")
+    return (ROUNDS[round_name] if round_name else EVALSET_DIR), Split(side)
+
+
+def split_names() -> list[str]:
+    """Every side of every round, as `split_directory` reads them."""
+    return [*(s.value for s in Split), *(f"{r}-{s.value}" for r in ROUNDS for s in Split)]
 
 
 Stratum = tuple[str, str]  # ("matching", ecosystem) or ("locate", tool)
@@ -187,7 +205,7 @@ def heldout_files(directory: Path = EVALSET_DIR) -> list[str]:
     """Every frozen file of a round: the held-out side of its split and, in the first
     round, the separate CI-roots split."""
     split_sides = (name for (_, split), name in FILES.items() if split == Split.HELDOUT.value)
-    extra = [] if directory.name == ROUND2_DIR.name else [CIROOTS_FILE]
+    extra = [CIROOTS_FILE] if directory.name == EVALSET_DIR.name else []
     return sorted([*split_sides, *extra])
 
 

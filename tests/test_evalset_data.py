@@ -22,6 +22,7 @@ from bench.evalset import (
     FILES,
     ROUND2_DIR,
     ROUND2_SALT,
+    ROUND3_DIR,
     Kind,
     Split,
     assign_sides,
@@ -254,16 +255,24 @@ def test_ciroots_file_is_frozen_with_the_held_out_files(tmp_path: Path) -> None:
     assert len(problems) == 1 and CIROOTS_FILE in problems[0]
 
 
-# ------------------------------------------------------------ the second round (2026-12-07)
+# ------------------------------------------------------ later rounds (2026-12-07, twice)
+
+LATER_ROUNDS = [pytest.param(ROUND2_DIR, id="round2"), pytest.param(ROUND3_DIR, id="round3")]
 
 
-def round2(kind: Kind) -> dict[Split, list[dict[str, Any]]]:
-    return {split: load_cases(kind, split, ROUND2_DIR) for split in Split}
+def sides_of(directory: Path, kind: Kind) -> dict[Split, list[dict[str, Any]]]:
+    return {split: load_cases(kind, split, directory) for split in Split}
 
 
-def test_round2_cases_are_well_formed(spellbook) -> None:
-    for prefix, kind in (("g2-", Kind.MATCHING), ("gl2-", Kind.LOCATE)):
-        group = every(round2(kind))
+def round_number(directory: Path) -> str:
+    return directory.name.removeprefix("round")
+
+
+@pytest.mark.parametrize("directory", LATER_ROUNDS)
+def test_later_round_cases_are_well_formed(directory: Path, spellbook) -> None:
+    number = round_number(directory)
+    for prefix, kind in ((f"g{number}-", Kind.MATCHING), (f"gl{number}-", Kind.LOCATE)):
+        group = every(sides_of(directory, kind))
         assert sorted(case["id"] for case in group) == [
             f"{prefix}{n:04d}" for n in range(1, len(group) + 1)
         ]
@@ -272,10 +281,10 @@ def test_round2_cases_are_well_formed(spellbook) -> None:
             source = case["source"]
             assert source.startswith("https://github.com/"), case["id"]
             assert not any(prefix in source for prefix in MACHINE_PATH_PREFIXES), case["id"]
-    for case in every(round2(Kind.MATCHING)):
+    for case in every(sides_of(directory, Kind.MATCHING)):
         assert set(case) == MATCHING_FIELDS, case["id"]
         assert set(case["expected"]) <= set(spellbook), case["id"]
-    for case in every(round2(Kind.LOCATE)):
+    for case in every(sides_of(directory, Kind.LOCATE)):
         assert set(case) == LOCATE_FIELDS, case["id"]
         path, line = case["expected"]["path"], case["expected"]["line"]
         assert isinstance(line, int) and line >= 1, case["id"]
@@ -284,8 +293,9 @@ def test_round2_cases_are_well_formed(spellbook) -> None:
         assert set(case["classes"]) <= KNOWN_CLASSES, case["id"]
 
 
-def test_round2_has_enough_cases_on_each_side() -> None:
-    matching, locate = round2(Kind.MATCHING), round2(Kind.LOCATE)
+@pytest.mark.parametrize("directory", LATER_ROUNDS)
+def test_later_rounds_have_enough_cases_on_each_side(directory: Path) -> None:
+    matching, locate = sides_of(directory, Kind.MATCHING), sides_of(directory, Kind.LOCATE)
     assert len(every(matching)) >= 50 and len(every(locate)) >= 100
     assert len({case["ecosystem"] for case in every(matching)}) >= 12
     assert sum(1 for case in every(matching) if not case["expected"]) >= 10
@@ -293,10 +303,21 @@ def test_round2_has_enough_cases_on_each_side() -> None:
         assert len(locate[split]) >= 40 and len(matching[split]) >= 20, split
 
 
-def test_round2_sources_are_new(matching, locate, ciroots) -> None:
+def test_every_round_uses_sources_no_earlier_round_used(matching, locate, ciroots) -> None:
     earlier = {case["source"] for case in every(matching) + every(locate) + ciroots}
-    fresh = every(round2(Kind.MATCHING)) + every(round2(Kind.LOCATE))
-    assert [case["id"] for case in fresh if case["source"] in earlier] == []
+    for directory in (ROUND2_DIR, ROUND3_DIR):
+        fresh = every(sides_of(directory, Kind.MATCHING)) + every(sides_of(directory, Kind.LOCATE))
+        assert [case["id"] for case in fresh if case["source"] in earlier] == []
+        earlier |= {case["source"] for case in fresh}
+
+
+@pytest.mark.parametrize("directory", LATER_ROUNDS)
+def test_a_source_never_spans_both_sides_of_a_later_round(directory: Path) -> None:
+    sides: dict[str, set[Split]] = {}
+    for kind, split in FILES:
+        for case in load_cases(kind, split, directory):
+            sides.setdefault(case["source"], set()).add(Split(split))
+    assert [source for source, found in sides.items() if len(found) > 1] == []
 
 
 def test_round2_is_split_by_the_rule_with_its_own_salt() -> None:
@@ -307,18 +328,20 @@ def test_round2_is_split_by_the_rule_with_its_own_salt() -> None:
             assert sides[case["source"]] == split, case["id"]
 
 
-def test_round2_negatives_are_not_matched_literally(spellbook) -> None:
+@pytest.mark.parametrize("directory", LATER_ROUNDS)
+def test_later_round_negatives_are_not_matched_literally(directory: Path, spellbook) -> None:
     compiled = [compile_pattern(spell["error_pattern"]) for spell in spellbook.values()]
-    for case in every(round2(Kind.MATCHING)):
+    for case in every(sides_of(directory, Kind.MATCHING)):
         if not case["expected"]:
             assert not any(regex.search(case["log"]) for regex in compiled), case["id"]
 
 
-def test_round2_held_out_files_are_frozen(tmp_path: Path) -> None:
-    assert frozen_problems(ROUND2_DIR) == []
-    assert set(read_manifest(ROUND2_DIR)) == {"locate-heldout.jsonl", "matching-heldout.jsonl"}
-    copy = tmp_path / ROUND2_DIR.name
-    shutil.copytree(ROUND2_DIR, copy)
+@pytest.mark.parametrize("directory", LATER_ROUNDS)
+def test_later_round_held_out_files_are_frozen(directory: Path, tmp_path: Path) -> None:
+    assert frozen_problems(directory) == []
+    assert set(read_manifest(directory)) == {"locate-heldout.jsonl", "matching-heldout.jsonl"}
+    copy = tmp_path / directory.name
+    shutil.copytree(directory, copy)
     frozen = copy / FILES[(Kind.LOCATE, Split.HELDOUT)]
     frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert len(frozen_problems(copy)) == 1
