@@ -641,3 +641,72 @@ def test_located_warnings_count_only_when_no_error_is_located() -> None:
     assert [(e.file, e.line) for e in extract_errors(warnings + error) if e.file] == [
         ("src/app.c", 3)
     ]
+
+
+# Linters of configuration and documentation files, type checkers and test runners whose
+# output is no compiler's `path:line:col: error:` line: (name, log, the first place shown).
+# fmt: off
+PLACED_FORMATS = [
+    ("yamllint's parsable format, its warnings failing the job with --strict",
+     "Run yamllint -f parsable --strict .\n"
+     ".github/workflows/ci.yml:1:1: [warning] missing document start \"---\" (document-start)\n"
+     "Error: Process completed with exit code 2.",
+     ".github/workflows/ci.yml:1"),
+    ("yamllint's standard format: the file, then its rows",
+     "$ yamllint .\n./.github/workflows/yaml-lint.yml\n"
+     "  2:1       warning  truthy value should be one of [false, true]  (truthy)\n"
+     "  9:81      error    line too long (92 > 80 characters)  (line-length)",
+     ".github/workflows/yaml-lint.yml:9"),
+    ("markdownlint-cli2, behind the annotation's Error: prefix",
+     "Error: CLAUDE.md:120:81 MD013/line-length Line length [Expected: 80; Actual: 107]",
+     "CLAUDE.md:120"),
+    ("markdownlint-cli quoted in a sentence",
+     "my logs say `README.md:3:151 MD013/line-length Line length [Expected: 150; Actual: 1221]`.",
+     "README.md:3"),
+    ("markdownlint-cli before 0.19, its numbers spaced",
+     "docs/setup.md: 12: MD009/no-trailing-spaces Trailing spaces [Expected: 0; Actual: 1]",
+     "docs/setup.md:12"),
+    ("Ruby's mdl run on ./",
+     "mdl ./\n.//README.md:191: MD013 Line length\n\nExited with code 1",
+     "README.md:191"),
+    ("ansible-lint 5: the rule, then its place alone",
+     "$ ansible-lint scale.yml\nyaml: truthy value should be one of [false, true] (truthy)\n"
+     "roles/chrony/handlers/main.yml:7\n",
+     "roles/chrony/handlers/main.yml:7"),
+    ("ansible-lint 6: the place followed by the task's name",
+     "name[casing]: All names should start with an uppercase letter.\n"
+     "roles/web/tasks/main.yml:3 Task/Handler: install nginx\n",
+     "roles/web/tasks/main.yml:3"),
+    ("ansible-lint --parseable",
+     "WARNING  Listing 2 violation(s) that are fatal\n"
+     "defaults/main.yml:2: yaml[truthy]: Truthy value should be one of [false, true]\n"
+     "tasks/main.yml:7: [E206] Variables should have spaces before and after: {{ var }}",
+     "defaults/main.yml:2"),
+    ("a run's annotation copied from its summary page",
+     "Annotations\n1 error\n\n yaml[truthy]: .github/workflows/ansible-lint.yml#L2\n"
+     "Truthy value should be one of \\[false, true]",
+     ".github/workflows/ansible-lint.yml:2"),
+    ("helm lint of the chart in the folder it runs in",
+     "$ cd charts/web && helm lint\n==> Linting .\n[INFO] Chart.yaml: icon is recommended\n"
+     "[ERROR] templates/: parse error at (web/templates/deployment.yaml:301): unexpected EOF\n\n"
+     "Error: 1 chart(s) linted, 1 chart(s) failed",
+     "charts/web/templates/deployment.yaml:301"),
+    ("helm lint of a chart's folder",
+     "==> Linting charts/web\n[ERROR] templates/: template: web/templates/_helpers.tpl:63: "
+     "unexpected \"=\" in operand\n",
+     "charts/web/templates/_helpers.tpl:63"),
+    ("tflint's warning, which fails its run",
+     "Warning: data \"aws_iam_policy_document\" \"bucket\" is declared but not used "
+     "(terraform_unused_declarations)\n\n  on tf/modules/s3_bucket/main.tf line 92:\n"
+     "  92: data \"aws_iam_policy_document\" \"bucket\" {\n",
+     "tf/modules/s3_bucket/main.tf:92"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("log", "place"), [case[1:] for case in PLACED_FORMATS], ids=[c[0] for c in PLACED_FORMATS]
+)
+def test_linters_and_checkers_of_every_kind_are_placed(log: str, place: str) -> None:
+    first = next(e for e in extract_errors(log) if e.file)
+    assert f"{first.file}:{first.line}" == place

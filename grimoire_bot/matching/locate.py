@@ -171,7 +171,7 @@ def to_slashes(path: str) -> str:
     if path.startswith("//") and not path.startswith("///"):
         path = path[1:]
     while path.startswith("./"):
-        path = path[2:]
+        path = path[2:].lstrip("/")  # mdl run on `./` prints `.//README.md`
     return path
 
 

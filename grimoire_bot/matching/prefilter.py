@@ -27,6 +27,9 @@ ERRORISH = (
     r"|^[EF]\d{0,4}: *\d+, *-?\d+: "  # pylint 1.x
     r"|^>> Issue: \[|^\s+Line \d+:\d+: |rspec \./"  # Bandit, create-react-app, RSpec reruns
     r"|^\d+\) [\w\\]+::\w|\.exs?:\d+\s*$"  # PHPUnit's and ExUnit's failures
+    r"|\.ya?ml:\d+\b| MD\d{3}\b"  # ansible-lint's place below its rule, markdownlint's rules
+    r"|^[ \t\x{2502}]*on \S+\.tf(?:\.json)? line \d"  # tflint's below its `Warning:`
+    r"|#L\d+(?:-L\d+)?[ \t]*$"  # GitHub's annotations copied from a run's summary
 )
 ERRORISH_TEXT = re2.compile(ERRORISH, quiet_options())
 # Whole lines that contain an error-ish token: one match per candidate line.

@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 
 from .compilers import parse_cmake, parse_error_list, parse_located, parse_rust
+from .config_lint import parse_ansible_lint, parse_helm, parse_markdownlint, parse_yamllint
 from .dart import parse_dart_analyzer
 from .elixir import parse_elixir, parse_exunit
 from .exceptions import parse_dotnet_test, parse_exception, parse_gradle
 from .generic import (
+    parse_annotation_panel,
     parse_bandit,
     parse_buildkit_failure,
     parse_generic,
@@ -67,6 +69,11 @@ PARSERS: tuple[Parser, ...] = (
     parse_terraform,
     parse_bandit,
     parse_dotnet_test,
+    parse_yamllint,
+    parse_markdownlint,
+    parse_ansible_lint,
+    parse_helm,
+    parse_annotation_panel,
     # common formats again
     parse_shellcheck,
     parse_cmake,
@@ -100,15 +107,22 @@ RARER_FORMATS = frozenset(
         parse_terraform,
         parse_bandit,
         parse_dotnet_test,
+        parse_yamllint,
+        parse_markdownlint,
+        parse_ansible_lint,
+        parse_helm,
+        parse_annotation_panel,
     }
 )
 COMMON_PARSERS = tuple(parser for parser in PARSERS if parser not in RARER_FORMATS)
 RARER_FORMAT_LITERALS = (
     "rspec ", "** (", "Parse error:", "atal error:", "[FAIL]", "Failed ", "Assert.", ".ex",
     "ockerfile", "ontainerfile",
+    ": [error] ", ": [warning] ", " MD0", ".yml:", ".yaml:", "[ERROR] templates/", "#L",
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
-    r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue|[\u2502\s]*Error: )"
+    r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue|[\u2502\s]*Error: "
+    r"|[\u2502\s]*on \S+ line \d)"
     r"|[EF]\d{0,4}: *\d"
 )
 

@@ -24,7 +24,7 @@ from .scan import Location, Scan
 ESLINT_ROW_RE = re.compile(
     r"^\s+(?:(?P<line>\d+):(?P<col>\d+)\s+(?P<level>error|warning|\u2716|\u00d7|\u26a0)"
     r"|Line (?P<cra_line>\d+):(?P<cra_col>\d+):)"  # create-react-app's rows
-    r"\s+(?P<message>.+?)(?:\s{2,}(?P<rule>[@\w][\w@/.-]*))?\s*$"
+    r"\s+(?P<message>.+?)(?:\s{2,}\(?(?P<rule>[@\w][\w@/.-]*)\)?)?\s*$"  # yamllint's `(rule)`
 )
 ESLINT_FILE_HEADER_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
 ESLINT_HEADER_LOOKBACK = 2000
@@ -32,9 +32,7 @@ ESLINT_HEADER_LOOKBACK = 2000
 
 def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
     row = ESLINT_ROW_RE.match(scan.lines[index])
-    # Stylelint's rows are ESLint's with symbols: U+2716 (U+00D7 on Windows) an error,
-    # U+26A0 a warning.
-    if row is None or row.group("level") not in ("error", "\u2716", "\u00d7", None):
+    if row is None:
         return None
     path = None
     for probe in range(index - 1, max(-1, index - ESLINT_HEADER_LOOKBACK), -1):
@@ -56,6 +54,10 @@ def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
         line=to_int(row.group("line") or row.group("cra_line")),
         column=to_int(row.group("col") or row.group("cra_col")),
         ecosystem=Ecosystem.ESLINT,
+        # Stylelint's rows are ESLint's with symbols: U+2716 (U+00D7 on Windows) an error,
+        # U+26A0 a warning. yamllint prints the same rows; a job failed on warnings
+        # (`--max-warnings 0`, `--strict`) has only them to show.
+        warning=row.group("level") not in ("error", "\u2716", "\u00d7", None),
     )
 
 
