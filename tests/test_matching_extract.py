@@ -700,6 +700,33 @@ PLACED_FORMATS = [
      "(terraform_unused_declarations)\n\n  on tf/modules/s3_bucket/main.tf line 92:\n"
      "  92: data \"aws_iam_policy_document\" \"bucket\" {\n",
      "tf/modules/s3_bucket/main.tf:92"),
+    ("pyright before 1.1.300: the file, then rows of line:col (only warnings here)",
+     "$ pyright\nFound 1 source file\n/home/me/demo/src/warnings.py\n"
+     "  3:12 - warning: Inferred type of 'the_list' is partially unknown\n"
+     "  6:1 - warning: 'CONST_VAR' is constant and cannot be redefined\n"
+     "0 errors, 2 warnings",
+     "src/warnings.py:3"),
+    ("pyright: an error row below a warning, a wrapped message between",
+     "/home/runner/work/app/app/app/models.py\n"
+     "  3:12 - warning: Import \"x\" could not be resolved\n"
+     "    Second line of the warning (reportMissingImports)\n"
+     "  9:5 - error: \"foo\" is not defined (reportUndefinedVariable)\n",
+     "app/models.py:9"),
+    ("Sphinx -W: a warning made an error has no level",
+     "Warning, treated as error:\n"
+     "docs/library/esp32.rst:87:duplicate object description of esp32.Partition.readblocks",
+     "docs/library/esp32.rst:87"),
+    ("Sphinx's warning with its level",
+     "/home/runner/work/lib/lib/docs/usage.rst:14: WARNING: undefined label: 'install'",
+     "docs/usage.rst:14"),
+    ("docutils' level and severity number",
+     "README.rst:33: (ERROR/3) Unknown directive type \"code-block\".",
+     "README.rst:33"),
+    ("doctest's failed example",
+     "**********************************************************************\n"
+     "File \"scipy/linalg/_basic.py\", line 1026, in _basic.py\nFailed example:\n"
+     "    linalg.det(c[0, 0])\nExpected:\n    -2.0\nGot:\n    -2.0000000000000004\n",
+     "scipy/linalg/_basic.py:1026"),
 ]
 # fmt: on
 

@@ -30,6 +30,7 @@ ERRORISH = (
     r"|\.ya?ml:\d+\b| MD\d{3}\b"  # ansible-lint's place below its rule, markdownlint's rules
     r"|^[ \t\x{2502}]*on \S+\.tf(?:\.json)? line \d"  # tflint's below its `Warning:`
     r"|#L\d+(?:-L\d+)?[ \t]*$"  # GitHub's annotations copied from a run's summary
+    r"|\.rst:\d+:"  # Sphinx -W's warnings, which have no level
 )
 ERRORISH_TEXT = re2.compile(ERRORISH, quiet_options())
 # Whole lines that contain an error-ish token: one match per candidate line.

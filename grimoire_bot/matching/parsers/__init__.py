@@ -38,10 +38,13 @@ from .javascript import (
 )
 from .php import parse_php_error, parse_phpunit
 from .python import (
+    parse_doctest,
     parse_pylint_text,
+    parse_pyright,
     parse_pytest_section,
     parse_pytest_short_traceback,
     parse_python_traceback,
+    parse_sphinx,
 )
 from .ruby import parse_minitest, parse_rspec, parse_rspec_rerun
 from .scan import Parser, Scan
@@ -74,6 +77,9 @@ PARSERS: tuple[Parser, ...] = (
     parse_ansible_lint,
     parse_helm,
     parse_annotation_panel,
+    parse_pyright,
+    parse_sphinx,
+    parse_doctest,
     # common formats again
     parse_shellcheck,
     parse_cmake,
@@ -112,6 +118,9 @@ RARER_FORMATS = frozenset(
         parse_ansible_lint,
         parse_helm,
         parse_annotation_panel,
+        parse_pyright,
+        parse_sphinx,
+        parse_doctest,
     }
 )
 COMMON_PARSERS = tuple(parser for parser in PARSERS if parser not in RARER_FORMATS)
@@ -119,10 +128,11 @@ RARER_FORMAT_LITERALS = (
     "rspec ", "** (", "Parse error:", "atal error:", "[FAIL]", "Failed ", "Assert.", ".ex",
     "ockerfile", "ontainerfile",
     ": [error] ", ": [warning] ", " MD0", ".yml:", ".yaml:", "[ERROR] templates/", "#L",
+    ".rst:", ": WARNING: ", ": CRITICAL: ", ": SEVERE: ", "ERROR/3)", "WARNING/2)", "SEVERE/4)",
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
-    r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue|[\u2502\s]*Error: "
-    r"|[\u2502\s]*on \S+ line \d)"
+    r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue"
+    r"|[\u2502\s]*(?:Error: |on \S+ line \d)|\d+:\d+ - (?:error|warning|information): )"
     r"|[EF]\d{0,4}: *\d"
 )
 
