@@ -727,6 +727,24 @@ PLACED_FORMATS = [
      "File \"scipy/linalg/_basic.py\", line 1026, in _basic.py\nFailed example:\n"
      "    linalg.det(c[0, 0])\nExpected:\n    -2.0\nGot:\n    -2.0000000000000004\n",
      "scipy/linalg/_basic.py:1026"),
+    ("svelte-check: a hint skipped, the workspace a paste elided cut, a route folder kept",
+     "Loading svelte-check in workspace: .../sveet\nGetting Svelte diagnostics...\n\n"
+     ".../sveet/src/routes/[id]/sveet.ts:102:12\nHint: 'key' is declared but never read.\n\n\n"
+     ".../sveet/src/routes/[id]/sveet.ts:85:7\nError: Parameter 'a' implicitly has an 'any' type.",
+     "src/routes/[id]/sveet.ts:85"),
+    ("svelte-check: a blank line between the place and the error",
+     "src/lib/Row.svelte:75:22\n\nError: Binding element 'update' implicitly has an 'any' type. (ts)",
+     "src/lib/Row.svelte:75"),
+    ("deno check: the place is the `at` line, not the module the message names",
+     "Check file:///home/me/code/cli/src/main.ts\n"
+     "TS2307 [ERROR]: Cannot find module 'file:///home/me/code/cli/src/core.js'.\n"
+     "    at file:///home/me/code/cli/src/main.ts:6:30\n\nFound 1 error.",
+     "src/main.ts:6"),
+    ("bun test: the stack's frame below the expectation, above the failed test's mark",
+     "lib/file.test.ts:\n13 |   expect(2 + 2).toBe(5);\n      ^\n"
+     "error: expect(received).toBe(expected)\n\nExpected: 5\nReceived: 4\n\n"
+     "      at /home/runner/work/ts/ts/lib/file.test.ts:13:2\n\u2717 adds [1.48ms]\n",
+     "lib/file.test.ts:13"),
 ]
 # fmt: on
 

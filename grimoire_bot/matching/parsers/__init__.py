@@ -29,6 +29,8 @@ from .generic import (
 )
 from .go import parse_go
 from .javascript import (
+    parse_bun_test,
+    parse_deno,
     parse_eslint_stylish,
     parse_jest,
     parse_location_then_error,
@@ -56,6 +58,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_python_traceback,
     parse_pytest_section,
     parse_pytest_short_traceback,
+    parse_bun_test,
     parse_rust,
     parse_go,
     parse_rspec,
@@ -80,6 +83,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_pyright,
     parse_sphinx,
     parse_doctest,
+    parse_deno,
     # common formats again
     parse_shellcheck,
     parse_cmake,
@@ -121,6 +125,7 @@ RARER_FORMATS = frozenset(
         parse_pyright,
         parse_sphinx,
         parse_doctest,
+        parse_deno,
     }
 )
 COMMON_PARSERS = tuple(parser for parser in PARSERS if parser not in RARER_FORMATS)
@@ -129,6 +134,7 @@ RARER_FORMAT_LITERALS = (
     "ockerfile", "ontainerfile",
     ": [error] ", ": [warning] ", " MD0", ".yml:", ".yaml:", "[ERROR] templates/", "#L",
     ".rst:", ": WARNING: ", ": CRITICAL: ", ": SEVERE: ", "ERROR/3)", "WARNING/2)", "SEVERE/4)",
+    " [ERROR]: ", " [WARN]: ",
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
     r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue"
