@@ -745,6 +745,24 @@ PLACED_FORMATS = [
      "error: expect(received).toBe(expected)\n\nExpected: 5\nReceived: 4\n\n"
      "      at /home/runner/work/ts/ts/lib/file.test.ts:13:2\n\u2717 adds [1.48ms]\n",
      "lib/file.test.ts:13"),
+    ("PHPStan's table: the file in its header, the line in its first row",
+     " ------ ------------------------------------------\n"
+     "  Line   src/Auth/LoginAuthenticator.php\n"
+     " ------ ------------------------------------------\n"
+     "  163    Property App\\Auth\\LoginAuthenticator::$router\n"
+     "         (Symfony\\Router) does not accept UrlGeneratorInterface.\n"
+     " ------ ------------------------------------------\n",
+     "src/Auth/LoginAuthenticator.php:163"),
+    ("Sorbet's error and its note on a previous definition",
+     "sorbet/rbi/gems/tapioca@0.5.4.rbi:159: Method RBI::Tree#merge redefined without matching"
+     " argument count. Expected: 4, got: 1 https://srb.help/4010\n"
+     "     159 |  def merge(other); end\n"
+     "    sorbet/rbi/gems/rbi@0.0.7.rbi:1308: Previous definition\n",
+     "sorbet/rbi/gems/tapioca@0.5.4.rbi:159"),
+    ("gulp-scss-lint: the file in full above its bare name",
+     "[22:47:53] 1 issues found in /home/circleci/project/css/styleguide.scss\n"
+     "[22:47:53] styleguide.scss:8 [W] FinalNewline: Files should end with a trailing newline\n",
+     "css/styleguide.scss:8"),
 ]
 # fmt: on
 

@@ -38,7 +38,7 @@ from .javascript import (
     parse_vitest,
     parse_webpack_module,
 )
-from .php import parse_php_error, parse_phpunit
+from .php import parse_php_error, parse_phpstan, parse_phpunit
 from .python import (
     parse_doctest,
     parse_pylint_text,
@@ -48,7 +48,7 @@ from .python import (
     parse_python_traceback,
     parse_sphinx,
 )
-from .ruby import parse_minitest, parse_rspec, parse_rspec_rerun
+from .ruby import parse_minitest, parse_rspec, parse_rspec_rerun, parse_scss_lint, parse_sorbet
 from .scan import Parser, Scan
 
 __all__ = ["PARSERS", "Parser", "Scan", "parsers_for"]
@@ -84,6 +84,9 @@ PARSERS: tuple[Parser, ...] = (
     parse_sphinx,
     parse_doctest,
     parse_deno,
+    parse_phpstan,
+    parse_sorbet,
+    parse_scss_lint,
     # common formats again
     parse_shellcheck,
     parse_cmake,
@@ -126,6 +129,9 @@ RARER_FORMATS = frozenset(
         parse_sphinx,
         parse_doctest,
         parse_deno,
+        parse_phpstan,
+        parse_sorbet,
+        parse_scss_lint,
     }
 )
 COMMON_PARSERS = tuple(parser for parser in PARSERS if parser not in RARER_FORMATS)
@@ -134,11 +140,12 @@ RARER_FORMAT_LITERALS = (
     "ockerfile", "ontainerfile",
     ": [error] ", ": [warning] ", " MD0", ".yml:", ".yaml:", "[ERROR] templates/", "#L",
     ".rst:", ": WARNING: ", ": CRITICAL: ", ": SEVERE: ", "ERROR/3)", "WARNING/2)", "SEVERE/4)",
-    " [ERROR]: ", " [WARN]: ",
+    " [ERROR]: ", " [WARN]: ", "srb.help/", " [W] ", " [E] ",
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
     r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue"
-    r"|[\u2502\s]*(?:Error: |on \S+ line \d)|\d+:\d+ - (?:error|warning|information): )"
+    r"|[\u2502\s]*(?:Error: |on \S+ line \d)|\d+:\d+ - (?:error|warning|information): "
+    r"|Line {2,}\S)"
     r"|[EF]\d{0,4}: *\d"
 )
 
