@@ -763,6 +763,9 @@ PLACED_FORMATS = [
      "[22:47:53] 1 issues found in /home/circleci/project/css/styleguide.scss\n"
      "[22:47:53] styleguide.scss:8 [W] FinalNewline: Files should end with a trailing newline\n",
      "css/styleguide.scss:8"),
+    ("ESLint's row below a blank line a paste added (the scan must flag the row, not the blank)",
+     "/home/runner/work/a/a/src/x.js\n\n  6:3  error  Parsing error: Unexpected token )\n",
+     "src/x.js:6"),
 ]
 # fmt: on
 
