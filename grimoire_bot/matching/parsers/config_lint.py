@@ -7,7 +7,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ..blocks import LINE_PATH, PATH, Draft, block_end, to_int
+from ..blocks import LINE_PATH, PATH, Draft, block_end, detect_error_type, to_int
 from ..ecosystems import Ecosystem
 from .scan import Scan
 
@@ -163,7 +163,7 @@ def parse_helm(scan: Scan, index: int) -> Draft | None:
         start=index,
         end=block_end(lines, index),
         message=message,
-        error_type="helm lint",
+        error_type=detect_error_type(message) or "helm",
         file=file,
         line=number,
         ecosystem=Ecosystem.KUBERNETES,
