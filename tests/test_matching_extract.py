@@ -641,3 +641,138 @@ def test_located_warnings_count_only_when_no_error_is_located() -> None:
     assert [(e.file, e.line) for e in extract_errors(warnings + error) if e.file] == [
         ("src/app.c", 3)
     ]
+
+
+# Linters of configuration and documentation files, type checkers and test runners whose
+# output is no compiler's `path:line:col: error:` line: (name, log, the first place shown).
+# fmt: off
+PLACED_FORMATS = [
+    ("yamllint's parsable format, its warnings failing the job with --strict",
+     "Run yamllint -f parsable --strict .\n"
+     ".github/workflows/ci.yml:1:1: [warning] missing document start \"---\" (document-start)\n"
+     "Error: Process completed with exit code 2.",
+     ".github/workflows/ci.yml:1"),
+    ("yamllint's standard format: the file, then its rows",
+     "$ yamllint .\n./.github/workflows/yaml-lint.yml\n"
+     "  2:1       warning  truthy value should be one of [false, true]  (truthy)\n"
+     "  9:81      error    line too long (92 > 80 characters)  (line-length)",
+     ".github/workflows/yaml-lint.yml:9"),
+    ("markdownlint-cli2, behind the annotation's Error: prefix",
+     "Error: CLAUDE.md:120:81 MD013/line-length Line length [Expected: 80; Actual: 107]",
+     "CLAUDE.md:120"),
+    ("markdownlint-cli quoted in a sentence",
+     "my logs say `README.md:3:151 MD013/line-length Line length [Expected: 150; Actual: 1221]`.",
+     "README.md:3"),
+    ("markdownlint-cli before 0.19, its numbers spaced",
+     "docs/setup.md: 12: MD009/no-trailing-spaces Trailing spaces [Expected: 0; Actual: 1]",
+     "docs/setup.md:12"),
+    ("Ruby's mdl run on ./",
+     "mdl ./\n.//README.md:191: MD013 Line length\n\nExited with code 1",
+     "README.md:191"),
+    ("ansible-lint 5: the rule, then its place alone",
+     "$ ansible-lint scale.yml\nyaml: truthy value should be one of [false, true] (truthy)\n"
+     "roles/chrony/handlers/main.yml:7\n",
+     "roles/chrony/handlers/main.yml:7"),
+    ("ansible-lint 6: the place followed by the task's name",
+     "name[casing]: All names should start with an uppercase letter.\n"
+     "roles/web/tasks/main.yml:3 Task/Handler: install nginx\n",
+     "roles/web/tasks/main.yml:3"),
+    ("ansible-lint --parseable",
+     "WARNING  Listing 2 violation(s) that are fatal\n"
+     "defaults/main.yml:2: yaml[truthy]: Truthy value should be one of [false, true]\n"
+     "tasks/main.yml:7: [E206] Variables should have spaces before and after: {{ var }}",
+     "defaults/main.yml:2"),
+    ("a run's annotation copied from its summary page",
+     "Annotations\n1 error\n\n yaml[truthy]: .github/workflows/ansible-lint.yml#L2\n"
+     "Truthy value should be one of \\[false, true]",
+     ".github/workflows/ansible-lint.yml:2"),
+    ("helm lint of the chart in the folder it runs in",
+     "$ cd charts/web && helm lint\n==> Linting .\n[INFO] Chart.yaml: icon is recommended\n"
+     "[ERROR] templates/: parse error at (web/templates/deployment.yaml:301): unexpected EOF\n\n"
+     "Error: 1 chart(s) linted, 1 chart(s) failed",
+     "charts/web/templates/deployment.yaml:301"),
+    ("helm lint of a chart's folder",
+     "==> Linting charts/web\n[ERROR] templates/: template: web/templates/_helpers.tpl:63: "
+     "unexpected \"=\" in operand\n",
+     "charts/web/templates/_helpers.tpl:63"),
+    ("tflint's warning, which fails its run",
+     "Warning: data \"aws_iam_policy_document\" \"bucket\" is declared but not used "
+     "(terraform_unused_declarations)\n\n  on tf/modules/s3_bucket/main.tf line 92:\n"
+     "  92: data \"aws_iam_policy_document\" \"bucket\" {\n",
+     "tf/modules/s3_bucket/main.tf:92"),
+    ("pyright before 1.1.300: the file, then rows of line:col (only warnings here)",
+     "$ pyright\nFound 1 source file\n/home/me/demo/src/warnings.py\n"
+     "  3:12 - warning: Inferred type of 'the_list' is partially unknown\n"
+     "  6:1 - warning: 'CONST_VAR' is constant and cannot be redefined\n"
+     "0 errors, 2 warnings",
+     "src/warnings.py:3"),
+    ("pyright: an error row below a warning, a wrapped message between",
+     "/home/runner/work/app/app/app/models.py\n"
+     "  3:12 - warning: Import \"x\" could not be resolved\n"
+     "    Second line of the warning (reportMissingImports)\n"
+     "  9:5 - error: \"foo\" is not defined (reportUndefinedVariable)\n",
+     "app/models.py:9"),
+    ("Sphinx -W: a warning made an error has no level",
+     "Warning, treated as error:\n"
+     "docs/library/esp32.rst:87:duplicate object description of esp32.Partition.readblocks",
+     "docs/library/esp32.rst:87"),
+    ("Sphinx's warning with its level",
+     "/home/runner/work/lib/lib/docs/usage.rst:14: WARNING: undefined label: 'install'",
+     "docs/usage.rst:14"),
+    ("docutils' level and severity number",
+     "README.rst:33: (ERROR/3) Unknown directive type \"code-block\".",
+     "README.rst:33"),
+    ("doctest's failed example",
+     "**********************************************************************\n"
+     "File \"scipy/linalg/_basic.py\", line 1026, in _basic.py\nFailed example:\n"
+     "    linalg.det(c[0, 0])\nExpected:\n    -2.0\nGot:\n    -2.0000000000000004\n",
+     "scipy/linalg/_basic.py:1026"),
+    ("svelte-check: a hint skipped, the workspace a paste elided cut, a route folder kept",
+     "Loading svelte-check in workspace: .../sveet\nGetting Svelte diagnostics...\n\n"
+     ".../sveet/src/routes/[id]/sveet.ts:102:12\nHint: 'key' is declared but never read.\n\n\n"
+     ".../sveet/src/routes/[id]/sveet.ts:85:7\nError: Parameter 'a' implicitly has an 'any' type.",
+     "src/routes/[id]/sveet.ts:85"),
+    ("svelte-check: a blank line between the place and the error",
+     "src/lib/Row.svelte:75:22\n\nError: Binding element 'update' implicitly has an 'any' type. (ts)",
+     "src/lib/Row.svelte:75"),
+    ("deno check: the place is the `at` line, not the module the message names",
+     "Check file:///home/me/code/cli/src/main.ts\n"
+     "TS2307 [ERROR]: Cannot find module 'file:///home/me/code/cli/src/core.js'.\n"
+     "    at file:///home/me/code/cli/src/main.ts:6:30\n\nFound 1 error.",
+     "src/main.ts:6"),
+    ("bun test: the stack's frame below the expectation, above the failed test's mark",
+     "lib/file.test.ts:\n13 |   expect(2 + 2).toBe(5);\n      ^\n"
+     "error: expect(received).toBe(expected)\n\nExpected: 5\nReceived: 4\n\n"
+     "      at /home/runner/work/ts/ts/lib/file.test.ts:13:2\n\u2717 adds [1.48ms]\n",
+     "lib/file.test.ts:13"),
+    ("PHPStan's table: the file in its header, the line in its first row",
+     " ------ ------------------------------------------\n"
+     "  Line   src/Auth/LoginAuthenticator.php\n"
+     " ------ ------------------------------------------\n"
+     "  163    Property App\\Auth\\LoginAuthenticator::$router\n"
+     "         (Symfony\\Router) does not accept UrlGeneratorInterface.\n"
+     " ------ ------------------------------------------\n",
+     "src/Auth/LoginAuthenticator.php:163"),
+    ("Sorbet's error and its note on a previous definition",
+     "sorbet/rbi/gems/tapioca@0.5.4.rbi:159: Method RBI::Tree#merge redefined without matching"
+     " argument count. Expected: 4, got: 1 https://srb.help/4010\n"
+     "     159 |  def merge(other); end\n"
+     "    sorbet/rbi/gems/rbi@0.0.7.rbi:1308: Previous definition\n",
+     "sorbet/rbi/gems/tapioca@0.5.4.rbi:159"),
+    ("gulp-scss-lint: the file in full above its bare name",
+     "[22:47:53] 1 issues found in /home/circleci/project/css/styleguide.scss\n"
+     "[22:47:53] styleguide.scss:8 [W] FinalNewline: Files should end with a trailing newline\n",
+     "css/styleguide.scss:8"),
+    ("ESLint's row below a blank line a paste added (the scan must flag the row, not the blank)",
+     "/home/runner/work/a/a/src/x.js\n\n  6:3  error  Parsing error: Unexpected token )\n",
+     "src/x.js:6"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("log", "place"), [case[1:] for case in PLACED_FORMATS], ids=[c[0] for c in PLACED_FORMATS]
+)
+def test_linters_and_checkers_of_every_kind_are_placed(log: str, place: str) -> None:
+    first = next(e for e in extract_errors(log) if e.file)
+    assert f"{first.file}:{first.line}" == place

@@ -147,3 +147,40 @@ def test_a_folder_that_cannot_be_told_leaves_the_path_as_printed(command: str) -
 def test_real_tool_output_is_located_where_a_person_would_look(case: Case) -> None:
     """The localisation tuning set (real output, sources in tests/localisation_cases.py)."""
     assert locate(case) == case.expected
+
+
+@pytest.mark.parametrize(
+    ("commands", "expected"),
+    [
+        ("$ git clone https://github.com/acme/charts.git\n$ cd charts/web\n", "web/src/app.py:3"),
+        ("$ ng new shop\n$ cd shop\n", "src/app.py:3"),
+        ("$ git clone https://github.com/acme/charts.git deploy\n$ cd deploy\n", "src/app.py:3"),
+        ("$ cd charts/web\n", "charts/web/src/app.py:3"),
+    ],
+)
+def test_a_cd_into_what_a_clone_or_generator_made_starts_at_the_checkout(
+    commands: str, expected: str
+) -> None:
+    log = f"{commands}src/app.py:3:1: F401 'os' imported but unused\n"
+    assert primary_location(extract_errors(log)) == expected
+
+
+def test_a_clone_of_another_repository_is_not_the_checkout_when_the_repository_is_known() -> None:
+    log = (
+        "$ git clone https://github.com/other/dep.git\n$ cd dep\n"
+        "src/app.py:3:1: F401 'os' imported but unused\n"
+    )
+    errors = extract_errors(log, repo_root_hints=("acme/shop",))
+    assert primary_location(errors) == "dep/src/app.py:3"
+
+
+def test_turborepos_failed_task_names_the_package_folder_of_its_output() -> None:
+    log = (
+        "cli:build: src/ActiveExecutions.ts(73,34): error TS2589: Type instantiation is "
+        "excessively deep and possibly infinite.\n"
+        "cli:build: npm ERR! Lifecycle script `build` failed with error:\n"
+        "cli:build: ERROR: command finished with error: command (packages/cli) npm run build "
+        "exited (1)\n"
+        "command (packages/cli) npm run build exited (1)\n"
+    )
+    assert primary_location(extract_errors(log)) == "packages/cli/src/ActiveExecutions.ts:73"

@@ -121,7 +121,7 @@ WORKSPACE_SCAN_CHARS = 1024 * 1024
 # A build system's variable standing for the folder it builds in (`$(BUILD_DIR)/`, `${SRC}/`,
 # `$WORKSPACE/`), left unexpanded in a log: the path after it is the repository's.
 PLACEHOLDER_ROOT_RE = re.compile(r"^\$(?:\(\w+\)|\{\w+\}|\w+)/")
-URL_PREFIX_RE = re.compile(r"^file:/+(?=[A-Za-z]:/)|^file:(?=//?/)")
+URL_PREFIX_RE = re.compile(r"^file:/+(?=[A-Za-z]:/)|^file:(?://)?(?=/)")
 WINDOWS_DRIVE_RE = re.compile(r"^[A-Za-z]:/")
 TRIM_CHARS = " \t'\"`()[]<>,;"
 # What may stand just before a relative path in a log, and how many mentions of a folder
@@ -171,7 +171,7 @@ def to_slashes(path: str) -> str:
     if path.startswith("//") and not path.startswith("///"):
         path = path[1:]
     while path.startswith("./"):
-        path = path[2:]
+        path = path[2:].lstrip("/")  # mdl run on `./` prints `.//README.md`
     return path
 
 

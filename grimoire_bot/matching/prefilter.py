@@ -21,12 +21,17 @@ ERRORISH = (
     r"|exit (?:code|status)|not satisfied|out of memory|no space left|forbidden|unresolved"
     r"|no matching|requires? |not allowed|violation|problems? \(|bad interpreter|http [45]\d\d)"
     r"|ERR!|ERR_|\x{2716}|\x{00d7}|\x{25cf}|--- FAIL|:\d+:\d+|\(\d+,\d+\)|:\d+: |::error"
-    r"|^E {2}|\bE\d{3,4}\b|^[A-Z]{1,4}\d{3,4}\b|^_{5,} |^\s+\d+:\d+\s|\b(?:SC|DL)\d{4}\b"
+    r"|^E {2}|\bE\d{3,4}\b|^[A-Z]{1,4}\d{3,4}\b|^_{5,} |^[ \t]+\d+:\d+\s|\b(?:SC|DL)\d{4}\b"
     r"|\[\d+, \d+\]: "
-    r"|(?i:dockerfile|containerfile)[\w.-]*:\d+\s*$"  # BuildKit's excerpt of the failed step
+    r"|(?i:dockerfile|containerfile)[\w.-]*:\d+[ \t]*$"  # BuildKit's excerpt of the failed step
     r"|^[EF]\d{0,4}: *\d+, *-?\d+: "  # pylint 1.x
-    r"|^>> Issue: \[|^\s+Line \d+:\d+: |rspec \./"  # Bandit, create-react-app, RSpec reruns
-    r"|^\d+\) [\w\\]+::\w|\.exs?:\d+\s*$"  # PHPUnit's and ExUnit's failures
+    r"|^>> Issue: \[|^[ \t]+Line \d+:\d+: |rspec \./"  # Bandit, create-react-app, RSpec reruns
+    r"|^\d+\) [\w\\]+::\w|\.exs?:\d+[ \t]*$"  # PHPUnit's and ExUnit's failures
+    r"|\.ya?ml:\d+\b| MD\d{3}\b"  # ansible-lint's place below its rule, markdownlint's rules
+    r"|^[ \t\x{2502}]*on \S+\.tf(?:\.json)? line \d"  # tflint's below its `Warning:`
+    r"|#L\d+(?:-L\d+)?[ \t]*$"  # GitHub's annotations copied from a run's summary
+    r"|\.rst:\d+:"  # Sphinx -W's warnings, which have no level
+    r"|^[ \t]+Line {2,}\S|:\d+(?::\d+)? \[[EW]\] "  # PHPStan's table of a file, scss-lint
 )
 ERRORISH_TEXT = re2.compile(ERRORISH, quiet_options())
 # Whole lines that contain an error-ish token: one match per candidate line.

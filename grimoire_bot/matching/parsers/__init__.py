@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 
 from .compilers import parse_cmake, parse_error_list, parse_located, parse_rust
+from .config_lint import parse_ansible_lint, parse_helm, parse_markdownlint, parse_yamllint
 from .dart import parse_dart_analyzer
 from .elixir import parse_elixir, parse_exunit
 from .exceptions import parse_dotnet_test, parse_exception, parse_gradle
 from .generic import (
+    parse_annotation_panel,
     parse_bandit,
     parse_buildkit_failure,
     parse_generic,
@@ -27,6 +29,8 @@ from .generic import (
 )
 from .go import parse_go
 from .javascript import (
+    parse_bun_test,
+    parse_deno,
     parse_eslint_stylish,
     parse_jest,
     parse_location_then_error,
@@ -34,14 +38,17 @@ from .javascript import (
     parse_vitest,
     parse_webpack_module,
 )
-from .php import parse_php_error, parse_phpunit
+from .php import parse_php_error, parse_phpstan, parse_phpunit
 from .python import (
+    parse_doctest,
     parse_pylint_text,
+    parse_pyright,
     parse_pytest_section,
     parse_pytest_short_traceback,
     parse_python_traceback,
+    parse_sphinx,
 )
-from .ruby import parse_minitest, parse_rspec, parse_rspec_rerun
+from .ruby import parse_minitest, parse_rspec, parse_rspec_rerun, parse_scss_lint, parse_sorbet
 from .scan import Parser, Scan
 
 __all__ = ["PARSERS", "Parser", "Scan", "parsers_for"]
@@ -51,6 +58,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_python_traceback,
     parse_pytest_section,
     parse_pytest_short_traceback,
+    parse_bun_test,
     parse_rust,
     parse_go,
     parse_rspec,
@@ -67,6 +75,18 @@ PARSERS: tuple[Parser, ...] = (
     parse_terraform,
     parse_bandit,
     parse_dotnet_test,
+    parse_yamllint,
+    parse_markdownlint,
+    parse_ansible_lint,
+    parse_helm,
+    parse_annotation_panel,
+    parse_pyright,
+    parse_sphinx,
+    parse_doctest,
+    parse_deno,
+    parse_phpstan,
+    parse_sorbet,
+    parse_scss_lint,
     # common formats again
     parse_shellcheck,
     parse_cmake,
@@ -100,15 +120,32 @@ RARER_FORMATS = frozenset(
         parse_terraform,
         parse_bandit,
         parse_dotnet_test,
+        parse_yamllint,
+        parse_markdownlint,
+        parse_ansible_lint,
+        parse_helm,
+        parse_annotation_panel,
+        parse_pyright,
+        parse_sphinx,
+        parse_doctest,
+        parse_deno,
+        parse_phpstan,
+        parse_sorbet,
+        parse_scss_lint,
     }
 )
 COMMON_PARSERS = tuple(parser for parser in PARSERS if parser not in RARER_FORMATS)
 RARER_FORMAT_LITERALS = (
     "rspec ", "** (", "Parse error:", "atal error:", "[FAIL]", "Failed ", "Assert.", ".ex",
     "ockerfile", "ontainerfile",
+    ": [error] ", ": [warning] ", " MD0", ".yml:", ".yaml:", "[ERROR] templates/", "#L",
+    ".rst:", ": WARNING: ", ": CRITICAL: ", ": SEVERE: ", "ERROR/3)", "WARNING/2)", "SEVERE/4)",
+    " [ERROR]: ", " [WARN]: ", "srb.help/", " [W] ", " [E] ",
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
-    r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue|[\u2502\s]*Error: )"
+    r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue"
+    r"|[\u2502\s]*(?:Error: |on \S+ line \d)|\d+:\d+ - (?:error|warning|information): "
+    r"|Line {2,}\S)"
     r"|[EF]\d{0,4}: *\d"
 )
 

@@ -91,31 +91,73 @@ def parse_shellcheck(scan: Scan, index: int) -> Draft | None:
 
 # --- Terraform: `Error: summary`, then `  on main.tf line 4, in module "x":` ----------------
 
-TERRAFORM_ERROR_RE = re.compile(r"^[\s\u2502]*Error: (?P<message>\S.*)$")
+TERRAFORM_ERROR_RE = re.compile(r"^[\s\u2502]*(?P<level>Error|Warning): (?P<message>\S.*)$")
 TERRAFORM_PLACE_RE = re.compile(r"^[\s\u2502]*on (?P<path>\S+\.tf(?:\.json)?) line (?P<line>\d+)")
 TERRAFORM_PLACE_LINES = 4
 
 
 def parse_terraform(scan: Scan, index: int) -> Draft | None:
+    """Seen from its `Error:` line, or from the place below a `Warning:` (tflint's findings,
+    which fail its run), which says nothing error-like itself."""
     lines = scan.lines
-    if "Error: " not in lines[index]:
+    if "Error: " in lines[index]:
+        head = TERRAFORM_ERROR_RE.match(lines[index])
+        if head is None:
+            return None
+        for probe in range(index + 1, min(len(lines), index + 1 + TERRAFORM_PLACE_LINES)):
+            place = TERRAFORM_PLACE_RE.match(lines[probe])
+            if place is not None:
+                return _terraform_draft(scan, index, head, probe, place)
         return None
-    head = TERRAFORM_ERROR_RE.match(lines[index])
-    if head is None:
+    place = TERRAFORM_PLACE_RE.match(lines[index])
+    if place is None:
         return None
-    for probe in range(index + 1, min(len(lines), index + 1 + TERRAFORM_PLACE_LINES)):
-        place = TERRAFORM_PLACE_RE.match(lines[probe])
-        if place is not None:
-            return Draft(
-                start=index,
-                end=block_end(lines, probe),
-                message=head.group("message").strip(),
-                error_type=detect_error_type(head.group("message")),
-                file=scan.repo_path_at(place.group("path"), index),
-                line=to_int(place.group("line")),
-                ecosystem=Ecosystem.TERRAFORM,
-            )
+    for probe in range(index - 1, max(-1, index - 1 - TERRAFORM_PLACE_LINES), -1):
+        head = TERRAFORM_ERROR_RE.match(lines[probe])
+        if head is not None:
+            return _terraform_draft(scan, probe, head, index, place)
     return None
+
+
+def _terraform_draft(
+    scan: Scan, start: int, head: re.Match[str], at: int, place: re.Match[str]
+) -> Draft:
+    return Draft(
+        start=start,
+        end=block_end(scan.lines, at),
+        message=head.group("message").strip(),
+        error_type=detect_error_type(head.group("message")),
+        file=scan.repo_path_at(place.group("path"), start),
+        line=to_int(place.group("line")),
+        ecosystem=Ecosystem.TERRAFORM,
+        warning=head.group("level") == "Warning",
+    )
+
+
+# --- GitHub's annotations, copied from a run's summary: `title: path#L2`, the message below ---
+
+ANNOTATION_PANEL_RE = re.compile(
+    rf"^\s*(?P<title>\S[^:]*): (?P<path>{PATH})#L(?P<line>\d+)(?:-L\d+)?\s*$"
+)
+
+
+def parse_annotation_panel(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    if "#L" not in lines[index]:
+        return None
+    match = ANNOTATION_PANEL_RE.match(lines[index])
+    if match is None:
+        return None
+    below = lines[index + 1].strip() if index + 1 < len(lines) else ""
+    message = below or match.group("title")
+    return Draft(
+        start=index,
+        end=index + 1 if below else index,
+        message=message,
+        error_type=detect_error_type(message) or match.group("title").strip(),
+        file=scan.repo_path(match.group("path")),
+        line=to_int(match.group("line")),
+    )
 
 
 # --- Bandit: `>> Issue: [B101:assert_used] message` and its `Location: path:50` below -------

@@ -24,7 +24,7 @@ from .scan import Location, Scan
 ESLINT_ROW_RE = re.compile(
     r"^\s+(?:(?P<line>\d+):(?P<col>\d+)\s+(?P<level>error|warning|\u2716|\u00d7|\u26a0)"
     r"|Line (?P<cra_line>\d+):(?P<cra_col>\d+):)"  # create-react-app's rows
-    r"\s+(?P<message>.+?)(?:\s{2,}(?P<rule>[@\w][\w@/.-]*))?\s*$"
+    r"\s+(?P<message>.+?)(?:\s{2,}\(?(?P<rule>[@\w][\w@/.-]*)\)?)?\s*$"  # yamllint's `(rule)`
 )
 ESLINT_FILE_HEADER_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
 ESLINT_HEADER_LOOKBACK = 2000
@@ -32,9 +32,7 @@ ESLINT_HEADER_LOOKBACK = 2000
 
 def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
     row = ESLINT_ROW_RE.match(scan.lines[index])
-    # Stylelint's rows are ESLint's with symbols: U+2716 (U+00D7 on Windows) an error,
-    # U+26A0 a warning.
-    if row is None or row.group("level") not in ("error", "\u2716", "\u00d7", None):
+    if row is None:
         return None
     path = None
     for probe in range(index - 1, max(-1, index - ESLINT_HEADER_LOOKBACK), -1):
@@ -56,6 +54,10 @@ def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
         line=to_int(row.group("line") or row.group("cra_line")),
         column=to_int(row.group("col") or row.group("cra_col")),
         ecosystem=Ecosystem.ESLINT,
+        # Stylelint's rows are ESLint's with symbols: U+2716 (U+00D7 on Windows) an error,
+        # U+26A0 a warning. yamllint prints the same rows; a job failed on warnings
+        # (`--max-warnings 0`, `--strict`) has only them to show.
+        warning=row.group("level") not in ("error", "\u2716", "\u00d7", None),
     )
 
 
@@ -76,7 +78,8 @@ TS_DIAGNOSTIC_RE = re.compile(
 # runner serving the spec (Cypress' `/__cypress/tests?p=cypress/e2e/a.cy.js`, Karma's
 # `http://localhost:9876/base/test/a.js`).
 JS_FRAME_URL = (
-    r"(?:webpack(?:-internal)?:///(?:\./)?|https?://[^\s()?]+\?p="
+    r"(?:webpack(?:-internal)?:///(?:\./)?|file:///?(?=[A-Za-z]:)|file://(?=/)"  # ESM, Deno
+    r"|https?://[^\s()?]+\?p="
     r"|https?://localhost(?::\d+)?/(?:base/)?)?"
 )
 JS_FRAME_RE = re.compile(
@@ -287,34 +290,135 @@ def parse_webpack_module(scan: Scan, index: int) -> Draft | None:
     )
 
 
-# --- Next.js and other bundlers: the location alone, the error on the next line ---------------
+# --- Next.js, svelte-check and other bundlers: the location alone, the error below it --------
 
-LOCATION_ALONE_RE = re.compile(rf"^(?P<path>\.?/?{PATH}):(?P<line>\d+):(?P<col>\d+)\s*$")
+# The line holds nothing else, so any characters may make the path: SvelteKit's and Next.js'
+# route folders (`src/routes/[id]/`, `app/(shop)/`), svelte-check's elided `.../app/`.
+LOCATION_ALONE_RE = re.compile(
+    r"^(?P<path>(?:[A-Za-z]:)?[^\s:'\"]*?\.[A-Za-z][\w+-]{0,11}):(?P<line>\d+):(?P<col>\d+)\s*$"
+)
 ERROR_BELOW_RE = re.compile(
     r"^\s*(?P<message>(?:Type error|Error|SyntaxError|TypeError|ReferenceError|Module not found)"
     r"\b:?.*)$"
 )
+# svelte-check's warnings fail it with --fail-on-warnings; its hints never do.
+WARNING_BELOW_RE = re.compile(r"^\s*Warn: (?P<message>.+)$")
+SVELTE_CHECK_WORKSPACE_RE = re.compile(r"^Loading svelte-check in workspace: (?P<dir>\S.*?)\s*$")
+SVELTE_CHECK_LOOKBACK = 2000
 
 
 def parse_location_then_error(scan: Scan, index: int) -> Draft | None:
-    """`./src/app/page.tsx:12:10` on its own line and `Type error: ...` below it."""
+    """`./src/app/page.tsx:12:10` on its own line and `Type error: ...` below it (one blank
+    line between them in svelte-check's report)."""
     lines = scan.lines
     if not lines[index].rstrip()[-1:].isdigit():
         return None
     place = LOCATION_ALONE_RE.match(lines[index])
     if place is None or index + 1 >= len(lines):
         return None
-    said = ERROR_BELOW_RE.match(lines[index + 1])
-    if said is None:
+    below = index + 1
+    if is_blank(lines[below]) and below + 1 < len(lines):
+        below += 1
+    said = ERROR_BELOW_RE.match(lines[below])
+    warned = WARNING_BELOW_RE.match(lines[below]) if said is None else None
+    if said is None and warned is None:
         return None
-    message = said.group("message").strip()
+    message = (said or warned).group("message").strip()
     return Draft(
         start=index,
-        end=block_end(lines, index + 1),
+        end=block_end(lines, below),
         message=message,
         error_type=detect_error_type(message),
-        file=scan.repo_path(place.group("path")),
+        file=scan.repo_path(_within_svelte_workspace(scan, index, place.group("path"))),
         line=to_int(place.group("line")),
         column=to_int(place.group("col")),
         ecosystem=Ecosystem.NODE,
+        warning=warned is not None,
+    )
+
+
+def _within_svelte_workspace(scan: Scan, index: int, path: str) -> str:
+    """`path` without svelte-check's workspace when a paste elided that folder's start
+    (`.../app/src/a.ts` under `workspace: .../app`): a checkout folder no root names. A
+    whole workspace stays: the CI roots and the checkout's shape cut it, keeping the
+    package folder of a monorepo's workspace."""
+    if not path.startswith("..."):
+        return path
+    for probe in range(index - 1, max(-1, index - SVELTE_CHECK_LOOKBACK), -1):
+        workspace = SVELTE_CHECK_WORKSPACE_RE.match(scan.lines[probe])
+        if workspace is not None:
+            folder = workspace.group("dir").rstrip("/") + "/"
+            return path[len(folder) :] if path.startswith(folder) else path
+    return path
+
+
+# --- Deno: `TS2307 [ERROR]: message`, its code frame, then `    at file:///.../a.ts:6:30` ------
+
+DENO_DIAGNOSTIC_RE = re.compile(
+    r"^\s*(?:error: )?(?P<code>TS\d{4,5}) \[(?P<level>ERROR|WARN)\]: (?P<message>.+)$"
+)
+DENO_LOOKAHEAD = 15
+
+
+def parse_deno(scan: Scan, index: int) -> Draft | None:
+    """A type error of `deno check` (or `deno run`): its place is the `at` line below the
+    message and code frame, not the module the message names."""
+    lines = scan.lines
+    head = DENO_DIAGNOSTIC_RE.match(lines[index]) if "]: " in lines[index] else None
+    if head is None:
+        return None
+    end = index
+    place = None
+    for probe in range(index + 1, min(len(lines), index + DENO_LOOKAHEAD)):
+        if is_blank(lines[probe]) or DENO_DIAGNOSTIC_RE.match(lines[probe]):
+            break
+        end = probe
+        place = place or scan.first_repo_frame(probe, probe + 1, JS_FRAME_RE)
+    message = head.group("message").strip()
+    return Draft(
+        start=index,
+        end=end,
+        message=message,
+        error_type=head.group("code"),
+        file=place.file if place else None,
+        line=place.line if place else None,
+        column=place.column if place else None,
+        ecosystem=Ecosystem.TYPESCRIPT,
+        warning=head.group("level") == "WARN",
+    )
+
+
+# --- bun test: the code frame, `error: message`, its stack, then `✗ test name` ---------------
+
+BUN_FAILED_TEST_MARKS = ("\u2717 ", "(fail) ")
+BUN_LOOKAHEAD = 30
+
+
+def parse_bun_test(scan: Scan, index: int) -> Draft | None:
+    """An `error:` line is bun's when a failed test's mark follows its stack; it failed at
+    the stack's first repository frame. (Before rustc's reading of `error:` lines: the
+    search for the mark is a string comparison per line.)"""
+    lines = scan.lines
+    if not lines[index].startswith("error: "):
+        return None
+    stop = min(len(lines), index + BUN_LOOKAHEAD)
+    failed = next(
+        (i for i in range(index + 1, stop) if lines[i].lstrip().startswith(BUN_FAILED_TEST_MARKS)),
+        None,
+    )
+    if failed is None:
+        return None
+    place = scan.first_repo_frame(index + 1, failed, JS_FRAME_RE)
+    if place is None:
+        return None
+    message = lines[index][len("error: ") :].strip()
+    return Draft(
+        start=index,
+        end=failed,
+        message=message,
+        error_type=detect_error_type(message),
+        file=place.file,
+        line=place.line,
+        column=place.column,
+        ecosystem=Ecosystem.JEST,
     )

@@ -1,10 +1,10 @@
-"""PHP: the interpreter's own errors and PHPUnit's failure reports."""
+"""PHP: the interpreter's own errors, PHPUnit's failure reports and PHPStan's tables."""
 
 from __future__ import annotations
 
 import re
 
-from ..blocks import LINE_PATH, Draft, block_end, detect_error_type, to_int
+from ..blocks import LINE_PATH, Draft, block_end, detect_error_type, is_blank, to_int
 from ..ecosystems import Ecosystem
 from .scan import Scan
 
@@ -60,5 +60,42 @@ def parse_phpunit(scan: Scan, index: int) -> Draft | None:
         error_type=detect_error_type(message),
         file=place.file,
         line=place.line,
+        ecosystem=Ecosystem.PHP,
+    )
+
+
+# PHPStan's table: a file's header between rules, then `  163    message` rows (a message
+# wrapped onto lines of its own, indented under it), and a rule closing the table.
+PHPSTAN_HEADER_RE = re.compile(r"^\s*Line {2,}(?P<path>\S+)(?: \(in context of [^)]*\))?\s*$")
+PHPSTAN_RULE_RE = re.compile(r"^\s*-{2,} +-{2,}\s*$")
+PHPSTAN_ROW_RE = re.compile(r"^\s+(?P<line>\d+)? {2,}(?P<message>\S.*?)\s*$")
+PHPSTAN_TABLE_LINES = 40
+
+
+def parse_phpstan(scan: Scan, index: int) -> Draft | None:
+    """The first row of a PHPStan table, placed in the table's file."""
+    lines = scan.lines
+    header = PHPSTAN_HEADER_RE.match(lines[index]) if "Line " in lines[index] else None
+    if header is None or index + 2 >= len(lines) or not PHPSTAN_RULE_RE.match(lines[index + 1]):
+        return None
+    row = PHPSTAN_ROW_RE.match(lines[index + 2])
+    if row is None or row.group("line") is None:
+        return None
+    message = [row.group("message")]
+    end = index + 2
+    for probe in range(index + 3, min(len(lines), index + PHPSTAN_TABLE_LINES)):
+        wrapped = PHPSTAN_ROW_RE.match(lines[probe])
+        if is_blank(lines[probe]) or wrapped is None or wrapped.group("line") is not None:
+            break
+        message.append(wrapped.group("message"))
+        end = probe
+    text = " ".join(message)
+    return Draft(
+        start=index,
+        end=end,
+        message=text,
+        error_type=detect_error_type(text) or "PHPStan",
+        file=scan.repo_path_at(header.group("path"), index),
+        line=to_int(row.group("line")),
         ecosystem=Ecosystem.PHP,
     )

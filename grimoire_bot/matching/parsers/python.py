@@ -1,4 +1,5 @@
-"""Python: tracebacks (deepest repository frame) and pytest's failure reports."""
+"""Python: tracebacks (deepest repository frame), pytest's failure reports, and the type
+checkers', doctest's and Sphinx's."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from ..blocks import (
+    LINE_PATH,
     PATH,
     Draft,
     block_end,
@@ -317,3 +319,120 @@ def _named_above(lines: Sequence[str], header: int, file: str) -> str | None:
         if found is not None:
             return found.group("path")
     return None
+
+
+# --- Pyright: the file alone, then `  3:12 - error: message (rule)` rows below it -----------
+
+PYRIGHT_ROW_RE = re.compile(
+    r"^(?P<indent>\s+)(?P<line>\d+):(?P<col>\d+) - (?P<level>error|warning|information): "
+    r"(?P<message>.+?)(?: \((?P<rule>report\w+)\))?\s*$"
+)
+PYRIGHT_FILE_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
+PYRIGHT_HEADER_LOOKBACK = 2000
+
+
+def parse_pyright(scan: Scan, index: int) -> Draft | None:
+    """A row of pyright's report, placed in the file named above its rows (their wrapped
+    messages are indented deeper). Pyright 1.1.300 and later repeat the path on each row:
+    that is a compiler's `path:3:12 - error: ...` line, read as one."""
+    lines = scan.lines
+    row = PYRIGHT_ROW_RE.match(lines[index])
+    if row is None:
+        return None
+    margin = len(row.group("indent"))
+    path = None
+    for probe in range(index - 1, max(-1, index - PYRIGHT_HEADER_LOOKBACK), -1):
+        line = lines[probe]
+        if PYRIGHT_ROW_RE.match(line) or indentation(line) > margin:
+            continue
+        header = PYRIGHT_FILE_RE.match(line)
+        if header:
+            path = header.group("path")
+        break
+    if path is None:
+        return None
+    level = row.group("level")
+    return Draft(
+        start=index,
+        end=block_end(lines, index),
+        message=row.group("message").strip(),
+        error_type=row.group("rule"),
+        file=scan.repo_path(path),
+        line=to_int(row.group("line")),
+        column=to_int(row.group("col")),
+        ecosystem=Ecosystem.PYTHON,
+        warning=level != "error",
+    )
+
+
+# --- Sphinx and docutils ---------------------------------------------------------------------
+
+# `docs/x.rst:87: WARNING: message`, docutils' `docs/x.rst:87: (ERROR/3) message`, autodoc's
+# `pkg/mod.py:docstring of pkg.mod.f:12: WARNING: ...` (a line of the docstring, not the file)
+# and `docs/x.rst: WARNING: document isn't included in any toctree` (the file as a whole).
+SPHINX_RE = re.compile(
+    rf"^(?P<path>{LINE_PATH})(?::(?P<docstring>docstring of [^:\s]+))?(?::(?P<line>\d+))?: "
+    r"(?:(?P<level>WARNING|ERROR|CRITICAL|SEVERE):|\((?P<docutils>WARNING|ERROR|SEVERE)/\d\))"
+    r" (?P<message>.+)$"
+)
+# With -W, Sphinx 1.8 to 7 print a warning turned error without its level:
+# `docs/library/esp32.rst:87:duplicate object description of ...`.
+SPHINX_BARE_RE = re.compile(
+    r"^(?P<path>(?:[A-Za-z]:)?[\w.\-@~+$%/\\]+\.(?:rst|rest|txt|md|inc)):(?P<line>\d+):"
+    r"(?P<message>[^\s\d].*)$"
+)
+
+
+def parse_sphinx(scan: Scan, index: int) -> Draft | None:
+    line = scan.lines[index]
+    match = SPHINX_RE.match(line) if ": " in line else None
+    if match is None:
+        match = SPHINX_BARE_RE.match(line)
+        if match is None:
+            return None
+    groups = match.groupdict()
+    level = groups.get("level") or groups.get("docutils") or "ERROR"
+    message = match.group("message").strip()
+    return Draft(
+        start=index,
+        end=block_end(scan.lines, index),
+        message=message,
+        error_type=f"Sphinx {level.lower()}",
+        file=scan.repo_path_at(match.group("path"), index),
+        line=None if groups.get("docstring") else to_int(groups.get("line")),
+        ecosystem=Ecosystem.PYTHON,
+        warning=level == "WARNING",
+    )
+
+
+# --- doctest: `File "pkg/mod.py", line 12, in mod.f`, then `Failed example:` ----------------
+
+DOCTEST_FAILED_RE = re.compile(r"^Failed example:\s*$")
+DOCTEST_PLACE_RE = re.compile(r'^File "(?P<path>[^"]+)", line (?P<line>\d+), in \S')
+DOCTEST_SEPARATOR_RE = re.compile(r"^\*{20,}\s*$")
+DOCTEST_MAX_LINES = 60
+
+
+def parse_doctest(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    if index == 0 or not DOCTEST_FAILED_RE.match(lines[index]):
+        return None
+    place = DOCTEST_PLACE_RE.match(lines[index - 1])
+    if place is None:
+        return None
+    end = index
+    for probe in range(index + 1, min(len(lines), index + DOCTEST_MAX_LINES)):
+        if DOCTEST_SEPARATOR_RE.match(lines[probe]) or DOCTEST_PLACE_RE.match(lines[probe]):
+            break
+        if not is_blank(lines[probe]):
+            end = probe
+    example = lines[index + 1].strip() if index + 1 < len(lines) else ""
+    return Draft(
+        start=index - 1,
+        end=end,
+        message=f"Failed example: {example}" if example else "Failed example",
+        error_type="DocTestFailure",
+        file=scan.repo_path(place.group("path")),
+        line=to_int(place.group("line")),
+        ecosystem=Ecosystem.PYTHON,
+    )

@@ -1,10 +1,11 @@
-"""Ruby: RSpec's and Minitest's failure reports, located at the test's own line."""
+"""Ruby: RSpec's and Minitest's failure reports, located at the test's own line; Sorbet's
+and scss-lint's findings."""
 
 from __future__ import annotations
 
 import re
 
-from ..blocks import PATH, Draft, detect_error_type, is_blank, to_int
+from ..blocks import LINE_PATH, PATH, Draft, block_end, detect_error_type, is_blank, to_int
 from ..ecosystems import Ecosystem
 from .scan import Scan
 
@@ -115,3 +116,69 @@ def parse_minitest(scan: Scan, index: int) -> Draft | None:
         line=location.line if location else None,
         ecosystem=Ecosystem.RUBY,
     )
+
+
+# --- Sorbet: `path:159: message https://srb.help/4010`, a code frame and notes below ------------
+
+SORBET_ERROR_RE = re.compile(
+    rf"^(?P<path>{PATH}):(?P<line>\d+): (?P<message>.+?) https://srb\.help/(?P<code>\d+)\s*$"
+)
+
+
+def parse_sorbet(scan: Scan, index: int) -> Draft | None:
+    line = scan.lines[index]
+    if "srb.help/" not in line:
+        return None
+    match = SORBET_ERROR_RE.match(line)
+    if match is None:
+        return None
+    return Draft(
+        start=index,
+        end=block_end(scan.lines, index),
+        message=match.group("message").strip(),
+        error_type=f"Sorbet {match.group('code')}",
+        file=scan.repo_path_at(match.group("path"), index),
+        line=to_int(match.group("line")),
+        ecosystem=Ecosystem.RUBY,
+    )
+
+
+# --- scss-lint: `css/site.scss:8 [W] FinalNewline: message` ------------------------------------
+
+SCSS_LINT_RE = re.compile(
+    rf"^(?P<path>{LINE_PATH}):(?P<line>\d+)(?::(?P<col>\d+))? \[(?P<level>[EW])\] "
+    r"(?P<rule>\w+): (?P<message>.+)$"
+)
+# gulp-scss-lint names the file in full above rows that name it bare.
+SCSS_LINT_FILE_RE = re.compile(rf"\bissues? found in (?P<path>{LINE_PATH})\s*$")
+SCSS_LINT_FILE_LINES = 5
+
+
+def parse_scss_lint(scan: Scan, index: int) -> Draft | None:
+    line = scan.lines[index]
+    if "] " not in line:
+        return None
+    match = SCSS_LINT_RE.match(line)
+    if match is None:
+        return None
+    path = match.group("path")
+    if "/" not in path:
+        path = _named_in_full(scan, index, path) or path
+    return Draft(
+        start=index,
+        end=index,
+        message=match.group("message").strip(),
+        error_type=match.group("rule"),
+        file=scan.repo_path_at(path, index),
+        line=to_int(match.group("line")),
+        column=to_int(match.group("col")),
+        warning=match.group("level") == "W",
+    )
+
+
+def _named_in_full(scan: Scan, index: int, name: str) -> str | None:
+    for probe in range(index - 1, max(-1, index - SCSS_LINT_FILE_LINES), -1):
+        named = SCSS_LINT_FILE_RE.search(scan.lines[probe])
+        if named is not None and named.group("path").endswith("/" + name):
+            return named.group("path")
+    return None

@@ -30,6 +30,22 @@ TOOL_DIRECTORY_RE = re.compile(
 COMMAND_WORDS = ("cd ", "pushd ", "--cwd", "--prefix", "--dir", "-C ")
 # A command changing folder is echoed shortly before what it prints; make's nesting spans more.
 COMMAND_LOOKBACK = 300
+# A folder a command made for the repository just before (`git clone URL [DIR]`, `gh repo
+# clone`, a project generator's `ng new app`, `npx create-react-app app`): `cd app/x` from
+# there enters the checkout's `x`.
+NEW_CHECKOUT_RE = re.compile(
+    r"^\s*(?:[$#+>]+\s*|Run\s+)?(?:"
+    r"git\s+clone\s+(?:(?:-b|--branch|--depth|-o|--origin)\s+\S+\s+|-\S+\s+)*(?P<url>\S+)"
+    r"|gh\s+repo\s+clone\s+(?P<repo>\S+)"
+    r"|(?:ng|rails|cargo|mix)\s+new\s+(?P<project>[\w.-]+)"
+    r"|(?:npx\s+create-[\w-]+|(?:npm|yarn|pnpm)\s+create\s+[\w@/-]+)(?:@\S+)?\s+(?P<app>[\w.-]+)"
+    r")(?:\s+(?P<dir>[\w.][^\s;&|]*))?"
+)
+NEW_CHECKOUT_WORDS = ("clone", " new ", "create")
+# turborepo names the folder of the task that failed after its output (its own prefix on
+# each line is cleaned away): `command (packages/cli) npm run build exited (1)`.
+TURBO_FAILED_RE = re.compile(r"\bcommand \((?P<dir>[^)\s]+)\) .*\bexited \(\d+\)")
+TURBO_LOOKAHEAD = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +109,38 @@ class Scan:
             if probe > commands_from and not depth and any(w in line for w in COMMAND_WORDS):
                 changed = CD_COMMAND_RE.match(line) or TOOL_DIRECTORY_RE.match(line)
                 if changed is not None:
-                    return self._repository_folder(changed.group("dir"))
+                    return self._repository_folder(self._below_new_checkout(changed, probe))
+        return self._failed_turbo_task_folder(index)
+
+    def _below_new_checkout(self, changed: re.Match[str], index: int) -> str:
+        """The folder a command changed to, without the checkout's own folder when a clone
+        or a generator above made it (`.` for the checkout's root)."""
+        folder = to_slashes(changed.group("dir"))
+        top, _, rest = folder.partition("/")
+        for probe in range(index - 1, max(-1, index - COMMAND_LOOKBACK), -1):
+            line = self.lines[probe]
+            if any(word in line for word in NEW_CHECKOUT_WORDS):
+                made = NEW_CHECKOUT_RE.match(line)
+                if made is not None and _made_folder(made) == top and self._may_be_ours(made):
+                    return rest or "."
+        return folder
+
+    def _may_be_ours(self, made: re.Match[str]) -> bool:
+        """Whether a clone may be of this repository: not when the caller named the
+        repository and the clone is another's (a dependency built from source)."""
+        named = made.group("url") or made.group("repo")
+        names = [hint for hint in self.hints if "/" in hint and not is_absolute(hint)]
+        if not named or not names:
+            return True
+        cloned = to_slashes(named).removesuffix(".git").rstrip("/").lower()
+        return any(cloned.endswith(hint.strip("/").lower()) for hint in names)
+
+    def _failed_turbo_task_folder(self, index: int) -> str | None:
+        for probe in range(index + 1, min(len(self.lines), index + TURBO_LOOKAHEAD)):
+            if "exited (" in self.lines[probe]:
+                failed = TURBO_FAILED_RE.search(self.lines[probe])
+                if failed is not None:
+                    return self._repository_folder(failed.group("dir"))
         return None
 
     def _repository_folder(self, raw: str) -> str | None:
@@ -127,6 +174,16 @@ class Scan:
         for found in self.repo_frames(start, stop, frame):  # noqa: B007 - keep the last
             pass
         return found
+
+
+def _made_folder(made: re.Match[str]) -> str:
+    """The folder a clone or a generator made: the one it was told, else the repository's or
+    the project's name."""
+    if made.group("dir"):
+        return to_slashes(made.group("dir")).rstrip("/")
+    named = made.group("url") or made.group("repo") or made.group("project") or made.group("app")
+    name = named.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return name.removesuffix(".git")
 
 
 Parser = Callable[[Scan, int], Draft | None]
