@@ -318,6 +318,26 @@ Dockerfile:12
 ERROR: failed to solve: failed to compute cache key: failed to calculate checksum""",
         "Dockerfile", 12, None, None, "docker", "failed to calculate checksum",
     ),
+    Case(
+        "gfortran: the location above the source excerpt, the diagnostic below it",
+        """[ 54%] Building Fortran object src/CMakeFiles/stdlib.dir/stdlib_sorting.f90.o
+/home/runner/work/stdlib/stdlib/src/stdlib_sorting.f90:16:30:
+
+   16 |         integer(kind=int_index), intent(in) :: N
+      |                              1
+Error: Symbol 'int_index' at (1) has no IMPLICIT type
+make[2]: *** [src/CMakeFiles/stdlib.dir/build.make:244: src/stdlib_sorting.f90.o] Error 1""",
+        "src/stdlib_sorting.f90", 16, 30, None, None, "no IMPLICIT type",
+    ),
+    Case(
+        "gfortran before 4.5: `file:line.col:`",
+        """network.f90:740.68:
+
+                phi(r) = (E(r) - E(1))**(n-1) / (8.314472**n * gamma(n))
+                                                                   1
+Error: Function 'gamma' at (1) has no IMPLICIT type""",
+        "network.f90", 740, 68, None, None, "has no IMPLICIT type",
+    ),
 ]
 # fmt: on
 
@@ -640,4 +660,24 @@ def test_located_warnings_count_only_when_no_error_is_located() -> None:
     error = "src/app.c:3:10: fatal error: config.h: No such file or directory\n"
     assert [(e.file, e.line) for e in extract_errors(warnings + error) if e.file] == [
         ("src/app.c", 3)
+    ]
+
+
+def test_elixir_warnings_are_placed_at_the_line_below_them() -> None:
+    # `mix compile --warnings-as-errors` fails on them: 1.13's two lines, then 1.15's excerpt
+    log = (
+        "$ cd utils\n$ mix compile --warnings-as-errors\nCompiling 14 files (.ex)\n"
+        'warning: variable "h" is unused (if the variable is not meant to be used, prefix it '
+        "with an underscore)\n"
+        "  lib/solutions.ex:1034: Utils.Solutions.Sublist.sublists/2\n\n"
+        "warning: variable y is unused\n  lib/quark/ski.ex:55\n\n"
+        'warning: variable "x" is unused\n'
+        "    \u2502\n 12 \u2502   def foo(x) do\n    \u2502           ~\n    \u2502\n"
+        "    \u2514\u2500 lib/a.ex:12:11: A.foo/1\n"
+    )
+    located = [(e.file, e.line, e.ecosystem) for e in extract_errors(log)]
+    assert located == [
+        ("utils/lib/solutions.ex", 1034, "elixir"),
+        ("utils/lib/quark/ski.ex", 55, "elixir"),
+        ("utils/lib/a.ex", 12, "elixir"),
     ]

@@ -36,6 +36,8 @@ from tests.localisation_cases import CASES, Case, primary_location
         ("/home/travis/gopath/src/github.com/acme/shop/cart/cart.go", "cart/cart.go"),
         ("gopath/src/github.com/coreos/etcd/pkg/pbutil/pbutil.go", "pkg/pbutil/pbutil.go"),
         ("/home/me/rpmbuild/BUILD/pycairo-1.21.0/tests/test_cmod.py", "tests/test_cmod.py"),
+        ("/usr/ports/net/mpifx/work/mpifx-1.3/test/t.f90", "test/t.f90"),  # a BSD port's WRKSRC
+        ("/wrkdirs/usr/ports/devel/foo/work/foo-2.0/src/a.c", "src/a.c"),  # poudriere's
         ("/usr/src/app/src/server.js", "src/server.js"),  # a container's WORKDIR
         ("/app/app/models/user.rb", "app/models/user.rb"),
         ("/src/Shop.Api/Program.cs", "Shop.Api/Program.cs"),  # .NET Dockerfiles' WORKDIR

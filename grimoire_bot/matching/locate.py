@@ -55,6 +55,7 @@ CHECKOUT_ROOT_RE = re.compile(
       | (?:/var/lib/go-agent|/go)/pipelines/[^/]+/              # GoCD
       | /vercel/path\d/
       | .*?/rpmbuild/BUILD/[^/]+/                               # distribution package builds
+      | (?:.*?/)?[\w.-]*?(?:ports|pkgsrc)/[^/]+/[^/]+/work/[^/]+/   # BSD ports: the distfile
       | (?:/usr/src/app|/usr/app|/app|/code|/opt/app|/srv/app|/home/node/app|/src|/project
          |/repo|/workdir)/                                      # WORKDIRs
       | /var/www/[^/]+/                                         # PHP sites and their images
@@ -72,7 +73,8 @@ EXTERNAL_RE = re.compile(
                   |\.nox|bower_components|\.pnpm-store|\.yarn|\.cargo|\.rustup|\.m2|\.gradle
                   |\.pyenv|\.nvm|\.npm|\.bundle|vendor/bundle|gems/[\w.-]+-\d[\w.]*
                   |go/pkg/mod|pkg/mod|hostedtoolcache|rustlib)/
-      | ^/(?:usr(?!/src/app/|/app/|/local/src/)|lib|lib64|opt/conda|rustc|nix/store|Library|System)/
+      | ^/(?:usr(?!/src/app/|/app/|/local/src/|/ports/|/pkgsrc/)|lib|lib64|opt/conda|rustc
+         |nix/store|Library|System)/
       | ^/usr/local/go/
       | (?:^|/)\.gimme/ | (?:^|/)sdk/go[\d.]+/ | ^[A-Za-z]:/Go/src/          # Go toolchains
       | ^[A-Za-z]:/(?:Program\ Files|Windows|hostedtoolcache|Users/[^/]+/AppData)/

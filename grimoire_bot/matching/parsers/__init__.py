@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import re
 
-from .compilers import parse_cmake, parse_error_list, parse_located, parse_rust
+from .compilers import (
+    parse_cmake,
+    parse_error_list,
+    parse_gfortran,
+    parse_located,
+    parse_rust,
+)
 from .dart import parse_dart_analyzer
-from .elixir import parse_elixir, parse_exunit
+from .elixir import parse_elixir, parse_elixir_warning, parse_exunit
 from .exceptions import parse_dotnet_test, parse_exception, parse_gradle
 from .generic import (
     parse_bandit,
@@ -58,6 +64,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_rspec_rerun,
     parse_minitest,
     parse_elixir,
+    parse_elixir_warning,
     parse_exunit,
     parse_dart_analyzer,
     parse_php_error,
@@ -67,6 +74,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_terraform,
     parse_bandit,
     parse_dotnet_test,
+    parse_gfortran,
     # common formats again
     parse_shellcheck,
     parse_cmake,
@@ -91,6 +99,7 @@ RARER_FORMATS = frozenset(
         parse_rspec_rerun,
         parse_minitest,
         parse_elixir,
+        parse_elixir_warning,
         parse_exunit,
         parse_dart_analyzer,
         parse_php_error,
@@ -100,6 +109,7 @@ RARER_FORMATS = frozenset(
         parse_terraform,
         parse_bandit,
         parse_dotnet_test,
+        parse_gfortran,
     }
 )
 COMMON_PARSERS = tuple(parser for parser in PARSERS if parser not in RARER_FORMATS)
@@ -108,7 +118,8 @@ RARER_FORMAT_LITERALS = (
     "ockerfile", "ontainerfile",
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
-    r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue|[\u2502\s]*Error: )"
+    r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue"
+    r"|[\u2502\s]*(?:Fatal )?Error: )"
     r"|[EF]\d{0,4}: *\d"
 )
 

@@ -570,6 +570,37 @@ def _code_ecosystem(code: str | None) -> Ecosystem | None:
     return None
 
 
+# --- gfortran ---------------------------------------------------------------------------
+
+# The location alone (`src/a.f90:16:30:`, `a.f90:740.68:` before gfortran 4.5), the source
+# line with a `1` under the place, then the diagnostic: `Error: Symbol 'n' at (1) has ...`.
+GFORTRAN_LOCATION_RE = re.compile(rf"^\s*(?P<path>{LINE_PATH}):(?P<line>\d+)[:.](?P<col>\d+):\s*$")
+GFORTRAN_MESSAGE_RE = re.compile(r"^(?P<severity>(?:Fatal )?Error): (?P<message>.+)$")
+GFORTRAN_EXCERPT_LINES = 12  # two places of one diagnostic print two excerpts
+
+
+def parse_gfortran(scan: Scan, index: int) -> Draft | None:
+    """From the diagnostic's line, back to the location above its source excerpt."""
+    lines = scan.lines
+    head = GFORTRAN_MESSAGE_RE.match(lines[index])
+    if head is None:
+        return None
+    for probe in range(index - 1, max(-1, index - GFORTRAN_EXCERPT_LINES), -1):
+        if GFORTRAN_MESSAGE_RE.match(lines[probe]) or lines[probe].startswith("Warning: "):
+            return None  # the excerpt above belongs to another diagnostic
+        location = GFORTRAN_LOCATION_RE.match(lines[probe])
+        if location is not None:
+            return Draft(
+                start=probe,
+                end=index,
+                message=head.group("message").strip(),
+                file=scan.repo_path_at(location.group("path"), probe),
+                line=to_int(location.group("line")),
+                column=to_int(location.group("col")),
+            )
+    return None
+
+
 # --- Visual Studio's Error List, copied as text ---------------------------------------------
 
 # Columns separated by tabs (or by runs of spaces when pasted): severity, a number (before
