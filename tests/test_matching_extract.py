@@ -338,6 +338,36 @@ make[2]: *** [src/CMakeFiles/stdlib.dir/build.make:244: src/stdlib_sorting.f90.o
 Error: Function 'gamma' at (1) has no IMPLICIT type""",
         "network.f90", 740, 68, None, None, "has no IMPLICIT type",
     ),
+    Case(
+        "cppcheck's template before 1.84: [path:line]: (error) message",
+        """$ cppcheck --quiet --error-exitcode=1 src
+[src/osm_decoder.cpp:127] -> [src/osm_decoder.cpp:120]: (error) Array 'block_type[16]' accessed at index 16, which is out of bounds.
+The command "cppcheck --quiet --error-exitcode=1 src" exited with 1.""",
+        "src/osm_decoder.cpp", 127, None, None, "cpp", "out of bounds",
+    ),
+    Case(
+        "Nim: path(line, col) Error:, relayed by nimble behind `... `, its hints skipped",
+        """        ... /home/runner/work/lofreq3/lofreq3/src/storage.nim(111, 6) Hint: '[]' is declared but not used [XDeclaredButNotUsed]
+        ... Hint: algorithm [Processing]
+        ... /home/runner/work/lofreq3/lofreq3/src/algorithm.nim(140, 16) Error: type mismatch: got <Processor, int64>
+        ... but expected one of:""",
+        "src/algorithm.nim", 140, 16, None, None, "type mismatch",
+    ),
+    Case(
+        "OCaml (dune): the quoted location above the excerpt, `Error:` below it",
+        """File "src/colors.ml", line 5, characters 8-26:
+5 | let bg = Color.of_hexstring "#282828"
+            ^^^^^^^^^^^^^^^^^^
+Error: Unbound value Color.of_hexstring
+Hint: Did you mean to_hexstring?""",
+        "src/colors.ml", 5, None, None, None, "Unbound value",
+    ),
+    Case(
+        "OCaml: a warning made an error, over a span of lines",
+        """File "lib/parser.ml", lines 12-14, characters 0-20:
+Error (warning 32 [unused-value-declaration]): unused value skip.""",
+        "lib/parser.ml", 12, None, None, None, "unused value",
+    ),
 ]
 # fmt: on
 

@@ -38,6 +38,11 @@ from tests.localisation_cases import CASES, Case, primary_location
         ("/home/me/rpmbuild/BUILD/pycairo-1.21.0/tests/test_cmod.py", "tests/test_cmod.py"),
         ("/usr/ports/net/mpifx/work/mpifx-1.3/test/t.f90", "test/t.f90"),  # a BSD port's WRKSRC
         ("/wrkdirs/usr/ports/devel/foo/work/foo-2.0/src/a.c", "src/a.c"),  # poudriere's
+        ("github.com/Arachnid/solidity-stringutils/src/strings.sol", "src/strings.sol"),
+        ("/home/me/.nimble/pkgs/nimx-#head/nimx/layout_vars.nim", "nimx/layout_vars.nim"),
+        ("../../.dub/packages/dagon/1.6.1/dagon/src/dagon/app.d", "src/dagon/app.d"),
+        (r"C:\Users\me\AppData\Local\dub\packages\hunt-1.7.15\hunt\source\a.d", "source/a.d"),
+        ("/home/me/app/.zigmod/deps/git/github.com/nektro/zig-json/src/lib.zig", "src/lib.zig"),
         ("/usr/src/app/src/server.js", "src/server.js"),  # a container's WORKDIR
         ("/app/app/models/user.rb", "app/models/user.rb"),
         ("/src/Shop.Api/Program.cs", "Shop.Api/Program.cs"),  # .NET Dockerfiles' WORKDIR

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 CHECKOUT_ROOT_RE = re.compile(
     r"""^(?:
         (?:.*?/)?src/(?:github\.com|gitlab\.com|bitbucket\.org)/[^/]+/[^/]+/  # GOPATH, Drone
+      | (?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org)/[^/]+/[^/]+/  # an import URL
       | (?:/home|/Users)/runner/work/[^/]+/[^/]+/               # Actions; Azure macOS work/1/s
       | [A-Za-z]:/a/[^/]+/[^/]+/                                # Actions and Azure on Windows
       | /__w/[^/]+/[^/]+/                                       # Actions container jobs
@@ -60,6 +61,12 @@ CHECKOUT_ROOT_RE = re.compile(
          |/repo|/workdir)/                                      # WORKDIRs
       | /var/www/[^/]+/                                         # PHP sites and their images
       | /usr/local/src/[^/]+/                                   # built from source in an image
+      # A package manager's copy of a repository, which fails to build there: nimble's
+      # `pkgs/<name>-<version>/`, dub's `packages/<name>-<version>/<name>/` (`<name>/<version>/
+      # <name>/` since 1.31), zigmod's `deps/git/<forge>/<owner>/<repo>/`
+      | (?:.*?/)?\.nimble/pkgs2?/[^/]+/
+      | (?:.*?/)?\.?dub/packages/(?:[^/]+-\d[^/]*|[^/]+/[^/]+)/[^/]+/
+      | (?:.*?/)?\.zigmod/deps/git/[^/]+/[^/]+/[^/]+/
     )""",
     re.VERBOSE,
 )
@@ -77,7 +84,8 @@ EXTERNAL_RE = re.compile(
          |nix/store|Library|System)/
       | ^/usr/local/go/
       | (?:^|/)\.gimme/ | (?:^|/)sdk/go[\d.]+/ | ^[A-Za-z]:/Go/src/          # Go toolchains
-      | ^[A-Za-z]:/(?:Program\ Files|Windows|hostedtoolcache|Users/[^/]+/AppData)/
+      | ^[A-Za-z]:/(?:Program\ Files|Windows|hostedtoolcache
+         |Users/[^/]+/AppData(?!/Local/dub/packages/))/   # dub's packages: see CHECKOUT_ROOT_RE
       | (?:^|/)_(?:work|temp|actions)/_?actions/
       | ^(?:/home|/Users)/runner/work/_(?:actions|temp|tool)/
       | ^[A-Za-z]:/a/_(?:actions|temp|tool)/

@@ -15,7 +15,7 @@ import re
 from .compilers import (
     parse_cmake,
     parse_error_list,
-    parse_gfortran,
+    parse_excerpted_error,
     parse_located,
     parse_rust,
 )
@@ -74,7 +74,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_terraform,
     parse_bandit,
     parse_dotnet_test,
-    parse_gfortran,
+    parse_excerpted_error,
     # common formats again
     parse_shellcheck,
     parse_cmake,
@@ -109,7 +109,7 @@ RARER_FORMATS = frozenset(
         parse_terraform,
         parse_bandit,
         parse_dotnet_test,
-        parse_gfortran,
+        parse_excerpted_error,
     }
 )
 COMMON_PARSERS = tuple(parser for parser in PARSERS if parser not in RARER_FORMATS)
@@ -119,7 +119,7 @@ RARER_FORMAT_LITERALS = (
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
     r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue"
-    r"|[\u2502\s]*(?:Fatal )?Error: )"
+    r"|[\u2502\s]*(?:Fatal )?Error(?::| \(warning) )"
     r"|[EF]\d{0,4}: *\d"
 )
 

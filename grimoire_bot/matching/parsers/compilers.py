@@ -62,6 +62,14 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:,(?P<col>\d+))?(?:,\d+,\d+)?\) ?: ?(?P<rest>.+)$"
         ),
     ),
+    # Nim: path(12, 8) Error: message, which nimble relays behind `... `
+    (
+        ") ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?:\.\.\. +)?(?P<path>{LINE_PATH})\((?P<line>\d+), (?P<col>\d+)\) "
+            r"(?P<rest>(?:Error|Warning|Hint): .+)$"
+        ),
+    ),
     # Maven: [ERROR] /path/Foo.java:[12,8] message
     (
         "",
@@ -110,6 +118,15 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"^(?P<indent>\s*)(?:Module build failed(?: \(from [^)]*\))?: )?"
             rf"(?:SyntaxError|Error): (?P<path>{LINE_PATH}): "
             r"(?P<rest>.+?) \((?P<line>\d+):(?P<col>\d+)\)\s*$"
+        ),
+    ),
+    # cppcheck's template before 1.84 (`--template=gcc` since): [path:12]: (error) message,
+    # with `-> [path:14]` for each further place of the same finding
+    (
+        "]: (",
+        re.compile(
+            rf"^(?P<indent>\s*)\[(?P<path>{LINE_PATH}):(?P<line>\d+)\](?: -> \[[^\]]+\])*: "
+            r"\((?P<level>error|warning)\) (?P<rest>.+)$"
         ),
     ),
     # ESLint compact: path: line 1, col 2, Error - message (rule)
@@ -177,7 +194,7 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 SEVERITY_RE = re.compile(
-    r"^(?P<severity>fatal error|error|warning|note|info|hint|remark|Error|Warning)"
+    r"^(?P<severity>fatal error|error|warning|note|info|hint|remark|Error|Warning|Hint)"
     r"(?:\[(?P<bracket>[\w-]+)\])?(?: (?P<code>[A-Z]{1,6}\d{2,6}))?:? (?P<message>.*)$"
 )
 LINT_CODE_RE = re.compile(r"^(?P<code>[A-Z]{1,4}\d{2,5})(?: \[\*\])? (?P<message>.+)$")
@@ -342,6 +359,7 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
         and not ERRORISH_TEXT.search(rest)
         and not _speaks_without_severity(raw_path, groups.get("indent") or "", rest)
         and not _marked_as_error(match.string[: match.start("path")])
+        and (groups.get("level") or "").lower() not in ("error", "e")
         and not _localised_error(rest)
     ):
         return None  # `file:12: text` with no severity, code or column: a grep hit, a t.Log
@@ -570,32 +588,38 @@ def _code_ecosystem(code: str | None) -> Ecosystem | None:
     return None
 
 
-# --- gfortran ---------------------------------------------------------------------------
+# --- the location alone, an excerpt, then `Error:` (gfortran, OCaml) ------------------------
 
-# The location alone (`src/a.f90:16:30:`, `a.f90:740.68:` before gfortran 4.5), the source
-# line with a `1` under the place, then the diagnostic: `Error: Symbol 'n' at (1) has ...`.
-GFORTRAN_LOCATION_RE = re.compile(rf"^\s*(?P<path>{LINE_PATH}):(?P<line>\d+)[:.](?P<col>\d+):\s*$")
-GFORTRAN_MESSAGE_RE = re.compile(r"^(?P<severity>(?:Fatal )?Error): (?P<message>.+)$")
-GFORTRAN_EXCERPT_LINES = 12  # two places of one diagnostic print two excerpts
+# gfortran: `src/a.f90:16:30:` (`a.f90:740.68:` before 4.5), the source line with a `1` under
+# the place, then `Error: Symbol 'n' at (1) has no IMPLICIT type`. OCaml (ocamlc, dune):
+# `File "src/a.ml", line 5, characters 8-26:` (`lines 5-7` for a span), the excerpt since
+# 4.08, then `Error: Unbound value f`, or `Error (warning 32 [unused-value-declaration]): ...`.
+EXCERPTED_LOCATION_RE = re.compile(
+    rf"^\s*(?:(?P<path>{LINE_PATH}):(?P<line>\d+)[:.](?P<col>\d+)"
+    r'|File "(?P<quoted>[^"]+)", lines? (?P<line2>\d+)(?:-\d+)?(?:, characters \d+-\d+)?):\s*$'
+)
+EXCERPTED_ERROR_RE = re.compile(r"^(?:Fatal )?Error(?: \(warning [^)]*\))?: (?P<message>.+)$")
+EXCERPTED_WARNING_RE = re.compile(r"^Warning(?: \d+)?(?: \[[\w-]+\])?: ")
+EXCERPT_LINES = 12  # two places of one gfortran diagnostic print two excerpts
 
 
-def parse_gfortran(scan: Scan, index: int) -> Draft | None:
-    """From the diagnostic's line, back to the location above its source excerpt."""
+def parse_excerpted_error(scan: Scan, index: int) -> Draft | None:
+    """From the `Error:` line, back to the location above its source excerpt."""
     lines = scan.lines
-    head = GFORTRAN_MESSAGE_RE.match(lines[index])
+    head = EXCERPTED_ERROR_RE.match(lines[index])
     if head is None:
         return None
-    for probe in range(index - 1, max(-1, index - GFORTRAN_EXCERPT_LINES), -1):
-        if GFORTRAN_MESSAGE_RE.match(lines[probe]) or lines[probe].startswith("Warning: "):
+    for probe in range(index - 1, max(-1, index - EXCERPT_LINES), -1):
+        if EXCERPTED_ERROR_RE.match(lines[probe]) or EXCERPTED_WARNING_RE.match(lines[probe]):
             return None  # the excerpt above belongs to another diagnostic
-        location = GFORTRAN_LOCATION_RE.match(lines[probe])
+        location = EXCERPTED_LOCATION_RE.match(lines[probe])
         if location is not None:
             return Draft(
                 start=probe,
                 end=index,
                 message=head.group("message").strip(),
-                file=scan.repo_path_at(location.group("path"), probe),
-                line=to_int(location.group("line")),
+                file=scan.repo_path_at(location.group("path") or location.group("quoted"), probe),
+                line=to_int(location.group("line") or location.group("line2")),
                 column=to_int(location.group("col")),
             )
     return None
