@@ -354,6 +354,23 @@ The command "cppcheck --quiet --error-exitcode=1 src" exited with 1.""",
         "src/algorithm.nim", 140, 16, None, None, "type mismatch",
     ),
     Case(
+        "solc 0.8 through forge: `Error (code): message`, then the ` --> ` location",
+        """[⠒] Compiling 74 files with Solc 0.8.21
+Error: Compiler run failed:
+Error (7576): Undeclared identifier.
+  --> src/morpho-blue/VirtualHealthFactor.sol:54:9:
+   |
+54 |         healthFactor = maxBorrow.wDivDown(borrowed);
+   |         ^^^^^^^^^^^^""",
+        "src/morpho-blue/VirtualHealthFactor.sol", 54, 9, "7576", None, "Undeclared identifier",
+    ),
+    Case(
+        "buf lint: path.proto:line:col:message, no space after the colon",
+        """buf lint
+rpc/api/api.proto:7:9:Service name "Poet" should be suffixed with "Service".""",
+        "rpc/api/api.proto", 7, 9, None, None, "should be suffixed",
+    ),
+    Case(
         "OCaml (dune): the quoted location above the excerpt, `Error:` below it",
         """File "src/colors.ml", line 5, characters 8-26:
 5 | let bg = Color.of_hexstring "#282828"

@@ -70,6 +70,13 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?P<rest>(?:Error|Warning|Hint): .+)$"
         ),
     ),
+    # buf (lint, breaking, build) and protoc: path.proto:12:8:message, no space after the colon
+    (
+        ".proto:",
+        re.compile(
+            r"^(?P<indent>\s*)(?P<path>[^\s:]+\.proto):(?P<line>\d+):(?P<col>\d+):(?P<rest>\S.*)$"
+        ),
+    ),
     # Maven: [ERROR] /path/Foo.java:[12,8] message
     (
         "",
@@ -670,6 +677,8 @@ def parse_error_list(scan: Scan, index: int) -> Draft | None:
 RUST_HEAD_RE = re.compile(
     r"^(?P<severity>error|warning)(?:\[(?P<code>E\d{4}|[\w:]+)\])?: (?P<message>.+)$"
 )
+# solc (forge, hardhat) since 0.8: `Error (7576): Undeclared identifier.`, the same ` --> `.
+SOLC_HEAD_RE = re.compile(r"^(?P<severity>Error|Warning) \((?P<code>\d{4})\): (?P<message>.+)$")
 ARROW_LOCATION_RE = re.compile(rf"^\s*--> (?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)")
 # `thread 'main' panicked at src/main.rs:5:9:` (Rust 1.73+, with the thread's id since
 # 1.90), `... panicked at 'msg', src/main.rs:5:9` before, without the column before 1.42;
@@ -693,11 +702,13 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
     if panic is not None:
         return panic
     head = RUST_HEAD_RE.match(lines[index]) or LINT_CODE_RE.match(lines[index])
+    if head is None and lines[index].startswith(("Error (", "Warning (")):
+        head = SOLC_HEAD_RE.match(lines[index])
     if head is None:
         return _warning_above_arrow(scan, index)
     groups = head.groupdict()
     arrow = _arrow_location(lines, index)
-    if groups.get("severity") == "warning":
+    if (groups.get("severity") or "").lower() == "warning":
         return _rust_warning(scan, index, head, arrow)
     if arrow is None and "severity" not in groups:
         return None  # a bare `F401 message` line is only an error with a --> location
@@ -726,9 +737,9 @@ def _warning_above_arrow(scan: Scan, index: int) -> Draft | None:
     if "-->" not in scan.lines[index] or not ARROW_LOCATION_RE.match(scan.lines[index]):
         return None
     for probe in range(index - 1, max(-1, index - 4), -1):
-        head = RUST_HEAD_RE.match(scan.lines[probe])
+        head = RUST_HEAD_RE.match(scan.lines[probe]) or SOLC_HEAD_RE.match(scan.lines[probe])
         if head is not None:
-            if head.group("severity") != "warning":
+            if head.group("severity").lower() != "warning":
                 return None
             draft = _rust_warning(scan, probe, head, ARROW_LOCATION_RE.match(scan.lines[index]))
             if draft is not None:
