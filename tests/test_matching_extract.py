@@ -371,6 +371,35 @@ rpc/api/api.proto:7:9:Service name "Poet" should be suffixed with "Service".""",
         "rpc/api/api.proto", 7, 9, None, None, "should be suffixed",
     ),
     Case(
+        "prove: Test::More's failed assertion, the innermost subtest's first",
+        """t/01_basic.t .... 1/?
+    #   Failed test 'config'
+    #   at t/01_basic.t line 30.
+    #     Structures begin differing at:
+    # Looks like you failed 1 test of 1.
+#   Failed test 'get_config local'
+#   at t/01_basic.t line 31.
+t/01_basic.t .... Dubious, test returned 1 (wstat 256, 0x100)""",
+        "t/01_basic.t", 30, None, None, None, "Failed test 'config'",
+    ),
+    Case(
+        "Perl's die: message at path line N.",
+        """Can't locate object method "new" via package "Foo::Bar" at /home/travis/build/acme/shop/lib/Shop/Cart.pm line 42.""",
+        "lib/Shop/Cart.pm", 42, None, None, None, "Can't locate object method",
+    ),
+    Case(
+        "testthat 2's summary names the file alone, in tests/testthat/",
+        """OK: 193 SKIPPED: 0 WARNINGS: 0 FAILED: 1
+1. Failure: complexity measures are aligned (@test-complexity_measures.R#76)""",
+        "tests/testthat/test-complexity_measures.R", 76, None, None, None, "complexity measures",
+    ),
+    Case(
+        "testthat 3: ── Failure (file:line:col): name ──",
+        """── Failure (test-cart.R:12:3): totals add up ────────
+`total(cart)` not equal to 30.""",
+        "tests/testthat/test-cart.R", 12, None, None, None, "not equal to 30",
+    ),
+    Case(
         "OCaml (dune): the quoted location above the excerpt, `Error:` below it",
         """File "src/colors.ml", line 5, characters 8-26:
 5 | let bg = Color.of_hexstring "#282828"

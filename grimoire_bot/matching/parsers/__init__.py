@@ -40,6 +40,7 @@ from .javascript import (
     parse_vitest,
     parse_webpack_module,
 )
+from .perl import parse_perl_die, parse_test_more
 from .php import parse_php_error, parse_phpunit
 from .python import (
     parse_pylint_text,
@@ -47,6 +48,7 @@ from .python import (
     parse_pytest_short_traceback,
     parse_python_traceback,
 )
+from .r import parse_testthat
 from .ruby import parse_minitest, parse_rspec, parse_rspec_rerun
 from .scan import Parser, Scan
 
@@ -75,6 +77,9 @@ PARSERS: tuple[Parser, ...] = (
     parse_bandit,
     parse_dotnet_test,
     parse_excerpted_error,
+    parse_test_more,
+    parse_perl_die,
+    parse_testthat,
     # common formats again
     parse_shellcheck,
     parse_cmake,
@@ -110,12 +115,15 @@ RARER_FORMATS = frozenset(
         parse_bandit,
         parse_dotnet_test,
         parse_excerpted_error,
+        parse_test_more,
+        parse_perl_die,
+        parse_testthat,
     }
 )
 COMMON_PARSERS = tuple(parser for parser in PARSERS if parser not in RARER_FORMATS)
 RARER_FORMAT_LITERALS = (
     "rspec ", "** (", "Parse error:", "atal error:", "[FAIL]", "Failed ", "Assert.", ".ex",
-    "ockerfile", "ontainerfile",
+    "ockerfile", "ontainerfile", ".pm line ", ".pl line ", ".t line ", ".R#", ".R:",
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
     r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue"
