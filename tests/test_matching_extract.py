@@ -400,6 +400,20 @@ t/01_basic.t .... Dubious, test returned 1 (wstat 256, 0x100)""",
         "tests/testthat/test-cart.R", 12, None, None, None, "not equal to 30",
     ),
     Case(
+        "Scala 3 behind sbt: the place in the head line, the message under the carets",
+        """[error] -- [E006] Not Found Error: /home/runner/work/app/app/webpage/src/main/scala/HttpClient.scala:31:18
+[error] 31 |    val request = Request(
+[error]    |                  ^^^^^^^
+[error]    |                  Not found: Request""",
+        "webpage/src/main/scala/HttpClient.scala", 31, 18, "E006", "java", "Not found: Request",
+    ),
+    Case(
+        "Bazel about a BUILD file",
+        """ERROR: /home/runner/work/heron/heron/third_party/cereal/BUILD:5:1: Reassignment of builtin build function 'package_name' not permitted.
+ERROR: package contains errors: third_party/cereal.""",
+        "third_party/cereal/BUILD", 5, 1, None, "bazel", "Reassignment of builtin",
+    ),
+    Case(
         "OCaml (dune): the quoted location above the excerpt, `Error:` below it",
         """File "src/colors.ml", line 5, characters 8-26:
 5 | let bg = Color.of_hexstring "#282828"
@@ -664,6 +678,8 @@ def test_an_absolute_path_is_cut_where_the_log_names_a_relative_folder() -> None
         ("/root/shop/src/main.rs", "src/main.rs"),
         ("C:/Source/P/Ext/Tests/Test.cs", "Ext/Tests/Test.cs"),
         ("D:/shop/src/Shop/Program.cs", "src/Shop/Program.cs"),  # cloned at a drive's top
+        ("/Users/me/forks/shop/core/src/App.scala", "core/src/App.scala"),
+        ("/Users/me/Dropbox/shop/build.sbt", "build.sbt"),
         # Codespaces and dev containers; a GitHub archive unpacked.
         ("/workspaces/shop/src/app.ts", "src/app.ts"),
         ("/opt/x/examples-master/web/src/Pipeline.java", "web/src/Pipeline.java"),

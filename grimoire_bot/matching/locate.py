@@ -147,6 +147,7 @@ MAX_FOLDER_MENTIONS_READ = 2000
 CHECKOUT_HOLDERS = (
     r"projects?|Projects?|code|Code|src|git|Git|github|GitHub|repos?|Repos?|dev|Dev|work|Work"
     r"|workspace|workspaces|Documents|Desktop|Development|development|source|Source|sources"
+    r"|forks|Dropbox"
 )
 # The top folders of Linux and macOS systems: any other top folder (`/mastodon`, `/flask`)
 # is a container image's own, where its Dockerfile put the code.

@@ -14,6 +14,7 @@ import re
 
 from .compilers import (
     parse_cmake,
+    parse_dotty,
     parse_error_list,
     parse_excerpted_error,
     parse_located,
@@ -77,6 +78,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_bandit,
     parse_dotnet_test,
     parse_excerpted_error,
+    parse_dotty,
     parse_test_more,
     parse_perl_die,
     parse_testthat,
@@ -115,6 +117,7 @@ RARER_FORMATS = frozenset(
         parse_bandit,
         parse_dotnet_test,
         parse_excerpted_error,
+        parse_dotty,
         parse_test_more,
         parse_perl_die,
         parse_testthat,
@@ -127,7 +130,7 @@ RARER_FORMAT_LITERALS = (
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
     r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue"
-    r"|[\u2502\s]*(?:Fatal )?Error(?::| \(warning) )"
+    r"|[\u2502\s]*(?:Fatal )?Error(?::| \(warning) |(?:\[(?:error|warn)\] )?-- )"
     r"|[EF]\d{0,4}: *\d"
 )
 

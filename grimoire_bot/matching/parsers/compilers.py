@@ -182,6 +182,14 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?P<rest>(?:DL|SC)\d{4} .+)$"
         ),
     ),
+    # Bazel about a build file, which has no extension: ERROR: /path/BUILD:5:1: message
+    (
+        "ERROR: ",
+        re.compile(
+            r"^(?P<indent>\s*)(?P<level>ERROR): (?P<path>(?:[A-Za-z]:)?(?:[^\s:]*[\\/])?"
+            r"(?:BUILD|WORKSPACE)):(?P<line>\d+):(?P<col>\d+): (?P<rest>.+)$"
+        ),
+    ),
     # MSBuild about a file as a whole: path : error CODE: message
     (
         " error ",
@@ -630,6 +638,49 @@ def parse_excerpted_error(scan: Scan, index: int) -> Draft | None:
                 column=to_int(location.group("col")),
             )
     return None
+
+
+# --- Scala 3 (dotty) ---------------------------------------------------------------------
+
+# `-- [E006] Not Found Error: src/main/scala/A.scala:31:18 ------`, behind sbt's `[error] `:
+# the place in the head line, the message under the excerpt's carets (`|  Not found: x`).
+DOTTY_HEAD_RE = re.compile(
+    r"^\s*(?:\[(?:error|warn)\] )?-- (?:\[(?P<code>E\d{3,4})\] )?"
+    rf"(?P<kind>[\w ]*?)(?P<level>Error|Warning): (?P<path>{LINE_PATH}):(?P<line>\d+):(?P<col>\d+)"
+    r"(?: -+)?\s*$"
+)
+DOTTY_BODY_RE = re.compile(r"^\s*(?:\[(?:error|warn)\])?\s*(?:\d+ )?\|(?P<text>.*)$")
+DOTTY_CARETS_RE = re.compile(r"^\s*\^+\s*$")
+DOTTY_BODY_LINES = 30
+
+
+def parse_dotty(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    head = DOTTY_HEAD_RE.match(lines[index])
+    if head is None:
+        return None
+    message, end, after_carets = "", index, False
+    for probe in range(index + 1, min(len(lines), index + DOTTY_BODY_LINES)):
+        body = DOTTY_BODY_RE.match(lines[probe])
+        if body is None:
+            break
+        end = probe
+        text = body.group("text")
+        if DOTTY_CARETS_RE.match(text):
+            after_carets = True
+        elif after_carets and text.strip() and not message:
+            message = text.strip()
+    file = scan.repo_path_at(head.group("path"), index)
+    return Draft(
+        start=index,
+        end=end,
+        message=message or f"{head.group('kind')}{head.group('level')}".strip(),
+        error_type=head.group("code"),
+        file=file,
+        line=to_int(head.group("line")),
+        column=to_int(head.group("col")),
+        warning=head.group("level") == "Warning",
+    )
 
 
 # --- Visual Studio's Error List, copied as text ---------------------------------------------
