@@ -414,6 +414,12 @@ ERROR: package contains errors: third_party/cereal.""",
         "third_party/cereal/BUILD", 5, 1, None, "bazel", "Reassignment of builtin",
     ),
     Case(
+        "Android lint's first finding glued to its Gradle task's name (Gradle before 4)",
+        """:app:lintVitalRelease/home/runner/work/cam/cam/app/src/main/res/values/strings.xml:8: Error: "seconds" is not translated in "de" (German) [MissingTranslation]
+    <string name="seconds">%1$ds</string>""",
+        "app/src/main/res/values/strings.xml", 8, None, None, None, "is not translated",
+    ),
+    Case(
         "OCaml (dune): the quoted location above the excerpt, `Error:` below it",
         """File "src/colors.ml", line 5, characters 8-26:
 5 | let bg = Color.of_hexstring "#282828"

@@ -43,6 +43,8 @@ from tests.localisation_cases import CASES, Case, primary_location
         ("../../.dub/packages/dagon/1.6.1/dagon/src/dagon/app.d", "src/dagon/app.d"),
         (r"C:\Users\me\AppData\Local\dub\packages\hunt-1.7.15\hunt\source\a.d", "source/a.d"),
         ("/home/me/app/.zigmod/deps/git/github.com/nektro/zig-json/src/lib.zig", "src/lib.zig"),
+        ("/home/vagrant/build/org.acme.shop/app/src/Main.kt", "app/src/Main.kt"),  # F-Droid
+        ("/vmr/src/aspnetcore/artifacts/source-build/self/src/src/Http/A.cs", "src/Http/A.cs"),
         ("/usr/src/app/src/server.js", "src/server.js"),  # a container's WORKDIR
         ("/app/app/models/user.rb", "app/models/user.rb"),
         ("/src/Shop.Api/Program.cs", "Shop.Api/Program.cs"),  # .NET Dockerfiles' WORKDIR

@@ -56,6 +56,8 @@ CHECKOUT_ROOT_RE = re.compile(
       | (?:/var/lib/go-agent|/go)/pipelines/[^/]+/              # GoCD
       | /vercel/path\d/
       | .*?/rpmbuild/BUILD/[^/]+/                               # distribution package builds
+      | (?:.*?/fdroiddata|/home/vagrant)/build/[A-Za-z]\w*(?:\.\w+)+/  # F-Droid: build/<app id>/
+      | .*?/artifacts/source-build/self/src/                    # .NET source-build's copy
       | (?:.*?/)?[\w.-]*?(?:ports|pkgsrc)/[^/]+/[^/]+/work/[^/]+/   # BSD ports: the distfile
       | (?:/usr/src/app|/usr/app|/app|/code|/opt/app|/srv/app|/home/node/app|/src|/project
          |/repo|/workdir)/                                      # WORKDIRs

@@ -30,9 +30,10 @@ LOCALISED_ERROR_WORDS = frozenset(
 
 # --- path:line:col diagnostics (gcc, clang, go, mypy, ruff, flake8, tsc, javac, ...) -------
 
+# (Gradle before 4 glued the output of a task to its name: `:app:lintVitalRelease/home/...`.)
 TOOL_PREFIX = (
     r"(?:> |[*-] )?(?:(?:Error|ERROR|error|vet|\[error\]|\[WARNING\]):? +|\[ERROR\] *|\u274c +"
-    r"|(?:Error: )?(?:\[tsl\] )?ERROR in )?"
+    r"|(?:Error: )?(?:\[tsl\] )?ERROR in |:[\w-]+(?::[\w-]+)+(?=/))?"
 )
 # Each pattern with a text its lines always contain, so most lines skip most patterns.
 LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
