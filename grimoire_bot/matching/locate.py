@@ -56,19 +56,30 @@ CHECKOUT_ROOT_RE = re.compile(
       | (?:/var/lib/go-agent|/go)/pipelines/[^/]+/              # GoCD
       | /vercel/path\d/
       | .*?/rpmbuild/BUILD/[^/]+/                               # distribution package builds
-      | (?:.*?/fdroiddata|/home/vagrant)/build/[A-Za-z]\w*(?:\.\w+)+/  # F-Droid: build/<app id>/
-      | .*?/artifacts/source-build/self/src/                    # .NET source-build's copy
-      | (?:.*?/)?[\w.-]*?(?:ports|pkgsrc)/[^/]+/[^/]+/work/[^/]+/   # BSD ports: the distfile
       | (?:/usr/src/app|/usr/app|/app|/code|/opt/app|/srv/app|/home/node/app|/src|/project
          |/repo|/workdir)/                                      # WORKDIRs
       | /var/www/[^/]+/                                         # PHP sites and their images
       | /usr/local/src/[^/]+/                                   # built from source in an image
-      # A package manager's copy of a repository, which fails to build there: nimble's
-      # `pkgs/<name>-<version>/`, dub's `packages/<name>-<version>/<name>/` (`<name>/<version>/
-      # <name>/` since 1.31), zigmod's `deps/git/<forge>/<owner>/<repo>/`
-      | (?:.*?/)?\.nimble/pkgs2?/[^/]+/
-      | (?:.*?/)?\.?dub/packages/(?:[^/]+-\d[^/]*|[^/]+/[^/]+)/[^/]+/
-      | (?:.*?/)?\.zigmod/deps/git/[^/]+/[^/]+/[^/]+/
+    )""",
+    re.VERBOSE,
+)
+# Where a build system or a package manager copies a repository to build it: BSD ports'
+# `<category>/<port>/work/<distname>/`, F-Droid's `build/<app id>/`, .NET source-build's
+# `artifacts/source-build/self/src/`, nimble's `pkgs/<name>-<version>/`, dub's `packages/
+# <name>-<version>/<name>/` (`<name>/<version>/<name>/` since 1.31), zigmod's `deps/git/
+# <forge>/<owner>/<repo>/`. Searched only in paths holding one of the markers.
+COPIED_CHECKOUT_MARKERS = (
+    "ports/", "pkgsrc/", "fdroiddata/", "vagrant/build/", "source-build/", ".nimble/",
+    "dub/packages/", ".zigmod/",
+)  # fmt: skip
+COPIED_CHECKOUT_RE = re.compile(
+    r"""(?:^|/)(?:
+        [\w.-]*?(?:ports|pkgsrc)/[^/]+/[^/]+/work/[^/]+/
+      | (?:fdroiddata|home/vagrant)/build/[A-Za-z]\w*(?:\.\w+)+/
+      | artifacts/source-build/self/src/
+      | \.nimble/pkgs2?/[^/]+/
+      | \.?dub/packages/(?:[^/]+-\d[^/]*|[^/]+/[^/]+)/[^/]+/
+      | \.zigmod/deps/git/[^/]+/[^/]+/[^/]+/
     )""",
     re.VERBOSE,
 )
@@ -87,7 +98,7 @@ EXTERNAL_RE = re.compile(
       | ^/usr/local/go/
       | (?:^|/)\.gimme/ | (?:^|/)sdk/go[\d.]+/ | ^[A-Za-z]:/Go/src/          # Go toolchains
       | ^[A-Za-z]:/(?:Program\ Files|Windows|hostedtoolcache
-         |Users/[^/]+/AppData(?!/Local/dub/packages/))/   # dub's packages: see CHECKOUT_ROOT_RE
+         |Users/[^/]+/AppData(?!/Local/dub/packages/))/   # see COPIED_CHECKOUT_RE
       | (?:^|/)_(?:work|temp|actions)/_?actions/
       | ^(?:/home|/Users)/runner/work/_(?:actions|temp|tool)/
       | ^[A-Za-z]:/a/_(?:actions|temp|tool)/
@@ -209,10 +220,21 @@ def normalise_path(path: str, repo_root_hints: Sequence[str] = ()) -> str:
         return stripped
     if cwd_relative and JENKINS_WORKSPACE_RE.match(path):
         return cwd_relative  # jobs in folders sit deeper than the root below assumes
+    copied = _in_copied_checkout(path)
+    if copied is not None:
+        return copied
     root = CHECKOUT_ROOT_RE.match(path)
     if root and root.end() < len(path):
         return path[root.end() :]
     return cwd_relative or path
+
+
+def _in_copied_checkout(path: str) -> str | None:
+    """The path inside a copy a build system or package manager made of a repository."""
+    if not any(marker in path for marker in COPIED_CHECKOUT_MARKERS):
+        return None
+    copied = COPIED_CHECKOUT_RE.search(path)
+    return path[copied.end() :] if copied and copied.end() < len(path) else None
 
 
 def _after_working_directory(path: str) -> str | None:
