@@ -318,6 +318,122 @@ Dockerfile:12
 ERROR: failed to solve: failed to compute cache key: failed to calculate checksum""",
         "Dockerfile", 12, None, None, "docker", "failed to calculate checksum",
     ),
+    Case(
+        "gfortran: the location above the source excerpt, the diagnostic below it",
+        """[ 54%] Building Fortran object src/CMakeFiles/stdlib.dir/stdlib_sorting.f90.o
+/home/runner/work/stdlib/stdlib/src/stdlib_sorting.f90:16:30:
+
+   16 |         integer(kind=int_index), intent(in) :: N
+      |                              1
+Error: Symbol 'int_index' at (1) has no IMPLICIT type
+make[2]: *** [src/CMakeFiles/stdlib.dir/build.make:244: src/stdlib_sorting.f90.o] Error 1""",
+        "src/stdlib_sorting.f90", 16, 30, None, None, "no IMPLICIT type",
+    ),
+    Case(
+        "gfortran before 4.5: `file:line.col:`",
+        """network.f90:740.68:
+
+                phi(r) = (E(r) - E(1))**(n-1) / (8.314472**n * gamma(n))
+                                                                   1
+Error: Function 'gamma' at (1) has no IMPLICIT type""",
+        "network.f90", 740, 68, None, None, "has no IMPLICIT type",
+    ),
+    Case(
+        "cppcheck's template before 1.84: [path:line]: (error) message",
+        """$ cppcheck --quiet --error-exitcode=1 src
+[src/osm_decoder.cpp:127] -> [src/osm_decoder.cpp:120]: (error) Array 'block_type[16]' accessed at index 16, which is out of bounds.
+The command "cppcheck --quiet --error-exitcode=1 src" exited with 1.""",
+        "src/osm_decoder.cpp", 127, None, None, "cpp", "out of bounds",
+    ),
+    Case(
+        "Nim: path(line, col) Error:, relayed by nimble behind `... `, its hints skipped",
+        """        ... /home/runner/work/lofreq3/lofreq3/src/storage.nim(111, 6) Hint: '[]' is declared but not used [XDeclaredButNotUsed]
+        ... Hint: algorithm [Processing]
+        ... /home/runner/work/lofreq3/lofreq3/src/algorithm.nim(140, 16) Error: type mismatch: got <Processor, int64>
+        ... but expected one of:""",
+        "src/algorithm.nim", 140, 16, None, None, "type mismatch",
+    ),
+    Case(
+        "solc 0.8 through forge: `Error (code): message`, then the ` --> ` location",
+        """[⠒] Compiling 74 files with Solc 0.8.21
+Error: Compiler run failed:
+Error (7576): Undeclared identifier.
+  --> src/morpho-blue/VirtualHealthFactor.sol:54:9:
+   |
+54 |         healthFactor = maxBorrow.wDivDown(borrowed);
+   |         ^^^^^^^^^^^^""",
+        "src/morpho-blue/VirtualHealthFactor.sol", 54, 9, "7576", None, "Undeclared identifier",
+    ),
+    Case(
+        "buf lint: path.proto:line:col:message, no space after the colon",
+        """buf lint
+rpc/api/api.proto:7:9:Service name "Poet" should be suffixed with "Service".""",
+        "rpc/api/api.proto", 7, 9, None, None, "should be suffixed",
+    ),
+    Case(
+        "prove: Test::More's failed assertion, the innermost subtest's first",
+        """t/01_basic.t .... 1/?
+    #   Failed test 'config'
+    #   at t/01_basic.t line 30.
+    #     Structures begin differing at:
+    # Looks like you failed 1 test of 1.
+#   Failed test 'get_config local'
+#   at t/01_basic.t line 31.
+t/01_basic.t .... Dubious, test returned 1 (wstat 256, 0x100)""",
+        "t/01_basic.t", 30, None, None, None, "Failed test 'config'",
+    ),
+    Case(
+        "Perl's die: message at path line N.",
+        """Can't locate object method "new" via package "Foo::Bar" at /home/travis/build/acme/shop/lib/Shop/Cart.pm line 42.""",
+        "lib/Shop/Cart.pm", 42, None, None, None, "Can't locate object method",
+    ),
+    Case(
+        "testthat 2's summary names the file alone, in tests/testthat/",
+        """OK: 193 SKIPPED: 0 WARNINGS: 0 FAILED: 1
+1. Failure: complexity measures are aligned (@test-complexity_measures.R#76)""",
+        "tests/testthat/test-complexity_measures.R", 76, None, None, None, "complexity measures",
+    ),
+    Case(
+        "testthat 3: ── Failure (file:line:col): name ──",
+        """── Failure (test-cart.R:12:3): totals add up ────────
+`total(cart)` not equal to 30.""",
+        "tests/testthat/test-cart.R", 12, None, None, None, "not equal to 30",
+    ),
+    Case(
+        "Scala 3 behind sbt: the place in the head line, the message under the carets",
+        """[error] -- [E006] Not Found Error: /home/runner/work/app/app/webpage/src/main/scala/HttpClient.scala:31:18
+[error] 31 |    val request = Request(
+[error]    |                  ^^^^^^^
+[error]    |                  Not found: Request""",
+        "webpage/src/main/scala/HttpClient.scala", 31, 18, "E006", "java", "Not found: Request",
+    ),
+    Case(
+        "Bazel about a BUILD file",
+        """ERROR: /home/runner/work/heron/heron/third_party/cereal/BUILD:5:1: Reassignment of builtin build function 'package_name' not permitted.
+ERROR: package contains errors: third_party/cereal.""",
+        "third_party/cereal/BUILD", 5, 1, None, "bazel", "Reassignment of builtin",
+    ),
+    Case(
+        "Android lint's first finding glued to its Gradle task's name (Gradle before 4)",
+        """:app:lintVitalRelease/home/runner/work/cam/cam/app/src/main/res/values/strings.xml:8: Error: "seconds" is not translated in "de" (German) [MissingTranslation]
+    <string name="seconds">%1$ds</string>""",
+        "app/src/main/res/values/strings.xml", 8, None, None, None, "is not translated",
+    ),
+    Case(
+        "OCaml (dune): the quoted location above the excerpt, `Error:` below it",
+        """File "src/colors.ml", line 5, characters 8-26:
+5 | let bg = Color.of_hexstring "#282828"
+            ^^^^^^^^^^^^^^^^^^
+Error: Unbound value Color.of_hexstring
+Hint: Did you mean to_hexstring?""",
+        "src/colors.ml", 5, None, None, None, "Unbound value",
+    ),
+    Case(
+        "OCaml: a warning made an error, over a span of lines",
+        """File "lib/parser.ml", lines 12-14, characters 0-20:
+Error (warning 32 [unused-value-declaration]): unused value skip.""",
+        "lib/parser.ml", 12, None, None, None, "unused value",
+    ),
 ]
 # fmt: on
 
@@ -568,6 +684,8 @@ def test_an_absolute_path_is_cut_where_the_log_names_a_relative_folder() -> None
         ("/root/shop/src/main.rs", "src/main.rs"),
         ("C:/Source/P/Ext/Tests/Test.cs", "Ext/Tests/Test.cs"),
         ("D:/shop/src/Shop/Program.cs", "src/Shop/Program.cs"),  # cloned at a drive's top
+        ("/Users/me/forks/shop/core/src/App.scala", "core/src/App.scala"),
+        ("/Users/me/Dropbox/shop/build.sbt", "build.sbt"),
         # Codespaces and dev containers; a GitHub archive unpacked.
         ("/workspaces/shop/src/app.ts", "src/app.ts"),
         ("/opt/x/examples-master/web/src/Pipeline.java", "web/src/Pipeline.java"),
@@ -776,3 +894,23 @@ PLACED_FORMATS = [
 def test_linters_and_checkers_of_every_kind_are_placed(log: str, place: str) -> None:
     first = next(e for e in extract_errors(log) if e.file)
     assert f"{first.file}:{first.line}" == place
+
+
+def test_elixir_warnings_are_placed_at_the_line_below_them() -> None:
+    # `mix compile --warnings-as-errors` fails on them: 1.13's two lines, then 1.15's excerpt
+    log = (
+        "$ cd utils\n$ mix compile --warnings-as-errors\nCompiling 14 files (.ex)\n"
+        'warning: variable "h" is unused (if the variable is not meant to be used, prefix it '
+        "with an underscore)\n"
+        "  lib/solutions.ex:1034: Utils.Solutions.Sublist.sublists/2\n\n"
+        "warning: variable y is unused\n  lib/quark/ski.ex:55\n\n"
+        'warning: variable "x" is unused\n'
+        "    \u2502\n 12 \u2502   def foo(x) do\n    \u2502           ~\n    \u2502\n"
+        "    \u2514\u2500 lib/a.ex:12:11: A.foo/1\n"
+    )
+    located = [(e.file, e.line, e.ecosystem) for e in extract_errors(log)]
+    assert located == [
+        ("utils/lib/solutions.ex", 1034, "elixir"),
+        ("utils/lib/quark/ski.ex", 55, "elixir"),
+        ("utils/lib/a.ex", 12, "elixir"),
+    ]

@@ -36,6 +36,15 @@ from tests.localisation_cases import CASES, Case, primary_location
         ("/home/travis/gopath/src/github.com/acme/shop/cart/cart.go", "cart/cart.go"),
         ("gopath/src/github.com/coreos/etcd/pkg/pbutil/pbutil.go", "pkg/pbutil/pbutil.go"),
         ("/home/me/rpmbuild/BUILD/pycairo-1.21.0/tests/test_cmod.py", "tests/test_cmod.py"),
+        ("/usr/ports/net/mpifx/work/mpifx-1.3/test/t.f90", "test/t.f90"),  # a BSD port's WRKSRC
+        ("/wrkdirs/usr/ports/devel/foo/work/foo-2.0/src/a.c", "src/a.c"),  # poudriere's
+        ("github.com/Arachnid/solidity-stringutils/src/strings.sol", "src/strings.sol"),
+        ("/home/me/.nimble/pkgs/nimx-#head/nimx/layout_vars.nim", "nimx/layout_vars.nim"),
+        ("../../.dub/packages/dagon/1.6.1/dagon/src/dagon/app.d", "src/dagon/app.d"),
+        (r"C:\Users\me\AppData\Local\dub\packages\hunt-1.7.15\hunt\source\a.d", "source/a.d"),
+        ("/home/me/app/.zigmod/deps/git/github.com/nektro/zig-json/src/lib.zig", "src/lib.zig"),
+        ("/home/vagrant/build/org.acme.shop/app/src/Main.kt", "app/src/Main.kt"),  # F-Droid
+        ("/vmr/src/aspnetcore/artifacts/source-build/self/src/src/Http/A.cs", "src/Http/A.cs"),
         ("/usr/src/app/src/server.js", "src/server.js"),  # a container's WORKDIR
         ("/app/app/models/user.rb", "app/models/user.rb"),
         ("/src/Shop.Api/Program.cs", "Shop.Api/Program.cs"),  # .NET Dockerfiles' WORKDIR

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 CHECKOUT_ROOT_RE = re.compile(
     r"""^(?:
         (?:.*?/)?src/(?:github\.com|gitlab\.com|bitbucket\.org)/[^/]+/[^/]+/  # GOPATH, Drone
+      | (?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org)/[^/]+/[^/]+/  # an import URL
       | (?:/home|/Users)/runner/work/[^/]+/[^/]+/               # Actions; Azure macOS work/1/s
       | [A-Za-z]:/a/[^/]+/[^/]+/                                # Actions and Azure on Windows
       | /__w/[^/]+/[^/]+/                                       # Actions container jobs
@@ -62,6 +63,26 @@ CHECKOUT_ROOT_RE = re.compile(
     )""",
     re.VERBOSE,
 )
+# Where a build system or a package manager copies a repository to build it: BSD ports'
+# `<category>/<port>/work/<distname>/`, F-Droid's `build/<app id>/`, .NET source-build's
+# `artifacts/source-build/self/src/`, nimble's `pkgs/<name>-<version>/`, dub's `packages/
+# <name>-<version>/<name>/` (`<name>/<version>/<name>/` since 1.31), zigmod's `deps/git/
+# <forge>/<owner>/<repo>/`. Searched only in paths holding one of the markers.
+COPIED_CHECKOUT_MARKERS = (
+    "ports/", "pkgsrc/", "fdroiddata/", "vagrant/build/", "source-build/", ".nimble/",
+    "dub/packages/", ".zigmod/",
+)  # fmt: skip
+COPIED_CHECKOUT_RE = re.compile(
+    r"""(?:^|/)(?:
+        [\w.-]*?(?:ports|pkgsrc)/[^/]+/[^/]+/work/[^/]+/
+      | (?:fdroiddata|home/vagrant)/build/[A-Za-z]\w*(?:\.\w+)+/
+      | artifacts/source-build/self/src/
+      | \.nimble/pkgs2?/[^/]+/
+      | \.?dub/packages/(?:[^/]+-\d[^/]*|[^/]+/[^/]+)/[^/]+/
+      | \.zigmod/deps/git/[^/]+/[^/]+/[^/]+/
+    )""",
+    re.VERBOSE,
+)
 # Jenkins' workspace of a job inside folders is `workspace/<folder>/.../<job>/`, of any depth.
 JENKINS_WORKSPACE_RE = re.compile(
     r"^(?:[A-Za-z]:)?/(?:[^/]+/)*?(?i:jenkins|hudson)[^/]*/(?:.+/)?workspace/"
@@ -72,10 +93,12 @@ EXTERNAL_RE = re.compile(
                   |\.nox|bower_components|\.pnpm-store|\.yarn|\.cargo|\.rustup|\.m2|\.gradle
                   |\.pyenv|\.nvm|\.npm|\.bundle|vendor/bundle|gems/[\w.-]+-\d[\w.]*
                   |go/pkg/mod|pkg/mod|hostedtoolcache|rustlib)/
-      | ^/(?:usr(?!/src/app/|/app/|/local/src/)|lib|lib64|opt/conda|rustc|nix/store|Library|System)/
+      | ^/(?:usr(?!/src/app/|/app/|/local/src/|/ports/|/pkgsrc/)|lib|lib64|opt/conda|rustc
+         |nix/store|Library|System)/
       | ^/usr/local/go/
       | (?:^|/)\.gimme/ | (?:^|/)sdk/go[\d.]+/ | ^[A-Za-z]:/Go/src/          # Go toolchains
-      | ^[A-Za-z]:/(?:Program\ Files|Windows|hostedtoolcache|Users/[^/]+/AppData)/
+      | ^[A-Za-z]:/(?:Program\ Files|Windows|hostedtoolcache
+         |Users/[^/]+/AppData(?!/Local/dub/packages/))/   # see COPIED_CHECKOUT_RE
       | (?:^|/)_(?:work|temp|actions)/_?actions/
       | ^(?:/home|/Users)/runner/work/_(?:actions|temp|tool)/
       | ^[A-Za-z]:/a/_(?:actions|temp|tool)/
@@ -137,6 +160,7 @@ MAX_FOLDER_MENTIONS_READ = 2000
 CHECKOUT_HOLDERS = (
     r"projects?|Projects?|code|Code|src|git|Git|github|GitHub|repos?|Repos?|dev|Dev|work|Work"
     r"|workspace|workspaces|Documents|Desktop|Development|development|source|Source|sources"
+    r"|forks|Dropbox"
 )
 # The top folders of Linux and macOS systems: any other top folder (`/mastodon`, `/flask`)
 # is a container image's own, where its Dockerfile put the code.
@@ -196,10 +220,21 @@ def normalise_path(path: str, repo_root_hints: Sequence[str] = ()) -> str:
         return stripped
     if cwd_relative and JENKINS_WORKSPACE_RE.match(path):
         return cwd_relative  # jobs in folders sit deeper than the root below assumes
+    copied = _in_copied_checkout(path)
+    if copied is not None:
+        return copied
     root = CHECKOUT_ROOT_RE.match(path)
     if root and root.end() < len(path):
         return path[root.end() :]
     return cwd_relative or path
+
+
+def _in_copied_checkout(path: str) -> str | None:
+    """The path inside a copy a build system or package manager made of a repository."""
+    if not any(marker in path for marker in COPIED_CHECKOUT_MARKERS):
+        return None
+    copied = COPIED_CHECKOUT_RE.search(path)
+    return path[copied.end() :] if copied and copied.end() < len(path) else None
 
 
 def _after_working_directory(path: str) -> str | None:

@@ -12,10 +12,17 @@ from __future__ import annotations
 
 import re
 
-from .compilers import parse_cmake, parse_error_list, parse_located, parse_rust
+from .compilers import (
+    parse_cmake,
+    parse_dotty,
+    parse_error_list,
+    parse_excerpted_error,
+    parse_located,
+    parse_rust,
+)
 from .config_lint import parse_ansible_lint, parse_helm, parse_markdownlint, parse_yamllint
 from .dart import parse_dart_analyzer
-from .elixir import parse_elixir, parse_exunit
+from .elixir import parse_elixir, parse_elixir_warning, parse_exunit
 from .exceptions import parse_dotnet_test, parse_exception, parse_gradle
 from .generic import (
     parse_annotation_panel,
@@ -38,6 +45,7 @@ from .javascript import (
     parse_vitest,
     parse_webpack_module,
 )
+from .perl import parse_perl_die, parse_test_more
 from .php import parse_php_error, parse_phpstan, parse_phpunit
 from .python import (
     parse_doctest,
@@ -48,6 +56,7 @@ from .python import (
     parse_python_traceback,
     parse_sphinx,
 )
+from .r import parse_testthat
 from .ruby import parse_minitest, parse_rspec, parse_rspec_rerun, parse_scss_lint, parse_sorbet
 from .scan import Parser, Scan
 
@@ -66,6 +75,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_rspec_rerun,
     parse_minitest,
     parse_elixir,
+    parse_elixir_warning,
     parse_exunit,
     parse_dart_analyzer,
     parse_php_error,
@@ -87,6 +97,11 @@ PARSERS: tuple[Parser, ...] = (
     parse_phpstan,
     parse_sorbet,
     parse_scss_lint,
+    parse_excerpted_error,
+    parse_dotty,
+    parse_test_more,
+    parse_perl_die,
+    parse_testthat,
     # common formats again
     parse_shellcheck,
     parse_cmake,
@@ -111,6 +126,7 @@ RARER_FORMATS = frozenset(
         parse_rspec_rerun,
         parse_minitest,
         parse_elixir,
+        parse_elixir_warning,
         parse_exunit,
         parse_dart_analyzer,
         parse_php_error,
@@ -132,6 +148,11 @@ RARER_FORMATS = frozenset(
         parse_phpstan,
         parse_sorbet,
         parse_scss_lint,
+        parse_excerpted_error,
+        parse_dotty,
+        parse_test_more,
+        parse_perl_die,
+        parse_testthat,
     }
 )
 COMMON_PARSERS = tuple(parser for parser in PARSERS if parser not in RARER_FORMATS)
@@ -141,11 +162,13 @@ RARER_FORMAT_LITERALS = (
     ": [error] ", ": [warning] ", " MD0", ".yml:", ".yaml:", "[ERROR] templates/", "#L",
     ".rst:", ": WARNING: ", ": CRITICAL: ", ": SEVERE: ", "ERROR/3)", "WARNING/2)", "SEVERE/4)",
     " [ERROR]: ", " [WARN]: ", "srb.help/", " [W] ", " [E] ",
+    ".pm line ", ".pl line ", ".t line ", ".R#", ".R:",
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
     r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue"
-    r"|[\u2502\s]*(?:Error: |on \S+ line \d)|\d+:\d+ - (?:error|warning|information): "
-    r"|Line {2,}\S)"
+    r"|[\u2502\s]*(?:(?:Fatal )?Error(?::| \(warning) |on \S+ line \d"
+    r"|(?:\[(?:error|warn)\] )?-- )"
+    r"|\d+:\d+ - (?:error|warning|information): |Line {2,}\S)"
     r"|[EF]\d{0,4}: *\d"
 )
 

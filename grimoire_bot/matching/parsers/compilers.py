@@ -30,9 +30,10 @@ LOCALISED_ERROR_WORDS = frozenset(
 
 # --- path:line:col diagnostics (gcc, clang, go, mypy, ruff, flake8, tsc, javac, ...) -------
 
+# (Gradle before 4 glued the output of a task to its name: `:app:lintVitalRelease/home/...`.)
 TOOL_PREFIX = (
     r"(?:> |[*-] )?(?:(?:Error|ERROR|error|vet|\[error\]|\[WARNING\]):? +|\[ERROR\] *|\u274c +"
-    r"|(?:Error: )?(?:\[tsl\] )?ERROR in )?"
+    r"|(?:Error: )?(?:\[tsl\] )?ERROR in |:[\w-]+(?::[\w-]+)+(?=/))?"
 )
 # Each pattern with a text its lines always contain, so most lines skip most patterns.
 LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -60,6 +61,21 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             rf"^(?P<indent>\s*){TOOL_PREFIX}(?P<path>{LINE_PATH}) ?\((?P<line>\d+)"
             r"(?:,(?P<col>\d+))?(?:,\d+,\d+)?\) ?: ?(?P<rest>.+)$"
+        ),
+    ),
+    # Nim: path(12, 8) Error: message, which nimble relays behind `... `
+    (
+        ") ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?:\.\.\. +)?(?P<path>{LINE_PATH})\((?P<line>\d+), (?P<col>\d+)\) "
+            r"(?P<rest>(?:Error|Warning|Hint): .+)$"
+        ),
+    ),
+    # buf (lint, breaking, build) and protoc: path.proto:12:8:message, no space after the colon
+    (
+        ".proto:",
+        re.compile(
+            r"^(?P<indent>\s*)(?P<path>[^\s:]+\.proto):(?P<line>\d+):(?P<col>\d+):(?P<rest>\S.*)$"
         ),
     ),
     # Maven: [ERROR] /path/Foo.java:[12,8] message
@@ -112,6 +128,15 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?P<rest>.+?) \((?P<line>\d+):(?P<col>\d+)\)\s*$"
         ),
     ),
+    # cppcheck's template before 1.84 (`--template=gcc` since): [path:12]: (error) message,
+    # with `-> [path:14]` for each further place of the same finding
+    (
+        "]: (",
+        re.compile(
+            rf"^(?P<indent>\s*)\[(?P<path>{LINE_PATH}):(?P<line>\d+)\](?: -> \[[^\]]+\])*: "
+            r"\((?P<level>error|warning)\) (?P<rest>.+)$"
+        ),
+    ),
     # ESLint compact: path: line 1, col 2, Error - message (rule)
     (
         ", col ",
@@ -158,6 +183,14 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?P<rest>(?:DL|SC)\d{4} .+)$"
         ),
     ),
+    # Bazel about a build file, which has no extension: ERROR: /path/BUILD:5:1: message
+    (
+        "ERROR: ",
+        re.compile(
+            r"^(?P<indent>\s*)(?P<level>ERROR): (?P<path>(?:[A-Za-z]:)?(?:[^\s:]*[\\/])?"
+            r"(?:BUILD|WORKSPACE)):(?P<line>\d+):(?P<col>\d+): (?P<rest>.+)$"
+        ),
+    ),
     # MSBuild about a file as a whole: path : error CODE: message
     (
         " error ",
@@ -177,7 +210,7 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 SEVERITY_RE = re.compile(
-    r"^(?P<severity>fatal error|error|warning|note|info|hint|remark|Error|Warning)"
+    r"^(?P<severity>fatal error|error|warning|note|info|hint|remark|Error|Warning|Hint)"
     r"(?:\[(?P<bracket>[\w-]+)\])?(?: (?P<code>[A-Z]{1,6}\d{2,6}))?:? (?P<message>.*)$"
 )
 LINT_CODE_RE = re.compile(r"^(?P<code>[A-Z]{1,4}\d{2,5})(?: \[\*\])? (?P<message>.+)$")
@@ -342,6 +375,7 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
         and not ERRORISH_TEXT.search(rest)
         and not _speaks_without_severity(raw_path, groups.get("indent") or "", rest)
         and not _marked_as_error(match.string[: match.start("path")])
+        and (groups.get("level") or "").lower() not in ("error", "e")
         and not _localised_error(rest)
     ):
         return None  # `file:12: text` with no severity, code or column: a grep hit, a t.Log
@@ -570,6 +604,86 @@ def _code_ecosystem(code: str | None) -> Ecosystem | None:
     return None
 
 
+# --- the location alone, an excerpt, then `Error:` (gfortran, OCaml) ------------------------
+
+# gfortran: `src/a.f90:16:30:` (`a.f90:740.68:` before 4.5), the source line with a `1` under
+# the place, then `Error: Symbol 'n' at (1) has no IMPLICIT type`. OCaml (ocamlc, dune):
+# `File "src/a.ml", line 5, characters 8-26:` (`lines 5-7` for a span), the excerpt since
+# 4.08, then `Error: Unbound value f`, or `Error (warning 32 [unused-value-declaration]): ...`.
+EXCERPTED_LOCATION_RE = re.compile(
+    rf"^\s*(?:(?P<path>{LINE_PATH}):(?P<line>\d+)[:.](?P<col>\d+)"
+    r'|File "(?P<quoted>[^"]+)", lines? (?P<line2>\d+)(?:-\d+)?(?:, characters \d+-\d+)?):\s*$'
+)
+EXCERPTED_ERROR_RE = re.compile(r"^(?:Fatal )?Error(?: \(warning [^)]*\))?: (?P<message>.+)$")
+EXCERPTED_WARNING_RE = re.compile(r"^Warning(?: \d+)?(?: \[[\w-]+\])?: ")
+EXCERPT_LINES = 12  # two places of one gfortran diagnostic print two excerpts
+
+
+def parse_excerpted_error(scan: Scan, index: int) -> Draft | None:
+    """From the `Error:` line, back to the location above its source excerpt."""
+    lines = scan.lines
+    head = EXCERPTED_ERROR_RE.match(lines[index])
+    if head is None:
+        return None
+    for probe in range(index - 1, max(-1, index - EXCERPT_LINES), -1):
+        if EXCERPTED_ERROR_RE.match(lines[probe]) or EXCERPTED_WARNING_RE.match(lines[probe]):
+            return None  # the excerpt above belongs to another diagnostic
+        location = EXCERPTED_LOCATION_RE.match(lines[probe])
+        if location is not None:
+            return Draft(
+                start=probe,
+                end=index,
+                message=head.group("message").strip(),
+                file=scan.repo_path_at(location.group("path") or location.group("quoted"), probe),
+                line=to_int(location.group("line") or location.group("line2")),
+                column=to_int(location.group("col")),
+            )
+    return None
+
+
+# --- Scala 3 (dotty) ---------------------------------------------------------------------
+
+# `-- [E006] Not Found Error: src/main/scala/A.scala:31:18 ------`, behind sbt's `[error] `:
+# the place in the head line, the message under the excerpt's carets (`|  Not found: x`).
+DOTTY_HEAD_RE = re.compile(
+    r"^\s*(?:\[(?:error|warn)\] )?-- (?:\[(?P<code>E\d{3,4})\] )?"
+    rf"(?P<kind>[\w ]*?)(?P<level>Error|Warning): (?P<path>{LINE_PATH}):(?P<line>\d+):(?P<col>\d+)"
+    r"(?: -+)?\s*$"
+)
+DOTTY_BODY_RE = re.compile(r"^\s*(?:\[(?:error|warn)\])?\s*(?:\d+ )?\|(?P<text>.*)$")
+DOTTY_CARETS_RE = re.compile(r"^\s*\^+\s*$")
+DOTTY_BODY_LINES = 30
+
+
+def parse_dotty(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    head = DOTTY_HEAD_RE.match(lines[index])
+    if head is None:
+        return None
+    message, end, after_carets = "", index, False
+    for probe in range(index + 1, min(len(lines), index + DOTTY_BODY_LINES)):
+        body = DOTTY_BODY_RE.match(lines[probe])
+        if body is None:
+            break
+        end = probe
+        text = body.group("text")
+        if DOTTY_CARETS_RE.match(text):
+            after_carets = True
+        elif after_carets and text.strip() and not message:
+            message = text.strip()
+    file = scan.repo_path_at(head.group("path"), index)
+    return Draft(
+        start=index,
+        end=end,
+        message=message or f"{head.group('kind')}{head.group('level')}".strip(),
+        error_type=head.group("code"),
+        file=file,
+        line=to_int(head.group("line")),
+        column=to_int(head.group("col")),
+        warning=head.group("level") == "Warning",
+    )
+
+
 # --- Visual Studio's Error List, copied as text ---------------------------------------------
 
 # Columns separated by tabs (or by runs of spaces when pasted): severity, a number (before
@@ -615,6 +729,8 @@ def parse_error_list(scan: Scan, index: int) -> Draft | None:
 RUST_HEAD_RE = re.compile(
     r"^(?P<severity>error|warning)(?:\[(?P<code>E\d{4}|[\w:]+)\])?: (?P<message>.+)$"
 )
+# solc (forge, hardhat) since 0.8: `Error (7576): Undeclared identifier.`, the same ` --> `.
+SOLC_HEAD_RE = re.compile(r"^(?P<severity>Error|Warning) \((?P<code>\d{4})\): (?P<message>.+)$")
 ARROW_LOCATION_RE = re.compile(rf"^\s*--> (?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)")
 # `thread 'main' panicked at src/main.rs:5:9:` (Rust 1.73+, with the thread's id since
 # 1.90), `... panicked at 'msg', src/main.rs:5:9` before, without the column before 1.42;
@@ -638,11 +754,13 @@ def parse_rust(scan: Scan, index: int) -> Draft | None:
     if panic is not None:
         return panic
     head = RUST_HEAD_RE.match(lines[index]) or LINT_CODE_RE.match(lines[index])
+    if head is None and lines[index].startswith(("Error (", "Warning (")):
+        head = SOLC_HEAD_RE.match(lines[index])
     if head is None:
         return _warning_above_arrow(scan, index)
     groups = head.groupdict()
     arrow = _arrow_location(lines, index)
-    if groups.get("severity") == "warning":
+    if (groups.get("severity") or "").lower() == "warning":
         return _rust_warning(scan, index, head, arrow)
     if arrow is None and "severity" not in groups:
         return None  # a bare `F401 message` line is only an error with a --> location
@@ -671,9 +789,9 @@ def _warning_above_arrow(scan: Scan, index: int) -> Draft | None:
     if "-->" not in scan.lines[index] or not ARROW_LOCATION_RE.match(scan.lines[index]):
         return None
     for probe in range(index - 1, max(-1, index - 4), -1):
-        head = RUST_HEAD_RE.match(scan.lines[probe])
+        head = RUST_HEAD_RE.match(scan.lines[probe]) or SOLC_HEAD_RE.match(scan.lines[probe])
         if head is not None:
-            if head.group("severity") != "warning":
+            if head.group("severity").lower() != "warning":
                 return None
             draft = _rust_warning(scan, probe, head, ARROW_LOCATION_RE.match(scan.lines[index]))
             if draft is not None:

@@ -1,11 +1,11 @@
-"""Elixir: `** (SomeError) ...` with its stack, the compiler's located errors, and ExUnit's
-numbered failures."""
+"""Elixir: `** (SomeError) ...` with its stack, the compiler's located errors and warnings,
+and ExUnit's numbered failures."""
 
 from __future__ import annotations
 
 import re
 
-from ..blocks import LINE_PATH, Draft, block_end, to_int
+from ..blocks import LINE_PATH, Draft, block_end, is_blank, to_int
 from ..ecosystems import Ecosystem
 from .scan import Scan
 
@@ -53,6 +53,44 @@ def parse_elixir(scan: Scan, index: int) -> Draft | None:
         if frame is not None:
             draft.file, draft.line = frame.file, frame.line
     return draft
+
+
+# The compiler's warning, its place on a line of its own below (`mix compile
+# --warnings-as-errors` fails on them): `  lib/app.ex:12` or `  lib/app.ex:12: App.run/1`
+# since 1.3, `    └─ lib/app.ex:12:5: App.run/1` below a source excerpt since 1.15.
+ELIXIR_WARNING_RE = re.compile(r"^\s*warning: (?P<message>.+)$")
+ELIXIR_WARNING_PLACE_RE = re.compile(
+    rf"^\s+(?:\u2514\u2500 )?(?P<path>{LINE_PATH}):(?P<line>\d+)(?::(?P<col>\d+))?"
+    r"(?:: [A-Z][\w.]*\.[\w?!]+/\d+)?\s*$"
+)
+ELIXIR_EXCERPT_LINES = 10
+
+
+def parse_elixir_warning(scan: Scan, index: int) -> Draft | None:
+    """From the warning's place, back to the warning above it (and its excerpt, if any)."""
+    lines = scan.lines
+    place = ELIXIR_WARNING_PLACE_RE.match(lines[index])
+    if place is None or not place.group("path").endswith(ELIXIR_SOURCES):
+        return None
+    for probe in range(index - 1, max(-1, index - ELIXIR_EXCERPT_LINES), -1):
+        head = ELIXIR_WARNING_RE.match(lines[probe])
+        if head is not None:
+            file = scan.repo_path_at(place.group("path"), index)
+            if file is None:
+                return None
+            return Draft(
+                start=probe,
+                end=index,
+                message=head.group("message").strip(),
+                file=file,
+                line=to_int(place.group("line")),
+                column=to_int(place.group("col")),
+                ecosystem=Ecosystem.ELIXIR,
+                warning=True,
+            )
+        if "\u2502" not in lines[probe] and not is_blank(lines[probe]):
+            return None  # only 1.15's excerpt (`12 \u2502 code`) stands between the two
+    return None
 
 
 # ExUnit: `  1) test totals (CartTest)`, the test's place, the failure, then `stacktrace:` whose
