@@ -914,3 +914,16 @@ def test_elixir_warnings_are_placed_at_the_line_below_them() -> None:
         ("utils/lib/quark/ski.ex", 55, "elixir"),
         ("utils/lib/a.ex", 12, "elixir"),
     ]
+
+
+def test_hadolint_info_findings_are_placed_when_nothing_else_is() -> None:
+    # camunda/keycloak#631: hadolint 2.15 fails on DL3066, an `info` finding, by default
+    log = (
+        "  keycloak-26/Dockerfile:40 DL3066 info: Non-numeric user-id may not be resolvable "
+        "by host system\n"
+        "  keycloak-26/Dockerfile:85 DL3066 info: Non-numeric user-id may not be resolvable "
+        "by host system\n  exit 1\n"
+    )
+    first = next(e for e in extract_errors(log) if e.file)
+    assert (first.file, first.line) == ("keycloak-26/Dockerfile", 40)
+

@@ -416,7 +416,10 @@ def _is_warning(rest: str) -> bool:
     if severity is not None:
         return severity.group("severity").lower() == "warning"
     lint = LINT_CODE_RE.match(rest)
-    return lint is not None and lint.group("message").lower().startswith(("warning:", "style:"))
+    # hadolint fails at `info` by default: its info findings are what a red job shows.
+    return lint is not None and lint.group("message").lower().startswith(
+        ("warning:", "style:", "info:")
+    )
 
 
 def _as_warning(scan: Scan, index: int, match: re.Match[str]) -> Draft | None:
