@@ -927,3 +927,22 @@ def test_hadolint_info_findings_are_placed_when_nothing_else_is() -> None:
     first = next(e for e in extract_errors(log) if e.file)
     assert (first.file, first.line) == ("keycloak-26/Dockerfile", 40)
 
+
+def test_an_error_list_row_whose_description_runs_over_several_lines_is_read_whole() -> None:
+    # dotnet-playground's Visual Studio Error List: NuGet's NU1102 lists every source it
+    # searched inside the description, and the project, file and line follow the last one
+    log = (
+        "Severity\tCode\tDescription\tProject\tFile\tLine\tSuppression State\n"
+        "Error\tNU1102\tUnable to find package Lib.AspNetCore.ServerTiming.Abstractions with "
+        "version (>= 5.0.0)\n"
+        "  - Found 1 version(s) in nuget.org [ Nearest version: 1.0.0 ]\n"
+        "  - Found 0 version(s) in Microsoft Visual Studio Offline Packages\n"
+        "  - Found 0 version(s) in rh\tDotnetPlayground.Web\t"
+        "C:\\Users\\usr\\source\\repos\\Dotnet-Playground\\DotnetPlayground.Web\\"
+        "DotnetPlayground.Web.csproj\t1\t\n"
+    )
+    [error] = extract_errors(log)
+    assert error.error_type == "NU1102"
+    assert error.message.startswith("Unable to find package Lib.AspNetCore.ServerTiming")
+    assert (error.file, error.line) == ("DotnetPlayground.Web/DotnetPlayground.Web.csproj", 1)
+

@@ -697,17 +697,26 @@ ERROR_LIST_ROW_RE = re.compile(r"^\s*Error(?:\t|\s{2,})\S")
 ERROR_LIST_COLUMNS_RE = re.compile(r"\t+\s*|\s{2,}")
 ERROR_LIST_PATH_RE = re.compile(LINE_PATH)
 ERROR_LIST_CODE_RE = re.compile(r"^[A-Z]{1,6}\d{2,6}$")
+ERROR_LIST_DESCRIPTION_LINES = 8
 
 
 def parse_error_list(scan: Scan, index: int) -> Draft | None:
-    line = scan.lines[index]
-    if not ERROR_LIST_ROW_RE.match(line):
+    lines = scan.lines
+    if not ERROR_LIST_ROW_RE.match(lines[index]):
         return None
-    columns = ERROR_LIST_COLUMNS_RE.split(line.strip())
-    for place in range(2, len(columns) - 1):
-        if ERROR_LIST_PATH_RE.fullmatch(columns[place]) and columns[place + 1].isdigit():
-            break
-    else:
+    row, end = lines[index].strip(), index
+    columns = ERROR_LIST_COLUMNS_RE.split(row)
+    place = _error_list_file_column(columns)
+    # A description of several lines (NuGet's NU1102 lists every source it searched) has
+    # the row's other columns after its last line.
+    while place is None and end - index < ERROR_LIST_DESCRIPTION_LINES and end + 1 < len(lines):
+        following = lines[end + 1].strip()
+        if not following or ERROR_LIST_ROW_RE.match(following):
+            return None
+        row, end = f"{row} {following}", end + 1
+        columns = ERROR_LIST_COLUMNS_RE.split(row)
+        place = _error_list_file_column(columns)
+    if place is None:
         return None
     described = [c for c in columns[1:place] if not c.isdigit()]
     code = described.pop(0) if described and ERROR_LIST_CODE_RE.match(described[0]) else None
@@ -718,13 +727,21 @@ def parse_error_list(scan: Scan, index: int) -> Draft | None:
         return None
     return Draft(
         start=index,
-        end=index,
+        end=end,
         message=message,
         error_type=code or error_type or detect_error_type(message),
         file=scan.repo_path(columns[place]),
         line=to_int(columns[place + 1]),
         ecosystem=_code_ecosystem(code or error_type),
     )
+
+
+def _error_list_file_column(columns: list[str]) -> int | None:
+    """The column of an Error List row that holds the file (a line number follows it)."""
+    for place in range(2, len(columns) - 1):
+        if ERROR_LIST_PATH_RE.fullmatch(columns[place]) and columns[place + 1].isdigit():
+            return place
+    return None
 
 
 # --- rustc, cargo, clippy, ruff's full format ----------------------------------------------
