@@ -62,16 +62,10 @@ from .scan import Parser, Scan
 
 __all__ = ["PARSERS", "Parser", "Scan", "parsers_for"]
 
-PARSERS: tuple[Parser, ...] = (
-    parse_workflow_command,
-    parse_python_traceback,
-    parse_pytest_section,
-    parse_pytest_short_traceback,
-    parse_bun_test,
-    parse_rust,
-    parse_go,
-    parse_rspec,
-    # rarer formats (see `parsers_for`)
+# Formats rarer in CI logs, each told by a literal of its first line. One search of the
+# line decides whether any of them is tried: a 10 MB log has thousands of candidate lines,
+# and each parser tried costs every one of them.
+RARER_FORMATS: tuple[Parser, ...] = (
     parse_rspec_rerun,
     parse_minitest,
     parse_elixir,
@@ -102,7 +96,17 @@ PARSERS: tuple[Parser, ...] = (
     parse_test_more,
     parse_perl_die,
     parse_testthat,
-    # common formats again
+)
+PARSERS: tuple[Parser, ...] = (
+    parse_workflow_command,
+    parse_python_traceback,
+    parse_pytest_section,
+    parse_pytest_short_traceback,
+    parse_bun_test,
+    parse_rust,
+    parse_go,
+    parse_rspec,
+    *RARER_FORMATS,
     parse_shellcheck,
     parse_cmake,
     parse_gradle,
@@ -117,43 +121,6 @@ PARSERS: tuple[Parser, ...] = (
     parse_summary,
     parse_exception,
     parse_generic,
-)
-# Formats rarer in CI logs, each told by a literal of its first line. One search of the
-# line decides whether any of them is tried: a 10 MB log has thousands of candidate lines,
-# and each parser tried costs every one of them.
-RARER_FORMATS = frozenset(
-    {
-        parse_rspec_rerun,
-        parse_minitest,
-        parse_elixir,
-        parse_elixir_warning,
-        parse_exunit,
-        parse_dart_analyzer,
-        parse_php_error,
-        parse_phpunit,
-        parse_pylint_text,
-        parse_buildkit_failure,
-        parse_terraform,
-        parse_bandit,
-        parse_dotnet_test,
-        parse_yamllint,
-        parse_markdownlint,
-        parse_ansible_lint,
-        parse_helm,
-        parse_annotation_panel,
-        parse_pyright,
-        parse_sphinx,
-        parse_doctest,
-        parse_deno,
-        parse_phpstan,
-        parse_sorbet,
-        parse_scss_lint,
-        parse_excerpted_error,
-        parse_dotty,
-        parse_test_more,
-        parse_perl_die,
-        parse_testthat,
-    }
 )
 COMMON_PARSERS = tuple(parser for parser in PARSERS if parser not in RARER_FORMATS)
 RARER_FORMAT_LITERALS = (

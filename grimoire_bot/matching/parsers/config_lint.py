@@ -29,8 +29,11 @@ def parse_yamllint(scan: Scan, index: int) -> Draft | None:
     if "] " not in line:
         return None
     match = YAMLLINT_PARSABLE_RE.match(line)
-    if match is None:
-        return None
+    return None if match is None else _one_line_finding(scan, index, match)
+
+
+def _one_line_finding(scan: Scan, index: int, match: re.Match[str]) -> Draft:
+    """A linter's finding read from one line: path, line, column, level, rule, message."""
     return Draft(
         start=index,
         end=index,
@@ -64,18 +67,7 @@ def parse_markdownlint(scan: Scan, index: int) -> Draft | None:
         # One quoted in a sentence: `README.md:3:151 MD013/line-length Line length`.
         quoted = (MARKDOWNLINT_RE.match(span) for span in INLINE_CODE_RE.findall(line))
         match = next((found for found in quoted if found), None)
-    if match is None:
-        return None
-    return Draft(
-        start=index,
-        end=index,
-        message=match.group("message").strip(),
-        error_type=match.group("rule"),
-        file=scan.repo_path_at(match.group("path"), index),
-        line=to_int(match.group("line")),
-        column=to_int(match.group("col")),
-        warning=match.group("level") == "warning",
-    )
+    return None if match is None else _one_line_finding(scan, index, match)
 
 
 # --- ansible-lint --------------------------------------------------------------------------
