@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from ..blocks import (
-    LINE_PATH,
     PATH,
     Draft,
     block_end,
@@ -26,23 +25,19 @@ ESLINT_ROW_RE = re.compile(
     r"|Line (?P<cra_line>\d+):(?P<cra_col>\d+):)"  # create-react-app's rows
     r"\s+(?P<message>.+?)(?:\s{2,}\(?(?P<rule>[@\w][\w@/.-]*)\)?)?\s*$"  # yamllint's `(rule)`
 )
-ESLINT_FILE_HEADER_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
-ESLINT_HEADER_LOOKBACK = 2000
 
 
 def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
     row = ESLINT_ROW_RE.match(scan.lines[index])
     if row is None:
         return None
-    path = None
-    for probe in range(index - 1, max(-1, index - ESLINT_HEADER_LOOKBACK), -1):
-        line = scan.lines[probe]
-        if ESLINT_ROW_RE.match(line) or (not line.strip() and probe == index - 1):
-            continue  # (a paste may put a blank line between every two)
-        header = ESLINT_FILE_HEADER_RE.match(line)
-        if header:
-            path = header.group("path")
-        break
+    path = scan.file_named_above(
+        index,
+        # (a paste may put a blank line between every two)
+        lambda probe, line: (
+            bool(ESLINT_ROW_RE.match(line)) or (probe == index - 1 and not line.strip())
+        ),
+    )
     if path is None:
         return None
     return Draft(

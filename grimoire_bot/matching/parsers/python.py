@@ -327,8 +327,6 @@ PYRIGHT_ROW_RE = re.compile(
     r"^(?P<indent>\s+)(?P<line>\d+):(?P<col>\d+) - (?P<level>error|warning|information): "
     r"(?P<message>.+?)(?: \((?P<rule>report\w+)\))?\s*$"
 )
-PYRIGHT_FILE_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
-PYRIGHT_HEADER_LOOKBACK = 2000
 
 
 def parse_pyright(scan: Scan, index: int) -> Draft | None:
@@ -340,15 +338,9 @@ def parse_pyright(scan: Scan, index: int) -> Draft | None:
     if row is None:
         return None
     margin = len(row.group("indent"))
-    path = None
-    for probe in range(index - 1, max(-1, index - PYRIGHT_HEADER_LOOKBACK), -1):
-        line = lines[probe]
-        if PYRIGHT_ROW_RE.match(line) or indentation(line) > margin:
-            continue
-        header = PYRIGHT_FILE_RE.match(line)
-        if header:
-            path = header.group("path")
-        break
+    path = scan.file_named_above(
+        index, lambda _, line: bool(PYRIGHT_ROW_RE.match(line)) or indentation(line) > margin
+    )
     if path is None:
         return None
     level = row.group("level")

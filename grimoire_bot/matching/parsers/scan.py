@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ..blocks import Draft, to_int
+from ..blocks import LINE_PATH, Draft, to_int
 from ..locate import is_absolute, is_external, normalise_path, to_slashes
 
 # make and ninja say which folder the commands below them run in; a compiler run there
@@ -28,6 +28,10 @@ TOOL_DIRECTORY_RE = re.compile(
     r"[= ](?P<dir>[^\s;&|]+)"
 )
 COMMAND_WORDS = ("cd ", "pushd ", "--cwd", "--prefix", "--dir", "-C ")
+# Reports that name a file once, alone on its line, then list rows for it (ESLint's stylish,
+# pyright before 1.1.300).
+FILE_HEADER_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
+FILE_HEADER_LOOKBACK = 2000
 # A command changing folder is echoed shortly before what it prints; make's nesting spans more.
 COMMAND_LOOKBACK = 300
 # A folder a command made for the repository just before (`git clone URL [DIR]`, `gh repo
@@ -167,6 +171,15 @@ class Scan:
     ) -> Location | None:
         """The first repository frame: where a stack printed innermost-first was thrown."""
         return next(self.repo_frames(start, stop, frame, in_cwd=in_cwd), None)
+
+    def file_named_above(self, index: int, is_row: Callable[[int, str], bool]) -> str | None:
+        """The file a report named above its row at `index`: the first line above that
+        `is_row(number, line)` does not take for one of its rows, when it is a path alone."""
+        for probe in range(index - 1, max(-1, index - FILE_HEADER_LOOKBACK), -1):
+            if not is_row(probe, self.lines[probe]):
+                header = FILE_HEADER_RE.match(self.lines[probe])
+                return header.group("path") if header else None
+        return None
 
     def last_repo_frame(self, start: int, stop: int, frame: re.Pattern[str]) -> Location | None:
         """The last repository frame: where a stack printed outermost-first was thrown."""
