@@ -363,12 +363,11 @@ def parse_deno(scan: Scan, index: int) -> Draft | None:
     if head is None:
         return None
     end = index
-    place = None
     for probe in range(index + 1, min(len(lines), index + DENO_LOOKAHEAD)):
         if is_blank(lines[probe]) or DENO_DIAGNOSTIC_RE.match(lines[probe]):
             break
         end = probe
-        place = place or scan.first_repo_frame(probe, probe + 1, JS_FRAME_RE)
+    place = scan.first_repo_frame(index + 1, end + 1, JS_FRAME_RE)
     message = head.group("message").strip()
     return Draft(
         start=index,
