@@ -193,3 +193,70 @@ def test_turborepos_failed_task_names_the_package_folder_of_its_output() -> None
         "command (packages/cli) npm run build exited (1)\n"
     )
     assert primary_location(extract_errors(log)) == "packages/cli/src/ActiveExecutions.ts:73"
+
+
+# Ways CI systems and pastes wrap a tool's output, line by line. Each must leave the
+# tuning set's text-only cases located where they were.
+LINE_WRAPPINGS = {
+    "a Markdown code block": lambda n, line: f"    {line}",
+    "a Markdown quote": lambda n, line: f"> {line}",
+    "GitHub Actions' timestamps": lambda n, line: f"2024-05-01T10:00:{n % 60:02d}.1234567Z {line}",
+    "Jenkins' ISO timestamps": lambda n, line: f"[2024-05-01T10:00:{n % 60:02d}.123Z] {line}",
+    "Jenkins' clock, one space": lambda n, line: f"10:00:{n % 60:02d} {line}",
+    "Jenkins' clock, two spaces": lambda n, line: f"10:00:{n % 60:02d}  {line}",
+    "BuildKit's step and seconds": lambda n, line: f"#12 {1 + n * 0.013:.3f} {line}",
+    "docker compose's service": lambda n, line: f"web_1  | {line}",
+}
+# Cases whose paste already carries one of these (two layers are not unwrapped), whose
+# every line starts with spaces (a one-space clock then looks like a two-space one), or
+# that are one line long (a quote needs two).
+WRAPPED_ALREADY = frozenset(
+    {
+        "gradle-testng, travis (broadinstitute/gatk#311)",
+        "gfortran-cmake, local (fortran-lang/stdlib#1071)",
+        "webpack, netlify (priyanshu-bharti/chillypopper-react#1)",
+        "scss-lint, circleci (uswds/uswds-site#643)",
+        "python-traceback, docker (schmitech/orbit#74)",
+        "flake8, jenkins (couchbaselabs/mobile-testkit#1350)",
+        "solc-truffle, local (Arachnid/solidity-stringutils#38)",
+        "msbuild summary, path ..-relative to the project",
+        "jest resolver frame first",
+        "indented old rust panic",
+        "rust-panic, local (lune-org/lune#341)",
+    }
+)
+
+
+@pytest.mark.parametrize("wrapping", LINE_WRAPPINGS)
+def test_output_wrapped_line_by_line_is_located_as_unwrapped(wrapping: str) -> None:
+    wrap = LINE_WRAPPINGS[wrapping]
+    moved = {}
+    for case in CASES:
+        if case.files is not None or case.name in WRAPPED_ALREADY:
+            continue
+        log = "\n".join(wrap(n, line) for n, line in enumerate(case.log.split("\n")))
+        found = primary_location(extract_errors(log))
+        if found != case.expected:
+            moved[case.name] = found
+    assert moved == {}
+
+
+def test_a_code_block_below_prose_loses_the_indentation_markdown_gave_it() -> None:
+    log = (
+        "The build fails on CI:\n\n"
+        "    Traceback (most recent call last):\n"
+        '      File "/home/travis/build/acme/shop/shop/cli.py", line 7, in <module>\n'
+        "        import yaml\n"
+        "    ModuleNotFoundError: No module named 'yaml'\n"
+    )
+    assert primary_location(extract_errors(log)) == "shop/cli.py:7"
+
+
+def test_a_tools_own_indented_block_below_its_header_keeps_its_indentation() -> None:
+    log = (
+        "FAIL src/cart.test.js\n"
+        "  ● cart > adds an item\n\n"
+        "    expect(received).toBe(expected)\n\n"
+        "      at Object.<anonymous> (src/cart.test.js:12:17)\n"
+    )
+    assert primary_location(extract_errors(log)) == "src/cart.test.js:12"

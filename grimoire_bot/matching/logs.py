@@ -34,7 +34,9 @@ anything was dropped. Logs under the cap come back whole. Caps under 4 KiB count
 from __future__ import annotations
 
 import heapq
+import itertools
 import re
+import textwrap
 from collections import deque
 from dataclasses import dataclass
 
@@ -64,9 +66,13 @@ TIMESTAMP_RE = re.compile(
     r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\] "  # gulp, make
     r"|(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{3} \| ?"  # Vercel, Loki and Grafana exports
     r"|\[ *\d+(?:\.\d+)?s\] "  # OBS
-    r"|\d\d:\d\d:\d\d(?:  | (?=\S))"  # Jenkins timestamper (one space: a paste lost one)
     r")"
 )
+# Jenkins' timestamper: `10:15:32  ` (two spaces), or one where a paste lost one. Each log
+# keeps one width, told from its least indented lines, so a line's own indentation stays.
+CLOCK_RE = re.compile(r"\n\d\d:\d\d:\d\d( +)(?=\S)")
+CLOCK_PREFIX_RES = {width: re.compile(rf"\n\d\d:\d\d:\d\d {{{width}}}") for width in (1, 2)}
+CLOCK_LINES_SAMPLED = 20
 # (Each literal checked costs a pass over the log: only the tasks that run compilers.)
 ANT_TASKS = ("javac", "java", "javadoc", "exec")
 ANT_TASK_RE = re.compile(rf"\n *\[(?:{'|'.join(ANT_TASKS)})\](?: |(?=\n))")
@@ -110,6 +116,15 @@ NOT_A_WRAPPER_RE = re.compile(
 # nothing but blank lines between them.
 QUOTED_RUN_RE = re.compile(r"(?:\n>(?: [^\n]*)?(?=\n)(?:\n[ \t]*(?=\n))*){2,}")
 QUOTE_MARK_RE = re.compile(r"\n> ?")
+# A Markdown code block: lines indented by four spaces or a tab (blank lines may sit between
+# them), the whole paste or after a blank line below an unindented line, as Markdown has it
+# (a paste that only starts indented may start inside a tool's own indented lines). Its
+# common indentation is the paste's, not the tool's (an indented block below the tool's own
+# indented line, as in Jest's and RSpec's reports, or below esbuild's `✘ [ERROR]`, keeps its
+# indentation).
+_BLOCK = r"((?: {4}|\t)[^\n]*(?:\n(?:(?: {4}|\t)[^\n]*|[ \t]*(?=\n)))*)"
+INDENTED_BLOCK_RE = re.compile(r"(\n[^ \t\n\u2718\u25b2][^\n]*\n(?:[ \t]*\n)+)" + _BLOCK)
+LEADING_BLOCK_RE = re.compile(r"((?:[ \t]*\n)*)" + _BLOCK + r"\s*")
 # A console a bot pasted into a comment as HTML: its lines joined with `<br/>`.
 HTML_BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 MIN_BREAKS = 3
@@ -138,15 +153,13 @@ def clean_log(raw: str | bytes) -> str:
     if "\x1b" in text:
         text = ANSI_ESCAPE_RE.sub("", text)
     text = BARE_SGR_RE.sub("", text)
-    text = TIMESTAMP_RE.sub("\n", "\n" + text)
+    text = _without_markdown("\n" + text)
+    text = TIMESTAMP_RE.sub("\n", text)
+    text = _without_clock(text)
     for literal, prefix in WRAPPER_PREFIXES:
         if literal in text:
             text = prefix.sub("\n", text)
     text = _strip_repeated_prefixes(text)
-    if "\n>" in text:
-        text = QUOTED_RUN_RE.sub(_unquote, text + "\n")[:-1]
-    if "`" in text:
-        text = INLINE_CODE_LINE_RE.sub(r"\n\1", text + "\n")[:-1]
     if text.count("<br") >= MIN_BREAKS:  # a bot pasted the console as HTML
         text = HTML_BREAK_RE.sub("\n", text)
     if BUILDKIT_BOX_MARKER in text:
@@ -157,6 +170,33 @@ def clean_log(raw: str | bytes) -> str:
         text = ENDGROUP_RE.sub("", text)
         text = MARKER_RE.sub(_replace_marker, text)
     return CONTROL_RE.sub("", text).removeprefix("\n")
+
+
+def _without_clock(text: str) -> str:
+    sampled = itertools.islice(CLOCK_RE.finditer(text), CLOCK_LINES_SAMPLED)
+    widths = [len(match.group(1)) for match in sampled]
+    if not widths:
+        return text
+    return CLOCK_PREFIX_RES[min(2, *widths)].sub("\n", text)
+
+
+def _without_markdown(text: str) -> str:
+    """Output pasted into an issue or a mail, without the Markdown around it: the outermost
+    layer, so it goes before the prefixes of the CI system and wrappers inside it."""
+    if "\n    " in text or "\n\t" in text:
+        whole = LEADING_BLOCK_RE.match(text[1:])
+        if whole is not None and whole.end() == len(text) - 1:
+            text = "\n" + _dedent(whole)
+        text = INDENTED_BLOCK_RE.sub(_dedent, "\n" + text)[1:]
+    if "\n>" in text:
+        text = QUOTED_RUN_RE.sub(_unquote, text + "\n")[:-1]
+    if "`" in text:
+        text = INLINE_CODE_LINE_RE.sub(r"\n\1", text + "\n")[:-1]
+    return text
+
+
+def _dedent(match: re.Match[str]) -> str:
+    return match.group(1) + textwrap.dedent(match.group(2))
 
 
 def _strip_repeated_prefixes(text: str) -> str:
