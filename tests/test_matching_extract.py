@@ -946,3 +946,83 @@ def test_an_error_list_row_whose_description_runs_over_several_lines_is_read_who
     assert error.message.startswith("Unable to find package Lib.AspNetCore.ServerTiming")
     assert (error.file, error.line) == ("DotnetPlayground.Web/DotnetPlayground.Web.csproj", 1)
 
+
+
+# Forms the ninth localisation round met in fresh CI output: (name, log, the first place).
+# fmt: off
+ROUND_NINE_FORMS = [
+    ("kotlinc 1.3, its message moved to the next line by the console",
+     "e: /Users/me/Project/app/login/src/main/java/a/OAuth.kt: (345, 28): \n"
+     "Type mismatch: inferred type is String? but String was expected\n",
+     "login/src/main/java/a/OAuth.kt:345"),
+    ("kotlinc behind Maven's level, no colon after its place",
+     "[ERROR] /home/me/dev/kaadin/core/src/test/kotlin/MenuBarTest.kt: (58, 55) Type mismatch: "
+     "inferred type is Command but (MenuItem) -> Unit was expected\n",
+     "core/src/test/kotlin/MenuBarTest.kt:58"),
+    ("kotlinc behind Gradle 2's task, a space in the folder",
+     ":core:compileKotlin: C:\\projects\\my shop\\core\\src\\main\\kotlin\\Cart.kt: (47, 36): "
+     "Type mismatch: inferred type is String but Int was expected\n",
+     "core/src/main/kotlin/Cart.kt:47"),
+    ("GNU make's fatal error in another language",
+     "$ make\nMakefile:14: *** Fehlender Trenner.  Schluss.\n", "Makefile:14"),
+    ("Flow's error header, the message below it",
+     "Error ------------------------------------------ src/api/index.js:216:65\n"
+     "Cannot resolve name SnapshotType.\n", "src/api/index.js:216"),
+    ("bluebird's unhandled rejection, the test's frame below the library's",
+     "Unhandled rejection AssertionError: expected 'a' to equal undefined\n"
+     "    at assertEqual (/home/travis/build/o/app/node_modules/chai/lib/chai/core/assertions.js:487:12)\n"
+     "    at /home/travis/build/o/app/test/test_session.js:229:55\n",
+     "test/test_session.js:229"),
+    ("Vercel's millisecond clock before each line",
+     "18:40:09.875 Failed to compile.\n18:40:09.876 \n"
+     "18:40:09.876 ./app/(website)/(main)/contact/page.tsx:89:35\n"
+     "18:40:09.876 Type error: Property 'x' does not exist on type '{ name: string; }'.\n",
+     "app/(website)/(main)/contact/page.tsx:89"),
+    ("BuildKit 0.11's two-decimal seconds at the end of its box",
+     "46.41 cmd/pruner.go:13:2: no required module provides package example.com/x; to add it:\n"
+     "46.41 \tgo get example.com/x\n------\nDockerfile:8\n--------------------\n"
+     "   8 | >>> RUN go build -o app\n--------------------\n"
+     "ERROR: failed to solve: process \"/bin/sh -c go build -o app\" did not complete "
+     "successfully: exit code: 1\n",
+     "cmd/pruner.go:13"),
+    ("a paste wrapped in one pair of backticks across its lines",
+     "`cleanlab/count.py:31:0: W0611: Unused pandas imported as pd (unused-import)\n"
+     "cleanlab/count.py:34:0: W0611: Unused csr_vstack imported (unused-import)\n`",
+     "cleanlab/count.py:31"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("name", "log", "place"), ROUND_NINE_FORMS, ids=[f[0] for f in ROUND_NINE_FORMS])
+def test_this_rounds_forms_are_placed(name: str, log: str, place: str) -> None:
+    first = next(error for error in extract_errors(log) if error.file)
+    assert f"{first.file}:{first.line}" == place
+
+
+@pytest.mark.parametrize(
+    ("log", "place"),
+    [
+        # npm 6 and pnpm echo the folder of the script they run.
+        ("> shop@1.0.0 lint /Users/me/dev/github/acme/shop\n> eslint .\n\n"
+         "/Users/me/dev/github/acme/shop/addon/data/a.js\n  4:10  error  'x' is defined but "
+         "never used  no-unused-vars\n", "addon/data/a.js:4"),
+        ("> @acme/web@1.2.0 build /home/me/shop/packages/web\n"
+         "/home/me/shop/packages/web/src/a.ts(3,1): error TS2304: Cannot find name 'x'.\n",
+         "packages/web/src/a.ts:3"),
+        # A stack through the project's node_modules shows where the project is.
+        ("TypeError: Cannot read property 'length' of null\n"
+         "    at /home/bitnami/src/classes/AppRouter.js:65:33\n"
+         "    at /home/bitnami/node_modules/mongoose/lib/query.js:3122:9\n",
+         "src/classes/AppRouter.js:65"),
+        # Debian's pybuild and a release unpacked in a build folder build a copy.
+        ("_____ ERROR at setup of test_load_json _____\n"
+         "file /build/heudiconv-0.6.0/.pybuild/pythonX.Y_2.7/build/heudiconv/tests/test_utils.py"
+         ", line 70\n  def test_load_json(tmp_path):\nE       fixture 'tmp_path' not found\n",
+         "heudiconv/tests/test_utils.py:70"),
+        ("build/ignition-common-4.3.0/src/Console_TEST.cc:514: Failure\nValue of: x\n",
+         "src/Console_TEST.cc:514"),
+    ],
+)
+def test_the_log_shows_where_a_local_project_starts(log: str, place: str) -> None:
+    first = next(error for error in extract_errors(log) if error.file)
+    assert f"{first.file}:{first.line}" == place

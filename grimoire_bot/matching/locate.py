@@ -67,19 +67,23 @@ CHECKOUT_ROOT_RE = re.compile(
 # `<category>/<port>/work/<distname>/`, F-Droid's `build/<app id>/`, .NET source-build's
 # `artifacts/source-build/self/src/`, nimble's `pkgs/<name>-<version>/`, dub's `packages/
 # <name>-<version>/<name>/` (`<name>/<version>/<name>/` since 1.31), zigmod's `deps/git/
-# <forge>/<owner>/<repo>/`. Searched only in paths holding one of the markers.
+# <forge>/<owner>/<repo>/`, Debian's pybuild, and a release's tarball unpacked in a build
+# folder (`build/ignition-common-4.3.0/`). The innermost copy counts. Searched only in
+# paths holding one of the markers.
 COPIED_CHECKOUT_MARKERS = (
     "ports/", "pkgsrc/", "fdroiddata/", "vagrant/build/", "source-build/", ".nimble/",
-    "dub/packages/", ".zigmod/",
+    "dub/packages/", ".zigmod/", ".pybuild/", "build/", "BUILD/", "src/", "tmp/",
 )  # fmt: skip
 COPIED_CHECKOUT_RE = re.compile(
-    r"""(?:^|/)(?:
+    r"""(?:^|(?<=/))(?:
         [\w.-]*?(?:ports|pkgsrc)/[^/]+/[^/]+/work/[^/]+/
       | (?:fdroiddata|home/vagrant)/build/[A-Za-z]\w*(?:\.\w+)+/
       | artifacts/source-build/self/src/
       | \.nimble/pkgs2?/[^/]+/
       | \.?dub/packages/(?:[^/]+-\d[^/]*|[^/]+/[^/]+)/[^/]+/
       | \.zigmod/deps/git/[^/]+/[^/]+/[^/]+/
+      | \.pybuild/[^/]+/build/                  # Debian's pybuild copies the source it builds
+      | (?:build|BUILD|src|tmp)/[A-Za-z][\w+]*(?:[.-][A-Za-z][\w+]*)*-\d+(?:\.\d+)+/  # a release
     )""",
     re.VERBOSE,
 )
@@ -134,10 +138,14 @@ WORKSPACE_LINE_RE = re.compile(
       | \bgit\ clone\ .*\ (?P<clone>(?:[A-Za-z]:)?[\\/]\S+)\s*$
       | (?<![^\n])rootdir:\ (?P<rootdir>(?:[A-Za-z]:)?[\\/][^,\n]*?)(?:,\ .*)?\s*$       # pytest
       | (?<![^\n])[\w.-]+@[\w.-]+:(?P<prompt>/[^\s\#$]*)[\#$]\ \S    # a shell prompt's folder
+      | (?<![^\n])(?:>\ )?(?:@[\w.-]+/)?[\w.-]+@[\w.+-]+\ [\w:.-]+      # npm 6 and pnpm echo a
+        \ (?P<package>(?:[A-Za-z]:)?[\\/][^\n]*?)\s*$    # script's package (a quote's `> ` gone)
     """,
     re.VERBOSE,
 )
 MAX_MARKERS_READ = 20
+# Where JavaScript monorepos keep their workspace packages.
+WORKSPACE_PACKAGE_RE = re.compile(r"/(?:packages|apps|libs|services|modules|plugins)/[^/]+$")
 # Checkouts are logged at the start and WORKDIRs near the build that failed; reading each
 # end of a huge log is enough, and each marker costs a pass over what is read.
 WORKSPACE_SCAN_CHARS = 1024 * 1024
@@ -233,8 +241,8 @@ def _in_copied_checkout(path: str) -> str | None:
     """The path inside a copy a build system or package manager made of a repository."""
     if not any(marker in path for marker in COPIED_CHECKOUT_MARKERS):
         return None
-    copied = COPIED_CHECKOUT_RE.search(path)
-    return path[copied.end() :] if copied and copied.end() < len(path) else None
+    end = max((copied.end() for copied in COPIED_CHECKOUT_RE.finditer(path)), default=0)
+    return path[end:] if 0 < end < len(path) else None
 
 
 def _after_working_directory(path: str) -> str | None:
@@ -289,10 +297,18 @@ def workspace_roots(text: str) -> tuple[str, ...]:
             match = WORKSPACE_LINE_RE.search(text, start, end)
             if match:
                 root = to_slashes(next(group for group in match.groups() if group)).rstrip("/")
+                if match.group("package"):
+                    root = workspace_package_root(root)
                 if len(root.strip("/")) > 2:  # not `/` or a bare drive
                     roots.add(root)
             position = end + 1
     return tuple(sorted(roots, key=len, reverse=True))
+
+
+def workspace_package_root(folder: str) -> str:
+    """The repository folder of a JavaScript project's folder: a workspace package's
+    (`repo/packages/web`) is two folders down."""
+    return WORKSPACE_PACKAGE_RE.sub("", folder)
 
 
 def root_named_in_log(path: str, text: str) -> str | None:
@@ -304,6 +320,20 @@ def root_named_in_log(path: str, text: str) -> str | None:
     for depth in range(1, len(parts) - 1):
         if parts[depth] and _named_relatively(parts[depth] + "/", text):
             return "/".join(parts[:depth])
+    return None
+
+
+def root_beside_dependencies(path: str, text: str) -> str | None:
+    """Where the repository starts in an absolute path, judged by the log: the shallowest
+    folder of the path that the log shows holding `node_modules/` (a JavaScript project's
+    stack passes through its dependencies), up from a workspace package's folder."""
+    if "node_modules" not in text:
+        return None
+    parts = path.split("/")
+    for depth in range(2, len(parts) - 1):
+        holder = "/".join(parts[:depth]) + "/node_modules/"
+        if holder in text or holder.replace("/", "\\") in text:
+            return workspace_package_root(holder.removesuffix("/node_modules/"))
     return None
 
 

@@ -65,6 +65,7 @@ TIMESTAMP_RE = re.compile(
     r"|\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AP]M)?: "  # Netlify
     r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\] "  # gulp, make
     r"|(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{3} \| ?"  # Vercel, Loki and Grafana exports
+    r"|\d\d:\d\d:\d\d\.\d{3} "  # Vercel's build log
     r"|\[ *\d+(?:\.\d+)?s\] "  # OBS
     r")"
 )
@@ -128,11 +129,14 @@ LEADING_BLOCK_RE = re.compile(r"((?:[ \t]*\n)*)" + _BLOCK + r"\s*")
 # A console a bot pasted into a comment as HTML: its lines joined with `<br/>`.
 HTML_BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 MIN_BREAKS = 3
-# A line wrapped in Markdown's inline-code backticks.
+# A line wrapped in Markdown's inline-code backticks, and the first and last lines of
+# output wrapped in one pair of them across lines (the line's only backtick).
 INLINE_CODE_LINE_RE = re.compile(r"\n`([^`\n]+)`(?=\n)")
-# BuildKit's error box repeats the failing step's last lines behind their seconds.
-BUILDKIT_BOX_MARKER = "\n > ["
-BUILDKIT_BOX_PREFIX_RE = re.compile(r"\n\d{1,6}\.\d{3}(?: |(?=\n))")
+LONE_TICK_RE = re.compile(r"\n(?:`([^`\n]*)|([^`\n]*)`)(?=\n)")
+# BuildKit's error box repeats the failing step's last lines behind their seconds (with
+# two decimals since BuildKit 0.11); a paste may keep only the box's end and the verdict.
+BUILDKIT_BOX_MARKERS = ("\n > [", "failed to solve")
+BUILDKIT_BOX_PREFIX_RE = re.compile(r"\n\d{1,6}\.\d{2,3}(?: |(?=\n))")
 # The Actions web viewer links numbers that look like log line numbers when copied.
 LOG_LINE_LINK_RE = re.compile(r"\[(\d+)\]\(https://[^)\s]*#step:\d+:\d+\)")
 ENDGROUP_RE = re.compile(r"\n(?:##\[endgroup\]|::endgroup::)[^\n]*")
@@ -162,7 +166,7 @@ def clean_log(raw: str | bytes) -> str:
     text = _strip_repeated_prefixes(text)
     if text.count("<br") >= MIN_BREAKS:  # a bot pasted the console as HTML
         text = HTML_BREAK_RE.sub("\n", text)
-    if BUILDKIT_BOX_MARKER in text:
+    if any(marker in text for marker in BUILDKIT_BOX_MARKERS):
         text = BUILDKIT_BOX_PREFIX_RE.sub("\n", text)
     if "#step:" in text:
         text = LOG_LINE_LINK_RE.sub(r"\1", text)
@@ -192,6 +196,7 @@ def _without_markdown(text: str) -> str:
         text = QUOTED_RUN_RE.sub(_unquote, text + "\n")[:-1]
     if "`" in text:
         text = INLINE_CODE_LINE_RE.sub(r"\n\1", text + "\n")[:-1]
+        text = LONE_TICK_RE.sub(r"\n\1\2", text + "\n")[:-1]
     return text
 
 

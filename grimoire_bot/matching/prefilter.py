@@ -20,7 +20,7 @@ ERRORISH = (
     r"|timed out|incompatible|unsupported|not supported|conflict|invalid|missing"
     r"|exit (?:code|status)|not satisfied|out of memory|no space left|forbidden|unresolved"
     r"|no matching|requires? |not allowed|violation|problems? \(|bad interpreter|http [45]\d\d)"
-    r"|ERR!|ERR_|\x{2716}|\x{00d7}|\x{25cf}|--- FAIL|:\d+:\d+|\(\d+,\d+\)|:\d+: |::error"
+    r"|ERR!|ERR_|\x{2716}|\x{00d7}|\x{25cf}|--- FAIL|:\d+:\d+|\(\d+, ?\d+\)|:\d+: |::error"
     r"|^E {2}|\bE\d{3,4}\b|^[A-Z]{1,4}\d{3,4}\b|^_{5,} |^[ \t]+\d+:\d+\s|\b(?:SC|DL)\d{4}\b"
     r"|\[\d+, \d+\]: "
     r"|(?i:dockerfile|containerfile)[\w.-]*:\d+[ \t]*$"  # BuildKit's excerpt of the failed step

@@ -94,13 +94,18 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?P<level>error|warning): (?P<rest>.+)$"
         ),
     ),
-    # Kotlin: e: /path/Foo.kt: (12, 8): message  and  e: file:///path/Foo.kt:12:8 message
+    # Kotlin: e: /path/Foo.kt: (12, 8): message  and  e: file:///path/Foo.kt:12:8 message;
+    # Maven's plugin puts its level first, `[ERROR] /path/Foo.kt: (12, 8) message`, Gradle 2
+    # its task (`:core:compileKotlin: /path/Foo.kt: ...`), and a narrow console may move the
+    # message to the next line.
     (
         ": ",
         re.compile(
-            rf"^(?P<indent>\s*)(?P<level>e|w): (?:file:///?(?=[A-Za-z]:)|file://)?(?P<path>{PATH})"
-            r"(?:: \((?P<line>\d+), (?P<col>\d+)\):|:(?P<line2>\d+):(?P<col2>\d+):?)"
-            r" (?P<rest>.+)$"
+            r"^(?P<indent>\s*)(?:(?P<level>e(?=:)|w(?=:)|\[ERROR\]|\[WARNING\]):? "
+            r"|:[\w:-]+: (?=.*\.kts?: \())"
+            rf"(?:file:///?(?=[A-Za-z]:)|file://)?(?P<path>{LINE_PATH})"
+            r"(?:: \((?P<line>\d+), (?P<col>\d+)\):?|:(?P<line2>\d+):(?P<col2>\d+):?)"
+            r"(?: (?P<rest>\S.*)|\s*)$"
         ),
     ),
     # kotlinc before 1.4 without its level, as a paste may show it: path: (12, 8): message
@@ -109,6 +114,14 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             rf"^(?P<indent>\s*)>?(?P<path>{LINE_PATH}): "
             r"\((?P<line>\d+), (?P<col>\d+)\): (?P<rest>.+)$"
+        ),
+    ),
+    # Flow: `Error ----...---- path:12:5`, the message on the line below
+    (
+        " ---",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<level>Error|Warning) -{{3,}} (?P<path>{PATH}):(?P<line>\d+)"
+            r":(?P<col>\d+)\s*$"
         ),
     ),
     # ESLint's codeframe formatter: error: message (rule) at path:12:5:
@@ -353,7 +366,7 @@ def _joins(first: str, second: str) -> list[str]:
 
 def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int) -> Draft | None:
     groups = match.groupdict()
-    if (groups.get("level") or "e").lower() in ("warning", "w"):
+    if (groups.get("level") or "e").strip("[]").lower() in ("warning", "w"):
         return _as_warning(scan, index, match)
     raw_path = match.group("path")
     rest = (groups.get("rest") or _next_text(scan.lines, last_line)).strip()
@@ -457,10 +470,13 @@ def _next_text(lines: Sequence[str], index: int) -> str:
 
 def _speaks_without_severity(path: str, indent: str, rest: str) -> bool:
     """Tools whose diagnostics have no severity word: go vet and go build before Go 1.10
-    (`file.go:12: msg`, never indented, unlike a test's log lines) and pytest's crash
-    lines (`test_x.py:12: assert ...`, `...: Failed: ...`)."""
+    (`file.go:12: msg`, never indented, unlike a test's log lines), pytest's crash
+    lines (`test_x.py:12: assert ...`, `...: Failed: ...`) and GNU make's fatal errors in
+    any language (`Makefile:14: *** missing separator.  Stop.`)."""
     if path.endswith(".go"):
         return not indent
+    if rest.startswith("*** "):
+        return True
     return path.endswith(".py") and bool(PYTEST_CRASH_RE.match(rest))
 
 

@@ -54,8 +54,8 @@ def parse_gradle(scan: Scan, index: int) -> Draft | None:
 
 EXCEPTION_RE = re.compile(
     r"^\s*(?:\(node:\d+\) UnhandledPromiseRejectionWarning: )?"
-    r"(?:Exception in thread \"[^\"]*\" |Caused by: |Uncaught |Unhandled(?: exception)?:? |"
-    r"\S+ threw exception: |\[?\w+\]? )?"
+    r"(?:Exception in thread \"[^\"]*\" |Caused by: |Uncaught |"
+    r"Unhandled(?: exception| rejection)?:? |\S+ threw exception: |\[?\w+\]? )?"
     r"(?P<cls>(?:[A-Za-z_$][\w$]*\.)*(?:[A-Z][\w$]*)?(?:Error|Exception|Failure|Fault|Rejection)"
     r"[\w$]*)(?: \[(?P<code>[\w-]+)\])?(?:(?::\s*| - )(?P<message>.*))?$"
 )
