@@ -68,12 +68,14 @@ CHECKOUT_ROOT_RE = re.compile(
 # `artifacts/source-build/self/src/`, nimble's `pkgs/<name>-<version>/`, dub's `packages/
 # <name>-<version>/<name>/` (`<name>/<version>/<name>/` since 1.31), zigmod's `deps/git/
 # <forge>/<owner>/<repo>/`, Debian's pybuild, and a release's tarball unpacked in a build
-# folder (`build/ignition-common-4.3.0/`). The innermost copy counts. Searched only in
-# paths holding one of the markers.
+# folder (`build/ignition-common-4.3.0/`, SwiftPM's `Packages/GRMustache.swift-1.0.0/`) or
+# where a path starts. The innermost copy counts. Searched only in paths holding one of the
+# markers or starting with a release's folder.
 COPIED_CHECKOUT_MARKERS = (
     "ports/", "pkgsrc/", "fdroiddata/", "vagrant/build/", "source-build/", ".nimble/",
-    "dub/packages/", ".zigmod/", ".pybuild/", "build/", "BUILD/", "src/", "tmp/",
+    "dub/packages/", ".zigmod/", ".pybuild/", "build/", "BUILD/", "src/", "tmp/", "Packages/",
 )  # fmt: skip
+RELEASE_FOLDER_START_RE = re.compile(r"[A-Za-z][\w+]*(?:[.-][A-Za-z][\w+]*)*-\d+(?:\.\d+)+/")
 COPIED_CHECKOUT_RE = re.compile(
     r"""(?:^|(?<=/))(?:
         [\w.-]*?(?:ports|pkgsrc)/[^/]+/[^/]+/work/[^/]+/
@@ -83,7 +85,8 @@ COPIED_CHECKOUT_RE = re.compile(
       | \.?dub/packages/(?:[^/]+-\d[^/]*|[^/]+/[^/]+)/[^/]+/
       | \.zigmod/deps/git/[^/]+/[^/]+/[^/]+/
       | \.pybuild/[^/]+/build/                  # Debian's pybuild copies the source it builds
-      | (?:build|BUILD|src|tmp)/[A-Za-z][\w+]*(?:[.-][A-Za-z][\w+]*)*-\d+(?:\.\d+)+/  # a release
+      | (?:^|(?:build|BUILD|src|tmp|Packages)/)        # a release unpacked where it is built
+        [A-Za-z][\w+]*(?:[.-][A-Za-z][\w+]*)*-\d+(?:\.\d+)+/
     )""",
     re.VERBOSE,
 )
@@ -190,6 +193,7 @@ LOCAL_ROOT_RE = re.compile(
       | [A-Za-z]:/(?!Program\ Files|ProgramData|Windows/|Users/)[^/]+    # D:/shop, clone at the top
       | /workspaces/[^/]+
       | /workspace
+      | (?:/private)?(?:/var)?/tmp/[^/]+                # a clone in the temporary folder
       | /(?!(?:{SYSTEM_FOLDERS})/)[^/]+                 # a container's own top folder
     )/(?=[^/]+/|[^/]+$)""",
     re.VERBOSE,
@@ -239,7 +243,9 @@ def normalise_path(path: str, repo_root_hints: Sequence[str] = ()) -> str:
 
 def _in_copied_checkout(path: str) -> str | None:
     """The path inside a copy a build system or package manager made of a repository."""
-    if not any(marker in path for marker in COPIED_CHECKOUT_MARKERS):
+    if not any(marker in path for marker in COPIED_CHECKOUT_MARKERS) and not (
+        RELEASE_FOLDER_START_RE.match(path)
+    ):
         return None
     end = max((copied.end() for copied in COPIED_CHECKOUT_RE.finditer(path)), default=0)
     return path[end:] if 0 < end < len(path) else None

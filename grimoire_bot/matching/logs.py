@@ -121,10 +121,10 @@ QUOTE_MARK_RE = re.compile(r"\n> ?")
 # them), the whole paste or after a blank line below an unindented line, as Markdown has it
 # (a paste that only starts indented may start inside a tool's own indented lines). Its
 # common indentation is the paste's, not the tool's (an indented block below the tool's own
-# indented line, as in Jest's and RSpec's reports, or below esbuild's `✘ [ERROR]`, keeps its
-# indentation).
+# indented line, as in Jest's and RSpec's reports, or below esbuild's `✘ [ERROR]` or Jest's
+# `●` keeps its indentation).
 _BLOCK = r"((?: {4}|\t)[^\n]*(?:\n(?:(?: {4}|\t)[^\n]*|[ \t]*(?=\n)))*)"
-INDENTED_BLOCK_RE = re.compile(r"(\n[^ \t\n\u2718\u25b2][^\n]*\n(?:[ \t]*\n)+)" + _BLOCK)
+INDENTED_BLOCK_RE = re.compile(r"(\n[^ \t\n\u2718\u25b2\u25cf][^\n]*\n(?:[ \t]*\n)+)" + _BLOCK)
 LEADING_BLOCK_RE = re.compile(r"((?:[ \t]*\n)*)" + _BLOCK + r"\s*")
 # A console a bot pasted into a comment as HTML: its lines joined with `<br/>`.
 HTML_BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -187,6 +187,9 @@ def _without_clock(text: str) -> str:
 def _without_markdown(text: str) -> str:
     """Output pasted into an issue or a mail, without the Markdown around it: the outermost
     layer, so it goes before the prefixes of the CI system and wrappers inside it."""
+    if "`" in text:
+        text = INLINE_CODE_LINE_RE.sub(r"\n\1", text + "\n")[:-1]
+        text = LONE_TICK_RE.sub(r"\n\1\2", text + "\n")[:-1]
     if "\n    " in text or "\n\t" in text:
         whole = LEADING_BLOCK_RE.match(text[1:])
         if whole is not None and whole.end() == len(text) - 1:
@@ -194,9 +197,6 @@ def _without_markdown(text: str) -> str:
         text = INDENTED_BLOCK_RE.sub(_dedent, "\n" + text)[1:]
     if "\n>" in text:
         text = QUOTED_RUN_RE.sub(_unquote, text + "\n")[:-1]
-    if "`" in text:
-        text = INLINE_CODE_LINE_RE.sub(r"\n\1", text + "\n")[:-1]
-        text = LONE_TICK_RE.sub(r"\n\1\2", text + "\n")[:-1]
     return text
 
 
