@@ -1026,3 +1026,16 @@ def test_this_rounds_forms_are_placed(name: str, log: str, place: str) -> None:
 def test_the_log_shows_where_a_local_project_starts(log: str, place: str) -> None:
     first = next(error for error in extract_errors(log) if error.file)
     assert f"{first.file}:{first.line}" == place
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ERROR 2023/07/03 23:12:15 Failed to read Git log: fatal: unsafe repository",  # Go's log
+        "2023-07-03 23:12:15,123 ERROR Failed to read Git log: fatal: unsafe repository",
+        "2023-07-03T23:12:15.120Z ERROR: Failed to read Git log: fatal: unsafe repository",
+    ],
+)
+def test_a_loggers_date_and_time_around_its_level_stay_out_of_the_message(line: str) -> None:
+    [error] = extract_errors(f"Start building sites\n{line}\n")
+    assert error.message == "Failed to read Git log: fatal: unsafe repository"

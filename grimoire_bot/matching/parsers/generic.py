@@ -233,14 +233,18 @@ def parse_summary(scan: Scan, index: int) -> Draft | None:
 
 # --- lines that say "error" (or an unmistakable failure) without a known tool format -------
 
+# A logger's date and time, before or after the level (`2023-07-03 23:12:15,123 ERROR ...`,
+# Go's `ERROR 2023/07/03 23:12:15 ...`).
+LOGGED_AT = r"\d{4}[/-]\d\d[/-]\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+"
 GENERIC_ERROR_RE = re.compile(
     r"^\s*(?:[\u2718\u2716\u00d7] |X (?=\[ERROR\]))?"  # esbuild's and others' cross
+    rf"(?:{LOGGED_AT})?"
     r"(?:[\w@#.\-/]+:? ){0,2}?"
     r"(?:\[(?:ERROR|FATAL|error|fatal|Error)\]"
     r"|(?:FATAL ERROR|[Ff]atal error|ERROR|Error|error|FATAL|Fatal|fatal|E|ERR!|ERR)"
     r"(?:\[[\w-]+\])?:"
-    r"|ERR!|(?:error|ERROR) (?=[A-Z`'\"]))"
-    r"\s*(?P<message>\S.*)$"
+    rf"|ERR!|(?:error|ERROR) (?=[A-Z`'\"])|(?:ERROR|FATAL) (?={LOGGED_AT}))"
+    rf"\s*(?:{LOGGED_AT})?(?P<message>\S.*)$"
 )
 SOFT_ERROR_RE = re.compile(
     r"^\s*(?:[\w.\-/]+: ){0,2}(?P<message>(?:[A-Z][\w.-]* )?(?i:could not|couldn't|cannot|"
