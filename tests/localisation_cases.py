@@ -6,8 +6,8 @@ or documentation). `expected` is the repository path and line a person fixing th
 would open. `files`, when given, is the repository's file list (as the commit's tree
 would give it); those cases measure the resolver, the others text-only localisation.
 
-The outputs gathered for the fifth and sixth localisation rounds (real CI output from
-public issue threads, 2026-12-07; each with its source) live in
+The outputs gathered from the fifth localisation round on (real CI output from public
+issue threads, 2026-12-07; each with its source) live in
 `tests/data/localisation_gathered.jsonl` and are part of the set: those a round located
 rightly from the text alone are text-only cases, those it placed rightly only with the
 repository's file list carry `files`.

@@ -207,9 +207,9 @@ LINE_WRAPPINGS = {
     "BuildKit's step and seconds": lambda n, line: f"#12 {1 + n * 0.013:.3f} {line}",
     "docker compose's service": lambda n, line: f"web_1  | {line}",
 }
-# Cases whose paste already carries one of these (two layers are not unwrapped), whose
-# every line starts with spaces (a one-space clock then looks like a two-space one), or
-# that are one line long (a quote needs two).
+# Cases whose paste already carries one of these or its own Markdown (two layers are not
+# unwrapped), whose every line starts with spaces (a one-space clock then looks like a
+# two-space one), or that are one line long (a quote needs two).
 WRAPPED_ALREADY = frozenset(
     {
         "gradle-testng, travis (broadinstitute/gatk#311)",
@@ -223,6 +223,10 @@ WRAPPED_ALREADY = frozenset(
         "jest resolver frame first",
         "indented old rust panic",
         "rust-panic, local (lune-org/lune#341)",
+        "next, vercel (ingoau/website#186)",
+        "cargo-test, local (3axap4eHko/prmt#18)",  # Nix's `       > `
+        "jest, local (oscarmorrison/md-page#60)",  # backticks around the paste
+        "pylint, github-actions (cleanlab/cleanlab#465)",
     }
 )
 
