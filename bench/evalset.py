@@ -49,8 +49,14 @@ ROUND2_SALT = "grimoire-evalset/2026-12-07/"
 # tuning) are its development side; batches gathered afterwards, from sources no earlier
 # round or batch used, frozen unread and measured once, are its held-out side.
 ROUND3_DIR = EVALSET_DIR / "round3"
+# The fourth round (2026-12-07, a new session) likewise: its localisation sides are the
+# batches tuned on (development) and two batches gathered afterwards and frozen unread
+# (held-out); its matching batch, gathered and measured once before any change, is split
+# by `assign_sides` with its own salt.
+ROUND4_DIR = EVALSET_DIR / "round4"
+ROUND4_SALT = "grimoire-evalset/2026-12-07/round4/"
 # Later rounds by name, as `--split round2-dev` and `--dataset grimoire-round3-heldout` say them.
-ROUNDS = {"round2": ROUND2_DIR, "round3": ROUND3_DIR}
+ROUNDS = {"round2": ROUND2_DIR, "round3": ROUND3_DIR, "round4": ROUND4_DIR}
 
 
 class Kind(StrEnum):
@@ -73,6 +79,8 @@ class Dataset(StrEnum):
     ROUND2_HELDOUT = "grimoire-round2-heldout"
     ROUND3_DEV = "grimoire-round3-dev"
     ROUND3_HELDOUT = "grimoire-round3-heldout"
+    ROUND4_DEV = "grimoire-round4-dev"
+    ROUND4_HELDOUT = "grimoire-round4-heldout"
 
     @property
     def split(self) -> Split | None:
