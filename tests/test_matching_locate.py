@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from grimoire_bot.matching import extract_errors, resolve_paths
@@ -28,6 +30,9 @@ from tests.localisation_cases import CASES, Case, primary_location
         ("/home/jenkins/agent/workspace/shop/src/app.py", "src/app.py"),  # Jenkins on k8s
         (r"\Jenkins_Slave\workspace\shop\core\src\App.java", "core/src/App.java"),  # Windows
         (r"C:\projects\shop\src\Program.cs", "src/Program.cs"),  # AppVeyor
+        ("/c/projects/shop/src/main.c", "src/main.c"),  # AppVeyor's MSYS2 shell
+        ("/cygdrive/c/projects/shop/src/main.c", "src/main.c"),  # and its Cygwin
+        ("/d/a/shop/shop/src/main.c", "src/main.c"),  # Actions' Windows runner, Git Bash
         ("/drone/src/cmd/main.go", "cmd/main.go"),  # Drone
         ("/drone/src/github.com/acme/shop/cmd/main.go", "cmd/main.go"),  # Drone 0.x
         ("/var/lib/buildkite-agent/builds/agent-1/acme/shop/src/app.py", "src/app.py"),
@@ -78,6 +83,8 @@ def test_checkout_roots_of_ci_systems_are_stripped(printed: str, expected: str) 
         "/rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/core/src/panicking.rs",
         "/usr/local/lib/rustlib/src/rust/library/core/src/panicking.rs",
         "/usr/include/c++/13.2.1/cstdlib",
+        "/c/msys64/mingw64/include/stdio.h",  # MSYS2's toolchain, as its shell prints it
+        r"C:\msys64\ucrt64\include\c++\13.2.0\bits\stl_vector.h",
         "/opt/hostedtoolcache/Python/3.10.17/x64/lib/python3.10/importlib/__init__.py",
     ],
 )
@@ -264,3 +271,60 @@ def test_a_tools_own_indented_block_below_its_header_keeps_its_indentation() -> 
         "      at Object.<anonymous> (src/cart.test.js:12:17)\n"
     )
     assert primary_location(extract_errors(log)) == "src/cart.test.js:12"
+
+
+# Where CI systems and people check a repository out. A text-only tuning case whose log
+# prints its expected path as it stands must be located the same when that path is printed
+# under any of them.
+CHECKOUT_ROOTS = {
+    "Travis": "/home/travis/build/acme/shop/",
+    "CircleCI": "/home/circleci/project/",
+    "GitLab": "/builds/acme/shop/",
+    "Jenkins": "/var/lib/jenkins/workspace/shop-pipeline/",
+    "Drone": "/drone/src/",
+    "Buildkite": "/var/lib/buildkite-agent/builds/agent-1/acme/shop/",
+    "Azure Pipelines on Linux": "/home/vsts/work/1/s/",
+    "Azure Pipelines on Windows": "D:\\a\\1\\s\\",
+    "AppVeyor": "C:\\projects\\shop\\",
+    "Actions on Windows": "D:\\a\\shop\\shop\\",
+    "Actions on Windows, Git Bash": "/d/a/shop/shop/",
+    "Visual Studio's repos folder": "C:\\Users\\me\\source\\repos\\shop\\",
+    "a Windows home, forward slashes": "C:/Users/me/shop/",
+    "MSYS2": "/c/Users/me/shop/",
+    "a Mac home": "/Users/me/code/shop/",
+    "a Linux home": "/home/me/projects/shop/",
+    "the temporary folder": "/tmp/shop/",
+}
+# Logs whose other lines say where their paths start (a Go package header, Sphinx's docs
+# folder, pylint's module header), or that print only a base name a root cannot precede.
+ROOTED_BY_THEIR_LOG = frozenset(
+    {
+        "go-test, local (nikoksr/assert-go#4)",
+        "go-test, github-actions (mstruebing/tldr#60)",
+        "sphinx, local (micropython/micropython#6099)",
+        "go, local (lf-edge/edge-home-orchestration-go#104)",
+        "go build with package header",
+        "pylint, travis (numenta/nupic-legacy#3135)",
+        "buf-lint, local (spacemeshos/poet#176)",
+        "buildkit excerpt, the solver's line cut off",
+    }
+)
+
+
+@pytest.mark.parametrize("root", CHECKOUT_ROOTS)
+def test_a_path_printed_under_a_checkout_root_is_located_as_printed_bare(root: str) -> None:
+    prefix = CHECKOUT_ROOTS[root]
+    moved = {}
+    for case in CASES:
+        if case.files is not None or case.name in ROOTED_BY_THEIR_LOG:
+            continue
+        path = case.expected.rsplit(":", 1)[0]
+        bare = re.compile(r"(?<![\w./\\-])" + re.escape(path) + r"(?=[:(\s,'\"]|$)")
+        if not bare.search(case.log):
+            continue
+        printed = prefix + (path.replace("/", "\\") if "\\" in prefix else path)
+        log = bare.sub(printed.replace("\\", "\\\\"), case.log)  # a literal replacement
+        found = primary_location(extract_errors(log))
+        if found != case.expected:
+            moved[case.name] = found
+    assert moved == {}

@@ -104,6 +104,7 @@ EXTERNAL_RE = re.compile(
          |nix/store|Library|System)/
       | ^/usr/local/go/
       | (?:^|/)\.gimme/ | (?:^|/)sdk/go[\d.]+/ | ^[A-Za-z]:/Go/src/          # Go toolchains
+      | ^(?:[A-Za-z]:)?/(?:msys64|msys32|mingw64|mingw32|ucrt64|clang64|cygwin(?:64)?)/  # MSYS2
       | ^[A-Za-z]:/(?:Program\ Files|Windows|hostedtoolcache
          |Users/[^/]+/AppData(?!/Local/dub/packages/))/   # see COPIED_CHECKOUT_RE
       | (?:^|/)_(?:work|temp|actions)/_?actions/
@@ -157,6 +158,10 @@ WORKSPACE_SCAN_CHARS = 1024 * 1024
 PLACEHOLDER_ROOT_RE = re.compile(r"^\$(?:\(\w+\)|\{\w+\}|\w+)/")
 URL_PREFIX_RE = re.compile(r"^file:/+(?=[A-Za-z]:/)|^file:(?://)?(?=/)")
 WINDOWS_DRIVE_RE = re.compile(r"^[A-Za-z]:/")
+# A Windows drive as MSYS2, Git Bash and Cygwin (`/c/Users/...`, `/cygdrive/c/...`) and WSL
+# (`/mnt/c/...`) print it. Bare letters are taken only where Windows puts drives (c to h),
+# not `/a/` or `/w/`, which containers use as folders.
+MOUNTED_DRIVE_RE = re.compile(r"^/(?:(?:cygdrive|mnt)/|(?=[c-hC-H]/))([a-zA-Z])/(?=[^/])")
 TRIM_CHARS = " \t'\"`()[]<>,;"
 # What may stand just before a relative path in a log, and how many mentions of a folder
 # are looked at (a 10 MB log names `src/` inside absolute paths thousands of times).
@@ -204,6 +209,7 @@ def to_slashes(path: str) -> str:
     """The path with forward slashes, quotes and URL scheme removed, and no `./`."""
     path = path.strip().strip(TRIM_CHARS).replace("\\", "/")
     path = URL_PREFIX_RE.sub("", path)
+    path = MOUNTED_DRIVE_RE.sub(r"\1:/", path)
     if path.startswith("//") and not path.startswith("///"):
         path = path[1:]
     while path.startswith("./"):
