@@ -948,9 +948,10 @@ def test_an_error_list_row_whose_description_runs_over_several_lines_is_read_who
 
 
 
-# Forms the ninth localisation round met in fresh CI output: (name, log, the first place).
+# Forms the ninth and tenth localisation rounds met in fresh CI output: (name, log, the
+# first place).
 # fmt: off
-ROUND_NINE_FORMS = [
+LATER_ROUNDS_FORMS = [
     ("kotlinc 1.3, its message moved to the next line by the console",
      "e: /Users/me/Project/app/login/src/main/java/a/OAuth.kt: (345, 28): \n"
      "Type mismatch: inferred type is String? but String was expected\n",
@@ -989,11 +990,71 @@ ROUND_NINE_FORMS = [
      "`cleanlab/count.py:31:0: W0611: Unused pandas imported as pd (unused-import)\n"
      "cleanlab/count.py:34:0: W0611: Unused csr_vstack imported (unused-import)\n`",
      "cleanlab/count.py:31"),
+    ("PowerShell 5's parse error, its message below the quoted code",
+     "PS C:\\shop-main> .\\install.ps1\nAt C:\\shop-main\\scripts\\install.ps1:142 char:75\n"
+     "+ ...  restart so hooks load.\" -ForegroundColor Yellow\n"
+     "+                                                 ~~~~~~~~~~\n"
+     "The string is missing the terminator: \".\n",
+     "scripts/install.ps1:142"),
+    ("PowerShell's runtime error, its message above the place",
+     "Get-Item : Cannot find path 'C:\\x' because it does not exist.\n"
+     "At D:\\a\\shop\\shop\\build.ps1:3 char:1\n+ Get-Item C:\\x\n+ ~~~~~~~~~~~~~\n",
+     "build.ps1:3"),
+    ("a localised Visual Studio's Error List",
+     "严重性\t代码\t说明\t项目\t文件\t行\n"
+     "错误\tC2039\t\"one_field\": 不是 \"pqxx::result\" 的成员\trunner\t"
+     "D:\\git\\libpqxx-master\\test\\unit\\test_pipeline.cxx\t26\t\n",
+     "test/unit/test_pipeline.cxx:26"),
+    ("a Windows traceback printed in lower case",
+     "Traceback (most recent call last):\n"
+     "  File \"c:\\users\\me\\appdata\\local\\programs\\python\\python35\\lib\\threading.py\", "
+     "line 914, in _bootstrap\n"
+     "  File \"c:\\users\\me\\Documents\\GitHub\\futgui\\core\\bid.py\", line 62, in bid\n"
+     "KeyError: 'Desc'\n",
+     "core/bid.py:62"),
+    ("Nix's last lines of a failed build, behind its `       > `",
+     "error: builder for '/nix/store/a5h8-circom-2.0.6.drv' failed with exit code 101;\n"
+     "       last 10 log lines:\n"
+     "       > thread 'tests::produce_code' panicked at 'called `Result::unwrap()` on an `Err` "
+     "value', code_producers/src/wasm.rs:1560:43\n"
+     "       > note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n",
+     "code_producers/src/wasm.rs:1560"),
+    ("Stackage's unpacked package, its path cut at 132 columns",
+     "       [11 of 13] Compiling Configuration.Utils\n\n"
+     "       /var/stackage/work/unpack-dir/unpacked/configuration-tools-0.6.1-a4d8ab36e66d452ec300"
+     "7201723df0ea827f1bf7cfd3cd94cd3e6d09c1c3\n"
+     "d8e6/src/Configuration/Utils.hs:742:5: error: [GHC-88464]\n"
+     "           Variable not in scope: void :: m0 ((), f T.Text) -> m a0\n",
+     "src/Configuration/Utils.hs:742"),
+    ("Bazel's failed action above the compiler's error",
+     "ERROR: /home/me/projects/bazel/third_party/ijar/BUILD:47:11: Compiling "
+     "third_party/ijar/zlib_client.cc failed: (Exit 1): gcc failed: error executing command\n"
+     "In file included from third_party/ijar/zlib_client.cc:20:\n"
+     "./third_party/ijar/zlib_client.h:64:46: error: 'numeric_limits' is not a member of 'std'\n",
+     "third_party/ijar/zlib_client.h:64"),
+    ("next lint: the file, then `2:8  Error: ...` rows",
+     "./app/api/health/route.test.ts\n"
+     "2:8  Error: 'React' is defined but never used.  @typescript-eslint/no-unused-vars\n",
+     "app/api/health/route.test.ts:2"),
+    ("fork-ts-checker under vue-cli: the file, then `95:12 message`",
+     " error  in /home/me/Dev/ethvm/src/charts/vuechart.vue\n\n"
+     "ERROR in /home/me/Dev/ethvm/src/charts/vuechart.vue\n"
+     "95:12 Property 'chart' does not exist on type 'Vue'.\n",
+     "src/charts/vuechart.vue:95"),
+    ("dartanalyzer before Dart 2.12: `message at path:12:3 • (code)`",
+     "  error • Undefined name 'rootBundle' at task/lib/main.dart:13:27 • (undefined_identifier)\n",
+     "task/lib/main.dart:13"),
+    ("MSBuild's generated solution project is no place to annotate",
+     "D:\\a\\1\\s\\src\\App.sln.metaproj(0,0): error MSB4126: The specified solution "
+     "configuration is invalid.\n"
+     "D:\\a\\1\\s\\src\\Migration\\WiItemProvider.cs(1,1): error CS0246: The type or "
+     "namespace name 'X' could not be found\n",
+     "src/Migration/WiItemProvider.cs:1"),
 ]
 # fmt: on
 
 
-@pytest.mark.parametrize(("name", "log", "place"), ROUND_NINE_FORMS, ids=[f[0] for f in ROUND_NINE_FORMS])
+@pytest.mark.parametrize(("name", "log", "place"), LATER_ROUNDS_FORMS, ids=[f[0] for f in LATER_ROUNDS_FORMS])
 def test_this_rounds_forms_are_placed(name: str, log: str, place: str) -> None:
     first = next(error for error in extract_errors(log) if error.file)
     assert f"{first.file}:{first.line}" == place

@@ -73,7 +73,8 @@ CHECKOUT_ROOT_RE = re.compile(
 # markers or starting with a release's folder.
 COPIED_CHECKOUT_MARKERS = (
     "ports/", "pkgsrc/", "fdroiddata/", "vagrant/build/", "source-build/", ".nimble/",
-    "dub/packages/", ".zigmod/", ".pybuild/", "build/", "BUILD/", "src/", "tmp/", "Packages/",
+    "dub/packages/", ".zigmod/", ".pybuild/", "unpacked/", "build/", "BUILD/", "src/", "tmp/",
+    "Packages/",
 )  # fmt: skip
 RELEASE_FOLDER_START_RE = re.compile(r"[A-Za-z][\w+]*(?:[.-][A-Za-z][\w+]*)*-\d+(?:\.\d+)+/")
 COPIED_CHECKOUT_RE = re.compile(
@@ -85,6 +86,7 @@ COPIED_CHECKOUT_RE = re.compile(
       | \.?dub/packages/(?:[^/]+-\d[^/]*|[^/]+/[^/]+)/[^/]+/
       | \.zigmod/deps/git/[^/]+/[^/]+/[^/]+/
       | \.pybuild/[^/]+/build/                  # Debian's pybuild copies the source it builds
+      | unpack-dir/unpacked/[^/]+/                # Stackage's curator unpacks each package
       | (?:^|(?:build|BUILD|src|tmp|Packages)/)        # a release unpacked where it is built
         [A-Za-z][\w+]*(?:[.-][A-Za-z][\w+]*)*-\d+(?:\.\d+)+/
     )""",
@@ -105,7 +107,8 @@ EXTERNAL_RE = re.compile(
       | ^/usr/local/go/
       | (?:^|/)\.gimme/ | (?:^|/)sdk/go[\d.]+/ | ^[A-Za-z]:/Go/src/          # Go toolchains
       | ^(?:[A-Za-z]:)?/(?:msys64|msys32|mingw64|mingw32|ucrt64|clang64|cygwin(?:64)?)/  # MSYS2
-      | ^[A-Za-z]:/(?:Program\ Files|Windows|hostedtoolcache
+      | \.metaproj$                                          # MSBuild's generated solution project
+      | ^[A-Za-z]:/(?i:Program\ Files|Windows|hostedtoolcache    # any case: Windows' is
          |Users/[^/]+/AppData(?!/Local/dub/packages/))/   # see COPIED_CHECKOUT_RE
       | (?:^|/)_(?:work|temp|actions)/_?actions/
       | ^(?:/home|/Users)/runner/work/_(?:actions|temp|tool)/
@@ -203,6 +206,10 @@ LOCAL_ROOT_RE = re.compile(
     )/(?=[^/]+/|[^/]+$)""",
     re.VERBOSE,
 )
+
+
+# Windows does not tell `C:/Users` from `c:/users`, and paths are printed both ways.
+LOCAL_WINDOWS_ROOT_RE = re.compile(LOCAL_ROOT_RE.pattern, re.VERBOSE | re.IGNORECASE)
 
 
 def to_slashes(path: str) -> str:
@@ -353,7 +360,8 @@ def local_checkout_root(path: str) -> str | None:
     """Where the repository probably starts in an absolute path neither a CI system's root
     nor the log explains, judged by the shapes of local and container checkouts (see
     `LOCAL_ROOT_RE`), or None. A guess: the path is no repository path as it stands."""
-    match = LOCAL_ROOT_RE.match(path)
+    shapes = LOCAL_WINDOWS_ROOT_RE if WINDOWS_DRIVE_RE.match(path) else LOCAL_ROOT_RE
+    match = shapes.match(path)
     if match is None or match.end() >= len(path):
         return None
     return path[: match.end() - 1]

@@ -84,6 +84,8 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("\n#", re.compile(r"\n#\d{1,4} \d{1,6}\.\d{1,3}(?: |(?=\n))")),
     (" | ", re.compile(r"\n[A-Za-z0-9][\w.-]{0,60}?[-_]\d{1,4}(?:_[0-9a-f]{6,64})? {1,40}\| ?")),
     ("\n[INFO]", re.compile(r"\n\[INFO\](?: |(?=\n))")),
+    # Nix quotes the last lines of a failed build's log behind `       > `.
+    (" log lines:", re.compile(r"\n {4,8}>(?: |(?=\n))")),
     # MSBuild with several nodes (`msbuild -m`, Visual Studio) numbers each project's lines.
     (">", re.compile(r"\n\d{1,3}>(?![>&=\d])")),
     # Ant names the task before each line of a tool it runs, right-aligned (`    [javac] `).

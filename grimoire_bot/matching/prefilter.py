@@ -21,6 +21,10 @@ ERRORISH = (
     r"|exit (?:code|status)|not satisfied|out of memory|no space left|forbidden|unresolved"
     r"|no matching|requires? |not allowed|violation|problems? \(|bad interpreter|http [45]\d\d)"
     r"|ERR!|ERR_|\x{2716}|\x{00d7}|\x{25cf}|--- FAIL|:\d+:\d+|\(\d+, ?\d+\)|:\d+: |::error"
+    # error in Chinese (simplified, traditional), Japanese, Korean, German, French, Italian
+    # and Russian, as localised compilers and Visual Studio print it
+    r"|\x{9519}\x{8BEF}|\x{932F}\x{8AA4}|\x{30A8}\x{30E9}\x{30FC}|\x{C624}\x{B958}"
+    r"|(?i:fehler|erreur|errore|\x{043E}\x{0448}\x{0438}\x{0431}\x{043A}\x{0430})"
     r"|^E {2}|\bE\d{3,4}\b|^[A-Z]{1,4}\d{3,4}\b|^_{5,} |^[ \t]+\d+:\d+\s|\b(?:SC|DL)\d{4}\b"
     r"|\[\d+, \d+\]: "
     r"|(?i:dockerfile|containerfile)[\w.-]*:\d+[ \t]*$"  # BuildKit's excerpt of the failed step
@@ -31,6 +35,7 @@ ERRORISH = (
     r"|^[ \t\x{2502}]*on \S+\.tf(?:\.json)? line \d"  # tflint's below its `Warning:`
     r"|#L\d+(?:-L\d+)?[ \t]*$"  # GitHub's annotations copied from a run's summary
     r"|\.rst:\d+:"  # Sphinx -W's warnings, which have no level
+    r"|:\d+ char:\d+"  # PowerShell's place
     r"|^[ \t]+Line {2,}\S|:\d+(?::\d+)? \[[EW]\] "  # PHPStan's table of a file, scss-lint
 )
 ERRORISH_TEXT = re2.compile(ERRORISH, quiet_options())

@@ -29,6 +29,7 @@ from .generic import (
     parse_bandit,
     parse_buildkit_failure,
     parse_generic,
+    parse_powershell,
     parse_shellcheck,
     parse_summary,
     parse_terraform,
@@ -96,6 +97,7 @@ RARER_FORMATS: tuple[Parser, ...] = (
     parse_test_more,
     parse_perl_die,
     parse_testthat,
+    parse_powershell,
 )
 PARSERS: tuple[Parser, ...] = (
     parse_workflow_command,
@@ -129,7 +131,7 @@ RARER_FORMAT_LITERALS = (
     ": [error] ", ": [warning] ", " MD0", ".yml:", ".yaml:", "[ERROR] templates/", "#L",
     ".rst:", ": WARNING: ", ": CRITICAL: ", ": SEVERE: ", "ERROR/3)", "WARNING/2)", "SEVERE/4)",
     " [ERROR]: ", " [WARN]: ", "srb.help/", " [W] ", " [E] ",
-    ".pm line ", ".pl line ", ".t line ", ".R#", ".R:",
+    ".pm line ", ".pl line ", ".t line ", ".R#", ".R:", " char:",
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
     r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue"

@@ -258,10 +258,12 @@ BINARY_SUFFIXES = (".dll", ".exe", ".lib", ".obj", ".pdb", ".winmd", ".so", ".a"
 
 # Hard-wrapped lines: a console of fixed width cut a path or a `file(line,col)` in two.
 WRAP_MIN_CHARS = 60
+CONSOLE_WIDTHS = frozenset({80, 100, 120, 128, 132, 140, 150, 160, 200})
 CUT_TAIL_CHARS = 24
 # awesome-typescript-loader and webpack: the file on one line, `(line,col): error` below.
 BARE_PATH_LINE_RE = re.compile(rf"^\s*(?:Error: |ERROR in )?(?P<path>{LINE_PATH})\s*$")
 LOCATION_FIRST_RE = re.compile(r"^\(\d+,\d+\): ")
+WINDOWS_DRIVE_START_RE = re.compile(r"^[A-Za-z]:[\\/]")
 
 # gcc and clang say which repository file included the header an error sits in.
 INCLUDED_FROM_RE = re.compile(
@@ -276,6 +278,11 @@ INSTANTIATED_AT_RE = re.compile(
 INSTANTIATION_LINES = 20
 # gcc's template backtrace (`x.h:27:30:   required from here`, `... required from 'f<T>'`,
 # `recursively required by substitution ...`): it belongs to the warning or error below it.
+# Bazel names the BUILD rule whose action failed; the tool it ran prints the error's place.
+BAZEL_ACTION_FAILED_RE = re.compile(
+    r"^(?:Compiling|Linking|Building|Executing genrule|C\+\+ compilation of rule|Action) "
+    r".*\bfailed\b"
+)
 TEMPLATE_CONTEXT_RE = re.compile(r"^(?:recursively )?required (?:from|by) ")
 GO_PACKAGE_HEADER_RE = re.compile(r"^# (?P<package>[\w.\-/]+)$")
 GO_HEADER_LOOKBACK = 50
@@ -326,7 +333,7 @@ def _wrapped_location(scan: Scan, index: int) -> Draft | None:
     split_location = LOCATION_FIRST_RE.match(line) and BARE_PATH_LINE_RE.match(previous)
     if (
         (_looks_cut(previous) or split_location)
-        and not _names_a_folder(located_match(line))
+        and (not _names_a_folder(located_match(line)) or _is_cut_path(previous))
         and located_match(previous) is None
     ):
         joins = [previous.rstrip() + line.strip()] if split_location else _joins(previous, line)
@@ -346,6 +353,15 @@ def _names_a_folder(match: re.Match[str] | None) -> bool:
     """Whether a line read alone already names a file in a folder: then it is not the
     tail of a path cut on the line above (which leaves a bare fragment, `er.swift`)."""
     return match is not None and any(sep in match.group("path") for sep in "/\\")
+
+
+def _is_cut_path(line: str) -> bool:
+    """A line that is nothing but the start of an absolute path and exactly as long as a
+    console is wide: the console cut it, so even a line below that names a folder of its
+    own is the rest of it (a path that merely ends a line is not cut)."""
+    text = line.strip()
+    absolute = text.startswith(("/", "\\")) or bool(WINDOWS_DRIVE_START_RE.match(text))
+    return absolute and " " not in text and len(line.rstrip()) in CONSOLE_WIDTHS
 
 
 def _looks_cut(line: str) -> bool:
@@ -376,6 +392,8 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
         return None  # a pytest traceback location line, not an error
     if TEMPLATE_CONTEXT_RE.match(rest):
         return None  # where gcc instantiated a template: context of the diagnostic below
+    if BAZEL_ACTION_FAILED_RE.match(rest) and re.split(r"[\\/]", raw_path)[-1].startswith("BUILD"):
+        return _as_warning(scan, index, match)  # the compiler's own error below says where
     if PYTHON_WARNING_RE.match(rest) or (ESLINT_UNIX_RULE_RE.search(rest) and "[Warning/" in rest):
         return None
     message, error_type = _diagnostic_message(rest)
@@ -709,7 +727,10 @@ def parse_dotty(scan: Scan, index: int) -> Draft | None:
 # VS 2012) or the code, the description, maybe the project, the file, the line, and more:
 # `Error  1  error C2065: 'x' : undeclared identifier  C:\src\a.cpp  57  1  proj` or
 # `Error  CS0246  The type or namespace name 'X' could not be found  App  C:\src\A.cs  12  Active`
-ERROR_LIST_ROW_RE = re.compile(r"^\s*Error(?:\t|\s{2,})\S")
+# A localised Visual Studio names the severity in its own language (`错误`, `Fehler`).
+ERROR_LIST_ROW_RE = re.compile(
+    r"^\s*(?:Error|错误|錯誤|エラー|오류|Fehler|Erreur|Errore|Ошибка|Erro|Błąd)(?:\t|\s{2,})\S"
+)
 ERROR_LIST_COLUMNS_RE = re.compile(r"\t+\s*|\s{2,}")
 ERROR_LIST_PATH_RE = re.compile(LINE_PATH)
 ERROR_LIST_CODE_RE = re.compile(r"^[A-Z]{1,6}\d{2,6}$")

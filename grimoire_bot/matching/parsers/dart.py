@@ -11,9 +11,10 @@ from .scan import Scan
 # `  error • message • lib/main.dart:1:8 • code` (Flutter's analyzer, before Dart 2.13) and
 # `  error - lib/main.dart:1:8 - message - code` (dart analyze since).
 DART_HEAD_RE = re.compile(r"^\s*(?P<level>error|warning|info|lint) (?P<sep>\u2022|-) (?P<rest>.*)$")
+# `message • path:12:3 • code`, or before Dart 2.12 `message at path:12:3 • (code)`.
 DART_BULLET_ROW_RE = re.compile(
-    rf"^(?P<message>.+?) \u2022 (?P<path>{LINE_PATH}):(?P<line>\d+):(?P<col>\d+)"
-    r"(?: \u2022 (?P<code>[\w_]+))?\s*$"
+    rf"^(?P<message>.+?)(?: \u2022| at) (?P<path>{LINE_PATH}):(?P<line>\d+):(?P<col>\d+)"
+    r"(?: \u2022 \(?(?P<code>[\w_]+)\)?)?\s*$"
 )
 DART_DASH_ROW_RE = re.compile(
     rf"^(?P<path>{LINE_PATH}):(?P<line>\d+):(?P<col>\d+) - "

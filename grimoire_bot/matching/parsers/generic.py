@@ -89,6 +89,49 @@ def parse_shellcheck(scan: Scan, index: int) -> Draft | None:
     return None
 
 
+# --- PowerShell: `At C:\\path\\x.ps1:12 char:5` between its message and the code it quotes --
+
+POWERSHELL_PLACE_RE = re.compile(
+    rf"^\s*At (?P<path>{LINE_PATH}|[^\n:]+\.ps[dm]?1):(?P<line>\d+) char:(?P<col>\d+)\s*$"
+)
+POWERSHELL_EXCERPT_RE = re.compile(r"^\s*\+ ")
+POWERSHELL_PROMPT_RE = re.compile(r"^\s*PS [^>]*>")
+POWERSHELL_EXCERPT_LINES = 6
+
+
+def parse_powershell(scan: Scan, index: int) -> Draft | None:
+    """A runtime error says its message above the place (`Get-Item : Cannot find path ...`),
+    a parse error below the quoted code (`The string is missing the terminator: ".`)."""
+    lines = scan.lines
+    place = POWERSHELL_PLACE_RE.match(lines[index]) if " char:" in lines[index] else None
+    if place is None:
+        return None
+    start, end, message = index, index, ""
+    above = lines[index - 1].strip() if index > 0 else ""
+    if above and not POWERSHELL_PROMPT_RE.match(above) and not POWERSHELL_EXCERPT_RE.match(above):
+        start, message = index - 1, above
+    probe = index + 1
+    while probe < min(len(lines), index + POWERSHELL_EXCERPT_LINES) and POWERSHELL_EXCERPT_RE.match(
+        lines[probe]
+    ):
+        probe += 1
+    end = probe - 1
+    if not message and probe < len(lines) and lines[probe].strip():
+        message, end = lines[probe].strip(), probe
+    if not message:
+        return None
+    return Draft(
+        start=start,
+        end=end,
+        message=message,
+        error_type=detect_error_type(message),
+        file=scan.repo_path(place.group("path")),
+        line=to_int(place.group("line")),
+        column=to_int(place.group("col")),
+        ecosystem=Ecosystem.SHELL,
+    )
+
+
 # --- Terraform: `Error: summary`, then `  on main.tf line 4, in module "x":` ----------------
 
 TERRAFORM_ERROR_RE = re.compile(r"^[\s\u2502]*(?P<level>Error|Warning): (?P<message>\S.*)$")

@@ -21,8 +21,9 @@ from .scan import Location, Scan
 # --- ESLint stylish ----------------------------------------------------------------------
 
 ESLINT_ROW_RE = re.compile(
-    r"^\s+(?:(?P<line>\d+):(?P<col>\d+)\s+(?P<level>error|warning|\u2716|\u00d7|\u26a0)"
+    r"^(?:\s+(?:(?P<line>\d+):(?P<col>\d+)\s+(?P<level>error|warning|\u2716|\u00d7|\u26a0)"
     r"|Line (?P<cra_line>\d+):(?P<cra_col>\d+):)"  # create-react-app's rows
+    r"|(?P<next_line>\d+):(?P<next_col>\d+)\s+(?P<next_level>Error|Warning):)"  # `next lint`
     r"\s+(?P<message>.+?)(?:\s{2,}\(?(?P<rule>[@\w][\w@/.-]*)\)?)?\s*$"  # yamllint's `(rule)`
 )
 
@@ -46,13 +47,14 @@ def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
         message=row.group("message").strip(),
         error_type=row.group("rule"),
         file=scan.repo_path(path),
-        line=to_int(row.group("line") or row.group("cra_line")),
-        column=to_int(row.group("col") or row.group("cra_col")),
+        line=to_int(row.group("line") or row.group("cra_line") or row.group("next_line")),
+        column=to_int(row.group("col") or row.group("cra_col") or row.group("next_col")),
         ecosystem=Ecosystem.ESLINT,
         # Stylelint's rows are ESLint's with symbols: U+2716 (U+00D7 on Windows) an error,
         # U+26A0 a warning. yamllint prints the same rows; a job failed on warnings
         # (`--max-warnings 0`, `--strict`) has only them to show.
-        warning=row.group("level") not in ("error", "\u2716", "\u00d7", None),
+        warning=row.group("level") not in ("error", "\u2716", "\u00d7", None)
+        or row.group("next_level") == "Warning",
     )
 
 
@@ -242,6 +244,7 @@ def parse_node_package_manager(scan: Scan, index: int) -> Draft | None:
 # `ERROR in ./src/app.js` and the error below it; when the module's own import chain names it
 # (` @ ./src/app.js 1:13-33`, the import that failed), that is its line.
 WEBPACK_MODULE_RE = re.compile(rf"^\s*ERROR in (?P<path>{PATH})\s*$")
+TYPE_CHECKER_ROW_RE = re.compile(r"^(?P<line>\d+):(?P<col>\d+):? (?P<message>[A-Z`'\"].*)$")
 WEBPACK_IMPORT_RE = re.compile(rf"^\s*@ (?P<path>{PATH}) (?P<line>\d+):\d+")
 WEBPACK_BLOCK_LINES = 10
 
@@ -258,6 +261,18 @@ def parse_webpack_module(scan: Scan, index: int) -> Draft | None:
     said = [lines[i].strip() for i in range(index + 1, stop) if lines[i].strip()]
     if not said or said[0].startswith("@ "):
         return None
+    checked = TYPE_CHECKER_ROW_RE.match(said[0])
+    if checked is not None:  # fork-ts-checker under vue-cli: `95:12 Property 'x' does not ...`
+        return Draft(
+            start=index,
+            end=index + 1,
+            message=checked.group("message"),
+            error_type=detect_error_type(checked.group("message")),
+            file=scan.repo_path(path),
+            line=to_int(checked.group("line")),
+            column=to_int(checked.group("col")),
+            ecosystem=Ecosystem.TYPESCRIPT,
+        )
     end, line = index, None
     for probe in range(index + 1, stop):
         if WEBPACK_MODULE_RE.match(lines[probe]):
