@@ -1050,6 +1050,17 @@ LATER_ROUNDS_FORMS = [
      "D:\\a\\1\\s\\src\\Migration\\WiItemProvider.cs(1,1): error CS0246: The type or "
      "namespace name 'X' could not be found\n",
      "src/Migration/WiItemProvider.cs:1"),
+    ("pytest-mypy's section of a file, its rows numbered only",
+     "=================================== FAILURES ===================================\n"
+     "____________________________ mypy/test/testcheck.py ____________________________\n"
+     "31: error: Incompatible types in assignment (expression has type \"None\", variable has "
+     "type Module)  [assignment]\n",
+     "mypy/test/testcheck.py:31"),
+    ("BuildKit's seconds under a step whose box lost its leading space",
+     "> [client 6/6] RUN npm run build:\n1.017 > next build\n35.68 Failed to compile.\n35.68\n"
+     "35.68 ./components/card/index.tsx:14:7\n"
+     "35.68 Type error: Type 'Element' is not assignable to type 'ReactNode'.\n",
+     "components/card/index.tsx:14"),
 ]
 # fmt: on
 

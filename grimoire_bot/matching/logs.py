@@ -137,7 +137,7 @@ INLINE_CODE_LINE_RE = re.compile(r"\n`([^`\n]+)`(?=\n)")
 LONE_TICK_RE = re.compile(r"\n(?:`([^`\n]*)|([^`\n]*)`)(?=\n)")
 # BuildKit's error box repeats the failing step's last lines behind their seconds (with
 # two decimals since BuildKit 0.11); a paste may keep only the box's end and the verdict.
-BUILDKIT_BOX_MARKERS = ("\n > [", "failed to solve")
+BUILDKIT_BOX_MARKERS = ("\n > [", "\n> [", "failed to solve")
 BUILDKIT_BOX_PREFIX_RE = re.compile(r"\n\d{1,6}\.\d{2,3}(?: |(?=\n))")
 # The Actions web viewer links numbers that look like log line numbers when copied.
 LOG_LINE_LINK_RE = re.compile(r"\[(\d+)\]\(https://[^)\s]*#step:\d+:\d+\)")

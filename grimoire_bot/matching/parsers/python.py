@@ -132,6 +132,10 @@ PYTEST_IMPORT_HEADER_RE = re.compile(
     r"^(?P<cls>\w+Error) while importing test module '(?P<path>[^']+)'"
 )
 SHORT_TRACEBACK_LOOKBACK = 40
+PYTEST_SECTION_PATH_RE = re.compile(rf"{PATH}")
+PYTEST_PLUGIN_ROW_RE = re.compile(
+    r"^(?P<line>\d+)(?::(?P<col>\d+))?: error: (?P<message>.+?)(?:  \[(?P<code>[\w-]+)\])?\s*$"
+)
 
 
 def parse_pytest_section(scan: Scan, index: int) -> Draft | None:
@@ -146,6 +150,9 @@ def parse_pytest_section(scan: Scan, index: int) -> Draft | None:
             break
         end = probe
     body = lines[index + 1 : end + 1]
+    checked = _checked_file_section(scan, index, header.group("title"), body)
+    if checked is not None:
+        return checked
     e_lines = [m.group("text") for m in map(PYTEST_E_LINE_RE.match, body) if m]
     file, line, cls = _pytest_location(scan, body)
     collecting = PYTEST_COLLECTING_RE.search(header.group("title"))
@@ -171,6 +178,24 @@ def parse_pytest_section(scan: Scan, index: int) -> Draft | None:
         line=line,
         ecosystem=Ecosystem.PYTHON,
         text_lines=tuple(kept),
+    )
+
+
+def _checked_file_section(scan: Scan, index: int, title: str, body: Sequence[str]) -> Draft | None:
+    """pytest-mypy's section of a file: `____ path ____`, then `31: error: message` rows."""
+    row = next((PYTEST_PLUGIN_ROW_RE.match(text) for text in body if text.strip()), None)
+    if row is None or not PYTEST_SECTION_PATH_RE.fullmatch(title):
+        return None
+    message = row.group("message").strip()
+    return Draft(
+        start=index,
+        end=index + 1 + next(i for i, text in enumerate(body) if text.strip()),
+        message=message,
+        error_type=row.group("code") or detect_error_type(message),
+        file=scan.repo_path(title),
+        line=to_int(row.group("line")),
+        column=to_int(row.group("col")),
+        ecosystem=Ecosystem.PYTHON,
     )
 
 
