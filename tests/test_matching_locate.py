@@ -234,6 +234,7 @@ WRAPPED_ALREADY = frozenset(
         "cargo-test, local (3axap4eHko/prmt#18)",  # Nix's `       > `
         "jest, local (oscarmorrison/md-page#60)",  # backticks around the paste
         "pylint, github-actions (cleanlab/cleanlab#465)",
+        "gcc, local (gambitproject/gambit#262)",
     }
 )
 
@@ -296,7 +297,8 @@ CHECKOUT_ROOTS = {
     "the temporary folder": "/tmp/shop/",
 }
 # Logs whose other lines say where their paths start (a Go package header, Sphinx's docs
-# folder, pylint's module header), or that print only a base name a root cannot precede.
+# folder, pylint's module header), that print only a base name a root cannot precede, or
+# whose tool never prints such a path with a root.
 ROOTED_BY_THEIR_LOG = frozenset(
     {
         "go-test, local (nikoksr/assert-go#4)",
@@ -307,6 +309,11 @@ ROOTED_BY_THEIR_LOG = frozenset(
         "pylint, travis (numenta/nupic-legacy#3135)",
         "buf-lint, local (spacemeshos/poet#176)",
         "buildkit excerpt, the solver's line cut off",
+        # CMake prints the files of its source tree relative: a root in front is not its
+        # output. cargo prints a backtrace's frames relative to the crate (`./tests/`).
+        "cmake, local (PDB-REDO/alphafill#54)",
+        "cmake, local (nih-at/libzip#52)",
+        "cargo-test, buildkite (MaterializeInc/materialize#26551)",
     }
 )
 

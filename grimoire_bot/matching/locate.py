@@ -108,6 +108,7 @@ EXTERNAL_RE = re.compile(
       | (?:^|/)\.gimme/ | (?:^|/)sdk/go[\d.]+/ | ^[A-Za-z]:/Go/src/          # Go toolchains
       | ^(?:[A-Za-z]:)?/(?:msys64|msys32|mingw64|mingw32|ucrt64|clang64|cygwin(?:64)?)/  # MSYS2
       | \.metaproj$                                          # MSBuild's generated solution project
+      | (?:^|/)share/cmake-\d+(?:\.\d+)*/Modules/               # CMake's own modules, anywhere
       | ^[A-Za-z]:/(?i:Program\ Files|Windows|hostedtoolcache    # any case: Windows' is
          |Users/[^/]+/AppData(?!/Local/dub/packages/))/   # see COPIED_CHECKOUT_RE
       | (?:^|/)_(?:work|temp|actions)/_?actions/

@@ -70,9 +70,10 @@ TIMESTAMP_RE = re.compile(
     r")"
 )
 # Jenkins' timestamper: `10:15:32  ` (two spaces), or one where a paste lost one. Each log
-# keeps one width, told from its least indented lines, so a line's own indentation stays.
+# keeps one width, told from its least indented lines, so a line's own indentation stays
+# (a blank line may keep fewer spaces than the width).
 CLOCK_RE = re.compile(r"\n\d\d:\d\d:\d\d( +)(?=\S)")
-CLOCK_PREFIX_RES = {width: re.compile(rf"\n\d\d:\d\d:\d\d {{{width}}}") for width in (1, 2)}
+CLOCK_PREFIX_RES = {width: re.compile(rf"\n\d\d:\d\d:\d\d {{1,{width}}}") for width in (1, 2)}
 CLOCK_LINES_SAMPLED = 20
 # (Each literal checked costs a pass over the log: only the tasks that run compilers.)
 ANT_TASKS = ("javac", "java", "javadoc", "exec")
