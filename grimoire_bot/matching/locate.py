@@ -70,13 +70,12 @@ CHECKOUT_ROOT_RE = re.compile(
 # <forge>/<owner>/<repo>/`, Debian's pybuild, and a release's tarball unpacked in a build
 # folder (`build/ignition-common-4.3.0/`, SwiftPM's `Packages/GRMustache.swift-1.0.0/`) or
 # where a path starts. The innermost copy counts. Searched only in paths holding one of the
-# markers or starting with a release's folder.
+# markers or a release's version.
 COPIED_CHECKOUT_MARKERS = (
     "ports/", "pkgsrc/", "fdroiddata/", "vagrant/build/", "source-build/", ".nimble/",
-    "dub/packages/", ".zigmod/", ".pybuild/", "unpacked/", "build/", "BUILD/", "src/", "tmp/",
-    "Packages/",
+    "dub/packages/", ".zigmod/", ".pybuild/", "unpacked/",
 )  # fmt: skip
-RELEASE_FOLDER_START_RE = re.compile(r"[A-Za-z][\w+]*(?:[.-][A-Za-z][\w+]*)*-\d+(?:\.\d+)+/")
+RELEASE_VERSION_RE = re.compile(r"-\d+(?:\.\d+)+/")  # what a release's folder ends with
 COPIED_CHECKOUT_RE = re.compile(
     r"""(?:^|(?<=/))(?:
         [\w.-]*?(?:ports|pkgsrc)/[^/]+/[^/]+/work/[^/]+/
@@ -258,7 +257,7 @@ def normalise_path(path: str, repo_root_hints: Sequence[str] = ()) -> str:
 def _in_copied_checkout(path: str) -> str | None:
     """The path inside a copy a build system or package manager made of a repository."""
     if not any(marker in path for marker in COPIED_CHECKOUT_MARKERS) and not (
-        RELEASE_FOLDER_START_RE.match(path)
+        RELEASE_VERSION_RE.search(path)
     ):
         return None
     end = max((copied.end() for copied in COPIED_CHECKOUT_RE.finditer(path)), default=0)
