@@ -33,6 +33,7 @@ from tests.localisation_cases import CASES, Case, primary_location
         ("/c/projects/shop/src/main.c", "src/main.c"),  # AppVeyor's MSYS2 shell
         ("/cygdrive/c/projects/shop/src/main.c", "src/main.c"),  # and its Cygwin
         ("/d/a/shop/shop/src/main.c", "src/main.c"),  # Actions' Windows runner, Git Bash
+        (r"D:\\a\\shop\\shop\\src\\main.c", "src/main.c"),  # escaped, as JSON and Node print it
         ("/drone/src/cmd/main.go", "cmd/main.go"),  # Drone
         ("/drone/src/github.com/acme/shop/cmd/main.go", "cmd/main.go"),  # Drone 0.x
         ("/var/lib/buildkite-agent/builds/agent-1/acme/shop/src/app.py", "src/app.py"),

@@ -161,6 +161,7 @@ WORKSPACE_SCAN_CHARS = 1024 * 1024
 PLACEHOLDER_ROOT_RE = re.compile(r"^\$(?:\(\w+\)|\{\w+\}|\w+)/")
 URL_PREFIX_RE = re.compile(r"^file:/+(?=[A-Za-z]:/)|^file:(?://)?(?=/)")
 WINDOWS_DRIVE_RE = re.compile(r"^[A-Za-z]:/")
+DOUBLED_SEPARATOR_RE = re.compile(r"/{2,}")
 # A Windows drive as MSYS2, Git Bash and Cygwin (`/c/Users/...`, `/cygdrive/c/...`) and WSL
 # (`/mnt/c/...`) print it. Bare letters are taken only where Windows puts drives (c to h),
 # not `/a/` or `/w/`, which containers use as folders.
@@ -217,6 +218,8 @@ def to_slashes(path: str) -> str:
     path = path.strip().strip(TRIM_CHARS).replace("\\", "/")
     path = URL_PREFIX_RE.sub("", path)
     path = MOUNTED_DRIVE_RE.sub(r"\1:/", path)
+    if "//" in path[1:]:
+        path = path[0] + DOUBLED_SEPARATOR_RE.sub("/", path[1:])  # `C:\\x` escaped in JSON
     if path.startswith("//") and not path.startswith("///"):
         path = path[1:]
     while path.startswith("./"):
