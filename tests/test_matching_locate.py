@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -240,18 +241,30 @@ WRAPPED_ALREADY = frozenset(
 )
 
 
-@pytest.mark.parametrize("wrapping", LINE_WRAPPINGS)
-def test_output_wrapped_line_by_line_is_located_as_unwrapped(wrapping: str) -> None:
-    wrap = LINE_WRAPPINGS[wrapping]
+def moved_by(rewrite: Callable[[Case], str | None], skipped: frozenset[str]) -> dict:
+    """The text-only tuning cases whose primary location changes when their log is
+    rewritten (`rewrite` gives None for a case it does not apply to): name -> new place."""
     moved = {}
     for case in CASES:
-        if case.files is not None or case.name in WRAPPED_ALREADY:
+        if case.files is not None or case.name in skipped:
             continue
-        log = "\n".join(wrap(n, line) for n, line in enumerate(case.log.split("\n")))
+        log = rewrite(case)
+        if log is None:
+            continue
         found = primary_location(extract_errors(log))
         if found != case.expected:
             moved[case.name] = found
-    assert moved == {}
+    return moved
+
+
+@pytest.mark.parametrize("wrapping", LINE_WRAPPINGS)
+def test_output_wrapped_line_by_line_is_located_as_unwrapped(wrapping: str) -> None:
+    wrap = LINE_WRAPPINGS[wrapping]
+
+    def wrapped(case: Case) -> str:
+        return "\n".join(wrap(n, line) for n, line in enumerate(case.log.split("\n")))
+
+    assert moved_by(wrapped, WRAPPED_ALREADY) == {}
 
 
 def test_a_code_block_below_prose_loses_the_indentation_markdown_gave_it() -> None:
@@ -322,17 +335,13 @@ ROOTED_BY_THEIR_LOG = frozenset(
 @pytest.mark.parametrize("root", CHECKOUT_ROOTS)
 def test_a_path_printed_under_a_checkout_root_is_located_as_printed_bare(root: str) -> None:
     prefix = CHECKOUT_ROOTS[root]
-    moved = {}
-    for case in CASES:
-        if case.files is not None or case.name in ROOTED_BY_THEIR_LOG:
-            continue
+
+    def rooted(case: Case) -> str | None:
         path = case.expected.rsplit(":", 1)[0]
         bare = re.compile(r"(?<![\w./\\-])" + re.escape(path) + r"(?=[:(\s,'\"]|$)")
         if not bare.search(case.log):
-            continue
+            return None
         printed = prefix + (path.replace("/", "\\") if "\\" in prefix else path)
-        log = bare.sub(printed.replace("\\", "\\\\"), case.log)  # a literal replacement
-        found = primary_location(extract_errors(log))
-        if found != case.expected:
-            moved[case.name] = found
-    assert moved == {}
+        return bare.sub(printed.replace("\\", "\\\\"), case.log)  # a literal replacement
+
+    assert moved_by(rooted, ROOTED_BY_THEIR_LOG) == {}

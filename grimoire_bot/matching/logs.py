@@ -140,7 +140,8 @@ INLINE_CODE_LINE_RE = re.compile(r"\n`([^`\n]+)`(?=\n)")
 OPENING_TICK_RE = re.compile(r"\n`(?=[^`\n]*\n)")
 # BuildKit's error box repeats the failing step's last lines behind their seconds (with
 # two decimals since BuildKit 0.11); a paste may keep only the box's end and the verdict.
-BUILDKIT_BOX_MARKERS = ("\n > [", "\n> [", "failed to solve")
+BUILDKIT_BOX_MARKER = "\n > ["
+PASTED_BUILDKIT_BOX_MARKERS = (BUILDKIT_BOX_MARKER, "\n> [", "failed to solve")
 PASTE_MAX_CHARS = 1024 * 1024
 BUILDKIT_BOX_PREFIX_RE = re.compile(r"\n\d{1,6}\.\d{2,3}(?: |(?=\n))")
 # The Actions web viewer links numbers that look like log line numbers when copied.
@@ -175,7 +176,8 @@ def clean_log(raw: str | bytes) -> str:
     text = _strip_repeated_prefixes(text)
     if text.count("<br") >= MIN_BREAKS:  # a bot pasted the console as HTML
         text = HTML_BREAK_RE.sub("\n", text)
-    if any(marker in text for marker in (BUILDKIT_BOX_MARKERS if pasted else ("\n > [",))):
+    markers = PASTED_BUILDKIT_BOX_MARKERS if pasted else (BUILDKIT_BOX_MARKER,)
+    if any(marker in text for marker in markers):
         text = BUILDKIT_BOX_PREFIX_RE.sub("\n", text)
     if "#step:" in text:
         text = LOG_LINE_LINK_RE.sub(r"\1", text)

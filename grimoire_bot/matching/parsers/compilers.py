@@ -17,7 +17,7 @@ from ..blocks import (
     to_int,
 )
 from ..ecosystems import Ecosystem
-from ..locate import is_absolute, join_repo_path, package_dir, to_slashes
+from ..locate import WINDOWS_DRIVE_RE, is_absolute, join_repo_path, package_dir, to_slashes
 from ..prefilter import ERRORISH_TEXT
 from .scan import Location, Scan
 
@@ -263,7 +263,6 @@ CUT_TAIL_CHARS = 24
 # awesome-typescript-loader and webpack: the file on one line, `(line,col): error` below.
 BARE_PATH_LINE_RE = re.compile(rf"^\s*(?:Error: |ERROR in )?(?P<path>{LINE_PATH})\s*$")
 LOCATION_FIRST_RE = re.compile(r"^\(\d+,\d+\): ")
-WINDOWS_DRIVE_START_RE = re.compile(r"^[A-Za-z]:[\\/]")
 
 # gcc and clang say which repository file included the header an error sits in.
 INCLUDED_FROM_RE = re.compile(
@@ -360,7 +359,7 @@ def _is_cut_path(line: str) -> bool:
     console is wide: the console cut it, so even a line below that names a folder of its
     own is the rest of it (a path that merely ends a line is not cut)."""
     text = line.strip()
-    absolute = text.startswith(("/", "\\")) or bool(WINDOWS_DRIVE_START_RE.match(text))
+    absolute = text.startswith(("/", "\\")) or bool(WINDOWS_DRIVE_RE.match(text.replace("\\", "/")))
     return absolute and " " not in text and len(line.rstrip()) in CONSOLE_WIDTHS
 
 

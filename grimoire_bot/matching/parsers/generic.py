@@ -106,7 +106,7 @@ def parse_powershell(scan: Scan, index: int) -> Draft | None:
     place = POWERSHELL_PLACE_RE.match(lines[index]) if " char:" in lines[index] else None
     if place is None:
         return None
-    start, end, message = index, index, ""
+    start, message = index, ""
     above = lines[index - 1].strip() if index > 0 else ""
     if above and not POWERSHELL_PROMPT_RE.match(above) and not POWERSHELL_EXCERPT_RE.match(above):
         start, message = index - 1, above

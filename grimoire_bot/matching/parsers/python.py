@@ -132,7 +132,7 @@ PYTEST_IMPORT_HEADER_RE = re.compile(
     r"^(?P<cls>\w+Error) while importing test module '(?P<path>[^']+)'"
 )
 SHORT_TRACEBACK_LOOKBACK = 40
-PYTEST_SECTION_PATH_RE = re.compile(rf"{PATH}")
+PYTEST_SECTION_PATH_RE = re.compile(PATH)
 PYTEST_PLUGIN_ROW_RE = re.compile(
     r"^(?P<line>\d+)(?::(?P<col>\d+))?: error: (?P<message>.+?)(?:  \[(?P<code>[\w-]+)\])?\s*$"
 )
@@ -183,13 +183,14 @@ def parse_pytest_section(scan: Scan, index: int) -> Draft | None:
 
 def _checked_file_section(scan: Scan, index: int, title: str, body: Sequence[str]) -> Draft | None:
     """pytest-mypy's section of a file: `____ path ____`, then `31: error: message` rows."""
-    row = next((PYTEST_PLUGIN_ROW_RE.match(text) for text in body if text.strip()), None)
+    first = next((i for i, text in enumerate(body) if text.strip()), None)
+    row = PYTEST_PLUGIN_ROW_RE.match(body[first]) if first is not None else None
     if row is None or not PYTEST_SECTION_PATH_RE.fullmatch(title):
         return None
     message = row.group("message").strip()
     return Draft(
         start=index,
-        end=index + 1 + next(i for i, text in enumerate(body) if text.strip()),
+        end=index + 1 + first,
         message=message,
         error_type=row.group("code") or detect_error_type(message),
         file=scan.repo_path(title),
