@@ -215,6 +215,32 @@ LINE_WRAPPINGS = {
     "Jenkins' clock, two spaces": lambda n, line: f"10:00:{n % 60:02d}  {line}",
     "BuildKit's step and seconds": lambda n, line: f"#12 {1 + n * 0.013:.3f} {line}",
     "docker compose's service": lambda n, line: f"web_1  | {line}",
+    "docker compose v2's service": lambda n, line: f"web-1  | {line}",
+    "a container runtime's log": lambda n, line: (
+        f"2024-05-01T10:00:{n % 60:02d}.123456789Z stdout F {line}"
+    ),
+    "GitLab's timestamps": lambda n, line: f"2024-05-01T10:00:{n % 60:02d}.123456Z 00O {line}",
+    "Buildkite's times": lambda n, line: f"\x1b_bk;t=17453222{n:05d}\x07{line}",
+    "Buildkite's times, escapes lost": lambda n, line: f"_bk;t=17453222{n:05d}{line}",
+    "TeamCity's clock and step": lambda n, line: f"[10:00:{n % 60:02d}] :\t [Step 1/2] {line}",
+    "fastlane's clock and xcpretty": lambda n, line: f"[10:00:{n % 60:02d}]: \u25b8 {line}",
+    "Netlify's clock": lambda n, line: f"10:00:{n % 60:02d} AM: {line}",
+    "Cloudflare Pages' clock": lambda n, line: f"10:00:{n % 60:02d}.123\t{line}",
+    "a git server through git push": lambda n, line: f"remote: {line}",
+    "Heroku's buildpack": lambda n, line: f"remote:        {line}",
+    "ANSI colours": lambda n, line: f"\x1b[31m{line}\x1b[0m",
+    "Windows line ends": lambda n, line: f"{line}\r",
+}
+# Runners that put a task's, process's or package's name before each of its lines. A name
+# is told from a tool's own first word by repeating, so one-line logs are left out.
+RUNNER_LABELS = {
+    "turborepo's task": "web:build: ",
+    "lerna's package": "@acme/web: ",
+    "concurrently's index": "[0] ",
+    "concurrently's name": "[tsc] ",
+    "yarn's workspace": "[@acme/web]: ",
+    "moon's task": "web:build | ",
+    "Earthly's target": "+build | ",
 }
 # Cases whose paste already carries one of these or its own Markdown (two layers are not
 # unwrapped), whose every line starts with spaces (a one-space clock then looks like a
@@ -237,6 +263,7 @@ WRAPPED_ALREADY = frozenset(
         "jest, local (oscarmorrison/md-page#60)",  # backticks around the paste
         "pylint, github-actions (cleanlab/cleanlab#465)",
         "gcc, local (gambitproject/gambit#262)",
+        "delphi, local (HuichanKIM/Ollama-Delphi-GUI#2)",  # one line
     }
 )
 
@@ -265,6 +292,35 @@ def test_output_wrapped_line_by_line_is_located_as_unwrapped(wrapping: str) -> N
         return "\n".join(wrap(n, line) for n, line in enumerate(case.log.split("\n")))
 
     assert moved_by(wrapped, WRAPPED_ALREADY) == {}
+
+
+@pytest.mark.parametrize("runner", RUNNER_LABELS)
+def test_output_labelled_line_by_line_by_a_runner_is_located_as_unlabelled(runner: str) -> None:
+    label = RUNNER_LABELS[runner]
+
+    def labelled(case: Case) -> str | None:
+        lines = case.log.split("\n")
+        if sum(1 for line in lines if line.strip()) < 2:
+            return None
+        return "\n".join(label + line for line in lines)
+
+    assert moved_by(labelled, WRAPPED_ALREADY) == {}
+
+
+def test_runners_labels_nest_and_come_off_from_the_outside_in() -> None:
+    log = "\n".join(
+        f"[0] web-1  | 2024-05-01T10:00:0{n}.1Z {line}"
+        for n, line in enumerate(["> tsc -p .", "src/app.ts(3,7): error TS2322: Type 'x'.", "done"])
+    )
+    assert primary_location(extract_errors(log)) == "src/app.ts:3"
+
+
+def test_a_bracketed_file_and_line_is_not_taken_for_a_runners_label() -> None:
+    log = (
+        "[src/app.c:12]: (error) Array 'a[2]' accessed at index 2, which is out of bounds.\n"
+        "[src/app.c:12]: (error) Uninitialized variable: b\n"
+    )
+    assert primary_location(extract_errors(log)) == "src/app.c:12"
 
 
 def test_a_code_block_below_prose_loses_the_indentation_markdown_gave_it() -> None:
@@ -309,6 +365,13 @@ CHECKOUT_ROOTS = {
     "a Mac home": "/Users/me/code/shop/",
     "a Linux home": "/home/me/projects/shop/",
     "the temporary folder": "/tmp/shop/",
+    "GitLab on Windows": "C:\\GitLab-Runner\\builds\\acme\\shop\\",
+    "Cloudflare Pages": "/opt/buildhome/repo/",
+    "Xcode Cloud": "/Volumes/workspace/repository/",
+    "a Mac's Developer folder": "/Users/me/Developer/shop/",
+    "a OneDrive folder": "C:\\Users\\me\\OneDrive\\Documents\\shop\\",
+    "Downloads, unzipped twice": "C:\\Users\\me\\Downloads\\shop-main\\shop-main\\",
+    "a folder named like the repository's own": "C:\\src\\shop\\",
 }
 # Logs whose other lines say where their paths start (a Go package header, Sphinx's docs
 # folder, pylint's module header), that print only a base name a root cannot precede, or
@@ -345,3 +408,59 @@ def test_a_path_printed_under_a_checkout_root_is_located_as_printed_bare(root: s
         return bare.sub(printed.replace("\\", "\\\\"), case.log)  # a literal replacement
 
     assert moved_by(rooted, ROOTED_BY_THEIR_LOG) == {}
+
+
+def test_nodes_require_stack_does_not_hide_the_frames_below_it() -> None:
+    log = (
+        "Error: Cannot find module 'express-session'\n"
+        "Require stack:\n"
+        "- C:\\Users\\me\\Desktop\\camp\\app.js\n"
+        "    at Function.Module._resolveFilename (node:internal/modules/cjs/loader:933:15)\n"
+        "    at Object.<anonymous> (C:\\Users\\me\\Desktop\\camp\\app.js:5:17)\n"
+    )
+    assert primary_location(extract_errors(log)) == "app.js:5"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("# _/C_/GitHub/goawk", "goawk.go:147"),
+        ("# _/home/me/projects/goawk/interp", "interp/goawk.go:147"),
+    ],
+)
+def test_a_go_package_outside_gopath_is_named_by_its_folder(header: str, expected: str) -> None:
+    log = f"{header}\n.\\goawk.go:147:13: undefined: interp.Config\n"
+    assert primary_location(extract_errors(log)) == expected
+
+
+@pytest.mark.parametrize(
+    ("log", "expected"),
+    [
+        ("[dcc32 Hint] Main.pas(12): H2164 Variable 'x' is declared but never used\n"
+         "[dcc32 Error] Unit1.pas(43): E2003 Undeclared identifier: 'LastErrorCode'\n"
+         "[dcc32 Fatal Error] Player.dpr(6): F2063 Could not compile used unit 'Unit1.pas'\n",
+         "Unit1.pas:43"),
+        ('Loader.pas(149,36) Error: Identifier not found "ifthen"\n'
+         'Loader.pas(149,66) Fatal: Syntax error, ")" expected but "," found\n', "Loader.pas:149"),
+    ],
+)  # fmt: skip
+def test_delphi_and_free_pascal_diagnostics_are_located(log: str, expected: str) -> None:
+    assert primary_location(extract_errors(log)) == expected
+
+
+def test_cmakes_build_folder_shows_where_the_checkout_starts() -> None:
+    log = (
+        "C:\\Users\\me\\Music\\NeuralNote\\NeuralNote\\Source\\Lnf.cpp(71,15): error C2065: "
+        "'LABEL_FONT': undeclared identifier "
+        "[C:\\Users\\me\\Music\\NeuralNote\\build\\NeuralNote.vcxproj]\n"
+    )
+    assert primary_location(extract_errors(log)) == "NeuralNote/Source/Lnf.cpp:71"
+
+
+def test_a_modules_own_build_folder_does_not_start_the_checkout() -> None:
+    log = (
+        "    [javac] G:\\JSettlers\\jsettlers.logic\\src\\Temple.java:75: error: cannot access X\n"
+        "BUILD FAILED\n"
+        "G:\\JSettlers\\jsettlers.logic\\build\\build.ant:82: Compile failed\n"
+    )
+    assert primary_location(extract_errors(log)) == "jsettlers.logic/src/Temple.java:75"

@@ -31,6 +31,7 @@ from .locate import (
     is_external,
     local_checkout_root,
     normalise_path,
+    root_beside_build_folder,
     root_beside_dependencies,
     root_named_in_log,
     workspace_roots,
@@ -104,8 +105,9 @@ def extract_errors(
 def _rooted_by_log(records: list[ErrorRecord], text: str) -> list[ErrorRecord]:
     """Absolute paths no known root explained, made relative where the log itself shows
     where the repository starts (`locate.root_named_in_log`,
-    `locate.root_beside_dependencies`), else where checkouts on people's machines and in
-    containers usually are (`locate.local_checkout_root`)."""
+    `locate.root_beside_dependencies`, `locate.root_beside_build_folder`), else where
+    checkouts on people's machines and in containers usually are
+    (`locate.local_checkout_root`)."""
     roots: dict[str, str | None] = {}
     rooted = []
     for record in records:
@@ -117,6 +119,7 @@ def _rooted_by_log(records: list[ErrorRecord], text: str) -> list[ErrorRecord]:
                     next((r for r in roots.values() if r and file.startswith(r + "/")), None)
                     or root_named_in_log(file, text)
                     or root_beside_dependencies(file, text)
+                    or root_beside_build_folder(file, text)
                     or local_checkout_root(file)
                 )
             root = roots[folder]

@@ -34,7 +34,8 @@ CHECKOUT_ROOT_RE = re.compile(
       | .*?/_work/[^/]+/[^/]+/                                  # self-hosted Actions, Azure
       | (?:/home|/Users)/travis/build/[^/]+/[^/]+/
       | /home/circleci/(?!\.)[^/]+/                             # ~/project, or ~/<repo>
-      | (?:/home/gitlab-runner)?/builds/(?:[A-Za-z0-9_-]{8}/\d+/)?[^/]+/[^/]+/
+      | (?:/home/gitlab-runner|[A-Za-z]:/(?i:gitlab-runner))?       # GitLab, Linux and Windows
+        /builds/(?:[A-Za-z0-9_-]{8}/\d+/)?[^/]+/[^/]+/
       | (?:[A-Za-z]:)?/(?:[^/]+/)*?jobs/[^/]+/workspace/         # Jenkins' old home layout
       | (?:[A-Za-z]:)?/(?:[^/]+/)*?(?i:jenkins|hudson)[^/]*/(?:[^/]+/)*?workspace/[^/]+/
       | [A-Za-z]:/projects/[^/]+/                               # AppVeyor
@@ -48,6 +49,8 @@ CHECKOUT_ROOT_RE = re.compile(
       | (?:/opt/buildagent|[A-Za-z]:/BuildAgent)/work/[^/]+/      # TeamCity
       | /tmp/cirrus-ci-build/
       | /opt/build/repo/                                        # Netlify
+      | /opt/buildhome/repo/                                    # Cloudflare Pages
+      | /Volumes/workspace/repository/                          # Xcode Cloud
       | /opt/render/project/src/                                # Render
       | /tmp/build_[0-9a-f]{6,}/                                # Heroku's slug compiler
       | /home/semaphore/[^/]+/                                  # Semaphore
@@ -123,6 +126,8 @@ EXTERNAL_RE = re.compile(
     re.VERBOSE,
 )
 FORGE_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/", "codeberg.org/")
+# Go names a package in a folder outside GOPATH by the folder: `_/home/me/shop`, `_/C_/shop`.
+LOCAL_IMPORT_PATH_RE = re.compile(r"^_(?:/([A-Za-z])_(?=/))?(/.+)$")
 GOPKG_VERSION_RE = re.compile(r"\.v\d+$")
 # Lines where a job says where it checked the repository out, or where a container works
 # from; each marker is found with str.find, then its line is read.
@@ -170,17 +175,24 @@ TRIM_CHARS = " \t'\"`()[]<>,;"
 # What may stand just before a relative path in a log, and how many mentions of a folder
 # are looked at (a 10 MB log names `src/` inside absolute paths thousands of times).
 RELATIVE_PATH_STARTS = frozenset(" \t\n'\"`([=@")
+DOT_SLASH_STARTS = ("\n./", " ./", "'./", '"./', "(./")
 MAX_FOLDER_MENTIONS_READ = 2000
+BUILD_FOLDERS = ("build", "cmake-build-debug", "cmake-build-release")
+BUILD_PRODUCT = (
+    r"[\\/](?:build|cmake-build-[\w.-]+)[\\/]"
+    r"(?:[^\s\]\"'<>|]*\.(?:vcxproj|sln)\b|CMakeFiles\b|CMakeCache\.txt)"
+)
 # Where people and containers keep a checkout when no CI system chose the folder: a home
 # folder (`/home/me`, `/Users/me`, `C:/Users/me`, `/root`), then folders that hold many
 # checkouts (`projects`, `code`, `src`, `git`, Visual Studio's `source/repos`, ...), then
 # the repository's own folder; a Windows drive's top folder; Codespaces' and dev
 # containers' `/workspaces/<repo>`; Cloud Build's `/workspace`. A GitHub archive unpacked
-# (`<repo>-master`, `<repo>-main`) says so most clearly, so it is tried first.
+# (`<repo>-master`, `<repo>-main`, twice where Windows' Extract All made a folder for the
+# archive's own) says so most clearly, so it is tried first.
 CHECKOUT_HOLDERS = (
     r"projects?|Projects?|code|Code|src|git|Git|github|GitHub|repos?|Repos?|dev|Dev|work|Work"
     r"|workspace|workspaces|Documents|Desktop|Development|development|source|Source|sources"
-    r"|forks|Dropbox"
+    r"|forks|Dropbox|OneDrive[^/]*|Downloads|Developer"
 )
 # The top folders of Linux and macOS systems: any other top folder (`/mastodon`, `/flask`)
 # is a container image's own, where its Dockerfile put the code.
@@ -193,7 +205,7 @@ SYSTEM_FOLDERS = (
 STRONG_HOLDERS = r"git|Git|GIT|repos|Repos|repositories|Repositories|github|GitHub|source/repos"
 LOCAL_ROOT_RE = re.compile(
     rf"""^(?:
-        (?:[A-Za-z]:)?(?:/[^/]+)*?/[^/]+-(?:master|main)
+        (?:[A-Za-z]:)?(?:/[^/]+)*?/(?P<unzipped>[^/]+-(?:master|main))(?:/(?P=unzipped))?
       | (?:/home/[^/]+|/Users/[^/]+|[A-Za-z]:/Users/[^/]+|/root|~|[A-Za-z]:)
           (?:/[^/]+){{1,2}}?/(?:{STRONG_HOLDERS})/(?!\.)[^/]+
       | (?:/home/[^/]+|/Users/[^/]+|[A-Za-z]:/Users/[^/]+|/root|~)
@@ -337,9 +349,17 @@ def root_named_in_log(path: str, text: str) -> str | None:
     """Where the repository starts in an absolute path no known root explains (a build on
     someone's machine), judged by the log itself: the shallowest folder of the path that
     the log also names as a relative path (`Building CXX object src/...`, pytest's
-    `tests/test_x.py ..E`, webpack's `./src/App.tsx`), or None."""
+    `tests/test_x.py ..E`, webpack's `./src/App.tsx`), or None. The log naming the same
+    file relatively says it best, so that is looked for first (`C:/src/shop/src/main.rs`
+    beside `src/main.rs` starts at `shop/`, not at the first `src/`)."""
     parts = path.split("/")
-    for depth in range(1, len(parts) - 1):
+    # A repository checked out as a whole drive is rarer than a folder named like one of
+    # its own (`C:/src/shop/src/`).
+    shallowest = 2 if WINDOWS_DRIVE_RE.match(path) else 1
+    for depth in range(shallowest, len(parts) - 1):
+        if _named_relatively("/".join(parts[depth:]), text, object_folders=False):
+            return "/".join(parts[:depth])
+    for depth in range(shallowest, len(parts) - 1):
         if parts[depth] and _named_relatively(parts[depth] + "/", text):
             return "/".join(parts[:depth])
     return None
@@ -359,6 +379,25 @@ def root_beside_dependencies(path: str, text: str) -> str | None:
     return None
 
 
+def root_beside_build_folder(path: str, text: str) -> str | None:
+    """Where the repository starts in an absolute path, judged by the log: the folder of
+    the path that the log shows holding CMake's build folder (`build/`, CLion's
+    `cmake-build-debug/`), told by what CMake makes there (Visual Studio's projects, which
+    MSBuild names after each diagnostic, `CMakeFiles/`, `CMakeCache.txt`). A Gradle or
+    Ant module's own `build/` says nothing of the repository's root."""
+    if "CMake" not in text and ".vcxproj" not in text and ".sln" not in text:
+        return None
+    parts = path.split("/")
+    for depth in range(len(parts) - 2, 1, -1):
+        if parts[depth] in BUILD_FOLDERS:
+            continue
+        root = "/".join(parts[:depth])
+        holder = re.escape(root).replace("/", r"[\\/]")
+        if re.search(holder + BUILD_PRODUCT, text):
+            return root
+    return None
+
+
 def local_checkout_root(path: str) -> str | None:
     """Where the repository probably starts in an absolute path neither a CI system's root
     nor the log explains, judged by the shapes of local and container checkouts (see
@@ -370,20 +409,18 @@ def local_checkout_root(path: str) -> str | None:
     return path[: match.end() - 1]
 
 
-def _named_relatively(folder: str, text: str) -> bool:
+def _named_relatively(folder: str, text: str, *, object_folders: bool = True) -> bool:
     """Whether `folder/` starts a relative path somewhere in `text` (not inside another
     path): at a line's start, after a space, a quote, a bracket, `./`, or inside CMake's
-    object folder (`CMakeFiles/app.dir/tests/x.cpp.o` mirrors the source tree)."""
+    object folder (`CMakeFiles/app.dir/tests/x.cpp.o` mirrors the source tree, of its
+    target's folder: that says which folders there are, not where the repository starts)."""
+    ends = (*DOT_SLASH_STARTS, ".dir/") if object_folders else DOT_SLASH_STARTS
     position = text.find(folder)
     for _ in range(MAX_FOLDER_MENTIONS_READ):
         if position < 0:
             return False
         before = text[max(0, position - 5) : position]
-        if (
-            not before
-            or before[-1] in RELATIVE_PATH_STARTS
-            or before.endswith((".dir/", "\n./", " ./", "'./", '"./', "(./"))
-        ):
+        if not before or before[-1] in RELATIVE_PATH_STARTS or before.endswith(ends):
             return True
         position = text.find(folder, position + 1)
     return False
@@ -404,6 +441,10 @@ def package_dir(import_path: str, repo_root_hints: Sequence[str] = ()) -> str:
     (`go.uber.org/zap`, `example.com/shop`), and the first element of a module path with no
     host at all (`shop/internal/cart`)."""
     import_path = import_path.strip().rstrip("/")
+    local = LOCAL_IMPORT_PATH_RE.match(import_path)
+    if local:  # a folder outside GOPATH: the path of its files is made relative later
+        drive = f"{local.group(1)}:" if local.group(1) else ""
+        return normalise_path(drive + local.group(2))
     for hint in repo_root_hints:
         hint = to_slashes(hint).rstrip("/")
         if hint and not is_absolute(hint):

@@ -56,18 +56,21 @@ OMISSION_MARKER = "[... {count} lines omitted ...]"
 # every position, which is ten times faster on a 10 MB log.
 ANSI_ESCAPE_RE = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
-    r"|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?"  # OSC: hyperlinks, titles
+    r"|\x1b[\]_][^\x07\x1b\n]*(?:\x07|\x1b\\)?"  # OSC: hyperlinks, titles; APC: Buildkite's times
     r"|\x1b[@-Z\\-_]"  # two-byte escapes
 )
 BARE_SGR_RE = re.compile(r"\[(?:\d{1,3};)*\d{1,3}m(?!\])")  # colour codes whose ESC was lost
 TIMESTAMP_RE = re.compile(
     r"\n\ufeff?(?:"
     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? ?"  # Actions
-    r"|\[\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\] ?"  # Jenkins
+    r"(?:std(?:out|err) [FP] |[0-9a-f]{2}[OE]\+? )?"  # a container's stream, GitLab's
+    r"|\[\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d| UTC)?\] ?"  # Jenkins
     r"|\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AP]M)?: "  # Netlify
-    r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\] "  # gulp, make
+    r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\](?:[A-Za-z ]?:[ \t]+\[Step \d+/\d+\] ?"  # TeamCity
+    r"|: (?:\u25b8 )?| )"  # fastlane (and xcpretty's mark); gulp, make
     r"|(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{3} \| ?"  # Vercel, Loki and Grafana exports
-    r"|\d\d:\d\d:\d\d\.\d{3} "  # Vercel's build log
+    r"|\d\d:\d\d:\d\d\.\d{3}[ \t]"  # Vercel's and Cloudflare Pages' build logs
+    r"|_bk;t=\d{13}\x07?"  # Buildkite's time in milliseconds, its escape lost
     r"|\[ *\d+(?:\.\d+)?s\] "  # OBS
     r")"
 )
@@ -77,6 +80,7 @@ TIMESTAMP_RE = re.compile(
 CLOCK_RE = re.compile(r"\n\d\d:\d\d:\d\d( +)(?=\S)")
 CLOCK_PREFIX_RES = {width: re.compile(rf"\n\d\d:\d\d:\d\d {{1,{width}}}") for width in (1, 2)}
 CLOCK_LINES_SAMPLED = 20
+REMOTE_RE = re.compile(r"\nremote:( *)(\S+)")
 # (Each literal checked costs a pass over the log: only the tasks that run compilers.)
 ANT_TASKS = ("javac", "java", "javadoc", "exec")
 ANT_TASK_RE = re.compile(rf"\n *\[(?:{'|'.join(ANT_TASKS)})\](?: |(?=\n))")
@@ -107,9 +111,12 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
 # `@scope/pkg`, `packages/app`, `web-app`), never a level (`ERROR: `, `e: `), an exception
 # (`ModuleNotFoundError: `), a command (`cp: `, `make: `) or a file (`main.go: `).
 REPEATED_PREFIX_RE = re.compile(
-    r"\n([A-Za-z@][\w@/.+-]{0,80}+(?::[\w.+-]{1,40}+)?: |[A-Za-z0-9][\w.-]{0,60}+ +\| )[^\n]*\n\1"
+    r"\n([A-Za-z@][\w@/.+-]{0,80}+(?::[\w.+-]{1,40}+)?: "
+    r"|[A-Za-z0-9+@][\w.:/@+-]{0,60}+ +\| "
+    r"|\[[^\]\n]{1,60}+\]:? )[^\n]*\n\1"
 )
 MIN_PREFIXED_LINES = 3
+MAX_PREFIX_LAYERS = 3
 MAX_PREFIXES_STRIPPED = 8
 WRAPPER_NAME_RE = re.compile(
     r"^(?:[A-Z][A-Z0-9_]{3,}|[^:]+:[^:]+|@.+|.+/.+|[a-z0-9]+(?:-[a-z0-9]+)+)$"
@@ -120,6 +127,7 @@ NOT_A_WRAPPER_RE = re.compile(
 )
 # A Markdown quote: two or more lines that start with `>` (and a space, or nothing), with
 # nothing but blank lines between them.
+LOCATION_IN_LABEL_RE = re.compile(r"\.[A-Za-z][\w+-]{0,11}(?:[:(]|$)|:\d")
 QUOTED_RUN_RE = re.compile(r"(?:\n>(?: [^\n]*)?(?=\n)(?:\n[ \t]*(?=\n))*){2,}")
 QUOTE_MARK_RE = re.compile(r"\n> ?")
 # A Markdown code block: lines indented by four spaces or a tab (blank lines may sit between
@@ -168,12 +176,7 @@ def clean_log(raw: str | bytes) -> str:
     # issue; a job's log of megabytes is not that, and each check is a pass over it.
     pasted = len(text) <= PASTE_MAX_CHARS
     text = _without_markdown("\n" + text) if pasted else "\n" + text
-    text = TIMESTAMP_RE.sub("\n", text)
-    text = _without_clock(text)
-    for literal, prefix in WRAPPER_PREFIXES:
-        if literal in text:
-            text = prefix.sub("\n", text)
-    text = _strip_repeated_prefixes(text)
+    text = _without_line_prefixes(text)
     if text.count("<br") >= MIN_BREAKS:  # a bot pasted the console as HTML
         text = HTML_BREAK_RE.sub("\n", text)
     markers = PASTED_BUILDKIT_BOX_MARKERS if pasted else (BUILDKIT_BOX_MARKER,)
@@ -187,12 +190,40 @@ def clean_log(raw: str | bytes) -> str:
     return CONTROL_RE.sub("", text).removeprefix("\n")
 
 
+def _without_line_prefixes(text: str) -> str:
+    """Without the prefixes CI systems and wrappers put before every line, layer by layer
+    from the outside in (turborepo's task around docker compose's service around a
+    timestamp): a pass that strips nothing ends it."""
+    for _ in range(MAX_PREFIX_LAYERS):
+        before = len(text)
+        text = TIMESTAMP_RE.sub("\n", text)
+        text = _without_clock(text)
+        if "\nremote:" in text:
+            text = _without_remote(text)
+        for literal, prefix in WRAPPER_PREFIXES:
+            if literal in text:
+                text = prefix.sub("\n", text)
+        text = _strip_repeated_prefixes(text)
+        if len(text) == before:
+            break
+    return text
+
+
 def _without_clock(text: str) -> str:
     sampled = itertools.islice(CLOCK_RE.finditer(text), CLOCK_LINES_SAMPLED)
     widths = [len(match.group(1)) for match in sampled]
     if not widths:
         return text
     return CLOCK_PREFIX_RES[min(2, *widths)].sub("\n", text)
+
+
+def _without_remote(text: str) -> str:
+    """Without `remote:`, a git server's lines through `git push` (Heroku's builds), and the
+    indentation all its lines but a buildpack's `-----> ` headers share."""
+    sampled = itertools.islice(REMOTE_RE.finditer(text), CLOCK_LINES_SAMPLED)
+    widths = [len(match.group(1)) for match in sampled if match.group(2) != "----->"]
+    width = min(widths, default=1)
+    return re.sub(rf"\nremote:(?: {{{width}}}| -----> | ?)", "\n", text)
 
 
 def _without_markdown(text: str) -> str:
@@ -239,7 +270,8 @@ def _strip_repeated_prefixes(text: str) -> str:
         prefix = match.group(1)
         if prefix in stripped or not _is_wrapper_prefix(prefix):
             continue
-        if text.count("\n" + prefix) >= MIN_PREFIXED_LINES:
+        count = text.count("\n" + prefix)
+        if count >= MIN_PREFIXED_LINES or count == text.count("\n"):  # or every line
             stripped.add(prefix)
             if len(stripped) >= MAX_PREFIXES_STRIPPED:
                 break
@@ -251,10 +283,22 @@ def _strip_repeated_prefixes(text: str) -> str:
 def _is_wrapper_prefix(prefix: str) -> bool:
     if prefix.endswith("| "):
         return True  # docker compose names a service however it likes: `ankerctl  | `
+    if prefix.startswith("["):
+        return _is_wrapper_label(prefix.rstrip(": ")[1:-1])
     name = prefix[:-2]
     if any(part.isdigit() for part in name.split(":")):
         return False
     return bool(WRAPPER_NAME_RE.match(name)) and not NOT_A_WRAPPER_RE.search(name)
+
+
+def _is_wrapper_label(label: str) -> bool:
+    """A runner's label in brackets (concurrently's `[0]` or `[tsc]`, yarn's `[@scope/pkg]`),
+    not a level (`[ERROR]`), a file and line (cppcheck's `[src/a.c:12]`) or a rule."""
+    if label.isdigit():
+        return True
+    if label != label.strip() or not any(char.isalpha() for char in label):
+        return False
+    return not NOT_A_WRAPPER_RE.search(label) and not LOCATION_IN_LABEL_RE.search(label)
 
 
 def _unquote(match: re.Match[str]) -> str:

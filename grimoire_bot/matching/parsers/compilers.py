@@ -63,12 +63,21 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:,(?P<col>\d+))?(?:,\d+,\d+)?\) ?: ?(?P<rest>.+)$"
         ),
     ),
-    # Nim: path(12, 8) Error: message, which nimble relays behind `... `
+    # Nim: path(12, 8) Error: message, which nimble relays behind `... `; Free Pascal:
+    # path(12,8) Error: message (and `Fatal: ` when it stops)
     (
         ") ",
         re.compile(
-            rf"^(?P<indent>\s*)(?:\.\.\. +)?(?P<path>{LINE_PATH})\((?P<line>\d+), (?P<col>\d+)\) "
-            r"(?P<rest>(?:Error|Warning|Hint): .+)$"
+            rf"^(?P<indent>\s*)(?:\.\.\. +)?(?P<path>{LINE_PATH})\((?P<line>\d+), ?(?P<col>\d+)\) "
+            r"(?P<rest>(?:Error|Warning|Hint|Fatal): .+)$"
+        ),
+    ),
+    # Delphi: [dcc32 Error] path(12): E2003 message, `[DCC Fatal Error]` in the IDE
+    (
+        "] ",
+        re.compile(
+            r"^(?P<indent>\s*)\[(?:dcc\w*|DCC) (?:Fatal )?(?P<level>Error|Warning|Hint)\] "
+            rf"(?P<path>{LINE_PATH})\((?P<line>\d+)\): (?P<rest>.+)$"
         ),
     ),
     # buf (lint, breaking, build) and protoc: path.proto:12:8:message, no space after the colon
@@ -381,7 +390,7 @@ def _joins(first: str, second: str) -> list[str]:
 
 def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int) -> Draft | None:
     groups = match.groupdict()
-    if (groups.get("level") or "e").strip("[]").lower() in ("warning", "w"):
+    if (groups.get("level") or "e").strip("[]").lower() in ("warning", "w", "hint"):
         return _as_warning(scan, index, match)
     raw_path = match.group("path")
     rest = (groups.get("rest") or _next_text(scan.lines, last_line)).strip()

@@ -61,8 +61,11 @@ EXCEPTION_RE = re.compile(
 )
 GENERIC_CLASSES = frozenset({"Error", "Exception", "Failure"})
 NODE_CODE_RE = re.compile(r"^\s*code: '(?P<code>[A-Z][A-Z0-9_]+)'")
-# Jest prints an assertion's Expected/Received lines between the error and its stack.
+# Jest prints an assertion's Expected/Received lines between the error and its stack, and
+# Node 12 on the modules that required the one it could not find (`Require stack:`, `- a.js`).
 STACK_GAP_LINES = 8
+REQUIRE_STACK_RE = re.compile(r"^(?:Require stack:|- \S.*)$")
+NODE_INTERNAL_FRAME_RE = re.compile(r"^\s+at (?:.*? \()?node:")  # the stack's top, in Node
 # `django.db.utils.OperationalError`, `psycopg2.errors.UndefinedTable`: lower-case modules
 # before the class are Python's way (Java's packages are told apart above, .NET and Elixir
 # capitalise their namespaces, Ruby writes `::`).
@@ -120,8 +123,10 @@ def _stack_after(lines: Sequence[str], end: int) -> int | None:
     Received) separate it from the message, or None (another error, or no stack, first)."""
     for probe in range(end + 1, min(len(lines), end + 1 + STACK_GAP_LINES)):
         line = lines[probe]
-        if JS_FRAME_RE.match(line):
+        if JS_FRAME_RE.match(line) or NODE_INTERNAL_FRAME_RE.match(line):
             return probe
+        if REQUIRE_STACK_RE.match(line):
+            continue
         if EXCEPTION_RE.match(line) or STACK_FRAME_RE.match(line) or ERRORISH_TEXT.search(line):
             return None  # another error (ts-node's diagnostics) comes before any stack
     return None
