@@ -14,7 +14,7 @@ from grimoire_bot.matching.locate import (
     package_dir,
     workspace_roots,
 )
-from tests.localisation_cases import CASES, Case, primary_location
+from tests.localisation_cases import CASES, Case, Kind, primary_location
 
 
 @pytest.mark.parametrize(
@@ -268,12 +268,17 @@ WRAPPED_ALREADY = frozenset(
 )
 
 
-def moved_by(rewrite: Callable[[Case], str | None], skipped: frozenset[str]) -> dict:
+def moved_by(
+    rewrite: Callable[[Case], str | None], skipped: frozenset[str], *, wrapped: bool = False
+) -> dict:
     """The text-only tuning cases whose primary location changes when their log is
-    rewritten (`rewrite` gives None for a case it does not apply to): name -> new place."""
+    rewritten (`rewrite` gives None for a case it does not apply to): name -> new place.
+    With `wrapped`, cases gathered as output behind a wrapper's prefix are left out too."""
     moved = {}
     for case in CASES:
         if case.files is not None or case.name in skipped:
+            continue
+        if wrapped and case.kind is Kind.PREFIX:
             continue
         log = rewrite(case)
         if log is None:
@@ -291,7 +296,7 @@ def test_output_wrapped_line_by_line_is_located_as_unwrapped(wrapping: str) -> N
     def wrapped(case: Case) -> str:
         return "\n".join(wrap(n, line) for n, line in enumerate(case.log.split("\n")))
 
-    assert moved_by(wrapped, WRAPPED_ALREADY) == {}
+    assert moved_by(wrapped, WRAPPED_ALREADY, wrapped=True) == {}
 
 
 @pytest.mark.parametrize("runner", RUNNER_LABELS)
@@ -304,7 +309,7 @@ def test_output_labelled_line_by_line_by_a_runner_is_located_as_unlabelled(runne
             return None
         return "\n".join(label + line for line in lines)
 
-    assert moved_by(labelled, WRAPPED_ALREADY) == {}
+    assert moved_by(labelled, WRAPPED_ALREADY, wrapped=True) == {}
 
 
 def test_runners_labels_nest_and_come_off_from_the_outside_in() -> None:
@@ -464,3 +469,76 @@ def test_a_modules_own_build_folder_does_not_start_the_checkout() -> None:
         "G:\\JSettlers\\jsettlers.logic\\build\\build.ant:82: Compile failed\n"
     )
     assert primary_location(extract_errors(log)) == "jsettlers.logic/src/Temple.java:75"
+
+
+# Where the log says which folder of the checkout a tool ran in, or whose clock it is.
+# fmt: off
+SAID_BY_THE_LOG = {
+    "Docker Desktop's copied clock": (
+        "2025-03-11 09:51:31 Traceback (most recent call last):\n"
+        '2025-03-11 09:51:31   File "/app/api/ext_logging.py", line 18, in init_app\n'
+        "2025-03-11 09:51:31     os.makedirs(log_dir)\n"
+        "2025-03-11 09:51:31 FileNotFoundError: [Errno 2] No such file or directory: ''\n",
+        "api/ext_logging.py:18",
+    ),
+    "gh run view's job, step and time": (
+        "build\tRun tsc\t2026-04-04T06:48:46.6176137Z src/lib/api.ts(166,20): error TS2454: x\n"
+        "build\tRun tsc\t2026-04-04T06:48:46.6561649Z ##[error]Process completed with exit code 2.\n",
+        "src/lib/api.ts:166",
+    ),
+    "Rollup's place in parentheses": (
+        "[vite] \u2717 Build failed in 3.37s\n"
+        'src/pages/Product.astro (5:9): "Card" is not exported by "src/components/index.ts"\n'
+        "file: /opt/buildhome/repo/src/pages/Product.astro:5:9\n",
+        "src/pages/Product.astro:5",
+    ),
+    "turborepo's task folder for a Next.js place": (
+        "Failed to compile.\n"
+        "./src/app/layout.tsx:21:24\n"
+        "`ssr: false` is not allowed with `next/dynamic` in Server Components.\n"
+        "web#build: command (/vercel/path0/apps/web) bun run build exited (1)\n",
+        "apps/web/src/app/layout.tsx:21",
+    ),
+    "pnpm's recursive run": (
+        "Scope: 2 of 3 workspace projects\n"
+        "apps/backend build$ tsc\n"
+        "\u2502 server/orders.ts(627,9): error TS2322: Type 'string' is not assignable.\n"
+        "\u2514\u2500 Failed in 33.6s\n",
+        "apps/backend/server/orders.ts:627",
+    ),
+    "BuildKit's excerpt of the Dockerfile": (
+        "98.17 ./src/tts/Controller.ts:279:46\n"
+        "98.17 Type error: Property 'prevMark' does not exist on type 'TTS'.\n"
+        "98.36  ELIFECYCLE  Command failed with exit code 1.\n"
+        "------\n"
+        "Dockerfile:36\n"
+        "--------------------\n"
+        "  34 |     WORKDIR /app/apps/reader\n"
+        "  35 |     \n"
+        "  36 | >>> RUN pnpm build-web\n"
+        "--------------------\n"
+        "ERROR: failed to solve: process \"/bin/sh -c pnpm build-web\" did not complete "
+        "successfully: exit code: 1\n",
+        "apps/reader/src/tts/Controller.ts:279",
+    ),
+    "an image's /usr/src/<project>": (
+        "[ERROR] /usr/src/agent/plugins/http/src/main/java/Headers.java:[73,26] error: "
+        "cannot find symbol\n",
+        "plugins/http/src/main/java/Headers.java:73",
+    ),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("told", SAID_BY_THE_LOG)
+def test_what_the_log_says_of_its_folders_and_clock_places_the_error(told: str) -> None:
+    log, expected = SAID_BY_THE_LOG[told]
+    assert primary_location(extract_errors(log)) == expected
+
+
+def test_a_distributions_sources_under_usr_src_are_not_the_repository() -> None:
+    log = (
+        "/usr/src/googletest/googletest/include/gtest/gtest.h:12:3: error: x\n"
+        "tests/unit.cc:7:1: error: expected ';'\n"
+    )
+    assert primary_location(extract_errors(log)) == "tests/unit.cc:7"

@@ -59,7 +59,8 @@ CHECKOUT_ROOT_RE = re.compile(
       | (?:/var/lib/go-agent|/go)/pipelines/[^/]+/              # GoCD
       | /vercel/path\d/
       | .*?/rpmbuild/BUILD/[^/]+/                               # distribution package builds
-      | (?:/usr/src/app|/usr/app|/app|/code|/opt/app|/srv/app|/home/node/app|/src|/project
+      | /usr/src/(?!linux|kernels|debug|gtest|googletest|gmock|packages)[^/]+/  # WORKDIRs
+      | (?:/usr/app|/app|/code|/opt/app|/srv/app|/home/node/app|/src|/project
          |/repo|/workdir)/                                      # WORKDIRs
       | /var/www/[^/]+/                                         # PHP sites and their images
       | /usr/local/src/[^/]+/                                   # built from source in an image
@@ -104,7 +105,8 @@ EXTERNAL_RE = re.compile(
                   |\.nox|bower_components|\.pnpm-store|\.yarn|\.cargo|\.rustup|\.m2|\.gradle
                   |\.pyenv|\.nvm|\.npm|\.bundle|vendor/bundle|gems/[\w.-]+-\d[\w.]*
                   |go/pkg/mod|pkg/mod|hostedtoolcache|rustlib)/
-      | ^/(?:usr(?!/src/app/|/app/|/local/src/|/ports/|/pkgsrc/)|lib|lib64|opt/conda|rustc
+      | ^/(?:usr(?!/src/(?!linux|kernels|debug|gtest|googletest|gmock|packages)|/app/
+                   |/local/src/|/ports/|/pkgsrc/)|lib|lib64|opt/conda|rustc
          |nix/store|Library|System)/
       | ^/usr/local/go/
       | (?:^|/)\.gimme/ | (?:^|/)sdk/go[\d.]+/ | ^[A-Za-z]:/Go/src/          # Go toolchains
@@ -333,10 +335,20 @@ def workspace_roots(text: str) -> tuple[str, ...]:
                 root = to_slashes(next(group for group in match.groups() if group)).rstrip("/")
                 if match.group("package"):
                     root = workspace_package_root(root)
+                if match.group("workdir") and _below_known_root(root):
+                    position = end + 1
+                    continue  # a folder of the checkout the image copied to a known root
                 if len(root.strip("/")) > 2:  # not `/` or a bare drive
                     roots.add(root)
             position = end + 1
     return tuple(sorted(roots, key=len, reverse=True))
+
+
+def _below_known_root(folder: str) -> bool:
+    """Whether `folder` is inside, not at, a checkout root `CHECKOUT_ROOT_RE` knows
+    (`/app/apps/web` is the `apps/web` folder of a checkout copied to `/app`)."""
+    root = CHECKOUT_ROOT_RE.match(folder + "/")
+    return root is not None and root.end() < len(folder) + 1
 
 
 def workspace_package_root(folder: str) -> str:

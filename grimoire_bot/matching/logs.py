@@ -63,13 +63,13 @@ BARE_SGR_RE = re.compile(r"\[(?:\d{1,3};)*\d{1,3}m(?!\])")  # colour codes whose
 TIMESTAMP_RE = re.compile(
     r"\n\ufeff?(?:"
     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? ?"  # Actions
-    r"(?:std(?:out|err) [FP] |[0-9a-f]{2}[OE]\+? )?"  # a container's stream, GitLab's
+    r"(?:std(?:out|err) [FP] |[0-9a-f]{2}[OE]\+? |(?<=Z)\t)?"  # a container's stream, GitLab's
     r"|\[\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d| UTC)?\] ?"  # Jenkins
     r"|\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AP]M)?: "  # Netlify
     r"|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\](?:[A-Za-z ]?:[ \t]+\[Step \d+/\d+\] ?"  # TeamCity
     r"|: (?:\u25b8 )?| )"  # fastlane (and xcpretty's mark); gulp, make
     r"|(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{3} \| ?"  # Vercel, Loki and Grafana exports
-    r"|\d\d:\d\d:\d\d\.\d{3}[ \t]"  # Vercel's and Cloudflare Pages' build logs
+    r"|\d\d:\d\d:\d\d\.\d{3}(?: {0,2}\t| )"  # Vercel's and Cloudflare Pages' build logs
     r"|_bk;t=\d{13}\x07?"  # Buildkite's time in milliseconds, its escape lost
     r"|\[ *\d+(?:\.\d+)?s\] "  # OBS
     r")"
@@ -80,6 +80,15 @@ TIMESTAMP_RE = re.compile(
 CLOCK_RE = re.compile(r"\n\d\d:\d\d:\d\d( +)(?=\S)")
 CLOCK_PREFIX_RES = {width: re.compile(rf"\n\d\d:\d\d:\d\d {{1,{width}}}") for width in (1, 2)}
 CLOCK_LINES_SAMPLED = 20
+# Any date and time before a line, for `_without_dominant_clock`.
+CLOCKISH_SEPARATOR = r"([ \t]+)(?=\S)"
+CLOCKISH_RE = re.compile(
+    r"\n\[?(?:\d{4}[-/]\d\d[-/]\d\d[T ])?\d{1,2}:\d\d:\d\d(?:[.,]\d{1,9})?"
+    r"(?:Z|[+-]\d\d:?\d\d| ?UTC(?:[+-]\d\d:\d\d)?| ?[AP]M)?\]?:?" + CLOCKISH_SEPARATOR
+)
+DOMINANT_CLOCK_HEAD_CHARS = 64 * 1024
+DOMINANT_CLOCK_LINES = 40
+DOMINANT_SHARE = 0.7
 REMOTE_RE = re.compile(r"\nremote:( *)(\S+)")
 # (Each literal checked costs a pass over the log: only the tasks that run compilers.)
 ANT_TASKS = ("javac", "java", "javadoc", "exec")
@@ -91,6 +100,8 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("\n#", re.compile(r"\n#\d{1,4} \d{1,6}\.\d{1,3}(?: |(?=\n))")),
     (" | ", re.compile(r"\n[A-Za-z0-9][\w.-]{0,60}?[-_]\d{1,4}(?:_[0-9a-f]{6,64})? {1,40}\| ?")),
     ("\n[INFO]", re.compile(r"\n\[INFO\](?: |(?=\n))")),
+    # `gh run view --log` names the job and the step before Actions' timestamp.
+    ("\t20", re.compile(r"\n[^\t\n]{1,100}\t[^\t\n]{1,100}\t\d{4}-\d\d-\d\dT[\d:.]{8,20}Z ?")),
     # Nix quotes the last lines of a failed build's log behind `       > `.
     (" log lines:", re.compile(r"\n {4,8}>(?: |(?=\n))")),
     # MSBuild with several nodes (`msbuild -m`, Visual Studio) numbers each project's lines.
@@ -199,6 +210,7 @@ def _without_line_prefixes(text: str) -> str:
     for _ in range(MAX_PREFIX_LAYERS):
         text = TIMESTAMP_RE.sub("\n", text)
         text = _without_clock(text)
+        text = _without_dominant_clock(text)
         if "\nremote:" in text:
             text = _without_remote(text)
         for literal, prefix in WRAPPER_PREFIXES:
@@ -217,6 +229,23 @@ def _without_clock(text: str) -> str:
     if not widths:
         return text
     return CLOCK_PREFIX_RES[min(2, *widths)].sub("\n", text)
+
+
+def _without_dominant_clock(text: str) -> str:
+    """Without a date and time of a shape no pattern above knows (Docker Desktop's
+    `2025-03-11 09:51:31 `, a build service's `22:13:21.793  \t`), when it starts most
+    lines of the log's head: then it is the log's own clock, not a tool's output. The
+    separator's width is read from those lines, so a line's own indentation stays."""
+    head = text[:DOMINANT_CLOCK_HEAD_CHARS]
+    stamped = list(itertools.islice(CLOCKISH_RE.finditer(head), DOMINANT_CLOCK_LINES))
+    if len(stamped) < MIN_PREFIXED_LINES:
+        return text
+    lines = sum(1 for line in itertools.islice(head.split("\n"), 1, None) if line.strip())
+    if len(stamped) < DOMINANT_SHARE * min(lines, DOMINANT_CLOCK_LINES):
+        return text
+    width = min(len(match.group(1)) for match in stamped)
+    clock = CLOCKISH_RE.pattern.removesuffix(CLOCKISH_SEPARATOR)
+    return re.sub(rf"{clock}(?:[ \t]{{{width}}}|[ \t]*(?=\n))", "\n", text)
 
 
 def _without_remote(text: str) -> str:

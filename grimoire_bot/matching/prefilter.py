@@ -35,7 +35,7 @@ ERRORISH = (
     r"|^[ \t\x{2502}]*on \S+\.tf(?:\.json)? line \d"  # tflint's below its `Warning:`
     r"|#L\d+(?:-L\d+)?[ \t]*$"  # GitHub's annotations copied from a run's summary
     r"|\.rst:\d+:"  # Sphinx -W's warnings, which have no level
-    r"|:\d+ char:\d+"  # PowerShell's place
+    r"|:\d+ char:\d+| \(\d+:\d+\): "  # PowerShell's place, Rollup's
     r"|^[ \t]+Line {2,}\S|:\d+(?::\d+)? \[[EW]\] "  # PHPStan's table of a file, scss-lint
 )
 ERRORISH_TEXT = re2.compile(ERRORISH, quiet_options())

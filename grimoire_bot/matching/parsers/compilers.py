@@ -72,6 +72,14 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?P<rest>(?:Error|Warning|Hint|Fatal): .+)$"
         ),
     ),
+    # Rollup (and Vite's build): path (12:8): message, `file: /abs/path:12:8` below
+    (
+        "): ",
+        re.compile(
+            rf"^(?P<indent>\s*)(?P<path>{LINE_PATH}) \((?P<line>\d+):(?P<col>\d+)\): "
+            r"(?P<rest>.+)$"
+        ),
+    ),
     # Delphi: [dcc32 Error] path(12): E2003 message, `[DCC Fatal Error]` in the IDE
     (
         "] ",

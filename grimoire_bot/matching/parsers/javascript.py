@@ -4,6 +4,7 @@ npm/yarn/pnpm errors."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..blocks import (
     PATH,
@@ -311,6 +312,9 @@ ERROR_BELOW_RE = re.compile(
     r"^\s*(?P<message>(?:Type error|Error|SyntaxError|TypeError|ReferenceError|Module not found)"
     r"\b:?.*)$"
 )
+FAILURE_ANNOUNCED_RE = re.compile(r"Failed to compile\.|build failed with \d+ errors?:")
+ANNOUNCEMENT_LOOKBACK = 2
+ANY_MESSAGE_RE = re.compile(r"^\s*(?P<message>\S.*)$")
 # svelte-check's warnings fail it with --fail-on-warnings; its hints never do.
 WARNING_BELOW_RE = re.compile(r"^\s*Warn: (?P<message>.+)$")
 SVELTE_CHECK_WORKSPACE_RE = re.compile(r"^Loading svelte-check in workspace: (?P<dir>\S.*?)\s*$")
@@ -329,7 +333,7 @@ def parse_location_then_error(scan: Scan, index: int) -> Draft | None:
     below = index + 1
     if is_blank(lines[below]) and below + 1 < len(lines):
         below += 1
-    said = ERROR_BELOW_RE.match(lines[below])
+    said = ERROR_BELOW_RE.match(lines[below]) or _announced_error(lines, index, below)
     warned = WARNING_BELOW_RE.match(lines[below]) if said is None else None
     if said is None and warned is None:
         return None
@@ -339,12 +343,21 @@ def parse_location_then_error(scan: Scan, index: int) -> Draft | None:
         end=block_end(lines, below),
         message=message,
         error_type=detect_error_type(message),
-        file=scan.repo_path(_within_svelte_workspace(scan, index, place.group("path"))),
+        file=scan.repo_path_at(_within_svelte_workspace(scan, index, place.group("path")), index),
         line=to_int(place.group("line")),
         column=to_int(place.group("col")),
         ecosystem=Ecosystem.NODE,
         warning=warned is not None,
     )
+
+
+def _announced_error(lines: Sequence[str], index: int, below: int) -> re.Match[str] | None:
+    """The line below a location the bundler announced as failing just above it (Next.js'
+    `Failed to compile.`, Turbopack's `build failed with 1 errors:`), whatever it says."""
+    above = lines[max(0, index - ANNOUNCEMENT_LOOKBACK) : index]
+    if not any(FAILURE_ANNOUNCED_RE.search(line) for line in above):
+        return None
+    return ANY_MESSAGE_RE.match(lines[below])
 
 
 def _within_svelte_workspace(scan: Scan, index: int, path: str) -> str:

@@ -27,7 +27,10 @@ TOOL_DIRECTORY_RE = re.compile(
     r"^\s*(?:[$#+>]+\s*|Run\s+)?(?:yarn|npm|pnpm|npx)\b[^\n]*?\s(?:--cwd|--prefix|--dir|-C)"
     r"[= ](?P<dir>[^\s;&|]+)"
 )
-COMMAND_WORDS = ("cd ", "pushd ", "--cwd", "--prefix", "--dir", "-C ")
+# pnpm's recursive runs name the package folder and script before a command's output
+# (`packages/web build$ tsc`).
+PNPM_RECURSIVE_RE = re.compile(r"^(?P<dir>[\w@][\w.@/-]*) [\w:.-]+\$ \S")
+COMMAND_WORDS = ("cd ", "pushd ", "--cwd", "--prefix", "--dir", "-C ", "$ ")
 # Reports that name a file once, alone on its line, then list rows for it (ESLint's stylish,
 # pyright before 1.1.300).
 FILE_HEADER_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
@@ -50,6 +53,9 @@ NEW_CHECKOUT_WORDS = ("clone", " new ", "create")
 # each line is cleaned away): `command (packages/cli) npm run build exited (1)`.
 TURBO_FAILED_RE = re.compile(r"\bcommand \((?P<dir>[^)\s]+)\) .*\bexited \(\d+\)")
 TURBO_LOOKAHEAD = 300
+# BuildKit's excerpt of the failed Dockerfile step: `  34 |     WORKDIR /app/apps/web`.
+EXCERPTED_WORKDIR_RE = re.compile(r"^\s*\d+ \|\s+WORKDIR\s+(?P<dir>/\S+)\s*$")
+DOCKERFILE_LOOKAHEAD = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +117,27 @@ class Scan:
                         return self._repository_folder(entered.group("dir"))
                     continue
             if probe > commands_from and not depth and any(w in line for w in COMMAND_WORDS):
-                changed = CD_COMMAND_RE.match(line) or TOOL_DIRECTORY_RE.match(line)
+                changed = (
+                    CD_COMMAND_RE.match(line)
+                    or TOOL_DIRECTORY_RE.match(line)
+                    or PNPM_RECURSIVE_RE.match(line)
+                )
                 if changed is not None:
                     return self._repository_folder(self._below_new_checkout(changed, probe))
-        return self._failed_turbo_task_folder(index)
+        return self._failed_turbo_task_folder(index) or self._dockerfile_workdir(index)
+
+    def _dockerfile_workdir(self, index: int) -> str | None:
+        """The folder BuildKit's excerpt of the failed Dockerfile step (printed below its
+        output) sets with `WORKDIR` before the failing `>>> RUN` line."""
+        workdir = None
+        for probe in range(index + 1, min(len(self.lines), index + DOCKERFILE_LOOKAHEAD)):
+            line = self.lines[probe]
+            if ">>>" in line:
+                return self._repository_folder(workdir) if workdir else None
+            if "WORKDIR" in line:
+                excerpted = EXCERPTED_WORKDIR_RE.match(line)
+                workdir = excerpted.group("dir") if excerpted else workdir
+        return None
 
     def _below_new_checkout(self, changed: re.Match[str], index: int) -> str:
         """The folder a command changed to, without the checkout's own folder when a clone
