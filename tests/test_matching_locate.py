@@ -542,3 +542,12 @@ def test_a_distributions_sources_under_usr_src_are_not_the_repository() -> None:
         "tests/unit.cc:7:1: error: expected ';'\n"
     )
     assert primary_location(extract_errors(log)) == "tests/unit.cc:7"
+
+
+def test_mavens_place_may_hold_a_jenkins_jobs_spaces_and_its_message_below() -> None:
+    log = (
+        "[ERROR] /var/lib/jenkins/workspace/first pipeline/backend/src/test/java/AuthTest.java"
+        ":[34,23] \n"
+        "com.acme.entity.User is abstract; cannot be instantiated\n"
+    )
+    assert primary_location(extract_errors(log)) == "backend/src/test/java/AuthTest.java:34"

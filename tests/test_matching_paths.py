@@ -124,3 +124,11 @@ def test_a_resolution_is_a_repository_file_or_the_text_unchanged(
         assert resolution.path in files
     else:
         assert resolution.path == printed
+
+
+def test_a_root_folder_named_like_a_drive_resolves_by_the_tree() -> None:
+    # `/c/_.py` is MSYS2's `C:\_.py` or a folder `c` at the root: the tree says which.
+    files = RepoFiles(["c/_.py", "_.py"])
+    for printed, meant in (("/c/_.py", "c/_.py"), ("/c/Users/me/shop/_.py", "_.py")):
+        resolution = files.resolve(printed)
+        assert (resolution.path, resolution.status) == (meant, PathStatus.FOUND)

@@ -66,9 +66,15 @@ class RepoFiles:
         query = path_parts(raw)
         if not query:
             return Resolution(raw, self._missing())
+        # `/c/x.py` is MSYS2's `C:\x.py`, or a folder `c`: the tree tells, so both are read.
+        literal = tuple(p for p in raw.replace("\\", "/").split("/") if p not in MEANINGLESS_PARTS)
+        queries = {query, literal} if literal[-1:] == query[-1:] else {query}
         candidates = self._by_name.get(query[-1].lower(), ())
-        scored = [(_score(query, tuple(c.split("/"))), c) for c in candidates]
-        scored = [(score, c) for score, c in scored if score is not None]
+        scored = [
+            (max((_score(q, tuple(c.split("/"))) or (0, 0, 0)) for q in queries), c)
+            for c in candidates
+        ]
+        scored = [(score, c) for score, c in scored if score != (0, 0, 0)]
         if not scored:
             return Resolution(raw, self._missing())
         best = max(score for score, _ in scored)

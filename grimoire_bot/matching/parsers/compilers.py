@@ -95,12 +95,14 @@ LOCATED_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"^(?P<indent>\s*)(?P<path>[^\s:]+\.proto):(?P<line>\d+):(?P<col>\d+):(?P<rest>\S.*)$"
         ),
     ),
-    # Maven: [ERROR] /path/Foo.java:[12,8] message
+    # Maven: [ERROR] /path/Foo.java:[12,8] message; an absolute path may hold spaces (a
+    # Jenkins job's name), and a narrow console moves the message to the next line
     (
         "",
         re.compile(
-            rf"^(?P<indent>\s*)\[(?P<level>ERROR|WARNING)\] (?P<path>{LINE_PATH}):\[(?P<line>\d+)"
-            r"(?:,(?P<col>\d+))?\] (?P<rest>.+)$"
+            rf"^(?P<indent>\s*)\[(?P<level>ERROR|WARNING)\] (?P<path>{LINE_PATH}"
+            r"|(?:[A-Za-z]:)?[\\/][^\n:\[\]]*?\.[A-Za-z]\w*):\[(?P<line>\d+)"
+            r"(?:,(?P<col>\d+))?\](?: (?P<rest>.+)|\s*)$"
         ),
     ),
     # gometalinter and golangci-lint's old line format: path:12::error: message (vet)
