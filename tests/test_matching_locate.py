@@ -264,6 +264,7 @@ WRAPPED_ALREADY = frozenset(
         "pylint, github-actions (cleanlab/cleanlab#465)",
         "gcc, local (gambitproject/gambit#262)",
         "delphi, local (HuichanKIM/Ollama-Delphi-GUI#2)",  # one line
+        "kotlinc, other (jitpack/jitpack.io#4547)",  # one line
     }
 )
 
@@ -521,6 +522,21 @@ SAID_BY_THE_LOG = {
         "successfully: exit code: 1\n",
         "apps/reader/src/tts/Controller.ts:279",
     ),
+    "opam's `# ` before a failed build's lines": (
+        "# File \"litmus/tst.ml\", line 24, characters 54-65:\n"
+        "# Error: Unbound value CLexer.main\n"
+        "# File \"gen/critical.ml\", line 40, characters 10-20:\n"
+        "# Error: Unbound module Top\n",
+        "litmus/tst.ml:24",
+    ),
+    "a syslog-style date before every line": (
+        "Oct 05 20:02:56 [ 61%] Building CXX object torch_xla/csrc/CMakeFiles/ops.dir/t.cpp.o\n"
+        "Oct 05 20:02:56 torch_xla/csrc/tensor_ops.cpp:74:23: error: use of undeclared "
+        "identifier 'Reduction'\n"
+        "Oct 05 20:02:56   return reduction == Reduction::Mean\n"
+        "Oct 05 20:02:56                       ^~~~~~~~~\n",
+        "torch_xla/csrc/tensor_ops.cpp:74",
+    ),
     "an image's /usr/src/<project>": (
         "[ERROR] /usr/src/agent/plugins/http/src/main/java/Headers.java:[73,26] error: "
         "cannot find symbol\n",
@@ -551,3 +567,65 @@ def test_mavens_place_may_hold_a_jenkins_jobs_spaces_and_its_message_below() -> 
         "com.acme.entity.User is abstract; cannot be instantiated\n"
     )
     assert primary_location(extract_errors(log)) == "backend/src/test/java/AuthTest.java:34"
+
+
+# Test runners' failure reports, as pastes often cut them: without the runner's header, or
+# with the assertion library's frames first.
+# fmt: off
+TEST_FAILURES = {
+    "testify without go test's header": (
+        "    traverse_test.go:59: \n"
+        "        \tError Trace:\t/home/runner/work/graph/graph/pkg/graph/traverse_test.go:59\n"
+        "        \tError:      \tNot equal: \n"
+        "        \t            \texpected: 2\n",
+        "pkg/graph/traverse_test.go:59",
+    ),
+    "Ginkgo 2's [FAILED] and its place": (
+        "[FAILED] Expected\n"
+        "      <v1alpha1.Phase>: Failed\n"
+        "  to equal\n"
+        "      <v1alpha1.Phase>: Succeeded\n"
+        "  In [It] at: /home/runner/_work/conduit/conduit/pkg/controller/flow_test.go:427 "
+        "@ 03/24/26 11:30:39.035\n",
+        "pkg/controller/flow_test.go:427",
+    ),
+    "dotnet 9's failed test and a frame without `line`": (
+        '  failed Invalid_Name_Should_Fail ("net9.0",Debug) (6s 220ms)\n'
+        "    Assert.AreEqual failed. Expected:<1>. Actual:<2>. \n"
+        "      at Acme.Tests.SdkTests.Invalid_Name_Should_Fail(String tfm) in "
+        "/_/test/Acme.Tests/SdkTests.cs:280\n",
+        "test/Acme.Tests/SdkTests.cs:280",
+    ),
+    "Playwright's code frame and the frame it marks": (
+        "      31 |   await expect(page.locator('nav').first()).toBeVisible()\n"
+        "    > 32 |   await expect(page.locator('main').first()).toBeVisible()\n"
+        "         |                                              ^\n"
+        "      33 |\n"
+        "        at /home/runner/work/site/site/tests/docs.test.ts:32:46\n",
+        "tests/docs.test.ts:32",
+    ),
+    "an assertion library's frames above the test's": (
+        "Error: expected 0 to equal 2\n"
+        "    at Assertion.assert (expect.js:100:11)\n"
+        "    at Assertion.equal (expect.js:227:8)\n"
+        "    at Context.apply (test/api/crashes.spec.ts:142:41)\n"
+        "    at Object.apply (wrap_function.js:73:30)\n",
+        "test/api/crashes.spec.ts:142",
+    ),
+    "Jenkins' matrix workspace": (
+        "not ok 2412 parallel/test-performance\n"
+        "  ---\n"
+        "  AssertionError [ERR_ASSERTION]: 1 == 2\n"
+        "      at Object.<anonymous> "
+        "(/home/iojs/build/workspace/node-test/nodes/ubuntu-x64/test/parallel/test-performance.js"
+        ":118:8)\n",
+        "test/parallel/test-performance.js:118",
+    ),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("report", TEST_FAILURES)
+def test_a_test_runners_report_is_placed_at_the_failed_assertion(report: str) -> None:
+    log, expected = TEST_FAILURES[report]
+    assert primary_location(extract_errors(log)) == expected

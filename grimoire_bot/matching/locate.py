@@ -36,6 +36,7 @@ CHECKOUT_ROOT_RE = re.compile(
       | /home/circleci/(?!\.)[^/]+/                             # ~/project, or ~/<repo>
       | (?:/home/gitlab-runner|[A-Za-z]:/(?i:gitlab-runner))?       # GitLab, Linux and Windows
         /builds/(?:[A-Za-z0-9_-]{8}/\d+/)?[^/]+/[^/]+/
+      | (?:[A-Za-z]:)?/(?:[^/]+/)*?workspace/[^/]+/(?:nodes|label|node)/[^/]+/  # Jenkins' matrix
       | (?:[A-Za-z]:)?/(?:[^/]+/)*?jobs/[^/]+/workspace/         # Jenkins' old home layout
       | (?:[A-Za-z]:)?/(?:[^/]+/)*?(?i:jenkins|hudson)[^/]*/(?:[^/]+/)*?workspace/[^/]+/
       | [A-Za-z]:/projects/[^/]+/                               # AppVeyor

@@ -83,12 +83,14 @@ CLOCK_LINES_SAMPLED = 20
 # Any date and time before a line, for `_without_dominant_clock`.
 CLOCKISH_SEPARATOR = r"([ \t]+)(?=\S)"
 CLOCKISH_RE = re.compile(
-    r"\n\[?(?:\d{4}[-/]\d\d[-/]\d\d[T ])?\d{1,2}:\d\d:\d\d(?:[.,]\d{1,9})?"
+    r"\n\[?(?:\d{4}[-/]\d\d[-/]\d\d[T ]|[A-Z][a-z]{2} {1,2}\d{1,2} )?"  # a date, ISO or syslog's
+    r"\d{1,2}:\d\d:\d\d(?:[.,]\d{1,9})?"
     r"(?:Z|[+-]\d\d:?\d\d| ?UTC(?:[+-]\d\d:\d\d)?| ?[AP]M)?\]?:?" + CLOCKISH_SEPARATOR
 )
 DOMINANT_CLOCK_HEAD_CHARS = 64 * 1024
 DOMINANT_CLOCK_LINES = 40
 DOMINANT_SHARE = 0.7
+HASH_PREFIX_RE = re.compile(r"\n# |\n#(?=\n)")
 REMOTE_RE = re.compile(r"\nremote:( *)(\S+)")
 # (Each literal checked costs a pass over the log: only the tasks that run compilers.)
 ANT_TASKS = ("javac", "java", "javadoc", "exec")
@@ -211,6 +213,8 @@ def _without_line_prefixes(text: str) -> str:
         text = TIMESTAMP_RE.sub("\n", text)
         text = _without_clock(text)
         text = _without_dominant_clock(text)
+        if "\n# " in text:
+            text = _without_dominant_hash(text)
         if "\nremote:" in text:
             text = _without_remote(text)
         for literal, prefix in WRAPPER_PREFIXES:
@@ -246,6 +250,19 @@ def _without_dominant_clock(text: str) -> str:
     width = min(len(match.group(1)) for match in stamped)
     clock = CLOCKISH_RE.pattern.removesuffix(CLOCKISH_SEPARATOR)
     return re.sub(rf"{clock}(?:[ \t]{{{width}}}|[ \t]*(?=\n))", "\n", text)
+
+
+def _without_dominant_hash(text: str) -> str:
+    """Without the `# ` opam and other package builders put before every line of a failed
+    build's output, when it starts most lines of the log's head (Go's `# package` headers
+    and a script's comments are a few lines among many)."""
+    head = text[:DOMINANT_CLOCK_HEAD_CHARS]
+    lines = [line for line in itertools.islice(head.split("\n"), 1, None) if line.strip()]
+    sampled = lines[:DOMINANT_CLOCK_LINES]
+    marked = sum(1 for line in sampled if line.startswith("# ") or line == "#")
+    if marked < MIN_PREFIXED_LINES or marked < DOMINANT_SHARE * len(sampled):
+        return text
+    return HASH_PREFIX_RE.sub("\n", text)
 
 
 def _without_remote(text: str) -> str:

@@ -38,6 +38,7 @@ from .generic import (
 from .go import parse_go
 from .javascript import (
     parse_bun_test,
+    parse_code_frame_stack,
     parse_deno,
     parse_eslint_stylish,
     parse_jest,
@@ -121,6 +122,7 @@ PARSERS: tuple[Parser, ...] = (
     parse_location_then_error,
     parse_webpack_module,
     parse_summary,
+    parse_code_frame_stack,
     parse_exception,
     parse_generic,
 )
@@ -131,7 +133,7 @@ RARER_FORMAT_LITERALS = (
     ": [error] ", ": [warning] ", " MD0", ".yml:", ".yaml:", "[ERROR] templates/", "#L",
     ".rst:", ": WARNING: ", ": CRITICAL: ", ": SEVERE: ", "ERROR/3)", "WARNING/2)", "SEVERE/4)",
     " [ERROR]: ", " [WARN]: ", "srb.help/", " [W] ", " [E] ",
-    ".pm line ", ".pl line ", ".t line ", ".R#", ".R:", " char:",
+    ".pm line ", ".pl line ", ".t line ", ".R#", ".R:", " char:", "ms)",
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
     r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue"

@@ -18,7 +18,7 @@ from ..blocks import (
 from ..ecosystems import Ecosystem
 from ..prefilter import ERRORISH_TEXT
 from .javascript import JS_FRAME_RE
-from .scan import Scan
+from .scan import Location, Scan
 from .stacks import DOTNET_FRAME_RE, first_stack_frame, stack_start
 
 # --- Gradle "What went wrong" ------------------------------------------------------------
@@ -65,6 +65,11 @@ NODE_CODE_RE = re.compile(r"^\s*code: '(?P<code>[A-Z][A-Z0-9_]+)'")
 # Node 12 on the modules that required the one it could not find (`Require stack:`, `- a.js`).
 STACK_GAP_LINES = 8
 REQUIRE_STACK_RE = re.compile(r"^(?:Require stack:|- \S.*)$")
+# An assertion's failure, as Node's assert, Chai, expect.js and Jest's expect word it.
+ASSERTION_RE = re.compile(r"AssertionError|\bexpected\b|\bExpected\b|\bexpect\(")
+TEST_FILE_RE = re.compile(
+    r"(?:^|/)(?:tests?|__tests__|specs?|e2e)/|[._-](?:test|spec|e2e)\.[cm]?[jt]sx?$"
+)
 NODE_INTERNAL_FRAME_RE = re.compile(r"^\s+at (?:.*? \()?node:")  # the stack's top, in Node
 # `django.db.utils.OperationalError`, `psycopg2.errors.UndefinedTable`: lower-case modules
 # before the class are Python's way (Java's packages are told apart above, .NET and Elixir
@@ -87,8 +92,10 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
     cls = short_class_name(match.group("cls"))
     code = match.group("code") or _node_error_code(lines, index, end)
     message = (match.group("message") or "").strip()
+    asserted = ASSERTION_RE.search(lines[index]) is not None
     frame = (
-        scan.first_repo_frame(index + 1, end + 1, JS_FRAME_RE)
+        (_test_frame(scan, index + 1, end + 1) if asserted else None)
+        or scan.first_repo_frame(index + 1, end + 1, JS_FRAME_RE)
         or first_stack_frame(scan, index + 1, end + 1)
         or scan.first_repo_frame(index + 1, index + RUBY_BACKTRACE_LINES, RUBY_FRAME_RE)
     )
@@ -96,7 +103,9 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
         stack = _stack_after(lines, end)
         if stack is not None:
             end = block_end(lines, stack)
-            frame = scan.first_repo_frame(stack, end + 1, JS_FRAME_RE)
+            frame = (_test_frame(scan, stack, end + 1) if asserted else None) or (
+                scan.first_repo_frame(stack, end + 1, JS_FRAME_RE)
+            )
     if frame is None:
         stack = stack_start(lines, end)
         if stack is not None:
@@ -115,6 +124,16 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
         line=frame.line if frame else None,
         column=frame.column if frame else None,
         ecosystem=_exception_ecosystem(match.group("cls"), lines[index + 1 : end + 1]),
+    )
+
+
+def _test_frame(scan: Scan, start: int, stop: int) -> Location | None:
+    """A failed assertion's place in the test that made it: the first frame in a test file.
+    Frames above it are the assertion library's, which a test runner may print without the
+    `node_modules/` that would mark them (`at Assertion.assert (expect.js:100:11)`)."""
+    return next(
+        (f for f in scan.repo_frames(start, stop, JS_FRAME_RE) if TEST_FILE_RE.search(f.file)),
+        None,
     )
 
 
@@ -157,6 +176,7 @@ def _exception_ecosystem(cls: str, body: Sequence[str]) -> Ecosystem | None:
 DOTNET_TEST_FAILURE_RE = re.compile(
     r"^\s*(?:\[xUnit\.net [\d:.]+\]\s+(?P<test>\S+) \[FAIL\]"
     r"|Failed (?P<test2>[\w.`<>]+) \[[\d.]+ m?s\]"
+    r"|failed (?P<test3>[\w.`<>]+)(?: \([^)\n]*\))? \((?:\d+m )?(?:\d+s )?\d+ms\)"  # dotnet 9
     r"|(?P<assertion>Assert\.\w+\(\) Failure\b.*))\s*$"
 )
 DOTNET_TEST_LOOKAHEAD = 60
@@ -165,7 +185,7 @@ DOTNET_TEST_LOOKAHEAD = 60
 def parse_dotnet_test(scan: Scan, index: int) -> Draft | None:
     """A failed test and its stack's innermost repository frame."""
     lines = scan.lines
-    if "FAIL" not in lines[index] and "Fail" not in lines[index]:
+    if "FAIL" not in lines[index] and "ail" not in lines[index]:
         return None
     match = DOTNET_TEST_FAILURE_RE.match(lines[index])
     if match is None:

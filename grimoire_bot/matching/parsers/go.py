@@ -27,6 +27,11 @@ GO_TEST_LOCATION_RE = re.compile(r"^\s+(?P<file>[\w.\-]+\.go):(?P<line>\d+): (?P
 # testify names the failing assertion's place (`Error Trace:` since 2017, `Location:` before),
 # after its own helper's line (`assertions.go:154:`), which is not the place.
 TESTIFY_PLACE_RE = re.compile(r"^\s*(?:Error Trace|Location):\s+(?P<path>\S+\.go):(?P<line>\d+)")
+TESTIFY_ERROR_RE = re.compile(r"^\s*Error:\s+\S")
+# Ginkgo 2: `[FAILED] message` (or `[PANICKED]`), the spec's place a few lines below it.
+GINKGO_FAILED_RE = re.compile(r"^\s*\[(?:FAILED|PANICKED)\]\s*(?P<message>.*)$")
+GINKGO_PLACE_RE = re.compile(r"^\s*In \[\w+\] at: (?P<path>\S+\.go):(?P<line>\d+)")
+GINKGO_LOOKAHEAD = 40
 # gocheck's report: `... Panic: message (PC=0x...)`, then `file.go:12` and `  in Func` pairs.
 GOCHECK_PANIC_RE = re.compile(r"^\.\.\. Panic: (?P<message>.+?)(?: \(PC=0x[0-9A-Fa-f]+\))?\s*$")
 GOCHECK_FRAME_RE = re.compile(r"^(?P<path>\S+\.go):(?P<line>\d+)\s*$")
@@ -53,6 +58,8 @@ def parse_go(scan: Scan, index: int) -> Draft | None:
     gocheck = GOCHECK_PANIC_RE.match(lines[index])
     if gocheck:
         return _gocheck_panic(scan, index, gocheck.group("message"))
+    if any(literal in lines[index] for literal in ("Error Trace:", "[FAILED]", "[PANICKED]")):
+        return _testify_alone(scan, index) or _ginkgo_failure(scan, index)
     failed = GO_TEST_FAIL_RE.match(lines[index])
     if failed is None:
         return None
@@ -74,6 +81,45 @@ def parse_go(scan: Scan, index: int) -> Draft | None:
     return draft
 
 
+def _testify_alone(scan: Scan, index: int) -> Draft | None:
+    """testify's report without `go test`'s `--- FAIL` above it (a paste that starts at
+    the assertion): its place, and the `Error:` line below as the message."""
+    place = TESTIFY_PLACE_RE.match(scan.lines[index])
+    if place is None:
+        return None
+    lines = scan.lines
+    end = block_end(lines, index)
+    below = range(index + 1, end + 1)
+    said = next((lines[i] for i in below if TESTIFY_ERROR_RE.match(lines[i])), "")
+    return Draft(
+        start=index,
+        end=end,
+        message=said.strip() or lines[index].strip(),
+        file=scan.repo_path(place.group("path")),
+        line=to_int(place.group("line")),
+        ecosystem=Ecosystem.GO,
+    )
+
+
+def _ginkgo_failure(scan: Scan, index: int) -> Draft | None:
+    """Ginkgo 2's `[FAILED] message`, placed by the `In [It] at: path:12` line below it."""
+    failed = GINKGO_FAILED_RE.match(scan.lines[index])
+    if failed is None:
+        return None
+    for probe in range(index + 1, min(len(scan.lines), index + GINKGO_LOOKAHEAD)):
+        place = GINKGO_PLACE_RE.match(scan.lines[probe])
+        if place is not None:
+            return Draft(
+                start=index,
+                end=probe,
+                message=failed.group("message").strip() or scan.lines[index + 1].strip(),
+                file=scan.repo_path(place.group("path")),
+                line=to_int(place.group("line")),
+                ecosystem=Ecosystem.GO,
+            )
+    return None
+
+
 def _trimmed(scan: Scan, file: str) -> str:
     """A frame of a binary built with `-trimpath` names the module's import path, not a
     folder (`example.com/x/app/cmd/app/main.go`): the repository path is the package's."""
@@ -86,7 +132,7 @@ def _trimmed(scan: Scan, file: str) -> str:
 
 def _in_package(scan: Scan, package: str | None, file: str) -> str | None:
     """A Go file as a test prints it (a base name, or a path) in the repository."""
-    if "/" in file:
+    if "/" in file or "\\" in file:
         return scan.repo_path(file)
     directory = package_dir(package, scan.hints) if package else ""
     return join_repo_path(directory, file)

@@ -16,6 +16,7 @@ from ..blocks import (
     to_int,
 )
 from ..ecosystems import Ecosystem
+from ..prefilter import ERRORISH_TEXT
 from .compilers import LOCATION_FIRST_RE, located_match
 from .scan import Location, Scan
 
@@ -297,6 +298,54 @@ def parse_webpack_module(scan: Scan, index: int) -> Draft | None:
         error_type=detect_error_type(said[0]),
         file=scan.repo_path(path),
         line=line,
+        ecosystem=Ecosystem.NODE,
+    )
+
+
+# --- a code frame and the stack frame it shows (Playwright, Jest, Babel) ---------------------
+
+CODE_FRAME_LOOKBACK = 14
+MESSAGE_LOOKBACK = 40
+
+
+def parse_code_frame_stack(scan: Scan, index: int) -> Draft | None:
+    """A stack frame (`at /w/app/tests/x.spec.ts:32:46`) below the code frame that marks its
+    line (`> 32 | await expect(...)`): test runners print the failed line so, and a paste
+    may start at the code frame, its error's message above it or cut off."""
+    lines = scan.lines
+    frame = JS_FRAME_RE.match(lines[index])
+    if frame is None:
+        return None
+    marked = next(
+        (
+            probe
+            for probe in range(index - 1, max(-1, index - CODE_FRAME_LOOKBACK), -1)
+            if (code := JEST_CODE_FRAME_RE.match(lines[probe]))
+            and code.group("line") == frame.group("line")
+        ),
+        None,
+    )
+    if marked is None:
+        return None
+    file = scan.repo_path(frame.group("path"))
+    if file is None:
+        return None
+    said = next(
+        (
+            lines[probe].strip()
+            for probe in range(marked - 1, max(-1, marked - MESSAGE_LOOKBACK), -1)
+            if ERRORISH_TEXT.search(lines[probe])
+        ),
+        lines[marked].strip(),
+    )
+    return Draft(
+        start=index,
+        end=index,
+        message=said,
+        error_type=detect_error_type(said),
+        file=file,
+        line=to_int(frame.group("line")),
+        column=to_int(frame.group("col")),
         ecosystem=Ecosystem.NODE,
     )
 

@@ -35,7 +35,8 @@ JVM_TEST_CLASS_RE = re.compile(r"(?:Tests?|TestCase|IT|Spec|Specification)$|^Tes
 DOTNET_FRAME_RE = re.compile(
     r"^\s*(?:at|en|bei|à|в|em|w|di|na)\s+(?P<method>[^\s(][^(]*)\([^)]*\)\s+"
     r"(?:in|en|bei|dans|в|em|w|di|na|ve)\s+(?P<path>.+?):"
-    r"(?:line|línea|Zeile|ligne|riga|строка|linha|wiersz|sat\u0131r|řádek|regel|行)\s*(?P<line>\d+)\s*$"
+    r"(?:(?:line|línea|Zeile|ligne|riga|строка|linha|wiersz|sat\u0131r|řádek|regel|行)\s*)?"
+    r"(?P<line>\d+)\s*$"
 )
 DOTNET_LIBRARIES = (
     "System.", "Microsoft.VisualStudio.TestPlatform.", "Microsoft.VisualStudio.TestTools.",
