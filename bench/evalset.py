@@ -55,8 +55,13 @@ ROUND3_DIR = EVALSET_DIR / "round3"
 # by `assign_sides` with its own salt.
 ROUND4_DIR = EVALSET_DIR / "round4"
 ROUND4_SALT = "grimoire-evalset/2026-12-07/round4/"
+# The fifth round (2026-12-07, a third session) is localisation only: its development side
+# is the four batches tuned on that session (each measured once before tuning on it), its
+# held-out side two batches of typical output gathered at the same time by other helpers,
+# frozen unread and measured once before and once after the session's changes.
+ROUND5_DIR = EVALSET_DIR / "round5"
 # Later rounds by name, as `--split round2-dev` and `--dataset grimoire-round3-heldout` say them.
-ROUNDS = {"round2": ROUND2_DIR, "round3": ROUND3_DIR, "round4": ROUND4_DIR}
+ROUNDS = {"round2": ROUND2_DIR, "round3": ROUND3_DIR, "round4": ROUND4_DIR, "round5": ROUND5_DIR}
 
 
 class Kind(StrEnum):
@@ -210,9 +215,14 @@ def _digest(path: Path) -> str:
 
 
 def heldout_files(directory: Path = EVALSET_DIR) -> list[str]:
-    """Every frozen file of a round: the held-out side of its split and, in the first
-    round, the separate CI-roots split."""
-    split_sides = (name for (_, split), name in FILES.items() if split == Split.HELDOUT.value)
+    """Every frozen file of a round: the held-out side of each kind it has (the fifth round
+    is localisation only) and, in the first round, the separate CI-roots split."""
+    split_sides = (
+        name
+        for (kind, split), name in FILES.items()
+        if split == Split.HELDOUT.value
+        and any((directory / FILES[(kind, side.value)]).exists() for side in Split)
+    )
     extra = [CIROOTS_FILE] if directory.name == EVALSET_DIR.name else []
     return sorted([*split_sides, *extra])
 

@@ -25,6 +25,7 @@ from bench.evalset import (
     ROUND3_DIR,
     ROUND4_DIR,
     ROUND4_SALT,
+    ROUND5_DIR,
     Kind,
     Split,
     assign_sides,
@@ -311,8 +312,13 @@ def test_later_rounds_have_enough_cases_on_each_side(directory: Path) -> None:
 
 def test_every_round_uses_sources_no_earlier_round_used(matching, locate, ciroots) -> None:
     earlier = {case["source"] for case in every(matching) + every(locate) + ciroots}
-    for directory in (ROUND2_DIR, ROUND3_DIR, ROUND4_DIR):
-        fresh = every(sides_of(directory, Kind.MATCHING)) + every(sides_of(directory, Kind.LOCATE))
+    for directory in (ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR):
+        fresh = [
+            case
+            for kind in Kind
+            if (directory / FILES[(kind, Split.DEV)]).exists()
+            for case in every(sides_of(directory, kind))
+        ]
         assert [case["id"] for case in fresh if case["source"] in earlier] == []
         earlier |= {case["source"] for case in fresh}
 
@@ -371,3 +377,39 @@ def test_later_round_held_out_files_are_frozen(directory: Path, tmp_path: Path) 
     frozen = copy / FILES[(Kind.LOCATE, Split.HELDOUT)]
     frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert len(frozen_problems(copy)) == 1
+
+
+# ------------------------------------------------------ the fifth round (localisation only)
+
+
+def test_round5_is_localisation_only_and_well_formed() -> None:
+    sides = sides_of(ROUND5_DIR, Kind.LOCATE)
+    group = every(sides)
+    assert sorted(case["id"] for case in group) == [f"gl5-{n:04d}" for n in range(1, len(group) + 1)]
+    assert len(sides[Split.DEV]) >= 100 and len(sides[Split.HELDOUT]) >= 60
+    assert not any((ROUND5_DIR / FILES[(Kind.MATCHING, split)]).exists() for split in Split)
+    for case in group:
+        # A repository's file list is given where the gatherer could check it.
+        assert set(case) in (LOCATE_FIELDS, LOCATE_FIELDS - {"files"}), case["id"]
+        assert case["log"].strip() and case["ci"].strip(), case["id"]
+        assert case["source"].startswith("https://github.com/"), case["id"]
+        assert not any(prefix in case["source"] for prefix in MACHINE_PATH_PREFIXES), case["id"]
+        path, line = case["expected"]["path"], case["expected"]["line"]
+        assert isinstance(line, int) and line >= 1, case["id"]
+        assert "\\" not in path and not path.startswith(("/", "./")) and ":" not in path, case["id"]
+        assert path in case.get("files", [path]), case["id"]
+        assert set(case["classes"]) <= KNOWN_CLASSES, case["id"]
+    sources = [{case["source"] for case in sides[split]} for split in Split]
+    assert sources[0] & sources[1] == set()
+
+
+def test_round5_held_out_side_is_frozen(tmp_path: Path) -> None:
+    assert frozen_problems(ROUND5_DIR) == []
+    assert set(read_manifest(ROUND5_DIR)) == {"locate-heldout.jsonl"}
+    copy = tmp_path / ROUND5_DIR.name
+    shutil.copytree(ROUND5_DIR, copy)
+    frozen = copy / FILES[(Kind.LOCATE, Split.HELDOUT)]
+    frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert len(frozen_problems(copy)) == 1
+    (copy / FILES[(Kind.LOCATE, Split.HELDOUT)]).unlink()
+    assert len(frozen_problems(copy)) == 1  # a held-out side that vanished is noticed too
