@@ -102,8 +102,6 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("\n#", re.compile(r"\n#\d{1,4} \d{1,6}\.\d{1,3}(?: |(?=\n))")),
     (" | ", re.compile(r"\n[A-Za-z0-9][\w.-]{0,60}?[-_]\d{1,4}(?:_[0-9a-f]{6,64})? {1,40}\| ?")),
     ("\n[INFO]", re.compile(r"\n\[INFO\](?: |(?=\n))")),
-    # `gh run view --log` names the job and the step before Actions' timestamp.
-    ("\t20", re.compile(r"\n[^\t\n]{1,100}\t[^\t\n]{1,100}\t\d{4}-\d\d-\d\dT[\d:.]{8,20}Z ?")),
     # Nix quotes the last lines of a failed build's log behind `       > `.
     (" log lines:", re.compile(r"\n {4,8}>(?: |(?=\n))")),
     # MSBuild with several nodes (`msbuild -m`, Visual Studio) numbers each project's lines.
@@ -116,6 +114,8 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # from line start to line start costs less than looking for a literal first.
     ("", re.compile(r'\n(?:Step #\d{1,3}(?: - "[^"\n]{0,80}")?: |\d{1,6}\.\t)')),
 )
+# `gh run view --log` names the job and the step before Actions' timestamp: a paste's.
+GH_RUN_VIEW_RE = re.compile(r"\n[^\t\n]{1,100}\t[^\t\n]{1,100}\t\d{4}-\d\d-\d\dT[\d:.]{8,20}Z ?")
 # A wrapper's name before every line of the tool it runs that the list above does not
 # know: rpmbuild's `BUILDSTDERR: `, turborepo's `web:build: `, lerna's `@scope/pkg: `. A
 # prefix counts when it starts two lines in a row and at least `MIN_PREFIXED_LINES` in all,
@@ -189,7 +189,7 @@ def clean_log(raw: str | bytes) -> str:
     # issue; a job's log of megabytes is not that, and each check is a pass over it.
     pasted = len(text) <= PASTE_MAX_CHARS
     text = _without_markdown("\n" + text) if pasted else "\n" + text
-    text = _without_line_prefixes(text)
+    text = _without_line_prefixes(text, pasted)
     if text.count("<br") >= MIN_BREAKS:  # a bot pasted the console as HTML
         text = HTML_BREAK_RE.sub("\n", text)
     markers = PASTED_BUILDKIT_BOX_MARKERS if pasted else (BUILDKIT_BOX_MARKER,)
@@ -203,20 +203,19 @@ def clean_log(raw: str | bytes) -> str:
     return CONTROL_RE.sub("", text).removeprefix("\n")
 
 
-def _without_line_prefixes(text: str) -> str:
+def _without_line_prefixes(text: str, pasted: bool) -> str:
     """Without the prefixes CI systems and wrappers put before every line, layer by layer
     from the outside in. Each pass goes from the CI system's timestamps to a runner's
     labels; a label may hide another layer (turborepo's task around docker compose's
     service), so another pass follows only one that stripped a label (a pass over a 10 MB
-    log cost 75 ms)."""
+    log cost 75 ms). What only a paste has (`gh run view`'s columns, `git push`'s
+    `remote:`, opam's `# `) is looked for in pastes only: each look is a pass."""
     for _ in range(MAX_PREFIX_LAYERS):
         text = TIMESTAMP_RE.sub("\n", text)
         text = _without_clock(text)
         text = _without_dominant_clock(text)
-        if "\n# " in text:
-            text = _without_dominant_hash(text)
-        if "\nremote:" in text:
-            text = _without_remote(text)
+        if pasted:
+            text = _without_pasted_prefixes(text)
         for literal, prefix in WRAPPER_PREFIXES:
             if literal in text:
                 text = prefix.sub("\n", text)
@@ -224,6 +223,16 @@ def _without_line_prefixes(text: str) -> str:
         text = _strip_repeated_prefixes(text)
         if len(text) == before:
             break
+    return text
+
+
+def _without_pasted_prefixes(text: str) -> str:
+    if "\t20" in text:
+        text = GH_RUN_VIEW_RE.sub("\n", text)
+    if "\n# " in text:
+        text = _without_dominant_hash(text)
+    if "\nremote:" in text:
+        text = _without_remote(text)
     return text
 
 

@@ -313,7 +313,7 @@ def parse_code_frame_stack(scan: Scan, index: int) -> Draft | None:
     line (`> 32 | await expect(...)`): test runners print the failed line so, and a paste
     may start at the code frame, its error's message above it or cut off."""
     lines = scan.lines
-    frame = JS_FRAME_RE.match(lines[index])
+    frame = JS_FRAME_RE.match(lines[index]) if "at " in lines[index] else None
     if frame is None:
         return None
     marked = next(
