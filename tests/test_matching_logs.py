@@ -254,3 +254,13 @@ def test_a_compose_service_without_an_index_loses_its_name_too() -> None:
 def test_a_console_pasted_as_html_gets_its_lines_back() -> None:
     log = "BUILD FAILURE<br/>[ERROR] a.java:[1,2] x<br/>  symbol: y<br/>  location: z<br/>"
     assert clean_log(log).splitlines()[:2] == ["BUILD FAILURE", "[ERROR] a.java:[1,2] x"]
+
+
+def test_a_date_before_a_few_lines_is_not_taken_for_the_logs_clock() -> None:
+    lines = [
+        f"2025-03-11 09:51:{n % 60:02d} started step {n}" if n % 10 == 0 else f"output {n}"
+        for n in range(300)
+    ]
+    assert clean_log("\n".join(lines)).split("\n")[0] == "2025-03-11 09:51:00 started step 0"
+    stamped = [f"2025-03-11 09:51:{n % 60:02d} output {n}" for n in range(300)]
+    assert clean_log("\n".join(stamped)).split("\n")[0] == "output 0"

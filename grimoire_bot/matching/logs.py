@@ -138,9 +138,10 @@ NOT_A_WRAPPER_RE = re.compile(
     r"(?i:error|exception|warn|fail|fatal|panic|abort|debug|info|notice|trace|hint|detail"
     r"|statement|success|pass|skip)|\.[A-Za-z][\w+-]{0,11}$|(?:^|/)[A-Z]\w*file$"
 )
+# A runner's bracketed label names no file and line (cppcheck's `[src/a.c:12]: ` does).
+LOCATION_IN_LABEL_RE = re.compile(r"\.[A-Za-z][\w+-]{0,11}(?:[:(]|$)|:\d")
 # A Markdown quote: two or more lines that start with `>` (and a space, or nothing), with
 # nothing but blank lines between them.
-LOCATION_IN_LABEL_RE = re.compile(r"\.[A-Za-z][\w+-]{0,11}(?:[:(]|$)|:\d")
 QUOTED_RUN_RE = re.compile(r"(?:\n>(?: [^\n]*)?(?=\n)(?:\n[ \t]*(?=\n))*){2,}")
 QUOTE_MARK_RE = re.compile(r"\n> ?")
 # A Markdown code block: lines indented by four spaces or a tab (blank lines may sit between
@@ -253,8 +254,9 @@ def _without_dominant_clock(text: str) -> str:
     stamped = list(itertools.islice(CLOCKISH_RE.finditer(head), DOMINANT_CLOCK_LINES))
     if len(stamped) < MIN_PREFIXED_LINES:
         return text
-    lines = sum(1 for line in itertools.islice(head.split("\n"), 1, None) if line.strip())
-    if len(stamped) < DOMINANT_SHARE * min(lines, DOMINANT_CLOCK_LINES):
+    sampled = head[: stamped[-1].start() + 1]  # the lines up to the last clock sampled
+    lines = 1 + sum(1 for line in sampled.split("\n")[1:-1] if line.strip())
+    if len(stamped) < DOMINANT_SHARE * lines:
         return text
     width = min(len(match.group(1)) for match in stamped)
     clock = CLOCKISH_RE.pattern.removesuffix(CLOCKISH_SEPARATOR)
