@@ -180,9 +180,11 @@ TRIM_CHARS = " \t'\"`()[]<>,;"
 RELATIVE_PATH_STARTS = frozenset(" \t\n'\"`([=@")
 DOT_SLASH_STARTS = ("\n./", " ./", "'./", '"./', "(./")
 MAX_FOLDER_MENTIONS_READ = 2000
-BUILD_FOLDERS = ("build", "cmake-build-debug", "cmake-build-release")
+# CMake's build folder in a checkout, and what CMake makes in it.
+BUILD_FOLDER = r"build|cmake-build-[\w.-]+"
+BUILD_FOLDER_RE = re.compile(rf"^(?:{BUILD_FOLDER})$")
 BUILD_PRODUCT = (
-    r"[\\/](?:build|cmake-build-[\w.-]+)[\\/]"
+    rf"[\\/](?:{BUILD_FOLDER})[\\/]"
     r"(?:[^\s\]\"'<>|]*\.(?:vcxproj|sln)\b|CMakeFiles\b|CMakeCache\.txt)"
 )
 # Where people and containers keep a checkout when no CI system chose the folder: a home
@@ -402,8 +404,8 @@ def root_beside_build_folder(path: str, text: str) -> str | None:
         return None
     parts = path.split("/")
     for depth in range(len(parts) - 2, 1, -1):
-        if parts[depth] in BUILD_FOLDERS:
-            continue
+        if BUILD_FOLDER_RE.match(parts[depth]):
+            continue  # the path is in the build folder itself
         root = "/".join(parts[:depth])
         holder = re.escape(root).replace("/", r"[\\/]")
         if re.search(holder + BUILD_PRODUCT, text):
