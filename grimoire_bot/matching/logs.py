@@ -80,15 +80,16 @@ TIMESTAMP_RE = re.compile(
 CLOCK_RE = re.compile(r"\n\d\d:\d\d:\d\d( +)(?=\S)")
 CLOCK_PREFIX_RES = {width: re.compile(rf"\n\d\d:\d\d:\d\d {{1,{width}}}") for width in (1, 2)}
 CLOCK_LINES_SAMPLED = 20
-# Any date and time before a line, for `_without_dominant_clock`.
-CLOCKISH_SEPARATOR = r"([ \t]+)(?=\S)"
-CLOCKISH_RE = re.compile(
-    r"\n\[?(?:\d{4}[-/]\d\d[-/]\d\d[T ]|[A-Z][a-z]{2} {1,2}\d{1,2} )?"  # a date, ISO or syslog's
+# Any date and time before a line, for `_without_dominant_clock`, and its separator.
+CLOCKISH = (
+    r"\[?(?:\d{4}[-/]\d\d[-/]\d\d[T ]|[A-Z][a-z]{2} {1,2}\d{1,2} )?"  # a date, ISO or syslog's
     r"\d{1,2}:\d\d:\d\d(?:[.,]\d{1,9})?"
-    r"(?:Z|[+-]\d\d:?\d\d| ?UTC(?:[+-]\d\d:\d\d)?| ?[AP]M)?\]?:?" + CLOCKISH_SEPARATOR
+    r"(?:Z|[+-]\d\d:?\d\d| ?UTC(?:[+-]\d\d:\d\d)?| ?[AP]M)?\]?:?"
 )
-DOMINANT_CLOCK_HEAD_CHARS = 64 * 1024
-DOMINANT_CLOCK_LINES = 40
+CLOCKISH_LINE_RE = re.compile(rf"{CLOCKISH}([ \t]+)(?=\S)")
+# A prefix is the log's own when it starts this share of the first lines of its head.
+DOMINANT_HEAD_CHARS = 64 * 1024
+DOMINANT_LINES = 40
 DOMINANT_SHARE = 0.7
 HASH_PREFIX_RE = re.compile(r"\n# |\n#(?=\n)")
 REMOTE_RE = re.compile(r"\nremote:( *)(\S+)")
@@ -250,30 +251,33 @@ def _without_dominant_clock(text: str) -> str:
     `2025-03-11 09:51:31 `, a build service's `22:13:21.793  \t`), when it starts most
     lines of the log's head: then it is the log's own clock, not a tool's output. The
     separator's width is read from those lines, so a line's own indentation stays."""
-    head = text[:DOMINANT_CLOCK_HEAD_CHARS]
-    stamped = list(itertools.islice(CLOCKISH_RE.finditer(head), DOMINANT_CLOCK_LINES))
-    if len(stamped) < MIN_PREFIXED_LINES:
-        return text
-    sampled = head[: stamped[-1].start() + 1]  # the lines up to the last clock sampled
-    lines = 1 + sum(1 for line in sampled.split("\n")[1:-1] if line.strip())
-    if len(stamped) < DOMINANT_SHARE * lines:
+    lines = _head_lines(text)
+    stamped = [match for match in map(CLOCKISH_LINE_RE.match, lines) if match]
+    if not _dominant(len(stamped), len(lines)):
         return text
     width = min(len(match.group(1)) for match in stamped)
-    clock = CLOCKISH_RE.pattern.removesuffix(CLOCKISH_SEPARATOR)
-    return re.sub(rf"{clock}(?:[ \t]{{{width}}}|[ \t]*(?=\n))", "\n", text)
+    return re.sub(rf"\n{CLOCKISH}(?:[ \t]{{{width}}}|[ \t]*(?=\n))", "\n", text)
 
 
 def _without_dominant_hash(text: str) -> str:
     """Without the `# ` opam and other package builders put before every line of a failed
     build's output, when it starts most lines of the log's head (Go's `# package` headers
     and a script's comments are a few lines among many)."""
-    head = text[:DOMINANT_CLOCK_HEAD_CHARS]
-    lines = [line for line in itertools.islice(head.split("\n"), 1, None) if line.strip()]
-    sampled = lines[:DOMINANT_CLOCK_LINES]
-    marked = sum(1 for line in sampled if line.startswith("# ") or line == "#")
-    if marked < MIN_PREFIXED_LINES or marked < DOMINANT_SHARE * len(sampled):
+    lines = _head_lines(text)
+    marked = sum(1 for line in lines if line.startswith("# ") or line == "#")
+    if not _dominant(marked, len(lines)):
         return text
     return HASH_PREFIX_RE.sub("\n", text)
+
+
+def _head_lines(text: str) -> list[str]:
+    """The first lines with text of the log's head, where a prefix of the log's own shows."""
+    lines = (line for line in text[:DOMINANT_HEAD_CHARS].split("\n")[1:] if line.strip())
+    return list(itertools.islice(lines, DOMINANT_LINES))
+
+
+def _dominant(marked: int, sampled: int) -> bool:
+    return marked >= MIN_PREFIXED_LINES and marked >= DOMINANT_SHARE * sampled
 
 
 def _without_remote(text: str) -> str:
