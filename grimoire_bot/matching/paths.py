@@ -32,10 +32,14 @@ class Resolution:
 
 def path_parts(path: str) -> tuple[str, ...]:
     """The components of a path as tools print it, drive letters and `..` hops dropped."""
-    parts = [part for part in to_slashes(path).split("/") if part not in MEANINGLESS_PARTS]
+    parts = _components(to_slashes(path))
     if parts and len(parts[0]) == 2 and parts[0][1] == ":":
         parts = parts[1:]
-    return tuple(parts)
+    return parts
+
+
+def _components(slashed: str) -> tuple[str, ...]:
+    return tuple(part for part in slashed.split("/") if part not in MEANINGLESS_PARTS)
 
 
 class RepoFiles:
@@ -67,7 +71,7 @@ class RepoFiles:
         if not query:
             return Resolution(raw, self._missing())
         # `/c/x.py` is MSYS2's `C:\x.py`, or a folder `c`: the tree tells, so both are read.
-        literal = tuple(p for p in raw.replace("\\", "/").split("/") if p not in MEANINGLESS_PARTS)
+        literal = _components(raw.replace("\\", "/"))
         queries = {query, literal} if literal[-1:] == query[-1:] else {query}
         candidates = self._by_name.get(query[-1].lower(), ())
         scored = [
