@@ -94,8 +94,7 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
     message = (match.group("message") or "").strip()
     asserted = ASSERTION_RE.search(lines[index]) is not None
     frame = (
-        (_test_frame(scan, index + 1, end + 1) if asserted else None)
-        or scan.first_repo_frame(index + 1, end + 1, JS_FRAME_RE)
+        _js_frame(scan, index + 1, end + 1, asserted)
         or first_stack_frame(scan, index + 1, end + 1)
         or scan.first_repo_frame(index + 1, index + RUBY_BACKTRACE_LINES, RUBY_FRAME_RE)
     )
@@ -103,9 +102,7 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
         stack = _stack_after(lines, end)
         if stack is not None:
             end = block_end(lines, stack)
-            frame = (_test_frame(scan, stack, end + 1) if asserted else None) or (
-                scan.first_repo_frame(stack, end + 1, JS_FRAME_RE)
-            )
+            frame = _js_frame(scan, stack, end + 1, asserted)
     if frame is None:
         stack = stack_start(lines, end)
         if stack is not None:
@@ -127,14 +124,17 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
     )
 
 
-def _test_frame(scan: Scan, start: int, stop: int) -> Location | None:
-    """A failed assertion's place in the test that made it: the first frame in a test file.
-    Frames above it are the assertion library's, which a test runner may print without the
-    `node_modules/` that would mark them (`at Assertion.assert (expect.js:100:11)`)."""
-    return next(
-        (f for f in scan.repo_frames(start, stop, JS_FRAME_RE) if TEST_FILE_RE.search(f.file)),
-        None,
-    )
+def _js_frame(scan: Scan, start: int, stop: int, asserted: bool) -> Location | None:
+    """The innermost repository frame of a JavaScript stack; for a failed assertion, the
+    first frame in a test file, the test that made it. Frames above that are the assertion
+    library's, which a test runner may print without the `node_modules/` that would mark
+    them (`at Assertion.assert (expect.js:100:11)`)."""
+    if asserted:
+        frames = scan.repo_frames(start, stop, JS_FRAME_RE)
+        in_test = next((f for f in frames if TEST_FILE_RE.search(f.file)), None)
+        if in_test is not None:
+            return in_test
+    return scan.first_repo_frame(start, stop, JS_FRAME_RE)
 
 
 def _stack_after(lines: Sequence[str], end: int) -> int | None:
