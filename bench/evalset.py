@@ -60,8 +60,20 @@ ROUND4_SALT = "grimoire-evalset/2026-12-07/round4/"
 # held-out side two batches of typical output gathered at the same time by other helpers,
 # frozen unread and measured once before and once after the session's changes.
 ROUND5_DIR = EVALSET_DIR / "round5"
+# The sixth round (2026-12-07, a fourth session) is a held-out side only: 80 outputs of
+# compilers, linters, test runners and runtimes, gathered by two helpers while that session
+# worked on the fifth round's development side, frozen unread and measured once on the
+# code before the session and once after it. Nothing was tuned on it, so it has no
+# development side.
+ROUND6_DIR = EVALSET_DIR / "round6"
 # Later rounds by name, as `--split round2-dev` and `--dataset grimoire-round3-heldout` say them.
-ROUNDS = {"round2": ROUND2_DIR, "round3": ROUND3_DIR, "round4": ROUND4_DIR, "round5": ROUND5_DIR}
+ROUNDS = {
+    "round2": ROUND2_DIR,
+    "round3": ROUND3_DIR,
+    "round4": ROUND4_DIR,
+    "round5": ROUND5_DIR,
+    "round6": ROUND6_DIR,
+}
 
 
 class Kind(StrEnum):
@@ -107,8 +119,13 @@ def split_directory(name: str) -> tuple[Path, Split]:
 
 
 def split_names() -> list[str]:
-    """Every side of every round, as `split_directory` reads them."""
-    return [*(s.value for s in Split), *(f"{r}-{s.value}" for r in ROUNDS for s in Split)]
+    """Every side of every round that has one, as `split_directory` reads them."""
+    return [*(s.value for s in Split)] + [
+        f"{name}-{split.value}"
+        for name, directory in ROUNDS.items()
+        for split in Split
+        if any((directory / f"{kind.value}-{split.value}.jsonl").exists() for kind in Kind)
+    ]
 
 
 Stratum = tuple[str, str]  # ("matching", ecosystem) or ("locate", tool)

@@ -26,6 +26,7 @@ from bench.evalset import (
     ROUND4_DIR,
     ROUND4_SALT,
     ROUND5_DIR,
+    ROUND6_DIR,
     Kind,
     Split,
     assign_sides,
@@ -312,12 +313,12 @@ def test_later_rounds_have_enough_cases_on_each_side(directory: Path) -> None:
 
 def test_every_round_uses_sources_no_earlier_round_used(matching, locate, ciroots) -> None:
     earlier = {case["source"] for case in every(matching) + every(locate) + ciroots}
-    for directory in (ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR):
+    for directory in (ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR, ROUND6_DIR):
         fresh = [
             case
-            for kind in Kind
-            if (directory / FILES[(kind, Split.DEV)]).exists()
-            for case in every(sides_of(directory, kind))
+            for kind, split in FILES
+            if (directory / FILES[(kind, split)]).exists()
+            for case in load_cases(kind, split, directory)
         ]
         assert [case["id"] for case in fresh if case["source"] in earlier] == []
         earlier |= {case["source"] for case in fresh}
@@ -413,3 +414,35 @@ def test_round5_held_out_side_is_frozen(tmp_path: Path) -> None:
     assert len(frozen_problems(copy)) == 1
     (copy / FILES[(Kind.LOCATE, Split.HELDOUT)]).unlink()
     assert len(frozen_problems(copy)) == 1  # a held-out side that vanished is noticed too
+
+
+# ------------------------------------------------------ the sixth round (held-out only)
+
+
+def test_round6_is_a_well_formed_held_out_side_only() -> None:
+    group = load_cases(Kind.LOCATE, Split.HELDOUT, ROUND6_DIR)
+    assert sorted(case["id"] for case in group) == [f"gl6-{n:04d}" for n in range(1, len(group) + 1)]
+    assert len(group) >= 60
+    others = [FILES[(kind, split)] for kind, split in FILES if (kind, split) != ("locate", "heldout")]
+    assert not any((ROUND6_DIR / name).exists() for name in others)
+    for case in group:
+        assert set(case) == LOCATE_FIELDS, case["id"]
+        assert case["log"].strip() and case["ci"].strip(), case["id"]
+        assert case["source"].startswith("https://github.com/"), case["id"]
+        path, line = case["expected"]["path"], case["expected"]["line"]
+        assert isinstance(line, int) and line >= 1, case["id"]
+        assert "\\" not in path and not path.startswith(("/", "./")) and ":" not in path, case["id"]
+        assert path in case["files"], case["id"]
+        assert set(case["classes"]) <= KNOWN_CLASSES, case["id"]
+    assert len({case["source"] for case in group}) == len(group)
+
+
+def test_round6_is_frozen(tmp_path: Path) -> None:
+    assert frozen_problems(ROUND6_DIR) == []
+    assert set(read_manifest(ROUND6_DIR)) == {"locate-heldout.jsonl"}
+    copy = tmp_path / ROUND6_DIR.name
+    shutil.copytree(ROUND6_DIR, copy)
+    frozen = copy / FILES[(Kind.LOCATE, Split.HELDOUT)]
+    frozen.write_text(frozen.read_text(encoding="utf-8").replace("gl6-0001", "gl6-0000"),
+                      encoding="utf-8")
+    assert len(frozen_problems(copy)) == 1
