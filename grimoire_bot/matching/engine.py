@@ -100,7 +100,9 @@ def diagnose(
                 continue
             # Tail lines belong to no extracted error: the matched one becomes an error.
             line = _tail_line_of(index, match.spell_id, tail)
-            record = record_at_line(cleaned, line, repo_root_hints=repo_root_hints)
+            record = record_at_line(
+                cleaned, line, repo_root_hints=repo_root_hints, nearby=_unplaced(errors)
+            )
             position = _position_of(record, errors, seen)
             if position == len(errors):
                 errors.append(record)
@@ -112,7 +114,9 @@ def diagnose(
     if tail and not any(not says_only_that_a_step_failed(error) for error in errors):
         cause = _step_cause(tail)
         if cause is not None:
-            record = record_at_line(cleaned, cause, repo_root_hints=repo_root_hints)
+            record = record_at_line(
+                cleaned, cause, repo_root_hints=repo_root_hints, nearby=_unplaced(errors)
+            )
             if _position_of(record, errors, seen) == len(errors):
                 errors.append(record)
                 each.append([])
@@ -121,6 +125,11 @@ def diagnose(
         each=[_best_first(found, per_error) for found in each],
         ranked=_best_first(best.values(), limit),
     )
+
+
+def _unplaced(errors: Sequence[ErrorRecord]) -> bool:
+    """Whether no error has a place: then one the log names near a line is the best."""
+    return not any(error.file for error in errors)
 
 
 def _step_cause(tail: Sequence[tuple[int, str]]) -> int | None:

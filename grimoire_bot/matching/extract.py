@@ -38,6 +38,7 @@ from .locate import (
 )
 from .logs import clean_log
 from .parsers import Scan, parsers_for
+from .parsers.nearby import place_nearby
 from .prefilter import candidate_lines
 from .records import ErrorRecord
 
@@ -80,8 +81,8 @@ def extract_errors(
     if len(candidates) > MAX_CANDIDATES:
         half = MAX_CANDIDATES // 2
         candidates = candidates[:half] + candidates[-half:]
-    records: list[ErrorRecord] = []
-    warnings: list[ErrorRecord] = []
+    errors: list[Draft] = []
+    warnings: list[Draft] = []
     next_free = 0
     for index in candidates:
         if index < next_free:
@@ -91,14 +92,20 @@ def extract_errors(
             continue
         if draft.warning:
             if len(warnings) < MAX_ERRORS:
-                warnings.append(to_record(scan, draft))
+                warnings.append(draft)
         elif not draft.noise:
-            records.append(to_record(scan, draft))
+            errors.append(draft)
         next_free = max(draft.end, index) + 1
+    records = [to_record(scan, draft) for draft in errors]
     if warnings and not any(record.file for record in records):
         # A linter that fails the job on warnings (hadolint, ESLint --max-warnings 0) has
         # only warnings to show where to look.
-        records = sorted(records + warnings, key=lambda record: record.log_line or 0)
+        errors = sorted((*errors, *warnings), key=lambda draft: draft.start)
+        records = [to_record(scan, draft) for draft in errors]
+    if records and not any(record.file for record in records):
+        # No parser found a place anywhere: then the places the errors' own lines, or the
+        # lines just above them, name in other shapes are the best the log offers.
+        records = [to_record(scan, draft, nearby=True) for draft in errors]
     return _deduplicate(_rooted_by_log(records, text))
 
 
@@ -145,21 +152,28 @@ def parse_line(scan: Scan, index: int) -> Draft | None:
     return None
 
 
-def record_at_line(text: str, index: int, *, repo_root_hints: Sequence[str] = ()) -> ErrorRecord:
-    """A record for the (0-based) line `index` of cleaned `text`, parsed when it can be."""
+def record_at_line(
+    text: str, index: int, *, repo_root_hints: Sequence[str] = (), nearby: bool = False
+) -> ErrorRecord:
+    """A record for the (0-based) line `index` of cleaned `text`, parsed when it can be;
+    `nearby` as for `to_record`."""
     lines = text.split("\n")
     scan = Scan(lines=lines, hints=(*repo_root_hints, *workspace_roots(text)))
     index = min(max(index, 0), len(lines) - 1)
     draft = parse_line(scan, index)
     if draft is None or not draft.start <= index <= draft.end:
         draft = Draft(start=index, end=block_end(lines, index), message=lines[index].strip())
-    return to_record(scan, draft)
+    return to_record(scan, draft, nearby=nearby)
 
 
-def to_record(scan: Scan, draft: Draft) -> ErrorRecord:
+def to_record(scan: Scan, draft: Draft, *, nearby: bool = False) -> ErrorRecord:
+    """The record for a parsed error; with `nearby`, one without a place takes the one
+    its lines or the lines above it name in any shape (`parsers.nearby`)."""
     lines = scan.lines
     if draft.file is None:
         lone = scan.first_repo_frame(draft.start + 1, draft.end + 1, LONE_LOCATION_RE, in_cwd=True)
+        if lone is None and nearby:
+            lone = place_nearby(scan, draft.start, draft.end)
         if lone is not None:
             draft.file, draft.line, draft.column = lone.file, lone.line, lone.column
     own_lines = draft.text_lines or lines[draft.start : draft.end + 1]

@@ -1,0 +1,139 @@
+"""Where an error is when its parser read the message but found no place: nearby.
+
+A parser knows where its format prints the place. When the place came in another shape,
+the record used to have none, and no annotation could point at the file:
+- a stack behind a runner's own marks (randomizedtesting's `   > \tat ...`, Kibana's
+  `│ at Context.it (test/a.js:47:53)`), or in a shape the format does not know (Dart's
+  `#4 main.<anonymous closure> (file:///.../test/widget_test.dart:27:5)`);
+- the place on the message's own line behind something the parser did not expect
+  (`:: ../a.cpp:31:10: fatal error: ...`, an Azure summary's `+ A.cs (28): code\\A.cs(28,29):
+  Error CS0103: ...`, rust tidy's `tidy error: /checkout/src/a.rs:207: line longer ...`);
+- the place printed alone just above the message (GHC 7's `src/A.hs:195:66:` with the
+  message indented below it, rustc's ` --> src/a.rs:434:53` where a paste lost the header).
+
+So an error without a place takes the first repository place its own lines name, in any of
+the shapes tools print one, else a place standing alone on one of the few lines above it.
+Third-party and toolchain files never count (`Scan.repo_path`). A Python traceback prints
+the outermost frame first, so there the last repository frame is the place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..blocks import LINE_PATH, PATH, to_int
+from .scan import Location, Scan
+from .stacks import JVM_LIBRARIES, STACK_LINES, jvm_source_path
+
+LINES_ABOVE = 4
+# The shapes a place comes in, searched anywhere in a line.
+PYTHON_FRAME_RE = re.compile(r"\bFile \"(?P<path>[^\"]+)\", line (?P<line>\d+)")
+JVM_FRAME_ANYWHERE_RE = re.compile(
+    r"(?<![\w$.])(?P<cls>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+)\.[\w$<>-]+"
+    r"\((?P<file>[\w$-]+\.(?P<ext>java|kt|scala|groovy|clj)):(?P<line>\d+)\)"
+)
+JVM_HINT_RE = re.compile(r"\.(?:java|kt|scala|groovy|clj):\d")
+PLACE_RES = (
+    # JavaScript and Dart frames: `(src/a.js:47:53)`, `(file:///home/u/app/test/a.dart:27:5)`.
+    re.compile(rf"\((?:file://)?(?P<path>{PATH}):(?P<line>\d+)(?::(?P<col>\d+))?\)"),
+    # MSBuild and Visual Studio: `code\\A.cs(28,29)`.
+    re.compile(rf"(?<![\w.\\/-])(?P<path>{PATH})\((?P<line>\d+)(?:,(?P<col>\d+))?(?:,\d+,\d+)?\)"),
+    # `path:line[:col]` most tools print; never a URL's host and port.
+    re.compile(
+        rf"(?<![\w.\\/:-])(?:file://)?(?P<path>{PATH}):(?P<line>\d+)(?::(?P<col>\d+))?(?![\d/])"
+    ),
+)
+# A place alone on its line, as a header above the message (`-->` is rustc's arrow; Cake
+# quotes MSBuild's `build.cake(239,2)`).
+PLACE_ALONE_RE = re.compile(
+    rf"^\s*(?:-->\s*)?[`'\"]?(?:file://)?(?P<path>{LINE_PATH})"
+    r"(?::(?P<line>\d+)(?::(?P<col>\d+))?|\((?P<paren_line>\d+)(?:,(?P<paren_col>\d+))?\))"
+    r"[`'\"]?:?\s*$"
+)
+# A stack may follow an error's own lines under marks its parser did not expect.
+LINES_BELOW = 12
+
+
+def place_nearby(scan: Scan, start: int, end: int) -> Location | None:
+    """The place of the error whose lines are [start, end], as the module says."""
+    own = _own_place(scan, _top_of_stack(scan, start), end) or _frame_below(scan, end)
+    if own is not None:
+        return own
+    for index in range(start - 1, max(-1, start - 1 - LINES_ABOVE), -1):
+        alone = PLACE_ALONE_RE.match(scan.lines[index])
+        if alone is not None:
+            return _located(scan, index, alone)
+    return None
+
+
+def _own_place(scan: Scan, start: int, end: int) -> Location | None:
+    python_frames = []
+    for index in range(max(start, 0), min(end + 1, len(scan.lines))):
+        line = scan.lines[index]
+        if 'File "' in line:
+            python_frames.extend(
+                place
+                for frame in PYTHON_FRAME_RE.finditer(line)
+                if (place := _located(scan, index, frame)) is not None
+            )
+            continue
+        place = next(_places_in(scan, index), None)
+        if place is not None:
+            return python_frames[-1] if python_frames else place
+    return python_frames[-1] if python_frames else None
+
+
+def _top_of_stack(scan: Scan, start: int) -> int:
+    """Where the stack begins that the line at `start` is a frame of (the step's last
+    error-ish line may be a frame: `at org.testng.Assert.fail(...)`); `start` otherwise."""
+    top = start
+    while top > max(0, start - STACK_LINES) and _is_frame(scan.lines[top]):
+        if not _is_frame(scan.lines[top - 1]):
+            break
+        top -= 1
+    return top
+
+
+def _is_frame(line: str) -> bool:
+    return " at " in line or "\tat " in line or 'File "' in line
+
+
+def _frame_below(scan: Scan, end: int) -> Location | None:
+    """The first repository frame of a stack right below the error's lines."""
+    for index in range(end + 1, min(end + 1 + LINES_BELOW, len(scan.lines))):
+        line = scan.lines[index]
+        if not line.strip():
+            return None
+        if _is_frame(line):
+            place = next(_places_in(scan, index), None)
+            if place is not None:
+                return place
+    return None
+
+
+def _places_in(scan: Scan, index: int) -> Iterator[Location]:
+    line = scan.lines[index]
+    frames = list(JVM_FRAME_ANYWHERE_RE.finditer(line)) if JVM_HINT_RE.search(line) else []
+    for frame in frames:
+        cls = frame.group("cls")
+        if not cls.startswith(JVM_LIBRARIES):
+            path = scan.repo_path(jvm_source_path(cls, frame.group("file"), frame.group("ext")))
+            if path is not None:
+                yield Location(path, to_int(frame.group("line")))
+    if frames:  # a JVM frame names a class, not a path: no other shape reads it
+        return
+    for shape in PLACE_RES:
+        for found in shape.finditer(line):
+            place = _located(scan, index, found)
+            if place is not None:
+                yield place
+
+
+def _located(scan: Scan, index: int, found: re.Match[str]) -> Location | None:
+    path = scan.repo_path_at(found.group("path"), index)
+    if path is None:
+        return None
+    groups = found.groupdict()
+    line = groups.get("line") or groups.get("paren_line")
+    return Location(path, to_int(line), to_int(groups.get("col") or groups.get("paren_col")))
