@@ -88,10 +88,28 @@ def test_checkout_roots_of_ci_systems_are_stripped(printed: str, expected: str) 
         "/c/msys64/mingw64/include/stdio.h",  # MSYS2's toolchain, as its shell prints it
         r"C:\msys64\ucrt64\include\c++\13.2.0\bits\stl_vector.h",
         "/opt/hostedtoolcache/Python/3.10.17/x64/lib/python3.10/importlib/__init__.py",
+        "module.js",  # Node before 12 named its core modules' files bare in frames
+        "vm.js",
+        "bootstrap_node.js",
+        "_stream_readable.js",
     ],
 )
 def test_toolchain_sources_are_not_the_repository(path: str) -> None:
     assert is_external(path)
+
+
+def test_old_nodes_syntax_error_is_placed_at_the_file_it_printed_above_its_core_frames() -> None:
+    # A Heroku build of a gulp project (Node 7): the script's place heads the error.
+    log = """\
+/tmp/build_f9f58f3c0733f36bf19ec5e5278434ed/gulpfile.ts:1
+(function (exports, require, module, __filename, __dirname) { import * as gulp from 'gulp';
+                                                              ^^^^^^
+SyntaxError: Unexpected token import
+    at createScript (vm.js:56:10)
+    at Object.runInThisContext (vm.js:97:10)
+    at Module._compile (module.js:542:28)"""
+    errors = resolve_paths(extract_errors(log), ["gulpfile.ts", "package.json"])
+    assert primary_location(errors) == "gulpfile.ts:1"
 
 
 def test_a_logs_checkout_lines_name_its_workspace_roots() -> None:
