@@ -206,6 +206,24 @@ async def test_the_repositorys_threshold_applies_unless_the_request_sets_one(cli
     assert len(await ranked_ids(client, repository="octo/app", min_score=0.5)) == 2
 
 
+async def test_the_repositorys_name_marks_where_its_checkout_starts_in_a_local_path(client, pool):
+    # A traceback from someone's machine: only the repository's name says where it starts.
+    log = (
+        "Traceback (most recent call last):\n"
+        '  File "/home/ana/Desktop/opensrc/oppia/core/domain/story_services_test.py", line 665, in t\n'
+        "    self.assertEqual(index, 1)\n"
+        "AssertionError: 0 != 1\n"
+    )
+    await install(pool, "oppia/oppia", 503)
+    places = []
+    for body in ({}, {"repository": "oppia/oppia"}):
+        response = await client.post("/api/match", json={"log": log, **body})
+        assert response.status == 200, await response.text()
+        places.append([(e["file"], e["line"]) for e in (await response.json())["errors"]])
+    assert places[0] != places[1]
+    assert places[1] == [("core/domain/story_services_test.py", 665)]
+
+
 async def test_a_malformed_repository_is_a_422_naming_the_field(client, pool):
     for bad in ("not a repository", "a/b/c", "octo/app\n"):
         response = await client.post(

@@ -318,6 +318,7 @@ async def diagnose_failure(
         repository_id=repository_id,
         min_score=min_score,
         approved_only=True,
+        repo_root_hints=(failure.source.repository.full_name,),
     )
     ids = {m.spell_id for found in diagnosis.each for m in found}
     async with deps.pool.acquire() as conn:

@@ -90,6 +90,8 @@ class Scope:
 
     repository_id: int | None = None
     min_score: float | None = None
+    # The repository's name: a log's absolute paths often run through its checkout folder.
+    root_hints: tuple[str, ...] = ()
 
 
 async def ranking_scope(request: web.Request, body: MatchRequest) -> Scope:
@@ -105,7 +107,7 @@ async def ranking_scope(request: web.Request, body: MatchRequest) -> Scope:
     if row is None:
         raise ApiError(404, f"Grimoire is not installed on a repository named {body.repository}")
     min_score = body.min_score if body.min_score is not None else row["min_score"]
-    return Scope(repository_id=row["id"], min_score=min_score)
+    return Scope(repository_id=row["id"], min_score=min_score, root_hints=(row["full_name"],))
 
 
 @operation(
@@ -126,7 +128,11 @@ async def ranking_scope(request: web.Request, body: MatchRequest) -> Scope:
 async def match_log(request: web.Request, body: MatchRequest) -> MatchResult:
     scope = await ranking_scope(request, body)
     diagnosis = await request.app[MATCHER].diagnose(
-        body.log, repository_id=scope.repository_id, limit=body.limit, min_score=scope.min_score
+        body.log,
+        repository_id=scope.repository_id,
+        limit=body.limit,
+        min_score=scope.min_score,
+        repo_root_hints=scope.root_hints,
     )
     matches = diagnosis.ranked
     errors = diagnosis.errors
