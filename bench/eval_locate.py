@@ -25,7 +25,10 @@ CI workspace root left in front counts as wrong, since annotations need reposito
 Two diagnostics beside it: `any error` (some extracted error has the expected location) and
 `suffix` (the primary path ends with the expected one: right file, root not stripped).
 When the API documents a `files` field on the match request, every case that lists files is
-run again with them (tree resolution); until then only the text-only mode is measured.
+run again with them (tree resolution); until then only the text-only mode is measured. A
+third mode sends the name of the repository the case's thread is in (`repository`, after
+installing it in the benchmark's database): what a check run without its commit's tree, or
+a caller naming the repository, gets.
 Baseline in the same run: the first `path:line` or `path(line` token of the log.
 """
 
@@ -65,8 +68,12 @@ from bench.evalset import (  # noqa: E402
     split_names,
 )
 from grimoire_bot.app import create_app  # noqa: E402
+from grimoire_bot.db import installations as db_installations  # noqa: E402
+from grimoire_bot.db import open_pool  # noqa: E402
 
 GOAL = 0.90  # issue 11: primary location right in at least 90% of held-out outputs
+REPOSITORY_RE = re.compile(r"^https://github\.com/([\w.-]+/[\w.-]+)/")
+BENCH_INSTALLATION_ID = 1
 RETURNED_LIMIT = 5
 MATCH_TIMEOUT_SECONDS = 120
 QUICK_MISSES = 15
@@ -161,8 +168,32 @@ async def accepts_files(session: aiohttp.ClientSession, base: str) -> bool:
     return "files" in schema.get("properties", {})
 
 
+def repository_of(case: Mapping[str, Any]) -> str | None:
+    """The `owner/name` of the repository the case's thread is in."""
+    found = REPOSITORY_RE.match(case["source"])
+    return found.group(1) if found else None
+
+
+async def install_repositories(database_url: str, cases: Sequence[Mapping[str, Any]]) -> None:
+    names = sorted({name for case in cases if (name := repository_of(case))}, key=str.lower)
+    repositories, seen = [], set()
+    for number, name in enumerate(names, start=1):
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            repositories.append({"id": number, "full_name": name, "private": False})
+    async with open_pool(database_url, max_size=1) as pool, pool.acquire() as conn:
+        await db_installations.upsert_installation(
+            conn, {"id": BENCH_INSTALLATION_ID, "account": {"login": "bench"}}
+        )
+        await db_installations.add_repositories(conn, BENCH_INSTALLATION_ID, repositories)
+
+
 async def locate(
-    session: aiohttp.ClientSession, base: str, cases: Sequence[Mapping[str, Any]], with_files: bool
+    session: aiohttp.ClientSession,
+    base: str,
+    cases: Sequence[Mapping[str, Any]],
+    with_files: bool = False,
+    with_repository: bool = False,
 ) -> list[Outcome]:
     outcomes = []
     timeout = aiohttp.ClientTimeout(total=MATCH_TIMEOUT_SECONDS)
@@ -170,6 +201,8 @@ async def locate(
         request: dict[str, Any] = {"log": case["log"], "limit": RETURNED_LIMIT}
         if with_files:
             request["files"] = case["files"]
+        if with_repository and (name := repository_of(case)):
+            request["repository"] = name
         async with session.post(f"{base}/api/match", json=request, timeout=timeout) as response:
             answer = await response.json(content_type=None)
             if response.status != 200:
@@ -184,6 +217,7 @@ class ApiRun:
     refused: int
     text_only: list[Outcome]
     with_files: list[Outcome] | None  # None: the API has no `files` field yet
+    with_repository: list[Outcome]
 
 
 async def through_api(
@@ -199,14 +233,16 @@ async def through_api(
             async with aiohttp.ClientSession() as session:
                 token = await sign_up(session, base)
                 loaded = await load_spells(session, base, token, spells)
-                text_only = await locate(session, base, cases, with_files=False)
+                text_only = await locate(session, base, cases)
                 with_files = None
                 if await accepts_files(session, base):
                     listed = [case for case in cases if case.get("files")]
                     with_files = await locate(session, base, listed, with_files=True)
+                await install_repositories(database_url, cases)
+                with_repository = await locate(session, base, cases, with_repository=True)
         finally:
             await runner.cleanup()
-    return ApiRun(len(loaded.refused), text_only, with_files)
+    return ApiRun(len(loaded.refused), text_only, with_files, with_repository)
 
 
 # ------------------------------------------------------------------ the report
@@ -259,12 +295,14 @@ def report(split: str, run: ApiRun, baseline: Sequence[Outcome], quick: bool) ->
             print_misses(run.with_files, QUICK_MISSES if quick else None)
         print_mode("with files", run.with_files, [b for b in baseline if b.case["id"] in listed])
         files_figure = f"with files {share(run.with_files, 'right'):.2f}"
+    print_mode("with the repository's name", run.with_repository, baseline)
     primary = share(outcomes, "right")
     met = "met" if primary >= GOAL else "NOT met"
     print(f"goal: primary location >= {GOAL:.2f} {met}; {run.refused} spells refused")
     tools = len({o.case["tool"] for o in outcomes})
     print(
-        f"README figures: primary location {primary:.2f} text only, {files_figure} "
+        f"README figures: primary location {primary:.2f} text only, {files_figure}, "
+        f"with the repository's name {share(run.with_repository, 'right'):.2f} "
         f"(any error {share(outcomes, 'any_right'):.2f}, "
         f"root kept {share(outcomes, 'suffix_right'):.2f}; "
         f"first path:line in the log {share(baseline, 'right'):.2f}) on {len(outcomes)} "
@@ -292,7 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     cases = load_split(split)
     run = asyncio.run(through_api(load_spellbook(), cases))
     report(split, run, [naive(case) for case in cases], args.quick)
-    failed = sum(1 for o in [*run.text_only, *(run.with_files or ())] if o.error)
+    failed = sum(
+        1 for o in [*run.text_only, *(run.with_files or ()), *run.with_repository] if o.error
+    )
     if failed:  # a refused request would otherwise read as a localisation miss
         print(f"INVALID RUN: {failed} requests to /api/match failed")
     return 1 if failed else 0
