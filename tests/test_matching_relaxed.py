@@ -48,6 +48,18 @@ ENGINE = (
             "fork/exec ./gradlew: permission denied",
             Relaxation.CASE,
         ),
+        # the spell was written when v3 was retired; v1 and v2 were retired the same way
+        (
+            r"uses a deprecated version of `?actions/(?:upload|download)-artifact: v3`?",
+            "This request has been automatically failed because it uses a deprecated version "
+            "of `actions/upload-artifact: v2`. Learn more: https://github.blog/changelog/",
+            Relaxation.VERSION,
+        ),
+        (
+            r"go: go\.mod requires go >= 1\.21\.0 \(running go [\d.]+\)",
+            "go: go.mod requires go >= 1.22.4 (running go 1.21.6)",
+            Relaxation.VERSION,
+        ),
     ],
 )
 def test_a_message_cut_short_or_recased_still_fits_its_pattern(
@@ -78,6 +90,9 @@ def test_a_message_cut_short_or_recased_still_fits_its_pattern(
         # the pattern's wildcard would take any other argument once its anchor is cut
         # (komodo-releases: pytest-xdist missing, not pytest-cov)
         (r": error: unrecognized arguments: .*--cov", "pytest: error: unrecognized arguments: -n"),
+        # a number that is not a version is the error itself: 137 is the OOM killer, 1 is not
+        (r"Process completed with exit code 137", "Process completed with exit code 1"),
+        (r"error TS2307: Cannot find module", "error TS2305: Cannot find module"),
     ],
 )
 def test_a_different_message_sharing_part_of_the_pattern_is_not_a_relaxed_hit(
@@ -258,3 +273,21 @@ def test_every_starter_pattern_has_relaxed_forms_that_keep_its_examples() -> Non
             assert forms[0].regex.search(example), (spell["key"], example)
         assert not any(form.regex.search("") for form in forms), spell["key"]
         assert all(0.0 < form.specificity <= 1.0 for form in forms), spell["key"]
+
+
+def test_a_spell_written_for_one_version_is_offered_for_the_same_message_about_another() -> None:
+    # actions/upload-artifact v1, as pasted in a thread; the spell was written for v3.
+    artifact = spell(
+        9,
+        "actions/upload-artifact v3 is retired",
+        "",
+        r"uses a deprecated version of `?actions/(?:upload|download)-artifact: v3`?",
+        "github-actions,artifacts",
+    )
+    log = (
+        "Error: This request has been automatically failed because it uses a deprecated "
+        "version of `actions/upload-artifact: v1`. Learn more: "
+        "https://github.blog/changelog/2024-02-13-deprecation-notice-v1-and-v2-of-the-artifact-actions/"
+    )
+    [match] = diagnose(log, SpellIndex.build([artifact])).ranked
+    assert match.spell_id == 9 and match.score >= 0.5

@@ -16,7 +16,8 @@ the ranking keeps its order.
 
 A near miss also scores the better of two kinds of evidence that survive a reworded
 message: a relaxed form of the pattern matched (relaxed.py: the pattern without regard to
-case, or with its last or first parts cut where the message ends or starts), scored like
+case, with the versions it spells out matching any version, or with its last or first parts
+cut where the message ends or starts), scored like
 a hit of what the form still requires but from a lower base (`RELAXED_BASE`); and the
 very code the spell is about (TS2307, MSB3644, E0382, ERR_REQUIRE_ESM: `same_code_score`),
 which a localised SDK or a tool's next version prints around other words, unless the error
@@ -89,7 +90,12 @@ ERROR_TYPE_BONUS = {
 NEAR_MISS_ECOSYSTEM_BONUS = {**ECOSYSTEM_BONUS, Agreement.CONFLICT: -0.3}
 # Relaxed forms of a pattern (relaxed.py): a case-folded hit is almost a hit; a cut one
 # is scored from a lower base, by what it still requires.
-RELAXED_BASE = {Relaxation.CASE: 0.50, Relaxation.LOST_END: 0.42, Relaxation.LOST_START: 0.42}
+RELAXED_BASE = {
+    Relaxation.CASE: 0.50,
+    Relaxation.VERSION: 0.50,
+    Relaxation.LOST_END: 0.42,
+    Relaxation.LOST_START: 0.42,
+}
 SAME_CODE_BASE = 0.5
 SAME_CODE_LEXICAL_WEIGHT = 0.3
 SAME_CODE_OTHER_MESSAGE_SIGNATURE = 0.4

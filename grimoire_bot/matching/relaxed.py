@@ -4,6 +4,10 @@ A pattern is written for one version's message. Two kinds of drift leave most of
 
 * **case**: `Permission denied` (libc) and `permission denied` (Go's exec), `No such file`
   and `no such file`: the pattern matched without regard to case;
+* **another version**: a pattern written for `actions/upload-artifact: v3` (or Python 3.12,
+  Node 18.x) meets the same message about v2: the versions the pattern spells out (`v3`,
+  `3.12`, `1.2.3`) match any version. A bare number (exit code 137, HTTP 404, TS2307) is
+  left alone: there the number is the error;
 * **a lost end**: the message was cut short, or the next version dropped a clause
   (yarn 1.5 ends `Expected version ">=7.10.1".` where later versions add `Got "..."`;
   tsc before 4 has no `or its corresponding type declarations`), or the line lost the
@@ -49,8 +53,15 @@ LINE_START = (
 ANY_TEXT_RE = re.compile(r"(?<!\\)\.[*+{]")
 
 
+# A version the pattern spells out in its literal text: `v3` (not `\v`, `dev3`), `3.12`,
+# `1.2.3` (with the dots escaped, as a pattern writes them; not inside `{2,4}` or `\x41`).
+PATTERN_VERSION_RE = re.compile(r"(?<![\w\\])v\d+(?![\d}])|(?<![\w\\{,.])\d+(?:\\\.\d+)+(?![\d}])")
+ANY_VERSION = r"v?\d+(?:\.\d+)*"
+
+
 class Relaxation(StrEnum):
     CASE = "case"
+    VERSION = "version"
     LOST_END = "lost-end"
     LOST_START = "lost-start"
 
@@ -65,9 +76,13 @@ class RelaxedForm:
 def relaxed_forms(pattern: str) -> tuple[RelaxedForm, ...]:
     """The case-folded pattern, then its cut forms, the ones keeping most first."""
     forms: list[RelaxedForm] = []
+    specificity = analyse_pattern(pattern).specificity
     folded = _compile(f"(?i:{pattern})")
     if folded is not None:
-        forms.append(RelaxedForm(Relaxation.CASE, folded, analyse_pattern(pattern).specificity))
+        forms.append(RelaxedForm(Relaxation.CASE, folded, specificity))
+    any_version = PATTERN_VERSION_RE.sub(lambda _: ANY_VERSION, pattern)
+    if any_version != pattern and (regex := _compile(any_version)) is not None:
+        forms.append(RelaxedForm(Relaxation.VERSION, regex, specificity))
     cuts: list[tuple[float, RelaxedForm]] = []
     seen: set[str] = set()
     for branch in _top_level_branches(pattern):
