@@ -66,6 +66,12 @@ ROUND5_DIR = EVALSET_DIR / "round5"
 # code before the session and once after it. Nothing was tuned on it, so it has no
 # development side.
 ROUND6_DIR = EVALSET_DIR / "round6"
+# The seventh round (2026-12-07, the same session) is matching only: a development batch
+# measured once before any matching change of that session and tuned on, and a held-out
+# side gathered by two other helpers at the same time, frozen unread; it is scored against
+# the first round's spellbook. Negatives a pattern of the book matches literally were
+# dropped unread, as in the earlier rounds.
+ROUND7_DIR = EVALSET_DIR / "round7"
 # Later rounds by name, as `--split round2-dev` and `--dataset grimoire-round3-heldout` say them.
 ROUNDS = {
     "round2": ROUND2_DIR,
@@ -73,6 +79,7 @@ ROUNDS = {
     "round4": ROUND4_DIR,
     "round5": ROUND5_DIR,
     "round6": ROUND6_DIR,
+    "round7": ROUND7_DIR,
 }
 
 
@@ -98,6 +105,8 @@ class Dataset(StrEnum):
     ROUND3_HELDOUT = "grimoire-round3-heldout"
     ROUND4_DEV = "grimoire-round4-dev"
     ROUND4_HELDOUT = "grimoire-round4-heldout"
+    ROUND7_DEV = "grimoire-round7-dev"
+    ROUND7_HELDOUT = "grimoire-round7-heldout"
 
     @property
     def split(self) -> Split | None:

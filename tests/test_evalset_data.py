@@ -27,6 +27,7 @@ from bench.evalset import (
     ROUND4_SALT,
     ROUND5_DIR,
     ROUND6_DIR,
+    ROUND7_DIR,
     Kind,
     Split,
     assign_sides,
@@ -313,7 +314,7 @@ def test_later_rounds_have_enough_cases_on_each_side(directory: Path) -> None:
 
 def test_every_round_uses_sources_no_earlier_round_used(matching, locate, ciroots) -> None:
     earlier = {case["source"] for case in every(matching) + every(locate) + ciroots}
-    for directory in (ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR, ROUND6_DIR):
+    for directory in (ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR, ROUND6_DIR, ROUND7_DIR):
         fresh = [
             case
             for kind, split in FILES
@@ -445,4 +446,47 @@ def test_round6_is_frozen(tmp_path: Path) -> None:
     frozen = copy / FILES[(Kind.LOCATE, Split.HELDOUT)]
     frozen.write_text(frozen.read_text(encoding="utf-8").replace("gl6-0001", "gl6-0000"),
                       encoding="utf-8")
+    assert len(frozen_problems(copy)) == 1
+
+
+# ------------------------------------------------------ the seventh round (matching only)
+
+
+def test_round7_is_matching_only_and_well_formed(spellbook) -> None:
+    group = [
+        case
+        for split in Split
+        if (ROUND7_DIR / FILES[(Kind.MATCHING, split)]).exists()
+        for case in load_cases(Kind.MATCHING, split, ROUND7_DIR)
+    ]
+    assert sorted(case["id"] for case in group) == [
+        f"g7-{n:04d}" for n in range(1, len(group) + 1)
+    ]
+    assert not any((ROUND7_DIR / FILES[(Kind.LOCATE, split)]).exists() for split in Split)
+    heldout = load_cases(Kind.MATCHING, Split.HELDOUT, ROUND7_DIR)
+    assert len(heldout) >= 50 and sum(1 for case in heldout if not case["expected"]) >= 10
+    for case in group:
+        assert set(case) == MATCHING_FIELDS, case["id"]
+        assert case["log"].strip() and case["ci"].strip(), case["id"]
+        assert case["source"].startswith("https://github.com/"), case["id"]
+        assert set(case["expected"]) <= set(spellbook), case["id"]
+    assert len({case["source"] for case in group}) == len(group)
+
+
+def test_round7_negatives_are_not_matched_literally(spellbook) -> None:
+    compiled = [compile_pattern(spell["error_pattern"]) for spell in spellbook.values()]
+    for split in Split:
+        if (ROUND7_DIR / FILES[(Kind.MATCHING, split)]).exists():
+            for case in load_cases(Kind.MATCHING, split, ROUND7_DIR):
+                if not case["expected"]:
+                    assert not any(regex.search(case["log"]) for regex in compiled), case["id"]
+
+
+def test_round7_held_out_side_is_frozen(tmp_path: Path) -> None:
+    assert frozen_problems(ROUND7_DIR) == []
+    assert set(read_manifest(ROUND7_DIR)) == {"matching-heldout.jsonl"}
+    copy = tmp_path / ROUND7_DIR.name
+    shutil.copytree(ROUND7_DIR, copy)
+    frozen = copy / FILES[(Kind.MATCHING, Split.HELDOUT)]
+    frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert len(frozen_problems(copy)) == 1
