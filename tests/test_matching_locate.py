@@ -647,3 +647,44 @@ TEST_FAILURES = {
 def test_a_test_runners_report_is_placed_at_the_failed_assertion(report: str) -> None:
     log, expected = TEST_FAILURES[report]
     assert primary_location(extract_errors(log)) == expected
+
+
+ASSERTION_IN_A_HELPER = """\
+FAIL: test_creates_stats_model (core.jobs.stats_jobs_test.StatsJobTests)
+----------------------------------------------------------------------
+Traceback (most recent call last):
+  File "/home/runner/work/oppia/oppia/core/jobs/stats_jobs_test.py", line 136, in test_creates_stats_model
+    [datetime.date.today()]
+  File "/home/runner/work/oppia/oppia/core/tests/test_utils.py", line 1316, in {helper}
+    {raising}
+{exception}
+"""
+
+
+@pytest.mark.parametrize(
+    ("helper", "exception", "expected"),
+    [
+        # oppia/oppia: the project's own assertion helper raised the test's failure
+        (
+            "assertItemsEqual",
+            "AssertionError: Element counts were not equal:",
+            "core/jobs/stats_jobs_test.py:136",
+        ),
+        ("_assert_same_rows", "AssertionError", "core/jobs/stats_jobs_test.py:136"),
+        # a helper that is not an assertion, or an error that is not a failed assertion,
+        # is where the repository's code raised
+        (
+            "make_model",
+            "AssertionError: Element counts were not equal:",
+            "core/tests/test_utils.py:1316",
+        ),
+        ("assertItemsEqual", "TypeError: unhashable type: 'list'", "core/tests/test_utils.py:1316"),
+    ],
+)
+def test_a_failed_assertion_in_a_projects_assertion_helper_is_the_tests(
+    helper: str, exception: str, expected: str
+) -> None:
+    log = ASSERTION_IN_A_HELPER.format(
+        helper=helper, raising="return super().assertCountEqual(a, b)", exception=exception
+    )
+    assert primary_location(extract_errors(log)) == expected

@@ -18,7 +18,7 @@ from ..blocks import (
     to_int,
 )
 from ..ecosystems import Ecosystem
-from .scan import Scan
+from .scan import Location, Scan
 
 PYTHON_TRACEBACK_LOOKBACK = 400
 SECTION_MAX_LINES = 400
@@ -31,6 +31,8 @@ TRACEBACK_HEAD_RE = re.compile(r"^\s*Traceback \(most recent call last\):\s*$")
 PY_FRAME_RE = re.compile(
     r'^\s*(?:[-*] )?File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?$'
 )
+# An assertion helper a project wraps around unittest's or its own checks.
+ASSERTION_HELPER_RE = re.compile(r"^_*assert", re.IGNORECASE)
 PY_EXCEPTION_RE = re.compile(
     r"^(?P<indent>\s*)(?P<cls>(?:[A-Za-z_]\w*\.)*[A-Z]\w*)(?:: (?P<message>.*)|:?\s*)$"
 )
@@ -99,9 +101,7 @@ def _python_exception_draft(scan: Scan, start: int, exception_index: int) -> Dra
     assert match is not None
     cls = match.group("cls")
     message = (match.group("message") or "").strip()
-    # Python prints the innermost frame last: the deepest one in the repository is the
-    # repository's own line that raised (or called into the library that did).
-    frame = scan.last_repo_frame(start, exception_index, PY_FRAME_RE)
+    frame = _raising_frame(scan, start, exception_index, assertion=cls.endswith("AssertionError"))
     end = block_end(lines, exception_index)
     return Draft(
         start=start,
@@ -112,6 +112,25 @@ def _python_exception_draft(scan: Scan, start: int, exception_index: int) -> Dra
         line=frame.line if frame else None,
         ecosystem=Ecosystem.PYTHON,
     )
+
+
+def _raising_frame(scan: Scan, start: int, stop: int, *, assertion: bool) -> Location | None:
+    """Python prints the innermost frame last: the deepest one in the repository is the
+    repository's own line that raised (or called into the library that did). A failed
+    assertion raised inside the project's own assertion helper (`assertItemsEqual` in a
+    `test_utils.py`) is the test's that called it, as a library's assertion would be."""
+    frames = []
+    for index in range(max(start, 0), min(stop, len(scan.lines))):
+        found = PY_FRAME_RE.match(scan.lines[index])
+        if found is None:
+            continue
+        path = scan.repo_path(found.group("path"))
+        if path is not None:
+            helper = assertion and ASSERTION_HELPER_RE.match(found.group("func") or "") is not None
+            frames.append((Location(path, to_int(found.group("line"))), helper))
+    while len(frames) > 1 and frames[-1][1]:
+        frames.pop()
+    return frames[-1][0] if frames else None
 
 
 # --- pytest ------------------------------------------------------------------------------
