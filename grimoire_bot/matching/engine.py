@@ -227,7 +227,8 @@ def tail_record(tail: Sequence[tuple[int, str]]) -> ErrorRecord:
 
 def _tail_line_of(index: SpellIndex, spell_id: int, tail: Sequence[tuple[int, str]]) -> int:
     """The log line (0-based) where the spell's pattern matched the tail: the first line
-    it matches alone, else the first line of the wrapped run it matches."""
+    it matches alone, else the first line of the wrapped run it matches; for a spell found
+    without its pattern, the step's cause (the tail's last error-ish line)."""
     for number, line in tail:
         if index.find(spell_id, line) is not None or index.find(spell_id, fold(line)) is not None:
             return number
@@ -235,7 +236,8 @@ def _tail_line_of(index: SpellIndex, spell_id: int, tail: Sequence[tuple[int, st
         for form in filter(None, (run.text, run.unbroken)):
             if index.find(spell_id, form) or index.find(spell_id, fold(form)):
                 return tail[run.first_line][0]
-    return tail[0][0]
+    cause = _step_cause(tail)
+    return tail[0][0] if cause is None else cause
 
 
 def _covered_lines(errors: Sequence[ErrorRecord]) -> set[int]:
