@@ -175,8 +175,11 @@ def repository_of(case: Mapping[str, Any]) -> str | None:
 
 
 async def install_repositories(database_url: str, cases: Sequence[Mapping[str, Any]]) -> None:
+    """Install every case's repository (once, whatever its case) under one installation, so
+    that `/api/match` accepts its name."""
     names = sorted({name for case in cases if (name := repository_of(case))}, key=str.lower)
-    repositories, seen = [], set()
+    repositories: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for number, name in enumerate(names, start=1):
         if name.lower() not in seen:
             seen.add(name.lower())

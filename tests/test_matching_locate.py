@@ -88,10 +88,6 @@ def test_checkout_roots_of_ci_systems_are_stripped(printed: str, expected: str) 
         "/c/msys64/mingw64/include/stdio.h",  # MSYS2's toolchain, as its shell prints it
         r"C:\msys64\ucrt64\include\c++\13.2.0\bits\stl_vector.h",
         "/opt/hostedtoolcache/Python/3.10.17/x64/lib/python3.10/importlib/__init__.py",
-        "module.js",  # Node before 12 named its core modules' files bare in frames
-        "vm.js",
-        "bootstrap_node.js",
-        "_stream_readable.js",
     ],
 )
 def test_toolchain_sources_are_not_the_repository(path: str) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -51,21 +54,6 @@ Error occurred when compiling build script:
 `/home/travis/build/AppMetrics/Reporting/build.cake(239,2)`:
 error CS0103: The name `ReSharperReports` does not exist in the current context"""
     assert primary_location(extract_errors(log)) == "build.cake:239"
-
-
-def test_a_python_traceback_is_placed_at_its_last_repository_frame() -> None:
-    log = """\
-ERROR: test_n_col (test.test_munge_sumstats.test_get_compression)
-Traceback (most recent call last):
-  File "c:\\Users\\me\\ldsc\\test\\test_munge_sumstats.py", line 104, in test_n_col
-    x = munge.get_compression(fh)
-  File "c:\\Users\\me\\Anaconda2\\lib\\site-packages\\pandas\\io\\parsers.py", line 562, in read
-    return _read(filepath_or_buffer, kwds)
-AttributeError: 'module' object has no attribute 'x'"""
-    index = SpellIndex.build([])
-    errors = diagnose(log, index).errors
-    tree = ["test/test_munge_sumstats.py", "ldscore/parse.py"]
-    assert primary_location(resolve_paths(errors, tree)) == "test/test_munge_sumstats.py:104"
 
 
 def test_a_compiler_line_behind_an_unknown_mark_is_placed_through_the_spell_it_matched() -> None:
@@ -136,3 +124,60 @@ def test_library_frames_around_the_repository_frame_are_never_the_place(
     )
     errors = diagnose(log, SpellIndex.build([])).errors
     assert primary_location(errors) == f"src/test/java/org/acme/shop/CartTest.java:{line}"
+
+
+def test_python_frames_behind_a_runners_marks_place_the_error_at_the_last_repository_frame() -> (
+    None
+):
+    log = """\
+   > Traceback (most recent call last):
+   >   File "/home/me/shop/tests/test_cart.py", line 12, in test_total
+   >     assert_total(cart, 3)
+   >   File "/home/me/shop/tests/helpers.py", line 40, in check
+   >     raise ValueError(total)
+   >   File "/usr/lib/python3.12/json/decoder.py", line 337, in decode
+   > ValueError: 2"""
+    errors = diagnose(log, SpellIndex.build([])).errors
+    tree = ["tests/test_cart.py", "tests/helpers.py", "shop/cart.py"]
+    assert primary_location(resolve_paths(errors, tree)) == "tests/helpers.py:40"
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        # a host and port, a method call: not source files
+        "npm ERR! code ETIMEDOUT\nnpm ERR! connect ETIMEDOUT registry.npmjs.org:443",
+        "Error: expected Buffer.alloc(10) to equal Buffer.alloc(12)",
+        # prose that says "at" is not a stack
+        "warning: deprecated call at src/legacy.c:88\nnote: retried at 12:01\n"
+        "Error: build failed at link step",
+        # a place above a blank line belongs to something else
+        "`/home/travis/build/acme/shop/build.cake(239,2)`:\n\nError: unrelated failure",
+    ],
+)
+def test_what_only_looks_like_a_place_is_not_taken(log: str) -> None:
+    errors = diagnose(log, SpellIndex.build([])).errors
+    assert [(e.file, e.line) for e in errors] == [(None, None)], [e.message for e in errors]
+
+
+@pytest.mark.parametrize(
+    ("log", "expected"),
+    [
+        # a repository's own files named like Node's core modules keep their place
+        ("events.js:3:1: error: Unexpected token", "events.js:3"),
+        ("node.js(3,1): error TS2304: Cannot find name 'process'.", "node.js:3"),
+    ],
+)
+def test_files_named_like_nodes_core_modules_are_the_repositorys_outside_a_stack(
+    log: str, expected: str
+) -> None:
+    assert primary_location(extract_errors(log)) == expected
+
+
+def test_a_pathological_line_costs_no_more_than_a_short_one() -> None:
+    # Every character of this line could start a path: the shapes must not try each start
+    # against the whole rest of the line.
+    log = "Error: boom " + "@" * 65_536 + "\n   > \tat x"
+    started = time.perf_counter()
+    diagnose(log, SpellIndex.build([]))
+    assert time.perf_counter() - started < 2.0

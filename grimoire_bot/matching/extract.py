@@ -96,16 +96,17 @@ def extract_errors(
         elif not draft.noise:
             errors.append(draft)
         next_free = max(draft.end, index) + 1
-    records = [to_record(scan, draft) for draft in errors]
+    reported = errors
+    records = [to_record(scan, draft) for draft in reported]
     if warnings and not any(record.file for record in records):
         # A linter that fails the job on warnings (hadolint, ESLint --max-warnings 0) has
         # only warnings to show where to look.
-        errors = sorted((*errors, *warnings), key=lambda draft: draft.start)
-        records = [to_record(scan, draft) for draft in errors]
+        reported = sorted((*errors, *warnings), key=lambda draft: draft.start)
+        records = [to_record(scan, draft) for draft in reported]
     if records and not any(record.file for record in records):
         # No parser found a place anywhere: then the places the errors' own lines, or the
-        # lines just above them, name in other shapes are the best the log offers.
-        records = [to_record(scan, draft, nearby=True) for draft in errors]
+        # lines around them, name in other shapes are the best the log offers.
+        records = [to_record(scan, draft, nearby=True) for draft in reported]
     return _deduplicate(_rooted_by_log(records, text))
 
 

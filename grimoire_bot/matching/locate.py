@@ -123,8 +123,6 @@ EXTERNAL_RE = re.compile(
       | ^<[^>]*>$
       | ^node:
       | ^internal/(?:modules|process|main|bootstrap|timers|streams|fs|util|errors)/  # old Node
-      | ^(?:module|vm|bootstrap_node|node|timers|events|net|child_process|domain|cluster
-         |tty|dgram|readline|repl|_stream_\w+|_http_\w+|_tls_\w+)\.js$   # and its core, bare
       | ^(?:src/)?lib(?:core|std|alloc)/                        # Rust's own sources, before 1.47
       | ^library/(?:core|std|alloc|test|proc_macro)/src/         # and after
     """,

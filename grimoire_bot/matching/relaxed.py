@@ -74,7 +74,8 @@ class RelaxedForm:
 
 
 def relaxed_forms(pattern: str) -> tuple[RelaxedForm, ...]:
-    """The case-folded pattern, then its cut forms, the ones keeping most first."""
+    """The case-folded pattern, the pattern with its versions matching any version, then
+    its cut forms, the ones keeping most first."""
     forms: list[RelaxedForm] = []
     specificity = analyse_pattern(pattern).specificity
     folded = _compile(f"(?i:{pattern})")
@@ -151,7 +152,7 @@ def _is_word_char(atom: str) -> bool:
 
 
 def best_relaxed_match(forms: Sequence[RelaxedForm], text: str) -> RelaxedForm | None:
-    """The first form (case-folded, then the longest cut) that matches `text`."""
+    """The first form (case-folded, any version, then the longest cut) that matches `text`."""
     for form in forms:
         if form.regex.search(text) is not None:
             return form

@@ -81,8 +81,16 @@ JS_FRAME_URL = (
     r"|https?://[^\s()?]+\?p="
     r"|https?://localhost(?::\d+)?/(?:base/)?)?"
 )
+# Node before 12 named its core modules' files bare in frames (`at Module._compile
+# (module.js:542:28)`): those are the runtime's, while a repository's own `events.js` at
+# its root is still a place when a linter or compiler names it.
+NODE_CORE_FILE = (
+    r"(?:module|vm|bootstrap_node|node|timers|events|net|child_process|domain|cluster|tty"
+    r"|dgram|readline|repl|_stream_\w+|_http_\w+|_tls_\w+)\.js"
+)
 JS_FRAME_RE = re.compile(
-    rf"^\s*at (?:.*? \()?{JS_FRAME_URL}(?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)\)?$"
+    rf"^\s*at (?:.*? \()?{JS_FRAME_URL}(?!{NODE_CORE_FILE}:)(?P<path>{PATH}):(?P<line>\d+)"
+    r":(?P<col>\d+)\)?$"
 )
 JEST_CODE_FRAME_RE = re.compile(r"^\s*>\s*(?P<line>\d+)\s*\|")
 JEST_GENERIC_TITLES = ("Test suite failed to run",)

@@ -119,7 +119,8 @@ def _raising_frame(scan: Scan, start: int, stop: int, *, assertion: bool) -> Loc
     repository's own line that raised (or called into the library that did). A failed
     assertion raised inside the project's own assertion helper (`assertItemsEqual` in a
     `test_utils.py`) is the test's that called it, as a library's assertion would be."""
-    frames = []
+    # Read here rather than through `Scan.repo_frames`: the function's name is wanted too.
+    frames: list[tuple[Location, bool]] = []
     for index in range(max(start, 0), min(stop, len(scan.lines))):
         found = PY_FRAME_RE.match(scan.lines[index])
         if found is None:
