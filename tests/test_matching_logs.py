@@ -264,3 +264,30 @@ def test_a_date_before_a_few_lines_is_not_taken_for_the_logs_clock() -> None:
     assert clean_log("\n".join(lines)).split("\n")[0] == "2025-03-11 09:51:00 started step 0"
     stamped = [f"2025-03-11 09:51:{n % 60:02d} output {n}" for n in range(300)]
     assert clean_log("\n".join(stamped)).split("\n")[0] == "output 0"
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        # GitHub's answer to a push with a read-only token: a spell is written with `remote:`
+        "remote: Write access to repository not granted.\n"
+        "fatal: unable to access 'https://github.com/octo/app/': The requested URL returned "
+        "error: 403",
+        "To https://github.com/octo/app.git\n"
+        "remote: Permission to octo/app.git denied to github-actions[bot].\n"
+        "fatal: unable to access 'https://github.com/octo/app/': The requested URL returned "
+        "error: 403",
+    ],
+)
+def test_a_git_servers_own_lines_keep_their_remote(log: str) -> None:
+    assert clean_log(log) == log
+
+
+def test_a_build_behind_git_push_loses_remote() -> None:
+    log = (
+        "Enumerating objects: 5, done.\n"
+        "remote: -----> Building on the Heroku-22 stack\n"
+        "remote: -----> Using buildpack: heroku/nodejs\n"
+        "remote:        src/app.ts(3,1): error TS2304: Cannot find name 'x'.\n"
+    )
+    assert clean_log(log).splitlines()[-1] == "src/app.ts(3,1): error TS2304: Cannot find name 'x'."
