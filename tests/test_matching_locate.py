@@ -218,6 +218,11 @@ def test_turborepos_failed_task_names_the_package_folder_of_its_output() -> None
     assert primary_location(extract_errors(log)) == "packages/cli/src/ActiveExecutions.ts:73"
 
 
+# A single line behind `remote: ` is a git server's own message (`remote: Write access to
+# repository not granted.`), which spells are written with: it keeps its prefix.
+GIT_SERVERS_OWN = "a git server through git push"
+
+
 # Ways CI systems and pastes wrap a tool's output, line by line. Each must leave the
 # tuning set's text-only cases located where they were.
 LINE_WRAPPINGS = {
@@ -240,7 +245,7 @@ LINE_WRAPPINGS = {
     "fastlane's clock and xcpretty": lambda n, line: f"[10:00:{n % 60:02d}]: \u25b8 {line}",
     "Netlify's clock": lambda n, line: f"10:00:{n % 60:02d} AM: {line}",
     "Cloudflare Pages' clock": lambda n, line: f"10:00:{n % 60:02d}.123\t{line}",
-    "a git server through git push": lambda n, line: f"remote: {line}",
+    GIT_SERVERS_OWN: lambda n, line: f"remote: {line}",
     "Heroku's buildpack": lambda n, line: f"remote:        {line}",
     "ANSI colours": lambda n, line: f"\x1b[31m{line}\x1b[0m",
     "Windows line ends": lambda n, line: f"{line}\r",
@@ -308,8 +313,11 @@ def moved_by(
 def test_output_wrapped_line_by_line_is_located_as_unwrapped(wrapping: str) -> None:
     wrap = LINE_WRAPPINGS[wrapping]
 
-    def wrapped(case: Case) -> str:
-        return "\n".join(wrap(n, line) for n, line in enumerate(case.log.split("\n")))
+    def wrapped(case: Case) -> str | None:
+        lines = case.log.split("\n")
+        if wrapping == GIT_SERVERS_OWN and len([line for line in lines if line.strip()]) == 1:
+            return None
+        return "\n".join(wrap(n, line) for n, line in enumerate(lines))
 
     assert moved_by(wrapped, WRAPPED_ALREADY, wrapped=True) == {}
 

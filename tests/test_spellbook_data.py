@@ -19,7 +19,7 @@ import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grimoire_bot.matching import Ecosystem, SpellDoc, SpellIndex, diagnose
+from grimoire_bot.matching import Ecosystem, SpellDoc, SpellIndex, clean_log, diagnose
 
 SPELLBOOK_PACKAGE = "grimoire_bot.spellbook"
 FORMAT = "grimoire-spellbook/1"
@@ -424,6 +424,22 @@ def test_examples_still_match_behind_log_prefixes(
         for example in spell.fields["examples"]:
             line = f"{timestamp} {prefix}{example}"
             assert compiled[spell.where].search(line), f"{spell.where} misses {line!r}"
+
+
+def test_cleaning_a_log_keeps_what_every_example_is_matched_by(
+    spells: list[Spell], compiled: dict[str, Any]
+) -> None:
+    # Cleaning takes off what wraps a tool's output (a runner's labels, `remote:` from a
+    # build behind git push, a log's own clock) so that places can be read; it must never
+    # take what a spell's pattern is written with. Each example alone, and a spell's
+    # examples as one log, keep their match.
+    lost = [
+        f"{spell.where}: {log!r}"
+        for spell in spells
+        for log in (*spell.fields["examples"], "\n".join(spell.fields["examples"]))
+        if compiled[spell.where].search(clean_log(log)) is None
+    ]
+    assert lost == []
 
 
 # The rank an example's own spell may take when it is not first, and why. Everything not

@@ -94,6 +94,10 @@ DOMINANT_SHARE = 0.7
 HASH_PREFIX_RE = re.compile(r"\n# |\n#(?=\n)")
 REMOTE_RE = re.compile(r"\nremote:( *)(\S+)")
 BUILDPACK_HEADER = "\nremote: -----> "
+# A short log is wrapped when every line carries the prefix; a single line only when it
+# has the buildpack's indentation (`remote: Write access to repository not granted.` is
+# git's own message).
+MIN_WRAPPED_LINES = 2
 # (Each literal checked costs a pass over the log: only the tasks that run compilers.)
 ANT_TASKS = ("javac", "java", "javadoc", "exec")
 ANT_TASK_RE = re.compile(rf"\n *\[(?:{'|'.join(ANT_TASKS)})\](?: |(?=\n))")
@@ -284,14 +288,16 @@ def _dominant(marked: int, sampled: int) -> bool:
 def _without_remote(text: str) -> str:
     """Without `remote:`, a git server's lines through `git push` (Heroku's builds), and the
     indentation all its lines but a buildpack's `-----> ` headers share: when a buildpack
-    speaks (its `-----> ` headers), or `remote:` starts most lines of the log's head, or all
-    of a short one's. A git server's own lines among git's (`remote: Permission to o/r.git
-    denied to github-actions[bot].` above `fatal: unable to access`) keep it: spells for
-    them are written with it."""
+    speaks (its `-----> ` headers), or `remote:` starts most lines of the log's head, or
+    all of a short one's (a single line: with the buildpack's indentation). A git server's
+    own lines among git's (`remote: Permission to o/r.git denied to github-actions[bot].`
+    above `fatal: unable to access`) keep it: spells for them are written with it."""
     lines = _head_lines(text)
-    marked = sum(1 for line in lines if line.startswith("remote:"))
-    wrapped = _dominant(marked, len(lines)) or marked == len(lines)
-    if BUILDPACK_HEADER not in text and not wrapped:
+    marked = [line for line in lines if line.startswith("remote:")]
+    every = len(marked) == len(lines) and (
+        len(lines) >= MIN_WRAPPED_LINES or all(line.startswith("remote:  ") for line in marked)
+    )
+    if BUILDPACK_HEADER not in text and not (_dominant(len(marked), len(lines)) or every):
         return text
     sampled = itertools.islice(REMOTE_RE.finditer(text), CLOCK_LINES_SAMPLED)
     widths = [len(match.group(1)) for match in sampled if match.group(2) != "----->"]
