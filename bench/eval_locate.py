@@ -9,6 +9,7 @@
     python -m bench.eval_locate --split round3-heldout  # its frozen held-out side (never tune)
     python -m bench.eval_locate --split round5-dev      # the fifth round's (tuned on)
     python -m bench.eval_locate --split round5-heldout  # its frozen held-out side (never tune)
+    python -m bench.eval_locate --split round6-heldout  # the sixth round: held out only
     python -m bench.eval_locate --quick            # at most 15 misses listed
 
 Held-out and CI-roots cases are only counted, never listed: people tuning the matcher run this too.

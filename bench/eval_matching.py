@@ -9,7 +9,8 @@ repository): `eval/spellbook.json` and `eval/dev.jsonl`. Without it the run is s
 `--dataset grimoire-dev` or `grimoire-heldout` scores one side of the project's own set
 instead, with that set's spellbook (see bench/evalset/README.md; tune on dev only);
 `grimoire-round2-dev` and `grimoire-round2-heldout` the sides of its second round,
-`grimoire-round3-dev` and `grimoire-round3-heldout` those of its third.
+`grimoire-round3-dev` and `grimoire-round3-heldout` those of its third, and so on for the
+fourth and seventh (the fifth and sixth rounds are localisation only).
 
 A fresh database and the real app (`create_app`) on loopback: sign up (the first
 account), POST every spell of the eval spellbook to `/api/spells` with its `key` (fields
