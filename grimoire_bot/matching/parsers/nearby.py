@@ -33,7 +33,7 @@ from ..blocks import LINE_PATH, PATH, to_int
 from ..ecosystems import EXTENSION_TO_ECOSYSTEM
 from .javascript import NODE_CORE_FILE
 from .scan import Location, Scan
-from .stacks import JVM_LIBRARIES, STACK_LINES, jvm_source_path
+from .stacks import STACK_LINES, jvm_frame_place
 
 LINES_ABOVE = 4
 LINES_BELOW = 12  # a stack may follow an error's own lines under marks its parser missed
@@ -164,11 +164,8 @@ def _places_in(scan: Scan, index: int) -> Iterator[Location]:
     line = scan.lines[index][:MAX_SCANNED_CHARS]
     frames = list(JVM_FRAME_ANYWHERE_RE.finditer(line)) if JVM_HINT_RE.search(line) else []
     for frame in frames:
-        cls = frame.group("cls")
-        if not cls.startswith(JVM_LIBRARIES):
-            path = scan.repo_path(jvm_source_path(cls, frame.group("file"), frame.group("ext")))
-            if path is not None:
-                yield Location(path, to_int(frame.group("line")))
+        if (place := jvm_frame_place(scan, frame)) is not None:
+            yield place
     if frames:  # a JVM frame names a class, not a path: no other shape reads it
         return
     for shape in PLACE_RES:

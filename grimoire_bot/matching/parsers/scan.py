@@ -204,13 +204,6 @@ class Scan:
                 return header.group("path") if header else None
         return None
 
-    def last_repo_frame(self, start: int, stop: int, frame: re.Pattern[str]) -> Location | None:
-        """The last repository frame: where a stack printed outermost-first was thrown."""
-        found = None
-        for found in self.repo_frames(start, stop, frame):  # noqa: B007 - keep the last
-            pass
-        return found
-
 
 def _made_folder(made: re.Match[str]) -> str:
     """The folder a clone or a generator made: the one it was told, else the repository's or

@@ -52,13 +52,20 @@ def first_jvm_frame(scan: Scan, start: int, stop: int) -> Location | None:
         frame = JVM_FRAME_RE.match(scan.lines[index])
         if frame is None or frame.group("line") is None:
             continue
-        cls = frame.group("cls")
-        if cls.startswith(JVM_LIBRARIES):
-            continue
-        path = scan.repo_path(jvm_source_path(cls, frame.group("file"), frame.group("ext")))
-        if path is not None:
-            return Location(path, to_int(frame.group("line")))
+        place = jvm_frame_place(scan, frame)
+        if place is not None:
+            return place
     return None
+
+
+def jvm_frame_place(scan: Scan, frame: re.Match[str]) -> Location | None:
+    """The repository place a JVM frame (groups `cls`, `file`, `ext`, `line`) names, or None
+    for the runtime's, a test framework's or an assertion library's frame."""
+    cls = frame.group("cls")
+    if cls.startswith(JVM_LIBRARIES):
+        return None
+    path = scan.repo_path(jvm_source_path(cls, frame.group("file"), frame.group("ext")))
+    return None if path is None else Location(path, to_int(frame.group("line")))
 
 
 def jvm_source_path(cls: str, file: str, extension: str) -> str:
