@@ -241,15 +241,10 @@ def test_a_step_whose_log_says_why_gets_no_extra_error():
 def test_a_spell_found_without_its_pattern_in_the_tail_is_placed_at_the_steps_cause() -> None:
     # The spell was written for v3; the pasted log (Markdown fence and all) is about v1, so
     # only a relaxed form of the pattern finds it, and no line matches the pattern itself.
-    artifact = SpellDoc(
-        id=9,
-        title="actions/upload-artifact v3 is retired",
-        description="",
-        error_type=None,
-        error_pattern=r"uses a deprecated version of `?actions/(?:upload|download)-artifact: v3`?",
+    artifact = spell(
+        9,
+        r"uses a deprecated version of `?actions/(?:upload|download)-artifact: v3`?",
         tags="github-actions,artifacts",
-        ecosystem=None,
-        status="approved",
     )
     cause = (
         "This request has been automatically failed because it uses a deprecated version of "
