@@ -95,6 +95,7 @@ RELAXED_BASE = {
     Relaxation.VERSION: 0.50,
     Relaxation.LOST_END: 0.42,
     Relaxation.LOST_START: 0.42,
+    Relaxation.OTHER_ALTERNATIVE: 0.42,
 }
 SAME_CODE_BASE = 0.5
 SAME_CODE_LEXICAL_WEIGHT = 0.3

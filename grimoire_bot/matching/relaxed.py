@@ -8,6 +8,13 @@ A pattern is written for one version's message. Two kinds of drift leave most of
   Node 18.x) meets the same message about v2: the versions the pattern spells out (`v3`,
   `3.12`, `1.2.3`) match any version. A bare number (exit code 137, HTTP 404, TS2307) is
   left alone: there the number is the error;
+* **another alternative**: the pattern lists the words a version prints in the middle of
+  the message (`FATAL ERROR: (?:Reached heap limit|Ineffective mark-compacts near heap
+  limit) Allocation failed`) and another version prints other words there (Node 8's
+  `CALL_AND_RETRY_LAST`): the group is replaced by a short run of other text on the same
+  line. Only a group of alternatives the author wrote is replaced, never a literal part of
+  the message: a changed literal is another message (`cannot import name 'x' from
+  partially initialized module` is a circular import, not a missing name);
 * **a lost end**: the message was cut short, or the next version dropped a clause
   (yarn 1.5 ends `Expected version ">=7.10.1".` where later versions add `Got "..."`;
   tsc before 4 has no `or its corresponding type declarations`), or the line lost the
@@ -49,6 +56,9 @@ LINE_START = (
     r"(?:\[[\w-]+\])?:?\s+)?"
 )
 
+# What another version prints in place of a group of alternatives: a few words, one line.
+OTHER_ALTERNATIVE_TEXT = r"[^\n]{1,60}?"
+
 # A pattern's wildcard for any text: `.*`, `.+`, `.{2,}` (an unescaped dot, repeated).
 ANY_TEXT_RE = re.compile(r"(?<!\\)\.[*+{]")
 
@@ -64,6 +74,7 @@ class Relaxation(StrEnum):
     VERSION = "version"
     LOST_END = "lost-end"
     LOST_START = "lost-start"
+    OTHER_ALTERNATIVE = "other-alternative"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +98,7 @@ def relaxed_forms(pattern: str) -> tuple[RelaxedForm, ...]:
     cuts: list[tuple[float, RelaxedForm]] = []
     seen: set[str] = set()
     for branch in _top_level_branches(pattern):
+        cuts.extend(_other_alternative_forms(branch))
         chunks = _chunks(_atoms(branch))
         total = sum(weight for _, weight in chunks)
         for share in KEPT_SHARES:
@@ -100,6 +112,39 @@ def relaxed_forms(pattern: str) -> tuple[RelaxedForm, ...]:
                     cuts.append((kept, RelaxedForm(kind, regex, _weight_specificity(kept))))
     forms.extend(form for _, form in sorted(cuts, key=lambda pair: -pair[0]))
     return tuple(forms)
+
+
+def _other_alternative_forms(branch: str) -> list[tuple[float, RelaxedForm]]:
+    """The branch with one of its inner groups of alternatives replaced by other text,
+    where what is left keeps enough of the literal text."""
+    atoms = _atoms(branch)
+    weights = [_literal_weight(atom) for atom in atoms]
+    total = sum(weights)
+    forms: list[tuple[float, RelaxedForm]] = []
+    for position in range(1, len(atoms) - 1):
+        kept = total - weights[position]
+        if (
+            not _is_group_of_alternatives(atoms[position])
+            or kept >= total
+            or kept < max(MIN_KEPT_CHARS, KEPT_SHARES[-1] * total)
+            or not any(weights[:position])
+            or not any(weights[position + 1 :])
+        ):
+            continue
+        source = "".join((*atoms[:position], OTHER_ALTERNATIVE_TEXT, *atoms[position + 1 :]))
+        if (regex := _compile(source)) is not None:
+            forms.append(
+                (kept, RelaxedForm(Relaxation.OTHER_ALTERNATIVE, regex, _weight_specificity(kept)))
+            )
+    return forms
+
+
+def _is_group_of_alternatives(atom: str) -> bool:
+    """`(?:a|b)` or `(a|b)`, required (no `?` or `*` after it)."""
+    if not atom.startswith("(") or not atom.endswith(")"):
+        return False
+    body = atom[3:-1] if atom.startswith("(?:") else atom[1:-1]
+    return not body.startswith("?") and len(_top_level_branches(body)) > 1
 
 
 def _cut(
