@@ -47,6 +47,7 @@ def load_drift_set(cases_path: Path = CASES) -> EvalSet:
             status=spell.get("status", "approved"),
             scope=spell.get("scope", "log"),
             examples=tuple(spell.get("examples", ())),
+            solution=spell.get("solution_code", ""),
         )
         for position, spell in enumerate(book)
     ]

@@ -55,6 +55,7 @@ def spell_docs(book: Sequence[dict]) -> list[SpellDoc]:
             ecosystem=spell.get("ecosystem"),
             status=spell.get("status", "approved"),
             scope=spell.get("scope", "log"),
+            solution=spell.get("solution_code", ""),
         )
         for position, spell in enumerate(book)
     ]

@@ -45,6 +45,7 @@ def spell_doc(row: Mapping) -> SpellDoc:
         status=row["status"],
         scope=row["scope"],
         examples=tuple(row.get("examples") or ()),
+        solution=row.get("solution_code") or "",
     )
 
 

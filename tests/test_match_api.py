@@ -304,3 +304,29 @@ async def test_a_private_repository_ranks_only_for_callers_github_lets_see_it(
         "/api/match", json={**body, "repository": "octo-org/widgets"}, headers=contributor
     )
     assert public.status == 200
+
+
+async def test_a_spell_is_found_for_another_wording_when_the_tool_prints_its_fix(client):
+    headers = await token_for(client)
+    created = await client.post(
+        "/api/spells",
+        json={
+            "title": "git refuses a repository owned by another user",
+            "error_type": "git",
+            "error_pattern": r"detected dubious ownership in repository at '[^']+'",
+            "solution_code": 'git config --global --add safe.directory "$GITHUB_WORKSPACE"',
+            "tags": "git,containers",
+        },
+        headers=headers,
+    )
+    assert created.status == 201, await created.text()
+    # git 2.35.2 words it otherwise, and prints the same fix under it
+    log = (
+        "fatal: unsafe repository ('/github/workspace' is owned by someone else)\n"
+        "To add an exception for this directory, call:\n\n"
+        "\tgit config --global --add safe.directory /github/workspace\n"
+    )
+    body = await (await client.post("/api/match", json={"log": log})).json()
+    assert [(m["spell"]["id"], m["reason"]) for m in body["matches"]] == [
+        ((await created.json())["id"], "similar")
+    ]

@@ -257,6 +257,6 @@ async def spells_for_index(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     """Every spell that may match: a rejected spell never does."""
     return await conn.fetch(
         "SELECT id, title, description, error_type, error_pattern, tags, ecosystem, "
-        "status::text AS status, scope::text AS scope, examples FROM spells "
+        "status::text AS status, scope::text AS scope, examples, solution_code FROM spells "
         "WHERE status <> 'rejected'"
     )

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from itertools import accumulate
 from typing import Literal
@@ -23,6 +24,7 @@ import re2
 from .blocks import CODE_FRAME_RE, STACK_FRAME_RE
 from .diff import parse_added_lines
 from .ecosystems import Ecosystem, agreement, ecosystems_from_tags, parse_ecosystem
+from .fixes import compile_commands, fix_commands, printed_lines
 from .forms import encodable, matching_text
 from .pattern_set import PatternSet
 from .patterns import PatternShape, analyse_pattern, compile_pattern
@@ -85,6 +87,7 @@ class SpellDoc:
     scope: str = "log"
     feedback: float = 0.0  # -1..1
     examples: tuple[str, ...] = ()
+    solution: str = ""  # the fix: the commands it runs are evidence when a log prints them
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,7 @@ class _Entry:
     tags: frozenset[str]
     approved: bool
     feedback: float
+    fixes: tuple[str, ...] = ()  # the specific commands its solution runs (fixes.py)
 
     def refines(self, other: _Entry) -> bool:
         """Whether this spell is a specialisation of `other`: the same error type (or a
@@ -154,6 +158,7 @@ class SpellIndex:
         self._by_id = {entry.spell_id: entry for entry in (*self._log, *self._diff)}
         self._compiled: dict[str, re2._Regexp] = {}
         self._relaxed: dict[str, tuple[RelaxedForm, ...]] = {}
+        self._fix_commands: dict[int, re2._Regexp | None] = {}
         self._compiled_lock = threading.Lock()
 
     @classmethod
@@ -185,7 +190,7 @@ class SpellIndex:
                 log_spells.append((entry, _spell_words(spell, entry.shape)))
                 log_docs.append(spell)
         semantic = None if embedder is None else _semantic_index(embedder, log_docs, vectors or {})
-        return cls(log_spells, diff_entries, skipped, semantic)
+        return cls(_own_fixes_only(log_spells), diff_entries, skipped, semantic)
 
     def __len__(self) -> int:
         return len(self._log) + len(self._diff)
@@ -328,6 +333,7 @@ class SpellIndex:
         scored: dict[int, tuple[float, str]] = {}
         margins = _margins(meaning, candidates)
         specific_code = is_specific_code(error.error_type)
+        printed: str | None = None
         for position in candidates:
             entry = self._log[position]
             hit = position in pattern_hits
@@ -337,6 +343,10 @@ class SpellIndex:
                 if not hit and evidence.signature >= RELAXED_MIN_SIGNATURE
                 else None
             )
+            fix_printed = False
+            if not hit and entry.fixes:
+                printed = printed_lines(_own_lines(error)) if printed is None else printed
+                fix_printed = self._prints_fix(position, printed)
             signals = Signals(
                 pattern_hit=hit,
                 specificity=self._matched_specificity(entry, text) if hit else 0.0,
@@ -350,6 +360,7 @@ class SpellIndex:
                 relaxed=relaxed.kind if relaxed else None,
                 relaxed_specificity=relaxed.specificity if relaxed else 0.0,
                 specific_code=specific_code,
+                fix_printed=fix_printed,
             )
             value, reason = score(signals)
             scored[position] = (value, reason.value)
@@ -411,6 +422,18 @@ class SpellIndex:
                 self._relaxed[pattern] = forms
         return best_relaxed_match(forms, text)
 
+    def _prints_fix(self, position: int, printed: str) -> bool:
+        """Whether `printed` carries a command the spell's fix runs (fixes.py); the
+        commands are compiled the first time a spell is a candidate."""
+        if position not in self._fix_commands:
+            compiled = compile_commands(self._log[position].fixes)
+            with self._compiled_lock:
+                if len(self._fix_commands) >= RELAXED_CACHE_SIZE:
+                    self._fix_commands.clear()
+                self._fix_commands[position] = compiled
+        compiled = self._fix_commands.get(position)
+        return compiled is not None and compiled.search(printed) is not None
+
     def _compiled_pattern(self, pattern: str) -> re2._Regexp:
         compiled = self._compiled.get(pattern)
         if compiled is None:
@@ -464,7 +487,25 @@ def _entry(spell: SpellDoc) -> _Entry:
         ),
         approved=spell.status == Status.APPROVED,
         feedback=spell.feedback or 0.0,
+        fixes=fix_commands(spell.solution or ""),
     )
+
+
+def _own_fixes_only(
+    log_spells: Sequence[tuple[_Entry, SpellWords]],
+) -> list[tuple[_Entry, SpellWords]]:
+    """The spells with only the fix commands no other spell of the book runs: a command
+    several spells run (`sudo apt-get install -y build-essential`) says none of them."""
+    runs = Counter(command for entry, _ in log_spells for command in set(entry.fixes))
+    return [
+        (
+            replace(entry, fixes=tuple(c for c in entry.fixes if runs[c] == 1))
+            if entry.fixes
+            else entry,
+            words,
+        )
+        for entry, words in log_spells
+    ]
 
 
 def _spell_words(spell: SpellDoc, shape: PatternShape) -> SpellWords:
@@ -488,6 +529,11 @@ def _error_lines(error: ErrorRecord) -> list[list[str]]:
     if error.ecosystem:
         lines.append([error.ecosystem])
     return lines
+
+
+def _own_lines(error: ErrorRecord) -> list[str]:
+    """The error's lines and the lines around it, where a tool prints its fix."""
+    return [*error.text.split("\n"), *error.context]
 
 
 def _message_words(error: ErrorRecord) -> list[list[str]]:

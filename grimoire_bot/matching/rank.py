@@ -25,7 +25,9 @@ shares the spell's wording but none of the words its phrases end on: then it is 
 message under the same code (rustc's E0433 is both "use of undeclared crate or module" and
 "could not find `unix` in `os`"). A near miss in
 an ecosystem that contradicts the error's (a Jest spell for a Python SyntaxError) loses
-twice what a pattern hit would.
+twice what a pattern hit would. A third kind: the error's lines carry a command the
+spell's fix runs (fixes.py: git's `safe.directory` hint under an older wording), scored
+from `FIX_PRINTED_BASE`.
 
 Below `DEFAULT_MIN_SCORE` (0.5) nothing is returned: a wrong fix posted on a pull request
 costs more trust than no fix. A pattern hit clears it unless the error contradicts the
@@ -99,6 +101,9 @@ RELAXED_BASE = {
 }
 SAME_CODE_BASE = 0.5
 SAME_CODE_LEXICAL_WEIGHT = 0.3
+# The tool printed the very command the spell's fix runs (fixes.py).
+FIX_PRINTED_BASE = 0.5
+FIX_PRINTED_LEXICAL_WEIGHT = 0.3
 SAME_CODE_OTHER_MESSAGE_SIGNATURE = 0.4
 DRAFT_FACTOR = 0.9
 # Matching by meaning (see the module's docstring for how these were calibrated).
@@ -138,6 +143,7 @@ class Signals:
     relaxed: Relaxation | None = None  # a relaxed form of the pattern matched (relaxed.py)
     relaxed_specificity: float = 0.0  # of the literal text that form requires
     specific_code: bool = False  # the error's type is a code (TS2307, MSB3644, ERR_...)
+    fix_printed: bool = False  # the error's lines carry a command the spell's fix runs
 
 
 def lexical_score(evidence: Evidence) -> float:
@@ -195,6 +201,15 @@ def same_code_score(signals: Signals, lexical: float) -> float:
     return SAME_CODE_BASE + SAME_CODE_LEXICAL_WEIGHT * lexical
 
 
+def fix_printed_score(signals: Signals, lexical: float) -> float:
+    """The error's lines carry a command the spell's fix runs: tools print their own fix
+    (git's `safe.directory` hint, Bundler's `bundle lock --add-platform`), and a reworded
+    message keeps it."""
+    if not signals.fix_printed:
+        return 0.0
+    return FIX_PRINTED_BASE + FIX_PRINTED_LEXICAL_WEIGHT * lexical
+
+
 def score(signals: Signals) -> tuple[float, Reason]:
     lexical = lexical_score(signals.evidence)
     if signals.pattern_hit:
@@ -211,6 +226,7 @@ def score(signals: Signals) -> tuple[float, Reason]:
             near_miss_score(lexical, meaning, signals.meaning_margin),
             relaxed_score(signals, lexical),
             same_code_score(signals, lexical),
+            fix_printed_score(signals, lexical),
         )
         reason = Reason.SIMILAR
         ecosystem_bonus = NEAR_MISS_ECOSYSTEM_BONUS[signals.ecosystem]

@@ -1,0 +1,86 @@
+"""The commands a spell's fix runs, found among an error's lines.
+
+Many tools print their own fix under the error, in words of their own above it: git's
+`fatal: unsafe repository (... is owned by someone else)` is followed by `git config
+--global --add safe.directory /w`, and Bundler names the `bundle lock --add-platform
+x86_64-linux` it wants. When a version rewords the message, the command it prints often
+stays the same, and it is the command the spell's solution runs: evidence that the spell
+is the fix, whatever words the message used.
+
+Only a specific command counts: at least `MIN_COMMAND_WORDS` words up to its first
+placeholder (`"$PWD"`, `<package>`), `sudo` left out, with an argument after the program and
+its subcommand that names something (`safe.directory`, `x86_64-linux`, `--add-platform`;
+not `--global` or `-y`). A generic one (`python -m pip install`, `go mod tidy`, `sudo
+apt-get install -y`) is the fix of many errors, and so is a command that several spells of
+the book run (`SpellIndex` counts them for none). Lines that echo a command the job ran (`$ ...`,
+`+ ...`, `Run ...`, BuildKit's `#5 [2/4] RUN ...`) are not read: a job that ran a command was
+not told to run it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import re2
+
+from .patterns import quiet_options
+
+MIN_COMMAND_WORDS = 4
+MAX_COMMAND_WORDS = 8
+# A placeholder in a solution's command: the command is kept up to it.
+PLACEHOLDER_RE = re.compile(r"[$<>*]|\.\.\.|\{\{|^['\"]|^\[")
+# An argument that names something: a name with a dot, underscore or hyphen inside, or an
+# option of several words.
+SPECIFIC_ARGUMENT_RE = re.compile(r"^\w+[._-]\w|^--[a-z]+-[a-z]")
+# Code, not a command: a statement or a call.
+CODE_LINE_RE = re.compile(
+    r"^(?:from|import|const|let|var|def|class|return|if|for|export|require|uses|run|with|"
+    r"name|steps)\b|^(?://|--\s|-\s|;)|[(){};=]|:\s*$|^\w+:\s"
+)
+# A line that echoes a command the job ran.
+COMMAND_ECHO_RE = re.compile(
+    r"^\s*(?:[$+>%]\s|Run\s|RUN\s|#\d+\s|Step\s+\d+/\d+|\[command\]|Executing:?\s|Running:?\s)"
+)
+WORD_GAP = r"[ \t]+"
+
+
+def fix_commands(solution: str) -> tuple[str, ...]:
+    """The specific commands a spell's solution runs, as regular expressions (the words in
+    order, any spacing between them)."""
+    commands: list[str] = []
+    for line in solution.splitlines():
+        words = _command_words(line)
+        if words is not None:
+            commands.append(WORD_GAP.join(re.escape(word) for word in words))
+    return tuple(dict.fromkeys(commands))
+
+
+def compile_commands(commands: Iterable[str]) -> re2._Regexp | None:
+    """One expression for all of a spell's commands, or None when it has none."""
+    sources = list(commands)
+    if not sources:
+        return None
+    return re2.compile("|".join(f"(?:{source})" for source in sources), quiet_options())
+
+
+def printed_lines(lines: Iterable[str]) -> str:
+    """An error's lines that a tool printed, without the echoes of commands the job ran."""
+    return "\n".join(line for line in lines if not COMMAND_ECHO_RE.match(line))
+
+
+def _command_words(line: str) -> list[str] | None:
+    text = line.split(" #", 1)[0].strip()
+    if text.startswith("#") or not text or CODE_LINE_RE.search(text):
+        return None
+    words: list[str] = []
+    for word in text.removeprefix("sudo ").split():
+        if PLACEHOLDER_RE.search(word) or word in ("&&", "||", "|", ";"):
+            break
+        words.append(word)
+    words = words[:MAX_COMMAND_WORDS]
+    if len(words) < MIN_COMMAND_WORDS:
+        return None
+    if not any(SPECIFIC_ARGUMENT_RE.search(word) for word in words[2:]):
+        return None
+    return words

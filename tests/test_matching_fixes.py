@@ -1,0 +1,88 @@
+"""A tool that prints the very command a spell's fix runs points at that spell, whatever
+words its message used; a command the job ran, or one many spells run, points at none."""
+
+from __future__ import annotations
+
+import pytest
+
+from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
+from grimoire_bot.matching.fixes import fix_commands
+
+# git 2.35.2 (tpm2-software/tpm2-tools CI): the spell below was written for 2.36's wording.
+UNSAFE_REPOSITORY = """\
+Push to branch main
+fatal: unsafe repository ('/github/workspace' is owned by someone else)
+To add an exception for this directory, call:
+
+\tgit config --global --add safe.directory /github/workspace
+"""
+DUBIOUS_OWNERSHIP = r"detected dubious ownership in repository at '[^']+'"
+SAFE_DIRECTORY_FIX = 'git config --global --add safe.directory "$GITHUB_WORKSPACE"'
+
+
+def spell(spell_id: int, pattern: str, solution: str, title: str = "") -> SpellDoc:
+    return SpellDoc(
+        id=spell_id,
+        title=title or "git refuses a repository owned by another user",
+        description="",
+        error_type="git",
+        error_pattern=pattern,
+        tags="git,containers",
+        ecosystem=None,
+        status="approved",
+        solution=solution,
+    )
+
+
+def ranked(log: str, *spells: SpellDoc) -> list[int]:
+    return [match.spell_id for match in diagnose(log, SpellIndex.build(spells)).ranked]
+
+
+@pytest.mark.parametrize(
+    ("solution", "commands"),
+    [
+        (SAFE_DIRECTORY_FIX, ["git config --global --add safe.directory"]),
+        ("bundle lock --add-platform x86_64-linux", ["bundle lock --add-platform x86_64-linux"]),
+        # `sudo` is left out; the command is kept up to its first placeholder
+        (
+            "sudo apt-get install -y pkg-config libssl-dev   # Debian, Ubuntu",
+            ["apt-get install -y pkg-config libssl-dev"],
+        ),
+        ("npm install --save-dev jest-environment-jsdom@<major of jest>", []),
+        # generic commands: the fix of many errors
+        ("go mod tidy\ngit add go.sum", []),
+        ("python -m pip install <package>", []),
+        ("sudo apt-get install -y <the -dev package>", []),
+        ("docker run --rm -v", []),
+        # code and comments are not commands
+        ("from collections.abc import Mapping", []),
+        ("// or use ts-jest / babel-jest, or native ESM", []),
+        ("- run: pnpm install --frozen-lockfile", []),
+    ],
+)
+def test_only_specific_commands_of_a_solution_count(solution: str, commands: list[str]) -> None:
+    found = [
+        command.replace("[ \\t]+", " ").replace("\\", "") for command in fix_commands(solution)
+    ]
+    assert found == commands
+
+
+def test_a_reworded_error_that_prints_the_spells_fix_finds_the_spell() -> None:
+    assert ranked(UNSAFE_REPOSITORY, spell(1, DUBIOUS_OWNERSHIP, SAFE_DIRECTORY_FIX)) == [1]
+
+
+def test_without_the_fix_in_its_solution_the_same_spell_is_not_found() -> None:
+    assert ranked(UNSAFE_REPOSITORY, spell(1, DUBIOUS_OWNERSHIP, "see the git docs")) == []
+
+
+def test_a_command_the_job_ran_is_not_a_fix_the_tool_printed() -> None:
+    log = (
+        "$ git config --global --add safe.directory /github/workspace\n"
+        "fatal: could not read Username for 'https://github.com': No such device or address\n"
+    )
+    assert ranked(log, spell(1, DUBIOUS_OWNERSHIP, SAFE_DIRECTORY_FIX)) == []
+
+
+def test_a_command_several_spells_run_points_at_none_of_them() -> None:
+    other = spell(2, r"error: could not lock config file", SAFE_DIRECTORY_FIX, "git config locked")
+    assert ranked(UNSAFE_REPOSITORY, spell(1, DUBIOUS_OWNERSHIP, SAFE_DIRECTORY_FIX), other) == []
