@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
-from grimoire_bot.matching.fixes import fix_commands
+from grimoire_bot.matching.fixes import advised_options, fix_commands
 
 # git 2.35.2 (tpm2-software/tpm2-tools CI): the spell below was written for 2.36's wording.
 UNSAFE_REPOSITORY = """\
@@ -86,3 +86,56 @@ def test_a_command_the_job_ran_is_not_a_fix_the_tool_printed() -> None:
 def test_a_command_several_spells_run_points_at_none_of_them() -> None:
     other = spell(2, r"error: could not lock config file", SAFE_DIRECTORY_FIX, "git config locked")
     assert ranked(UNSAFE_REPOSITORY, spell(1, DUBIOUS_OWNERSHIP, SAFE_DIRECTORY_FIX), other) == []
+
+
+@pytest.mark.parametrize(
+    ("solution", "options"),
+    [
+        (
+            "close resources in afterAll; find them with jest --detectOpenHandles",
+            ["--detectOpenHandles"],
+        ),
+        ("npm install --legacy-peer-deps   # or fix the peer range", ["--legacy-peer-deps"]),
+        # one-word options are everyone's
+        ("git config --global --add safe.directory", []),
+        ("npx eslint . --fix", []),
+    ],
+)
+def test_only_compound_options_of_a_solution_count(solution: str, options: list[str]) -> None:
+    assert advised_options(solution) == options
+
+
+JEST_OPEN_HANDLES = r"Jest did not exit one second after the test run has completed\."
+OPEN_HANDLES_FIX = "close what the tests open in afterAll; find it with jest --detectOpenHandles"
+
+
+def open_handles_spell() -> SpellDoc:
+    return SpellDoc(
+        id=7,
+        title="Jest did not exit: tests leave handles open",
+        description="",
+        error_type="jest",
+        error_pattern=JEST_OPEN_HANDLES,
+        tags="jest,node",
+        ecosystem="node",
+        status="approved",
+        solution=OPEN_HANDLES_FIX,
+    )
+
+
+def test_an_option_the_tool_advises_finds_the_spell_that_passes_it() -> None:
+    # Jest's worker pool words the same leak otherwise
+    log = (
+        "A worker process has failed to exit gracefully and has been force exited. This is "
+        "likely caused by tests leaking due to improper teardown. Try running with "
+        "--detectOpenHandles to find leaks.\n"
+    )
+    assert ranked(log, open_handles_spell()) == [7]
+
+
+def test_an_option_a_failed_command_carried_is_not_advice() -> None:
+    log = (
+        "error Command failed with exit code 1: jest --detectOpenHandles --ci\n"
+        "A worker process has failed to exit gracefully and has been force exited.\n"
+    )
+    assert ranked(log, open_handles_spell()) == []

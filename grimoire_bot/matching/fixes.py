@@ -1,4 +1,4 @@
-"""The commands a spell's fix runs, found among an error's lines.
+"""The commands and options a spell's fix runs, found among an error's lines.
 
 Many tools print their own fix under the error, in words of their own above it: git's
 `fatal: unsafe repository (... is owned by someone else)` is followed by `git config
@@ -12,9 +12,19 @@ placeholder (`"$PWD"`, `<package>`), `sudo` left out, with an argument after the
 its subcommand that names something (`safe.directory`, `x86_64-linux`, `--add-platform`;
 not `--global` or `-y`). A generic one (`python -m pip install`, `go mod tidy`, `sudo
 apt-get install -y`) is the fix of many errors, and so is a command that several spells of
-the book run (`SpellIndex` counts them for none). Lines that echo a command the job ran (`$ ...`,
-`+ ...`, `Run ...`, BuildKit's `#5 [2/4] RUN ...`) are not read: a job that ran a command was
-not told to run it.
+the book run (`SpellIndex` counts them for none).
+
+Tools also name the one option that fixes or diagnoses the error in a sentence of advice
+(Jest's `Try running with --detectOpenHandles`, npm's `or retry this command with --force,
+or --legacy-peer-deps`). An option of the solution counts when it is a compound one
+(`--legacy-peer-deps`, `--detectOpenHandles`; not `--global` or `--fix`) and a verb of
+advice in the imperative offers it (`try`, `retry`, `run`, `use`, ... at the start of a
+sentence or after `or`, `please`, `then`): a failed command line that carries it
+(`Command failed with exit code 2: tsc --noEmit`) or a report of how a tool was run (`yarn
+was run with --frozen-lockfile`) is not advice.
+
+Lines that echo a command the job ran (`$ ...`, `+ ...`, `Run ...`, BuildKit's `#5 [2/4]
+RUN ...`) are not read: a job that ran a command was not told to run it.
 """
 
 from __future__ import annotations
@@ -43,25 +53,45 @@ COMMAND_ECHO_RE = re.compile(
     r"^\s*(?:[$+>%]\s|Run\s|RUN\s|#\d+\s|Step\s+\d+/\d+|\[command\]|Executing:?\s|Running:?\s)"
 )
 WORD_GAP = r"[ \t]+"
+# An option of several words: `--legacy-peer-deps`, `--detectOpenHandles`.
+COMPOUND_OPTION_RE = re.compile(
+    r"(?<![\w-])--(?:[a-z]+(?:-[a-z]+)+|[a-z]+(?:[A-Z][a-z]+)+)(?![\w-])"
+)
+# A verb of advice in the imperative (`Try running with`, `or retry this command with`;
+# not `yarn was run with`), then up to the option it offers, on its line or the next.
+ADVICE = (
+    r"(?i:(?:^|[.:;!,(]|\bor|\bplease|\bthen)\s*(?:try|retry|re-?run|run|use|pass|consider|add)\b)"
+    r"(?:[^\n]{0,60}?\n)?[^\n]{0,60}?"
+)
 
 
-def fix_commands(solution: str) -> tuple[str, ...]:
-    """The specific commands a spell's solution runs, as regular expressions (the words in
-    order, any spacing between them)."""
-    commands: list[str] = []
-    for line in solution.splitlines():
-        words = _command_words(line)
-        if words is not None:
-            commands.append(WORD_GAP.join(re.escape(word) for word in words))
-    return tuple(dict.fromkeys(commands))
+def fix_commands(solution: str) -> list[str]:
+    """The specific commands a spell's solution runs, as written (placeholders cut)."""
+    commands = (_command_words(line) for line in solution.splitlines())
+    return list(dict.fromkeys(" ".join(words) for words in commands if words is not None))
 
 
-def compile_commands(commands: Iterable[str]) -> re2._Regexp | None:
-    """One expression for all of a spell's commands, or None when it has none."""
-    sources = list(commands)
+def advised_options(solution: str) -> list[str]:
+    """The compound options a spell's solution passes."""
+    return list(dict.fromkeys(COMPOUND_OPTION_RE.findall(solution)))
+
+
+def fix_patterns(solution: str) -> tuple[str, ...]:
+    """What a log prints when a tool gives the spell's fix, as regular expressions: its
+    commands (the words in order, any spacing between them) and its compound options
+    offered as advice."""
+    return (
+        *(WORD_GAP.join(map(re.escape, command.split())) for command in fix_commands(solution)),
+        *(f"{ADVICE}{re.escape(option)}(?:[^\\w-]|$)" for option in advised_options(solution)),
+    )
+
+
+def compile_patterns(patterns: Iterable[str]) -> re2._Regexp | None:
+    """One expression for all of a spell's fix patterns, or None when it has none."""
+    sources = list(patterns)
     if not sources:
         return None
-    return re2.compile("|".join(f"(?:{source})" for source in sources), quiet_options())
+    return re2.compile("(?m)" + "|".join(f"(?:{source})" for source in sources), quiet_options())
 
 
 def printed_lines(lines: Iterable[str]) -> str:

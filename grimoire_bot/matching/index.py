@@ -24,7 +24,7 @@ import re2
 from .blocks import CODE_FRAME_RE, STACK_FRAME_RE
 from .diff import parse_added_lines
 from .ecosystems import Ecosystem, agreement, ecosystems_from_tags, parse_ecosystem
-from .fixes import compile_commands, fix_commands, printed_lines
+from .fixes import compile_patterns, fix_patterns, printed_lines
 from .forms import encodable, matching_text
 from .pattern_set import PatternSet
 from .patterns import PatternShape, analyse_pattern, compile_pattern
@@ -118,7 +118,7 @@ class _Entry:
     tags: frozenset[str]
     approved: bool
     feedback: float
-    fixes: tuple[str, ...] = ()  # the specific commands its solution runs (fixes.py)
+    fixes: tuple[str, ...] = ()  # what a log prints when a tool gives its fix (fixes.py)
 
     def refines(self, other: _Entry) -> bool:
         """Whether this spell is a specialisation of `other`: the same error type (or a
@@ -426,7 +426,7 @@ class SpellIndex:
         """Whether `printed` carries a command the spell's fix runs (fixes.py); the
         commands are compiled the first time a spell is a candidate."""
         if position not in self._fix_commands:
-            compiled = compile_commands(self._log[position].fixes)
+            compiled = compile_patterns(self._log[position].fixes)
             with self._compiled_lock:
                 if len(self._fix_commands) >= RELAXED_CACHE_SIZE:
                     self._fix_commands.clear()
@@ -487,7 +487,7 @@ def _entry(spell: SpellDoc) -> _Entry:
         ),
         approved=spell.status == Status.APPROVED,
         feedback=spell.feedback or 0.0,
-        fixes=fix_commands(spell.solution or ""),
+        fixes=fix_patterns(spell.solution or ""),
     )
 
 

@@ -14,7 +14,10 @@ A pattern is written for one version's message. Two kinds of drift leave most of
   `CALL_AND_RETRY_LAST`): the group is replaced by a short run of other text on the same
   line. Only a group of alternatives the author wrote is replaced, never a literal part of
   the message: a changed literal is another message (`cannot import name 'x' from
-  partially initialized module` is a circular import, not a missing name);
+  partially initialized module` is a circular import, not a missing name). And the other
+  words must be another phrase, not one of the listed ones with another value: where the
+  pattern lists `signal "SIGKILL"|exit code 137`, `exit code 1` is the very thing the
+  spell tells apart;
 * **a lost end**: the message was cut short, or the next version dropped a clause
   (yarn 1.5 ends `Expected version ">=7.10.1".` where later versions add `Got "..."`;
   tsc before 4 has no `or its corresponding type declarations`), or the line lost the
@@ -57,7 +60,8 @@ LINE_START = (
 )
 
 # What another version prints in place of a group of alternatives: a few words, one line.
-OTHER_ALTERNATIVE_TEXT = r"[^\n]{1,60}?"
+OTHER_ALTERNATIVE_TEXT = r"([^\n]{1,60}?)"
+WORD_RE = re.compile(r"[a-z]{2,}")
 
 # A pattern's wildcard for any text: `.*`, `.+`, `.{2,}` (an unescaped dot, repeated).
 ANY_TEXT_RE = re.compile(r"(?<!\\)\.[*+{]")
@@ -82,6 +86,9 @@ class RelaxedForm:
     kind: Relaxation
     regex: re2._Regexp
     specificity: float  # of the literal text the form still requires, 0..1
+    # OTHER_ALTERNATIVE: the words of the alternatives it replaced, which the other text
+    # must not share
+    replaced_words: frozenset[str] = frozenset()
 
 
 def relaxed_forms(pattern: str) -> tuple[RelaxedForm, ...]:
@@ -133,9 +140,19 @@ def _other_alternative_forms(branch: str) -> list[tuple[float, RelaxedForm]]:
             continue
         source = "".join((*atoms[:position], OTHER_ALTERNATIVE_TEXT, *atoms[position + 1 :]))
         if (regex := _compile(source)) is not None:
-            forms.append(
-                (kept, RelaxedForm(Relaxation.OTHER_ALTERNATIVE, regex, _weight_specificity(kept)))
+            replaced = " ".join(
+                run
+                for branch in _top_level_branches(_group_body(atoms[position]))
+                for alt in analyse_pattern(branch).alternatives
+                for run in alt.literals
             )
+            form = RelaxedForm(
+                Relaxation.OTHER_ALTERNATIVE,
+                regex,
+                _weight_specificity(kept),
+                frozenset(WORD_RE.findall(replaced.lower())),
+            )
+            forms.append((kept, form))
     return forms
 
 
@@ -143,8 +160,12 @@ def _is_group_of_alternatives(atom: str) -> bool:
     """`(?:a|b)` or `(a|b)`, required (no `?` or `*` after it)."""
     if not atom.startswith("(") or not atom.endswith(")"):
         return False
-    body = atom[3:-1] if atom.startswith("(?:") else atom[1:-1]
+    body = _group_body(atom)
     return not body.startswith("?") and len(_top_level_branches(body)) > 1
+
+
+def _group_body(atom: str) -> str:
+    return atom[3:-1] if atom.startswith("(?:") else atom[1:-1]
 
 
 def _cut(
@@ -199,8 +220,14 @@ def _is_word_char(atom: str) -> bool:
 def best_relaxed_match(forms: Sequence[RelaxedForm], text: str) -> RelaxedForm | None:
     """The first form (case-folded, any version, then the longest cut) that matches `text`."""
     for form in forms:
-        if form.regex.search(text) is not None:
-            return form
+        found = form.regex.search(text)
+        if found is None:
+            continue
+        if form.replaced_words and form.replaced_words & set(
+            WORD_RE.findall(found.group(1).lower())
+        ):
+            continue
+        return form
     return None
 
 
