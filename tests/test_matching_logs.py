@@ -291,3 +291,31 @@ def test_a_build_behind_git_push_loses_remote() -> None:
         "remote:        src/app.ts(3,1): error TS2304: Cannot find name 'x'.\n"
     )
     assert clean_log(log).splitlines()[-1] == "src/app.ts(3,1): error TS2304: Cannot find name 'x'."
+
+
+def test_a_bots_html_console_keeps_no_timestamp_at_any_line_start() -> None:
+    # apache/incubator-kie-kogito-runtimes#1990: a Jenkins bot's comment, one line of <br/>s
+    raw = (
+        "[2022-02-14T11:37:43.365Z] [ERROR] Failed to execute goal (default-testCompile): "
+        "Compilation failure: <br/>[2022-02-14T11:37:43.365Z] [ERROR] /w/jbpm/src/A.java:[22,36]"
+        " cannot find symbol<br/>[2022-02-14T11:37:43.365Z] [ERROR]   symbol:   class X<br/>"
+    )
+    assert clean_log(raw).split("\n")[1:3] == [
+        "[ERROR] /w/jbpm/src/A.java:[22,36] cannot find symbol",
+        "[ERROR]   symbol:   class X",
+    ]
+
+
+def test_colour_codes_shown_in_caret_notation_come_off() -> None:
+    # chahyasantoso/motion5's archived Actions log: ESC written as `^[`
+    raw = "^[[31m\u276f^[[39m packages/core/test/a.test.ts ^[[2m(^[[22m4 tests^[[2m)^[[22m\n"
+    assert clean_log(raw) == "\u276f packages/core/test/a.test.ts (4 tests)\n"
+
+
+def test_a_task_name_with_colons_is_a_wrapper_prefix_too() -> None:
+    # microsoft/playwright#28990: turborepo runs the `dev:test` script of a scoped package
+    raw = "".join(
+        f"@weatherio/e2e-web-tests:dev:test: {line}\n"
+        for line in ("", "    Error: elementHandle.isVisible: Test ended.", "    Call log:", "")
+    )
+    assert clean_log(raw) == "\n    Error: elementHandle.isVisible: Test ended.\n    Call log:\n\n"

@@ -60,6 +60,8 @@ ANSI_ESCAPE_RE = re.compile(
     r"|\x1b[@-Z\\-_]"  # two-byte escapes
 )
 BARE_SGR_RE = re.compile(r"\[(?:\d{1,3};)*\d{1,3}m(?!\])")  # colour codes whose ESC was lost
+# The same, with the escape shown in caret notation by `cat -v`, `less` or a web viewer: `^[[31m`.
+CARET_ESCAPE_RE = re.compile(r"\^\[\[[0-?]*[ -/]*[@-~]")
 TIMESTAMP_RE = re.compile(
     r"\n\ufeff?(?:"
     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? ?"  # Actions
@@ -130,7 +132,7 @@ GH_RUN_VIEW_RE = re.compile(r"\n[^\t\n]{1,100}\t[^\t\n]{1,100}\t\d{4}-\d\d-\d\dT
 # `@scope/pkg`, `packages/app`, `web-app`), never a level (`ERROR: `, `e: `), an exception
 # (`ModuleNotFoundError: `), a command (`cp: `, `make: `) or a file (`main.go: `).
 REPEATED_PREFIX_RE = re.compile(
-    r"\n([A-Za-z@][\w@/.+-]{0,80}+(?::[\w.+-]{1,40}+)?: "
+    r"\n([A-Za-z@][\w@/.+-]{0,80}+(?::[\w.+-]{1,40}+){0,3}: "
     r"|[A-Za-z0-9+@][\w.:/@+-]{0,60}+ +\| "
     r"|\[[^\]\n]{1,60}+\]:? )[^\n]*\n\1"
 )
@@ -138,7 +140,7 @@ MIN_PREFIXED_LINES = 3
 MAX_PREFIX_LAYERS = 3
 MAX_PREFIXES_STRIPPED = 8
 WRAPPER_NAME_RE = re.compile(
-    r"^(?:[A-Z][A-Z0-9_]{3,}|[^:]+:[^:]+|@.+|.+/.+|[a-z0-9]+(?:-[a-z0-9]+)+)$"
+    r"^(?:[A-Z][A-Z0-9_]{3,}|[^:]+(?::[^:]+){1,3}|@.+|.+/.+|[a-z0-9]+(?:-[a-z0-9]+)+)$"
 )
 NOT_A_WRAPPER_RE = re.compile(
     r"(?i:error|exception|warn|fail|fatal|panic|abort|debug|info|notice|trace|hint|detail"
@@ -191,14 +193,17 @@ def clean_log(raw: str | bytes) -> str:
         text = _resolve_carriage_returns(text)
     if "\x1b" in text:
         text = ANSI_ESCAPE_RE.sub("", text)
+    if "^[[" in text:
+        text = CARET_ESCAPE_RE.sub("", text)
     text = BARE_SGR_RE.sub("", text)
     # Markdown, and a BuildKit box that lost its top, come with text people paste into an
     # issue; a job's log of megabytes is not that, and each check is a pass over it.
     pasted = len(text) <= PASTE_MAX_CHARS
     text = _without_markdown("\n" + text) if pasted else "\n" + text
-    text = _without_line_prefixes(text, pasted)
     if text.count("<br") >= MIN_BREAKS:  # a bot pasted the console as HTML
+        # Before the line prefixes go: each break starts a line with its own timestamp.
         text = HTML_BREAK_RE.sub("\n", text)
+    text = _without_line_prefixes(text, pasted)
     markers = PASTED_BUILDKIT_BOX_MARKERS if pasted else (BUILDKIT_BOX_MARKER,)
     if any(marker in text for marker in markers):
         text = BUILDKIT_BOX_PREFIX_RE.sub("\n", text)
