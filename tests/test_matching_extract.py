@@ -434,6 +434,59 @@ Hint: Did you mean to_hexstring?""",
 Error (warning 32 [unused-value-declaration]): unused value skip.""",
         "lib/parser.ml", 12, None, None, None, "unused value",
     ),
+    # microsoft/playwright#28990: the failure's frames cut off below its code frame
+    Case(
+        "Playwright: the header names the test file, the code frame the failed line",
+        """  6) [Microsoft Edge] \u203a tests/email.test.ts:28:1 \u203a contact form ────────
+
+    Error: elementHandle.isVisible: Test ended.
+    Call log:
+      -   checking visibility of locator(':scope')
+
+      33 |   // Check the toast
+      34 |   expect(
+    > 35 |     (await page.waitForSelector('li[data-type="success"]')).isVisible(),
+         |                                                             ^
+      36 |   ).toBeTruthy();""",
+        "tests/email.test.ts", 35, None, None, "node", "isVisible",
+    ),
+    # ruanyf/react-babel-webpack-boilerplate#24: Babel 6 through babel-loader
+    Case(
+        "webpack: the loader's message ends with where in the module it failed",
+        """ERROR in ./app/main.jsx
+Module build failed: SyntaxError: Unexpected token (6:2)
+
+  4 |
+  5 | ReactDOM.render(
+> 6 |   <App />,
+    |   ^""",
+        "app/main.jsx", 6, 2, "SyntaxError", "node", "Unexpected token",
+    ),
+    # olefredrik/FoundationPress#309 (Travis CI): PHP_CodeSniffer's full report
+    Case(
+        "PHP_CodeSniffer: an error row under its file's header, the message wrapped",
+        """FILE: /home/travis/build/acme/theme/comments.php
+----------------------------------------------------------------------
+FOUND 1 ERROR AFFECTING 1 LINE
+----------------------------------------------------------------------
+ 39 | ERROR | [x] Whitespace found at end of line
+    |       |     (Squiz.WhiteSpace.SuperfluousWhitespace.EndLine)
+----------------------------------------------------------------------""",
+        "comments.php", 39, None, "PHP_CodeSniffer", "php", "Squiz.WhiteSpace",
+    ),
+    # flutter/flutter#15458 (Travis CI): the checkout's folder has a space, %20 in the URI
+    Case(
+        "Flutter: what the test framework caught, at the first repository frame",
+        """══╡ EXCEPTION CAUGHT BY FLUTTER TEST FRAMEWORK ╞══════════
+The following TestFailure object was thrown running a test:
+  Expected: exactly one matching node in the widget tree
+  Actual: ?:<zero widgets with text "MERCADO" (ignoring offstage widgets)>
+When the exception was thrown, this was the stack:
+#4      main.<anonymous closure> (file:///home/travis/build/flutter/flutter%20sdk/examples/stocks/test/locale_test.dart:30:5)
+<asynchronous suspension>
+#5      testWidgets.<anonymous closure> (package:flutter_test/src/widget_tester.dart:61:25)""",
+        "examples/stocks/test/locale_test.dart", 30, 5, "TestFailure", "dart", "TestFailure",
+    ),
 ]
 # fmt: on
 

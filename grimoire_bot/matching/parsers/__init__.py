@@ -21,7 +21,7 @@ from .compilers import (
     parse_rust,
 )
 from .config_lint import parse_ansible_lint, parse_helm, parse_markdownlint, parse_yamllint
-from .dart import parse_dart_analyzer
+from .dart import parse_dart_analyzer, parse_flutter_exception
 from .elixir import parse_elixir, parse_elixir_warning, parse_exunit
 from .exceptions import parse_dotnet_test, parse_exception, parse_gradle
 from .generic import (
@@ -44,11 +44,12 @@ from .javascript import (
     parse_jest,
     parse_location_then_error,
     parse_node_package_manager,
+    parse_playwright_header,
     parse_vitest,
     parse_webpack_module,
 )
 from .perl import parse_perl_die, parse_test_more
-from .php import parse_php_error, parse_phpstan, parse_phpunit
+from .php import parse_php_error, parse_phpcs_report, parse_phpstan, parse_phpunit
 from .python import (
     parse_doctest,
     parse_pylint_text,
@@ -74,6 +75,7 @@ RARER_FORMATS: tuple[Parser, ...] = (
     parse_elixir_warning,
     parse_exunit,
     parse_dart_analyzer,
+    parse_flutter_exception,
     parse_php_error,
     parse_phpunit,
     parse_pylint_text,
@@ -91,6 +93,7 @@ RARER_FORMATS: tuple[Parser, ...] = (
     parse_doctest,
     parse_deno,
     parse_phpstan,
+    parse_phpcs_report,
     parse_sorbet,
     parse_scss_lint,
     parse_excerpted_error,
@@ -99,6 +102,7 @@ RARER_FORMATS: tuple[Parser, ...] = (
     parse_perl_die,
     parse_testthat,
     parse_powershell,
+    parse_playwright_header,
 )
 PARSERS: tuple[Parser, ...] = (
     parse_workflow_command,
@@ -133,7 +137,8 @@ RARER_FORMAT_LITERALS = (
     ": [error] ", ": [warning] ", " MD0", ".yml:", ".yaml:", "[ERROR] templates/", "#L",
     ".rst:", ": WARNING: ", ": CRITICAL: ", ": SEVERE: ", "ERROR/3)", "WARNING/2)", "SEVERE/4)",
     " [ERROR]: ", " [WARN]: ", "srb.help/", " [W] ", " [E] ",
-    ".pm line ", ".pl line ", ".t line ", ".R#", ".R:", " char:", "ms)",
+    ".pm line ", ".pl line ", ".t line ", ".R#", ".R:", " char:", "ms)", " | ERROR | ",
+    "EXCEPTION CAUGHT BY",
 )  # fmt: skip
 RARER_FORMAT_START_RE = re.compile(
     r"\s*(?:\d+\) |(?:error|warning|info|lint) (?:\u2022|-) |>> Issue"

@@ -51,3 +51,43 @@ def parse_dart_analyzer(scan: Scan, index: int) -> Draft | None:
         ecosystem=Ecosystem.DART,
         warning=head.group("level") != "error",
     )
+
+
+# Flutter's test framework: `══╡ EXCEPTION CAUGHT BY FLUTTER TEST FRAMEWORK ╞═══`, what was
+# thrown, then `When the exception was thrown, this was the stack:` and Dart frames,
+# `#4      main.<anonymous closure> (file:///home/u/app/test/widget_test.dart:30:5)`.
+FLUTTER_EXCEPTION_RE = re.compile(r"^\W*EXCEPTION CAUGHT BY (?P<library>[A-Z][A-Z ]+?)\s*\W*$")
+DART_FRAME_RE = re.compile(
+    rf"^\s*#\d+\s+.+ \((?:file://)?(?P<path>{LINE_PATH}):(?P<line>\d+)(?::(?P<col>\d+))?\)\s*$"
+)
+FLUTTER_EXCEPTION_LINES = 80
+# `The following TestFailure object was thrown running a test:`, `The following
+# _TypeError was thrown building Foo:`, `The following assertion was thrown ...`.
+FLUTTER_THROWN_RE = re.compile(r"^The following (?P<cls>[A-Z_]\w*)(?: object)? was thrown")
+
+
+def parse_flutter_exception(scan: Scan, index: int) -> Draft | None:
+    """What Flutter's framework caught, placed at the first repository frame of its stack."""
+    lines = scan.lines
+    header = (
+        FLUTTER_EXCEPTION_RE.match(lines[index]) if "EXCEPTION CAUGHT BY" in lines[index] else None
+    )
+    if header is None:
+        return None
+    stop = min(len(lines), index + FLUTTER_EXCEPTION_LINES)
+    place = scan.first_repo_frame(index + 1, stop, DART_FRAME_RE)
+    said = next((lines[i].strip() for i in range(index + 1, stop) if lines[i].strip()), "")
+    end = next(
+        (i - 1 for i in range(index + 1, stop) if FLUTTER_EXCEPTION_RE.match(lines[i])), stop - 1
+    )
+    thrown = FLUTTER_THROWN_RE.match(said)
+    return Draft(
+        start=index,
+        end=max(index, end),
+        message=said or lines[index].strip(),
+        error_type=thrown.group("cls").lstrip("_") if thrown else "FlutterError",
+        file=place.file if place else None,
+        line=place.line if place else None,
+        column=place.column if place else None,
+        ecosystem=Ecosystem.DART,
+    )

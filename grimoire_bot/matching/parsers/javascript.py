@@ -257,6 +257,9 @@ WEBPACK_MODULE_RE = re.compile(rf"^\s*ERROR in (?P<path>{PATH})\s*$")
 TYPE_CHECKER_ROW_RE = re.compile(r"^(?P<line>\d+):(?P<col>\d+):? (?P<message>[A-Z`'\"].*)$")
 WEBPACK_IMPORT_RE = re.compile(rf"^\s*@ (?P<path>{PATH}) (?P<line>\d+):\d+")
 WEBPACK_BLOCK_LINES = 10
+# A loader's message that ends with where in the module it failed: Babel 6 through
+# babel-loader, `Module build failed: SyntaxError: Unexpected token (6:2)`.
+LOADER_POSITION_RE = re.compile(r"\((?P<line>\d+):(?P<col>\d+)\)\s*$")
 
 
 def parse_webpack_module(scan: Scan, index: int) -> Draft | None:
@@ -299,6 +302,9 @@ def parse_webpack_module(scan: Scan, index: int) -> Draft | None:
         if imported is not None and imported.group("path") == path:
             line = to_int(imported.group("line"))
             break
+    column = None
+    if line is None and (position := LOADER_POSITION_RE.search(said[0])) is not None:
+        line, column = to_int(position.group("line")), to_int(position.group("col"))
     return Draft(
         start=index,
         end=end,
@@ -306,6 +312,7 @@ def parse_webpack_module(scan: Scan, index: int) -> Draft | None:
         error_type=detect_error_type(said[0]),
         file=scan.repo_path(path),
         line=line,
+        column=column,
         ecosystem=Ecosystem.NODE,
     )
 
@@ -354,6 +361,50 @@ def parse_code_frame_stack(scan: Scan, index: int) -> Draft | None:
         file=file,
         line=to_int(frame.group("line")),
         column=to_int(frame.group("col")),
+        ecosystem=Ecosystem.NODE,
+    )
+
+
+# --- Playwright's failure header, its stack cut off ---------------------------------------------
+
+# `  6) [Microsoft Edge] > tests/email.test.ts:28:1 > contact form` (with U+203A for `>`):
+# the test's own place; the code frame below marks the line that failed in it.
+PLAYWRIGHT_HEADER_RE = re.compile(
+    rf"^\s*\d+\) (?:\[[^\]\n]{{1,60}}\] \u203a )?(?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+)"
+    r" \u203a .*$"
+)
+PLAYWRIGHT_LOOKAHEAD = 60
+
+
+def parse_playwright_header(scan: Scan, index: int) -> Draft | None:
+    """A Playwright failure whose stack frames were cut off (a paste, a wrapped report): its
+    header names the test file and the code frame below marks the failed line. With a
+    frame below, `parse_code_frame_stack` reads the frame instead: it may be a helper's."""
+    lines = scan.lines
+    header = PLAYWRIGHT_HEADER_RE.match(lines[index]) if "\u203a" in lines[index] else None
+    if header is None:
+        return None
+    file = scan.repo_path(header.group("path"))
+    if file is None:
+        return None
+    line, message, end = to_int(header.group("line")), None, index
+    for probe in range(index + 1, min(len(lines), index + PLAYWRIGHT_LOOKAHEAD)):
+        text = lines[probe]
+        if JS_FRAME_RE.match(text):
+            return None
+        if PLAYWRIGHT_HEADER_RE.match(text):
+            break
+        if message is None and ERRORISH_TEXT.search(text):
+            message = text.strip()
+        if (code := JEST_CODE_FRAME_RE.match(text)) is not None:
+            line, end = to_int(code.group("line")), probe
+    return Draft(
+        start=index,
+        end=max(end, index),
+        message=message or lines[index].strip(),
+        error_type=detect_error_type(message or ""),
+        file=file,
+        line=line,
         ecosystem=Ecosystem.NODE,
     )
 

@@ -99,3 +99,46 @@ def parse_phpstan(scan: Scan, index: int) -> Draft | None:
         line=to_int(row.group("line")),
         ecosystem=Ecosystem.PHP,
     )
+
+
+# PHP_CodeSniffer's full report: `FILE: <path>` (its start elided to `...` when long),
+# a summary between rules, then `  39 | ERROR | [x] message` rows, a message wrapped onto
+# `    |       |     ...` lines below its row.
+PHPCS_FILE_RE = re.compile(r"^\s*FILE: (?:\.\.\.)?(?P<path>\S.*?)\s*$")
+PHPCS_ROW_RE = re.compile(r"^\s*(?P<line>\d+) \| ERROR \| (?:\[[ x]\] )?(?P<message>\S.*?)\s*$")
+PHPCS_WRAPPED_RE = re.compile(r"^\s*\| +\| +(?P<message>\S.*?)\s*$")
+PHPCS_HEADER_LOOKBACK = 400
+
+
+def parse_phpcs_report(scan: Scan, index: int) -> Draft | None:
+    """An error row of PHP_CodeSniffer's full report, placed in the file its report is
+    headed by."""
+    lines = scan.lines
+    row = PHPCS_ROW_RE.match(lines[index]) if " | ERROR | " in lines[index] else None
+    if row is None:
+        return None
+    header = next(
+        (
+            found
+            for probe in range(index - 1, max(-1, index - PHPCS_HEADER_LOOKBACK), -1)
+            if (found := PHPCS_FILE_RE.match(lines[probe]))
+        ),
+        None,
+    )
+    if header is None:
+        return None
+    message = [row.group("message")]
+    end = index
+    while end + 1 < len(lines) and (wrapped := PHPCS_WRAPPED_RE.match(lines[end + 1])):
+        message.append(wrapped.group("message"))
+        end += 1
+    text = " ".join(message)
+    return Draft(
+        start=index,
+        end=end,
+        message=text,
+        error_type=detect_error_type(text) or "PHP_CodeSniffer",
+        file=scan.repo_path(header.group("path")),
+        line=to_int(row.group("line")),
+        ecosystem=Ecosystem.PHP,
+    )
