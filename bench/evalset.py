@@ -72,6 +72,12 @@ ROUND6_DIR = EVALSET_DIR / "round6"
 # the first round's spellbook. Negatives a pattern of the book matches literally were
 # dropped unread, as in the earlier rounds.
 ROUND7_DIR = EVALSET_DIR / "round7"
+# The eighth round (2026-12-07, a fifth session) has both kinds: development batches of
+# localisation (compiled and scripting toolchains) and matching (other wordings and close
+# negatives) measured once before that session tuned on them, and held-out sides gathered
+# by two other helpers at the same time, frozen unread. Development cases whose thread a
+# held-out helper had also picked were dropped unread from the development side.
+ROUND8_DIR = EVALSET_DIR / "round8"
 # Later rounds by name, as `--split round2-dev` and `--dataset grimoire-round3-heldout` say them.
 ROUNDS = {
     "round2": ROUND2_DIR,
@@ -80,6 +86,7 @@ ROUNDS = {
     "round5": ROUND5_DIR,
     "round6": ROUND6_DIR,
     "round7": ROUND7_DIR,
+    "round8": ROUND8_DIR,
 }
 
 
@@ -107,6 +114,8 @@ class Dataset(StrEnum):
     ROUND4_HELDOUT = "grimoire-round4-heldout"
     ROUND7_DEV = "grimoire-round7-dev"
     ROUND7_HELDOUT = "grimoire-round7-heldout"
+    ROUND8_DEV = "grimoire-round8-dev"
+    ROUND8_HELDOUT = "grimoire-round8-heldout"
 
     @property
     def split(self) -> Split | None:

@@ -9,6 +9,7 @@ counts the issue asks for, and held-out files that nobody edited after the split
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -28,6 +29,7 @@ from bench.evalset import (
     ROUND5_DIR,
     ROUND6_DIR,
     ROUND7_DIR,
+    ROUND8_DIR,
     Kind,
     Split,
     assign_sides,
@@ -314,7 +316,9 @@ def test_later_rounds_have_enough_cases_on_each_side(directory: Path) -> None:
 
 def test_every_round_uses_sources_no_earlier_round_used(matching, locate, ciroots) -> None:
     earlier = {case["source"] for case in every(matching) + every(locate) + ciroots}
-    for directory in (ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR, ROUND6_DIR, ROUND7_DIR):
+    for directory in (
+        ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR, ROUND6_DIR, ROUND7_DIR, ROUND8_DIR
+    ):
         fresh = [
             case
             for kind, split in FILES
@@ -487,6 +491,54 @@ def test_round7_held_out_side_is_frozen(tmp_path: Path) -> None:
     assert set(read_manifest(ROUND7_DIR)) == {"matching-heldout.jsonl"}
     copy = tmp_path / ROUND7_DIR.name
     shutil.copytree(ROUND7_DIR, copy)
+    frozen = copy / FILES[(Kind.MATCHING, Split.HELDOUT)]
+    frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert len(frozen_problems(copy)) == 1
+
+
+# ------------------------------------------------------ the eighth round (both kinds)
+
+SOURCE_RE = re.compile(r"^(?:https://github\.com/|[\w.-]+/[\w.-]+:[^@\s]+@[0-9a-f]{7,40}$)")
+
+
+def test_round8_is_well_formed(spellbook) -> None:
+    matching = {split: load_cases(Kind.MATCHING, split, ROUND8_DIR) for split in Split}
+    locate = {split: load_cases(Kind.LOCATE, split, ROUND8_DIR) for split in Split}
+    assert len(matching[Split.HELDOUT]) >= 50 and len(locate[Split.HELDOUT]) >= 50
+    assert sum(1 for case in matching[Split.HELDOUT] if not case["expected"]) >= 12
+    for case in every(matching):
+        assert set(case) == MATCHING_FIELDS, case["id"]
+        assert set(case["expected"]) <= set(spellbook), case["id"]
+    for case in every(locate):
+        assert set(case) == LOCATE_FIELDS, case["id"]
+        path, line = case["expected"]["path"], case["expected"]["line"]
+        assert isinstance(line, int) and line >= 1, case["id"]
+        assert "\\" not in path and not path.startswith(("/", "./")) and ":" not in path, case["id"]
+        assert path in case["files"], case["id"]
+        assert set(case["classes"]) <= KNOWN_CLASSES, case["id"]
+    for case in every(matching) + every(locate):
+        assert case["log"].strip() and case["ci"].strip(), case["id"]
+        assert SOURCE_RE.match(case["source"]), case["id"]
+    ids = [case["id"] for case in every(matching) + every(locate)]
+    assert len(set(ids)) == len(ids)
+    development = {case["source"] for case in matching[Split.DEV] + locate[Split.DEV]}
+    held_out = {case["source"] for case in matching[Split.HELDOUT] + locate[Split.HELDOUT]}
+    assert development & held_out == set()
+
+
+def test_round8_negatives_are_not_matched_literally(spellbook) -> None:
+    compiled = [compile_pattern(spell["error_pattern"]) for spell in spellbook.values()]
+    for split in Split:
+        for case in load_cases(Kind.MATCHING, split, ROUND8_DIR):
+            if not case["expected"]:
+                assert not any(regex.search(case["log"]) for regex in compiled), case["id"]
+
+
+def test_round8_held_out_sides_are_frozen(tmp_path: Path) -> None:
+    assert frozen_problems(ROUND8_DIR) == []
+    assert set(read_manifest(ROUND8_DIR)) == {"locate-heldout.jsonl", "matching-heldout.jsonl"}
+    copy = tmp_path / ROUND8_DIR.name
+    shutil.copytree(ROUND8_DIR, copy)
     frozen = copy / FILES[(Kind.MATCHING, Split.HELDOUT)]
     frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert len(frozen_problems(copy)) == 1
