@@ -487,6 +487,30 @@ When the exception was thrown, this was the stack:
 #5      testWidgets.<anonymous closure> (package:flutter_test/src/widget_tester.dart:61:25)""",
         "examples/stocks/test/locale_test.dart", 30, 5, "TestFailure", "dart", "TestFailure",
     ),
+    # an AUR build of a Zig project: the first error glued to the compiler's progress
+    Case(
+        "Zig: a diagnostic behind the compiler's own progress counter",
+        """Semantic Analysis [1964/2886] ./build.zig:142:41: error: expected type '[]const u8', found '(enum literal)'
+            .step = std.build.Step.init(.Custom, "Scan Protocols", builder.allocator, make),
+                                        ^""",
+        "build.zig", 142, 41, None, None, "expected type",
+    ),
+    # flynn/flynn's CI: gocheck names the test's line, then the check that failed
+    Case(
+        "gocheck: the failed check's place below the failed test's header",
+        """FAIL: logbuf_test.go:112: S.TestClose
+
+logbuf_test.go:141:
+    c.Assert(ok, Equals, true)
+... obtained bool = false
+... expected bool = true
+
+OOPS: 4 passed, 1 FAILED
+--- FAIL: Test (0.02s)
+FAIL
+FAIL	github.com/flynn/flynn/host/logbuf	0.034s""",
+        "host/logbuf/logbuf_test.go", 141, None, "gocheck", "go", "obtained",
+    ),
 ]
 # fmt: on
 

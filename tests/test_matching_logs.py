@@ -319,3 +319,15 @@ def test_a_task_name_with_colons_is_a_wrapper_prefix_too() -> None:
         for line in ("", "    Error: elementHandle.isVisible: Test ended.", "    Call log:", "")
     )
     assert clean_log(raw) == "\n    Error: elementHandle.isVisible: Test ended.\n    Call log:\n\n"
+
+
+def test_prows_level_and_time_come_off_each_line() -> None:
+    # kubernetes/kubernetes' pull-kubernetes-unit build log (glog's level and time)
+    raw = (
+        "I1019 09:06:27.379] FAIL\tk8s.io/kubernetes/pkg/kubectl/cmd [build failed]\n"
+        'W1019 09:08:26.812] pkg/kubectl/cmd/apply_test.go:564: undefined: "x".Registry\n'
+    )
+    assert clean_log(raw) == (
+        "FAIL\tk8s.io/kubernetes/pkg/kubectl/cmd [build failed]\n"
+        'pkg/kubectl/cmd/apply_test.go:564: undefined: "x".Registry\n'
+    )

@@ -74,6 +74,7 @@ TIMESTAMP_RE = re.compile(
     r"|\d\d:\d\d:\d\d\.\d{3}(?: {0,2}\t| )"  # Vercel's and Cloudflare Pages' build logs
     r"|_bk;t=\d{13}\x07?"  # Buildkite's time in milliseconds, its escape lost
     r"|\[ *\d+(?:\.\d+)?s\] "  # OBS
+    r"|[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{3,6}\] "  # Prow's build-log.txt (glog's level and time)
     r")"
 )
 # Jenkins' timestamper: `10:15:32  ` (two spaces), or one where a paste lost one. Each log

@@ -311,6 +311,12 @@ EMBEDDED_DIAGNOSTIC_RE = re.compile(
     rf"(?P<indent>)(?P<path>{PATH})(?::(?P<line>\d+):(?P<col>\d+) - |\((?P<line2>\d+),"
     r"(?P<col2>\d+)\): )(?P<rest>error [A-Z]{2,4}\d{3,5}: .+)$"
 )
+# A compiler's `path:line:col: error: ...` behind its own progress counter on the same line
+# (zig's `Semantic Analysis [1964/2886] ./build.zig:142:41: error: ...`).
+PROGRESS_DIAGNOSTIC_RE = re.compile(
+    rf"\[\d+/\d+\] (?P<indent>)(?P<path>{PATH}):(?P<line>\d+):(?P<col>\d+): "
+    r"(?P<rest>(?:fatal )?error: .+)$"
+)
 
 
 def parse_located(scan: Scan, index: int) -> Draft | None:
@@ -328,6 +334,8 @@ def parse_located(scan: Scan, index: int) -> Draft | None:
             if quoted:
                 return _located_draft(scan, index, quoted, index)
     embedded = EMBEDDED_DIAGNOSTIC_RE.search(lines[index]) if " error " in lines[index] else None
+    if embedded is None and "] " in lines[index] and ": error: " in lines[index]:
+        embedded = PROGRESS_DIAGNOSTIC_RE.search(lines[index])
     if embedded:
         return _located_draft(scan, index, embedded, index)
     return None

@@ -35,6 +35,12 @@ GINKGO_LOOKAHEAD = 40
 # gocheck's report: `... Panic: message (PC=0x...)`, then `file.go:12` and `  in Func` pairs.
 GOCHECK_PANIC_RE = re.compile(r"^\.\.\. Panic: (?P<message>.+?)(?: \(PC=0x[0-9A-Fa-f]+\))?\s*$")
 GOCHECK_FRAME_RE = re.compile(r"^(?P<path>\S+\.go):(?P<line>\d+)\s*$")
+# gocheck's failure: `FAIL: logbuf_test.go:112: S.TestClose` (the test's line), then the
+# failed check's place alone, `logbuf_test.go:141:`, its source and `... obtained ...`.
+# (A `PANIC: ` header is followed by `... Panic: `, read with its stack above.)
+GOCHECK_FAIL_RE = re.compile(r"^FAIL: (?P<path>\S+\.go):(?P<line>\d+): (?P<test>\S+)\s*$")
+GOCHECK_CHECK_RE = re.compile(r"^(?P<path>\S+\.go):(?P<line>\d+):\s*$")
+GOCHECK_LOOKAHEAD = 12
 GO_PACKAGE_RESULT_RE = re.compile(
     r"^(?:FAIL|ok|---)\s+(?P<package>[\w.\-/]+)\s+[\d.]+s|^FAIL\t(?P<p2>\S+)"
 )
@@ -58,6 +64,8 @@ def parse_go(scan: Scan, index: int) -> Draft | None:
     gocheck = GOCHECK_PANIC_RE.match(lines[index])
     if gocheck:
         return _gocheck_panic(scan, index, gocheck.group("message"))
+    if lines[index].startswith("FAIL: ") and (failed_check := GOCHECK_FAIL_RE.match(lines[index])):
+        return _gocheck_failure(scan, index, failed_check)
     if any(literal in lines[index] for literal in ("Error Trace:", "[FAILED]", "[PANICKED]")):
         return _testify_alone(scan, index) or _ginkgo_failure(scan, index)
     failed = GO_TEST_FAIL_RE.match(lines[index])
@@ -163,6 +171,33 @@ def _gocheck_panic(scan: Scan, index: int, message: str) -> Draft:
         error_type="panic",
         file=file,
         line=line,
+        ecosystem=Ecosystem.GO,
+    )
+
+
+def _gocheck_failure(scan: Scan, index: int, header: re.Match[str]) -> Draft:
+    """gocheck's failed test, placed at the check that failed in it (the test's own line
+    when the report has none), base names joined to the package `go test` reports."""
+    lines = scan.lines
+    stop = min(len(lines), index + GOCHECK_LOOKAHEAD)
+    place: re.Match[str] = header
+    end = index
+    for probe in range(index + 1, stop):
+        if (check := GOCHECK_CHECK_RE.match(lines[probe])) is not None:
+            place, end = check, block_end(lines, probe)
+            break
+    said = next(
+        (lines[i].strip() for i in range(index + 1, stop) if lines[i].startswith("... ")),
+        lines[index].strip(),
+    )
+    package = _go_test_package(lines, end) if "/" not in place.group("path") else None
+    return Draft(
+        start=index,
+        end=min(end, len(lines) - 1),
+        message=said,
+        error_type="gocheck",
+        file=_in_package(scan, package, place.group("path")),
+        line=to_int(place.group("line")),
         ecosystem=Ecosystem.GO,
     )
 
