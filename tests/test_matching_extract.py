@@ -511,6 +511,20 @@ FAIL
 FAIL	github.com/flynn/flynn/host/logbuf	0.034s""",
         "host/logbuf/logbuf_test.go", 141, None, "gocheck", "go", "obtained",
     ),
+    # rocboronat/Atlas-Android-Messenger (Travis CI): the type is in Gradle's nested cause
+    Case(
+        "Gradle: what went wrong, typed by the cause nested below it",
+        """FAILURE: Build failed with an exception.
+
+* Where:
+Build file '/home/travis/build/acme/app/app/build.gradle' line: 1
+* What went wrong:
+A problem occurred evaluating project ':app'.
+> java.lang.UnsupportedClassVersionError: com/android/build/gradle/AppPlugin : Unsupported major.minor version 52.0
+* Try:
+Run with --stacktrace option to get the stack trace.""",
+        None, None, None, "UnsupportedClassVersionError", "java", "problem occurred",
+    ),
 ]
 # fmt: on
 

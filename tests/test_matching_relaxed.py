@@ -184,6 +184,21 @@ BOOK = [
         r"ModuleNotFoundError: No module named '[\w.]+'",
         "python,import",
     ),
+    spell(
+        8,
+        "Classes compiled for a newer Java than the runtime",
+        "UnsupportedClassVersionError",
+        r"UnsupportedClassVersionError: \S+ has been compiled by a more recent version of the "
+        r"Java Runtime \(class file version [\d.]+\)",
+        "java,jvm",
+    ),
+    spell(
+        9,
+        "Elixir: a module the code calls is not available",
+        "UndefinedFunctionError",
+        r"is undefined \(module ([\w.]+) is not available\)",
+        "elixir",
+    ),
 ]
 INDEX = SpellIndex.build(BOOK)
 
@@ -218,6 +233,14 @@ INDEX = SpellIndex.build(BOOK)
             "fork/exec ./gradlew: permission denied\n",
             5,
         ),
+        # Java 7 words it `Unsupported major.minor version`, inside Gradle's cause (Travis CI)
+        (
+            "FAILURE: Build failed with an exception.\n\n* What went wrong:\n"
+            "A problem occurred evaluating project ':app'.\n"
+            "> java.lang.UnsupportedClassVersionError: com/android/build/gradle/AppPlugin : "
+            "Unsupported major.minor version 52.0\n* Try:\nRun with --stacktrace option.\n",
+            8,
+        ),
     ],
 )
 def test_drifted_wordings_find_their_spell(log: str, spell_id: int) -> None:
@@ -240,6 +263,38 @@ def test_the_same_code_with_another_of_its_messages_is_not_the_spell(log: str) -
     """rustc's E0433 has several messages: the code alone no longer speaks for the spell
     when the error shares its wording but not the words that make it this message."""
     assert diagnose(log, INDEX).ranked == []
+
+
+def test_a_class_the_spells_pattern_does_not_name_is_not_its_cause() -> None:
+    """UndefinedFunctionError is the elixir spell's type, but its pattern is about a module
+    that is missing; an undefined function of a module that is there is another cause."""
+    log = (
+        "== Compilation error on file lib/elixir/lib/macro/env.ex ==\n"
+        "** (UndefinedFunctionError) undefined function: Record.deffunctions/2\n"
+        "    lib/elixir/lib/macro/env.ex:2: Kernel.defmodule/2\n"
+    )
+    assert diagnose(log, INDEX).ranked == []
+
+
+def test_a_class_two_spells_are_about_speaks_for_neither_alone() -> None:
+    log = (
+        "* What went wrong:\n> java.lang.UnsupportedClassVersionError: a/B : "
+        "Unsupported major.minor version 52.0\n* Try:\n"
+    )
+    other = spell(
+        10,
+        "IBM J9 rejects a class file",
+        "UnsupportedClassVersionError",
+        r"UnsupportedClassVersionError: JVMCFRE\d+ bytecode magic number",
+        "java,j9",
+    )
+    [alone] = diagnose(log, INDEX).ranked
+    [shared] = [
+        m for m in diagnose(log, SpellIndex.build([*BOOK, other])).ranked if m.spell_id == 8
+    ]
+    assert alone.spell_id == 8
+    # the class still agrees with the spell's type, but no longer speaks for it alone
+    assert alone.score - shared.score > 0.1
 
 
 def test_the_same_code_in_an_older_wording_still_finds_the_spell() -> None:

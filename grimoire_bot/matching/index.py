@@ -33,6 +33,7 @@ from .rank import (
     Signals,
     error_type_agreement,
     error_type_words,
+    is_cause_class,
     is_specific_code,
     score,
 )
@@ -155,6 +156,10 @@ class SpellIndex:
         # A spell whose pattern is unusable is left out entirely, near misses included.
         self._unusable = frozenset(r.key for r in self._log_patterns.rejected)
         self._lexical = LexicalIndex.build(words for _, words in log_spells)
+        # How many spells name each error type: a class only one spell is about says which.
+        self._type_spells = Counter(
+            word.lower() for entry in self._log for word in entry.type_words
+        )
         self._by_id = {entry.spell_id: entry for entry in (*self._log, *self._diff)}
         self._compiled: dict[str, re2._Regexp] = {}
         self._relaxed: dict[str, tuple[RelaxedForm, ...]] = {}
@@ -333,6 +338,14 @@ class SpellIndex:
         scored: dict[int, tuple[float, str]] = {}
         margins = _margins(meaning, candidates)
         specific_code = is_specific_code(error.error_type)
+        # An exception class named after its cause that one spell alone is about, and that
+        # spell's pattern names: as telling as a code.
+        cause_class = (
+            error.error_type
+            if is_cause_class(error.error_type)
+            and self._type_spells[(error.error_type or "").lower()] == 1
+            else None
+        )
         printed: str | None = None
         for position in candidates:
             entry = self._log[position]
@@ -359,7 +372,8 @@ class SpellIndex:
                 meaning_margin=margins.get(position, 0.0),
                 relaxed=relaxed.kind if relaxed else None,
                 relaxed_specificity=relaxed.specificity if relaxed else 0.0,
-                specific_code=specific_code,
+                specific_code=specific_code
+                or (cause_class is not None and cause_class in entry.pattern),
                 fix_printed=fix_printed,
             )
             value, reason = score(signals)

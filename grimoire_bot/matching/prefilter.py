@@ -37,6 +37,7 @@ ERRORISH = (
     r"|\.rst:\d+:"  # Sphinx -W's warnings, which have no level
     r"|:\d+ char:\d+| \(\d+:\d+\): "  # PowerShell's place, Rollup's
     r"|^[ \t]+Line {2,}\S|:\d+(?::\d+)? \[[EW]\] "  # PHPStan's table of a file, scss-lint
+    r"|^\* What went wrong:"  # Gradle's, whose cause may name no error (`> Task :a FAILED`)
 )
 ERRORISH_TEXT = re2.compile(ERRORISH, quiet_options())
 # Whole lines that contain an error-ish token: one match per candidate line.

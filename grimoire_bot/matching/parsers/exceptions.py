@@ -37,16 +37,19 @@ def parse_gradle(scan: Scan, index: int) -> Draft | None:
             break
         if not is_blank(lines[probe]):
             end = probe
-    message = next(
-        (lines[i].strip() for i in range(index + 1, end + 1) if not is_blank(lines[i])),
-        "Gradle build failed",
+    said = [lines[i].strip() for i in range(index + 1, end + 1) if not is_blank(lines[i])]
+    message = said[0] if said else "Gradle build failed"
+    # The cause Gradle nests below its summary (`> java.lang.UnsupportedClassVersionError:
+    # ...`) names the error's type when the summary does not.
+    error_type = next(
+        (found for line in said if (found := detect_error_type(line.lstrip("> ")))), None
     )
     return Draft(
         start=index,
         end=end,
         message=message,
         ecosystem=Ecosystem.JAVA,
-        error_type=detect_error_type(message),
+        error_type=error_type,
     )
 
 
