@@ -118,8 +118,16 @@ def diagnose(
                 cleaned, cause, repo_root_hints=repo_root_hints, nearby=_unplaced(errors)
             )
             if _position_of(record, errors, seen) == len(errors):
+                # The cause is matched on its own too: as one line of the whole tail its
+                # words are lost among the step's other lines.
+                [found] = index.score_each([record], feedback=feedback)
+                placed = [replace(m, error_index=len(errors)) for m in found if wanted(m)]
                 errors.append(record)
-                each.append([])
+                each.append(placed)
+                for match in placed:
+                    current = best.get(match.spell_id)
+                    if current is None or match.score > current.score:
+                        best[match.spell_id] = match
     return Diagnosis(
         errors=errors,
         each=[_best_first(found, per_error) for found in each],
