@@ -284,6 +284,7 @@ WRAPPED_ALREADY = frozenset(
         "gcc, local (gambitproject/gambit#262)",
         "delphi, local (HuichanKIM/Ollama-Delphi-GUI#2)",  # one line
         "kotlinc, other (jitpack/jitpack.io#4547)",  # one line
+        "msbuild-msvc, local (microsoft/vcpkg#29662)",  # a Markdown quote around MSBuild's
     }
 )
 
@@ -419,6 +420,8 @@ ROOTED_BY_THEIR_LOG = frozenset(
         "cmake, local (PDB-REDO/alphafill#54)",
         "cmake, local (nih-at/libzip#52)",
         "cargo-test, buildkite (MaterializeInc/materialize#26551)",
+        # GHC's `Compiling Main ( src/Main.hs, ... )` names the module's path relative
+        "ghc-stack, local (yamadapc/stack-run#12)",
     }
 )
 
