@@ -525,6 +525,23 @@ A problem occurred evaluating project ':app'.
 Run with --stacktrace option to get the stack trace.""",
         None, None, None, "UnsupportedClassVersionError", "java", "problem occurred",
     ),
+    # pydata/xarray: a traceback pasted from JupyterLab, its frame a Markdown link
+    Case(
+        "IPython: the class before `Traceback`, a cell's frame and a linked file frame",
+        """---------------------------------------------------------------------------
+AssertionError                            Traceback (most recent call last)
+Cell In[3], line 2
+      1 from xarray.tests import create_test_data
+----> 2 create_test_data()
+
+File [~/repos/xarray/xarray/tests/__init__.py:329](http://localhost:8888/lab/tree/xarray/tests/__init__.py#line=328), in create_test_data(seed)
+    328 obj.encoding = {"foo": "bar"}
+--> 329 assert all(var.values.flags.writeable for var in obj.variables.values())
+    330 return obj
+
+AssertionError: """,
+        "xarray/tests/__init__.py", 329, None, "AssertionError", "python", "AssertionError",
+    ),
 ]
 # fmt: on
 

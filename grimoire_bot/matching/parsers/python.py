@@ -26,11 +26,20 @@ SECTION_MAX_LINES = 400
 
 # --- tracebacks --------------------------------------------------------------------------
 
-TRACEBACK_HEAD_RE = re.compile(r"^\s*Traceback \(most recent call last\):\s*$")
+# IPython and Jupyter put the exception's class before it, and no colon after it.
+TRACEBACK_HEAD_RE = re.compile(r"^\s*(?:[A-Z][\w.]*\s+)?Traceback \(most recent call last\):?\s*$")
 # A frame may carry a list bullet when the traceback was pasted as a Markdown list.
 PY_FRAME_RE = re.compile(
     r'^\s*(?:[-*] )?File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?$'
 )
+# IPython 8's frames: `File ~/repo/pkg/mod.py:329, in func(args)`, which JupyterLab pastes
+# as a Markdown link (`File [~/repo/pkg/mod.py:329](http://...), in func`), and a cell's
+# own `Cell In[3], line 2`.
+IPYTHON_FRAME_RE = re.compile(
+    r"^\s*File \[?(?P<path>[^\s\[\]()]+\.pyx?):(?P<line>\d+)(?:\]\([^)\s]*\))?"
+    r", in (?P<func>.+)$"
+)
+IPYTHON_CELL_RE = re.compile(r"^\s*Cell In ?\[\d*\], line \d+")
 # An assertion helper a project wraps around unittest's or its own checks.
 ASSERTION_HELPER_RE = re.compile(r"^_*assert", re.IGNORECASE)
 PY_EXCEPTION_RE = re.compile(
@@ -64,7 +73,7 @@ def _traceback_exception_line(lines: Sequence[str], head: int) -> int | None:
             continue
         # A traceback quoted without its indentation: frames and their source lines sit
         # at the margin too.
-        if PY_FRAME_RE.match(line):
+        if _is_frame(line):
             after_frame = True
             continue
         if PY_EXCEPTION_RE.match(line):
@@ -73,6 +82,12 @@ def _traceback_exception_line(lines: Sequence[str], head: int) -> int | None:
             return None
         after_frame = False
     return None
+
+
+def _is_frame(line: str) -> bool:
+    return bool(
+        PY_FRAME_RE.match(line) or IPYTHON_FRAME_RE.match(line) or IPYTHON_CELL_RE.match(line)
+    )
 
 
 def _frames_start(lines: Sequence[str], exception_index: int) -> int | None:
@@ -84,12 +99,12 @@ def _frames_start(lines: Sequence[str], exception_index: int) -> int | None:
         line = lines[index]
         if TRACEBACK_HEAD_RE.match(line):
             return index
-        if PY_FRAME_RE.match(line):
+        if _is_frame(line):
             start = index
             continue
         if indentation(line) > margin and not is_blank(line):
             continue  # a frame's source line or ^^^^ marker
-        if index > lowest and PY_FRAME_RE.match(lines[index - 1]) and not is_blank(line):
+        if index > lowest and _is_frame(lines[index - 1]) and not is_blank(line):
             continue  # the same, in a traceback quoted without its indentation
         break
     return start
@@ -122,7 +137,7 @@ def _raising_frame(scan: Scan, start: int, stop: int, *, assertion: bool) -> Loc
     # Read here rather than through `Scan.repo_frames`: the function's name is wanted too.
     frames: list[tuple[Location, bool]] = []
     for index in range(max(start, 0), min(stop, len(scan.lines))):
-        found = PY_FRAME_RE.match(scan.lines[index])
+        found = PY_FRAME_RE.match(scan.lines[index]) or IPYTHON_FRAME_RE.match(scan.lines[index])
         if found is None:
             continue
         path = scan.repo_path(found.group("path"))
