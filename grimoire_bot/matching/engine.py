@@ -85,11 +85,14 @@ def diagnose(
     def wanted(match: Match) -> bool:
         return match.score >= min_score and (not approved_only or index.approved(match.spell_id))
 
-    each = [
-        [m for m in found if wanted(m)] for found in index.score_each(errors, feedback=feedback)
-    ]
-    best = _best_per_spell(each)
     tail = tail_region(cleaned, log_errors) if cleaned else []
+    # The step's cause may become an error of its own (below); it is scored in the same
+    # pass as the others, so the model embeds all their texts in one call.
+    cause = _cause_record(cleaned, tail, errors, repo_root_hints)
+    scored = index.score_each([*errors, cause] if cause else errors, feedback=feedback)
+    cause_found = scored.pop() if cause else []
+    each = [[m for m in found if wanted(m)] for found in scored]
+    best = _best_per_spell(each)
     says_why = any(not says_only_that_a_step_failed(error) for error in log_errors)
     if tail:
         [found] = index.score_each([tail_record(tail)], feedback=feedback, similarity=not says_why)
@@ -111,28 +114,41 @@ def diagnose(
             each[position] = [m for m in each[position] if m.spell_id != match.spell_id]
             each[position].append(placed)
             best[match.spell_id] = placed
-    if tail and not any(not says_only_that_a_step_failed(error) for error in errors):
-        cause = _step_cause(tail)
-        if cause is not None:
-            record = record_at_line(
-                cleaned, cause, repo_root_hints=repo_root_hints, nearby=_unplaced(errors)
-            )
-            if _position_of(record, errors, seen) == len(errors):
-                # The cause is matched on its own too: as one line of the whole tail its
-                # words are lost among the step's other lines.
-                [found] = index.score_each([record], feedback=feedback)
-                placed = [replace(m, error_index=len(errors)) for m in found if wanted(m)]
-                errors.append(record)
-                each.append(placed)
-                for match in placed:
-                    current = best.get(match.spell_id)
-                    if current is None or match.score > current.score:
-                        best[match.spell_id] = match
+    if cause is not None:
+        record = _cause_record(cleaned, tail, errors, repo_root_hints)
+        if record is not None and _position_of(record, errors, seen) == len(errors):
+            # The cause is matched on its own too: as one line of the whole tail its words
+            # are lost among the step's other lines.
+            if record != cause:  # placed otherwise now that the tail added errors
+                [cause_found] = index.score_each([record], feedback=feedback)
+            placed = [replace(m, error_index=len(errors)) for m in cause_found if wanted(m)]
+            errors.append(record)
+            each.append(placed)
+            for match in placed:
+                current = best.get(match.spell_id)
+                if current is None or match.score > current.score:
+                    best[match.spell_id] = match
     return Diagnosis(
         errors=errors,
         each=[_best_first(found, per_error) for found in each],
         ranked=_best_first(best.values(), limit),
     )
+
+
+def _cause_record(
+    cleaned: str,
+    tail: Sequence[tuple[int, str]],
+    errors: Sequence[ErrorRecord],
+    repo_root_hints: Sequence[str],
+) -> ErrorRecord | None:
+    """The step's cause as an error of its own, when no error says why the step failed:
+    the tail's last error-ish line, or None."""
+    if not tail or any(not says_only_that_a_step_failed(error) for error in errors):
+        return None
+    line = _step_cause(tail)
+    if line is None:
+        return None
+    return record_at_line(cleaned, line, repo_root_hints=repo_root_hints, nearby=_unplaced(errors))
 
 
 def _unplaced(errors: Sequence[ErrorRecord]) -> bool:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import re2
 
@@ -76,22 +77,41 @@ def advised_options(solution: str) -> list[str]:
     return list(dict.fromkeys(COMPOUND_OPTION_RE.findall(solution)))
 
 
-def fix_patterns(solution: str) -> tuple[str, ...]:
-    """What a log prints when a tool gives the spell's fix, as regular expressions: its
-    commands (the words in order, any spacing between them) and its compound options
-    offered as advice."""
+@dataclass(frozen=True, slots=True)
+class FixPattern:
+    """What a log prints when a tool gives a fix: `source`, a regular expression, which
+    never matches a text without `literal` (checked first: most texts have none)."""
+
+    literal: str
+    source: str
+
+
+def fix_patterns(solution: str) -> tuple[FixPattern, ...]:
+    """What a log prints when a tool gives the spell's fix: its commands (the words in
+    order, any spacing between them) and its compound options offered as advice."""
     return (
-        *(WORD_GAP.join(map(re.escape, command.split())) for command in fix_commands(solution)),
-        *(f"{ADVICE}{re.escape(option)}(?:[^\\w-]|$)" for option in advised_options(solution)),
+        *(
+            FixPattern(max(words, key=len), WORD_GAP.join(map(re.escape, words)))
+            for words in map(str.split, fix_commands(solution))
+        ),
+        *(
+            FixPattern(option, f"{ADVICE}{re.escape(option)}(?:[^\\w-]|$)")
+            for option in advised_options(solution)
+        ),
     )
 
 
-def compile_patterns(patterns: Iterable[str]) -> re2._Regexp | None:
+def compile_patterns(patterns: Iterable[FixPattern]) -> re2._Regexp | None:
     """One expression for all of a spell's fix patterns, or None when it has none."""
-    sources = list(patterns)
+    sources = [pattern.source for pattern in patterns]
     if not sources:
         return None
     return re2.compile("(?m)" + "|".join(f"(?:{source})" for source in sources), quiet_options())
+
+
+def may_print(patterns: Iterable[FixPattern], text: str) -> bool:
+    """Whether `text` holds a literal one of the patterns needs: the cheap test first."""
+    return any(pattern.literal in text for pattern in patterns)
 
 
 def printed_lines(lines: Iterable[str]) -> str:

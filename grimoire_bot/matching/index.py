@@ -24,7 +24,7 @@ import re2
 from .blocks import CODE_FRAME_RE, STACK_FRAME_RE
 from .diff import parse_added_lines
 from .ecosystems import Ecosystem, agreement, ecosystems_from_tags, parse_ecosystem
-from .fixes import compile_patterns, fix_patterns, printed_lines
+from .fixes import FixPattern, compile_patterns, fix_patterns, may_print, printed_lines
 from .forms import encodable, matching_text
 from .pattern_set import PatternSet
 from .patterns import PatternShape, analyse_pattern, compile_pattern
@@ -119,7 +119,7 @@ class _Entry:
     tags: frozenset[str]
     approved: bool
     feedback: float
-    fixes: tuple[str, ...] = ()  # what a log prints when a tool gives its fix (fixes.py)
+    fixes: tuple[FixPattern, ...] = ()  # what a log prints when a tool gives its fix
 
     def refines(self, other: _Entry) -> bool:
         """Whether this spell is a specialisation of `other`: the same error type (or a
@@ -438,7 +438,10 @@ class SpellIndex:
 
     def _prints_fix(self, position: int, printed: str) -> bool:
         """Whether `printed` carries a command the spell's fix runs (fixes.py); the
-        commands are compiled the first time a spell is a candidate."""
+        commands are compiled the first time a spell is a candidate whose literal is in
+        an error's lines."""
+        if not may_print(self._log[position].fixes, printed):
+            return False
         if position not in self._fix_commands:
             compiled = compile_patterns(self._log[position].fixes)
             with self._compiled_lock:
