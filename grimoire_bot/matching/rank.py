@@ -226,12 +226,14 @@ def score(signals: Signals) -> tuple[float, Reason]:
         ecosystem_bonus = ECOSYSTEM_BONUS[signals.ecosystem]
     else:
         meaning = signals.meaning if signals.evidence.signature >= MEANING_MIN_SIGNATURE else None
-        value = max(
-            near_miss_score(lexical, meaning, signals.meaning_margin),
-            relaxed_score(signals, lexical),
-            same_code_score(signals, lexical),
-            fix_printed_score(signals, lexical),
-        )
+        value = near_miss_score(lexical, meaning, signals.meaning_margin)
+        # Most candidates have none of these (the cost of a call each is most of ranking).
+        if signals.relaxed is not None:
+            value = max(value, relaxed_score(signals, lexical))
+        if signals.specific_code:
+            value = max(value, same_code_score(signals, lexical))
+        if signals.fix_printed:
+            value = max(value, fix_printed_score(signals, lexical))
         reason = Reason.SIMILAR
         ecosystem_bonus = NEAR_MISS_ECOSYSTEM_BONUS[signals.ecosystem]
     value += ecosystem_bonus + ERROR_TYPE_BONUS[signals.error_type]
