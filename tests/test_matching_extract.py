@@ -542,6 +542,34 @@ File [~/repos/xarray/xarray/tests/__init__.py:329](http://localhost:8888/lab/tre
 AssertionError: """,
         "xarray/tests/__init__.py", 329, None, "AssertionError", "python", "AssertionError",
     ),
+    # aspnet/KestrelHttpServer on AppVeyor: xUnit's console labels and Mono-style frames
+    Case(
+        "xUnit console: the runner's time label, a frame that puts its place first",
+        r"""[xUnit.net 00:00:06.9116690]     EmptyRequestLoggedAsInformation [FAIL]
+[xUnit.net 00:00:06.9119961]       Assert.Equal() Failure
+[xUnit.net 00:00:06.9120555]       Expected: 0
+[xUnit.net 00:00:06.9120945]       Actual:   1
+[xUnit.net 00:00:06.9233700]       Stack Trace:
+[xUnit.net 00:00:06.9247879]         C:\projects\kestrel\test\FunctionalTests\HttpsTests.cs(55,0): at FunctionalTests.HttpsTests.<Empty>d__0.MoveNext()
+[xUnit.net 00:00:06.9249975]            at System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw()""",
+        "test/FunctionalTests/HttpsTests.cs", 55, None, None, "dotnet", "Assert.Equal",
+    ),
+    # icnocop/AzurePipelines.TestLogger: `dotnet test`, Shouldly's frames without symbols
+    Case(
+        "dotnet test: `Exception : message`, library frames with no place above the test's",
+        r"""  X CreateParents [73ms]
+  Error Message:
+   Shouldly.ShouldAssertException : [Tests.ClientMessage (-971002351)]
+    should be
+[Tests.ClientMessage (1542145733)]
+    but was not
+  Stack Trace:
+     at Shouldly.ShouldlyCoreExtensions.AssertAwesomely[T](T actual, Func`2 specifiedConstraint)
+   at Shouldly.ShouldBeTestExtensions.ShouldBe[T](IEnumerable`1 actual, Boolean ignoreOrder)
+   at Logger.Tests.LoggerQueueTests.CreateParents() in D:\a\logger\logger\tests\Logger.Tests\LoggerQueueTests.cs:line 201""",
+        "tests/Logger.Tests/LoggerQueueTests.cs", 201, None, "ShouldAssertException", "dotnet",
+        "ShouldAssertException",
+    ),
 ]
 # fmt: on
 

@@ -145,14 +145,14 @@ def test_markdown_around_pasted_output_comes_off() -> None:
     # fastlib/fCWT#57 (a quote with blank lines between), equinor/subscript#624 (inline
     # code), OfficeDev/Project-Samples#4 (MSBuild's node numbers)
     raw = (
-        "> CMakeLists.txt:14: error: By not providing \"FindfCWT.cmake\"\n\n"
+        '> CMakeLists.txt:14: error: By not providing "FindfCWT.cmake"\n\n'
         "> fCWTConfig.cmake\n>\n> fcwt-config.cmake\n"
         "`src/ri_wellmod.py:246: error: Incompatible types in assignment  [assignment]`\n"
         "1>C:\\src\\Utilities\\CsomHelper.cs(95,52,95,60): error CS0246: The type\n"
         "12>  Done building project.\n"
     )
     assert clean_log(raw) == (
-        "CMakeLists.txt:14: error: By not providing \"FindfCWT.cmake\"\n\n"
+        'CMakeLists.txt:14: error: By not providing "FindfCWT.cmake"\n\n'
         "fCWTConfig.cmake\n\nfcwt-config.cmake\n"
         "src/ri_wellmod.py:246: error: Incompatible types in assignment  [assignment]\n"
         "C:\\src\\Utilities\\CsomHelper.cs(95,52,95,60): error CS0246: The type\n"
@@ -330,4 +330,12 @@ def test_prows_level_and_time_come_off_each_line() -> None:
     assert clean_log(raw) == (
         "FAIL\tk8s.io/kubernetes/pkg/kubectl/cmd [build failed]\n"
         'pkg/kubectl/cmd/apply_test.go:564: undefined: "x".Registry\n'
+    )
+
+
+def test_a_duration_in_brackets_is_not_a_colour_code_that_lost_its_escape() -> None:
+    # `dotnet test` on an old SDK: `X CreateParents [73ms]`; `[31m` alone is a colour
+    assert (
+        clean_log("  X CreateParents [73ms]\n[31mFailed[0m\n")
+        == "  X CreateParents [73ms]\nFailed\n"
     )

@@ -59,7 +59,8 @@ ANSI_ESCAPE_RE = re.compile(
     r"|\x1b[\]_][^\x07\x1b\n]*(?:\x07|\x1b\\)?"  # OSC: hyperlinks, titles; APC: Buildkite's times
     r"|\x1b[@-Z\\-_]"  # two-byte escapes
 )
-BARE_SGR_RE = re.compile(r"\[(?:\d{1,3};)*\d{1,3}m(?!\])")  # colour codes whose ESC was lost
+# Colour codes whose ESC was lost; not a duration in brackets (`[73ms]`).
+BARE_SGR_RE = re.compile(r"\[(?:\d{1,3};)*\d{1,3}m(?!\]|s\])")
 # The same, with the escape shown in caret notation by `cat -v`, `less` or a web viewer: `^[[31m`.
 CARET_ESCAPE_RE = re.compile(r"\^\[\[[0-?]*[ -/]*[@-~]")
 TIMESTAMP_RE = re.compile(
@@ -75,6 +76,7 @@ TIMESTAMP_RE = re.compile(
     r"|_bk;t=\d{13}\x07?"  # Buildkite's time in milliseconds, its escape lost
     r"|\[ *\d+(?:\.\d+)?s\] "  # OBS
     r"|[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{3,6}\] "  # Prow's build-log.txt (glog's level and time)
+    r"|\[xUnit\.net \d\d:\d\d:\d\d(?:\.\d+)?\] ?"  # xUnit's console runner
     r")"
 )
 # Jenkins' timestamper: `10:15:32  ` (two spaces), or one where a paste lost one. Each log

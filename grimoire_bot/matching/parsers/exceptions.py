@@ -19,7 +19,13 @@ from ..ecosystems import Ecosystem
 from ..prefilter import ERRORISH_TEXT
 from .javascript import JS_FRAME_RE
 from .scan import Location, Scan
-from .stacks import DOTNET_FRAME_RE, first_stack_frame, stack_start
+from .stacks import (
+    DOTNET_FRAME_RE,
+    DOTNET_PLACE_FIRST_FRAME_RE,
+    first_stack_frame,
+    stack_end,
+    stack_start,
+)
 
 # --- Gradle "What went wrong" ------------------------------------------------------------
 
@@ -55,12 +61,13 @@ def parse_gradle(scan: Scan, index: int) -> Draft | None:
 
 # --- exceptions outside Python tracebacks (Node, Java, Ruby, .NET) --------------------------
 
+# .NET's test runners put a space before the colon: `Shouldly.ShouldAssertException : ...`.
 EXCEPTION_RE = re.compile(
     r"^\s*(?:\(node:\d+\) UnhandledPromiseRejectionWarning: )?"
     r"(?:Exception in thread \"[^\"]*\" |Caused by: |Uncaught |"
     r"Unhandled(?: exception| rejection)?:? |\S+ threw exception: |\[?\w+\]? )?"
     r"(?P<cls>(?:[A-Za-z_$][\w$]*\.)*(?:[A-Z][\w$]*)?(?:Error|Exception|Failure|Fault|Rejection)"
-    r"[\w$]*)(?: \[(?P<code>[\w-]+)\])?(?:(?::\s*| - )(?P<message>.*))?$"
+    r"[\w$]*)(?: \[(?P<code>[\w-]+)\])?(?:(?: ?:\s*| - )(?P<message>.*))?$"
 )
 GENERIC_CLASSES = frozenset({"Error", "Exception", "Failure"})
 NODE_CODE_RE = re.compile(r"^\s*code: '(?P<code>[A-Z][A-Z0-9_]+)'")
@@ -109,7 +116,7 @@ def parse_exception(scan: Scan, index: int) -> Draft | None:
     if frame is None:
         stack = stack_start(lines, end)
         if stack is not None:
-            end = block_end(lines, stack)
+            end = max(block_end(lines, stack), stack_end(lines, stack))
             frame = first_stack_frame(scan, stack, end + 1)
     # A plain `Error` says nothing about which error it is; its message and code do.
     generic = cls in GENERIC_CLASSES
@@ -177,7 +184,7 @@ def _exception_ecosystem(cls: str, body: Sequence[str]) -> Ecosystem | None:
 # --- .NET test runners (xUnit, NUnit, MSTest through `dotnet test` or their consoles) --------
 
 DOTNET_TEST_FAILURE_RE = re.compile(
-    r"^\s*(?:\[xUnit\.net [\d:.]+\]\s+(?P<test>\S+) \[FAIL\]"
+    r"^\s*(?:(?:\[xUnit\.net [\d:.]+\]\s+)?(?P<test>\S+) \[FAIL\]"
     r"|Failed (?P<test2>[\w.`<>]+) \[[\d.]+ m?s\]"
     r"|failed (?P<test3>[\w.`<>]+)(?: \([^)\n]*\))? \((?:\d+m )?(?:\d+s )?\d+ms\)"  # dotnet 9
     r"|(?P<assertion>Assert\.\w+\(\) Failure\b.*))\s*$"
@@ -201,7 +208,14 @@ def parse_dotnet_test(scan: Scan, index: int) -> Draft | None:
     message = match.group("assertion") or next(
         (text for text in body[1:] if text != "Error Message:"), body[0]
     )
-    last = next((i for i in range(stop - 1, index, -1) if DOTNET_FRAME_RE.match(lines[i])), index)
+    last = next(
+        (
+            i
+            for i in range(stop - 1, index, -1)
+            if DOTNET_FRAME_RE.match(lines[i]) or DOTNET_PLACE_FIRST_FRAME_RE.match(lines[i])
+        ),
+        index,
+    )
     return Draft(
         start=index,
         end=last,

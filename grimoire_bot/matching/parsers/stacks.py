@@ -38,6 +38,13 @@ DOTNET_FRAME_RE = re.compile(
     r"(?:(?:line|línea|Zeile|ligne|riga|строка|linha|wiersz|sat\u0131r|řádek|regel|行)\s*)?"
     r"(?P<line>\d+)\s*$"
 )
+# xUnit 1 and Mono print a frame place first: `C:\\w\\Tests.cs(55,0): at Ns.Tests.Method()`.
+DOTNET_PLACE_FIRST_FRAME_RE = re.compile(
+    r"^\s*(?P<path>\S[^()]*?\.(?:cs|fs|vb))\((?P<line>\d+),\d+\): at (?P<method>\S+)"
+)
+# A frame of a library built without symbols: `at Shouldly.ShouldBe[T](T actual)`, no place.
+# (JavaScript's `at Object.require.extensions.(anonymous function) [as .ts] (...)` is not.)
+DOTNET_BARE_FRAME_RE = re.compile(r"^\s*at [\w.`<>\[\]]+\([^()]*\)\s*$")
 DOTNET_LIBRARIES = (
     "System.", "Microsoft.VisualStudio.TestPlatform.", "Microsoft.VisualStudio.TestTools.",
     "Microsoft.TestPlatform.", "Xunit.", "NUnit.", "FluentAssertions.", "Shouldly.", "Moq.",
@@ -81,7 +88,8 @@ def jvm_source_path(cls: str, file: str, extension: str) -> str:
 def first_dotnet_frame(scan: Scan, start: int, stop: int) -> Location | None:
     """The innermost repository frame of a .NET stack in lines [start, stop)."""
     for index in range(max(start, 0), min(stop, len(scan.lines))):
-        frame = DOTNET_FRAME_RE.match(scan.lines[index])
+        line = scan.lines[index]
+        frame = DOTNET_FRAME_RE.match(line) or DOTNET_PLACE_FIRST_FRAME_RE.match(line)
         if frame is None or frame.group("method").startswith(DOTNET_LIBRARIES):
             continue
         path = scan.repo_path(frame.group("path"))
@@ -95,10 +103,29 @@ def first_stack_frame(scan: Scan, start: int, stop: int) -> Location | None:
     return first_jvm_frame(scan, start, stop) or first_dotnet_frame(scan, start, stop)
 
 
+def is_frame(line: str) -> bool:
+    """A JVM or .NET stack frame, with a place or (a library's) without one."""
+    return bool(
+        JVM_FRAME_RE.match(line)
+        or DOTNET_FRAME_RE.match(line)
+        or DOTNET_PLACE_FIRST_FRAME_RE.match(line)
+        or DOTNET_BARE_FRAME_RE.match(line)
+    )
+
+
+def stack_end(lines: Sequence[str], start: int) -> int:
+    """The last frame of the stack that starts at `start`, however its lines are indented
+    (`dotnet test` indents a stack's first frame more than the others)."""
+    end = start
+    while end + 1 < len(lines) and is_frame(lines[end + 1]):
+        end += 1
+    return end
+
+
 def stack_start(lines: Sequence[str], after: int, limit: int = 12) -> int | None:
     """The first JVM or .NET frame within `limit` lines after `after`: an assertion's
     message may run over several lines before its stack."""
     for index in range(after + 1, min(len(lines), after + 1 + limit)):
-        if JVM_FRAME_RE.match(lines[index]) or DOTNET_FRAME_RE.match(lines[index]):
+        if is_frame(lines[index]):
             return index
     return None
