@@ -570,6 +570,26 @@ AssertionError: """,
         "tests/Logger.Tests/LoggerQueueTests.cs", 201, None, "ShouldAssertException", "dotnet",
         "ShouldAssertException",
     ),
+    # dialyxir's short format (an Elixir library's CI): the warning's name after its place
+    Case(
+        "dialyxir: a place and a warning's name, what it means below",
+        """lib/feeder_ex.ex:17:no_return
+Function parse_file/1 has no local return.
+________________________________________________________________________________
+lib/feeder_ex.ex:21:no_return
+Function parse/1 has no local return.""",
+        "lib/feeder_ex.ex", 17, None, "no_return", "elixir", "parse_file",
+    ),
+    # a VS Code notebook's traceback: a bracketed frame, the blank line IPython leaves
+    Case(
+        "IPython: a bracketed frame without its header, a blank line above the exception",
+        """File [/home/me/notebooks/src/cr2/__init__.py:1]
+----> 1 from utils import running_in_notebook
+      3 __all__ = ["running_in_notebook"]
+
+ModuleNotFoundError: No module named 'utils'""",
+        "src/cr2/__init__.py", 1, None, "ModuleNotFoundError", "python", "utils",
+    ),
 ]
 # fmt: on
 

@@ -38,6 +38,7 @@ ERRORISH = (
     r"|:\d+ char:\d+| \(\d+:\d+\): "  # PowerShell's place, Rollup's
     r"|^[ \t]+Line {2,}\S|:\d+(?::\d+)? \[[EW]\] "  # PHPStan's table of a file, scss-lint
     r"|^\* What went wrong:"  # Gradle's, whose cause may name no error (`> Task :a FAILED`)
+    r"|\.(?:exs?|erl):\d+:(?:\d+:)?[a-z_]+[ \t]*$"  # dialyxir's place and warning name
 )
 ERRORISH_TEXT = re2.compile(ERRORISH, quiet_options())
 # Whole lines that contain an error-ish token: one match per candidate line.

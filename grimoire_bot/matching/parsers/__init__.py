@@ -22,7 +22,7 @@ from .compilers import (
 )
 from .config_lint import parse_ansible_lint, parse_helm, parse_markdownlint, parse_yamllint
 from .dart import parse_dart_analyzer, parse_flutter_exception
-from .elixir import parse_elixir, parse_elixir_warning, parse_exunit
+from .elixir import parse_dialyxir, parse_elixir, parse_elixir_warning, parse_exunit
 from .exceptions import parse_dotnet_test, parse_exception, parse_gradle
 from .generic import (
     parse_annotation_panel,
@@ -74,6 +74,7 @@ RARER_FORMATS: tuple[Parser, ...] = (
     parse_elixir,
     parse_elixir_warning,
     parse_exunit,
+    parse_dialyxir,
     parse_dart_analyzer,
     parse_flutter_exception,
     parse_php_error,
@@ -132,7 +133,7 @@ PARSERS: tuple[Parser, ...] = (
 )
 COMMON_PARSERS = tuple(parser for parser in PARSERS if parser not in RARER_FORMATS)
 RARER_FORMAT_LITERALS = (
-    "rspec ", "** (", "Parse error:", "atal error:", "[FAIL]", "Failed ", "Assert.", ".ex",
+    "rspec ", "** (", "Parse error:", "atal error:", "[FAIL]", "Failed ", "Assert.", ".ex", ".erl:",
     "ockerfile", "ontainerfile",
     ": [error] ", ": [warning] ", " MD0", ".yml:", ".yaml:", "[ERROR] templates/", "#L",
     ".rst:", ": WARNING: ", ": CRITICAL: ", ": SEVERE: ", "ERROR/3)", "WARNING/2)", "SEVERE/4)",

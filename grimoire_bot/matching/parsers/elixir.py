@@ -130,3 +130,39 @@ def parse_exunit(scan: Scan, index: int) -> Draft | None:
         line=line,
         ecosystem=Ecosystem.ELIXIR,
     )
+
+
+# Dialyzer through dialyxir: `lib/schema.ex:6:no_return` (or `lib/a.ex:6:12:call`), the
+# warning's name after the place, and what it means on the line below.
+DIALYXIR_PLACE_RE = re.compile(
+    r"^(?P<path>[\w./-]+\.(?:ex|exs|erl)):(?P<line>\d+):(?:(?P<col>\d+):)?(?P<name>[a-z_]+)\s*$"
+)
+
+
+def parse_dialyxir(scan: Scan, index: int) -> Draft | None:
+    lines = scan.lines
+    place = (
+        DIALYXIR_PLACE_RE.match(lines[index])
+        if "_" in lines[index] or lines[index][-1:].isalpha()
+        else None
+    )
+    if place is None:
+        return None
+    said = next(
+        (
+            lines[i].strip()
+            for i in range(index + 1, min(len(lines), index + 4))
+            if lines[i].strip()
+        ),
+        "",
+    )
+    return Draft(
+        start=index,
+        end=index + 1 if said else index,
+        message=said or place.group("name"),
+        error_type=place.group("name"),
+        file=scan.repo_path(place.group("path")),
+        line=to_int(place.group("line")),
+        column=to_int(place.group("col")),
+        ecosystem=Ecosystem.ELIXIR,
+    )

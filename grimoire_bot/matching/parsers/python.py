@@ -36,9 +36,10 @@ PY_FRAME_RE = re.compile(
 # as a Markdown link (`File [~/repo/pkg/mod.py:329](http://...), in func`), and a cell's
 # own `Cell In[3], line 2`.
 IPYTHON_FRAME_RE = re.compile(
-    r"^\s*File \[?(?P<path>[^\s\[\]()]+\.pyx?):(?P<line>\d+)(?:\]\([^)\s]*\))?"
-    r", in (?P<func>.+)$"
+    r"^\s*File \[?(?P<path>[^\s\[\]()]+\.pyx?):(?P<line>\d+)(?:\]\([^)\s]*\)|\])?"
+    r"(?:, in (?P<func>.+))?\s*$"
 )
+IPYTHON_SOURCE_RE = re.compile(r"^\s*-*> \d+ ")
 IPYTHON_CELL_RE = re.compile(r"^\s*Cell In ?\[\d*\], line \d+")
 # An assertion helper a project wraps around unittest's or its own checks.
 ASSERTION_HELPER_RE = re.compile(r"^_*assert", re.IGNORECASE)
@@ -106,6 +107,10 @@ def _frames_start(lines: Sequence[str], exception_index: int) -> int | None:
             continue  # a frame's source line or ^^^^ marker
         if index > lowest and _is_frame(lines[index - 1]) and not is_blank(line):
             continue  # the same, in a traceback quoted without its indentation
+        if IPYTHON_SOURCE_RE.match(line):
+            continue  # IPython's `----> 1 import x`, at the margin
+        if index == exception_index - 1 and is_blank(line):
+            continue  # IPython leaves a blank line above the exception
         break
     return start
 
