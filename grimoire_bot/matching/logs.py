@@ -76,9 +76,11 @@ TIMESTAMP_RE = re.compile(
     r"|_bk;t=\d{13}\x07?"  # Buildkite's time in milliseconds, its escape lost
     r"|\[ *\d+(?:\.\d+)?s\] "  # OBS
     r"|[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{3,6}\] "  # Prow's build-log.txt (glog's level and time)
-    r"|\[xUnit\.net \d\d:\d\d:\d\d(?:\.\d+)?\] ?"  # xUnit's console runner
     r")"
 )
+# xUnit's console runner labels its own lines (`[xUnit.net 00:00:06.91]`), inside whatever
+# a CI system puts in front of them.
+XUNIT_LABEL_RE = re.compile(r"\n([ \t]*)\[xUnit\.net \d\d:\d\d:\d\d(?:\.\d+)?\] ?")
 # Jenkins' timestamper: `10:15:32  ` (two spaces), or one where a paste lost one. Each log
 # keeps one width, told from its least indented lines, so a line's own indentation stays
 # (a blank line may keep fewer spaces than the width).
@@ -207,6 +209,8 @@ def clean_log(raw: str | bytes) -> str:
         # Before the line prefixes go: each break starts a line with its own timestamp.
         text = HTML_BREAK_RE.sub("\n", text)
     text = _without_line_prefixes(text, pasted)
+    if "[xUnit.net " in text:
+        text = XUNIT_LABEL_RE.sub(r"\n\1", text)
     markers = PASTED_BUILDKIT_BOX_MARKERS if pasted else (BUILDKIT_BOX_MARKER,)
     if any(marker in text for marker in markers):
         text = BUILDKIT_BOX_PREFIX_RE.sub("\n", text)

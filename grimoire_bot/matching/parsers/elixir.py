@@ -135,7 +135,7 @@ def parse_exunit(scan: Scan, index: int) -> Draft | None:
 # Dialyzer through dialyxir: `lib/schema.ex:6:no_return` (or `lib/a.ex:6:12:call`), the
 # warning's name after the place, and what it means on the line below.
 DIALYXIR_PLACE_RE = re.compile(
-    r"^(?P<path>[\w./-]+\.(?:ex|exs|erl)):(?P<line>\d+):(?:(?P<col>\d+):)?(?P<name>[a-z_]+)\s*$"
+    r"^\s*(?P<path>(?:[A-Za-z]:)?[\w./\\-]+\.(?:ex|exs|erl)):(?P<line>\d+):(?:(?P<col>\d+):)?(?P<name>[a-z_]+)\s*$"
 )
 
 

@@ -40,7 +40,7 @@ DOTNET_FRAME_RE = re.compile(
 )
 # xUnit 1 and Mono print a frame place first: `C:\\w\\Tests.cs(55,0): at Ns.Tests.Method()`.
 DOTNET_PLACE_FIRST_FRAME_RE = re.compile(
-    r"^\s*(?P<path>\S[^()]*?\.(?:cs|fs|vb))\((?P<line>\d+),\d+\): at (?P<method>\S+)"
+    r"^\s*(?P<path>[^\s\[][^()]*?\.(?:cs|fs|vb))\((?P<line>\d+),\d+\): at (?P<method>\S+)"
 )
 # A frame of a library built without symbols: `at Shouldly.ShouldBe[T](T actual)`, no place.
 # (JavaScript's `at Object.require.extensions.(anonymous function) [as .ts] (...)` is not.)
