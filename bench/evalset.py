@@ -78,6 +78,10 @@ ROUND7_DIR = EVALSET_DIR / "round7"
 # by two other helpers at the same time, frozen unread. Development cases whose thread a
 # held-out helper had also picked were dropped unread from the development side.
 ROUND8_DIR = EVALSET_DIR / "round8"
+# The ninth round (the same session) is development only: a localisation batch of rarer
+# tools (dialyzer, dotnet test, ng build, swiftlint, cppcheck, ...) and a matching batch,
+# half of it close negatives, each measured once before the session tuned on it.
+ROUND9_DIR = EVALSET_DIR / "round9"
 # Later rounds by name, as `--split round2-dev` and `--dataset grimoire-round3-heldout` say them.
 ROUNDS = {
     "round2": ROUND2_DIR,
@@ -87,6 +91,7 @@ ROUNDS = {
     "round6": ROUND6_DIR,
     "round7": ROUND7_DIR,
     "round8": ROUND8_DIR,
+    "round9": ROUND9_DIR,
 }
 
 
@@ -116,6 +121,7 @@ class Dataset(StrEnum):
     ROUND7_HELDOUT = "grimoire-round7-heldout"
     ROUND8_DEV = "grimoire-round8-dev"
     ROUND8_HELDOUT = "grimoire-round8-heldout"
+    ROUND9_DEV = "grimoire-round9-dev"
 
     @property
     def split(self) -> Split | None:

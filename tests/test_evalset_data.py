@@ -30,6 +30,7 @@ from bench.evalset import (
     ROUND6_DIR,
     ROUND7_DIR,
     ROUND8_DIR,
+    ROUND9_DIR,
     Kind,
     Split,
     assign_sides,
@@ -317,7 +318,8 @@ def test_later_rounds_have_enough_cases_on_each_side(directory: Path) -> None:
 def test_every_round_uses_sources_no_earlier_round_used(matching, locate, ciroots) -> None:
     earlier = {case["source"] for case in every(matching) + every(locate) + ciroots}
     for directory in (
-        ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR, ROUND6_DIR, ROUND7_DIR, ROUND8_DIR
+        ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR, ROUND6_DIR, ROUND7_DIR, ROUND8_DIR,
+        ROUND9_DIR,
     ):
         fresh = [
             case
@@ -542,3 +544,30 @@ def test_round8_held_out_sides_are_frozen(tmp_path: Path) -> None:
     frozen = copy / FILES[(Kind.MATCHING, Split.HELDOUT)]
     frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert len(frozen_problems(copy)) == 1
+
+
+# ------------------------------------------------------ the ninth round (development only)
+
+
+def test_round9_is_development_only_and_well_formed(spellbook) -> None:
+    matching = load_cases(Kind.MATCHING, Split.DEV, ROUND9_DIR)
+    locate = load_cases(Kind.LOCATE, Split.DEV, ROUND9_DIR)
+    assert not any((ROUND9_DIR / FILES[(kind, Split.HELDOUT)]).exists() for kind in Kind)
+    assert len(matching) >= 40 and sum(1 for case in matching if not case["expected"]) >= 20
+    assert len(locate) >= 40
+    compiled = [compile_pattern(spell["error_pattern"]) for spell in spellbook.values()]
+    for case in matching:
+        assert set(case) == MATCHING_FIELDS, case["id"]
+        assert set(case["expected"]) <= set(spellbook), case["id"]
+        if not case["expected"]:
+            assert not any(regex.search(case["log"]) for regex in compiled), case["id"]
+    for case in locate:
+        assert set(case) == LOCATE_FIELDS, case["id"]
+        path, line = case["expected"]["path"], case["expected"]["line"]
+        assert isinstance(line, int) and line >= 1, case["id"]
+        assert "\\" not in path and not path.startswith(("/", "./")) and ":" not in path, case["id"]
+        assert path in case["files"], case["id"]
+        assert set(case["classes"]) <= KNOWN_CLASSES, case["id"]
+    for case in matching + locate:
+        assert case["log"].strip() and case["ci"].strip(), case["id"]
+        assert SOURCE_RE.match(case["source"]), case["id"]
