@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -1267,3 +1268,22 @@ def test_the_log_shows_where_a_local_project_starts(log: str, place: str) -> Non
 def test_a_loggers_date_and_time_around_its_level_stay_out_of_the_message(line: str) -> None:
     [error] = extract_errors(f"Start building sites\n{line}\n")
     assert error.message == "Failed to read Git log: fatal: unsafe repository"
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        # Flutter's header, its library name followed by a run of spaces
+        "\u2550\u2550\u2561 EXCEPTION CAUGHT BY A" + " " * 20_000 + "a\n",
+        # a Dart frame's line full of ` (`
+        "\u2550\u2550\u2561 EXCEPTION CAUGHT BY FLUTTER TEST FRAMEWORK \u255e\u2550\u2550\n"
+        + ("#4      f " + " (" * 12_000 + "\n") * 3,
+        # PHP_CodeSniffer's header and rows padded with spaces
+        "FILE: a" + " " * 20_000 + "b\n" + "  39 | ERROR | [x] bad" + " " * 2_000 + "!\n" * 50,
+    ],
+    ids=["flutter header", "dart frames", "phpcs report"],
+)
+def test_a_pathological_report_costs_no_more_than_a_short_one(log: str) -> None:
+    started = time.perf_counter()
+    extract_errors(log)
+    assert time.perf_counter() - started < 2.0

@@ -75,12 +75,46 @@ def test_without_the_fix_in_its_solution_the_same_spell_is_not_found() -> None:
     assert ranked(UNSAFE_REPOSITORY, spell(1, DUBIOUS_OWNERSHIP, "see the git docs")) == []
 
 
-def test_a_command_the_job_ran_is_not_a_fix_the_tool_printed() -> None:
-    log = (
+@pytest.mark.parametrize(
+    "log",
+    [
+        # a shell's echo, with xtrace's nesting
         "$ git config --global --add safe.directory /github/workspace\n"
-        "fatal: could not read Username for 'https://github.com': No such device or address\n"
-    )
+        "fatal: could not read Username for 'https://github.com': No such device or address\n",
+        "++ git config --global --add safe.directory /github/workspace\n"
+        "error: could not lock config file /root/.gitconfig: File exists\n",
+        # make echoes a recipe's commands bare
+        "make[1]: Entering directory '/w'\n"
+        "git config --global --add safe.directory /w\n"
+        "configure: error: C compiler cannot create executables\n",
+        # an Actions step's script, echoed under its `Run` line
+        "Run git config --global --add safe.directory $GITHUB_WORKSPACE\n"
+        "  git config --global --add safe.directory $GITHUB_WORKSPACE\n"
+        "  make build\n  shell: /usr/bin/bash -e {0}\n"
+        "make: *** [Makefile:3: build] Error 2\nerror: build failed\n",
+        # a command reported as failed, quoted or not
+        "Command failed: git config --global --add safe.directory /w\nfatal: $HOME not set\n",
+    ],
+)
+def test_a_command_the_job_ran_is_not_a_fix_the_tool_printed(log: str) -> None:
     assert ranked(log, spell(1, DUBIOUS_OWNERSHIP, SAFE_DIRECTORY_FIX)) == []
+
+
+def test_a_command_a_tool_quotes_as_advice_counts() -> None:
+    bundler = spell(
+        2,
+        r"Your lockfile does not include the current platform, \S+",
+        "bundle lock --add-platform x86_64-linux",
+        "Bundler: the lockfile lacks the runner's platform",
+    )
+    # Bundler 2.2's wording; the spell was written for a later one, which offers the same
+    # command
+    log = (
+        'Your bundle only supports platforms ["x86_64-darwin-19"] but your local platform is\n'
+        "x86_64-linux. Add the current platform to the lockfile with\n"
+        "`bundle lock --add-platform x86_64-linux` and try again.\n"
+    )
+    assert ranked(log, bundler) == [2]
 
 
 def test_a_command_several_spells_run_points_at_none_of_them() -> None:

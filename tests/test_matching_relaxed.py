@@ -265,7 +265,7 @@ def test_the_same_code_with_another_of_its_messages_is_not_the_spell(log: str) -
     assert diagnose(log, INDEX).ranked == []
 
 
-def test_a_class_the_spells_pattern_does_not_name_is_not_its_cause() -> None:
+def test_the_spells_type_alone_does_not_make_another_cause_its_error() -> None:
     """UndefinedFunctionError is the elixir spell's type, but its pattern is about a module
     that is missing; an undefined function of a module that is there is another cause."""
     log = (
@@ -274,27 +274,6 @@ def test_a_class_the_spells_pattern_does_not_name_is_not_its_cause() -> None:
         "    lib/elixir/lib/macro/env.ex:2: Kernel.defmodule/2\n"
     )
     assert diagnose(log, INDEX).ranked == []
-
-
-def test_a_class_two_spells_are_about_speaks_for_neither_alone() -> None:
-    log = (
-        "* What went wrong:\n> java.lang.UnsupportedClassVersionError: a/B : "
-        "Unsupported major.minor version 52.0\n* Try:\n"
-    )
-    other = spell(
-        10,
-        "IBM J9 rejects a class file",
-        "UnsupportedClassVersionError",
-        r"UnsupportedClassVersionError: JVMCFRE\d+ bytecode magic number",
-        "java,j9",
-    )
-    [alone] = diagnose(log, INDEX).ranked
-    [shared] = [
-        m for m in diagnose(log, SpellIndex.build([*BOOK, other])).ranked if m.spell_id == 8
-    ]
-    assert alone.spell_id == 8
-    # the class still agrees with the spell's type, but no longer speaks for it alone
-    assert alone.score - shared.score > 0.1
 
 
 def test_the_same_code_in_an_older_wording_still_finds_the_spell() -> None:

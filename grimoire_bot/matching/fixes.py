@@ -23,8 +23,12 @@ sentence or after `or`, `please`, `then`): a failed command line that carries it
 (`Command failed with exit code 2: tsc --noEmit`) or a report of how a tool was run (`yarn
 was run with --frozen-lockfile`) is not advice.
 
-Lines that echo a command the job ran (`$ ...`, `+ ...`, `Run ...`, BuildKit's `#5 [2/4]
-RUN ...`) are not read: a job that ran a command was not told to run it.
+A command counts only where a tool offers it: quoted (`` `bundle lock --add-platform
+x86_64-linux` ``), or after a colon or a verb of advice that ends the line above it or
+comes right before it (git's `To add an exception for this directory, call:`). Lines that
+echo a command the job ran (`$ ...`, `+ ...`, `++ ...`, `Run ...`, BuildKit's `#5 [2/4] RUN
+...`) or report one that failed (`Command failed: ...`, `process "/bin/sh -c ..."`) are
+not read: a job that ran a command was not told to run it.
 """
 
 from __future__ import annotations
@@ -51,7 +55,18 @@ CODE_LINE_RE = re.compile(
 )
 # A line that echoes a command the job ran.
 COMMAND_ECHO_RE = re.compile(
-    r"^\s*(?:[$+>%]\s|Run\s|RUN\s|#\d+\s|Step\s+\d+/\d+|\[command\]|Executing:?\s|Running:?\s)"
+    r"^\s*(?:[$>%]\s|\++\s|Run\s|RUN\s|#\d+\s|Step\s+\d+/\d+|\[command\]|Executing:?\s"
+    r"|Running:?\s)"
+)
+# A line that reports a command that failed: the job ran it, nobody advised it.
+FAILED_COMMAND_RE = re.compile(
+    r"(?i)\bcommand failed\b|\bprocess \"|\bcommand '|returned non-zero|exit (?:code|status) \d"
+)
+# How a tool offers a command: quoted, or after a colon or a verb of advice that ends the
+# line above it or comes right before it (git's `..., call:` then the command indented).
+OFFERED = (
+    r"(?:[`'\"]|(?:\b(?i:call|run|with|execute|try|using|use)\b|:)[ \t]*"
+    r"(?:\n(?:[ \t]*\n)?)?[ \t]*[`'\"]?)"
 )
 WORD_GAP = r"[ \t]+"
 # An option of several words: `--legacy-peer-deps`, `--detectOpenHandles`.
@@ -91,7 +106,7 @@ def fix_patterns(solution: str) -> tuple[FixPattern, ...]:
     order, any spacing between them) and its compound options offered as advice."""
     return (
         *(
-            FixPattern(max(words, key=len), WORD_GAP.join(map(re.escape, words)))
+            FixPattern(max(words, key=len), OFFERED + WORD_GAP.join(map(re.escape, words)))
             for words in map(str.split, fix_commands(solution))
         ),
         *(
@@ -116,7 +131,11 @@ def may_print(patterns: Iterable[FixPattern], text: str) -> bool:
 
 def printed_lines(lines: Iterable[str]) -> str:
     """An error's lines that a tool printed, without the echoes of commands the job ran."""
-    return "\n".join(line for line in lines if not COMMAND_ECHO_RE.match(line))
+    return "\n".join(
+        line
+        for line in lines
+        if not COMMAND_ECHO_RE.match(line) and not FAILED_COMMAND_RE.search(line)
+    )
 
 
 def _command_words(line: str) -> list[str] | None:

@@ -33,7 +33,6 @@ from .rank import (
     Signals,
     error_type_agreement,
     error_type_words,
-    is_cause_class,
     is_specific_code,
     score,
 )
@@ -156,10 +155,6 @@ class SpellIndex:
         # A spell whose pattern is unusable is left out entirely, near misses included.
         self._unusable = frozenset(r.key for r in self._log_patterns.rejected)
         self._lexical = LexicalIndex.build(words for _, words in log_spells)
-        # How many spells name each error type: a class only one spell is about says which.
-        self._type_spells = Counter(
-            word.lower() for entry in self._log for word in entry.type_words
-        )
         self._by_id = {entry.spell_id: entry for entry in (*self._log, *self._diff)}
         self._compiled: dict[str, re2._Regexp] = {}
         self._relaxed: dict[str, tuple[RelaxedForm, ...]] = {}
@@ -338,14 +333,6 @@ class SpellIndex:
         scored: dict[int, tuple[float, str]] = {}
         margins = _margins(meaning, candidates)
         specific_code = is_specific_code(error.error_type)
-        # An exception class named after its cause that one spell alone is about, and that
-        # spell's pattern names: as telling as a code.
-        cause_class = (
-            error.error_type
-            if is_cause_class(error.error_type)
-            and self._type_spells[(error.error_type or "").lower()] == 1
-            else None
-        )
         printed: str | None = None
         for position in candidates:
             entry = self._log[position]
@@ -372,8 +359,7 @@ class SpellIndex:
                 meaning_margin=margins.get(position, 0.0),
                 relaxed=relaxed.kind if relaxed else None,
                 relaxed_specificity=relaxed.specificity if relaxed else 0.0,
-                specific_code=specific_code
-                or (cause_class is not None and cause_class in entry.pattern),
+                specific_code=specific_code,
                 fix_printed=fix_printed,
             )
             value, reason = score(signals)
@@ -442,13 +428,13 @@ class SpellIndex:
         an error's lines."""
         if not may_print(self._log[position].fixes, printed):
             return False
-        if position not in self._fix_commands:
+        compiled = self._fix_commands.get(position)
+        if compiled is None:
             compiled = compile_patterns(self._log[position].fixes)
             with self._compiled_lock:
                 if len(self._fix_commands) >= RELAXED_CACHE_SIZE:
                     self._fix_commands.clear()
                 self._fix_commands[position] = compiled
-        compiled = self._fix_commands.get(position)
         return compiled is not None and compiled.search(printed) is not None
 
     def _compiled_pattern(self, pattern: str) -> re2._Regexp:

@@ -122,8 +122,6 @@ CODE_RE = re.compile(
     r"^(?:[A-Z]{1,6}\d{2,6}|E[A-Z]{3,}|ERR_[A-Z0-9_]+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$"
 )
 WORD_SPLIT_RE = re.compile(r"[\s,;/|]+")
-# Three capitalised words or more: `UnsupportedClassVersionError`, `DistributionNotFound`.
-CAUSE_CLASS_RE = re.compile(r"^(?:[A-Z][a-z0-9]+){3,}$")
 
 
 class Reason(StrEnum):
@@ -144,9 +142,7 @@ class Signals:
     meaning_margin: float = 0.0  # its cosine minus the best other spell's
     relaxed: Relaxation | None = None  # a relaxed form of the pattern matched (relaxed.py)
     relaxed_specificity: float = 0.0  # of the literal text that form requires
-    # the error's type is a code (TS2307, MSB3644, ERR_...), or a class named after its
-    # cause that only this spell's pattern names (UnsupportedClassVersionError)
-    specific_code: bool = False
+    specific_code: bool = False  # the error's type is a code (TS2307, MSB3644, ERR_...)
     fix_printed: bool = False  # the error's lines carry a command the spell's fix runs
 
 
@@ -245,12 +241,6 @@ def score(signals: Signals) -> tuple[float, Reason]:
 
 def is_specific_code(error_type: str | None) -> bool:
     return bool(error_type) and SPECIFIC_CODE_RE.match(error_type) is not None
-
-
-def is_cause_class(error_type: str | None) -> bool:
-    """An exception class whose name says its cause (`UnsupportedClassVersionError`,
-    `DistributionNotFound`): three words or more, not a kind (`TypeError`, `IOException`)."""
-    return bool(error_type) and CAUSE_CLASS_RE.match(error_type) is not None
 
 
 def error_type_words(error_type: str | None) -> frozenset[str]:

@@ -60,7 +60,7 @@ LINE_START = (
 )
 
 # What another version prints in place of a group of alternatives: a few words, one line.
-OTHER_ALTERNATIVE_TEXT = r"([^\n]{1,60}?)"
+OTHER_ALTERNATIVE_TEXT = r"(?P<grimoire_other>[^\n]{1,60}?)"
 WORD_RE = re.compile(r"[a-z]{2,}")
 
 # A pattern's wildcard for any text: `.*`, `.+`, `.{2,}` (an unescaped dot, repeated).
@@ -224,7 +224,7 @@ def best_relaxed_match(forms: Sequence[RelaxedForm], text: str) -> RelaxedForm |
         if found is None:
             continue
         if form.replaced_words and form.replaced_words & set(
-            WORD_RE.findall(found.group(1).lower())
+            WORD_RE.findall(found.group("grimoire_other").lower())
         ):
             continue
         return form

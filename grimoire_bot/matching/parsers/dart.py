@@ -56,9 +56,12 @@ def parse_dart_analyzer(scan: Scan, index: int) -> Draft | None:
 # Flutter's test framework: `══╡ EXCEPTION CAUGHT BY FLUTTER TEST FRAMEWORK ╞═══`, what was
 # thrown, then `When the exception was thrown, this was the stack:` and Dart frames,
 # `#4      main.<anonymous closure> (file:///home/u/app/test/widget_test.dart:30:5)`.
-FLUTTER_EXCEPTION_RE = re.compile(r"^\W*EXCEPTION CAUGHT BY (?P<library>[A-Z][A-Z ]+?)\s*\W*$")
+FLUTTER_EXCEPTION_RE = re.compile(
+    r"^\W*EXCEPTION CAUGHT BY (?P<library>[A-Z]+(?: [A-Z]+)*)[^\w\n]*$"
+)
+# The place is the last parenthesis of the line, and a file URI has no space (`%20`).
 DART_FRAME_RE = re.compile(
-    rf"^\s*#\d+\s+.+ \((?:file://)?(?P<path>{LINE_PATH}):(?P<line>\d+)(?::(?P<col>\d+))?\)\s*$"
+    r"^\s*#\d+\s+\S.*\((?:file://)?(?P<path>[^()\s]+?):(?P<line>\d+)(?::(?P<col>\d+))?\)\s*$"
 )
 FLUTTER_EXCEPTION_LINES = 80
 # `The following TestFailure object was thrown running a test:`, `The following

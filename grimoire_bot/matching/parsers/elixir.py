@@ -148,18 +148,13 @@ def parse_dialyxir(scan: Scan, index: int) -> Draft | None:
     )
     if place is None:
         return None
-    said = next(
-        (
-            lines[i].strip()
-            for i in range(index + 1, min(len(lines), index + 4))
-            if lines[i].strip()
-        ),
-        "",
+    below = next(
+        (i for i in range(index + 1, min(len(lines), index + 4)) if lines[i].strip()), None
     )
     return Draft(
         start=index,
-        end=index + 1 if said else index,
-        message=said or place.group("name"),
+        end=index if below is None else below,
+        message=place.group("name") if below is None else lines[below].strip(),
         error_type=place.group("name"),
         file=scan.repo_path(place.group("path")),
         line=to_int(place.group("line")),

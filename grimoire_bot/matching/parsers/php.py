@@ -104,9 +104,11 @@ def parse_phpstan(scan: Scan, index: int) -> Draft | None:
 # PHP_CodeSniffer's full report: `FILE: <path>` (its start elided to `...` when long),
 # a summary between rules, then `  39 | ERROR | [x] message` rows, a message wrapped onto
 # `    |       |     ...` lines below its row.
-PHPCS_FILE_RE = re.compile(r"^\s*FILE: (?:\.\.\.)?(?P<path>\S.*?)\s*$")
-PHPCS_ROW_RE = re.compile(r"^\s*(?P<line>\d+) \| ERROR \| (?:\[[ x]\] )?(?P<message>\S.*?)\s*$")
-PHPCS_WRAPPED_RE = re.compile(r"^\s*\| +\| +(?P<message>\S.*?)\s*$")
+PHPCS_FILE_RE = re.compile(r"^\s*FILE: (?:\.\.\.)?(?P<path>\S(?:.*\S)?)\s*$")
+PHPCS_ROW_RE = re.compile(
+    r"^\s*(?P<line>\d+) \| ERROR \| (?:\[[ x]\] )?(?P<message>\S(?:.*\S)?)\s*$"
+)
+PHPCS_WRAPPED_RE = re.compile(r"^\s*\| +\| +(?P<message>\S(?:.*\S)?)\s*$")
 PHPCS_HEADER_LOOKBACK = 400
 
 
@@ -121,7 +123,7 @@ def parse_phpcs_report(scan: Scan, index: int) -> Draft | None:
         (
             found
             for probe in range(index - 1, max(-1, index - PHPCS_HEADER_LOOKBACK), -1)
-            if (found := PHPCS_FILE_RE.match(lines[probe]))
+            if "FILE: " in lines[probe] and (found := PHPCS_FILE_RE.match(lines[probe]))
         ),
         None,
     )
