@@ -93,6 +93,7 @@ def diagnose(
     cause_found = scored.pop() if cause else []
     each = [[m for m in found if wanted(m)] for found in scored]
     best = _best_per_spell(each)
+    scored_errors = len(errors)
     says_why = any(not says_only_that_a_step_failed(error) for error in log_errors)
     if tail:
         [found] = index.score_each([tail_record(tail)], feedback=feedback, similarity=not says_why)
@@ -115,7 +116,12 @@ def diagnose(
             each[position].append(placed)
             best[match.spell_id] = placed
     if cause is not None:
-        record = _cause_record(cleaned, tail, errors, repo_root_hints)
+        # Only errors the tail added can change whether, and where, the cause stands.
+        record = (
+            cause
+            if len(errors) == scored_errors
+            else _cause_record(cleaned, tail, errors, repo_root_hints)
+        )
         if record is not None and _position_of(record, errors, seen) == len(errors):
             # The cause is matched on its own too: as one line of the whole tail its words
             # are lost among the step's other lines.

@@ -142,8 +142,8 @@ def _other_alternative_forms(branch: str) -> list[tuple[float, RelaxedForm]]:
         if (regex := _compile(source)) is not None:
             replaced = " ".join(
                 run
-                for branch in _top_level_branches(_group_body(atoms[position]))
-                for alt in analyse_pattern(branch).alternatives
+                for listed in _top_level_branches(_group_body(atoms[position]))
+                for alt in analyse_pattern(listed).alternatives
                 for run in alt.literals
             )
             form = RelaxedForm(
