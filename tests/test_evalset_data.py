@@ -74,6 +74,27 @@ def every(split_cases: dict[Split, list[dict[str, Any]]]) -> list[dict[str, Any]
     return [case for split in Split for case in split_cases[split]]
 
 
+def assert_well_formed_location(case: dict[str, Any]) -> None:
+    """A localisation case: its fields, a repository-relative expected place among its
+    files, and known classes."""
+    assert set(case) == LOCATE_FIELDS, case["id"]
+    path, line = case["expected"]["path"], case["expected"]["line"]
+    assert isinstance(line, int) and line >= 1, case["id"]
+    assert "\\" not in path and not path.startswith(("/", "./")) and ":" not in path, case["id"]
+    assert path in case["files"], case["id"]
+    assert set(case["classes"]) <= KNOWN_CLASSES, case["id"]
+
+
+def assert_negatives_not_matched_literally(
+    cases: list[dict[str, Any]], spellbook: dict[str, dict[str, Any]]
+) -> None:
+    """The set's rule: a case that expects nothing is matched by no pattern of the book."""
+    compiled = [compile_pattern(spell["error_pattern"]) for spell in spellbook.values()]
+    for case in cases:
+        if not case["expected"]:
+            assert not any(regex.search(case["log"]) for regex in compiled), case["id"]
+
+
 def test_ids_are_unique_and_do_not_reveal_the_answer(matching, locate) -> None:
     for prefix, group in (("g-", matching), ("gl-", locate)):
         ids = [case["id"] for case in every(group)]
@@ -433,14 +454,9 @@ def test_round6_is_a_well_formed_held_out_side_only() -> None:
     others = [FILES[(kind, split)] for kind, split in FILES if (kind, split) != ("locate", "heldout")]
     assert not any((ROUND6_DIR / name).exists() for name in others)
     for case in group:
-        assert set(case) == LOCATE_FIELDS, case["id"]
+        assert_well_formed_location(case)
         assert case["log"].strip() and case["ci"].strip(), case["id"]
         assert case["source"].startswith("https://github.com/"), case["id"]
-        path, line = case["expected"]["path"], case["expected"]["line"]
-        assert isinstance(line, int) and line >= 1, case["id"]
-        assert "\\" not in path and not path.startswith(("/", "./")) and ":" not in path, case["id"]
-        assert path in case["files"], case["id"]
-        assert set(case["classes"]) <= KNOWN_CLASSES, case["id"]
     assert len({case["source"] for case in group}) == len(group)
 
 
@@ -480,12 +496,11 @@ def test_round7_is_matching_only_and_well_formed(spellbook) -> None:
 
 
 def test_round7_negatives_are_not_matched_literally(spellbook) -> None:
-    compiled = [compile_pattern(spell["error_pattern"]) for spell in spellbook.values()]
     for split in Split:
         if (ROUND7_DIR / FILES[(Kind.MATCHING, split)]).exists():
-            for case in load_cases(Kind.MATCHING, split, ROUND7_DIR):
-                if not case["expected"]:
-                    assert not any(regex.search(case["log"]) for regex in compiled), case["id"]
+            assert_negatives_not_matched_literally(
+                load_cases(Kind.MATCHING, split, ROUND7_DIR), spellbook
+            )
 
 
 def test_round7_held_out_side_is_frozen(tmp_path: Path) -> None:
@@ -512,12 +527,7 @@ def test_round8_is_well_formed(spellbook) -> None:
         assert set(case) == MATCHING_FIELDS, case["id"]
         assert set(case["expected"]) <= set(spellbook), case["id"]
     for case in every(locate):
-        assert set(case) == LOCATE_FIELDS, case["id"]
-        path, line = case["expected"]["path"], case["expected"]["line"]
-        assert isinstance(line, int) and line >= 1, case["id"]
-        assert "\\" not in path and not path.startswith(("/", "./")) and ":" not in path, case["id"]
-        assert path in case["files"], case["id"]
-        assert set(case["classes"]) <= KNOWN_CLASSES, case["id"]
+        assert_well_formed_location(case)
     for case in every(matching) + every(locate):
         assert case["log"].strip() and case["ci"].strip(), case["id"]
         assert SOURCE_RE.match(case["source"]), case["id"]
@@ -529,11 +539,10 @@ def test_round8_is_well_formed(spellbook) -> None:
 
 
 def test_round8_negatives_are_not_matched_literally(spellbook) -> None:
-    compiled = [compile_pattern(spell["error_pattern"]) for spell in spellbook.values()]
     for split in Split:
-        for case in load_cases(Kind.MATCHING, split, ROUND8_DIR):
-            if not case["expected"]:
-                assert not any(regex.search(case["log"]) for regex in compiled), case["id"]
+        assert_negatives_not_matched_literally(
+            load_cases(Kind.MATCHING, split, ROUND8_DIR), spellbook
+        )
 
 
 def test_round8_held_out_sides_are_frozen(tmp_path: Path) -> None:
@@ -555,19 +564,12 @@ def test_round9_is_development_only_and_well_formed(spellbook) -> None:
     assert not any((ROUND9_DIR / FILES[(kind, Split.HELDOUT)]).exists() for kind in Kind)
     assert len(matching) >= 40 and sum(1 for case in matching if not case["expected"]) >= 20
     assert len(locate) >= 40
-    compiled = [compile_pattern(spell["error_pattern"]) for spell in spellbook.values()]
     for case in matching:
         assert set(case) == MATCHING_FIELDS, case["id"]
         assert set(case["expected"]) <= set(spellbook), case["id"]
-        if not case["expected"]:
-            assert not any(regex.search(case["log"]) for regex in compiled), case["id"]
+    assert_negatives_not_matched_literally(matching, spellbook)
     for case in locate:
-        assert set(case) == LOCATE_FIELDS, case["id"]
-        path, line = case["expected"]["path"], case["expected"]["line"]
-        assert isinstance(line, int) and line >= 1, case["id"]
-        assert "\\" not in path and not path.startswith(("/", "./")) and ":" not in path, case["id"]
-        assert path in case["files"], case["id"]
-        assert set(case["classes"]) <= KNOWN_CLASSES, case["id"]
+        assert_well_formed_location(case)
     for case in matching + locate:
         assert case["log"].strip() and case["ci"].strip(), case["id"]
         assert SOURCE_RE.match(case["source"]), case["id"]
