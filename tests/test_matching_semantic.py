@@ -16,9 +16,14 @@ from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
 from grimoire_bot.matching.ecosystems import Agreement
 from grimoire_bot.matching.index import spell_meaning_text
 from grimoire_bot.matching.rank import (
+    AGREEMENT_CAP,
+    AGREEMENT_MIN_COSINE,
     DEFAULT_MIN_SCORE,
     MEANING_FLOOR,
+    PATTERN_BASE,
     Signals,
+    agreement_score,
+    lexical_score,
     near_miss_score,
     score,
 )
@@ -215,3 +220,116 @@ def test_meaning_counts_only_for_a_spell_whose_words_the_error_shares():
     assert score(close)[0] < DEFAULT_MIN_SCORE
     sharing = replace(close, evidence=replace(close.evidence, signature=0.4))
     assert score(sharing)[0] >= DEFAULT_MIN_SCORE
+
+
+# Wording and meaning agreeing on one spell (rank.agreement_score): real messages from
+# tests/data/localisation_gathered.jsonl that neither signal alone lifts over the threshold.
+AGREED = [
+    (
+        # Next.js prints tsc's TS2339 without its code
+        "web:build: Type error: Property 'domain' does not exist on type '{ page: number; "
+        "limit: number; } & { columns: string[]; }'.",
+        "typescript.ts2339-property-missing",
+    ),
+    (
+        'archive.py:65: error: "None" has no attribute "has_option"',
+        "python-lint.mypy-optional-attribute",
+    ),
+    (
+        # rustc 1.0's wording, before E0432 and its `no X in Y`
+        "src\\racer\\snippets.rs:6:5: 6:37 error: unresolved import "
+        "`syntax::ext::quote::rt::ToSource`. There is no `ToSource` in `syntax::ext::quote::rt`",
+        "rust.e0432-unresolved-import",
+    ),
+]
+# Siblings that come as close by both signals but must stay silent: a generic message (too
+# few words on either side to agree on), and an exception of another class.
+NOT_AGREED = [
+    "/home/runner/work/ListBot/ListBot/src/commands/poll.js\n"
+    "  127:1  error  Parsing error: Unexpected token }",
+    "FAILURE 7.99s | RollupIT.testBig <<< FAILURES!\n"
+    "   > Throwable #1: java.lang.AssertionError: \n"
+    "   > Expected: <89L>\n"
+    "   >      but: was <88L>\n"
+    "   >    at org.hamcrest.MatcherAssert.assertThat(MatcherAssert.java:20)\n"
+    "   >    at java.base/jdk.internal.reflect.NativeMethodAccessorImpl.invoke0(Native Method)",
+]
+
+
+@pytest.mark.parametrize(("log", "key"), AGREED)
+def test_a_spell_first_by_wording_and_by_meaning_is_offered(starter_indexes, log, key):
+    """Regression: each of these got no spell; its spell was the first by wording and by
+    meaning, each too weakly to clear the threshold alone."""
+    words_only, with_meaning, keys = starter_indexes
+    assert diagnose(log, words_only).ranked == []
+    matches = diagnose(log, with_meaning).ranked
+    assert [keys[m.spell_id] for m in matches] == [key]
+    assert matches[0].reason == "similar"
+    assert matches[0].score < PATTERN_BASE + 0.1  # below what a pattern hit scores
+
+
+@pytest.mark.parametrize("log", NOT_AGREED)
+def test_siblings_close_by_wording_and_meaning_stay_silent(starter_indexes, log):
+    _, with_meaning, keys = starter_indexes
+    assert [keys[m.spell_id] for m in diagnose(log, with_meaning).ranked] == []
+
+
+AGREEING = Signals(
+    pattern_hit=False,
+    specificity=0.0,
+    evidence=Evidence(
+        signature=0.5, anchors=1.0, confidence=1.0, explained=0.3, message_confidence=1.0
+    ),
+    ecosystem=Agreement.UNKNOWN,
+    error_type=Agreement.UNKNOWN,
+    approved=True,
+    feedback=0.0,
+    meaning=0.7,
+    meaning_margin=0.1,
+    lexical_first=True,
+)
+
+
+def test_wording_and_meaning_agreeing_clear_the_threshold_neither_clears_alone():
+    assert score(AGREEING)[0] >= DEFAULT_MIN_SCORE
+    assert score(replace(AGREEING, lexical_first=False))[0] < DEFAULT_MIN_SCORE
+    assert score(replace(AGREEING, meaning=None))[0] < DEFAULT_MIN_SCORE
+
+
+@pytest.mark.parametrize(
+    "disagreeing",
+    [
+        replace(AGREEING, meaning_margin=-0.01),  # another spell is closer in meaning
+        replace(AGREEING, meaning=AGREEMENT_MIN_COSINE - 0.01),
+        replace(AGREEING, evidence=replace(AGREEING.evidence, confidence=0.75)),  # 3 words
+        replace(AGREEING, evidence=replace(AGREEING.evidence, message_confidence=0.75)),
+        replace(AGREEING, evidence=replace(AGREEING.evidence, anchors=0.0)),
+        replace(AGREEING, error_type=Agreement.CONFLICT),  # TS2322 for a TS2345 spell
+        replace(AGREEING, ecosystem=Agreement.CONFLICT),
+    ],
+)
+def test_agreement_needs_both_signals_first_with_enough_words_and_nothing_against(disagreeing):
+    assert score(disagreeing)[0] < DEFAULT_MIN_SCORE
+
+
+@given(
+    signature=st.floats(0, 1),
+    anchors=st.floats(0, 1),
+    explained=st.floats(0, 1),
+    cosine=st.floats(-1, 1),
+    margin=st.floats(-1, 1),
+)
+def test_agreement_never_lowers_a_near_miss_nor_scores_above_its_cap(
+    signature, anchors, explained, cosine, margin
+):
+    signals = replace(
+        AGREEING,
+        evidence=replace(
+            AGREEING.evidence, signature=signature, anchors=anchors, explained=explained
+        ),
+        meaning=cosine,
+        meaning_margin=margin,
+    )
+    apart = replace(signals, lexical_first=False)
+    assert score(signals)[0] >= score(apart)[0]
+    assert agreement_score(lexical_score(signals.evidence), cosine, signals) <= AGREEMENT_CAP

@@ -8,6 +8,7 @@ spell authors expect. The errors of one log are scanned together, so `\A` and `\
 
 from __future__ import annotations
 
+import heapq
 import re
 import threading
 from bisect import bisect_right
@@ -23,7 +24,7 @@ import re2
 
 from .blocks import CODE_FRAME_RE, STACK_FRAME_RE
 from .diff import parse_added_lines
-from .ecosystems import Ecosystem, agreement, ecosystems_from_tags, parse_ecosystem
+from .ecosystems import Agreement, Ecosystem, agreement, ecosystems_from_tags, parse_ecosystem
 from .fixes import FixPattern, compile_patterns, fix_patterns, may_print, printed_lines
 from .forms import encodable, matching_text
 from .pattern_set import PatternSet
@@ -34,12 +35,13 @@ from .rank import (
     error_type_agreement,
     error_type_words,
     is_specific_code,
+    lexical_score,
     score,
 )
 from .records import ErrorRecord
 from .relaxed import RelaxedForm, best_relaxed_match, relaxed_forms
 from .semantic import Embedder, SemanticIndex, SpellText, error_text, normalised, spell_text
-from .similarity import NO_QUERY, LexicalIndex, SpellWords
+from .similarity import NO_QUERY, Evidence, LexicalIndex, SpellWords
 from .tokens import tokenize
 
 # Similarity is the expensive part of matching; a log with hundreds of errors is matched by
@@ -334,10 +336,11 @@ class SpellIndex:
         margins = _margins(meaning, candidates)
         specific_code = is_specific_code(error.error_type)
         printed: str | None = None
-        for position in candidates:
+        evidences = {position: self._lexical.evidence(position, query) for position in candidates}
+        first_by_wording = _first_by_wording(evidences)
+        for position, evidence in evidences.items():
             entry = self._log[position]
             hit = position in pattern_hits
-            evidence = self._lexical.evidence(position, query)
             relaxed = (
                 self._relaxed_match(entry.pattern, text)
                 if not hit and evidence.signature >= RELAXED_MIN_SIGNATURE
@@ -347,12 +350,17 @@ class SpellIndex:
             if not hit and entry.fixes:
                 printed = printed_lines(_own_lines(error)) if printed is None else printed
                 fix_printed = self._prints_fix(position, printed)
+            type_agreement = error_type_agreement(error.error_type, entry.type_words)
+            # Two types that do not agree (AssertionError, OutOfMemoryError) are two errors.
+            types_apart = type_agreement is Agreement.UNKNOWN and bool(
+                error.error_type and entry.type_words
+            )
             signals = Signals(
                 pattern_hit=hit,
                 specificity=self._matched_specificity(entry, text) if hit else 0.0,
                 evidence=evidence,
                 ecosystem=agreement(error.ecosystem, entry.ecosystems),
-                error_type=error_type_agreement(error.error_type, entry.type_words),
+                error_type=type_agreement,
                 approved=entry.approved,
                 feedback=_feedback(entry, feedback),
                 meaning=None if meaning is None else float(meaning[position]),
@@ -361,6 +369,7 @@ class SpellIndex:
                 relaxed_specificity=relaxed.specificity if relaxed else 0.0,
                 specific_code=specific_code,
                 fix_printed=fix_printed,
+                lexical_first=position == first_by_wording and not types_apart,
             )
             value, reason = score(signals)
             scored[position] = (value, reason.value)
@@ -593,6 +602,14 @@ def _semantic_index(
         texts = [spell_meaning_text(spells[position]) for position in missing]
         matrix[missing] = embedder.embed(texts)
     return SemanticIndex(embedder, normalised(matrix))
+
+
+def _first_by_wording(evidences: Mapping[int, Evidence]) -> int | None:
+    """The one candidate no other scores as high by wording (None on a tie or none)."""
+    ranked = heapq.nlargest(2, ((lexical_score(e), p) for p, e in evidences.items()))
+    if not ranked or ranked[0][0] <= 0.0 or (len(ranked) > 1 and ranked[1][0] == ranked[0][0]):
+        return None
+    return ranked[0][1]
 
 
 def _margins(meaning: np.ndarray | None, positions: Iterable[int]) -> dict[int, float]:
