@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.eval_engine import spell_docs
 from bench.evalset import load_spellbook
 from grimoire_bot.matching import (
+    DEFAULT_MIN_SCORE,
     ErrorRecord,
     SpellDoc,
     SpellIndex,
@@ -259,27 +261,41 @@ def test_a_spell_found_without_its_pattern_in_the_tail_is_placed_at_the_steps_ca
     assert (error.message, error.log_line) == (cause, 3)
 
 
+# webpack 4 on Node 17+: Node prints the failed hash's error object, its code last, and
+# the spell was written for the message line this paste does not have
+NODE_OSSL_ERROR_OBJECT = (
+    "> shop@1.0.0 build\n> webpack --mode production\n\n"
+    "[webpack-cli] Compiler starting...\n"
+    "[webpack-cli] Compiler is using config: '/home/runner/work/shop/shop/webpack.config.js'\n"
+    "node:internal/crypto/hash:71\n"
+    "  this[kHandle] = new _Hash(algorithm, xofLen);\n"
+    "  opensslErrorStack: [ 'error:03000086:digital envelope routines::initialization error' ],\n"
+    "  library: 'digital envelope routines',\n"
+    "  reason: 'unsupported',\n"
+    "  code: 'ERR_OSSL_EVP_UNSUPPORTED'\n"
+    "}\n\nNode.js v18.12.0\n"
+)
+
+
 def test_the_steps_cause_is_matched_on_its_own_when_no_parser_found_an_error() -> None:
-    # webpack 4 on Node 17+: Node prints the failed hash's error object, its code last,
-    # and the spell was written for the message line this paste does not have
-    log = (
-        "> shop@1.0.0 build\n> webpack --mode production\n\n"
-        "[webpack-cli] Compiler starting...\n"
-        "[webpack-cli] Compiler is using config: '/home/runner/work/shop/shop/webpack.config.js'\n"
-        "node:internal/crypto/hash:71\n"
-        "  this[kHandle] = new _Hash(algorithm, xofLen);\n"
-        "  opensslErrorStack: [ 'error:03000086:digital envelope routines::initialization error' ],\n"
-        "  library: 'digital envelope routines',\n"
-        "  reason: 'unsupported',\n"
-        "  code: 'ERR_OSSL_EVP_UNSUPPORTED'\n"
-        "}\n\nNode.js v18.12.0\n"
-    )
     # among the 88 spells of the project's evaluation book, the tail's words alone are
     # too few for the spell; the cause line carries its code
     book = load_spellbook()
     keys = [entry["key"] for entry in book]
-    diagnosis = diagnose(log, SpellIndex.build(spell_docs(book)))
+    diagnosis = diagnose(NODE_OSSL_ERROR_OBJECT, SpellIndex.build(spell_docs(book)))
     assert [keys[m.spell_id] for m in diagnosis.ranked] == ["node-openssl3-md4-hash"]
     assert (
         diagnosis.errors[diagnosis.ranked[0].error_index].error_type == "ERR_OSSL_EVP_UNSUPPORTED"
     )
+
+
+@pytest.mark.parametrize("min_score", [0.0, 0.3, DEFAULT_MIN_SCORE])
+def test_a_lower_threshold_never_loses_the_score_of_the_steps_cause(min_score) -> None:
+    """Regression: below the default threshold the tail's weak match of the same spell was
+    kept and placed the cause's line first, and the cause's own score (its code agrees)
+    was dropped: 0.37 at `min_score` 0.3 against 0.78 at 0.5."""
+    book = load_spellbook()
+    index = SpellIndex.build(spell_docs(book))
+    default = diagnose(NODE_OSSL_ERROR_OBJECT, index).ranked[0]
+    lowered = diagnose(NODE_OSSL_ERROR_OBJECT, index, min_score=min_score).ranked[0]
+    assert (lowered.spell_id, lowered.score) == (default.spell_id, default.score)

@@ -7,7 +7,7 @@ goes through `diagnose`, so what is measured is what users see on the pull reque
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .extract import extract_errors, record_at_line
@@ -115,6 +115,8 @@ def diagnose(
             each[position] = [m for m in each[position] if m.spell_id != match.spell_id]
             each[position].append(placed)
             best[match.spell_id] = placed
+    if cause is not None and len(errors) > scored_errors:
+        _keep_cause_scores(cause, cause_found, errors, each, best, wanted)
     if cause is not None:
         # Only errors the tail added can change whether, and where, the cause stands.
         record = (
@@ -155,6 +157,42 @@ def _cause_record(
     if line is None:
         return None
     return record_at_line(cleaned, line, repo_root_hints=repo_root_hints, nearby=_unplaced(errors))
+
+
+def _keep_cause_scores(
+    cause: ErrorRecord,
+    cause_found: Sequence[Match],
+    errors: Sequence[ErrorRecord],
+    each: list[list[Match]],
+    best: dict[int, Match],
+    wanted: Callable[[Match], bool],
+) -> None:
+    """The tail placed the cause's own line as an error (a spell matched it as one line of
+    the tail): that error keeps the cause's scores where they are better, since there its
+    words were scored alone, with its type (Node's printed error object ending `code:
+    'ERR_OSSL_EVP_UNSUPPORTED'` is that code's spell, not a weak near miss of the tail)."""
+    position = next(
+        (
+            i
+            for i, error in enumerate(errors)
+            if error.log_line == cause.log_line and error.fingerprint == cause.fingerprint
+        ),
+        None,
+    )
+    if position is None:
+        return
+    for match in cause_found:
+        if not wanted(match):
+            continue
+        placed = replace(match, error_index=position)
+        current = next((m for m in each[position] if m.spell_id == match.spell_id), None)
+        if current is not None and current.score >= match.score:
+            continue
+        each[position] = [m for m in each[position] if m.spell_id != match.spell_id]
+        each[position].append(placed)
+        overall = best.get(match.spell_id)
+        if overall is None or placed.score > overall.score:
+            best[match.spell_id] = placed
 
 
 def _unplaced(errors: Sequence[ErrorRecord]) -> bool:
