@@ -82,6 +82,12 @@ ROUND8_DIR = EVALSET_DIR / "round8"
 # tools (dialyzer, dotnet test, ng build, swiftlint, cppcheck, ...) and a matching batch,
 # half of it close negatives, each measured once before the session tuned on it.
 ROUND9_DIR = EVALSET_DIR / "round9"
+# The tenth round (2026-12-07, a sixth session) is matching only: a held-out side of 70
+# failing logs as they come in threads (no wording picked for or against the book's
+# patterns; a quarter expect nothing), gathered by two helpers split by ecosystem and
+# frozen unread before anything was measured on it, and a development batch gathered
+# at the same time by a third, measured once before the session tuned on it.
+ROUND10_DIR = EVALSET_DIR / "round10"
 # Later rounds by name, as `--split round2-dev` and `--dataset grimoire-round3-heldout` say them.
 ROUNDS = {
     "round2": ROUND2_DIR,
@@ -92,6 +98,7 @@ ROUNDS = {
     "round7": ROUND7_DIR,
     "round8": ROUND8_DIR,
     "round9": ROUND9_DIR,
+    "round10": ROUND10_DIR,
 }
 
 
@@ -122,6 +129,8 @@ class Dataset(StrEnum):
     ROUND8_DEV = "grimoire-round8-dev"
     ROUND8_HELDOUT = "grimoire-round8-heldout"
     ROUND9_DEV = "grimoire-round9-dev"
+    ROUND10_DEV = "grimoire-round10-dev"
+    ROUND10_HELDOUT = "grimoire-round10-heldout"
 
     @property
     def split(self) -> Split | None:
