@@ -218,6 +218,93 @@ def test_turborepos_failed_task_names_the_package_folder_of_its_output() -> None
     assert primary_location(extract_errors(log)) == "packages/cli/src/ActiveExecutions.ts:73"
 
 
+# npm 7 and later name the failed script's package folder only in the failure's summary,
+# below the output; npm 6 in the header of the script it runs.
+NPM_FOLDER_LOGS = {
+    "npm 10's summary, on Render": (
+        "> @word-rush/client@1.0.0 build\n"
+        "> tsc -p tsconfig.notype.json && vite build\n\n"
+        "tsconfig.notype.json(16,5): error TS5023: Unknown compiler option 'transpileOnly'.\n"
+        "npm error Lifecycle script `build` failed with error:\n"
+        "npm error code 2\n"
+        "npm error path /opt/render/project/src/packages/client\n"
+        "npm error workspace @word-rush/client@1.0.0\n"
+        "npm error location /opt/render/project/src/packages/client\n"
+        "npm error command failed\n"
+    ),
+    "npm 8's workspace summary, on Actions": (
+        "src/kubo-client.ts:7:16 - error TS2307: Cannot find module 'ip' or its "
+        "corresponding type declarations.\n\n"
+        "npm ERR! Lifecycle script `build` failed with error: \n"
+        "npm ERR! Error: command failed \n"
+        "npm ERR!   in workspace: @mdip/ipfs@1.0.0 \n"
+        "npm ERR!   at location: /home/runner/work/kc/kc/packages/client\n"
+    ),
+    "npm 7's path above `command failed`": (
+        "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n"
+        "npm ERR! code 2\n"
+        "npm ERR! path /home/runner/work/shop/shop/packages/client\n"
+        "npm ERR! command failed\n"
+        "npm ERR! command sh -c tsc\n"
+    ),
+    "npm 6's script header": (
+        "> @shop/client@1.0.0 build /home/travis/build/acme/shop/packages/client\n"
+        "> tsc\n\n"
+        "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("log", NPM_FOLDER_LOGS.values(), ids=NPM_FOLDER_LOGS.keys())
+def test_npm_names_the_package_folder_of_a_failed_scripts_output(log: str) -> None:
+    [error] = [error for error in extract_errors(log) if error.file]
+    assert error.file.startswith("packages/client/")
+
+
+def test_npms_path_of_another_error_is_not_a_scripts_folder() -> None:
+    # ENOENT's `path` is the file npm could not open, not the folder a script ran in
+    log = (
+        "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n"
+        "npm ERR! code ENOENT\n"
+        "npm ERR! syscall open\n"
+        "npm ERR! path /home/runner/work/shop/shop/packages/client/package.json\n"
+        "npm ERR! errno -2\n"
+    )
+    assert primary_location(extract_errors(log)) == "src/index.ts:3"
+
+
+def test_the_summary_of_the_next_scripts_failure_names_not_this_ones_folder() -> None:
+    log = (
+        "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n"
+        "\n> @shop/web@1.0.0 build\n> vite build\n"
+        "npm error path /home/runner/work/shop/shop/packages/web\n"
+        "npm error command failed\n"
+    )
+    assert primary_location(extract_errors(log)) == "src/index.ts:3"
+
+
+def test_a_single_packages_npm_header_names_the_checkout_not_a_folder_in_it() -> None:
+    # npm 6 runs a script in its package's folder: for most repositories, the checkout
+    # (here under a folder of folders a rule takes for a root)
+    log = (
+        "> ts-node-mocha@1.0.0 test /usr/local/src/Misc/ts-node-mocha\n"
+        "> mocha test/**/*.ts --require ts-node/register\n\n"
+        "\u2a2f Unable to compile TypeScript\n\n"
+        "test/newtest.ts (5,14): Property 'should' does not exist on type 'string'. (2339)\n"
+    )
+    assert primary_location(extract_errors(log)) == "test/newtest.ts:5"
+
+
+def test_an_npm_header_under_an_unknown_root_leaves_an_earlier_cd_in_force() -> None:
+    log = (
+        "$ cd packages/web\n"
+        "> web@1.0.0 build /Users/me/code/shop/packages/web\n"
+        "> tsc\n"
+        "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n"
+    )
+    assert primary_location(extract_errors(log)) == "packages/web/src/index.ts:3"
+
+
 # A single line behind `remote: ` is a git server's own message (`remote: Write access to
 # repository not granted.`), which spells are written with: it keeps its prefix.
 GIT_SERVERS_OWN = "a git server through git push"

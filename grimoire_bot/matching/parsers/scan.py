@@ -8,7 +8,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..blocks import LINE_PATH, Draft, to_int
-from ..locate import is_absolute, is_external, normalise_path, to_slashes
+from ..locate import (
+    WORKSPACE_PACKAGE_RE,
+    is_absolute,
+    is_external,
+    normalise_path,
+    to_slashes,
+)
 
 # make and ninja say which folder the commands below them run in; a compiler run there
 # prints paths relative to it.
@@ -30,7 +36,20 @@ TOOL_DIRECTORY_RE = re.compile(
 # pnpm's recursive runs name the package folder and script before a command's output
 # (`packages/web build$ tsc`).
 PNPM_RECURSIVE_RE = re.compile(r"^(?P<dir>[\w@][\w.@/-]*) [\w:.-]+\$ \S")
-COMMAND_WORDS = ("cd ", "pushd ", "--cwd", "--prefix", "--dir", "-C ", "$ ")
+# npm 6 names the package folder in the header of the script it runs (`> web@1.0.0 build
+# /home/runner/work/shop/shop/packages/web`, its `> ` gone once the log is cleaned of
+# quotes); npm 7 and later only after a script failed, in the failure's summary (`npm ERR!
+# path DIR` above `command failed`, `npm ERR!   at location: DIR` under `in workspace:`,
+# `npm error location DIR` in npm 10). A script's header starts its output.
+NPM_SCRIPT_HEADER = r"^\s*(?:> )?(?:@[\w.-]+/)?[\w.-]+@\d\S* [\w:.-]+"
+NPM_HEADER_RE = re.compile(rf"{NPM_SCRIPT_HEADER} (?P<dir>(?:[A-Za-z]:)?[/\\]\S*)\s*$")
+NPM_SCRIPT_START_RE = re.compile(rf"{NPM_SCRIPT_HEADER}(?: \S+)?\s*$")
+NPM_FAILED_FOLDER_RE = re.compile(
+    r"^\s*npm (?:ERR!|error)\s+(?:(?P<location>at location:|location)|path)\s+(?P<dir>\S+)\s*$"
+)
+NPM_COMMAND_FAILED_RE = re.compile(r"^\s*npm (?:ERR!|error)\s+(?:Error: )?command failed\b")
+NPM_LOOKAHEAD = 300
+COMMAND_WORDS = ("cd ", "pushd ", "--cwd", "--prefix", "--dir", "-C ", "$ ", "@")
 # Reports that name a file once, alone on its line, then list rows for it (ESLint's stylish,
 # pyright before 1.1.300).
 FILE_HEADER_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
@@ -124,7 +143,43 @@ class Scan:
                 )
                 if changed is not None:
                     return self._repository_folder(self._below_new_checkout(changed, probe))
-        return self._failed_turbo_task_folder(index) or self._dockerfile_workdir(index)
+                header = NPM_HEADER_RE.match(line)
+                # The package's folder is the checkout's for most repositories (and a root
+                # no rule knows says nothing): only a workspace package's is a folder in it.
+                if header is not None and (folder := self._package_folder(header.group("dir"))):
+                    return folder
+        return (
+            self._failed_turbo_task_folder(index)
+            or self._failed_npm_script_folder(index)
+            or self._dockerfile_workdir(index)
+        )
+
+    def _failed_npm_script_folder(self, index: int) -> str | None:
+        """The package folder npm names in the summary of the script that failed, printed
+        below the script's output (before the next script's header)."""
+        lines = self.lines
+        for probe in range(index + 1, min(len(lines), index + NPM_LOOKAHEAD)):
+            line = lines[probe]
+            if "npm" not in line:
+                if "@" in line and NPM_SCRIPT_START_RE.match(line):
+                    return None  # the next script's output
+                continue
+            named = NPM_FAILED_FOLDER_RE.match(line)
+            if named is None:
+                continue
+            # `npm ERR! path` also names the file of other errors (ENOENT's package.json);
+            # above `command failed` it is the failed script's folder.
+            if named.group("location"):  # a workspace's package
+                return self._repository_folder(named.group("dir"))
+            if any(NPM_COMMAND_FAILED_RE.match(after) for after in lines[probe + 1 : probe + 4]):
+                return self._package_folder(named.group("dir"))
+        return None
+
+    def _package_folder(self, raw: str) -> str | None:
+        """The repository folder of a JavaScript package's folder when it has a workspace
+        package's shape (`packages/web`, `apps/api`), else None."""
+        folder = self._repository_folder(raw)
+        return folder if folder and WORKSPACE_PACKAGE_RE.search(f"/{folder}") else None
 
     def _dockerfile_workdir(self, index: int) -> str | None:
         """The folder BuildKit's excerpt of the failed Dockerfile step (printed below its
