@@ -283,6 +283,41 @@ def test_the_summary_of_the_next_scripts_failure_names_not_this_ones_folder() ->
     assert primary_location(extract_errors(log)) == "src/index.ts:3"
 
 
+JEST_IN_A_PACKAGE = {
+    "a frame below the code frame": (
+        "$ npm run test --prefix=./packages/core\n\n"
+        "> @soroban-react/core@5.0.3 test\n> yarn jest\n\n"
+        " FAIL  tests/useSorobanReact.test.js\n"
+        "  \u25cf Test suite failed to run\n\n"
+        "    Cannot find module 'react' from 'jest.setup.js'\n\n"
+        "      1 | const { JSDOM } = require('jsdom');\n"
+        "    > 2 | const React = require('react');\n"
+        "        |               ^\n\n"
+        "      at Resolver._throwModNotFoundError "
+        "(../../node_modules/jest-resolve/build/resolver.js:427:11)\n"
+        "      at Object.require (jest.setup.js:2:15)\n",
+        "packages/core/jest.setup.js:2",
+    ),
+    "the FAIL header": (
+        "$ cd packages/web && npx jest\n"
+        " FAIL  src/App.test.tsx\n"
+        "  \u25cf renders the title\n\n"
+        "    expect(received).toBe(expected) // Object.is equality\n\n"
+        "      12 |   render(<App />);\n"
+        "    > 13 |   expect(screen.getByRole('heading').textContent).toBe('Shop');\n"
+        "         |                                                    ^\n",
+        "packages/web/src/App.test.tsx:13",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("log", "expected"), JEST_IN_A_PACKAGE.values(), ids=JEST_IN_A_PACKAGE.keys()
+)
+def test_jests_places_are_relative_to_the_folder_it_ran_in(log: str, expected: str) -> None:
+    assert primary_location(extract_errors(log)) == expected
+
+
 def test_a_single_packages_npm_header_names_the_checkout_not_a_folder_in_it() -> None:
     # npm 6 runs a script in its package's folder: for most repositories, the checkout
     # (here under a folder of folders a rule takes for a root)

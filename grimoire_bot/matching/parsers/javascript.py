@@ -48,7 +48,7 @@ def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
         end=index,
         message=row.group("message").strip(),
         error_type=row.group("rule"),
-        file=scan.repo_path(path),
+        file=scan.repo_path_at(path, index),
         line=to_int(row.group("line") or row.group("cra_line") or row.group("next_line")),
         column=to_int(row.group("col") or row.group("cra_col") or row.group("next_col")),
         ecosystem=Ecosystem.ESLINT,
@@ -132,20 +132,20 @@ def parse_jest(scan: Scan, index: int) -> Draft | None:
 def _jest_location(scan: Scan, start: int, end: int) -> Location | None:
     """The first repository frame of the failure's stack, else the type error ts-jest
     reports, else its test file (and the line the code frame points at)."""
-    frame = scan.first_repo_frame(start, end + 1, JS_FRAME_RE)
+    frame = scan.first_repo_frame(start, end + 1, JS_FRAME_RE, in_cwd=True)
     if frame is not None:
         return frame
     lines = scan.lines
     for index in range(start, end + 1):
         diagnostic = TS_DIAGNOSTIC_RE.match(lines[index])
-        path = scan.repo_path(diagnostic.group("path")) if diagnostic else None
+        path = scan.repo_path_at(diagnostic.group("path"), index) if diagnostic else None
         if diagnostic and path:
             line = to_int(diagnostic.group("line") or diagnostic.group("line2"))
             return Location(path, line, to_int(diagnostic.group("col") or diagnostic.group("col2")))
     for index in range(start - 1, max(-1, start - JEST_HEADER_LOOKBACK), -1):
         header = JEST_FAIL_HEADER_RE.match(lines[index])
         if header:
-            path = scan.repo_path(header.group("path"))
+            path = scan.repo_path_at(header.group("path"), index)
             if path is None:
                 return None
             pointed = (JEST_CODE_FRAME_RE.match(line) for line in lines[start : end + 1])
@@ -180,14 +180,14 @@ def parse_vitest(scan: Scan, index: int) -> Draft | None:
             message = line.strip()
         frame = VITEST_FRAME_RE.match(line) if location is None else None
         if frame is not None:
-            path = scan.repo_path(frame.group("path"))
+            path = scan.repo_path_at(frame.group("path"), probe)
             if path is not None:
                 location = Location(path, to_int(frame.group("line")), to_int(frame.group("col")))
         if not is_blank(line):
             end = probe
     message = message or header.group("title").strip()
     if location is None:
-        location = Location(scan.repo_path(header.group("path")) or "", None)
+        location = Location(scan.repo_path_at(header.group("path"), index) or "", None)
     return Draft(
         start=index,
         end=end,
@@ -281,7 +281,7 @@ def parse_webpack_module(scan: Scan, index: int) -> Draft | None:
             end=index + 1,
             message=checked.group("message"),
             error_type=detect_error_type(checked.group("message")),
-            file=scan.repo_path(path),
+            file=scan.repo_path_at(path, index),
             line=to_int(checked.group("line")),
             column=to_int(checked.group("col")),
             ecosystem=Ecosystem.TYPESCRIPT,
@@ -310,7 +310,7 @@ def parse_webpack_module(scan: Scan, index: int) -> Draft | None:
         end=end,
         message=said[0],
         error_type=detect_error_type(said[0]),
-        file=scan.repo_path(path),
+        file=scan.repo_path_at(path, index),
         line=line,
         column=column,
         ecosystem=Ecosystem.NODE,
@@ -342,7 +342,7 @@ def parse_code_frame_stack(scan: Scan, index: int) -> Draft | None:
     )
     if marked is None:
         return None
-    file = scan.repo_path(frame.group("path"))
+    file = scan.repo_path_at(frame.group("path"), index)
     if file is None:
         return None
     said = next(
@@ -384,7 +384,7 @@ def parse_playwright_header(scan: Scan, index: int) -> Draft | None:
     header = PLAYWRIGHT_HEADER_RE.match(lines[index]) if "\u203a" in lines[index] else None
     if header is None:
         return None
-    file = scan.repo_path(header.group("path"))
+    file = scan.repo_path_at(header.group("path"), index)
     if file is None:
         return None
     line, message, end = to_int(header.group("line")), None, index
@@ -503,7 +503,7 @@ def parse_deno(scan: Scan, index: int) -> Draft | None:
         if is_blank(lines[probe]) or DENO_DIAGNOSTIC_RE.match(lines[probe]):
             break
         end = probe
-    place = scan.first_repo_frame(index + 1, end + 1, JS_FRAME_RE)
+    place = scan.first_repo_frame(index + 1, end + 1, JS_FRAME_RE, in_cwd=True)
     message = head.group("message").strip()
     return Draft(
         start=index,
@@ -538,7 +538,7 @@ def parse_bun_test(scan: Scan, index: int) -> Draft | None:
     )
     if failed is None:
         return None
-    place = scan.first_repo_frame(index + 1, failed, JS_FRAME_RE)
+    place = scan.first_repo_frame(index + 1, failed, JS_FRAME_RE, in_cwd=True)
     if place is None:
         return None
     message = lines[index][len("error: ") :].strip()
