@@ -299,3 +299,16 @@ def test_a_lower_threshold_never_loses_the_score_of_the_steps_cause(min_score) -
     default = diagnose(NODE_OSSL_ERROR_OBJECT, index).ranked[0]
     lowered = diagnose(NODE_OSSL_ERROR_OBJECT, index, min_score=min_score).ranked[0]
     assert (lowered.spell_id, lowered.score) == (default.spell_id, default.score)
+
+
+def test_the_steps_cause_is_placed_relative_to_the_checkout_like_any_error() -> None:
+    """Regression: a line the engine made an error of (the step's cause, a line of the tail
+    a spell matched) kept the absolute path of a checkout on someone's machine, which the
+    log's own errors have stripped."""
+    log = (
+        "complexity - 2h debt\n"
+        "        LargeClass - 200/200 - [AwesomeBarView] at "
+        "/home/androidstudio/fenix/app/src/main/java/org/mozilla/fenix/AwesomeBarView.kt:36:7\n"
+    )
+    [error] = diagnose(log, SpellIndex.build([])).errors
+    assert (error.file, error.line) == ("app/src/main/java/org/mozilla/fenix/AwesomeBarView.kt", 36)

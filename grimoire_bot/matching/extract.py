@@ -164,7 +164,8 @@ def record_at_line(
     draft = parse_line(scan, index)
     if draft is None or not draft.start <= index <= draft.end:
         draft = Draft(start=index, end=block_end(lines, index), message=lines[index].strip())
-    return to_record(scan, draft, nearby=nearby)
+    [record] = _rooted_by_log([to_record(scan, draft, nearby=nearby)], text)
+    return record
 
 
 def to_record(scan: Scan, draft: Draft, *, nearby: bool = False) -> ErrorRecord:
