@@ -780,6 +780,34 @@ def test_a_location_cut_by_a_consoles_width_is_read_joined(
     assert error.error_type == "TS2339"
 
 
+def _wrapped_at(text: str, width: int) -> str:
+    return "\n".join(
+        line[start : start + width]
+        for line in text.split("\n")
+        for start in range(0, max(len(line), 1), width)
+    )
+
+
+def test_a_path_cut_at_the_logs_own_width_is_read_joined() -> None:
+    """A console of an unusual width (126 columns, a build bot's) cut a path inside a
+    folder's name: the log's longest lines, several of them, say that width."""
+    repository = "llvm-project-mirror-of-the-upstream-sources-"  # puts the cut in `AArch64`
+    log = _wrapped_at(
+        "cd /tmp/bot/build/ROCmLLVM/19.0.0/llvm.obj.1/tools/lli/ChildTarget && /cvmfs/software/"
+        "linux/aarch64/CMake/3.31.3/bin/cmake -E cmake_link_script CMakeFiles/lli-child-target."
+        "dir/link.txt --verbose=1 --and-some-more-options-to-make-it-long\n"
+        + "-I/tmp/bot/build/ROCmLLVM/19.0.0/include"
+        * 8
+        + f"\n/home/runner/work/{repository}/{repository}/llvm/lib/Target/AArch64/GISel/"
+        "AArch64InstructionSelector.cpp:6628: error: no declaration matches "
+        "'bool AArch64InstructionSelector::selectPtrAuthGlobalValue(MachineInstr&) const'",
+        126,
+    )
+    assert "Target/AA\nrch64/GISel" in log
+    located = [(e.file, e.line) for e in extract_errors(log) if e.file]
+    assert located[0] == ("llvm/lib/Target/AArch64/GISel/AArch64InstructionSelector.cpp", 6628)
+
+
 def test_a_complete_diagnostic_is_not_glued_to_the_long_line_above() -> None:
     """Regression: joining cut lines once glued a whole diagnostic to a long path above."""
     log = (
@@ -1104,7 +1132,6 @@ def test_an_error_list_row_whose_description_runs_over_several_lines_is_read_who
     assert (error.file, error.line) == ("DotnetPlayground.Web/DotnetPlayground.Web.csproj", 1)
 
 
-
 # Forms the ninth and tenth localisation rounds met in fresh CI output: (name, log, the
 # first place).
 # fmt: off
@@ -1222,7 +1249,9 @@ LATER_ROUNDS_FORMS = [
 # fmt: on
 
 
-@pytest.mark.parametrize(("name", "log", "place"), LATER_ROUNDS_FORMS, ids=[f[0] for f in LATER_ROUNDS_FORMS])
+@pytest.mark.parametrize(
+    ("name", "log", "place"), LATER_ROUNDS_FORMS, ids=[f[0] for f in LATER_ROUNDS_FORMS]
+)
 def test_this_rounds_forms_are_placed(name: str, log: str, place: str) -> None:
     first = next(error for error in extract_errors(log) if error.file)
     assert f"{first.file}:{first.line}" == place
@@ -1232,24 +1261,35 @@ def test_this_rounds_forms_are_placed(name: str, log: str, place: str) -> None:
     ("log", "place"),
     [
         # npm 6 and pnpm echo the folder of the script they run.
-        ("> shop@1.0.0 lint /Users/me/dev/github/acme/shop\n> eslint .\n\n"
-         "/Users/me/dev/github/acme/shop/addon/data/a.js\n  4:10  error  'x' is defined but "
-         "never used  no-unused-vars\n", "addon/data/a.js:4"),
-        ("> @acme/web@1.2.0 build /home/me/shop/packages/web\n"
-         "/home/me/shop/packages/web/src/a.ts(3,1): error TS2304: Cannot find name 'x'.\n",
-         "packages/web/src/a.ts:3"),
+        (
+            "> shop@1.0.0 lint /Users/me/dev/github/acme/shop\n> eslint .\n\n"
+            "/Users/me/dev/github/acme/shop/addon/data/a.js\n  4:10  error  'x' is defined but "
+            "never used  no-unused-vars\n",
+            "addon/data/a.js:4",
+        ),
+        (
+            "> @acme/web@1.2.0 build /home/me/shop/packages/web\n"
+            "/home/me/shop/packages/web/src/a.ts(3,1): error TS2304: Cannot find name 'x'.\n",
+            "packages/web/src/a.ts:3",
+        ),
         # A stack through the project's node_modules shows where the project is.
-        ("TypeError: Cannot read property 'length' of null\n"
-         "    at /home/bitnami/src/classes/AppRouter.js:65:33\n"
-         "    at /home/bitnami/node_modules/mongoose/lib/query.js:3122:9\n",
-         "src/classes/AppRouter.js:65"),
+        (
+            "TypeError: Cannot read property 'length' of null\n"
+            "    at /home/bitnami/src/classes/AppRouter.js:65:33\n"
+            "    at /home/bitnami/node_modules/mongoose/lib/query.js:3122:9\n",
+            "src/classes/AppRouter.js:65",
+        ),
         # Debian's pybuild and a release unpacked in a build folder build a copy.
-        ("_____ ERROR at setup of test_load_json _____\n"
-         "file /build/heudiconv-0.6.0/.pybuild/pythonX.Y_2.7/build/heudiconv/tests/test_utils.py"
-         ", line 70\n  def test_load_json(tmp_path):\nE       fixture 'tmp_path' not found\n",
-         "heudiconv/tests/test_utils.py:70"),
-        ("build/ignition-common-4.3.0/src/Console_TEST.cc:514: Failure\nValue of: x\n",
-         "src/Console_TEST.cc:514"),
+        (
+            "_____ ERROR at setup of test_load_json _____\n"
+            "file /build/heudiconv-0.6.0/.pybuild/pythonX.Y_2.7/build/heudiconv/tests/test_utils.py"
+            ", line 70\n  def test_load_json(tmp_path):\nE       fixture 'tmp_path' not found\n",
+            "heudiconv/tests/test_utils.py:70",
+        ),
+        (
+            "build/ignition-common-4.3.0/src/Console_TEST.cc:514: Failure\nValue of: x\n",
+            "src/Console_TEST.cc:514",
+        ),
     ],
 )
 def test_the_log_shows_where_a_local_project_starts(log: str, place: str) -> None:

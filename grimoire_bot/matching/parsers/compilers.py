@@ -279,6 +279,7 @@ BINARY_SUFFIXES = (".dll", ".exe", ".lib", ".obj", ".pdb", ".winmd", ".so", ".a"
 WRAP_MIN_CHARS = 60
 CONSOLE_WIDTHS = frozenset({80, 100, 120, 128, 132, 140, 150, 160, 200})
 CUT_TAIL_CHARS = 24
+LOG_WIDTH_MIN_LINES = 3
 # awesome-typescript-loader and webpack: the file on one line, `(line,col): error` below.
 BARE_PATH_LINE_RE = re.compile(rf"^\s*(?:Error: |ERROR in )?(?P<path>{LINE_PATH})\s*$")
 LOCATION_FIRST_RE = re.compile(r"^\(\d+,\d+\): ")
@@ -359,7 +360,7 @@ def _wrapped_location(scan: Scan, index: int) -> Draft | None:
     split_location = LOCATION_FIRST_RE.match(line) and BARE_PATH_LINE_RE.match(previous)
     if (
         (_looks_cut(previous) or split_location)
-        and (not _names_a_folder(located_match(line)) or _is_cut_path(previous))
+        and (not _names_a_folder(located_match(line)) or _is_cut_path(previous, lines))
         and located_match(previous) is None
     ):
         joins = [previous.rstrip() + line.strip()] if split_location else _joins(previous, line)
@@ -381,13 +382,20 @@ def _names_a_folder(match: re.Match[str] | None) -> bool:
     return match is not None and any(sep in match.group("path") for sep in "/\\")
 
 
-def _is_cut_path(line: str) -> bool:
+def _is_cut_path(line: str, lines: Sequence[str]) -> bool:
     """A line that is nothing but the start of an absolute path and exactly as long as a
     console is wide: the console cut it, so even a line below that names a folder of its
-    own is the rest of it (a path that merely ends a line is not cut)."""
+    own is the rest of it (a path that merely ends a line is not cut). A console's width is
+    a usual one, or the log's own: the length of its longest lines, when several reach it."""
     text = line.strip()
     absolute = text.startswith(("/", "\\")) or bool(WINDOWS_DRIVE_RE.match(text.replace("\\", "/")))
-    return absolute and " " not in text and len(line.rstrip()) in CONSOLE_WIDTHS
+    if not absolute or " " in text:
+        return False
+    width = len(line.rstrip())
+    if width in CONSOLE_WIDTHS:
+        return True
+    lengths = [len(other.rstrip()) for other in lines]
+    return width == max(lengths) and lengths.count(width) >= LOG_WIDTH_MIN_LINES
 
 
 def _looks_cut(line: str) -> bool:
