@@ -1327,3 +1327,25 @@ def test_a_pathological_report_costs_no_more_than_a_short_one(log: str) -> None:
     started = time.perf_counter()
     extract_errors(log)
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("build", "place"),
+    [
+        ("/home/runner/work/lite/lite/compiler/build", "compiler/CMakeLists.txt:3"),
+        ("D:\\a\\lite\\lite\\compiler\\cmake-build-debug", "compiler/CMakeLists.txt:3"),
+        ("/home/runner/work/lite/lite/build", "CMakeLists.txt:3"),  # the checkout's own
+        ("/home/runner/work/lite/lite/compiler/out", "CMakeLists.txt:3"),  # not a build folder
+    ],
+)
+def test_cmakes_paths_are_relative_to_the_source_folder_its_build_folder_is_in(
+    build: str, place: str
+) -> None:
+    log = (
+        "CMake Error at CMakeLists.txt:3 (PROJECT):\n"
+        "  No CMAKE_CXX_COMPILER could be found.\n\n"
+        "-- Configuring incomplete, errors occurred!\n"
+        f'See also "{build}/CMakeFiles/CMakeOutput.log".\n'
+    )
+    [error] = extract_errors(log)
+    assert f"{error.file}:{error.line}" == place

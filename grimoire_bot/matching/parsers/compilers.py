@@ -17,7 +17,14 @@ from ..blocks import (
     to_int,
 )
 from ..ecosystems import Ecosystem
-from ..locate import WINDOWS_DRIVE_RE, is_absolute, join_repo_path, package_dir, to_slashes
+from ..locate import (
+    BUILD_FOLDER_RE,
+    WINDOWS_DRIVE_RE,
+    is_absolute,
+    join_repo_path,
+    package_dir,
+    to_slashes,
+)
 from ..prefilter import ERRORISH_TEXT
 from .scan import Location, Scan
 
@@ -972,6 +979,15 @@ CMAKE_ERROR_RE = re.compile(
 CMAKE_STACK_RE = re.compile(rf"^\s+(?P<path>{PATH}):(?P<line>\d+) \((?P<command>\w+)\)$")
 CMAKE_STACK_LINES = 20
 CMAKE_END_RE = re.compile(r"^(?:CMake (?:Error|Warning|Deprecation)|-- |Call Stack)")
+# CMake names its paths relative to the source folder it configures, and says where its
+# build folder is once configuring failed (`See also "/w/app/build/CMakeFiles/
+# CMakeOutput.log".`, CMake 3.26's `CMakeConfigureLog.yaml`). The usual build folder is
+# the source folder's `build/` (or CLion's `cmake-build-debug/`).
+CMAKE_SEE_ALSO_RE = re.compile(
+    r'^See also "(?P<build>.+?)[\\/]CMakeFiles[\\/]'
+    r'CMake(?:Output\.log|Error\.log|ConfigureLog\.yaml)"'
+)
+CMAKE_SEE_ALSO_LOOKAHEAD = 200
 
 
 def parse_cmake(scan: Scan, index: int) -> Draft | None:
@@ -992,7 +1008,7 @@ def parse_cmake(scan: Scan, index: int) -> Draft | None:
         (lines[i].strip() for i in range(index + 1, end + 1) if not is_blank(lines[i])), None
     )
     message = head.group("message").strip() or first_body_line or "CMake Error"
-    file = scan.repo_path(head.group("path"))
+    file = _in_cmake_source_folder(scan, end, scan.repo_path(head.group("path")))
     line_number = to_int(head.group("line")) if file else None
     if file is None or is_absolute(file):
         # The error is inside a toolchain or module file: the repository's own call is
@@ -1009,6 +1025,27 @@ def parse_cmake(scan: Scan, index: int) -> Draft | None:
         line=line_number,
         ecosystem=Ecosystem.CPP,
     )
+
+
+def _in_cmake_source_folder(scan: Scan, end: int, file: str | None) -> str | None:
+    """A relative path of CMake's joined to the source folder it configured, when the log
+    shows that folder: the one holding the build folder CMake's `See also` names."""
+    if file is None or is_absolute(file):
+        return file
+    lines = scan.lines
+    for probe in range(end + 1, min(len(lines), end + CMAKE_SEE_ALSO_LOOKAHEAD)):
+        if not lines[probe].startswith("See also"):
+            continue
+        named = CMAKE_SEE_ALSO_RE.match(lines[probe])
+        if named is None:
+            return file
+        build = to_slashes(named.group("build")).rstrip("/")
+        folder, _, name = build.rpartition("/")
+        if not BUILD_FOLDER_RE.match(name):
+            return file
+        source = scan.repository_folder(folder)
+        return posixpath.join(source, file) if source else file
+    return file
 
 
 def _cmake_call_site(scan: Scan, start: int) -> tuple[str | None, int | None]:

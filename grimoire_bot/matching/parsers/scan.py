@@ -133,7 +133,7 @@ class Scan:
                     elif depth:
                         depth -= 1
                     else:
-                        return self._repository_folder(entered.group("dir"))
+                        return self.repository_folder(entered.group("dir"))
                     continue
             if probe > commands_from and not depth and any(w in line for w in COMMAND_WORDS):
                 changed = (
@@ -142,7 +142,7 @@ class Scan:
                     or PNPM_RECURSIVE_RE.match(line)
                 )
                 if changed is not None:
-                    return self._repository_folder(self._below_new_checkout(changed, probe))
+                    return self.repository_folder(self._below_new_checkout(changed, probe))
                 header = NPM_HEADER_RE.match(line)
                 # The package's folder is the checkout's for most repositories (and a root
                 # no rule knows says nothing): only a workspace package's is a folder in it.
@@ -170,7 +170,7 @@ class Scan:
             # `npm ERR! path` also names the file of other errors (ENOENT's package.json);
             # above `command failed` it is the failed script's folder.
             if named.group("location"):  # a workspace's package
-                return self._repository_folder(named.group("dir"))
+                return self.repository_folder(named.group("dir"))
             if any(NPM_COMMAND_FAILED_RE.match(after) for after in lines[probe + 1 : probe + 4]):
                 return self._package_folder(named.group("dir"))
         return None
@@ -178,7 +178,7 @@ class Scan:
     def _package_folder(self, raw: str) -> str | None:
         """The repository folder of a JavaScript package's folder when it has a workspace
         package's shape (`packages/web`, `apps/api`), else None."""
-        folder = self._repository_folder(raw)
+        folder = self.repository_folder(raw)
         return folder if folder and WORKSPACE_PACKAGE_RE.search(f"/{folder}") else None
 
     def _dockerfile_workdir(self, index: int) -> str | None:
@@ -188,7 +188,7 @@ class Scan:
         for probe in range(index + 1, min(len(self.lines), index + DOCKERFILE_LOOKAHEAD)):
             line = self.lines[probe]
             if ">>>" in line:
-                return self._repository_folder(workdir) if workdir else None
+                return self.repository_folder(workdir) if workdir else None
             if "WORKDIR" in line:
                 excerpted = EXCERPTED_WORKDIR_RE.match(line)
                 workdir = excerpted.group("dir") if excerpted else workdir
@@ -222,10 +222,12 @@ class Scan:
             if "exited (" in self.lines[probe]:
                 failed = TURBO_FAILED_RE.search(self.lines[probe])
                 if failed is not None:
-                    return self._repository_folder(failed.group("dir"))
+                    return self.repository_folder(failed.group("dir"))
         return None
 
-    def _repository_folder(self, raw: str) -> str | None:
+    def repository_folder(self, raw: str) -> str | None:
+        """The repository folder `raw` names ("" for the root), or None when it is outside
+        the repository or under a root no rule knows."""
         if raw.startswith(("$", "~", "%")) or raw in ("-", "..") or raw.startswith("../"):
             return None
         folder = self.path(raw).rstrip("/")
