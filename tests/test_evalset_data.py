@@ -48,7 +48,8 @@ LOCATE_FIELDS = {"id", "tool", "ci", "classes", "source", "log", "expected", "fi
 SPELL_FIELDS = {"key", "title", "description", "error_type", "error_pattern", "solution_code", "tags"}
 MACHINE_PATH_PREFIXES = ("/work/", "/root/")
 KNOWN_CLASSES = {"ci-root", "line-prefix", "windows-path", "hard-wrapped", "include-chain",
-                 "msbuild-project-suffix", "old-format", "path-not-in-log"}
+                 "msbuild-project-suffix", "old-format", "path-not-in-log",
+                 "framework-variant"}
 
 
 def cases(kind: Kind) -> dict[Split, list[dict[str, Any]]]:
