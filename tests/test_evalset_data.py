@@ -31,6 +31,7 @@ from bench.evalset import (
     ROUND7_DIR,
     ROUND8_DIR,
     ROUND9_DIR,
+    ROUND10_DIR,
     Kind,
     Split,
     assign_sides,
@@ -341,7 +342,7 @@ def test_every_round_uses_sources_no_earlier_round_used(matching, locate, ciroot
     earlier = {case["source"] for case in every(matching) + every(locate) + ciroots}
     for directory in (
         ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR, ROUND6_DIR, ROUND7_DIR, ROUND8_DIR,
-        ROUND9_DIR,
+        ROUND9_DIR, ROUND10_DIR,
     ):
         fresh = [
             case
@@ -574,3 +575,45 @@ def test_round9_is_development_only_and_well_formed(spellbook) -> None:
     for case in matching + locate:
         assert case["log"].strip() and case["ci"].strip(), case["id"]
         assert SOURCE_RE.match(case["source"]), case["id"]
+
+
+# ------------------------------------------------------ the tenth round
+
+
+def test_round10_is_well_formed(spellbook) -> None:
+    matching = {split: load_cases(Kind.MATCHING, split, ROUND10_DIR) for split in Split}
+    locate = load_cases(Kind.LOCATE, Split.HELDOUT, ROUND10_DIR)
+    assert not (ROUND10_DIR / FILES[(Kind.LOCATE, Split.DEV)]).exists()
+    held_out = matching[Split.HELDOUT]
+    assert len(held_out) >= 60 and sum(1 for case in held_out if not case["expected"]) >= 15
+    assert len({case["ecosystem"] for case in held_out}) >= 12
+    assert len(locate) >= 60 and len({case["tool"] for case in locate}) >= 25
+    for case in every(matching):
+        assert set(case) == MATCHING_FIELDS, case["id"]
+        assert set(case["expected"]) <= set(spellbook), case["id"]
+    for case in locate:
+        assert_well_formed_location(case)
+    for case in every(matching) + locate:
+        assert case["log"].strip() and case["ci"].strip(), case["id"]
+        assert SOURCE_RE.match(case["source"]), case["id"]
+    ids = [case["id"] for case in every(matching) + locate]
+    assert len(set(ids)) == len(ids)
+    sources = [case["source"] for case in every(matching) + locate]
+    assert len(set(sources)) == len(sources)  # no thread on both sides, nor twice
+
+
+def test_round10_negatives_are_not_matched_literally(spellbook) -> None:
+    for split in Split:
+        assert_negatives_not_matched_literally(
+            load_cases(Kind.MATCHING, split, ROUND10_DIR), spellbook
+        )
+
+
+def test_round10_held_out_sides_are_frozen(tmp_path: Path) -> None:
+    assert frozen_problems(ROUND10_DIR) == []
+    assert set(read_manifest(ROUND10_DIR)) == {"locate-heldout.jsonl", "matching-heldout.jsonl"}
+    copy = tmp_path / ROUND10_DIR.name
+    shutil.copytree(ROUND10_DIR, copy)
+    frozen = copy / FILES[(Kind.LOCATE, Split.HELDOUT)]
+    frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert len(frozen_problems(copy)) == 1
