@@ -1320,8 +1320,24 @@ def test_a_loggers_date_and_time_around_its_level_stay_out_of_the_message(line: 
         + ("#4      f " + " (" * 12_000 + "\n") * 3,
         # PHP_CodeSniffer's header and rows padded with spaces
         "FILE: a" + " " * 20_000 + "b\n" + "  39 | ERROR | [x] bad" + " " * 2_000 + "!\n" * 50,
+        # paths at a width no console has, each above an error (the log's own width was
+        # read again for each: 60 s for 200k lines)
+        ("/home/runner/work/app/app/" + "x" * 35 + "\nsrc/a.c:1:2: error: boom\n") * 3_000
+        + "ok\n" * 50_000,
+        # ESLint's rows under a relative header, their rules scoped packages (`@`): each row
+        # once looked for a folder its tool ran in, hundreds of lines up and down
+        "".join(
+            f"src/file{n}.ts\n"
+            + "".join(
+                f"  {row}:7  error  'x' is assigned a value but never used  "
+                "@typescript-eslint/no-unused-vars\n"
+                for row in range(1, 51)
+            )
+            + "\n"
+            for n in range(200)
+        ),
     ],
-    ids=["flutter header", "dart frames", "phpcs report"],
+    ids=["flutter header", "dart frames", "phpcs report", "cut paths", "eslint rows"],
 )
 def test_a_pathological_report_costs_no_more_than_a_short_one(log: str) -> None:
     started = time.perf_counter()
@@ -1349,3 +1365,40 @@ def test_cmakes_paths_are_relative_to_the_source_folder_its_build_folder_is_in(
     )
     [error] = extract_errors(log)
     assert f"{error.file}:{error.line}" == place
+
+
+def test_a_file_listing_of_equal_paths_is_not_a_consoles_width() -> None:
+    """Regression: three header paths of one length, the log's longest lines, were taken
+    for a console's width and glued to the error below them."""
+    paths = [f"/home/runner/work/app/app/include/project/subsystem/module_{c}.h" for c in "abc"]
+    log = "\n".join([*paths, "src/main.c:3:5: error: 'x' undeclared"])
+    assert [(e.file, e.line) for e in extract_errors(log) if e.file] == [("src/main.c", 3)]
+
+
+@pytest.mark.parametrize(
+    ("head", "place"),
+    [
+        # printed absolute: outside CMake's source folder (here the checkout's cmake/)
+        (
+            "CMake Error at /home/runner/work/app/app/cmake/deps.cmake:5 (message):\n"
+            "  Missing dependency zlib\n",
+            "cmake/deps.cmake:5",
+        ),
+        # a module's error: the source folder's own call in the call stack
+        (
+            "CMake Error at /usr/share/cmake-3.22/Modules/FindPackageHandleStandardArgs.cmake:230 "
+            "(message):\n  Could NOT find ZLIB (missing: ZLIB_LIBRARY)\n"
+            "Call Stack (most recent call first):\n"
+            "  /usr/share/cmake-3.22/Modules/FindZLIB.cmake:120 (FIND_PACKAGE_HANDLE_STANDARD_ARGS)\n"
+            "  src/CMakeLists.txt:7 (find_package)\n",
+            "native/src/CMakeLists.txt:7",
+        ),
+    ],
+)
+def test_cmakes_source_folder_joins_only_what_cmake_printed_relative(head: str, place: str) -> None:
+    log = (
+        f"{head}\n\n-- Configuring incomplete, errors occurred!\n"
+        'See also "/home/runner/work/app/app/native/build/CMakeFiles/CMakeOutput.log".\n'
+    )
+    first = next(error for error in extract_errors(log) if error.file)
+    assert f"{first.file}:{first.line}" == place

@@ -16,14 +16,11 @@ from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
 from grimoire_bot.matching.ecosystems import Agreement
 from grimoire_bot.matching.index import spell_meaning_text
 from grimoire_bot.matching.rank import (
-    AGREEMENT_CAP,
     AGREEMENT_MIN_COSINE,
     DEFAULT_MIN_SCORE,
     MEANING_FLOOR,
     PATTERN_BASE,
     Signals,
-    agreement_score,
-    lexical_score,
     near_miss_score,
     score,
 )
@@ -318,10 +315,15 @@ def test_agreement_needs_both_signals_first_with_enough_words_and_nothing_agains
     explained=st.floats(0, 1),
     cosine=st.floats(-1, 1),
     margin=st.floats(-1, 1),
+    ecosystem=st.sampled_from([Agreement.AGREE, Agreement.RELATED, Agreement.UNKNOWN]),
+    error_type=st.sampled_from([Agreement.AGREE, Agreement.RELATED, Agreement.UNKNOWN]),
+    approved=st.booleans(),
 )
-def test_agreement_never_lowers_a_near_miss_nor_scores_above_its_cap(
-    signature, anchors, explained, cosine, margin
+def test_agreement_never_lifts_a_near_miss_above_a_pattern_hit_on_the_same_terms(
+    signature, anchors, explained, cosine, margin, ecosystem, error_type, approved
 ):
+    """What agreement adds stays below what the spell's pattern hitting would score, with
+    the same ecosystem, type and review status: a curator's pattern outranks it."""
     signals = replace(
         AGREEING,
         evidence=replace(
@@ -329,7 +331,11 @@ def test_agreement_never_lowers_a_near_miss_nor_scores_above_its_cap(
         ),
         meaning=cosine,
         meaning_margin=margin,
+        ecosystem=ecosystem,
+        error_type=error_type,
+        approved=approved,
     )
-    apart = replace(signals, lexical_first=False)
-    assert score(signals)[0] >= score(apart)[0]
-    assert agreement_score(lexical_score(signals.evidence), cosine, signals) <= AGREEMENT_CAP
+    agreed, apart = score(signals)[0], score(replace(signals, lexical_first=False))[0]
+    hit = score(replace(signals, pattern_hit=True, specificity=0.0, lexical_first=False))[0]
+    assert agreed >= apart
+    assert agreed <= max(apart, hit)

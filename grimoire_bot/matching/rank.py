@@ -66,7 +66,8 @@ count (a reworded TS2339 without its code: lexical 0.39, cosine 0.71), while the
 negatives there were first by one signal only, or had too few words to say anything
 ("Parsing error: Unexpected token )"). When both put one spell first, with four or more
 words on each side and no contradicting type or ecosystem, their scores add up, capped
-at `AGREEMENT_CAP` so a pattern hit still ranks above. Checked on every development set
+at `AGREEMENT_CAP` before bonuses, so the spell's pattern hitting would score at least as
+much. Checked on every development set
 (recall@1 +3 cases, no new false positive) and on the 1,437 unlabelled real logs with
 both spellbooks (new answers for six distinct logs: five right, one sibling, TS2353 read
 as TS2339).
@@ -125,7 +126,7 @@ MEANING_MARGIN_WEIGHT = 0.2
 # Meaning counts only for a spell some of whose pattern's words the error shares.
 MEANING_MIN_SIGNATURE = 0.3
 # Wording and meaning agreeing on one spell (`agreement_score`): the cosine it needs, and
-# the most the agreement alone scores (a pattern hit always ranks above it).
+# the most the agreement alone scores before bonuses (a pattern hit's base).
 AGREEMENT_MIN_COSINE = 0.6
 AGREEMENT_CAP = PATTERN_BASE
 FEEDBACK_WEIGHT = 0.10
@@ -232,7 +233,9 @@ def agreement_score(lexical: float, meaning: float | None, signals: Signals) -> 
     spell shares more of the error's words, and no other spell of the book is closer in
     meaning. Two independent weak signals agreeing on one spell out of the whole book
     are much stronger evidence than either (a reworded message keeps some of its words
-    and most of its sense), so their scores add up, to at most `AGREEMENT_CAP`. Only
+    and most of its sense), so their scores add up, to at most `AGREEMENT_CAP` before the
+    bonuses every score gets: the spell's pattern hitting, with the same ecosystem, type
+    and review status, scores at least as much. Only
     where each side has enough words to count (four or more: "syntax error" or
     "Unexpected token" alone says little) and nothing contradicts the spell."""
     evidence = signals.evidence

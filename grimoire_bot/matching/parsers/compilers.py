@@ -287,6 +287,8 @@ WRAP_MIN_CHARS = 60
 CONSOLE_WIDTHS = frozenset({80, 100, 120, 128, 132, 140, 150, 160, 200})
 CUT_TAIL_CHARS = 24
 LOG_WIDTH_MIN_LINES = 3
+MIN_LOG_WIDTH = 80
+LOG_WIDTH_NEAR_SHARE = 0.8
 # awesome-typescript-loader and webpack: the file on one line, `(line,col): error` below.
 BARE_PATH_LINE_RE = re.compile(rf"^\s*(?:Error: |ERROR in )?(?P<path>{LINE_PATH})\s*$")
 LOCATION_FIRST_RE = re.compile(r"^\(\d+,\d+\): ")
@@ -367,7 +369,7 @@ def _wrapped_location(scan: Scan, index: int) -> Draft | None:
     split_location = LOCATION_FIRST_RE.match(line) and BARE_PATH_LINE_RE.match(previous)
     if (
         (_looks_cut(previous) or split_location)
-        and (not _names_a_folder(located_match(line)) or _is_cut_path(previous, lines))
+        and (not _names_a_folder(located_match(line)) or _is_cut_path(previous, scan))
         and located_match(previous) is None
     ):
         joins = [previous.rstrip() + line.strip()] if split_location else _joins(previous, line)
@@ -389,20 +391,32 @@ def _names_a_folder(match: re.Match[str] | None) -> bool:
     return match is not None and any(sep in match.group("path") for sep in "/\\")
 
 
-def _is_cut_path(line: str, lines: Sequence[str]) -> bool:
+def _is_cut_path(line: str, scan: Scan) -> bool:
     """A line that is nothing but the start of an absolute path and exactly as long as a
     console is wide: the console cut it, so even a line below that names a folder of its
     own is the rest of it (a path that merely ends a line is not cut). A console's width is
-    a usual one, or the log's own: the length of its longest lines, when several reach it."""
+    a usual one, or the log's own (`log_width`)."""
     text = line.strip()
     absolute = text.startswith(("/", "\\")) or bool(WINDOWS_DRIVE_RE.match(text.replace("\\", "/")))
     if not absolute or " " in text:
         return False
     width = len(line.rstrip())
-    if width in CONSOLE_WIDTHS:
-        return True
-    lengths = [len(other.rstrip()) for other in lines]
-    return width == max(lengths) and lengths.count(width) >= LOG_WIDTH_MIN_LINES
+    return width in CONSOLE_WIDTHS or width == log_width(scan)
+
+
+def log_width(scan: Scan) -> int:
+    """The width a console cut this log's lines at, or 0: the length of its longest lines
+    when it is a console's (80 or more), several lines have it, and most of the lines
+    nearly that long have exactly it (a log's own long lines vary in length; a cut log's
+    all stop at one). Read once per log."""
+    if not scan.widths:
+        lengths = [len(line.rstrip()) for line in scan.lines]
+        widest = max(lengths, default=0)
+        at_width = lengths.count(widest)
+        near = sum(1 for length in lengths if length >= LOG_WIDTH_NEAR_SHARE * widest)
+        cut = widest >= MIN_LOG_WIDTH and at_width >= LOG_WIDTH_MIN_LINES and at_width * 2 >= near
+        scan.widths.append(widest if cut else 0)
+    return scan.widths[0]
 
 
 def _looks_cut(line: str) -> bool:
@@ -1008,14 +1022,17 @@ def parse_cmake(scan: Scan, index: int) -> Draft | None:
         (lines[i].strip() for i in range(index + 1, end + 1) if not is_blank(lines[i])), None
     )
     message = head.group("message").strip() or first_body_line or "CMake Error"
-    file = _in_cmake_source_folder(scan, end, scan.repo_path(head.group("path")))
+    printed = head.group("path")
+    file = scan.repo_path(printed)
+    if printed and not is_absolute(to_slashes(printed)):
+        file = _in_cmake_source_folder(scan, end, file)
     line_number = to_int(head.group("line")) if file else None
     if file is None or is_absolute(file):
         # The error is inside a toolchain or module file: the repository's own call is
         # further down its call stack.
         call_file, call_line = _cmake_call_site(scan, end + 1)
         if call_file is not None:
-            file, line_number = call_file, call_line
+            file, line_number = _in_cmake_source_folder(scan, end, call_file), call_line
     return Draft(
         start=index,
         end=end,
@@ -1028,9 +1045,10 @@ def parse_cmake(scan: Scan, index: int) -> Draft | None:
 
 
 def _in_cmake_source_folder(scan: Scan, end: int, file: str | None) -> str | None:
-    """A relative path of CMake's joined to the source folder it configured, when the log
-    shows that folder: the one holding the build folder CMake's `See also` names."""
-    if file is None or is_absolute(file):
+    """A path CMake printed relative, joined to the source folder it configured, when the
+    log shows that folder: the one holding the build folder CMake's `See also` names. (An
+    absolute path is outside that folder, or CMake would have printed it relative.)"""
+    if file is None:
         return file
     lines = scan.lines
     for probe in range(end + 1, min(len(lines), end + CMAKE_SEE_ALSO_LOOKAHEAD)):

@@ -48,7 +48,7 @@ def parse_eslint_stylish(scan: Scan, index: int) -> Draft | None:
         end=index,
         message=row.group("message").strip(),
         error_type=row.group("rule"),
-        file=scan.repo_path_at(path, index),
+        file=scan.repo_path(path),
         line=to_int(row.group("line") or row.group("cra_line") or row.group("next_line")),
         column=to_int(row.group("col") or row.group("cra_col") or row.group("next_col")),
         ecosystem=Ecosystem.ESLINT,

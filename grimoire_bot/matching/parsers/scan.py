@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..blocks import LINE_PATH, Draft, to_int
 from ..locate import (
@@ -49,7 +50,8 @@ NPM_FAILED_FOLDER_RE = re.compile(
 )
 NPM_COMMAND_FAILED_RE = re.compile(r"^\s*npm (?:ERR!|error)\s+(?:Error: )?command failed\b")
 NPM_LOOKAHEAD = 300
-COMMAND_WORDS = ("cd ", "pushd ", "--cwd", "--prefix", "--dir", "-C ", "$ ", "@")
+MAX_FOLDER = "\U0010ffff"  # sorts after any folder: bisects past every event of a line
+COMMAND_WORDS = ("cd ", "pushd ", "--cwd", "--prefix", "--dir", "-C ", "$ ")
 # Reports that name a file once, alone on its line, then list rows for it (ESLint's stylish,
 # pyright before 1.1.300).
 FILE_HEADER_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
@@ -90,6 +92,9 @@ class Scan:
 
     lines: Sequence[str]
     hints: Sequence[str] = ()
+    # read once per log on first use (a scan is immutable; these hold what it computed)
+    npm_events: list[list[tuple[int, str]]] = field(default_factory=list, compare=False)
+    widths: list[int] = field(default_factory=list, compare=False)
 
     def path(self, raw: str) -> str:
         return normalise_path(raw, self.hints)
@@ -135,6 +140,12 @@ class Scan:
                     else:
                         return self.repository_folder(entered.group("dir"))
                     continue
+            if probe > commands_from and not depth and "@" in line and _may_be_npm_header(line):
+                header = NPM_HEADER_RE.match(line)
+                # The package's folder is the checkout's for most repositories (and a root
+                # no rule knows says nothing): only a workspace package's is a folder in it.
+                if header is not None and (folder := self._package_folder(header.group("dir"))):
+                    return folder
             if probe > commands_from and not depth and any(w in line for w in COMMAND_WORDS):
                 changed = (
                     CD_COMMAND_RE.match(line)
@@ -143,11 +154,7 @@ class Scan:
                 )
                 if changed is not None:
                     return self.repository_folder(self._below_new_checkout(changed, probe))
-                header = NPM_HEADER_RE.match(line)
-                # The package's folder is the checkout's for most repositories (and a root
-                # no rule knows says nothing): only a workspace package's is a folder in it.
-                if header is not None and (folder := self._package_folder(header.group("dir"))):
-                    return folder
+
         return (
             self._failed_turbo_task_folder(index)
             or self._failed_npm_script_folder(index)
@@ -157,12 +164,24 @@ class Scan:
     def _failed_npm_script_folder(self, index: int) -> str | None:
         """The package folder npm names in the summary of the script that failed, printed
         below the script's output (before the next script's header)."""
+        events = self._npm_events()
+        position = bisect_right(events, (index, MAX_FOLDER))
+        if position == len(events):
+            return None
+        line, folder = events[position]
+        return folder if line < index + NPM_LOOKAHEAD else None
+
+    def _npm_events(self) -> list[tuple[int, str]]:
+        """Where npm starts a script ("" for its folder) or names a failed one's folder, in
+        log order: read once per log, since every place of it may ask."""
+        if self.npm_events:
+            return self.npm_events[0]
+        events: list[tuple[int, str]] = []
         lines = self.lines
-        for probe in range(index + 1, min(len(lines), index + NPM_LOOKAHEAD)):
-            line = lines[probe]
+        for probe, line in enumerate(lines):
             if "npm" not in line:
                 if "@" in line and NPM_SCRIPT_START_RE.match(line):
-                    return None  # the next script's output
+                    events.append((probe, ""))  # the next script's output
                 continue
             named = NPM_FAILED_FOLDER_RE.match(line)
             if named is None:
@@ -170,10 +189,14 @@ class Scan:
             # `npm ERR! path` also names the file of other errors (ENOENT's package.json);
             # above `command failed` it is the failed script's folder.
             if named.group("location"):  # a workspace's package
-                return self.repository_folder(named.group("dir"))
-            if any(NPM_COMMAND_FAILED_RE.match(after) for after in lines[probe + 1 : probe + 4]):
-                return self._package_folder(named.group("dir"))
-        return None
+                folder = self.repository_folder(named.group("dir"))
+            elif any(NPM_COMMAND_FAILED_RE.match(after) for after in lines[probe + 1 : probe + 4]):
+                folder = self._package_folder(named.group("dir"))
+            else:
+                continue
+            events.append((probe, folder or ""))
+        self.npm_events.append(events)
+        return events
 
     def _package_folder(self, raw: str) -> str | None:
         """The repository folder of a JavaScript package's folder when it has a workspace
@@ -260,6 +283,12 @@ class Scan:
                 header = FILE_HEADER_RE.match(self.lines[probe])
                 return header.group("path") if header else None
         return None
+
+
+def _may_be_npm_header(line: str) -> bool:
+    """Cheaply: whether `line` may be npm 6's script header, which ends in a folder."""
+    last = line.rstrip().rsplit(" ", 1)[-1]
+    return last.startswith(("/", "\\")) or last[1:3] in (":/", ":\\")
 
 
 def _made_folder(made: re.Match[str]) -> str:
