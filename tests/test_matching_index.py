@@ -481,3 +481,34 @@ def test_analysis_time_grows_linearly_with_log_size(index: SpellIndex) -> None:
     diagnose(small, index)  # warm the automata once
     ratio = best_of(large) / best_of(small)
     assert ratio < 20, f"8x the log took {ratio:.1f}x the time"
+
+
+# A group of alternatives in the middle of a pattern holds the words that tell its error
+# from a sibling's; a near miss must have one of them, like the last word of a phrase.
+YARN_KILLED = spell(
+    1,
+    r'error Command failed with (?:signal "SIGKILL"|exit code 137)\.',
+    title="yarn: the build was killed, usually by the out-of-memory killer",
+    description="The runner's out-of-memory killer stopped the build.",
+    error_type="SIGKILL",
+    tags="node,yarn,memory",
+    ecosystem="node",
+)
+
+
+@pytest.mark.parametrize(
+    ("log", "offered"),
+    [
+        ('error Command failed with signal "SIGKILL".', True),  # the pattern
+        ("error Command failed with exit code 137", True),  # a near miss: its period lost
+        ("Command failed with exit code 137 (killed)", True),
+        # yarn's every failure: regression, offered the out-of-memory spell at 0.64
+        ("error Command failed with exit code 1.", False),
+        ("error Command failed with exit code 2.", False),
+    ],
+)
+def test_a_near_miss_needs_one_of_the_words_a_patterns_alternatives_end_on(
+    log: str, offered: bool
+) -> None:
+    matches = diagnose(log, SpellIndex.build([YARN_KILLED])).ranked
+    assert bool(matches) is offered

@@ -10,7 +10,12 @@ from __future__ import annotations
 import pytest
 
 from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
-from grimoire_bot.matching.relaxed import Relaxation, best_relaxed_match, relaxed_forms
+from grimoire_bot.matching.relaxed import (
+    Relaxation,
+    best_relaxed_match,
+    relaxed_forms,
+    required_alternatives,
+)
 from grimoire_bot.matching.tokens import tokenize
 from grimoire_bot.spellbook.io import starter_spellbook
 
@@ -349,3 +354,15 @@ def test_a_spell_written_for_one_version_is_offered_for_the_same_message_about_a
     )
     [match] = diagnose(log, SpellIndex.build([artifact])).ranked
     assert match.spell_id == 9 and match.score >= 0.5
+
+
+def test_the_groups_of_alternatives_a_pattern_requires_are_read_per_branch() -> None:
+    assert required_alternatives(r'failed with (?:signal "SIGKILL"|exit code 137)\.') == [
+        [['signal "SIGKILL"', "exit code 137"]]
+    ]
+    # each top-level branch its own; an optional group is not required; an alternative
+    # with no literal text (any number) is kept empty, so it says nothing
+    assert required_alternatives(r"a (?:b|c) d|e (?:f|\d+) g (?:h|i)? j") == [
+        [["b", "c"]],
+        [["f", ""]],
+    ]

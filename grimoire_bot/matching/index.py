@@ -39,7 +39,7 @@ from .rank import (
     score,
 )
 from .records import ErrorRecord
-from .relaxed import RelaxedForm, best_relaxed_match, relaxed_forms
+from .relaxed import RelaxedForm, best_relaxed_match, relaxed_forms, required_alternatives
 from .semantic import Embedder, SemanticIndex, SpellText, error_text, normalised, spell_text
 from .similarity import NO_QUERY, Evidence, LexicalIndex, SpellWords
 from .tokens import tokenize
@@ -529,7 +529,18 @@ def _spell_words(spell: SpellDoc, shape: PatternShape) -> SpellWords:
         error_type=tokenize(spell.error_type or ""),
         title=tokenize(spell.title or ""),
         body=tokenize(f"{spell.description or ''} {spell.tags or ''}"),
+        anchor_groups=[
+            [[_last_word(text) for text in group] for group in branch]
+            for branch in required_alternatives(spell.error_pattern)
+        ]
+        if "|" in spell.error_pattern  # most patterns have no alternatives: skip reading them
+        else [],
     )
+
+
+def _last_word(text: str) -> str:
+    words = tokenize(text)
+    return words[-1] if words else ""
 
 
 def _error_lines(error: ErrorRecord) -> list[list[str]]:

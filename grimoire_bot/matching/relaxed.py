@@ -156,6 +156,28 @@ def _other_alternative_forms(branch: str) -> list[tuple[float, RelaxedForm]]:
     return forms
 
 
+def required_alternatives(pattern: str) -> list[list[list[str]]]:
+    """Per top-level branch of `pattern`, each group of alternatives it requires (not at
+    its start or end only: anywhere), as the literal texts of the group's alternatives. A
+    pattern's literal text leaves such groups out (any alternative may be printed), though
+    they often hold the words that tell its error from another (`Command failed with
+    (?:signal "SIGKILL"|exit code 137)`)."""
+    groups: list[list[list[str]]] = []
+    for branch in _top_level_branches(pattern):
+        required = []
+        for atom in _atoms(branch):
+            if _is_group_of_alternatives(atom):
+                required.append(
+                    [
+                        " ".join(alt.literals)
+                        for listed in _top_level_branches(_group_body(atom))
+                        for alt in analyse_pattern(listed).alternatives[:1]
+                    ]
+                )
+        groups.append(required)
+    return groups
+
+
 def _is_group_of_alternatives(atom: str) -> bool:
     """`(?:a|b)` or `(a|b)`, required (no `?` or `*` after it)."""
     if not atom.startswith("(") or not atom.endswith(")"):

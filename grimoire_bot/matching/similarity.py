@@ -62,6 +62,9 @@ class SpellWords:
     error_type: Phrase  # added to every branch, but never an anchor
     title: Sequence[str]
     body: Sequence[str]  # description and tags
+    # per pattern branch: each group of alternatives it requires, as the last word of each
+    # alternative (one of them must be present, like an anchor)
+    anchor_groups: Sequence[Sequence[Sequence[str]]] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,7 @@ class _Branch:
     words: array[int]
     pairs: array[int]
     anchors: array[int]  # the last word of each literal phrase
+    anchor_groups: tuple[array[int], ...] = ()  # one of each group's words must be present
 
 
 class LexicalIndex:
@@ -131,9 +135,16 @@ class LexicalIndex:
         signature = [[self._id_list(phrase) for phrase in phrases] for phrases in words.signature]
         title = self._id_list(words.title)
         body = self._id_list(words.body)
-        branches = tuple(_branch(phrases, error_type) for phrases in signature)
+        groups = list(words.anchor_groups) if len(words.anchor_groups) == len(signature) else []
+        branches = tuple(
+            _branch(phrases, error_type, self._anchor_groups(groups[n]) if groups else ())
+            for n, phrases in enumerate(signature)
+        )
         self._signature.append(branches)
         every = {*title, *body, *error_type}
+        for branch in branches:  # the words of its alternatives are the spell's words too
+            for group in branch.anchor_groups:
+                every.update(group)
         pairs = _pairs(title) | _pairs(body) | _pairs(error_type)
         for phrases in signature:
             for phrase in phrases:
@@ -142,6 +153,15 @@ class LexicalIndex:
         self._all_words.append(array("I", sorted(every)))
         self._all_pairs.append(array("Q", sorted(pairs)))
         self._count = position + 1
+
+    def _anchor_groups(self, groups: Sequence[Sequence[str]]) -> tuple[array[int], ...]:
+        """Word ids of each group's alternatives' last words; a group with an alternative
+        that has no word (any text may stand there) says nothing and is left out."""
+        kept = []
+        for group in groups:
+            if group and all(group):
+                kept.append(array("I", sorted(set(self._id_list(group)))))
+        return tuple(kept)
 
     def _id_list(self, words: Iterable[str]) -> list[int]:
         """Ids of `words`, new words getting the next free id."""
@@ -208,9 +228,7 @@ class LexicalIndex:
             coverage = self._branch_coverage(branch, query)
             if coverage > best or (coverage == best and len(branch.words) > best_size):
                 best, best_size = coverage, len(branch.words)
-                anchors = (
-                    self._word_coverage(branch.anchors, query.words) if branch.anchors else 1.0
-                )
+                anchors = self._anchor_coverage(branch, query.words)
         explained, known = 0.0, 0
         if query.messages:
             spell_words = frozenset(self._all_words[position])
@@ -225,6 +243,24 @@ class LexicalIndex:
             explained=explained,
             message_confidence=min(1.0, known / FULL_SIGNATURE_WORDS),
         )
+
+    def _anchor_coverage(self, branch: _Branch, present: frozenset[int]) -> float:
+        """Share (by IDF) of the branch's anchors present: its phrases' last words, and one
+        word of each group of alternatives it requires, weighing as its rarest."""
+        if not branch.anchors and not branch.anchor_groups:
+            return 1.0
+        idf = self._idf
+        total = found = 0.0
+        for word in branch.anchors:
+            total += idf[word]
+            if word in present:
+                found += idf[word]
+        for group in branch.anchor_groups:
+            weight = max(idf[word] for word in group)
+            total += weight
+            if any(word in present for word in group):
+                found += weight
+        return found / total if total > 0.0 else 0.0
 
     def _message(self, ids: tuple[int, ...]) -> Message:
         """A message's distinct known words and pairs, weighted as the coverages weigh them."""
@@ -284,7 +320,11 @@ def _explained(
     return (words + pairs) / 2, message.known
 
 
-def _branch(phrases: Sequence[Sequence[int]], error_type: Sequence[int]) -> _Branch:
+def _branch(
+    phrases: Sequence[Sequence[int]],
+    error_type: Sequence[int],
+    anchor_groups: tuple[array[int], ...] = (),
+) -> _Branch:
     """A pattern branch's words (error-type words included), its literal phrases' word
     pairs and its anchors. An error type is a label ("npm ELIFECYCLE"), not text a log
     prints, so its words count but its word order does not."""
@@ -300,6 +340,7 @@ def _branch(phrases: Sequence[Sequence[int]], error_type: Sequence[int]) -> _Bra
         words=array("I", sorted(words)),
         pairs=array("Q", sorted(pairs)),
         anchors=array("I", sorted(anchors)),
+        anchor_groups=anchor_groups,
     )
 
 
