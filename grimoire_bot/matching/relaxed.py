@@ -157,11 +157,11 @@ def _other_alternative_forms(branch: str) -> list[tuple[float, RelaxedForm]]:
 
 
 def required_alternatives(pattern: str) -> list[list[list[str]]]:
-    """Per top-level branch of `pattern`, each group of alternatives it requires (not at
-    its start or end only: anywhere), as the literal texts of the group's alternatives. A
-    pattern's literal text leaves such groups out (any alternative may be printed), though
-    they often hold the words that tell its error from another (`Command failed with
-    (?:signal "SIGKILL"|exit code 137)`)."""
+    """Per top-level branch of `pattern`, each group of alternatives it requires (not an
+    optional one), as the literal texts of the group's alternatives ("" for one with none).
+    A pattern's literal text leaves such groups out (any alternative may be printed),
+    though they often hold the words that tell its error from another's (`Command failed
+    with (?:signal "SIGKILL"|exit code 137)`)."""
     groups: list[list[list[str]]] = []
     for branch in _top_level_branches(pattern):
         required = []
