@@ -286,9 +286,6 @@ BINARY_SUFFIXES = (".dll", ".exe", ".lib", ".obj", ".pdb", ".winmd", ".so", ".a"
 WRAP_MIN_CHARS = 60
 CONSOLE_WIDTHS = frozenset({80, 100, 120, 128, 132, 140, 150, 160, 200})
 CUT_TAIL_CHARS = 24
-LOG_WIDTH_MIN_LINES = 3
-MIN_LOG_WIDTH = 80
-LOG_WIDTH_NEAR_SHARE = 0.8
 # awesome-typescript-loader and webpack: the file on one line, `(line,col): error` below.
 BARE_PATH_LINE_RE = re.compile(rf"^\s*(?:Error: |ERROR in )?(?P<path>{LINE_PATH})\s*$")
 LOCATION_FIRST_RE = re.compile(r"^\(\d+,\d+\): ")
@@ -395,28 +392,13 @@ def _is_cut_path(line: str, scan: Scan) -> bool:
     """A line that is nothing but the start of an absolute path and exactly as long as a
     console is wide: the console cut it, so even a line below that names a folder of its
     own is the rest of it (a path that merely ends a line is not cut). A console's width is
-    a usual one, or the log's own (`log_width`)."""
+    a usual one, or the log's own (`Scan.console_width`)."""
     text = line.strip()
     absolute = text.startswith(("/", "\\")) or bool(WINDOWS_DRIVE_RE.match(text.replace("\\", "/")))
     if not absolute or " " in text:
         return False
     width = len(line.rstrip())
-    return width in CONSOLE_WIDTHS or width == log_width(scan)
-
-
-def log_width(scan: Scan) -> int:
-    """The width a console cut this log's lines at, or 0: the length of its longest lines
-    when it is a console's (80 or more), several lines have it, and most of the lines
-    nearly that long have exactly it (a log's own long lines vary in length; a cut log's
-    all stop at one). Read once per log."""
-    if not scan.widths:
-        lengths = [len(line.rstrip()) for line in scan.lines]
-        widest = max(lengths, default=0)
-        at_width = lengths.count(widest)
-        near = sum(1 for length in lengths if length >= LOG_WIDTH_NEAR_SHARE * widest)
-        cut = widest >= MIN_LOG_WIDTH and at_width >= LOG_WIDTH_MIN_LINES and at_width * 2 >= near
-        scan.widths.append(widest if cut else 0)
-    return scan.widths[0]
+    return width in CONSOLE_WIDTHS or width == scan.console_width
 
 
 def _looks_cut(line: str) -> bool:

@@ -6,7 +6,8 @@ import posixpath
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from ..blocks import LINE_PATH, Draft, to_int
 from ..locate import (
@@ -52,6 +53,10 @@ NPM_COMMAND_FAILED_RE = re.compile(r"^\s*npm (?:ERR!|error)\s+(?:Error: )?comman
 NPM_LOOKAHEAD = 300
 MAX_FOLDER = "\U0010ffff"  # sorts after any folder: bisects past every event of a line
 COMMAND_WORDS = ("cd ", "pushd ", "--cwd", "--prefix", "--dir", "-C ", "$ ")
+# A log hard-wrapped at a console's width unusual enough to be read off the log itself.
+LOG_WIDTH_MIN_LINES = 3
+MIN_LOG_WIDTH = 80
+LOG_WIDTH_NEAR_SHARE = 0.8
 # Reports that name a file once, alone on its line, then list rows for it (ESLint's stylish,
 # pyright before 1.1.300).
 FILE_HEADER_RE = re.compile(rf"^(?P<path>{LINE_PATH})\s*$")
@@ -86,15 +91,12 @@ class Location:
     column: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Scan:
     """The cleaned log's lines and what the caller knows about the repository's location."""
 
     lines: Sequence[str]
     hints: Sequence[str] = ()
-    # read once per log on first use (a scan is immutable; these hold what it computed)
-    npm_events: list[list[tuple[int, str]]] = field(default_factory=list, compare=False)
-    widths: list[int] = field(default_factory=list, compare=False)
 
     def path(self, raw: str) -> str:
         return normalise_path(raw, self.hints)
@@ -164,18 +166,17 @@ class Scan:
     def _failed_npm_script_folder(self, index: int) -> str | None:
         """The package folder npm names in the summary of the script that failed, printed
         below the script's output (before the next script's header)."""
-        events = self._npm_events()
+        events = self._npm_events
         position = bisect_right(events, (index, MAX_FOLDER))
         if position == len(events):
             return None
         line, folder = events[position]
         return folder if line < index + NPM_LOOKAHEAD else None
 
+    @cached_property
     def _npm_events(self) -> list[tuple[int, str]]:
         """Where npm starts a script ("" for its folder) or names a failed one's folder, in
         log order: read once per log, since every place of it may ask."""
-        if self.npm_events:
-            return self.npm_events[0]
         events: list[tuple[int, str]] = []
         lines = self.lines
         for probe, line in enumerate(lines):
@@ -195,8 +196,20 @@ class Scan:
             else:
                 continue
             events.append((probe, folder or ""))
-        self.npm_events.append(events)
         return events
+
+    @cached_property
+    def console_width(self) -> int:
+        """The width a console cut this log's lines at, or 0: the length of its longest
+        lines when it is a console's (80 or more), several lines have it, and most of the
+        lines nearly that long have exactly it (a log's own long lines vary in length; a cut
+        log's all stop at one)."""
+        lengths = [len(line.rstrip()) for line in self.lines]
+        widest = max(lengths, default=0)
+        at_width = lengths.count(widest)
+        near = sum(1 for length in lengths if length >= LOG_WIDTH_NEAR_SHARE * widest)
+        cut = widest >= MIN_LOG_WIDTH and at_width >= LOG_WIDTH_MIN_LINES and at_width * 2 >= near
+        return widest if cut else 0
 
     def _package_folder(self, raw: str) -> str | None:
         """The repository folder of a JavaScript package's folder when it has a workspace
@@ -287,8 +300,7 @@ class Scan:
 
 def _may_be_npm_header(line: str) -> bool:
     """Cheaply: whether `line` may be npm 6's script header, which ends in a folder."""
-    last = line.rstrip().rsplit(" ", 1)[-1]
-    return last.startswith(("/", "\\")) or last[1:3] in (":/", ":\\")
+    return is_absolute(line.rstrip().rsplit(" ", 1)[-1].replace("\\", "/"))
 
 
 def _made_folder(made: re.Match[str]) -> str:
