@@ -111,10 +111,7 @@ def diagnose(
             if position == len(errors):
                 errors.append(record)
                 each.append([])
-            placed = replace(match, error_index=position)
-            each[position] = [m for m in each[position] if m.spell_id != match.spell_id]
-            each[position].append(placed)
-            best[match.spell_id] = placed
+            _place(match, position, each, best)
     if cause is not None and len(errors) > scored_errors:
         _keep_cause_scores(cause, cause_found, errors, each, best, wanted)
     if cause is not None:
@@ -182,17 +179,20 @@ def _keep_cause_scores(
     if position is None:
         return
     for match in cause_found:
-        if not wanted(match):
-            continue
-        placed = replace(match, error_index=position)
         current = next((m for m in each[position] if m.spell_id == match.spell_id), None)
-        if current is not None and current.score >= match.score:
-            continue
-        each[position] = [m for m in each[position] if m.spell_id != match.spell_id]
-        each[position].append(placed)
-        overall = best.get(match.spell_id)
-        if overall is None or placed.score > overall.score:
-            best[match.spell_id] = placed
+        if wanted(match) and (current is None or match.score > current.score):
+            _place(match, position, each, best)
+
+
+def _place(match: Match, position: int, each: list[list[Match]], best: dict[int, Match]) -> None:
+    """`match` on `errors[position]`, instead of that error's match of the same spell, and
+    the spell's best overall when it scores higher there."""
+    placed = replace(match, error_index=position)
+    each[position] = [m for m in each[position] if m.spell_id != match.spell_id]
+    each[position].append(placed)
+    overall = best.get(match.spell_id)
+    if overall is None or placed.score > overall.score:
+        best[match.spell_id] = placed
 
 
 def _unplaced(errors: Sequence[ErrorRecord]) -> bool:

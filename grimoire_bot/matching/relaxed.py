@@ -140,12 +140,7 @@ def _other_alternative_forms(branch: str) -> list[tuple[float, RelaxedForm]]:
             continue
         source = "".join((*atoms[:position], OTHER_ALTERNATIVE_TEXT, *atoms[position + 1 :]))
         if (regex := _compile(source)) is not None:
-            replaced = " ".join(
-                run
-                for listed in _top_level_branches(_group_body(atoms[position]))
-                for alt in analyse_pattern(listed).alternatives
-                for run in alt.literals
-            )
+            replaced = " ".join(_alternative_texts(atoms[position]))
             form = RelaxedForm(
                 Relaxation.OTHER_ALTERNATIVE,
                 regex,
@@ -167,15 +162,17 @@ def required_alternatives(pattern: str) -> list[list[list[str]]]:
         required = []
         for atom in _atoms(branch):
             if _is_group_of_alternatives(atom):
-                required.append(
-                    [
-                        " ".join(alt.literals)
-                        for listed in _top_level_branches(_group_body(atom))
-                        for alt in analyse_pattern(listed).alternatives[:1]
-                    ]
-                )
+                required.append(_alternative_texts(atom))
         groups.append(required)
     return groups
+
+
+def _alternative_texts(group: str) -> list[str]:
+    """The literal text each alternative of a group requires, one per alternative."""
+    return [
+        " ".join(run for alt in analyse_pattern(listed).alternatives for run in alt.literals)
+        for listed in _top_level_branches(_group_body(group))
+    ]
 
 
 def _is_group_of_alternatives(atom: str) -> bool:
