@@ -88,6 +88,11 @@ ROUND9_DIR = EVALSET_DIR / "round9"
 # frozen unread before anything was measured on it, and a development batch gathered
 # at the same time by a third, measured once before the session tuned on it.
 ROUND10_DIR = EVALSET_DIR / "round10"
+# The eleventh round (2026-12-08, a seventh session) is a held-out side only, of both kinds:
+# 70 failing logs for matching (17 expect nothing; 15 ecosystems) and 68 tool outputs for
+# localisation (37 tools), gathered by four helpers while that session worked, frozen
+# unread, and counted on the session's starting code before any change was measured.
+ROUND11_DIR = EVALSET_DIR / "round11"
 # Later rounds by name, as `--split round2-dev` and `--dataset grimoire-round3-heldout` say them.
 ROUNDS = {
     "round2": ROUND2_DIR,
@@ -99,6 +104,7 @@ ROUNDS = {
     "round8": ROUND8_DIR,
     "round9": ROUND9_DIR,
     "round10": ROUND10_DIR,
+    "round11": ROUND11_DIR,
 }
 
 
@@ -131,6 +137,7 @@ class Dataset(StrEnum):
     ROUND9_DEV = "grimoire-round9-dev"
     ROUND10_DEV = "grimoire-round10-dev"
     ROUND10_HELDOUT = "grimoire-round10-heldout"
+    ROUND11_HELDOUT = "grimoire-round11-heldout"
 
     @property
     def split(self) -> Split | None:

@@ -32,6 +32,7 @@ from bench.evalset import (
     ROUND8_DIR,
     ROUND9_DIR,
     ROUND10_DIR,
+    ROUND11_DIR,
     Kind,
     Split,
     assign_sides,
@@ -342,7 +343,7 @@ def test_every_round_uses_sources_no_earlier_round_used(matching, locate, ciroot
     earlier = {case["source"] for case in every(matching) + every(locate) + ciroots}
     for directory in (
         ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR, ROUND6_DIR, ROUND7_DIR, ROUND8_DIR,
-        ROUND9_DIR, ROUND10_DIR,
+        ROUND9_DIR, ROUND10_DIR, ROUND11_DIR,
     ):
         fresh = [
             case
@@ -615,5 +616,45 @@ def test_round10_held_out_sides_are_frozen(tmp_path: Path) -> None:
     copy = tmp_path / ROUND10_DIR.name
     shutil.copytree(ROUND10_DIR, copy)
     frozen = copy / FILES[(Kind.LOCATE, Split.HELDOUT)]
+    frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert len(frozen_problems(copy)) == 1
+
+
+# ------------------------------------------------------ the eleventh round
+
+
+def test_round11_is_a_well_formed_held_out_side(spellbook) -> None:
+    matching = load_cases(Kind.MATCHING, Split.HELDOUT, ROUND11_DIR)
+    locate = load_cases(Kind.LOCATE, Split.HELDOUT, ROUND11_DIR)
+    assert not any((ROUND11_DIR / FILES[(kind, Split.DEV)]).exists() for kind in Kind)
+    assert len(matching) >= 60 and sum(1 for case in matching if not case["expected"]) >= 15
+    assert len({case["ecosystem"] for case in matching}) >= 12
+    assert len(locate) >= 60 and len({case["tool"] for case in locate}) >= 25
+    for case in matching:
+        assert set(case) == MATCHING_FIELDS, case["id"]
+        assert set(case["expected"]) <= set(spellbook), case["id"]
+    for case in locate:
+        assert_well_formed_location(case)
+    for case in matching + locate:
+        assert case["log"].strip() and case["ci"].strip(), case["id"]
+        assert SOURCE_RE.match(case["source"]), case["id"]
+    ids = [case["id"] for case in matching + locate]
+    assert len(set(ids)) == len(ids)
+    sources = [case["source"] for case in matching + locate]
+    assert len(set(sources)) == len(sources)  # one case a thread
+
+
+def test_round11_negatives_are_not_matched_literally(spellbook) -> None:
+    assert_negatives_not_matched_literally(
+        load_cases(Kind.MATCHING, Split.HELDOUT, ROUND11_DIR), spellbook
+    )
+
+
+def test_round11_held_out_sides_are_frozen(tmp_path: Path) -> None:
+    assert frozen_problems(ROUND11_DIR) == []
+    assert set(read_manifest(ROUND11_DIR)) == {"locate-heldout.jsonl", "matching-heldout.jsonl"}
+    copy = tmp_path / ROUND11_DIR.name
+    shutil.copytree(ROUND11_DIR, copy)
+    frozen = copy / FILES[(Kind.MATCHING, Split.HELDOUT)]
     frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert len(frozen_problems(copy)) == 1
