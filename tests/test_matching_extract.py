@@ -591,6 +591,28 @@ Function parse/1 has no local return.""",
 ModuleNotFoundError: No module named 'utils'""",
         "src/cr2/__init__.py", 1, None, "ModuleNotFoundError", "python", "utils",
     ),
+    Case(
+        "GoogleTest under `ctest -V`: the test's number before each line, CTest's build folder",
+        # A CMU 15-445 (bustub) autograder run, as pasted in a public lab notebook.
+        """9: Test command: /autograder/source/bustub/build/test/grading_buffer_pool_manager_test "--gtest_filter=BufferPoolManagerTest.DeletePage"
+9: Test timeout computed to be: 120
+9: Running main() from gmock_main.cc
+9: [ RUN      ] BufferPoolManagerTest.DeletePage
+9: /autograder/source/bustub/test/buffer/grading_buffer_pool_manager_test.cpp:406: Failure
+9: Expected equality of these values:
+9:   1
+9:   bpm->DeletePage(page_ids[4])
+9:     Which is: false
+9: [  FAILED  ] BufferPoolManagerTest.DeletePage (1 ms)
+9: [----------] 1 test from BufferPoolManagerTest (1 ms total)
+9:
+9: [  FAILED  ] 1 test, listed below:
+9: [  FAILED  ] BufferPoolManagerTest.DeletePage
+9:
+9:  1 FAILED TEST""",
+        "test/buffer/grading_buffer_pool_manager_test.cpp", 406, None, None, "cpp",
+        "bpm->DeletePage",
+    ),
 ]
 # fmt: on
 
@@ -608,6 +630,37 @@ def test_each_tool_format_is_located_in_the_repository(case: Case) -> None:
     assert (record.file, record.line, record.column) == (case.file, case.line, case.column)
     assert record.error_type == case.error_type
     assert record.ecosystem == case.ecosystem
+
+
+def test_a_googletest_failure_is_told_by_what_failed_not_by_the_word_failure() -> None:
+    # thm-mni-ii/sea#110 (GoogleTest 1.8+), and the older `Value of:` form up to the verdict.
+    modern = """/home/runner/work/sea/sea/test/bfs_test.cpp:39: Failure
+Expected equality of these values:
+  c2
+    wich is: 0
+  order * degree
+    wich is: 10000
+"""
+    older = """[ RUN      ] Foo.Bar
+tests/foo_test.cc:42: Failure
+Value of: x
+  Actual: 3
+Expected: 4
+[  FAILED  ] Foo.Bar (1 ms)
+tests/foo_test.cc:50: Failure
+Value of: y
+"""
+    assert [(e.file, e.line, e.message) for e in extract_errors(modern)] == [
+        (
+            "test/bfs_test.cpp",
+            39,
+            "Expected equality of these values: c2 wich is: 0 order * degree wich is: 10000",
+        )
+    ]
+    assert [e.message for e in extract_errors(older)] == [
+        "Value of: x Actual: 3 Expected: 4",
+        "Value of: y",
+    ]
 
 
 def test_runner_noise_never_becomes_an_error() -> None:

@@ -187,6 +187,9 @@ BUILD_PRODUCT = (
     rf"[\\/](?:{BUILD_FOLDER})[\\/]"
     r"(?:[^\s\]\"'<>|]*\.(?:vcxproj|sln)\b|CMakeFiles\b|CMakeCache\.txt)"
 )
+# CTest names the build folder it runs each test from (`ctest -V`, `--output-on-failure`).
+CTEST_RUN = "Test command: "
+CTEST_RUN_RE = r"(?:Test command|Working Directory): "
 # Where people and containers keep a checkout when no CI system chose the folder: a home
 # folder (`/home/me`, `/Users/me`, `C:/Users/me`, `/root`), then folders that hold many
 # checkouts (`projects`, `code`, `src`, `git`, Visual Studio's `source/repos`, ...), then
@@ -398,9 +401,10 @@ def root_beside_build_folder(path: str, text: str) -> str | None:
     """Where the repository starts in an absolute path, judged by the log: the folder of
     the path that the log shows holding CMake's build folder (`build/`, CLion's
     `cmake-build-debug/`), told by what CMake makes there (Visual Studio's projects, which
-    MSBuild names after each diagnostic, `CMakeFiles/`, `CMakeCache.txt`). A Gradle or
-    Ant module's own `build/` says nothing of the repository's root."""
-    if "CMake" not in text and ".vcxproj" not in text and ".sln" not in text:
+    MSBuild names after each diagnostic, `CMakeFiles/`, `CMakeCache.txt`, the tests CTest
+    runs from it). A Gradle or Ant module's own `build/` says nothing of the repository's
+    root."""
+    if not any(marker in text for marker in ("CMake", ".vcxproj", ".sln", CTEST_RUN)):
         return None
     parts = path.split("/")
     for depth in range(len(parts) - 2, 1, -1):
@@ -408,7 +412,9 @@ def root_beside_build_folder(path: str, text: str) -> str | None:
             continue  # the path is in the build folder itself
         root = "/".join(parts[:depth])
         holder = re.escape(root).replace("/", r"[\\/]")
-        if re.search(holder + BUILD_PRODUCT, text):
+        if re.search(holder + BUILD_PRODUCT, text) or re.search(
+            CTEST_RUN_RE + holder + rf"[\\/](?:{BUILD_FOLDER})[\\/]", text
+        ):
             return root
     return None
 

@@ -119,6 +119,9 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (" log lines:", re.compile(r"\n {4,8}>(?: |(?=\n))")),
     # MSBuild with several nodes (`msbuild -m`, Visual Studio) numbers each project's lines.
     (">", re.compile(r"\n\d{1,3}>(?![>&=\d])")),
+    # CTest run verbosely (`ctest -V`) numbers each line of a test's output by the test
+    # (`3: [ RUN      ] Foo.Bar`), below the command it names.
+    (": Test command: ", re.compile(r"\n\d{1,4}: ")),
     # Ant names the task before each line of a tool it runs, right-aligned (`    [javac] `).
     ("[java", ANT_TASK_RE),
     ("[exec]", ANT_TASK_RE),

@@ -311,6 +311,13 @@ BAZEL_ACTION_FAILED_RE = re.compile(
 TEMPLATE_CONTEXT_RE = re.compile(r"^(?:recursively )?required (?:from|by) ")
 GO_PACKAGE_HEADER_RE = re.compile(r"^# (?P<package>[\w.\-/]+)$")
 GO_HEADER_LOOKBACK = 50
+# GoogleTest places a failed assertion as `file:line: Failure` and says what failed on the
+# lines below it (`Expected equality of these values:`, `Value of: x`), up to the test's
+# verdict (`[  FAILED  ] Suite.Test`) or the next assertion.
+GTEST_FAILURE = "Failure"
+GTEST_END_RE = re.compile(r"^\[ {0,2}[A-Z ]{2,10}\]|^\S+:\d+: Failure$")
+GTEST_MESSAGE_LINES = 8
+GTEST_MESSAGE_CHARS = 300
 
 
 # A compiler diagnostic glued to the end of another tool's progress output.
@@ -436,6 +443,8 @@ def _located_draft(scan: Scan, index: int, match: re.Match[str], last_line: int)
     message, error_type = _diagnostic_message(rest)
     if message is None:
         return _as_warning(scan, index, match) if _is_warning(rest) else None
+    if rest == GTEST_FAILURE:
+        message = _gtest_assertion(scan.lines, last_line) or message
     has_column = groups.get("col") or groups.get("col2") or groups.get("col3")
     if (
         error_type is None
@@ -513,6 +522,18 @@ def _as_warning(scan: Scan, index: int, match: re.Match[str]) -> Draft | None:
         column=to_int(groups.get("col") or groups.get("col2") or groups.get("col3")),
         warning=True,
     )
+
+
+def _gtest_assertion(lines: Sequence[str], index: int) -> str:
+    """What GoogleTest says failed, from the lines below its `file:line: Failure`, on one
+    line: `Expected equality of these values: add(2, 2) Which is: 5 4`."""
+    said: list[str] = []
+    for probe in range(index + 1, min(len(lines), index + 1 + GTEST_MESSAGE_LINES)):
+        line = lines[probe].strip()
+        if not line or GTEST_END_RE.match(line):
+            break
+        said.append(line)
+    return " ".join(said)[:GTEST_MESSAGE_CHARS]
 
 
 def _next_text(lines: Sequence[str], index: int) -> str:
