@@ -330,3 +330,26 @@ async def test_a_spell_is_found_for_another_wording_when_the_tool_prints_its_fix
     assert [(m["spell"]["id"], m["reason"]) for m in body["matches"]] == [
         ((await created.json())["id"], "similar")
     ]
+
+
+async def test_a_spell_written_for_gccs_wording_is_offered_for_clangs(client, fresh_database_url):
+    headers = await token_for(client)
+    created = await client.post(
+        "/api/spells",
+        json={
+            "title": "A header file cannot be found",
+            "error_pattern": r"fatal error: [\w./+-]+\.h: No such file or directory",
+            "solution_code": "apt-get install libssl-dev",
+        },
+        headers=headers,
+    )
+    assert created.status == 201, await created.text()
+    log = (
+        "/Users/runner/work/app/app/src/tls.c:3:10: fatal error: 'openssl/ssl.h' file not found\n"
+        "#include <openssl/ssl.h>\n         ^~~~~~~~~~~~~~~\n1 error generated.\n"
+    )
+    body = await (await client.post("/api/match", json={"log": log})).json()
+    best = body["matches"][0]
+    assert best["spell"]["id"] == (await created.json())["id"]
+    assert best["reason"] == "similar"
+    assert body["errors"][best["error_index"]]["file"] == "src/tls.c"

@@ -23,6 +23,7 @@ import numpy as np
 import re2
 
 from .blocks import CODE_FRAME_RE, STACK_FRAME_RE
+from .dialects import Rewording, reword
 from .diff import parse_added_lines
 from .ecosystems import Agreement, Ecosystem, agreement, ecosystems_from_tags, parse_ecosystem
 from .fixes import FixPattern, compile_patterns, fix_patterns, may_print, printed_lines
@@ -39,7 +40,13 @@ from .rank import (
     score,
 )
 from .records import ErrorRecord
-from .relaxed import RelaxedForm, best_relaxed_match, relaxed_forms, required_alternatives
+from .relaxed import (
+    Relaxation,
+    RelaxedForm,
+    best_relaxed_match,
+    relaxed_forms,
+    required_alternatives,
+)
 from .semantic import Embedder, SemanticIndex, SpellText, error_text, normalised, spell_text
 from .similarity import NO_QUERY, Evidence, LexicalIndex, SpellWords
 from .tokens import tokenize
@@ -106,6 +113,17 @@ class DiffHit:
     path: str
     line: int  # line number in the new file
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Texts:
+    """An error's text as patterns see it (forms.py) and the spells whose pattern hit it;
+    its messages in their other wordings (dialects.py) and the spells only those hit."""
+
+    text: str
+    hits: set[int]
+    reworded: Rewording
+    reworded_hits: set[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +226,8 @@ class SpellIndex:
     ) -> list[Match]:
         """The best spells for these errors, best first, each spell once (with the error
         it fits best); nothing scoring under `min_score`. `similarity=False` keeps to
-        pattern hits (near misses are not looked for)."""
+        pattern hits, on the wording printed or another of the same message (dialects.py):
+        near misses by words or meaning are not looked for."""
         best: dict[int, Match] = {}
         for matches in self._each_error(errors, feedback, similarity):
             for match in matches:
@@ -243,6 +262,8 @@ class SpellIndex:
         last_ones = len(errors) - LAST_SIMILARITY_ERRORS
         texts = [matching_text(error.text) for error in errors]
         hits = self._pattern_hits(texts)
+        reworded = [reword(text) for text in texts]
+        reworded_hits = self._reworded_hits([rewording.text for rewording in reworded], hits)
         near = [
             similarity and (error_index < FIRST_SIMILARITY_ERRORS or error_index >= last_ones)
             for error_index in range(len(errors))
@@ -252,8 +273,12 @@ class SpellIndex:
             self._matches_for(
                 error,
                 error_index,
-                texts[error_index],
-                hits[error_index],
+                _Texts(
+                    texts[error_index],
+                    hits[error_index],
+                    reworded[error_index],
+                    reworded_hits[error_index],
+                ),
                 near[error_index],
                 meanings[error_index],
                 feedback,
@@ -310,23 +335,34 @@ class SpellIndex:
                         hits[touched].add(position)
         return hits
 
+    def _reworded_hits(self, reworded: Sequence[str], hits: Sequence[set[int]]) -> list[set[int]]:
+        """For each error, the spells whose pattern matches only its message in another
+        tool's or version's wording (dialects.py); most errors have none."""
+        found: list[set[int]] = [set() for _ in reworded]
+        owners = [index for index, text in enumerate(reworded) if text]
+        if owners:
+            each = self._pattern_hits([reworded[index] for index in owners])
+            for index, positions in zip(owners, each, strict=True):
+                found[index] = positions - hits[index]
+        return found
+
     def _matches_for(
         self,
         error: ErrorRecord,
         error_index: int,
-        text: str,
-        pattern_hits: set[int],
+        texts: _Texts,
         with_similarity: bool,
         meaning: np.ndarray | None,
         feedback: Mapping[int, float] | None,
     ) -> list[Match]:
-        needs_words = with_similarity or bool(pattern_hits)
+        text, pattern_hits = texts.text, texts.hits
+        needs_words = with_similarity or bool(pattern_hits) or bool(texts.reworded_hits)
         query = (
             self._lexical.query(_error_lines(error), _message_words(error))
             if needs_words
             else NO_QUERY
         )
-        candidates = set(pattern_hits)
+        candidates = pattern_hits | texts.reworded_hits
         if with_similarity:
             candidates.update(self._lexical.candidates(query))
             if meaning is not None and self.semantic is not None:
@@ -341,11 +377,14 @@ class SpellIndex:
         for position, evidence in evidences.items():
             entry = self._log[position]
             hit = position in pattern_hits
-            relaxed = (
-                self._relaxed_match(entry.pattern, text)
-                if not hit and evidence.signature >= RELAXED_MIN_SIGNATURE
-                else None
-            )
+            relaxation, relaxed_specificity = None, 0.0
+            if position in texts.reworded_hits:
+                relaxation = Relaxation.OTHER_WORDING
+                relaxed_specificity = self._matched_specificity(entry, texts.reworded.text)
+            elif not hit and evidence.signature >= RELAXED_MIN_SIGNATURE:
+                relaxed = self._relaxed_match(entry.pattern, text)
+                if relaxed is not None:
+                    relaxation, relaxed_specificity = relaxed.kind, relaxed.specificity
             fix_printed = False
             if not hit and entry.fixes:
                 printed = printed_lines(_own_lines(error)) if printed is None else printed
@@ -365,8 +404,8 @@ class SpellIndex:
                 feedback=_feedback(entry, feedback),
                 meaning=None if meaning is None else float(meaning[position]),
                 meaning_margin=margins.get(position, 0.0),
-                relaxed=relaxed.kind if relaxed else None,
-                relaxed_specificity=relaxed.specificity if relaxed else 0.0,
+                relaxed=relaxation,
+                relaxed_specificity=relaxed_specificity,
                 specific_code=specific_code,
                 fix_printed=fix_printed,
                 lexical_first=position == first_by_wording and not types_apart,
@@ -374,6 +413,8 @@ class SpellIndex:
             value, reason = score(signals)
             scored[position] = (value, reason.value)
         self._lift_refinements(scored, pattern_hits)
+        if texts.reworded_hits:
+            _below_literal_hits(scored, self._written_for_the_wording(texts), texts.reworded_hits)
         return [
             Match(
                 spell_id=self._log[position].spell_id,
@@ -402,6 +443,16 @@ class SpellIndex:
             return None
         found = self._compiled_pattern(entry.pattern).search(encodable(text))
         return None if found is None else found.span()
+
+    def _written_for_the_wording(self, texts: _Texts) -> set[int]:
+        """The spells whose pattern hit the error as printed, on the mark of a wording a
+        family knows (dialects.py): written for this very wording, not generic ones."""
+        written = set()
+        for position in texts.hits:
+            found = self._compiled_pattern(self._log[position].pattern).search(texts.text)
+            if found is not None and any(mark in found.group(0) for mark in texts.reworded.marks):
+                written.add(position)
+        return written
 
     def _matched_specificity(self, entry: _Entry, text: str) -> float:
         """Specificity of the pattern branch that matched `text` (patterns.py)."""
@@ -474,6 +525,24 @@ class SpellIndex:
                         )
                         per_spell[entry.spell_id] = per_spell.get(entry.spell_id, 0) + 1
         return sorted(hits, key=lambda hit: (hit.path, hit.line, hit.spell_id))
+
+
+def _below_literal_hits(
+    scored: dict[int, tuple[float, str]], hits: set[int], reworded_hits: set[int]
+) -> None:
+    """A spell whose pattern hit the message only in another wording ranks below the
+    spells written for the wording the tool printed, `hits` (lld's spell above MSVC's
+    for lld's message)."""
+    if not hits:
+        return
+    best_literal = max(scored[position][0] for position in hits)
+    if best_literal < DEFAULT_MIN_SCORE:
+        return  # a literal hit the error contradicts says nothing of the other wordings
+    ceiling = best_literal - REFINEMENT_MARGIN
+    for position in reworded_hits:
+        value, reason = scored[position]
+        if value > ceiling:
+            scored[position] = (max(0.0, ceiling), reason)
 
 
 def _best_first(matches: Iterable[Match], min_score: float, limit: int) -> list[Match]:

@@ -110,6 +110,8 @@ RELAXED_BASE = {
     Relaxation.LOST_END: 0.42,
     Relaxation.LOST_START: 0.42,
     Relaxation.OTHER_ALTERNATIVE: 0.42,
+    # the same diagnostic in another toolchain's or version's wording (dialects.py)
+    Relaxation.OTHER_WORDING: 0.50,
 }
 SAME_CODE_BASE = 0.5
 SAME_CODE_LEXICAL_WEIGHT = 0.3

@@ -1,0 +1,521 @@
+"""One message as other tools and other versions of a tool word it.
+
+A spell's pattern is written for the wording its author saw: gcc's and not clang's, Python
+3's `ModuleNotFoundError` and not Python 2's `ImportError`, npm 9's `npm ERR!` and not npm
+10's `npm error`, Java 9's class-file message and not Java 8's `Unsupported major.minor
+version`. The same failure then passes unmatched when another toolchain reports it. A
+family below lists the forms one message takes, each a regex over an error's (folded)
+text with named fields and the line that form prints; an error in one form is matched in
+every other form of its family too (`other_wordings`), so a pattern written for any of
+them finds it. Such a hit ranks as a near miss (`Relaxation.OTHER_WORDING`), below the
+pattern hit of a spell written for the wording the tool printed: one whose match holds
+that wording's mark (`Form.literal`: lld's `undefined symbol`), not a generic spell whose
+match leaves it out (`: command not found` of bash's `$'\\r': command not found`).
+
+Only wordings of one and the same diagnostic belong in a family: never a sibling with
+another cause (gcc's missing input file is not a missing header, a loader's `undefined
+symbol` at run time is not the linker's, Jest's `Cannot find module ... from` is not
+Node's, Docker's `permission denied` on its socket is not a daemon that is down).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# A field the matching form does not capture gets a neutral value (a pattern's `[\d.]+`
+# or `\S+` still matches it; nothing shows it to anyone).
+DEFAULT_FIELD = "0"
+# An error's text is short; these bound the work on a pathological one.
+MAX_MATCHES_PER_FORM = 4
+MAX_TEXT_CHARS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    literal: str  # must be in the text for `regex` to be worth running
+    regex: re.Pattern[str]
+    line: str  # what this form prints, with the family's fields in braces
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    name: str
+    forms: tuple[Form, ...]
+    defaults: Mapping[str, str] = field(default_factory=dict)
+
+
+def _form(literal: str, regex: str, line: str) -> Form:
+    return Form(literal, re.compile(regex, re.MULTILINE), line)
+
+
+HEADER = r"(?P<header>[\w+-]{1,100}(?:/[\w+-]{1,100}){0,10}(?:\.(?:h|hh|hpp|hxx|inc|ipp|tcc))?)"
+SYMBOL = r"(?P<symbol>[^\s'\"`][^'\"`\n]{0,300}?)"
+NAME = r"(?P<name>[A-Za-z_][\w:]{0,200})"
+COMMAND = r"(?P<command>[\w.+-]{1,100})"
+SHELL = r"(?:ba|z|da|k)?sh|python\d?|node|ruby|perl"
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "missing header",
+        (
+            _form(
+                "No such file or directory",
+                rf"fatal error: {HEADER}: No such file or directory",
+                "fatal error: {header}: No such file or directory",
+            ),
+            _form(
+                "file not found",
+                rf"fatal error: '{HEADER}' file not found",
+                "fatal error: '{header}' file not found",
+            ),
+            _form(
+                "C1083",
+                rf"fatal error C1083: Cannot open include file: '{HEADER}'",
+                "fatal error C1083: Cannot open include file: '{header}': "
+                "No such file or directory",
+            ),
+        ),
+    ),
+    Family(
+        "undefined symbol at link time",
+        (
+            _form(
+                "undefined reference",
+                rf"undefined reference to [`']{SYMBOL}'",
+                "undefined reference to `{symbol}'",
+            ),
+            _form(
+                "undefined symbol",
+                rf"(?:ld(?:\.lld)?|lld-link|wasm-ld|rust-lld): error: "
+                rf"(?:[^\n]{{0,200}}: )?undefined symbol: {SYMBOL}$",
+                "ld.lld: error: undefined symbol: {symbol}",
+            ),
+            _form(
+                "Undefined symbols for architecture",
+                rf"Undefined symbols for architecture (?P<arch>\w+):\s*\n"
+                rf"\s*\"{SYMBOL}\", referenced",
+                'Undefined symbols for architecture {arch}:\n  "{symbol}", referenced from:',
+            ),
+            _form(
+                "unresolved external symbol",
+                r"LNK(?:2001|2019): unresolved external symbol "
+                r"(?P<symbol>\S{1,300})",
+                "error LNK2019: unresolved external symbol {symbol} referenced in function main",
+            ),
+        ),
+        {"arch": "x86_64"},
+    ),
+    Family(
+        "undeclared identifier",
+        (
+            _form(
+                "was not declared",
+                rf"'{NAME}' was not declared in this scope",
+                "'{name}' was not declared in this scope",
+            ),
+            _form(
+                "undeclared identifier",
+                rf"use of undeclared identifier '{NAME}'",
+                "use of undeclared identifier '{name}'",
+            ),
+            _form(
+                "C2065",
+                rf"C2065: '{NAME}': undeclared identifier",
+                "error C2065: '{name}': undeclared identifier",
+            ),
+        ),
+    ),
+    Family(
+        "unknown type name",
+        (
+            _form(
+                "unknown type name", rf"unknown type name '{NAME}'", "unknown type name '{name}'"
+            ),
+            _form(
+                "does not name a type",
+                rf"'{NAME}' does not name a type",
+                "'{name}' does not name a type",
+            ),
+        ),
+    ),
+    Family(
+        "no type in a namespace",
+        (
+            _form(
+                "no type named",
+                rf"no type named '{NAME}' in namespace '(?P<namespace>[\w:]+)'",
+                "no type named '{name}' in namespace '{namespace}'",
+            ),
+            _form(
+                "in namespace",
+                rf"'{NAME}' in namespace '(?P<namespace>[\w:]+)' does not name a type",
+                "'{name}' in namespace '{namespace}' does not name a type",
+            ),
+        ),
+    ),
+    Family(
+        "python module not installed",
+        (
+            _form(
+                "ModuleNotFoundError",
+                r"ModuleNotFoundError: No module named '(?P<module>[\w.]+)'",
+                "ModuleNotFoundError: No module named '{module}'",
+            ),
+            _form(
+                "ImportError: No module named",
+                r"ImportError: No module named '?(?P<module>[\w.]+)'?$",
+                "ImportError: No module named {module}",
+            ),
+        ),
+    ),
+    Family(
+        "class file too new for the JVM",
+        (
+            _form(
+                "Unsupported major.minor",
+                r"(?:UnsupportedClassVersionError: (?P<cls>\S+) : )?"
+                r"Unsupported major\.minor version (?P<version>[\d.]+)",
+                "java.lang.UnsupportedClassVersionError: {cls} : Unsupported major.minor version "
+                "{version}",
+            ),
+            _form(
+                "more recent version of the Java Runtime",
+                r"(?:UnsupportedClassVersionError: (?P<cls>\S+) )?has been compiled by a "
+                r"more recent "
+                r"version of the Java Runtime \(class file version (?P<version>[\d.]+)\), this "
+                r"version of the Java Runtime only recognizes class file versions up to "
+                r"(?P<supported>[\d.]+)",
+                "java.lang.UnsupportedClassVersionError: {cls} has been compiled by a more recent "
+                "version of the Java Runtime (class file version {version}), this version of the "
+                "Java Runtime only recognizes class file versions up to {supported}",
+            ),
+            _form(
+                "class file has wrong version",
+                r"class file has wrong version (?P<version>[\d.]+), "
+                r"should be (?P<supported>[\d.]+)",
+                "class file has wrong version {version}, should be {supported}",
+            ),
+        ),
+        {"cls": "Main", "supported": "52.0"},
+    ),
+    Family(
+        "JDK older than the release",
+        (
+            _form(
+                "invalid target release",
+                r"invalid target release: (?P<release>[\w.]+)",
+                "invalid target release: {release}",
+            ),
+            _form(
+                "invalid source release",
+                r"invalid source release: (?P<release>[\w.]+)",
+                "invalid source release: {release}",
+            ),
+            _form(
+                "not supported",
+                r"error: release version (?P<release>[\w.]+) not supported",
+                "error: release version {release} not supported",
+            ),
+        ),
+    ),
+    Family(
+        "command not found",
+        (
+            _form(
+                "command not found",
+                rf"(?:^|[\w/.-]: )(?:line \d+: )?{COMMAND}: command not found",
+                "bash: {command}: command not found",
+            ),
+            _form("not found", rf"\bsh: \d+: {COMMAND}: not found", "sh: 1: {command}: not found"),
+            _form(
+                "zsh: command not found",
+                rf"zsh: command not found: {COMMAND}",
+                "zsh: command not found: {command}",
+            ),
+            _form(
+                "is not recognized as an internal",
+                rf"'{COMMAND}' is not recognized as an internal or external command",
+                "'{command}' is not recognized as an internal or external command,",
+            ),
+            _form(
+                "is not recognized as the name of a cmdlet",
+                rf"The term '{COMMAND}' is not recognized as (?:the )?name of a cmdlet",
+                "The term '{command}' is not recognized as the name of a cmdlet, function, "
+                "script file, or operable program.",
+            ),
+        ),
+    ),
+    Family(
+        "script with Windows line endings",
+        (
+            _form(
+                "^M: bad interpreter",
+                rf"/(?P<shell>{SHELL}|env)\^M: bad interpreter",
+                "/bin/{shell}^M: bad interpreter: No such file or directory",
+            ),
+            _form(
+                "\\r",
+                rf"env: '(?P<shell>{SHELL})\\r': No such file or directory",
+                "/usr/bin/env: '{shell}\\r': No such file or directory",
+            ),
+            _form("$'\\r'", r"\$'\\r': command not found", "$'\\r': command not found"),
+        ),
+        {"shell": "bash"},
+    ),
+    Family(
+        "go.mod needs a newer Go",
+        (
+            _form(
+                "go.mod requires go",
+                r"go\.mod requires go >= (?P<version>[\d.]+)"
+                r"(?: \(running go (?P<running>[\d.]+))?",
+                "go: go.mod requires go >= {version} (running go {running}; GOTOOLCHAIN=local)",
+            ),
+            _form(
+                "must match format",
+                r"invalid go version '(?P<version>\d+\.\d+\.\d+)': must "
+                r"match format \d+\.\d+",
+                "go.mod:3: invalid go version '{version}': must match format 1.23",
+            ),
+            _form(
+                "module requires Go",
+                r"note: module requires Go (?P<version>[\d.]+)",
+                "note: module requires Go {version}",
+            ),
+            _form(
+                "unknown directive: toolchain",
+                r"go\.mod:\d+: unknown directive: toolchain",
+                "go.mod:3: unknown directive: toolchain",
+            ),
+        ),
+        {"version": "1.21", "running": "1.20"},
+    ),
+    Family(
+        "go.sum lacks an entry",
+        (
+            _form(
+                "missing go.sum entry for module",
+                r"missing go\.sum entry for module providing package (?P<package>[^\s;()]+)",
+                "missing go.sum entry for module providing package {package}",
+            ),
+            _form(
+                "missing go.sum entry;",
+                r"(?P<package>[\w.~/-]+)@[\w.+-]+: missing go\.sum entry(?: for go\.mod file)?; "
+                r"to add it:",
+                "go: {package}@v0.0.0: missing go.sum entry; to add it:",
+            ),
+        ),
+        {"package": "example.com/module"},
+    ),
+    Family(
+        "COPY source not in the build context",
+        (
+            _form(
+                " failed: ",
+                r"(?:COPY|ADD) failed: (?:file not found in build context or excluded "
+                r"by \.dockerignore: )?stat (?P<path>\S+): (?:file does not exist|no "
+                r"such file or directory)",
+                "COPY failed: file not found in build context or excluded by .dockerignore: "
+                "stat {path}: file does not exist",
+            ),
+            _form(
+                "failed to calculate checksum",
+                r"failed to calculate checksum of ref (?P<ref>[^\s:]*(?:::[^\s:]+)?): "
+                r"\"(?P<path>[^\"\n]+)\": not found",
+                "failed to compute cache key: failed to calculate checksum of ref {ref}: "
+                '"{path}": not found',
+            ),
+            _form(
+                "not found: not found",
+                r"failed to compute cache key: \"(?P<path>[^\"\n]+)\" not "
+                r"found: not found",
+                'failed to compute cache key: "{path}" not found: not found',
+            ),
+        ),
+        {"ref": "moby::0"},
+    ),
+    Family(
+        "killed by SIGKILL",
+        (
+            _form("137", r"\b(?:code|status) 137\b", "exit code 137"),
+            _form(
+                "SIGKILL",
+                r"\bsignal:? \"?SIGKILL\"?",
+                'error Command failed with signal "SIGKILL".',
+            ),
+            _form("signal: killed", r"\bsignal: killed\b", "signal: killed"),
+        ),
+    ),
+    Family(
+        "git refuses a repository owned by another user",
+        (
+            _form(
+                "dubious ownership",
+                r"detected dubious ownership in repository at "
+                r"'(?P<path>[^'\n]+)'",
+                "fatal: detected dubious ownership in repository at '{path}'",
+            ),
+            _form(
+                "unsafe repository",
+                r"unsafe repository \('(?P<path>[^'\n]+)' is owned by "
+                r"someone else\)",
+                "fatal: unsafe repository ('{path}' is owned by someone else)",
+            ),
+        ),
+    ),
+    Family(
+        "rustc cannot resolve a path",
+        (
+            _form(
+                "undeclared crate or module",
+                r"failed to resolve: use of undeclared crate or module `(?P<path>[^`\n]+)`",
+                "error[E0433]: failed to resolve: use of undeclared crate or module `{path}`",
+            ),
+            _form(
+                "unresolved module or unlinked crate",
+                r"failed to resolve: use of unresolved module or unlinked crate "
+                r"`(?P<path>[^`\n]+)`",
+                "error[E0433]: failed to resolve: use of unresolved module or unlinked crate "
+                "`{path}`",
+            ),
+            _form(
+                "undeclared type or module",
+                r"failed to resolve[.:] [Uu]se of undeclared type or module `(?P<path>[^`\n]+)`",
+                "error[E0433]: failed to resolve: use of undeclared type or module `{path}`",
+            ),
+        ),
+    ),
+    Family(
+        "a dependency needs a newer rustc",
+        (
+            _form(
+                "cannot be built because it requires rustc",
+                r"package `(?P<package>[^`\s]+) v(?P<version>[^`\s]+)` cannot be built because it "
+                r"requires rustc (?P<required>[\d.]+) or newer, while the currently active rustc "
+                r"version is (?P<active>[\d.]+)",
+                "package `{package} v{version}` cannot be built because it requires rustc "
+                "{required} or newer, while the currently active rustc version is {active}",
+            ),
+            _form(
+                "is not supported by the following package",
+                r"rustc (?P<active>[\d.]+) is not supported by the following packages?:\s*"
+                r"(?P<package>[\w-]+)@(?P<version>\S+) requires rustc (?P<required>[\d.]+)",
+                "rustc {active} is not supported by the following package:\n  "
+                "{package}@{version} requires rustc {required}",
+            ),
+        ),
+    ),
+    Family(
+        "ESLint 9 finds no flat config",
+        (
+            _form(
+                "Could not find config file.",
+                r"^(?:Error: )?Could not find config file\.$",
+                "Could not find config file.",
+            ),
+            _form(
+                "couldn't find an eslint.config",
+                r"ESLint couldn't find an eslint\.config\.\(js\|mjs\|cjs\) file\.",
+                "ESLint couldn't find an eslint.config.(js|mjs|cjs) file.",
+            ),
+        ),
+    ),
+    Family(
+        "the lock file's Bundler is not installed",
+        (
+            _form(
+                "Could not find 'bundler'",
+                r"Could not find 'bundler' \((?P<version>[^)\n]+)\) required by",
+                "Could not find 'bundler' ({version}) required by your Gemfile.lock.",
+            ),
+            _form(
+                "can't find gem bundler",
+                r"can't find gem bundler \((?P<version>[^)\n]+)\)",
+                "can't find gem bundler ({version}) with executable bundle "
+                "(Gem::GemNotFoundException)",
+            ),
+        ),
+    ),
+    Family(
+        "mypy: a library has no stubs",
+        (
+            _form(
+                "Library stubs not installed",
+                r"Library stubs not installed for \"(?P<module>[\w.]+)\"",
+                'error: Library stubs not installed for "{module}"',
+            ),
+            _form(
+                "No library stub file",
+                r"No library stub file for module '(?P<module>[\w.]+)'",
+                "error: No library stub file for module '{module}'",
+            ),
+        ),
+    ),
+)
+
+# npm 10 prints `npm error` where npm 9 and before printed `npm ERR!`: the whole report
+# changes its prefix, so the whole text is given in the other one.
+NPM_PREFIXES = ("npm ERR! ", "npm error ")
+
+
+@dataclass(frozen=True, slots=True)
+class Rewording:
+    """An error's messages in the other wordings their families know, one a line (""
+    when none does), and the marks of the wordings it was printed in (each form's
+    literal): a spell whose pattern matched one of those marks was written for what the
+    tool printed."""
+
+    text: str
+    marks: frozenset[str]
+
+
+NOTHING_REWORDED = Rewording("", frozenset())
+
+
+def reword(text: str) -> Rewording:
+    """`text`'s messages as the other forms of their families print them (see the module)."""
+    lines, marks = _wordings(text)
+    if not lines:
+        return NOTHING_REWORDED
+    return Rewording("\n".join(lines), frozenset(marks))
+
+
+def other_wordings(text: str) -> list[str]:
+    """`text`'s messages in their other wordings, each once (see `reword`)."""
+    return _wordings(text)[0]
+
+
+def _wordings(text: str) -> tuple[list[str], set[str]]:
+    text = text[:MAX_TEXT_CHARS]
+    lines: list[str] = []
+    marks: set[str] = set()
+    for family in FAMILIES:
+        for position, form in enumerate(family.forms):
+            if form.literal not in text:
+                continue
+            for count, match in enumerate(form.regex.finditer(text)):
+                if count >= MAX_MATCHES_PER_FORM:
+                    break
+                marks.add(form.literal)
+                fields = {**family.defaults, **_captured(match)}
+                lines.extend(
+                    other.line.format_map(_Fields(fields))
+                    for index, other in enumerate(family.forms)
+                    if index != position
+                )
+    for old, new in (NPM_PREFIXES, NPM_PREFIXES[::-1]):
+        if old in text:
+            marks.add(old)
+            lines.append(text.replace(old, new))
+    return list(dict.fromkeys(lines)), marks
+
+
+def _captured(match: re.Match[str]) -> dict[str, str]:
+    return {name: value for name, value in match.groupdict().items() if value is not None}
+
+
+class _Fields(dict):
+    def __missing__(self, key: str) -> str:
+        return DEFAULT_FIELD

@@ -1,0 +1,171 @@
+"""One message as another toolchain or version words it (dialects.py).
+
+A spell written for one wording must match the others of the same diagnostic, and never
+a sibling with another cause that happens to share words.
+"""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
+from grimoire_bot.matching.dialects import FAMILIES, Family, _Fields, other_wordings
+
+VERSION_FIELDS = {"version", "running", "required", "active", "supported", "release"}
+
+
+def printed_fields(line: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(line) if name}
+
+
+def field_values() -> st.SearchStrategy[dict[str, str]]:
+    word = st.from_regex(r"[a-z][a-z0-9]{0,10}", fullmatch=True)
+    version = st.from_regex(r"[1-9]\.[0-9]{1,2}\.[0-9]", fullmatch=True)
+    names = {name for family in FAMILIES for form in family.forms for name in
+             printed_fields(form.line)}
+    return st.fixed_dictionaries(
+        {
+            name: (
+                version if name in VERSION_FIELDS
+                else st.sampled_from(["bash", "sh", "zsh", "python3", "node"]) if name == "shell"
+                else word
+            )
+            for name in names
+        }
+    )
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=[family.name for family in FAMILIES])
+@given(values=field_values())
+def test_every_wording_of_a_family_brings_every_other(family: Family, values) -> None:
+    for position, form in enumerate(family.forms):
+        carried = {name: values[name] for name in printed_fields(form.line)}
+        printed = form.line.format_map(_Fields({**family.defaults, **carried}))
+        expected = {
+            other.line.format_map(_Fields({**family.defaults, **carried}))
+            for index, other in enumerate(family.forms)
+            if index != position
+        }
+        assert expected <= set(other_wordings(printed)), (form.literal, printed)
+
+
+def spell(spell_id: int, title: str, pattern: str, tags: str) -> SpellDoc:
+    return SpellDoc(
+        id=spell_id, title=title, description="", error_type=None, error_pattern=pattern,
+        tags=tags, ecosystem=None, status="approved",
+    )
+
+
+# Each spell as a curator wrote it for the one wording they had seen.
+BOOK = [
+    spell(1, "A header file cannot be found",
+          r"fatal error: [\w./+-]+: No such file or directory", "cpp,gcc"),
+    spell(2, "Classes compiled for a newer Java than the runtime",
+          r"has been compiled by a more recent version of the Java Runtime \(class file version "
+          r"[\d.]+\)", "java,jvm"),
+    spell(3, "npm 7+ refuses a peer-dependency conflict",
+          r"npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE (?:unable to resolve dependency tree"
+          r"|could not resolve)", "node,npm"),
+    spell(4, "Python cannot import a module that is not installed",
+          r"ModuleNotFoundError: No module named '[\w.]+'", "python"),
+    spell(5, "go.mod requires a newer Go", r"go: go\.mod requires go >= [\d.]+", "go"),
+    spell(6, "Node cannot resolve a module", r"Error: Cannot find module '[^']+'", "node"),
+    spell(7, "The linker cannot find a symbol", r"undefined reference to `[^']+'", "cpp,ld"),
+    spell(8, "COPY source not found in the build context",
+          r"failed to calculate checksum of ref \S+: \"[^\"]+\": not found", "docker"),
+    spell(9, "git refuses a repository owned by another user",
+          r"detected dubious ownership in repository at '[^']+'", "git"),
+]
+INDEX = SpellIndex.build(BOOK)
+
+
+@pytest.mark.parametrize(
+    ("log", "spell_id"),
+    [
+        # clang, and MSVC's C1083 (a gcc spell)
+        ("src/net.c:3:10: fatal error: 'openssl/ssl.h' file not found\n#include <openssl/ssl.h>", 1),
+        ("main.cpp(1): fatal error C1083: Cannot open include file: 'boost/asio.hpp': No such "
+         "file or directory", 1),
+        # Java 8's wording of a class file too new (a Java 9+ spell), and javac's
+        ("Exception in thread \"main\" java.lang.UnsupportedClassVersionError: "
+         "com/android/build/gradle/AppPlugin : Unsupported major.minor version 52.0", 2),
+        ("error: cannot access Foo\n  bad class file: /x/Foo.class\n    class file has wrong "
+         "version 61.0, should be 55.0", 2),
+        # npm 10 prints `npm error` (an npm 9 spell)
+        ("npm error code ERESOLVE\nnpm error ERESOLVE could not resolve\nnpm error\n"
+         "npm error While resolving: app@1.0.0", 3),
+        # Python 2
+        ("Traceback (most recent call last):\n  File \"setup.py\", line 3, in <module>\n"
+         "    import yaml\nImportError: No module named yaml", 4),
+        # Go 1.20 and before meeting a go.mod of Go 1.21's three-part version
+        ("go: errors parsing go.mod:\n/src/app/go.mod:3: invalid go version '1.21.8': must "
+         "match format 1.23", 5),
+        # Apple's ld
+        ("Undefined symbols for architecture arm64:\n  \"_curl_easy_init\", referenced from:\n"
+         "      _main in main.o\nld: symbol(s) not found for architecture arm64", 7),
+        # the legacy builder (a BuildKit spell)
+        ("Step 4/9 : COPY build/run.sh /app/\nCOPY failed: file not found in build context or "
+         "excluded by .dockerignore: stat build/run.sh: file does not exist", 8),
+        # git 2.35.2 (tpm2-software/tpm2-tools CI), a spell for 2.36's wording
+        ("Push to branch main\nfatal: unsafe repository ('/github/workspace' is owned by "
+         "someone else)\nTo add an exception for this directory, call:", 9),
+    ],
+)
+def test_a_spell_written_for_one_wording_is_offered_for_another(log, spell_id) -> None:
+    ranked = diagnose(log, INDEX).ranked
+    assert ranked and ranked[0].spell_id == spell_id
+    assert ranked[0].reason == "similar"
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        # Jest's resolver, not Node's (a moduleNameMapper or a path alias)
+        "Cannot find module '@app/constants' from 'src/index.ts'\n\n  at Resolver.resolveModule",
+        # the dynamic loader at run time, not the linker
+        "ImportError: /usr/lib/python3/site-packages/_ext.so: undefined symbol: _ZN3foo3barEv",
+    ],
+)
+def test_a_sibling_with_another_cause_is_not_reworded_into_a_match(log: str) -> None:
+    assert [m.spell_id for m in diagnose(log, INDEX).ranked if m.reason == "pattern"] == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "error: expected ';' before '}' token",  # no family knows it
+        # gcc's missing input file is no missing header, whatever clang would say of one
+        "cc1: fatal error: src/main.c: No such file or directory",
+        # Docker's socket refusing this user is no daemon that is down
+        "permission denied while trying to connect to the Docker daemon socket",
+    ],
+)
+def test_nothing_is_added_for_a_message_no_family_knows(message: str) -> None:
+    assert other_wordings(message) == []
+
+
+def test_the_spell_for_the_printed_wording_ranks_above_the_one_for_another() -> None:
+    # gcc's spell spells out more of its wording than clang's, yet clang printed this
+    gcc = spell(1, "gcc: a header file cannot be found",
+                r"fatal error: openssl/[\w./+-]+\.h: No such file or directory", "cpp,gcc")
+    clang = spell(2, "clang: a header file cannot be found", r"file not found", "cpp,clang")
+    log = "src/net.c:3:10: fatal error: 'openssl/ssl.h' file not found"
+    ranked = diagnose(log, SpellIndex.build([gcc, clang])).ranked
+    assert [(m.spell_id, m.reason) for m in ranked] == [(2, "pattern"), (1, "similar")]
+    assert ranked[0].score > ranked[1].score
+
+
+def test_a_generic_spell_matching_around_the_wording_does_not_hold_the_specific_one_down() -> None:
+    # a curator's catch-all for missing commands, and the CRLF spell for another wording of
+    # the same script: bash's `$'\r'` is the carriage return, which the catch-all ignores
+    catch_all = spell(1, "A command is not installed", r"(?:: command not found|: not found)$",
+                      "shell")
+    crlf = spell(2, "A script has Windows line endings",
+                 r"/bin/(?:ba)?sh\^M: bad interpreter: No such file or directory", "shell")
+    log = "test/win32.sh: line 2: $'\\r': command not found"
+    ranked = diagnose(log, SpellIndex.build([catch_all, crlf])).ranked
+    assert [m.spell_id for m in ranked] == [2, 1]
