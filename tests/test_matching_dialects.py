@@ -9,7 +9,7 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
@@ -27,19 +27,25 @@ def field_values() -> st.SearchStrategy[dict[str, str]]:
     version = st.from_regex(r"[1-9]\.[0-9]{1,2}\.[0-9]", fullmatch=True)
     names = {name for family in FAMILIES for form in family.forms for name in
              printed_fields(form.line)}
+    special = {
+        "shell": st.sampled_from(["bash", "sh", "zsh", "python3", "node"]),
+        "keyword": st.sampled_from(["import", "export"]),
+        "format": st.integers(1, 9).map(str),
+        "old": st.integers(10, 24).map(str),
+        "new": st.integers(10, 24).map(str),
+        "repository": st.from_regex(r"[a-z]{1,8}/[a-z]{1,8}", fullmatch=True),
+        "script": st.from_regex(r"\./[a-z]{1,8}\.sh", fullmatch=True),
+    }
     return st.fixed_dictionaries(
         {
-            name: (
-                version if name in VERSION_FIELDS
-                else st.sampled_from(["bash", "sh", "zsh", "python3", "node"]) if name == "shell"
-                else word
-            )
+            name: special.get(name, version if name in VERSION_FIELDS else word)
             for name in names
         }
     )
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=[family.name for family in FAMILIES])
+@settings(max_examples=25, deadline=None)
 @given(values=field_values())
 def test_every_wording_of_a_family_brings_every_other(family: Family, values) -> None:
     for position, form in enumerate(family.forms):
@@ -169,3 +175,17 @@ def test_a_generic_spell_matching_around_the_wording_does_not_hold_the_specific_
     log = "test/win32.sh: line 2: $'\\r': command not found"
     ranked = diagnose(log, SpellIndex.build([catch_all, crlf])).ranked
     assert [m.spell_id for m in ranked] == [2, 1]
+
+
+def test_npm_6s_engine_refusal_is_npm_7s_and_not_yarns() -> None:
+    # the same refusal, but yarn's fix (--ignore-engines) is not npm's (engine-strict)
+    npm = spell(1, "npm: engines field rejects this Node", r"npm (?:ERR!|error) code EBADENGINE",
+                "node,npm")
+    yarn = spell(2, "yarn: engines field rejects this Node",
+                 r"The engine \"node\" is incompatible with this module\. Expected version "
+                 r"\"[^\"]+\"\. Got \"[^\"]+\"", "node,yarn")
+    log = (
+        "npm ERR! code ENOTSUP\nnpm ERR! notsup Unsupported engine for vite@5.0.0: wanted: "
+        '{"node":"^18.0.0 || >=20.0.0"} (current: {"node":"16.20.2","npm":"8.19.4"})'
+    )
+    assert [m.spell_id for m in diagnose(log, SpellIndex.build([npm, yarn])).ranked] == [1]

@@ -306,6 +306,12 @@ FAMILIES: tuple[Family, ...] = (
                 r"to add it:",
                 "go: {package}@v0.0.0: missing go.sum entry; to add it:",
             ),
+            _form(
+                "missing go.sum entry needed to verify",
+                r"missing go\.sum entry needed to verify package (?P<package>[^\s;()]+)",
+                "missing go.sum entry needed to verify package {package} is provided by exactly "
+                "one module; to add:",
+            ),
         ),
         {"package": "example.com/module"},
     ),
@@ -346,6 +352,8 @@ FAMILIES: tuple[Family, ...] = (
                 'error Command failed with signal "SIGKILL".',
             ),
             _form("signal: killed", r"\bsignal: killed\b", "signal: killed"),
+            # make's `*** [target] Error 137`: the recipe's exit status
+            _form("Error 137", r"\] Error 137\b", "make: *** [all] Error 137"),
         ),
     ),
     Family(
@@ -436,6 +444,11 @@ FAMILIES: tuple[Family, ...] = (
                 "can't find gem bundler ({version}) with executable bundle "
                 "(Gem::GemNotFoundException)",
             ),
+            _form(
+                "Could not find gem 'bundler",
+                r"Could not find gem 'bundler \((?P<version>[^)\n]+)\)' in",
+                "Could not find gem 'bundler ({version})' in any of the relevant sources",
+            ),
         ),
     ),
     Family(
@@ -450,6 +463,515 @@ FAMILIES: tuple[Family, ...] = (
                 "No library stub file",
                 r"No library stub file for module '(?P<module>[\w.]+)'",
                 "error: No library stub file for module '{module}'",
+            ),
+        ),
+    ),
+    Family(
+        "ESLint parses ES modules as scripts",
+        (
+            _form(
+                "is reserved",
+                r"Parsing error: The keyword '(?P<keyword>import|export)' is reserved",
+                "Parsing error: The keyword '{keyword}' is reserved",
+            ),
+            _form(
+                "sourceType: module",
+                r"Parsing error: 'import' and 'export' may appear only with 'sourceType: module'",
+                "Parsing error: 'import' and 'export' may appear only with 'sourceType: module'",
+            ),
+            _form(
+                "Illegal ",
+                r"Parsing error: Illegal (?P<keyword>import|export) declaration",
+                "Parsing error: Illegal {keyword} declaration",
+            ),
+        ),
+        {"keyword": "import"},
+    ),
+    Family(
+        "ESLint finds no .eslintrc",
+        (
+            _form(
+                "No ESLint configuration found",
+                r"No ESLint configuration found",
+                "Error: No ESLint configuration found.",
+            ),
+            _form(
+                "couldn't find a configuration file",
+                r"ESLint couldn't find a configuration file\.",
+                "ESLint couldn't find a configuration file.",
+            ),
+        ),
+    ),
+    Family(
+        "ESLint cannot load a plugin",
+        (
+            _form(
+                "couldn't find the plugin",
+                r"ESLint couldn't find the plugin \"(?P<plugin>[^\"\n]+)\"",
+                'ESLint couldn\'t find the plugin "{plugin}".',
+            ),
+            _form(
+                "Failed to load plugin",
+                r"Failed to load plugin '[^'\n]+' declared in '[^'\n]+': Cannot find module "
+                r"'(?P<plugin>[^'\n]+)'",
+                "Failed to load plugin '{plugin}' declared in '.eslintrc': Cannot find module "
+                "'{plugin}'",
+            ),
+        ),
+    ),
+    Family(
+        "ESLint cannot load a shared config",
+        (
+            _form(
+                "to extend from",
+                r"ESLint couldn't find the config \"(?P<config>[^\"\n]+)\" to extend from",
+                'ESLint couldn\'t find the config "{config}" to extend from.',
+            ),
+            _form(
+                "Failed to load config",
+                r"Failed to load config \"(?P<config>[^\"\n]+)\" to extend from",
+                'Failed to load config "{config}" to extend from.',
+            ),
+        ),
+    ),
+    Family(
+        "Jest cannot parse a file",
+        (
+            _form(
+                "Jest encountered an unexpected token",
+                r"Jest encountered an unexpected token",
+                "Jest encountered an unexpected token",
+            ),
+            _form(
+                "Jest failed to parse a file",
+                r"Jest failed to parse a file\.",
+                "Jest failed to parse a file. This happens e.g. when your code or its "
+                "dependencies use non-standard JavaScript syntax",
+            ),
+        ),
+    ),
+    Family(
+        "ES module syntax where CommonJS runs",
+        (
+            _form(
+                "Cannot use import statement outside a module",
+                r"SyntaxError: Cannot use import statement outside a module",
+                "SyntaxError: Cannot use import statement outside a module",
+            ),
+            _form(
+                "Unexpected token ",
+                r"SyntaxError: Unexpected token '?(?P<keyword>import|export)\b",
+                "SyntaxError: Unexpected token {keyword}",
+            ),
+        ),
+        {"keyword": "import"},
+    ),
+    Family(
+        "Node cannot find a package",
+        (
+            _form(
+                "Error: Cannot find module",
+                r"Error: Cannot find module '(?P<module>[^'\n]+)'",
+                "Error: Cannot find module '{module}'",
+            ),
+            _form(
+                "ERR_MODULE_NOT_FOUND",
+                r"\[ERR_MODULE_NOT_FOUND\]: Cannot find (?:package|module) '(?P<module>[^'\n]+)' "
+                r"imported from",
+                "Error [ERR_MODULE_NOT_FOUND]: Cannot find package '{module}' imported from "
+                "index.js",
+            ),
+        ),
+    ),
+    Family(
+        "npm refuses a peer-dependency conflict",
+        (
+            _form(
+                "unable to resolve dependency tree",
+                r"ERESOLVE unable to resolve dependency tree",
+                "npm ERR! ERESOLVE unable to resolve dependency tree",
+            ),
+            _form(
+                "ERESOLVE could not resolve",
+                r"ERESOLVE could not resolve",
+                "npm ERR! ERESOLVE could not resolve",
+            ),
+        ),
+    ),
+    Family(
+        "npm ci: package.json and the lock file disagree",
+        (
+            _form(
+                "can only install packages when your package.json",
+                r"(?:`npm ci`|cipm) can only install packages when your package\.json and "
+                r"package-lock\.json (?:or npm-shrinkwrap\.json )?are in sync",
+                "npm ERR! `npm ci` can only install packages when your package.json and "
+                "package-lock.json or npm-shrinkwrap.json are in sync.",
+            ),
+            _form(
+                "cipm can only install",
+                r"cipm can only install packages",
+                "npm ERR! cipm can only install packages when your package.json and "
+                "package-lock.json or npm-shrinkwrap.json are in sync.",
+            ),
+        ),
+    ),
+    Family(
+        "npm: a package's engines field rejects this Node",
+        (
+            _form(
+                "Unsupported engine for",
+                r"Unsupported engine for (?P<package>\S+?): wanted: \{\"node\":"
+                r"\"(?P<wanted>[^\"\n]+)\"\} \(current: \{\"node\":\"(?P<current>[^\"\n]+)\"",
+                "npm ERR! code ENOTSUP\n"
+                'npm ERR! notsup Unsupported engine for {package}: wanted: {{"node":"{wanted}"}} '
+                '(current: {{"node":"{current}"}})',
+            ),
+            _form(
+                "EBADENGINE",
+                r"code EBADENGINE",
+                "npm ERR! code EBADENGINE\nnpm ERR! engine Unsupported engine",
+            ),
+        ),
+        {"package": "package@0.0.0", "wanted": ">=0", "current": "0.0.0"},
+    ),
+    Family(
+        "yarn: the lock file needs an update but may not change",
+        (
+            _form(
+                "--frozen-lockfile",
+                r"Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`",
+                "error Your lockfile needs to be updated, but yarn was run with "
+                "`--frozen-lockfile`.",
+            ),
+            _form(
+                "explicitly forbidden",
+                r"The lockfile would have been (?:modified|created) by this install, which is "
+                r"explicitly forbidden",
+                "YN0028: The lockfile would have been modified by this install, which is "
+                "explicitly forbidden.",
+            ),
+        ),
+    ),
+    Family(
+        "pip finds no distribution for a requirement",
+        (
+            _form(
+                "ERROR: No matching distribution",
+                r"ERROR: No matching distribution found for (?P<requirement>\S+)",
+                "ERROR: No matching distribution found for {requirement}",
+            ),
+            _form(
+                "No matching distribution",
+                r"^No matching distribution found for (?P<requirement>\S+)",
+                "No matching distribution found for {requirement}",
+            ),
+        ),
+    ),
+    Family(
+        "pytest: a marker is not registered",
+        (
+            _form(
+                "configuration option",
+                r"'(?P<marker>\w+)' not found in `markers` configuration option",
+                "'{marker}' not found in `markers` configuration option",
+            ),
+            _form(
+                "not a registered marker",
+                r"'(?P<marker>\w+)' not a registered marker",
+                "'{marker}' not a registered marker",
+            ),
+        ),
+    ),
+    Family(
+        "Python cannot import a name from a module",
+        (
+            _form(
+                "cannot import name",
+                r"ImportError: cannot import name '(?P<name>\w+)' from '(?P<module>[\w.]+)'",
+                "ImportError: cannot import name '{name}' from '{module}'",
+            ),
+            _form(
+                "ImportError: cannot import name",
+                r"ImportError: cannot import name '?(?P<name>\w+)'?$",
+                "ImportError: cannot import name {name}",
+            ),
+        ),
+        {"module": "module"},
+    ),
+    Family(
+        "Go: no module provides a package",
+        (
+            _form(
+                "no required module provides package",
+                r"no required module provides package (?P<package>[^\s;]+)",
+                "no required module provides package {package}; to add it:",
+            ),
+            _form(
+                "cannot find module providing package",
+                r"cannot find module providing package (?P<package>\S+)",
+                "cannot find module providing package {package}",
+            ),
+        ),
+    ),
+    Family(
+        "Go: an import is not used",
+        (
+            _form(
+                "imported and not used: ",
+                r"imported and not used: \"(?P<package>[^\"\n]+)\"",
+                'imported and not used: "{package}"',
+            ),
+            _form(
+                '" imported and not used',
+                r"\"(?P<package>[^\"\n]+)\" imported and not used",
+                '"{package}" imported and not used',
+            ),
+        ),
+    ),
+    Family(
+        "Go: a variable is not used",
+        (
+            _form(
+                "declared but not used",
+                r"\b(?P<name>\w+) declared but not used",
+                "{name} declared but not used",
+            ),
+            _form(
+                "declared and not used: ",
+                r"declared and not used: (?P<name>\w+)",
+                "declared and not used: {name}",
+            ),
+        ),
+    ),
+    Family(
+        "Cargo.lock written by a newer cargo",
+        (
+            _form(
+                "-Znext-lockfile-bump",
+                r"lock file version `?(?P<format>\d+)`? requires `-Znext-lockfile-bump`",
+                "lock file version {format} requires `-Znext-lockfile-bump`",
+            ),
+            _form(
+                "does not understand this lock file",
+                r"lock file version `?(?P<format>\d+)`? was found, but this version of Cargo does "
+                r"not understand this lock file",
+                "lock file version `{format}` was found, but this version of Cargo does not "
+                "understand this lock file, perhaps Cargo needs to be updated?",
+            ),
+            _form(
+                "invalid Cargo.lock format version",
+                r"invalid Cargo\.lock format version: `?(?P<format>\d+)`?",
+                "invalid Cargo.lock format version: `{format}`",
+            ),
+        ),
+        {"format": "4"},
+    ),
+    Family(
+        "Kotlin: an unresolved reference",
+        (
+            _form(
+                "Unresolved reference: ",
+                r"Unresolved reference: (?P<name>\w+)",
+                "Unresolved reference: {name}",
+            ),
+            _form(
+                "Unresolved reference '",
+                r"Unresolved reference '(?P<name>\w+)'",
+                "Unresolved reference '{name}'.",
+            ),
+        ),
+    ),
+    Family(
+        "Swift: an identifier not in scope",
+        (
+            _form(
+                "in scope",
+                r"cannot find '(?P<name>\w+)' in scope",
+                "error: cannot find '{name}' in scope",
+            ),
+            _form(
+                "use of unresolved identifier",
+                r"use of unresolved identifier '(?P<name>\w+)'",
+                "error: use of unresolved identifier '{name}'",
+            ),
+        ),
+    ),
+    Family(
+        "PHP: a class is not found",
+        (
+            _form("' not found", r"Class '(?P<cls>[\w\\]+)' not found", "Class '{cls}' not found"),
+            _form(
+                '" not found', r"Class \"(?P<cls>[\w\\]+)\" not found", 'Class "{cls}" not found'
+            ),
+        ),
+    ),
+    Family(
+        "C++: not a member of a namespace",
+        (
+            _form(
+                "is not a member of",
+                rf"'{NAME}' is not a member of '(?P<namespace>[\w:]+)'",
+                "'{name}' is not a member of '{namespace}'",
+            ),
+            _form(
+                "no member named",
+                rf"no member named '{NAME}' in (?:namespace )?'(?P<namespace>[\w:]+)'",
+                "no member named '{name}' in namespace '{namespace}'",
+            ),
+            _form(
+                "C2039",
+                rf"C2039: '{NAME}': is not a member of '(?P<namespace>[\w:]+)'",
+                "error C2039: '{name}': is not a member of '{namespace}'",
+            ),
+        ),
+    ),
+    Family(
+        "a symbol defined twice at link time",
+        (
+            _form(
+                "multiple definition of",
+                rf"multiple definition of [`']{SYMBOL}'",
+                "multiple definition of `{symbol}'",
+            ),
+            _form(
+                "duplicate symbol",
+                rf"(?:ld(?:\.lld)?|lld-link|wasm-ld|rust-lld): error: duplicate symbol: {SYMBOL}$",
+                "ld.lld: error: duplicate symbol: {symbol}",
+            ),
+            _form(
+                "already defined in",
+                r"LNK2005: (?P<symbol>\S{1,300}) already defined in",
+                "error LNK2005: {symbol} already defined in main.obj",
+            ),
+        ),
+    ),
+    Family(
+        "CMake finds no package configuration",
+        (
+            _form(
+                "Could not find a package configuration file",
+                r"Could not find a package configuration file provided by "
+                r"\"(?P<package>[\w.+-]+)\"",
+                'Could not find a package configuration file provided by "{package}"',
+            ),
+            _form(
+                "or a configuration file for package",
+                r"Could not find module Find(?P<package>[\w.+-]+)\.cmake or a configuration file "
+                r"for package",
+                "Could not find module Find{package}.cmake or a configuration file for package "
+                "{package}.",
+            ),
+        ),
+    ),
+    Family(
+        "the Docker daemon is not running",
+        (
+            _form(
+                "Is the docker daemon running",
+                r"Cannot connect to the Docker daemon at \S+?\.? Is the docker daemon running\?",
+                "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the "
+                "docker daemon running?",
+            ),
+            _form(
+                "may indicate that the docker daemon is not running",
+                r"This error may indicate that the docker daemon is not running",
+                "error during connect: This error may indicate that the docker daemon is not "
+                "running.",
+            ),
+            _form(
+                "pipe/docker_engine",
+                r"open //\./pipe/docker_engine: The system cannot find the file specified",
+                "open //./pipe/docker_engine: The system cannot find the file specified.",
+            ),
+        ),
+    ),
+    Family(
+        "Docker Hub's pull rate limit",
+        (
+            _form(
+                "pull rate limit",
+                r"toomanyrequests: You have reached your (?:unauthenticated )?pull rate limit",
+                "toomanyrequests: You have reached your pull rate limit.",
+            ),
+            _form(
+                "toomanyrequests: Too Many Requests",
+                r"toomanyrequests: Too Many Requests",
+                "toomanyrequests: Too Many Requests.",
+            ),
+        ),
+    ),
+    Family(
+        "git push with a token that may not write",
+        (
+            _form(
+                " denied to ",
+                r"Permission to (?P<repository>[\w.-]+/[\w.-]+?)(?:\.git)? denied to "
+                r"(?P<user>[\w.-]+(?:\[bot\])?)",
+                "remote: Permission to {repository}.git denied to {user}.",
+            ),
+            _form(
+                "Write access to repository not granted",
+                r"Write access to repository not granted",
+                "remote: Write access to repository not granted.",
+            ),
+        ),
+        {"repository": "owner/repository", "user": "github-actions[bot]"},
+    ),
+    Family(
+        "an action runs on a deprecated Node",
+        (
+            _form(
+                "actions are deprecated",
+                r"Node\.js (?P<old>\d+) actions are deprecated\. Please update the following "
+                r"actions to use Node\.js (?P<new>\d+)",
+                "Node.js {old} actions are deprecated. Please update the following actions to "
+                "use Node.js {new}",
+            ),
+            _form(
+                "will be forced to run on node",
+                r"The following actions uses? (?:a deprecated Node\.js version|node(?P<old>\d+) "
+                r"which is deprecated) and will be forced to run on node(?P<new>\d+)",
+                "The following actions uses node{old} which is deprecated and will be forced to "
+                "run on node{new}",
+            ),
+        ),
+        {"old": "16", "new": "20"},
+    ),
+    Family(
+        "the runner's disk is full",
+        (
+            _form(
+                "No space left on device",
+                r"No space left on device",
+                "No space left on device",
+            ),
+            _form(
+                "running out of disk space",
+                r"You are running out of disk space",
+                "You are running out of disk space. The runner will stop working when the "
+                "machine runs out of disk space.",
+            ),
+        ),
+    ),
+    Family(
+        "a script is not executable",
+        (
+            _form(
+                ": Permission denied",
+                r"(?:^|[\w/.-]: )(?:line \d+: |\d+: )?(?P<script>\.{1,2}/[\w./-]+): Permission "
+                r"denied",
+                "bash: {script}: Permission denied",
+            ),
+            _form(
+                "fork/exec",
+                r"fork/exec (?P<script>\.{1,2}/[\w./-]+): permission denied",
+                "fork/exec {script}: permission denied",
+            ),
+            _form(
+                '": permission denied',
+                r"exec: \"(?P<script>\.{0,2}/[\w./-]+)\": permission denied",
+                'exec: "{script}": permission denied',
             ),
         ),
     ),
