@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
-from grimoire_bot.matching.dialects import FAMILIES, Family, _Fields, other_wordings
+from grimoire_bot.matching.dialects import FAMILIES, SIBLINGS, Family, _Fields, other_wordings
 
 VERSION_FIELDS = {"version", "running", "required", "active", "supported", "release"}
 
@@ -87,6 +87,12 @@ BOOK = [
           r"detected dubious ownership in repository at '[^']+'", "git"),
 ]
 INDEX = SpellIndex.build(BOOK)
+NEIGHBOURS = [
+    spell(10, "The Docker daemon is not reachable",
+          r"Cannot connect to the Docker daemon at \S+\. Is the docker daemon running\?", "docker"),
+    spell(11, "ESLint finds no configuration file", r"ESLint couldn't find a configuration file\.",
+          "eslint"),
+]
 
 
 @pytest.mark.parametrize(
@@ -138,6 +144,44 @@ def test_a_spell_written_for_one_wording_is_offered_for_another(log, spell_id) -
 )
 def test_a_sibling_with_another_cause_is_not_reworded_into_a_match(log: str) -> None:
     assert [m.spell_id for m in diagnose(log, INDEX).ranked if m.reason == "pattern"] == []
+
+
+def test_every_sibling_names_a_family() -> None:
+    assert {sibling.family for sibling in SIBLINGS} <= {family.name for family in FAMILIES}
+
+
+@pytest.mark.parametrize(
+    ("log", "spell_id"),
+    [
+        # Jest's resolver on a stylesheet it has no mapper for (a Node spell is close by words)
+        ("Cannot find module './App.css' from 'App.js'\n\n"
+         "  at Resolver.resolveModule (node_modules/jest-resolve/build/index.js:259:17)", 6),
+        ("Cannot find module '@/components/Nav' from 'src/App.test.ts'", 6),
+        # the daemon runs; this user may not use its socket (a daemon-down spell is close)
+        ("permission denied while trying to connect to the Docker daemon socket at "
+         "unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/info\": "
+         "dial unix /var/run/docker.sock: connect: permission denied", 10),
+        # a shared config in `extends` is missing, not the project's own
+        ("ESLint couldn't find the config \"airbnb\" to extend from. Please check that the name "
+         "of the config is correct.", 11),
+    ],
+)
+def test_a_known_sibling_is_not_offered_its_neighbours_spell(log: str, spell_id: int) -> None:
+    by_words = SpellIndex.build([*BOOK, *NEIGHBOURS])
+    assert spell_id not in [m.spell_id for m in diagnose(log, by_words, min_score=0.0).ranked]
+
+
+def test_jests_resolver_missing_a_package_is_still_nodes_missing_package() -> None:
+    log = "Cannot find module 'react' from 'jest.setup.js'"
+    assert 6 in [m.spell_id for m in diagnose(log, INDEX).ranked]
+
+
+def test_a_spell_whose_pattern_matches_the_sibling_is_still_offered() -> None:
+    jest = spell(12, "Jest cannot resolve a mapped module",
+                 r"Cannot find module '[^']+' from '[^']+'", "jest")
+    log = "Cannot find module './constants' from 'src/index.ts'"
+    ranked = diagnose(log, SpellIndex.build([*BOOK, jest])).ranked
+    assert [m.spell_id for m in ranked] == [12]
 
 
 @pytest.mark.parametrize(

@@ -977,6 +977,66 @@ FAMILIES: tuple[Family, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True, slots=True)
+class Sibling:
+    """A message with another cause that shares a family's words: no spell of that family
+    is offered for it by words or meaning alone (a spell whose pattern matches it still is:
+    its curator said so)."""
+
+    family: str
+    literal: str
+    regex: re.Pattern[str]
+
+
+def _sibling(family: str, literal: str, regex: str) -> Sibling:
+    return Sibling(family, literal, re.compile(regex, re.MULTILINE))
+
+
+SIBLINGS: tuple[Sibling, ...] = (
+    # Jest's resolver on a path (relative, an alias like `@/`) or a stylesheet or image: a
+    # `moduleNameMapper` or `roots` it lacks, not a package Node cannot find (a bare name
+    # may be one, and stays the Node spell's)
+    _sibling(
+        "Node cannot find a package",
+        "' from '",
+        r"^\s*Cannot find module '(?:(?:\.{1,2}|[@~#])/[^'\n]*|[^'\n]+\.(?:css|scss|sass|less|svg"
+        r"|png|jpe?g|gif|webp|woff2?|ttf))' from '[^'\n]+'",
+    ),
+    # the user may not use Docker's socket: the daemon runs
+    _sibling(
+        "the Docker daemon is not running",
+        "permission denied while trying to connect to the Docker daemon",
+        r"permission denied while trying to connect to the Docker daemon",
+    ),
+    # a shared config named in `extends` is missing, not the project's own config
+    *(
+        _sibling(
+            family,
+            "to extend from",
+            r"(?:couldn't find|Failed to load) the config "
+            r"\"[^\"\n]+\" to extend from|Failed to load config \"[^\"\n]+\" to extend from",
+        )
+        for family in ("ESLint finds no .eslintrc", "ESLint 9 finds no flat config")
+    ),
+    # a system library the extension needs, not a Python module
+    _sibling(
+        "python module not installed",
+        "cannot open shared object file",
+        r"ImportError: [^\n]*cannot open shared object file",
+    ),
+    # a source file given to the compiler is missing, not a header it includes
+    _sibling(
+        "missing header",
+        "No such file or directory",
+        r"(?:cc1(?:plus)?|gcc|g\+\+|clang(?:\+\+)?): (?:fatal )?error: "
+        r"\S+\.(?:c|cc|cpp|cxx|m|mm|s|S): No such file or directory",
+    ),
+    # a module's checksum changed: not an entry go.sum lacks
+    _sibling("go.sum lacks an entry", "checksum mismatch", r"verifying \S+: checksum mismatch"),
+)
+
+
 # npm 10 prints `npm error` where npm 9 and before printed `npm ERR!`: the whole report
 # changes its prefix, so the whole text is given in the other one.
 NPM_PREFIXES = ("npm ERR! ", "npm error ")
@@ -991,6 +1051,8 @@ class Rewording:
 
     text: str
     marks: frozenset[str]
+    # the families whose spells the error is a known sibling of (`SIBLINGS`)
+    unlike: frozenset[str] = frozenset()
 
 
 NOTHING_REWORDED = Rewording("", frozenset())
@@ -999,9 +1061,21 @@ NOTHING_REWORDED = Rewording("", frozenset())
 def reword(text: str) -> Rewording:
     """`text`'s messages as the other forms of their families print them (see the module)."""
     lines, marks = _wordings(text)
-    if not lines:
+    unlike = frozenset(
+        sibling.family
+        for sibling in SIBLINGS
+        if sibling.literal in text and sibling.regex.search(text[:MAX_TEXT_CHARS])
+    )
+    if not lines and not unlike:
         return NOTHING_REWORDED
-    return Rewording("\n".join(lines), frozenset(marks))
+    return Rewording("\n".join(lines), frozenset(marks), unlike)
+
+
+def family_lines(name: str) -> list[str]:
+    """What each form of the family `name` prints, with its neutral fields: a spell whose
+    pattern matches one of these lines is that family's."""
+    family = next(family for family in FAMILIES if family.name == name)
+    return [form.line.format_map(_Fields(family.defaults)) for form in family.forms]
 
 
 def other_wordings(text: str) -> list[str]:

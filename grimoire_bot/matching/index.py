@@ -23,7 +23,7 @@ import numpy as np
 import re2
 
 from .blocks import CODE_FRAME_RE, STACK_FRAME_RE
-from .dialects import Rewording, reword
+from .dialects import Rewording, family_lines, reword
 from .diff import parse_added_lines
 from .ecosystems import Agreement, Ecosystem, agreement, ecosystems_from_tags, parse_ecosystem
 from .fixes import FixPattern, compile_patterns, fix_patterns, may_print, printed_lines
@@ -179,6 +179,7 @@ class SpellIndex:
         self._compiled: dict[str, re2._Regexp] = {}
         self._relaxed: dict[str, tuple[RelaxedForm, ...]] = {}
         self._fix_commands: dict[int, re2._Regexp | None] = {}
+        self._family_members: dict[str, frozenset[int]] = {}
         self._compiled_lock = threading.Lock()
 
     @classmethod
@@ -368,6 +369,8 @@ class SpellIndex:
             if meaning is not None and self.semantic is not None:
                 candidates.update(self.semantic.nearest(meaning))
             candidates -= self._unusable
+        if texts.reworded.unlike:
+            candidates -= self._spells_of(texts.reworded.unlike) - pattern_hits
         scored: dict[int, tuple[float, str]] = {}
         margins = _margins(meaning, candidates)
         specific_code = is_specific_code(error.error_type)
@@ -443,6 +446,23 @@ class SpellIndex:
             return None
         found = self._compiled_pattern(entry.pattern).search(encodable(text))
         return None if found is None else found.span()
+
+    def _spells_of(self, families: Iterable[str]) -> frozenset[int]:
+        """The spells whose pattern matches what a family's forms print (dialects.py),
+        found the first time an error is a known sibling of that family."""
+        members: set[int] = set()
+        for name in families:
+            found = self._family_members.get(name)
+            if found is None:
+                found = frozenset(
+                    position
+                    for line in family_lines(name)
+                    for position in self._log_patterns.match(line)
+                )
+                with self._compiled_lock:
+                    self._family_members[name] = found
+            members |= found
+        return frozenset(members)
 
     def _written_for_the_wording(self, texts: _Texts) -> set[int]:
         """The spells whose pattern hit the error as printed, on the mark of a wording a
