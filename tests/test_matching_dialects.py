@@ -92,6 +92,11 @@ NEIGHBOURS = [
           r"Cannot connect to the Docker daemon at \S+\. Is the docker daemon running\?", "docker"),
     spell(11, "ESLint finds no configuration file", r"ESLint couldn't find a configuration file\.",
           "eslint"),
+    spell(13, "A script has Windows line endings (^M)",
+          r"/bin/(?:ba)?sh\^M: bad interpreter: No such file or directory", "shell,crlf"),
+    spell(14, "No C linker for rustc", r"error: linker `cc` not found", "rust"),
+    spell(15, "ImportError: a name is missing from the imported module",
+          r"ImportError: cannot import name '\w+' from '[\w.]+'", "python"),
 ]
 
 
@@ -164,6 +169,15 @@ def test_every_sibling_names_a_family() -> None:
         # a shared config in `extends` is missing, not the project's own
         ("ESLint couldn't find the config \"airbnb\" to extend from. Please check that the name "
          "of the config is correct.", 11),
+        # a shebang without its leading slash: no carriage return in it
+        ("-bash: ./build_install.sh: bin/bash: bad interpreter: No such file or directory", 13),
+        # MSVC's linker, whose fix is Visual Studio's C++ tools, not a Unix compiler
+        ("error: linker `link.exe` not found\n  |\n  = note: program not found\n\nnote: the msvc "
+         "targets depend on the msvc linker but `link.exe` was not found", 14),
+        # a system library the extension needs
+        ("Traceback (most recent call last):\n  File \"app.py\", line 1, in <module>\n"
+         "    import cv2\nImportError: libGL.so.1: cannot open shared object file: No such file "
+         "or directory", 15),
     ],
 )
 def test_a_known_sibling_is_not_offered_its_neighbours_spell(log: str, spell_id: int) -> None:

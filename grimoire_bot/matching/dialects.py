@@ -975,6 +975,17 @@ FAMILIES: tuple[Family, ...] = (
             ),
         ),
     ),
+    Family(
+        "rustc finds no C linker",
+        (
+            _form(
+                "not found",
+                r"error: linker `(?P<linker>cc|gcc|clang)` not found",
+                "error: linker `{linker}` not found",
+            ),
+        ),
+        {"linker": "cc"},
+    ),
 )
 
 
@@ -1024,6 +1035,21 @@ SIBLINGS: tuple[Sibling, ...] = (
         "python module not installed",
         "cannot open shared object file",
         r"ImportError: [^\n]*cannot open shared object file",
+    ),
+    # ... nor a name a module lacks
+    _sibling(
+        "Python cannot import a name from a module",
+        "cannot open shared object file",
+        r"ImportError: [^\n]*cannot open shared object file",
+    ),
+    # MSVC's linker is missing (Visual Studio's C++ tools), not a Unix C compiler
+    _sibling("rustc finds no C linker", "link.exe", r"linker `link\.exe` not found"),
+    # a shebang naming its interpreter without the leading slash (`#!bin/bash`): no carriage
+    # return in it
+    _sibling(
+        "script with Windows line endings",
+        "bad interpreter",
+        r": (?:[\w.-]+/)*[\w.-]+: bad interpreter: No such file or directory",
     ),
     # a source file given to the compiler is missing, not a header it includes
     _sibling(
