@@ -13,9 +13,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
-from grimoire_bot.matching.dialects import FAMILIES, SIBLINGS, Family, _Fields, other_wordings
+from grimoire_bot.matching.dialects import (
+    FAMILIES,
+    SIBLINGS,
+    Family,
+    _Fields,
+    other_wordings,
+    sample_fields,
+)
 
-VERSION_FIELDS = {"version", "running", "required", "active", "supported", "release"}
+VERSION_FIELDS = {
+    "version", "go_version", "class_version", "running", "required", "active", "supported",
+    "release",
+}
 
 
 def printed_fields(line: str) -> set[str]:
@@ -54,7 +64,7 @@ def test_every_wording_of_a_family_brings_every_other(family: Family, values) ->
         expected = {
             other.line.format_map(_Fields({**family.defaults, **carried}))
             for index, other in enumerate(family.forms)
-            if index != position
+            if index != position and other.given
         }
         assert expected <= set(other_wordings(printed)), (form.literal, printed)
 
@@ -97,6 +107,8 @@ NEIGHBOURS = [
     spell(14, "No C linker for rustc", r"error: linker `cc` not found", "rust"),
     spell(15, "ImportError: a name is missing from the imported module",
           r"ImportError: cannot import name '\w+' from '[\w.]+'", "python"),
+    spell(16, "clang: a header file cannot be found", r"fatal error: '[\w/]+\.h' file not found",
+          "cpp,clang"),
 ]
 
 
@@ -147,8 +159,53 @@ def test_a_spell_written_for_one_wording_is_offered_for_another(log, spell_id) -
         "ImportError: /usr/lib/python3/site-packages/_ext.so: undefined symbol: _ZN3foo3barEv",
     ],
 )
-def test_a_sibling_with_another_cause_is_not_reworded_into_a_match(log: str) -> None:
-    assert [m.spell_id for m in diagnose(log, INDEX).ranked if m.reason == "pattern"] == []
+def test_a_sibling_with_another_cause_is_not_reworded(log: str) -> None:
+    assert other_wordings(log) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "wording"),
+    [
+        ("npm error code ERESOLVE\nnpm error ERESOLVE could not resolve",
+         "npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE could not resolve"),
+        ("main.cpp(1): fatal error C1083: Cannot open include file: 'boost/asio.hpp': No such "
+         "file or directory", "fatal error: boost/asio.hpp: No such file or directory"),
+        ("ImportError: No module named yaml", "ModuleNotFoundError: No module named 'yaml'"),
+        ("error LNK2019: unresolved external symbol \"void __cdecl f(void)\" (?f@@YAXXZ) "
+         "referenced in function main", "undefined reference to `\"void __cdecl f(void)\"'"),
+        ("The term 'npx' is not recognized as a name of a cmdlet, function, script file, or "
+         "executable program.", "bash: npx: command not found"),
+        ('error Command failed with signal "SIGKILL".', "exit code 137"),
+    ],
+)
+def test_a_message_is_given_in_its_other_wordings(message: str, wording: str) -> None:
+    assert wording in other_wordings(message)
+
+
+@pytest.mark.parametrize(
+    ("message", "not_said"),
+    [
+        ("tee: ./build.log: Permission denied", "./build.log"),  # writing a file
+        ("Error: command not found", "Error"),  # no shell said it
+        # npm 7 warns of an engine; its failure is elsewhere
+        ("npm WARN notsup Unsupported engine for vite@5.0.0: wanted: {\"node\":\">=18\"} "
+         "(current: {\"node\":\"16.0.0\"})", "EBADENGINE"),
+        # gcc's qualified name: no unknown type called `std`
+        ("error: 'string' in namespace 'std' does not name a type", "unknown type name"),
+        # not every process killed is yarn's
+        ("web_1 exited with code 137", "SIGKILL"),
+    ],
+)
+def test_a_message_of_another_kind_is_not_reworded_as_one(message: str, not_said: str) -> None:
+    assert not [line for line in other_wordings(message) if not_said in line]
+
+
+def test_every_form_reads_back_what_it_prints_with_real_values() -> None:
+    for family in FAMILIES:
+        for fields in sample_fields():
+            for form in family.forms:
+                line = form.line.format_map(_Fields({**family.defaults, **fields}))
+                assert form.literal in line and form.regex.search(line), (family.name, line)
 
 
 def test_every_sibling_names_a_family() -> None:
@@ -178,6 +235,8 @@ def test_every_sibling_names_a_family() -> None:
         ("Traceback (most recent call last):\n  File \"app.py\", line 1, in <module>\n"
          "    import cv2\nImportError: libGL.so.1: cannot open shared object file: No such file "
          "or directory", 15),
+        # gcc's missing input file, against a header spell that asks for `.h`
+        ("cc1: fatal error: src/main.c: No such file or directory\ncompilation terminated.", 16),
     ],
 )
 def test_a_known_sibling_is_not_offered_its_neighbours_spell(log: str, spell_id: int) -> None:
@@ -247,3 +306,29 @@ def test_npm_6s_engine_refusal_is_npm_7s_and_not_yarns() -> None:
         '{"node":"^18.0.0 || >=20.0.0"} (current: {"node":"16.20.2","npm":"8.19.4"})'
     )
     assert [m.spell_id for m in diagnose(log, SpellIndex.build([npm, yarn])).ranked] == [1]
+
+
+def test_a_generic_npm_spell_does_not_hold_down_the_one_for_the_message() -> None:
+    # both spells were written for npm 9; npm 10 printed the message
+    generic = spell(1, "npm failed", r"npm ERR! code \w+", "node,npm")
+    eresolve = spell(2, "npm refuses a peer-dependency conflict",
+                     r"npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE could not resolve", "node,npm")
+    log = "npm error code ERESOLVE\nnpm error ERESOLVE could not resolve\nnpm error"
+    ranked = diagnose(log, SpellIndex.build([generic, eresolve])).ranked
+    assert [m.spell_id for m in ranked][:1] == [2]
+
+
+def test_a_tail_line_in_another_wording_is_where_its_spell_points() -> None:
+    push = spell(1, "git push from a workflow is refused",
+                 r"remote: Permission to \S+ denied to github-actions\[bot\]", "git")
+    log = (
+        "Run git push origin HEAD:main\nEnumerating objects: 5, done.\n"
+        "remote: Write access to repository not granted.\n"
+        "fatal: unable to access 'https://github.com/o/r/': The requested URL returned error: 403\n"
+        "Error: Process completed with exit code 128.\n"
+    )
+    diagnosis = diagnose(log, SpellIndex.build([push]))
+    best = diagnosis.ranked[0]
+    assert best.spell_id == 1
+    assert diagnosis.errors[best.error_index].log_line == 3
+

@@ -15,6 +15,7 @@ from grimoire_bot.matching import (
     errors_from_check_output,
     extract_errors,
 )
+from grimoire_bot.matching.locate import root_beside_build_folder
 
 TS = "2024-05-01T12:00:00.1234567Z "
 
@@ -661,6 +662,29 @@ Value of: y
         "Value of: x Actual: 3 Expected: 4",
         "Value of: y",
     ]
+
+
+def test_ctest_numbers_go_and_the_assertion_is_what_googletest_said() -> None:
+    log = (
+        "9: Test command: /w/app/build/test/cart_test\n9: [ RUN      ] Cart.Total\n"
+        "9: /w/app/test/cart_test.cc:12: Failure\n9: Expected equality of these values:\n"
+        "9:   1\n9:   2\n9:\n9: [  FAILED  ] Cart.Total (0 ms)\n"
+    )
+    assert [(e.file, e.line, e.message) for e in extract_errors(log)] == [
+        ("test/cart_test.cc", 12, "Expected equality of these values: 1 2")
+    ]
+
+
+def test_another_tools_failure_keeps_its_own_words() -> None:
+    log = "src/main.rs:10: Failure\nnext line of something else entirely\n"
+    assert [e.message for e in extract_errors(log)] == ["Failure"]
+
+
+def test_a_build_folder_beside_the_source_says_nothing_of_the_root() -> None:
+    mirrored = "1: Test command: /w/app/build/test/cart_test\n"
+    beside = "1: Test command: /w/build/test/cart_test\n"  # cmake -S app -B build
+    assert root_beside_build_folder("/w/app/test/cart_test.cc", mirrored) == "/w/app"
+    assert root_beside_build_folder("/w/app/test/cart_test.cc", beside) is None
 
 
 def test_runner_noise_never_becomes_an_error() -> None:

@@ -37,6 +37,10 @@ class Form:
     literal: str  # must be in the text for `regex` to be worth running
     regex: re.Pattern[str]
     line: str  # what this form prints, with the family's fields in braces
+    # False: the form is read, and gives the family's other forms, but is never given for
+    # them (a tool's own wording of a general fact: yarn's SIGKILL is exit status 137, but
+    # not every exit status 137 is yarn's)
+    given: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +50,16 @@ class Family:
     defaults: Mapping[str, str] = field(default_factory=dict)
 
 
-def _form(literal: str, regex: str, line: str) -> Form:
-    return Form(literal, re.compile(regex, re.MULTILINE), line)
+def _form(literal: str, regex: str, line: str, *, given: bool = True) -> Form:
+    return Form(literal, re.compile(regex, re.MULTILINE), line, given)
 
 
-HEADER = r"(?P<header>[\w+-]{1,100}(?:/[\w+-]{1,100}){0,10}(?:\.(?:h|hh|hpp|hxx|inc|ipp|tcc))?)"
+# A header as an #include names it (`openssl/ssl.h`, `foo.pb.h`, `../inc/x.h`, `filesystem`),
+# never a source file given to the compiler (`main.c`: another error).
+HEADER = (
+    r"(?P<header>(?:\.\./){0,5}[\w+-][\w+.-]{0,100}(?:/[\w+.-]{1,100}){0,10})"
+    r"(?<!\.c)(?<!\.cc)(?<!\.cpp)(?<!\.cxx)(?<!\.m)(?<!\.mm)(?<!\.s)(?<!\.S)(?<!\.o)"
+)
 SYMBOL = r"(?P<symbol>[^\s'\"`][^'\"`\n]{0,300}?)"
 NAME = r"(?P<name>[A-Za-z_][\w:]{0,200})"
 COMMAND = r"(?P<command>[\w.+-]{1,100})"
@@ -94,14 +103,14 @@ FAMILIES: tuple[Family, ...] = (
             ),
             _form(
                 "Undefined symbols for architecture",
-                rf"Undefined symbols for architecture (?P<arch>\w+):\s*\n"
-                rf"\s*\"{SYMBOL}\", referenced",
+                rf"Undefined symbols for architecture (?P<arch>\w+):[ \t]*\n"
+                rf"[ \t]*\"{SYMBOL}\", referenced",
                 'Undefined symbols for architecture {arch}:\n  "{symbol}", referenced from:',
             ),
             _form(
                 "unresolved external symbol",
                 r"LNK(?:2001|2019): unresolved external symbol "
-                r"(?P<symbol>\S{1,300})",
+                r"(?P<symbol>\"[^\"\n]{1,300}\"|\S{1,300})",
                 "error LNK2019: unresolved external symbol {symbol} referenced in function main",
             ),
         ),
@@ -135,7 +144,7 @@ FAMILIES: tuple[Family, ...] = (
             ),
             _form(
                 "does not name a type",
-                rf"'{NAME}' does not name a type",
+                rf"(?<!namespace )'{NAME}' does not name a type",
                 "'{name}' does not name a type",
             ),
         ),
@@ -176,32 +185,34 @@ FAMILIES: tuple[Family, ...] = (
             _form(
                 "Unsupported major.minor",
                 r"(?:UnsupportedClassVersionError: (?P<cls>\S+) : )?"
-                r"Unsupported major\.minor version (?P<version>[\d.]+)",
+                r"Unsupported major\.minor version (?P<class_version>[\d.]+)",
                 "java.lang.UnsupportedClassVersionError: {cls} : Unsupported major.minor version "
-                "{version}",
+                "{class_version}",
             ),
             _form(
                 "more recent version of the Java Runtime",
                 r"(?:UnsupportedClassVersionError: (?P<cls>\S+) )?has been compiled by a "
                 r"more recent "
-                r"version of the Java Runtime \(class file version (?P<version>[\d.]+)\), this "
+                r"version of the Java Runtime \(class file version "
+                r"(?P<class_version>[\d.]+)\), this "
                 r"version of the Java Runtime only recognizes class file versions up to "
                 r"(?P<supported>[\d.]+)",
                 "java.lang.UnsupportedClassVersionError: {cls} has been compiled by a more recent "
-                "version of the Java Runtime (class file version {version}), this version of the "
+                "version of the Java Runtime (class file version {class_version}), "
+                "this version of the "
                 "Java Runtime only recognizes class file versions up to {supported}",
             ),
             _form(
                 "class file has wrong version",
-                r"class file has wrong version (?P<version>[\d.]+), "
+                r"class file has wrong version (?P<class_version>[\d.]+), "
                 r"should be (?P<supported>[\d.]+)",
-                "class file has wrong version {version}, should be {supported}",
+                "class file has wrong version {class_version}, should be {supported}",
             ),
         ),
         {"cls": "Main", "supported": "52.0"},
     ),
     Family(
-        "JDK older than the release",
+        "javac does not support the release asked for",
         (
             _form(
                 "invalid target release",
@@ -225,7 +236,7 @@ FAMILIES: tuple[Family, ...] = (
         (
             _form(
                 "command not found",
-                rf"(?:^|[\w/.-]: )(?:line \d+: )?{COMMAND}: command not found",
+                rf"(?:\b(?:ba|k)?sh: |: line \d+: ){COMMAND}: command not found",
                 "bash: {command}: command not found",
             ),
             _form("not found", rf"\bsh: \d+: {COMMAND}: not found", "sh: 1: {command}: not found"),
@@ -240,8 +251,8 @@ FAMILIES: tuple[Family, ...] = (
                 "'{command}' is not recognized as an internal or external command,",
             ),
             _form(
-                "is not recognized as the name of a cmdlet",
-                rf"The term '{COMMAND}' is not recognized as (?:the )?name of a cmdlet",
+                "is not recognized as",
+                rf"The term '{COMMAND}' is not recognized as (?:the |a )?name of a cmdlet",
                 "The term '{command}' is not recognized as the name of a cmdlet, function, "
                 "script file, or operable program.",
             ),
@@ -269,20 +280,20 @@ FAMILIES: tuple[Family, ...] = (
         (
             _form(
                 "go.mod requires go",
-                r"go\.mod requires go >= (?P<version>[\d.]+)"
+                r"go\.mod requires go >= (?P<go_version>[\d.]+)"
                 r"(?: \(running go (?P<running>[\d.]+))?",
-                "go: go.mod requires go >= {version} (running go {running}; GOTOOLCHAIN=local)",
+                "go: go.mod requires go >= {go_version} (running go {running}; GOTOOLCHAIN=local)",
             ),
             _form(
                 "must match format",
-                r"invalid go version '(?P<version>\d+\.\d+\.\d+)': must "
+                r"invalid go version '(?P<go_version>\d+\.\d+\.\d+)': must "
                 r"match format \d+\.\d+",
-                "go.mod:3: invalid go version '{version}': must match format 1.23",
+                "go.mod:3: invalid go version '{go_version}': must match format 1.23",
             ),
             _form(
                 "module requires Go",
-                r"note: module requires Go (?P<version>[\d.]+)",
-                "note: module requires Go {version}",
+                r"note: module requires Go (?P<go_version>[\d.]+)",
+                "note: module requires Go {go_version}",
             ),
             _form(
                 "unknown directive: toolchain",
@@ -290,7 +301,7 @@ FAMILIES: tuple[Family, ...] = (
                 "go.mod:3: unknown directive: toolchain",
             ),
         ),
-        {"version": "1.21", "running": "1.20"},
+        {"go_version": "1.21", "running": "1.20"},
     ),
     Family(
         "go.sum lacks an entry",
@@ -302,7 +313,8 @@ FAMILIES: tuple[Family, ...] = (
             ),
             _form(
                 "missing go.sum entry;",
-                r"(?P<package>[\w.~/-]+)@[\w.+-]+: missing go\.sum entry(?: for go\.mod file)?; "
+                r"(?<![\w.~/-])(?P<package>[\w.~/-]+)@[\w.+-]+: "
+                r"missing go\.sum entry(?: for go\.mod file)?; "
                 r"to add it:",
                 "go: {package}@v0.0.0: missing go.sum entry; to add it:",
             ),
@@ -343,17 +355,18 @@ FAMILIES: tuple[Family, ...] = (
         {"ref": "moby::0"},
     ),
     Family(
-        "killed by SIGKILL",
+        "a process killed by SIGKILL (exit status 137)",
         (
             _form("137", r"\b(?:code|status) 137\b", "exit code 137"),
+            # make's `*** [target] Error 137`: the recipe's exit status
+            _form("Error 137", r"\] Error 137\b", "make: *** [all] Error 137"),
+            # yarn's and npm's own words for it (Go's `signal: killed` is often a timeout)
             _form(
                 "SIGKILL",
                 r"\bsignal:? \"?SIGKILL\"?",
                 'error Command failed with signal "SIGKILL".',
+                given=False,
             ),
-            _form("signal: killed", r"\bsignal: killed\b", "signal: killed"),
-            # make's `*** [target] Error 137`: the recipe's exit status
-            _form("Error 137", r"\] Error 137\b", "make: *** [all] Error 137"),
         ),
     ),
     Family(
@@ -400,18 +413,18 @@ FAMILIES: tuple[Family, ...] = (
         (
             _form(
                 "cannot be built because it requires rustc",
-                r"package `(?P<package>[^`\s]+) v(?P<version>[^`\s]+)` cannot be built because it "
+                r"package `(?P<crate>[^`\s]+) v(?P<version>[^`\s]+)` cannot be built because it "
                 r"requires rustc (?P<required>[\d.]+) or newer, while the currently active rustc "
                 r"version is (?P<active>[\d.]+)",
-                "package `{package} v{version}` cannot be built because it requires rustc "
+                "package `{crate} v{version}` cannot be built because it requires rustc "
                 "{required} or newer, while the currently active rustc version is {active}",
             ),
             _form(
                 "is not supported by the following package",
                 r"rustc (?P<active>[\d.]+) is not supported by the following packages?:\s*"
-                r"(?P<package>[\w-]+)@(?P<version>\S+) requires rustc (?P<required>[\d.]+)",
+                r"(?P<crate>[\w-]+)@(?P<version>\S+) requires rustc (?P<required>[\d.]+)",
                 "rustc {active} is not supported by the following package:\n  "
-                "{package}@{version} requires rustc {required}",
+                "{crate}@{version} requires rustc {required}",
             ),
         ),
     ),
@@ -571,14 +584,15 @@ FAMILIES: tuple[Family, ...] = (
         (
             _form(
                 "Error: Cannot find module",
-                r"Error: Cannot find module '(?P<module>[^'\n]+)'",
-                "Error: Cannot find module '{module}'",
+                r"Error: Cannot find module '(?P<specifier>[^'\n]+)'",
+                "Error: Cannot find module '{specifier}'",
             ),
             _form(
                 "ERR_MODULE_NOT_FOUND",
-                r"\[ERR_MODULE_NOT_FOUND\]: Cannot find (?:package|module) '(?P<module>[^'\n]+)' "
+                r"\[ERR_MODULE_NOT_FOUND\]: Cannot find (?:package|module) "
+                r"'(?P<specifier>[^'\n]+)' "
                 r"imported from",
-                "Error [ERR_MODULE_NOT_FOUND]: Cannot find package '{module}' imported from "
+                "Error [ERR_MODULE_NOT_FOUND]: Cannot find package '{specifier}' imported from "
                 "index.js",
             ),
         ),
@@ -621,7 +635,7 @@ FAMILIES: tuple[Family, ...] = (
         (
             _form(
                 "Unsupported engine for",
-                r"Unsupported engine for (?P<package>\S+?): wanted: \{\"node\":"
+                r"ERR! notsup Unsupported engine for (?P<package>\S+?): wanted: \{\"node\":"
                 r"\"(?P<wanted>[^\"\n]+)\"\} \(current: \{\"node\":\"(?P<current>[^\"\n]+)\"",
                 "npm ERR! code ENOTSUP\n"
                 'npm ERR! notsup Unsupported engine for {package}: wanted: {{"node":"{wanted}"}} '
@@ -852,15 +866,17 @@ FAMILIES: tuple[Family, ...] = (
             _form(
                 "Could not find a package configuration file",
                 r"Could not find a package configuration file provided by "
-                r"\"(?P<package>[\w.+-]+)\"",
-                'Could not find a package configuration file provided by "{package}"',
+                r"\"(?P<cmake_package>[\w.+-]+)\"",
+                'Could not find a package configuration file provided by "{cmake_package}"',
             ),
             _form(
                 "or a configuration file for package",
-                r"Could not find module Find(?P<package>[\w.+-]+)\.cmake or a configuration file "
+                r"Could not find module Find(?P<cmake_package>[\w.+-]+)\.cmake "
+                r"or a configuration file "
                 r"for package",
-                "Could not find module Find{package}.cmake or a configuration file for package "
-                "{package}.",
+                "Could not find module Find{cmake_package}.cmake "
+                "or a configuration file for package "
+                "{cmake_package}.",
             ),
         ),
     ),
@@ -883,21 +899,6 @@ FAMILIES: tuple[Family, ...] = (
                 "pipe/docker_engine",
                 r"open //\./pipe/docker_engine: The system cannot find the file specified",
                 "open //./pipe/docker_engine: The system cannot find the file specified.",
-            ),
-        ),
-    ),
-    Family(
-        "Docker Hub's pull rate limit",
-        (
-            _form(
-                "pull rate limit",
-                r"toomanyrequests: You have reached your (?:unauthenticated )?pull rate limit",
-                "toomanyrequests: You have reached your pull rate limit.",
-            ),
-            _form(
-                "toomanyrequests: Too Many Requests",
-                r"toomanyrequests: Too Many Requests",
-                "toomanyrequests: Too Many Requests.",
             ),
         ),
     ),
@@ -959,8 +960,8 @@ FAMILIES: tuple[Family, ...] = (
         (
             _form(
                 ": Permission denied",
-                r"(?:^|[\w/.-]: )(?:line \d+: |\d+: )?(?P<script>\.{1,2}/[\w./-]+): Permission "
-                r"denied",
+                r"(?:^|\b(?:ba|z|da|k)?sh: (?:line \d+: |\d+: )?|: line \d+: )"
+                r"(?P<script>\.{1,2}/[\w./-]+): Permission denied",
                 "bash: {script}: Permission denied",
             ),
             _form(
@@ -1011,7 +1012,8 @@ SIBLINGS: tuple[Sibling, ...] = (
     _sibling(
         "Node cannot find a package",
         "' from '",
-        r"^\s*Cannot find module '(?:(?:\.{1,2}|[@~#])/[^'\n]*|[^'\n]+\.(?:css|scss|sass|less|svg"
+        r"^[ \t]*Cannot find module '(?:(?:\.{1,2}|[@~#])/[^'\n]*"
+        r"|[^'\n]+\.(?:css|scss|sass|less|svg"
         r"|png|jpe?g|gif|webp|woff2?|ttf))' from '[^'\n]+'",
     ),
     # the user may not use Docker's socket: the daemon runs
@@ -1063,6 +1065,33 @@ SIBLINGS: tuple[Sibling, ...] = (
 )
 
 
+# What a family's fields hold in real messages, for telling which spells are a family's:
+# a pattern written for one real message (`\.h` at a header's end, a package's letters)
+# must meet a value it accepts.
+SAMPLES: Mapping[str, tuple[str, ...]] = {
+    "header": ("openssl/ssl.h", "zlib.h", "filesystem", "boost/asio.hpp"),
+    "module": ("requests", "yaml", "numpy.core"),
+    "specifier": ("lodash", "@babel/core"),
+    "package": ("github.com/pkg/errors", "golang.org/x/sys/unix"),
+    "cmake_package": ("OpenSSL", "Qt5"),
+    "crate": ("serde", "tokio-util"),
+    "name": ("foo", "uint32_t", "App"),
+    "symbol": ("foo", "curl_easy_init", "_main"),
+    "command": ("node", "make", "npx"),
+    "script": ("./gradlew", "./build.sh"),
+    "shell": ("bash", "sh", "python3"),
+    "linker": ("cc",),
+    "version": ("2.4.22", "1.17.3"),
+    "go_version": ("1.21.0", "1.22.1"),
+    "class_version": ("55.0", "61.0"),
+    "required": ("1.70.0",),
+    "active": ("1.65.0",),
+    "requirement": ("tensorflow==2.15.0", "foo"),
+    "plugin": ("eslint-plugin-react", "react"),
+    "config": ("airbnb", "prettier"),
+    "path": ("build/run.sh", "/github/workspace"),
+}
+
 # npm 10 prints `npm error` where npm 9 and before printed `npm ERR!`: the whole report
 # changes its prefix, so the whole text is given in the other one.
 NPM_PREFIXES = ("npm ERR! ", "npm error ")
@@ -1098,10 +1127,23 @@ def reword(text: str) -> Rewording:
 
 
 def family_lines(name: str) -> list[str]:
-    """What each form of the family `name` prints, with its neutral fields: a spell whose
-    pattern matches one of these lines is that family's."""
+    """What each form of the family `name` prints, with realistic fields (`SAMPLES`): a
+    spell whose pattern matches one of these lines is that family's."""
     family = next(family for family in FAMILIES if family.name == name)
-    return [form.line.format_map(_Fields(family.defaults)) for form in family.forms]
+    return [
+        form.line.format_map(_Fields({**family.defaults, **fields}))
+        for fields in sample_fields()
+        for form in family.forms
+    ]
+
+
+def sample_fields() -> list[dict[str, str]]:
+    """The `SAMPLES` as field sets: the first value of each field, then the second, ..."""
+    widest = max(len(values) for values in SAMPLES.values())
+    return [
+        {name: values[index % len(values)] for name, values in SAMPLES.items()}
+        for index in range(widest)
+    ]
 
 
 def other_wordings(text: str) -> list[str]:
@@ -1125,11 +1167,10 @@ def _wordings(text: str) -> tuple[list[str], set[str]]:
                 lines.extend(
                     other.line.format_map(_Fields(fields))
                     for index, other in enumerate(family.forms)
-                    if index != position
+                    if index != position and other.given
                 )
     for old, new in (NPM_PREFIXES, NPM_PREFIXES[::-1]):
-        if old in text:
-            marks.add(old)
+        if old in text:  # a prefix marks no diagnostic: every npm spell's match holds it
             lines.append(text.replace(old, new))
     return list(dict.fromkeys(lines)), marks
 

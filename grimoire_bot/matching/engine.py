@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from .dialects import reword
 from .extract import extract_errors, record_at_line
 from .fingerprint import fingerprint
 from .forms import fold, wrapped_runs
@@ -295,10 +296,14 @@ def tail_record(tail: Sequence[tuple[int, str]]) -> ErrorRecord:
 
 def _tail_line_of(index: SpellIndex, spell_id: int, tail: Sequence[tuple[int, str]]) -> int:
     """The log line (0-based) where the spell's pattern matched the tail: the first line
-    it matches alone, else the first line of the wrapped run it matches; for a spell found
-    without its pattern, the step's cause (the tail's last error-ish line)."""
+    it matches alone (as printed, or in another wording of the same message: dialects.py),
+    else the first line of the wrapped run it matches; for a spell found without its
+    pattern, the step's cause (the tail's last error-ish line)."""
     for number, line in tail:
         if index.find(spell_id, line) is not None or index.find(spell_id, fold(line)) is not None:
+            return number
+        reworded = reword(line).text
+        if reworded and index.find(spell_id, reworded) is not None:
             return number
     for run in wrapped_runs([line for _, line in tail]):
         for form in filter(None, (run.text, run.unbroken)):

@@ -417,7 +417,8 @@ class SpellIndex:
             scored[position] = (value, reason.value)
         self._lift_refinements(scored, pattern_hits)
         if texts.reworded_hits:
-            _below_literal_hits(scored, self._written_for_the_wording(texts), texts.reworded_hits)
+            written = self._written_for_the_wording(texts, feedback)
+            _below_literal_hits(scored, written, texts.reworded_hits)
         return [
             Match(
                 spell_id=self._log[position].spell_id,
@@ -464,12 +465,18 @@ class SpellIndex:
             members |= found
         return frozenset(members)
 
-    def _written_for_the_wording(self, texts: _Texts) -> set[int]:
-        """The spells whose pattern hit the error as printed, on the mark of a wording a
-        family knows (dialects.py): written for this very wording, not generic ones."""
+    def _written_for_the_wording(
+        self, texts: _Texts, feedback: Mapping[int, float] | None
+    ) -> set[int]:
+        """The approved spells, not voted down, whose pattern hit the error as printed, on
+        the mark of a wording a family knows (dialects.py): written for this very wording,
+        not generic ones."""
         written = set()
         for position in texts.hits:
-            found = self._compiled_pattern(self._log[position].pattern).search(texts.text)
+            entry = self._log[position]
+            if not entry.approved or _feedback(entry, feedback) < 0:
+                continue
+            found = self._compiled_pattern(entry.pattern).search(texts.text)
             if found is not None and any(mark in found.group(0) for mark in texts.reworded.marks):
                 written.add(position)
         return written

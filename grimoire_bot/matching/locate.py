@@ -412,8 +412,12 @@ def root_beside_build_folder(path: str, text: str) -> str | None:
             continue  # the path is in the build folder itself
         root = "/".join(parts[:depth])
         holder = re.escape(root).replace("/", r"[\\/]")
+        # A test CTest runs from the build folder mirrors the source tree (`build/test/x`
+        # for `test/x.cpp`); a build folder beside the source (`cmake -S app -B build`)
+        # does not, and says nothing of where the checkout starts.
+        mirrored = re.escape(parts[depth]).replace("/", r"[\\/]")
         if re.search(holder + BUILD_PRODUCT, text) or re.search(
-            CTEST_RUN_RE + holder + rf"[\\/](?:{BUILD_FOLDER})[\\/]", text
+            CTEST_RUN_RE + holder + rf"[\\/](?:{BUILD_FOLDER})[\\/]{mirrored}[\\/]", text
         ):
             return root
     return None

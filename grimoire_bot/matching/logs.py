@@ -121,7 +121,7 @@ WRAPPER_PREFIXES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (">", re.compile(r"\n\d{1,3}>(?![>&=\d])")),
     # CTest run verbosely (`ctest -V`) numbers each line of a test's output by the test
     # (`3: [ RUN      ] Foo.Bar`), below the command it names.
-    (": Test command: ", re.compile(r"\n\d{1,4}: ")),
+    (": Test command: ", re.compile(r"\n\d{1,4}:(?: |(?=\n))")),
     # Ant names the task before each line of a tool it runs, right-aligned (`    [javac] `).
     ("[java", ANT_TASK_RE),
     ("[exec]", ANT_TASK_RE),

@@ -318,6 +318,13 @@ GTEST_FAILURE = "Failure"
 GTEST_END_RE = re.compile(r"^\[ {0,2}[A-Z ]{2,10}\]|^\S+:\d+: Failure$")
 GTEST_MESSAGE_LINES = 8
 GTEST_MESSAGE_CHARS = 300
+# How GoogleTest's (and gMock's) explanations start, or the test it runs above them.
+GTEST_SAYS_RE = re.compile(
+    r"^(?:Expected|Value of:|Actual|Failed|Death test|The difference between|Which is"
+    r"|Mock function|Uninteresting mock|Actual function call count|\S+ evaluates to)"
+)
+GTEST_RUN = "[ RUN      ]"
+GTEST_RUN_LOOKBACK = 40
 
 
 # A compiler diagnostic glued to the end of another tool's progress output.
@@ -527,6 +534,12 @@ def _as_warning(scan: Scan, index: int, match: re.Match[str]) -> Draft | None:
 def _gtest_assertion(lines: Sequence[str], index: int) -> str:
     """What GoogleTest says failed, from the lines below its `file:line: Failure`, on one
     line: `Expected equality of these values: add(2, 2) Which is: 5 4`."""
+    first = next((line.strip() for line in lines[index + 1 : index + 3] if line.strip()), "")
+    ran_above = any(
+        GTEST_RUN in line for line in lines[max(0, index - GTEST_RUN_LOOKBACK) : index]
+    )
+    if not GTEST_SAYS_RE.match(first) and not ran_above:
+        return ""  # another tool's `file:line: Failure`: what follows is not its message
     said: list[str] = []
     for probe in range(index + 1, min(len(lines), index + 1 + GTEST_MESSAGE_LINES)):
         line = lines[probe].strip()
