@@ -24,6 +24,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .forms import encodable
+from .pattern_set import PatternSet
+
 # A field the matching form does not capture gets a neutral value (a pattern's `[\d.]+`
 # or `\S+` still matches it; nothing shows it to anyone).
 DEFAULT_FIELD = "0"
@@ -1065,6 +1068,14 @@ SIBLINGS: tuple[Sibling, ...] = (
 )
 
 
+LITERALS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [form.literal for family in FAMILIES for form in family.forms]
+        + [sibling.literal for sibling in SIBLINGS]
+    )
+)
+LITERAL_SET = PatternSet([(key, re.escape(literal)) for key, literal in enumerate(LITERALS)])
+
 # What a family's fields hold in real messages, for telling which spells are a family's:
 # a pattern written for one real message (`\.h` at a header's end, a package's letters)
 # must meet a value it accepts.
@@ -1115,11 +1126,15 @@ NOTHING_REWORDED = Rewording("", frozenset())
 
 def reword(text: str) -> Rewording:
     """`text`'s messages as the other forms of their families print them (see the module)."""
-    lines, marks = _wordings(text)
+    text = encodable(text[:MAX_TEXT_CHARS])
+    present = _literals_in(text)
+    if not present:
+        return NOTHING_REWORDED
+    lines, marks = _wordings(text, present)
     unlike = frozenset(
         sibling.family
         for sibling in SIBLINGS
-        if sibling.literal in text and sibling.regex.search(text[:MAX_TEXT_CHARS])
+        if sibling.literal in present and sibling.regex.search(text)
     )
     if not lines and not unlike:
         return NOTHING_REWORDED
@@ -1148,16 +1163,22 @@ def sample_fields() -> list[dict[str, str]]:
 
 def other_wordings(text: str) -> list[str]:
     """`text`'s messages in their other wordings, each once (see `reword`)."""
-    return _wordings(text)[0]
+    text = encodable(text[:MAX_TEXT_CHARS])
+    return _wordings(text, _literals_in(text))[0]
 
 
-def _wordings(text: str) -> tuple[list[str], set[str]]:
-    text = text[:MAX_TEXT_CHARS]
+def _literals_in(text: str) -> frozenset[str]:
+    """The forms' and siblings' literals `text` holds, found in one pass (most errors hold
+    none, and then nothing else is looked at)."""
+    return frozenset(LITERALS[key] for key in LITERAL_SET.match(text))
+
+
+def _wordings(text: str, present: frozenset[str]) -> tuple[list[str], set[str]]:
     lines: list[str] = []
     marks: set[str] = set()
     for family in FAMILIES:
         for position, form in enumerate(family.forms):
-            if form.literal not in text:
+            if form.literal not in present:
                 continue
             for count, match in enumerate(form.regex.finditer(text)):
                 if count >= MAX_MATCHES_PER_FORM:
