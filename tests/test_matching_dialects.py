@@ -23,7 +23,13 @@ from grimoire_bot.matching.dialects import (
 )
 
 VERSION_FIELDS = {
-    "version", "go_version", "class_version", "running", "required", "active", "supported",
+    "version",
+    "go_version",
+    "class_version",
+    "running",
+    "required",
+    "active",
+    "supported",
     "release",
 }
 
@@ -35,8 +41,9 @@ def printed_fields(line: str) -> set[str]:
 def field_values() -> st.SearchStrategy[dict[str, str]]:
     word = st.from_regex(r"[a-z][a-z0-9]{0,10}", fullmatch=True)
     version = st.from_regex(r"[1-9]\.[0-9]{1,2}\.[0-9]", fullmatch=True)
-    names = {name for family in FAMILIES for form in family.forms for name in
-             printed_fields(form.line)}
+    names = {
+        name for family in FAMILIES for form in family.forms for name in printed_fields(form.line)
+    }
     special = {
         "shell": st.sampled_from(["bash", "sh", "zsh", "python3", "node"]),
         "keyword": st.sampled_from(["import", "export"]),
@@ -47,10 +54,7 @@ def field_values() -> st.SearchStrategy[dict[str, str]]:
         "script": st.from_regex(r"\./[a-z]{1,8}\.sh", fullmatch=True),
     }
     return st.fixed_dictionaries(
-        {
-            name: special.get(name, version if name in VERSION_FIELDS else word)
-            for name in names
-        }
+        {name: special.get(name, version if name in VERSION_FIELDS else word) for name in names}
     )
 
 
@@ -71,44 +75,94 @@ def test_every_wording_of_a_family_brings_every_other(family: Family, values) ->
 
 def spell(spell_id: int, title: str, pattern: str, tags: str) -> SpellDoc:
     return SpellDoc(
-        id=spell_id, title=title, description="", error_type=None, error_pattern=pattern,
-        tags=tags, ecosystem=None, status="approved",
+        id=spell_id,
+        title=title,
+        description="",
+        error_type=None,
+        error_pattern=pattern,
+        tags=tags,
+        ecosystem=None,
+        status="approved",
     )
 
 
 # Each spell as a curator wrote it for the one wording they had seen.
 BOOK = [
-    spell(1, "A header file cannot be found",
-          r"fatal error: [\w./+-]+: No such file or directory", "cpp,gcc"),
-    spell(2, "Classes compiled for a newer Java than the runtime",
-          r"has been compiled by a more recent version of the Java Runtime \(class file version "
-          r"[\d.]+\)", "java,jvm"),
-    spell(3, "npm 7+ refuses a peer-dependency conflict",
-          r"npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE (?:unable to resolve dependency tree"
-          r"|could not resolve)", "node,npm"),
-    spell(4, "Python cannot import a module that is not installed",
-          r"ModuleNotFoundError: No module named '[\w.]+'", "python"),
+    spell(
+        1,
+        "A header file cannot be found",
+        r"fatal error: [\w./+-]+: No such file or directory",
+        "cpp,gcc",
+    ),
+    spell(
+        2,
+        "Classes compiled for a newer Java than the runtime",
+        r"has been compiled by a more recent version of the Java Runtime \(class file version "
+        r"[\d.]+\)",
+        "java,jvm",
+    ),
+    spell(
+        3,
+        "npm 7+ refuses a peer-dependency conflict",
+        r"npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE (?:unable to resolve dependency tree"
+        r"|could not resolve)",
+        "node,npm",
+    ),
+    spell(
+        4,
+        "Python cannot import a module that is not installed",
+        r"ModuleNotFoundError: No module named '[\w.]+'",
+        "python",
+    ),
     spell(5, "go.mod requires a newer Go", r"go: go\.mod requires go >= [\d.]+", "go"),
     spell(6, "Node cannot resolve a module", r"Error: Cannot find module '[^']+'", "node"),
     spell(7, "The linker cannot find a symbol", r"undefined reference to `[^']+'", "cpp,ld"),
-    spell(8, "COPY source not found in the build context",
-          r"failed to calculate checksum of ref \S+: \"[^\"]+\": not found", "docker"),
-    spell(9, "git refuses a repository owned by another user",
-          r"detected dubious ownership in repository at '[^']+'", "git"),
+    spell(
+        8,
+        "COPY source not found in the build context",
+        r"failed to calculate checksum of ref \S+: \"[^\"]+\": not found",
+        "docker",
+    ),
+    spell(
+        9,
+        "git refuses a repository owned by another user",
+        r"detected dubious ownership in repository at '[^']+'",
+        "git",
+    ),
 ]
 INDEX = SpellIndex.build(BOOK)
 NEIGHBOURS = [
-    spell(10, "The Docker daemon is not reachable",
-          r"Cannot connect to the Docker daemon at \S+\. Is the docker daemon running\?", "docker"),
-    spell(11, "ESLint finds no configuration file", r"ESLint couldn't find a configuration file\.",
-          "eslint"),
-    spell(13, "A script has Windows line endings (^M)",
-          r"/bin/(?:ba)?sh\^M: bad interpreter: No such file or directory", "shell,crlf"),
+    spell(
+        10,
+        "The Docker daemon is not reachable",
+        r"Cannot connect to the Docker daemon at \S+\. Is the docker daemon running\?",
+        "docker",
+    ),
+    spell(
+        11,
+        "ESLint finds no configuration file",
+        r"ESLint couldn't find a configuration file\.",
+        "eslint",
+    ),
+    spell(
+        13,
+        "A script has Windows line endings (^M)",
+        r"/bin/(?:ba)?sh\^M: bad interpreter: No such file or directory",
+        "shell,crlf",
+    ),
     spell(14, "No C linker for rustc", r"error: linker `cc` not found", "rust"),
-    spell(15, "ImportError: a name is missing from the imported module",
-          r"ImportError: cannot import name '\w+' from '[\w.]+'", "python"),
-    spell(16, "clang: a header file cannot be found", r"fatal error: '[\w/]+\.h' file not found",
-          "cpp,clang"),
+    spell(
+        15,
+        "ImportError: a name is missing from the imported module",
+        r"ImportError: cannot import name '\w+' from '[\w.]+'",
+        "python",
+    ),
+    spell(
+        16,
+        "clang: a header file cannot be found",
+        r"fatal error: '[\w/]+\.h' file not found",
+        "cpp,clang",
+    ),
 ]
 
 
@@ -116,32 +170,62 @@ NEIGHBOURS = [
     ("log", "spell_id"),
     [
         # clang, and MSVC's C1083 (a gcc spell)
-        ("src/net.c:3:10: fatal error: 'openssl/ssl.h' file not found\n#include <openssl/ssl.h>", 1),
-        ("main.cpp(1): fatal error C1083: Cannot open include file: 'boost/asio.hpp': No such "
-         "file or directory", 1),
+        (
+            "src/net.c:3:10: fatal error: 'openssl/ssl.h' file not found\n#include <openssl/ssl.h>",
+            1,
+        ),
+        (
+            "main.cpp(1): fatal error C1083: Cannot open include file: 'boost/asio.hpp': No such "
+            "file or directory",
+            1,
+        ),
         # Java 8's wording of a class file too new (a Java 9+ spell), and javac's
-        ("Exception in thread \"main\" java.lang.UnsupportedClassVersionError: "
-         "com/android/build/gradle/AppPlugin : Unsupported major.minor version 52.0", 2),
-        ("error: cannot access Foo\n  bad class file: /x/Foo.class\n    class file has wrong "
-         "version 61.0, should be 55.0", 2),
+        (
+            'Exception in thread "main" java.lang.UnsupportedClassVersionError: '
+            "com/android/build/gradle/AppPlugin : Unsupported major.minor version 52.0",
+            2,
+        ),
+        (
+            "error: cannot access Foo\n  bad class file: /x/Foo.class\n    class file has wrong "
+            "version 61.0, should be 55.0",
+            2,
+        ),
         # npm 10 prints `npm error` (an npm 9 spell)
-        ("npm error code ERESOLVE\nnpm error ERESOLVE could not resolve\nnpm error\n"
-         "npm error While resolving: app@1.0.0", 3),
+        (
+            "npm error code ERESOLVE\nnpm error ERESOLVE could not resolve\nnpm error\n"
+            "npm error While resolving: app@1.0.0",
+            3,
+        ),
         # Python 2
-        ("Traceback (most recent call last):\n  File \"setup.py\", line 3, in <module>\n"
-         "    import yaml\nImportError: No module named yaml", 4),
+        (
+            'Traceback (most recent call last):\n  File "setup.py", line 3, in <module>\n'
+            "    import yaml\nImportError: No module named yaml",
+            4,
+        ),
         # Go 1.20 and before meeting a go.mod of Go 1.21's three-part version
-        ("go: errors parsing go.mod:\n/src/app/go.mod:3: invalid go version '1.21.8': must "
-         "match format 1.23", 5),
+        (
+            "go: errors parsing go.mod:\n/src/app/go.mod:3: invalid go version '1.21.8': must "
+            "match format 1.23",
+            5,
+        ),
         # Apple's ld
-        ("Undefined symbols for architecture arm64:\n  \"_curl_easy_init\", referenced from:\n"
-         "      _main in main.o\nld: symbol(s) not found for architecture arm64", 7),
+        (
+            'Undefined symbols for architecture arm64:\n  "_curl_easy_init", referenced from:\n'
+            "      _main in main.o\nld: symbol(s) not found for architecture arm64",
+            7,
+        ),
         # the legacy builder (a BuildKit spell)
-        ("Step 4/9 : COPY build/run.sh /app/\nCOPY failed: file not found in build context or "
-         "excluded by .dockerignore: stat build/run.sh: file does not exist", 8),
+        (
+            "Step 4/9 : COPY build/run.sh /app/\nCOPY failed: file not found in build context or "
+            "excluded by .dockerignore: stat build/run.sh: file does not exist",
+            8,
+        ),
         # git 2.35.2 (tpm2-software/tpm2-tools CI), a spell for 2.36's wording
-        ("Push to branch main\nfatal: unsafe repository ('/github/workspace' is owned by "
-         "someone else)\nTo add an exception for this directory, call:", 9),
+        (
+            "Push to branch main\nfatal: unsafe repository ('/github/workspace' is owned by "
+            "someone else)\nTo add an exception for this directory, call:",
+            9,
+        ),
     ],
 )
 def test_a_spell_written_for_one_wording_is_offered_for_another(log, spell_id) -> None:
@@ -166,15 +250,26 @@ def test_a_sibling_with_another_cause_is_not_reworded(log: str) -> None:
 @pytest.mark.parametrize(
     ("message", "wording"),
     [
-        ("npm error code ERESOLVE\nnpm error ERESOLVE could not resolve",
-         "npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE could not resolve"),
-        ("main.cpp(1): fatal error C1083: Cannot open include file: 'boost/asio.hpp': No such "
-         "file or directory", "fatal error: boost/asio.hpp: No such file or directory"),
+        (
+            "npm error code ERESOLVE\nnpm error ERESOLVE could not resolve",
+            "npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE could not resolve",
+        ),
+        (
+            "main.cpp(1): fatal error C1083: Cannot open include file: 'boost/asio.hpp': No such "
+            "file or directory",
+            "fatal error: boost/asio.hpp: No such file or directory",
+        ),
         ("ImportError: No module named yaml", "ModuleNotFoundError: No module named 'yaml'"),
-        ("error LNK2019: unresolved external symbol \"void __cdecl f(void)\" (?f@@YAXXZ) "
-         "referenced in function main", "undefined reference to `\"void __cdecl f(void)\"'"),
-        ("The term 'npx' is not recognized as a name of a cmdlet, function, script file, or "
-         "executable program.", "bash: npx: command not found"),
+        (
+            'error LNK2019: unresolved external symbol "void __cdecl f(void)" (?f@@YAXXZ) '
+            "referenced in function main",
+            'undefined reference to `"void __cdecl f(void)"\'',
+        ),
+        (
+            "The term 'npx' is not recognized as a name of a cmdlet, function, script file, or "
+            "executable program.",
+            "bash: npx: command not found",
+        ),
         ('error Command failed with signal "SIGKILL".', "exit code 137"),
     ],
 )
@@ -188,8 +283,11 @@ def test_a_message_is_given_in_its_other_wordings(message: str, wording: str) ->
         ("tee: ./build.log: Permission denied", "./build.log"),  # writing a file
         ("Error: command not found", "Error"),  # no shell said it
         # npm 7 warns of an engine; its failure is elsewhere
-        ("npm WARN notsup Unsupported engine for vite@5.0.0: wanted: {\"node\":\">=18\"} "
-         "(current: {\"node\":\"16.0.0\"})", "EBADENGINE"),
+        (
+            'npm WARN notsup Unsupported engine for vite@5.0.0: wanted: {"node":">=18"} '
+            '(current: {"node":"16.0.0"})',
+            "EBADENGINE",
+        ),
         # gcc's qualified name: no unknown type called `std`
         ("error: 'string' in namespace 'std' does not name a type", "unknown type name"),
         # not every process killed is yarn's
@@ -216,25 +314,40 @@ def test_every_sibling_names_a_family() -> None:
     ("log", "spell_id"),
     [
         # Jest's resolver on a stylesheet it has no mapper for (a Node spell is close by words)
-        ("Cannot find module './App.css' from 'App.js'\n\n"
-         "  at Resolver.resolveModule (node_modules/jest-resolve/build/index.js:259:17)", 6),
+        (
+            "Cannot find module './App.css' from 'App.js'\n\n"
+            "  at Resolver.resolveModule (node_modules/jest-resolve/build/index.js:259:17)",
+            6,
+        ),
         ("Cannot find module '@/components/Nav' from 'src/App.test.ts'", 6),
         # the daemon runs; this user may not use its socket (a daemon-down spell is close)
-        ("permission denied while trying to connect to the Docker daemon socket at "
-         "unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/info\": "
-         "dial unix /var/run/docker.sock: connect: permission denied", 10),
+        (
+            "permission denied while trying to connect to the Docker daemon socket at "
+            'unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.24/info": '
+            "dial unix /var/run/docker.sock: connect: permission denied",
+            10,
+        ),
         # a shared config in `extends` is missing, not the project's own
-        ("ESLint couldn't find the config \"airbnb\" to extend from. Please check that the name "
-         "of the config is correct.", 11),
+        (
+            'ESLint couldn\'t find the config "airbnb" to extend from. Please check that the name '
+            "of the config is correct.",
+            11,
+        ),
         # a shebang without its leading slash: no carriage return in it
         ("-bash: ./build_install.sh: bin/bash: bad interpreter: No such file or directory", 13),
         # MSVC's linker, whose fix is Visual Studio's C++ tools, not a Unix compiler
-        ("error: linker `link.exe` not found\n  |\n  = note: program not found\n\nnote: the msvc "
-         "targets depend on the msvc linker but `link.exe` was not found", 14),
+        (
+            "error: linker `link.exe` not found\n  |\n  = note: program not found\n\nnote: the msvc "
+            "targets depend on the msvc linker but `link.exe` was not found",
+            14,
+        ),
         # a system library the extension needs
-        ("Traceback (most recent call last):\n  File \"app.py\", line 1, in <module>\n"
-         "    import cv2\nImportError: libGL.so.1: cannot open shared object file: No such file "
-         "or directory", 15),
+        (
+            'Traceback (most recent call last):\n  File "app.py", line 1, in <module>\n'
+            "    import cv2\nImportError: libGL.so.1: cannot open shared object file: No such file "
+            "or directory",
+            15,
+        ),
         # gcc's missing input file, against a header spell that asks for `.h`
         ("cc1: fatal error: src/main.c: No such file or directory\ncompilation terminated.", 16),
     ],
@@ -250,8 +363,12 @@ def test_jests_resolver_missing_a_package_is_still_nodes_missing_package() -> No
 
 
 def test_a_spell_whose_pattern_matches_the_sibling_is_still_offered() -> None:
-    jest = spell(12, "Jest cannot resolve a mapped module",
-                 r"Cannot find module '[^']+' from '[^']+'", "jest")
+    jest = spell(
+        12,
+        "Jest cannot resolve a mapped module",
+        r"Cannot find module '[^']+' from '[^']+'",
+        "jest",
+    )
     log = "Cannot find module './constants' from 'src/index.ts'"
     ranked = diagnose(log, SpellIndex.build([*BOOK, jest])).ranked
     assert [m.spell_id for m in ranked] == [12]
@@ -273,8 +390,12 @@ def test_nothing_is_added_for_a_message_no_family_knows(message: str) -> None:
 
 def test_the_spell_for_the_printed_wording_ranks_above_the_one_for_another() -> None:
     # gcc's spell spells out more of its wording than clang's, yet clang printed this
-    gcc = spell(1, "gcc: a header file cannot be found",
-                r"fatal error: openssl/[\w./+-]+\.h: No such file or directory", "cpp,gcc")
+    gcc = spell(
+        1,
+        "gcc: a header file cannot be found",
+        r"fatal error: openssl/[\w./+-]+\.h: No such file or directory",
+        "cpp,gcc",
+    )
     clang = spell(2, "clang: a header file cannot be found", r"file not found", "cpp,clang")
     log = "src/net.c:3:10: fatal error: 'openssl/ssl.h' file not found"
     ranked = diagnose(log, SpellIndex.build([gcc, clang])).ranked
@@ -285,10 +406,15 @@ def test_the_spell_for_the_printed_wording_ranks_above_the_one_for_another() -> 
 def test_a_generic_spell_matching_around_the_wording_does_not_hold_the_specific_one_down() -> None:
     # a curator's catch-all for missing commands, and the CRLF spell for another wording of
     # the same script: bash's `$'\r'` is the carriage return, which the catch-all ignores
-    catch_all = spell(1, "A command is not installed", r"(?:: command not found|: not found)$",
-                      "shell")
-    crlf = spell(2, "A script has Windows line endings",
-                 r"/bin/(?:ba)?sh\^M: bad interpreter: No such file or directory", "shell")
+    catch_all = spell(
+        1, "A command is not installed", r"(?:: command not found|: not found)$", "shell"
+    )
+    crlf = spell(
+        2,
+        "A script has Windows line endings",
+        r"/bin/(?:ba)?sh\^M: bad interpreter: No such file or directory",
+        "shell",
+    )
     log = "test/win32.sh: line 2: $'\\r': command not found"
     ranked = diagnose(log, SpellIndex.build([catch_all, crlf])).ranked
     assert [m.spell_id for m in ranked] == [2, 1]
@@ -296,11 +422,16 @@ def test_a_generic_spell_matching_around_the_wording_does_not_hold_the_specific_
 
 def test_npm_6s_engine_refusal_is_npm_7s_and_not_yarns() -> None:
     # the same refusal, but yarn's fix (--ignore-engines) is not npm's (engine-strict)
-    npm = spell(1, "npm: engines field rejects this Node", r"npm (?:ERR!|error) code EBADENGINE",
-                "node,npm")
-    yarn = spell(2, "yarn: engines field rejects this Node",
-                 r"The engine \"node\" is incompatible with this module\. Expected version "
-                 r"\"[^\"]+\"\. Got \"[^\"]+\"", "node,yarn")
+    npm = spell(
+        1, "npm: engines field rejects this Node", r"npm (?:ERR!|error) code EBADENGINE", "node,npm"
+    )
+    yarn = spell(
+        2,
+        "yarn: engines field rejects this Node",
+        r"The engine \"node\" is incompatible with this module\. Expected version "
+        r"\"[^\"]+\"\. Got \"[^\"]+\"",
+        "node,yarn",
+    )
     log = (
         "npm ERR! code ENOTSUP\nnpm ERR! notsup Unsupported engine for vite@5.0.0: wanted: "
         '{"node":"^18.0.0 || >=20.0.0"} (current: {"node":"16.20.2","npm":"8.19.4"})'
@@ -311,16 +442,24 @@ def test_npm_6s_engine_refusal_is_npm_7s_and_not_yarns() -> None:
 def test_a_generic_npm_spell_does_not_hold_down_the_one_for_the_message() -> None:
     # both spells were written for npm 9; npm 10 printed the message
     generic = spell(1, "npm failed", r"npm ERR! code \w+", "node,npm")
-    eresolve = spell(2, "npm refuses a peer-dependency conflict",
-                     r"npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE could not resolve", "node,npm")
+    eresolve = spell(
+        2,
+        "npm refuses a peer-dependency conflict",
+        r"npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE could not resolve",
+        "node,npm",
+    )
     log = "npm error code ERESOLVE\nnpm error ERESOLVE could not resolve\nnpm error"
     ranked = diagnose(log, SpellIndex.build([generic, eresolve])).ranked
     assert [m.spell_id for m in ranked][:1] == [2]
 
 
 def test_a_tail_line_in_another_wording_is_where_its_spell_points() -> None:
-    push = spell(1, "git push from a workflow is refused",
-                 r"remote: Permission to \S+ denied to github-actions\[bot\]", "git")
+    push = spell(
+        1,
+        "git push from a workflow is refused",
+        r"remote: Permission to \S+ denied to github-actions\[bot\]",
+        "git",
+    )
     log = (
         "Run git push origin HEAD:main\nEnumerating objects: 5, done.\n"
         "remote: Write access to repository not granted.\n"
@@ -331,4 +470,3 @@ def test_a_tail_line_in_another_wording_is_where_its_spell_points() -> None:
     best = diagnosis.ranked[0]
     assert best.spell_id == 1
     assert diagnosis.errors[best.error_index].log_line == 3
-
