@@ -19,6 +19,7 @@ from grimoire_bot.matching.dialects import (
     Family,
     _Fields,
     other_wordings,
+    reword,
     sample_fields,
 )
 
@@ -470,3 +471,9 @@ def test_a_tail_line_in_another_wording_is_where_its_spell_points() -> None:
     best = diagnosis.ranked[0]
     assert best.spell_id == 1
     assert diagnosis.errors[best.error_index].log_line == 3
+
+
+def test_npm_10s_prefix_alone_is_reworded_for_the_matcher() -> None:
+    # no message a family knows, only npm's prefix: `reword` is what the index calls
+    reworded = reword("npm error code ELIFECYCLE\nnpm error errno 1")
+    assert reworded.text == "npm ERR! code ELIFECYCLE\nnpm ERR! errno 1"

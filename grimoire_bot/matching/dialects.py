@@ -1068,10 +1068,15 @@ SIBLINGS: tuple[Sibling, ...] = (
 )
 
 
+# npm 10 prints `npm error` where npm 9 and before printed `npm ERR!`: the whole report
+# changes its prefix, so the whole text is given in the other one.
+NPM_PREFIXES = ("npm ERR! ", "npm error ")
+
 LITERALS: tuple[str, ...] = tuple(
     dict.fromkeys(
         [form.literal for family in FAMILIES for form in family.forms]
         + [sibling.literal for sibling in SIBLINGS]
+        + list(NPM_PREFIXES)
     )
 )
 LITERAL_SET = PatternSet([(key, re.escape(literal)) for key, literal in enumerate(LITERALS)])
@@ -1102,10 +1107,6 @@ SAMPLES: Mapping[str, tuple[str, ...]] = {
     "config": ("airbnb", "prettier"),
     "path": ("build/run.sh", "/github/workspace"),
 }
-
-# npm 10 prints `npm error` where npm 9 and before printed `npm ERR!`: the whole report
-# changes its prefix, so the whole text is given in the other one.
-NPM_PREFIXES = ("npm ERR! ", "npm error ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -1191,7 +1192,7 @@ def _wordings(text: str, present: frozenset[str]) -> tuple[list[str], set[str]]:
                     if index != position and other.given
                 )
     for old, new in (NPM_PREFIXES, NPM_PREFIXES[::-1]):
-        if old in text:  # a prefix marks no diagnostic: every npm spell's match holds it
+        if old in present:  # a prefix marks no diagnostic: every npm spell's match holds it
             lines.append(text.replace(old, new))
     return list(dict.fromkeys(lines)), marks
 
