@@ -534,7 +534,7 @@ def _as_warning(scan: Scan, index: int, match: re.Match[str]) -> Draft | None:
 def _gtest_assertion(lines: Sequence[str], index: int) -> str:
     """What GoogleTest says failed, from the lines below its `file:line: Failure`, on one
     line: `Expected equality of these values: add(2, 2) Which is: 5 4`."""
-    first = next((line.strip() for line in lines[index + 1 : index + 3] if line.strip()), "")
+    first = _next_text(lines, index).strip()
     ran_above = any(GTEST_RUN in line for line in lines[max(0, index - GTEST_RUN_LOOKBACK) : index])
     if not GTEST_SAYS_RE.match(first) and not ran_above:
         return ""  # another tool's `file:line: Failure`: what follows is not its message
