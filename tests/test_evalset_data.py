@@ -88,6 +88,20 @@ def assert_well_formed_location(case: dict[str, Any]) -> None:
     assert set(case["classes"]) <= KNOWN_CLASSES, case["id"]
 
 
+def assert_frozen(directory: Path, manifest: set[str], changed: Kind, tmp_path: Path) -> Path:
+    """The round's held-out files have the SHA-256 its manifest records, and a copy with
+    one of them changed (a newline added to `changed`'s held-out file) is refused.
+    Returns that file in the copy."""
+    assert frozen_problems(directory) == []
+    assert set(read_manifest(directory)) == manifest
+    copy = tmp_path / directory.name
+    shutil.copytree(directory, copy)
+    frozen = copy / FILES[(changed, Split.HELDOUT)]
+    frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert len(frozen_problems(copy)) == 1
+    return frozen
+
+
 def assert_negatives_not_matched_literally(
     cases: list[dict[str, Any]], spellbook: dict[str, dict[str, Any]]
 ) -> None:
@@ -436,15 +450,9 @@ def test_round5_is_localisation_only_and_well_formed() -> None:
 
 
 def test_round5_held_out_side_is_frozen(tmp_path: Path) -> None:
-    assert frozen_problems(ROUND5_DIR) == []
-    assert set(read_manifest(ROUND5_DIR)) == {"locate-heldout.jsonl"}
-    copy = tmp_path / ROUND5_DIR.name
-    shutil.copytree(ROUND5_DIR, copy)
-    frozen = copy / FILES[(Kind.LOCATE, Split.HELDOUT)]
-    frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert len(frozen_problems(copy)) == 1
-    (copy / FILES[(Kind.LOCATE, Split.HELDOUT)]).unlink()
-    assert len(frozen_problems(copy)) == 1  # a held-out side that vanished is noticed too
+    frozen = assert_frozen(ROUND5_DIR, {"locate-heldout.jsonl"}, Kind.LOCATE, tmp_path)
+    frozen.unlink()
+    assert len(frozen_problems(frozen.parent)) == 1  # a held-out side that vanished too
 
 
 # ------------------------------------------------------ the sixth round (held-out only)
@@ -507,13 +515,7 @@ def test_round7_negatives_are_not_matched_literally(spellbook) -> None:
 
 
 def test_round7_held_out_side_is_frozen(tmp_path: Path) -> None:
-    assert frozen_problems(ROUND7_DIR) == []
-    assert set(read_manifest(ROUND7_DIR)) == {"matching-heldout.jsonl"}
-    copy = tmp_path / ROUND7_DIR.name
-    shutil.copytree(ROUND7_DIR, copy)
-    frozen = copy / FILES[(Kind.MATCHING, Split.HELDOUT)]
-    frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert len(frozen_problems(copy)) == 1
+    assert_frozen(ROUND7_DIR, {"matching-heldout.jsonl"}, Kind.MATCHING, tmp_path)
 
 
 # ------------------------------------------------------ the eighth round (both kinds)
@@ -549,13 +551,7 @@ def test_round8_negatives_are_not_matched_literally(spellbook) -> None:
 
 
 def test_round8_held_out_sides_are_frozen(tmp_path: Path) -> None:
-    assert frozen_problems(ROUND8_DIR) == []
-    assert set(read_manifest(ROUND8_DIR)) == {"locate-heldout.jsonl", "matching-heldout.jsonl"}
-    copy = tmp_path / ROUND8_DIR.name
-    shutil.copytree(ROUND8_DIR, copy)
-    frozen = copy / FILES[(Kind.MATCHING, Split.HELDOUT)]
-    frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert len(frozen_problems(copy)) == 1
+    assert_frozen(ROUND8_DIR, {"locate-heldout.jsonl", "matching-heldout.jsonl"}, Kind.MATCHING, tmp_path)
 
 
 # ------------------------------------------------------ the ninth round (development only)
@@ -611,13 +607,7 @@ def test_round10_negatives_are_not_matched_literally(spellbook) -> None:
 
 
 def test_round10_held_out_sides_are_frozen(tmp_path: Path) -> None:
-    assert frozen_problems(ROUND10_DIR) == []
-    assert set(read_manifest(ROUND10_DIR)) == {"locate-heldout.jsonl", "matching-heldout.jsonl"}
-    copy = tmp_path / ROUND10_DIR.name
-    shutil.copytree(ROUND10_DIR, copy)
-    frozen = copy / FILES[(Kind.LOCATE, Split.HELDOUT)]
-    frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert len(frozen_problems(copy)) == 1
+    assert_frozen(ROUND10_DIR, {"locate-heldout.jsonl", "matching-heldout.jsonl"}, Kind.LOCATE, tmp_path)
 
 
 # ------------------------------------------------------ the eleventh round
@@ -651,10 +641,4 @@ def test_round11_negatives_are_not_matched_literally(spellbook) -> None:
 
 
 def test_round11_held_out_sides_are_frozen(tmp_path: Path) -> None:
-    assert frozen_problems(ROUND11_DIR) == []
-    assert set(read_manifest(ROUND11_DIR)) == {"locate-heldout.jsonl", "matching-heldout.jsonl"}
-    copy = tmp_path / ROUND11_DIR.name
-    shutil.copytree(ROUND11_DIR, copy)
-    frozen = copy / FILES[(Kind.MATCHING, Split.HELDOUT)]
-    frozen.write_text(frozen.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert len(frozen_problems(copy)) == 1
+    assert_frozen(ROUND11_DIR, {"locate-heldout.jsonl", "matching-heldout.jsonl"}, Kind.MATCHING, tmp_path)

@@ -25,6 +25,13 @@ TRACEBACK = """\
 GREEN = "collected 12 items\n\ntests/test_a.py ............ [100%]\n\n12 passed in 0.40s\n"
 
 
+async def create_spell(client, headers: dict[str, str], **fields) -> int:
+    """A curator's new spell through the API; its id."""
+    created = await client.post("/api/spells", json=fields, headers=headers)
+    assert created.status == 201, await created.text()
+    return (await created.json())["id"]
+
+
 @pytest.fixture
 async def seeded(fresh_database_url):
     async with open_pool(fresh_database_url, max_size=2) as pool, pool.acquire() as conn:
@@ -66,16 +73,13 @@ async def test_a_new_spell_is_matched_by_every_process_at_once(
     ] == []
 
     headers = await token_for(client)
-    created = await client.post(
-        "/api/spells",
-        json={
-            "title": "Widget explosion",
-            "error_pattern": r"grimoire-widget exploded while (\w+)",
-            "solution_code": "pin the flux capacitor",
-        },
-        headers=headers,
+    spell_id = await create_spell(
+        client,
+        headers,
+        title="Widget explosion",
+        error_pattern=r"grimoire-widget exploded while (\w+)",
+        solution_code="pin the flux capacitor",
     )
-    spell_id = (await created.json())["id"]
     body = await (await other_process.post("/api/match", json={"log": log})).json()
     assert [m["spell"]["id"] for m in body["matches"]] == [spell_id]
 
@@ -307,19 +311,15 @@ async def test_a_private_repository_ranks_only_for_callers_github_lets_see_it(
 
 
 async def test_a_spell_is_found_for_another_wording_when_the_tool_prints_its_fix(client):
-    headers = await token_for(client)
-    created = await client.post(
-        "/api/spells",
-        json={
-            "title": "git refuses a repository owned by another user",
-            "error_type": "git",
-            "error_pattern": r"detected dubious ownership in repository at '[^']+'",
-            "solution_code": 'git config --global --add safe.directory "$GITHUB_WORKSPACE"',
-            "tags": "git,containers",
-        },
-        headers=headers,
+    spell_id = await create_spell(
+        client,
+        await token_for(client),
+        title="git refuses a repository owned by another user",
+        error_type="git",
+        error_pattern=r"detected dubious ownership in repository at '[^']+'",
+        solution_code='git config --global --add safe.directory "$GITHUB_WORKSPACE"',
+        tags="git,containers",
     )
-    assert created.status == 201, await created.text()
     # git 2.35.2 words it otherwise, and prints the same fix under it
     log = (
         "fatal: unsafe repository ('/github/workspace' is owned by someone else)\n"
@@ -327,29 +327,23 @@ async def test_a_spell_is_found_for_another_wording_when_the_tool_prints_its_fix
         "\tgit config --global --add safe.directory /github/workspace\n"
     )
     body = await (await client.post("/api/match", json={"log": log})).json()
-    assert [(m["spell"]["id"], m["reason"]) for m in body["matches"]] == [
-        ((await created.json())["id"], "similar")
-    ]
+    assert [(m["spell"]["id"], m["reason"]) for m in body["matches"]] == [(spell_id, "similar")]
 
 
-async def test_a_spell_written_for_gccs_wording_is_offered_for_clangs(client, fresh_database_url):
-    headers = await token_for(client)
-    created = await client.post(
-        "/api/spells",
-        json={
-            "title": "A header file cannot be found",
-            "error_pattern": r"fatal error: [\w./+-]+\.h: No such file or directory",
-            "solution_code": "apt-get install libssl-dev",
-        },
-        headers=headers,
+async def test_a_spell_written_for_gccs_wording_is_offered_for_clangs(client):
+    spell_id = await create_spell(
+        client,
+        await token_for(client),
+        title="A header file cannot be found",
+        error_pattern=r"fatal error: [\w./+-]+\.h: No such file or directory",
+        solution_code="apt-get install libssl-dev",
     )
-    assert created.status == 201, await created.text()
     log = (
         "/Users/runner/work/app/app/src/tls.c:3:10: fatal error: 'openssl/ssl.h' file not found\n"
         "#include <openssl/ssl.h>\n         ^~~~~~~~~~~~~~~\n1 error generated.\n"
     )
     body = await (await client.post("/api/match", json={"log": log})).json()
     best = body["matches"][0]
-    assert best["spell"]["id"] == (await created.json())["id"]
+    assert best["spell"]["id"] == spell_id
     assert best["reason"] == "similar"
     assert body["errors"][best["error_index"]]["file"] == "src/tls.c"
