@@ -93,6 +93,10 @@ ROUND10_DIR = EVALSET_DIR / "round10"
 # localisation (37 tools), gathered by four helpers while that session worked, frozen
 # unread, and counted on the session's starting code before any change was measured.
 ROUND11_DIR = EVALSET_DIR / "round11"
+# The twelfth round (2026-12-08, an eighth session) likewise: 70 failing logs (26 expect
+# nothing; 15 ecosystems) and 68 tool outputs (34 tools), gathered by four helpers while
+# that session worked, frozen unread and counted on its starting code first.
+ROUND12_DIR = EVALSET_DIR / "round12"
 # Later rounds by name, as `--split round2-dev` and `--dataset grimoire-round3-heldout` say them.
 ROUNDS = {
     "round2": ROUND2_DIR,
@@ -105,6 +109,7 @@ ROUNDS = {
     "round9": ROUND9_DIR,
     "round10": ROUND10_DIR,
     "round11": ROUND11_DIR,
+    "round12": ROUND12_DIR,
 }
 
 
@@ -138,6 +143,7 @@ class Dataset(StrEnum):
     ROUND10_DEV = "grimoire-round10-dev"
     ROUND10_HELDOUT = "grimoire-round10-heldout"
     ROUND11_HELDOUT = "grimoire-round11-heldout"
+    ROUND12_HELDOUT = "grimoire-round12-heldout"
 
     @property
     def split(self) -> Split | None:

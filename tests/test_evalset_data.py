@@ -33,6 +33,7 @@ from bench.evalset import (
     ROUND9_DIR,
     ROUND10_DIR,
     ROUND11_DIR,
+    ROUND12_DIR,
     Kind,
     Split,
     assign_sides,
@@ -357,7 +358,7 @@ def test_every_round_uses_sources_no_earlier_round_used(matching, locate, ciroot
     earlier = {case["source"] for case in every(matching) + every(locate) + ciroots}
     for directory in (
         ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR, ROUND6_DIR, ROUND7_DIR, ROUND8_DIR,
-        ROUND9_DIR, ROUND10_DIR, ROUND11_DIR,
+        ROUND9_DIR, ROUND10_DIR, ROUND11_DIR, ROUND12_DIR,
     ):
         fresh = [
             case
@@ -610,13 +611,16 @@ def test_round10_held_out_sides_are_frozen(tmp_path: Path) -> None:
     assert_frozen(ROUND10_DIR, {"locate-heldout.jsonl", "matching-heldout.jsonl"}, Kind.LOCATE, tmp_path)
 
 
-# ------------------------------------------------------ the eleventh round
+# ------------------------------------------- the eleventh and twelfth rounds (held out only)
+
+HELD_OUT_ONLY_ROUNDS = [ROUND11_DIR, ROUND12_DIR]
 
 
-def test_round11_is_a_well_formed_held_out_side(spellbook) -> None:
-    matching = load_cases(Kind.MATCHING, Split.HELDOUT, ROUND11_DIR)
-    locate = load_cases(Kind.LOCATE, Split.HELDOUT, ROUND11_DIR)
-    assert not any((ROUND11_DIR / FILES[(kind, Split.DEV)]).exists() for kind in Kind)
+@pytest.mark.parametrize("directory", HELD_OUT_ONLY_ROUNDS, ids=lambda d: d.name)
+def test_held_out_only_round_is_well_formed(directory: Path, spellbook) -> None:
+    matching = load_cases(Kind.MATCHING, Split.HELDOUT, directory)
+    locate = load_cases(Kind.LOCATE, Split.HELDOUT, directory)
+    assert not any((directory / FILES[(kind, Split.DEV)]).exists() for kind in Kind)
     assert len(matching) >= 60 and sum(1 for case in matching if not case["expected"]) >= 15
     assert len({case["ecosystem"] for case in matching}) >= 12
     assert len(locate) >= 60 and len({case["tool"] for case in locate}) >= 25
@@ -634,11 +638,15 @@ def test_round11_is_a_well_formed_held_out_side(spellbook) -> None:
     assert len(set(sources)) == len(sources)  # one case a thread
 
 
-def test_round11_negatives_are_not_matched_literally(spellbook) -> None:
+@pytest.mark.parametrize("directory", HELD_OUT_ONLY_ROUNDS, ids=lambda d: d.name)
+def test_held_out_only_round_negatives_are_not_matched_literally(
+    directory: Path, spellbook
+) -> None:
     assert_negatives_not_matched_literally(
-        load_cases(Kind.MATCHING, Split.HELDOUT, ROUND11_DIR), spellbook
+        load_cases(Kind.MATCHING, Split.HELDOUT, directory), spellbook
     )
 
 
-def test_round11_held_out_sides_are_frozen(tmp_path: Path) -> None:
-    assert_frozen(ROUND11_DIR, {"locate-heldout.jsonl", "matching-heldout.jsonl"}, Kind.MATCHING, tmp_path)
+@pytest.mark.parametrize("directory", HELD_OUT_ONLY_ROUNDS, ids=lambda d: d.name)
+def test_held_out_only_round_is_frozen(directory: Path, tmp_path: Path) -> None:
+    assert_frozen(directory, {"locate-heldout.jsonl", "matching-heldout.jsonl"}, Kind.MATCHING, tmp_path)
