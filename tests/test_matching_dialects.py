@@ -32,6 +32,7 @@ VERSION_FIELDS = {
     "active",
     "supported",
     "release",
+    "target",
 }
 
 
@@ -53,6 +54,8 @@ def field_values() -> st.SearchStrategy[dict[str, str]]:
         "new": st.integers(10, 24).map(str),
         "repository": st.from_regex(r"[a-z]{1,8}/[a-z]{1,8}", fullmatch=True),
         "script": st.from_regex(r"\./[a-z]{1,8}\.sh", fullmatch=True),
+        "kind": st.sampled_from(["Core", "Standard"]),
+        "action": st.sampled_from(["upload", "download"]),
     }
     return st.fixed_dictionaries(
         {name: special.get(name, version if name in VERSION_FIELDS else word) for name in names}
@@ -235,6 +238,177 @@ def test_a_spell_written_for_one_wording_is_offered_for_another(log, spell_id) -
     assert ranked[0].reason == "similar"
 
 
+# Spells as the evaluation set's book words them, each for the wording of one release.
+RELEASES_BOOK = [
+    spell(
+        21,
+        "Node ran out of heap",
+        r"FATAL ERROR: (?:Reached heap limit|Ineffective mark-compacts near heap limit) "
+        r"Allocation failed - JavaScript heap out of memory",
+        "node",
+    ),
+    spell(
+        22,
+        "require() of an ES module",
+        r"\[ERR_REQUIRE_ESM\]: require\(\) of ES Module \S+",
+        "node",
+    ),
+    spell(
+        23,
+        "TypeScript cannot resolve an import",
+        r"error TS2307: Cannot find module '[^']+' or its corresponding type declarations",
+        "typescript",
+    ),
+    spell(24, "javac cannot find a symbol", r"error: cannot find symbol", "java"),
+    spell(
+        25,
+        "Gradle could not resolve dependencies",
+        r"Could not resolve all (?:dependencies|files) for configuration",
+        "gradle",
+    ),
+    spell(26, "CMake finds no C++ compiler", r"No CMAKE_CXX_COMPILER could be found", "cmake"),
+    spell(
+        27,
+        "Deployment install after the Gemfile changed",
+        r"You are trying to install in deployment mode after changing\s+your Gemfile",
+        "ruby,bundler",
+    ),
+    spell(
+        28,
+        "A gem's native extension failed to build",
+        r"BuildError: ERROR: Failed to build gem native extension\.",
+        "ruby",
+    ),
+    spell(
+        29,
+        "The .NET SDK is older than the target framework",
+        r"error NETSDK1045: The current \.NET SDK does not support targeting \.NET [\d.]+",
+        "dotnet",
+    ),
+    spell(
+        30,
+        "Docker Hub pull rate limit",
+        r"toomanyrequests: You have reached your pull rate limit",
+        "docker",
+    ),
+    spell(
+        31,
+        "poetry.lock does not match pyproject.toml",
+        r"pyproject\.toml changed significantly since poetry\.lock was last generated\.",
+        "python,poetry",
+    ),
+    spell(
+        32,
+        "openssl-sys cannot find OpenSSL",
+        r"Could not find directory of OpenSSL installation, and this",
+        "rust",
+    ),
+    spell(
+        33,
+        "upload/download-artifact v3 is retired",
+        r"uses a deprecated version of `?actions/(?:upload|download)-artifact: v3`?",
+        "github-actions",
+    ),
+    spell(
+        34,
+        "go.mod requires a newer Go than the one running",
+        r"go: go\.mod requires go >= [\d.]+ \(running go [\d.]+; GOTOOLCHAIN=local\)",
+        "go",
+    ),
+]
+RELEASES_INDEX = SpellIndex.build(RELEASES_BOOK)
+
+
+@pytest.mark.parametrize(
+    ("log", "spell_id"),
+    [
+        (
+            "<--- JS stacktrace --->\n\nFATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - "
+            "JavaScript heap out of memory\n 1: node::Abort() [node]",
+            21,
+        ),
+        (  # Node 12
+            "internal/modules/cjs/loader.js:1089\n      throw new ERR_REQUIRE_ESM(filename);\n"
+            "Error [ERR_REQUIRE_ESM]: Must use import to load ES Module: "
+            "/app/node_modules/chalk/source/index.js\n    at Module.load",
+            22,
+        ),
+        ("src/app.ts(3,22): error TS2307: Cannot find module './config'.", 23),  # TypeScript 3
+        (  # ts-loader
+            "[tsl] ERROR in /app/src/index.ts(1,17)\n      TS2307: Cannot find module 'lodash' "
+            "or its corresponding type declarations.",
+            23,
+        ),
+        (  # Maven's compiler plugin
+            "[ERROR] /home/runner/work/app/app/src/main/java/com/x/App.java:[12,8] cannot find "
+            "symbol\n  symbol:   class Foo\n  location: class com.x.App",
+            24,
+        ),
+        (  # Gradle 7
+            "* What went wrong:\nCould not resolve all task dependencies for configuration "
+            "':app:debugCompileClasspath'.\n> Could not find com.x:y:1.0.",
+            25,
+        ),
+        (  # CMake 2
+            'CMake Error: your CXX compiler: "CMAKE_CXX_COMPILER-NOTFOUND" was not found.   '
+            "Please set CMAKE_CXX_COMPILER to a valid compiler path or name.",
+            26,
+        ),
+        (  # Bundler 2.5
+            "The gemspecs for path gems changed, but the lockfile can't be updated because "
+            "frozen mode is set\n\nRun `bundle install` elsewhere and add the updated "
+            "Gemfile.lock to version control.",
+            27,
+        ),
+        (  # `gem install`
+            "Building native extensions. This could take a while...\nERROR:  Error installing "
+            "pg:\n\tERROR: Failed to build gem native extension.\n\n    current directory: "
+            "/var/lib/gems/2.7.0/gems/pg-1.2.3/ext",
+            28,
+        ),
+        (  # .NET Core 3
+            "/usr/share/dotnet/sdk/3.0.101/Sdks/Microsoft.NET.Sdk/targets/Microsoft.NET."
+            "TargetFrameworkInference.targets(127,5): error NETSDK1045: The current .NET SDK does "
+            "not support targeting .NET Core 3.1.  Either target .NET Core 3.0 or lower, or use "
+            "a version of the .NET SDK that supports .NET Core 3.1.",
+            29,
+        ),
+        (  # since 2025
+            "Error response from daemon: toomanyrequests: You have reached your unauthenticated "
+            "pull rate limit. https://www.docker.com/increase-rate-limit",
+            30,
+        ),
+        (  # Poetry 1.7, with `poetry check --lock`
+            "Error: poetry.lock is not consistent with pyproject.toml. Run `poetry lock "
+            "[--no-update]` to fix it.",
+            31,
+        ),
+        (  # v2, retired with v3
+            "Error: This request has been automatically failed because it uses a deprecated "
+            "version of `actions/upload-artifact: v2`. Learn more: "
+            "https://github.blog/changelog/2024-04-16-deprecation-notice-v3-of-the-artifact-actions/",
+            33,
+        ),
+        (  # Go 1.20 building a module of Go 1.21
+            "../../go/pkg/mod/golang.org/x/exp@v0.0.0/slices/sort.go:10:2: package cmp is not in "
+            "GOROOT (/usr/local/go/src/cmp)",
+            34,
+        ),
+        (  # openssl-sys 0.9.7 without pkg-config
+            "error: failed to run custom build command for `openssl-sys v0.9.7`\n--- stderr\n"
+            "thread 'main' panicked at 'called `Result::unwrap()` on an `Err` value: \"Failed "
+            'to run `\\"pkg-config\\" \\"--libs\\" \\"--cflags\\" \\"openssl\\"`: No such '
+            "file or directory (os error 2)\"'",
+            32,
+        ),
+    ],
+)
+def test_a_spell_for_one_release_is_offered_for_another(log: str, spell_id: int) -> None:
+    ranked = diagnose(log, RELEASES_INDEX).ranked
+    assert ranked and ranked[0].spell_id == spell_id
+    assert ranked[0].reason == "similar"
+
+
 @pytest.mark.parametrize(
     "log",
     [
@@ -293,6 +467,13 @@ def test_a_message_is_given_in_its_other_wordings(message: str, wording: str) ->
         ("error: 'string' in namespace 'std' does not name a type", "unknown type name"),
         # not every process killed is yarn's
         ("web_1 exited with code 137", "SIGKILL"),
+        # pkg-config missing another library: nothing says it is OpenSSL
+        (
+            'run pkg_config fail: "`\\"pkg-config\\" \\"--libs\\" \\"--cflags\\" \\"libffi\\"`',
+            "OpenSSL",
+        ),
+        # CMake lacks a C compiler, not the C++ one
+        ("No CMAKE_C_COMPILER could be found.", "CMAKE_CXX_COMPILER"),
     ],
 )
 def test_a_message_of_another_kind_is_not_reworded_as_one(message: str, not_said: str) -> None:

@@ -303,6 +303,16 @@ FAMILIES: tuple[Family, ...] = (
                 r"go\.mod:\d+: unknown directive: toolchain",
                 "go.mod:3: unknown directive: toolchain",
             ),
+            # a standard package newer than the Go that runs (`slices`, `log/slog` came with
+            # 1.21): a module written for that Go, built by an older one
+            _form(
+                "is not in GOROOT",
+                r"package (?:cmp|slices|maps|log/slog|math/rand/v2|iter|unique|structs|weak"
+                r"|crypto/ecdh|crypto/hkdf|crypto/pbkdf2|crypto/sha3|crypto/mlkem) "
+                r"is not in GOROOT",
+                "package slices is not in GOROOT (/usr/local/go/src/slices)",
+                given=False,
+            ),
         ),
         {"go_version": "1.21", "running": "1.20"},
     ),
@@ -923,6 +933,27 @@ FAMILIES: tuple[Family, ...] = (
         {"repository": "owner/repository", "user": "github-actions[bot]"},
     ),
     Family(
+        "a retired version of the artifact actions",
+        (
+            _form(
+                "-artifact: v3",
+                r"uses a deprecated version of `actions/(?P<action>upload|download)-artifact: v3`",
+                "This request has been automatically failed because it uses a deprecated "
+                "version of `actions/{action}-artifact: v3`.",
+            ),
+            # v1 and v2 were retired with it, in the same words
+            _form(
+                "uses a deprecated version of `actions/",
+                r"uses a deprecated version of `actions/(?P<action>upload|download)-artifact: "
+                r"v[12]`",
+                "This request has been automatically failed because it uses a deprecated "
+                "version of `actions/{action}-artifact: v2`.",
+                given=False,
+            ),
+        ),
+        {"action": "upload"},
+    ),
+    Family(
         "an action runs on a deprecated Node",
         (
             _form(
@@ -989,6 +1020,248 @@ FAMILIES: tuple[Family, ...] = (
             ),
         ),
         {"linker": "cc"},
+    ),
+    Family(
+        "Node runs out of heap",
+        (
+            _form(
+                "Reached heap limit",
+                r"FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of "
+                r"memory",
+                "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+            ),
+            _form(
+                "Ineffective mark-compacts near heap limit",
+                r"FATAL ERROR: Ineffective mark-compacts near heap limit Allocation failed - "
+                r"JavaScript heap out of memory",
+                "FATAL ERROR: Ineffective mark-compacts near heap limit Allocation failed - "
+                "JavaScript heap out of memory",
+            ),
+            # V8 names the allocation that failed, and older releases named others
+            # (`CALL_AND_RETRY_LAST`, `MarkCompactCollector: young object promotion failed`)
+            _form(
+                "Allocation failed - JavaScript heap out of memory",
+                r"FATAL ERROR: [^\n]{1,120}? Allocation failed - JavaScript heap out of memory",
+                "FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of "
+                "memory",
+                given=False,
+            ),
+        ),
+    ),
+    Family(
+        "require() of an ES module",
+        (
+            _form(
+                "require() of ES Module",
+                r"\[ERR_REQUIRE_ESM\]: require\(\) of ES Module (?P<path>\S+)",
+                "Error [ERR_REQUIRE_ESM]: require() of ES Module {path} not supported.",
+            ),
+            # Node 12 and 13
+            _form(
+                "Must use import to load ES Module",
+                r"\[ERR_REQUIRE_ESM\]: Must use import to load ES Module: (?P<path>\S+)",
+                "Error [ERR_REQUIRE_ESM]: Must use import to load ES Module: {path}",
+            ),
+        ),
+    ),
+    Family(
+        "TypeScript cannot resolve a module",
+        (
+            _form(
+                "or its corresponding type declarations",
+                r"TS2307: Cannot find module '(?P<specifier>[^'\n]+)' or its corresponding type "
+                r"declarations",
+                "error TS2307: Cannot find module '{specifier}' or its corresponding type "
+                "declarations.",
+            ),
+            # TypeScript before 4.0
+            _form(
+                "TS2307: Cannot find module",
+                r"TS2307: Cannot find module '(?P<specifier>[^'\n]+)'\.?$",
+                "error TS2307: Cannot find module '{specifier}'.",
+            ),
+            # ts-loader and fork-ts-checker print the code without tsc's `error`
+            _form(
+                "TS2307",
+                r"(?<!error )TS2307: Cannot find module '(?P<specifier>[^'\n]+)'",
+                "TS2307: Cannot find module '{specifier}'",
+                given=False,
+            ),
+        ),
+    ),
+    Family(
+        "javac cannot find a symbol",
+        (
+            _form(
+                "error: cannot find symbol",
+                r"error: cannot find symbol",
+                "error: cannot find symbol",
+            ),
+            # Maven's compiler plugin puts the place in brackets and drops javac's `error:`
+            _form(
+                "] cannot find symbol",
+                r"\.java:\[\d+,\d+\] cannot find symbol$",
+                "[ERROR] /src/main/java/App.java:[1,1] cannot find symbol",
+            ),
+        ),
+    ),
+    Family(
+        "Gradle cannot resolve a configuration",
+        tuple(
+            _form(
+                f"Could not resolve all {what} for configuration",
+                rf"Could not resolve all {what} for configuration '(?P<configuration>[^'\n]+)'",
+                f"Could not resolve all {what} for configuration '{{configuration}}'.",
+            )
+            # Gradle 7 and later resolve task dependencies and artifacts of a configuration
+            # apart from its graph, and say which failed
+            for what in ("dependencies", "files", "task dependencies", "artifacts")
+        ),
+        {"configuration": ":app:debugRuntimeClasspath"},
+    ),
+    Family(
+        "CMake finds no C++ compiler",
+        (
+            _form(
+                "No CMAKE_CXX_COMPILER could be found",
+                r"No CMAKE_CXX_COMPILER could be found",
+                "No CMAKE_CXX_COMPILER could be found.",
+            ),
+            # CMake 2
+            _form(
+                "CMAKE_CXX_COMPILER-NOTFOUND",
+                r"your CXX compiler: \"CMAKE_CXX_COMPILER-NOTFOUND\" was not found",
+                'CMake Error: your CXX compiler: "CMAKE_CXX_COMPILER-NOTFOUND" was not found.',
+            ),
+            # a compiler named by CXX or a toolchain file that is not installed
+            _form(
+                "is not a full path and was not found in the PATH",
+                r"The CMAKE_CXX_COMPILER:\s+\S+\s+is not a full path and was not found in the PATH",
+                "The CMAKE_CXX_COMPILER:\n\n    g++\n\n  is not a full path and was not found "
+                "in the PATH.",
+            ),
+        ),
+    ),
+    Family(
+        "Bundler may not update a frozen lock file",
+        (
+            _form(
+                "You are trying to install in deployment mode after changing",
+                r"You are trying to install in deployment mode after changing\s+your Gemfile",
+                "You are trying to install in deployment mode after changing\nyour Gemfile. Run "
+                "`bundle install` elsewhere and add the\nupdated Gemfile.lock to version control.",
+            ),
+            # Bundler 2.4 and later say what changed
+            _form(
+                "but the lockfile can't be updated because frozen mode is set",
+                r"but the lockfile can't be updated because frozen mode is set",
+                "The dependencies in your gemfile changed, but the lockfile can't be updated "
+                "because frozen mode is set",
+            ),
+        ),
+    ),
+    Family(
+        "a gem's native extension does not build",
+        (
+            _form(
+                "BuildError: ERROR: Failed to build gem native extension",
+                r"BuildError: ERROR: Failed to build gem native extension",
+                "Gem::Ext::BuildError: ERROR: Failed to build gem native extension.",
+            ),
+            # `gem install`, and RubyGems before 2.2 naming its error class last
+            _form(
+                "ERROR: Failed to build gem native extension",
+                r"ERROR: Failed to build gem native extension",
+                "ERROR: Failed to build gem native extension.",
+                given=False,
+            ),
+        ),
+    ),
+    Family(
+        "the .NET SDK cannot target the framework",
+        (
+            _form(
+                "NETSDK1045",
+                r"NETSDK1045: The current \.NET SDK does not support targeting \.NET "
+                r"(?P<target>\d+(?:\.\d+)*)",
+                "error NETSDK1045: The current .NET SDK does not support targeting .NET {target}.",
+            ),
+            # .NET Core 3.1 and before, and .NET Standard
+            _form(
+                "does not support targeting .NET ",
+                r"The current \.NET SDK does not support targeting \.NET (?P<kind>Core|Standard) "
+                r"(?P<target>\d+(?:\.\d+)*)",
+                "error NETSDK1045: The current .NET SDK does not support targeting .NET {kind} "
+                "{target}.",
+            ),
+        ),
+        {"target": "8.0", "kind": "Core"},
+    ),
+    Family(
+        "Docker Hub's pull rate limit",
+        (
+            _form(
+                "You have reached your pull rate limit",
+                r"toomanyrequests: You have reached your pull rate limit",
+                "toomanyrequests: You have reached your pull rate limit. You may increase the "
+                "limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit",
+            ),
+            # since 2025
+            _form(
+                "You have reached your unauthenticated pull rate limit",
+                r"toomanyrequests: You have reached your unauthenticated pull rate limit",
+                "toomanyrequests: You have reached your unauthenticated pull rate limit. "
+                "https://www.docker.com/increase-rate-limit",
+            ),
+        ),
+    ),
+    Family(
+        "poetry.lock does not match pyproject.toml",
+        (
+            _form(
+                "changed significantly since poetry.lock was last generated",
+                r"pyproject\.toml changed significantly since poetry\.lock was last generated",
+                "pyproject.toml changed significantly since poetry.lock was last generated. Run "
+                "`poetry lock [--no-update]` to fix the lock file.",
+            ),
+            # Poetry before 1.8 (a warning then, an error for `poetry check --lock`)
+            _form(
+                "poetry.lock is not consistent with pyproject.toml",
+                r"poetry\.lock is not consistent with pyproject\.toml",
+                "Warning: poetry.lock is not consistent with pyproject.toml. You may be getting "
+                "improper dependencies. Run `poetry lock [--no-update]` to fix it.",
+            ),
+            # Poetry 1.1
+            _form(
+                "The lock file is not up to date with the latest changes in pyproject.toml",
+                r"The lock file is not up to date with the latest changes in pyproject\.toml",
+                "Warning: The lock file is not up to date with the latest changes in "
+                "pyproject.toml. You may be getting outdated dependencies.",
+            ),
+        ),
+    ),
+    Family(
+        "openssl-sys finds no OpenSSL",
+        (
+            _form(
+                "Could not find directory of OpenSSL installation",
+                r"Could not find directory of OpenSSL installation",
+                "Could not find directory of OpenSSL installation, and this `-sys` crate cannot "
+                "proceed without this knowledge.",
+            ),
+            _form(
+                "required by crate `openssl-sys` was not found",
+                r"The system library `openssl` required by crate `openssl-sys` was not found",
+                "The system library `openssl` required by crate `openssl-sys` was not found.",
+            ),
+            # older openssl-sys builds stop where pkg-config itself is missing
+            _form(
+                "--cflags",
+                r"pkg-config\\?\"? \\?\"?--libs\\?\"? \\?\"?--cflags\\?\"? \\?\"?openssl\b",
+                'run pkg_config fail: "Failed to run `"pkg-config" "--libs" "--cflags" "openssl"`"',
+                given=False,
+            ),
+        ),
     ),
 )
 
