@@ -56,6 +56,9 @@ def field_values() -> st.SearchStrategy[dict[str, str]]:
         "script": st.from_regex(r"\./[a-z]{1,8}\.sh", fullmatch=True),
         "kind": st.sampled_from(["Core", "Standard"]),
         "action": st.sampled_from(["upload", "download"]),
+        "repo": st.from_regex(r"[a-z]{1,8}/[a-z][a-z-]{0,8}", fullmatch=True),
+        "variable": st.from_regex(r"[A-Z_][A-Z0-9_]{0,10}", fullmatch=True),
+        "url": st.from_regex(r"http://[a-z]{1,8}\.org/[a-z/]{1,12}\.deb", fullmatch=True),
     }
     return st.fixed_dictionaries(
         {name: special.get(name, version if name in VERSION_FIELDS else word) for name in names}
@@ -303,6 +306,33 @@ RELEASES_BOOK = [
         r"Could not find directory of OpenSSL installation, and this",
         "rust",
     ),
+    spell(35, "pip refuses a system Python", r"^error: externally-managed-environment", "python"),
+    spell(36, "A variable is not set under set -u", r": unbound variable$", "shell"),
+    spell(
+        37,
+        "The apt mirror no longer has a package",
+        r"Failed to fetch \S+\s+404\s+Not Found",
+        "apt",
+    ),
+    spell(
+        38,
+        "NuGet finds no package",
+        r"[Ee]rror NU1101: Unable to find package [\w.-]+\. No packages exist with this id in "
+        r"source\(s\)",
+        "dotnet,nuget",
+    ),
+    spell(
+        39,
+        "Jest runs in the node environment",
+        r'Consider using the "jsdom" test environment',
+        "jest",
+    ),
+    spell(
+        40,
+        "A workflow names an action that does not exist",
+        r"Unable to resolve action `[^`]+`, (?:unable to find version `[^`]+`|repository not found)",
+        "github-actions",
+    ),
     spell(
         33,
         "upload/download-artifact v3 is retired",
@@ -394,6 +424,35 @@ RELEASES_INDEX = SpellIndex.build(RELEASES_BOOK)
             "GOROOT (/usr/local/go/src/cmp)",
             34,
         ),
+        (  # uv
+            "Using Python 3.12.3 environment at: /usr\nerror: The interpreter at /usr is "
+            "externally managed, and indicates the following:\n\n  To install Python packages "
+            "system-wide, try apt install python3-xyz",
+            35,
+        ),
+        ("+ test -n main\n./ci/deploy.sh: 12: DEPLOY_KEY: parameter not set", 36),  # dash
+        (  # apt before 1.0, its summary cut off
+            "Err http://archive.ubuntu.com/ubuntu/ trusty-security/main linux-libc-dev amd64 "
+            "3.13.0-107.154\n  404  Not Found [IP: 91.189.88.161 80]\nFetched 101 MB in 3min",
+            37,
+        ),
+        (  # nuget.exe restoring packages.config
+            "Errors in packages.config projects\n    Unable to find version '2.1.0' of package "
+            "'Microsoft.UI.Xaml'.\n      https://api.nuget.org/v3/index.json: Package "
+            "'Microsoft.UI.Xaml.2.1.0' is not found on source 'https://api.nuget.org/v3/index.json'.",
+            38,
+        ),
+        (  # Jest 26: no hint, a DOM global missing in a test
+            "  ● Home \u203a renders\n\n    ReferenceError: document is not defined\n\n      at render "
+            "(node_modules/@testing-library/react/dist/pure.js:83:5)\n      at Object.<anonymous> "
+            "(src/Home.test.tsx:9:29)",
+            39,
+        ),
+        (  # the runner in 2020
+            "Download action repository 'fsfe/reuse-action@v1'\n##[error]An action could not be "
+            "found at the URI 'https://api.github.com/repos/fsfe/reuse-action/tarball/v1'",
+            40,
+        ),
         (  # openssl-sys 0.9.7 without pkg-config
             "error: failed to run custom build command for `openssl-sys v0.9.7`\n--- stderr\n"
             "thread 'main' panicked at 'called `Result::unwrap()` on an `Err` value: \"Failed "
@@ -471,6 +530,12 @@ def test_a_message_is_given_in_its_other_wordings(message: str, wording: str) ->
         (
             'run pkg_config fail: "`\\"pkg-config\\" \\"--libs\\" \\"--cflags\\" \\"libffi\\"`',
             "OpenSSL",
+        ),
+        # a server-side render touching the DOM: no test runs
+        (
+            'Error occurred prerendering page "/".\nReferenceError: window is not defined\n'
+            "    at Home (/app/.next/server/pages/index.js:1:2035)",
+            "jsdom",
         ),
         # CMake lacks a C compiler, not the C++ one
         ("No CMAKE_C_COMPILER could be found.", "CMAKE_CXX_COMPILER"),

@@ -1241,6 +1241,125 @@ FAMILIES: tuple[Family, ...] = (
         ),
     ),
     Family(
+        "pip may not install into a system Python",
+        (
+            _form(
+                "externally-managed-environment",
+                r"^error: externally-managed-environment",
+                "error: externally-managed-environment",
+            ),
+            # uv says it of the interpreter
+            _form(
+                "is externally managed, and indicates the following",
+                r"The interpreter at \S+ is externally managed, and indicates the following",
+                "error: The interpreter at /usr is externally managed, and indicates the "
+                "following:",
+            ),
+        ),
+    ),
+    Family(
+        "a variable that is not set, under set -u",
+        (
+            _form(
+                ": unbound variable",
+                r"(?P<variable>\w+): unbound variable$",
+                "bash: line 1: {variable}: unbound variable",
+            ),
+            # dash (Debian's and Ubuntu's sh) and zsh
+            _form(
+                ": parameter not set",
+                r"(?P<variable>\w+): parameter not set$",
+                "sh: 1: {variable}: parameter not set",
+            ),
+        ),
+    ),
+    Family(
+        "apt cannot fetch a package the mirror no longer has",
+        (
+            _form(
+                "Failed to fetch",
+                r"Failed to fetch (?P<url>\S+)\s+404\s+Not Found",
+                "E: Failed to fetch {url}  404  Not Found",
+            ),
+            # each download's own line, above apt's summary (or without it, cut off)
+            _form(
+                "404  Not Found",
+                r"^Err:?\d* (?P<url>https?://\S+)[^\n]*\n\s+404\s+Not Found",
+                "Err:1 {url} focal-updates/main amd64 libc6 2.31\n  404  Not Found",
+            ),
+        ),
+    ),
+    Family(
+        "NuGet finds no package of that name",
+        (
+            _form(
+                "NU1101",
+                r"NU1101: Unable to find package (?P<nuget_package>[\w.-]+)\. No packages exist with "
+                r"this id in source\(s\): (?P<sources>[^\n]+)",
+                "error NU1101: Unable to find package {nuget_package}. No packages exist with this id "
+                "in source(s): {sources}",
+            ),
+            # nuget.exe restoring packages.config
+            _form(
+                "of package '",
+                r"Unable to find version '[^'\n]+' of package '(?P<nuget_package>[\w.-]+)'",
+                "Unable to find version '1.0.0' of package '{nuget_package}'.",
+                given=False,
+            ),
+        ),
+        {"sources": "nuget.org"},
+    ),
+    Family(
+        "Jest runs a DOM test outside jsdom",
+        (
+            _form(
+                'Consider using the "jsdom" test environment',
+                r'Consider using the "jsdom" test environment',
+                'Consider using the "jsdom" test environment.',
+            ),
+            # Jest before 27 printed no hint: a browser global missing in a test's stack
+            _form(
+                " is not defined",
+                r"ReferenceError: (?:document|window|navigator|localStorage|sessionStorage) is "
+                r"not defined(?=[\s\S]{0,4000}?(?:jest-circus|jest-jasmine|jest-runtime"
+                r"|@testing-library/))",
+                "ReferenceError: document is not defined\n    at render "
+                "(node_modules/@testing-library/react/dist/pure.js:83:5)",
+                given=False,
+            ),
+        ),
+    ),
+    Family(
+        "a workflow names an action that cannot be found",
+        (
+            _form(
+                "Unable to resolve action",
+                r"Unable to resolve action `(?P<repo>[^`@\n]+)@(?P<ref>[^`\n]+)`, "
+                r"(?:unable to find version `[^`\n]+`|repository not found)",
+                "Error: Unable to resolve action `{repo}@{ref}`, unable to find version `{ref}`",
+            ),
+            # the runner before 2.275 (2020), and its retries
+            _form(
+                "An action could not be found at the URI",
+                r"An action could not be found at the URI "
+                r"'https://api\.github\.com/repos/(?P<repo>[^/\s']+/[^/\s']+)/tarball/"
+                r"(?P<ref>[^'\s]+)'",
+                "An action could not be found at the URI "
+                "'https://api.github.com/repos/{repo}/tarball/{ref}'",
+            ),
+            _form(
+                "Failed to download action",
+                r"Failed to download action 'https://api\.github\.com/repos/"
+                r"(?P<repo>[^/\s']+/[^/\s']+)/tarball/(?P<ref>[^'\s]+)'\. Error Response status "
+                r"code does not indicate success: 404",
+                "Failed to download action 'https://api.github.com/repos/{repo}/tarball/{ref}'. "
+                "Error Response status code does not indicate success: 404 (Not Found).",
+                given=False,
+            ),
+        ),
+        {"repo": "actions/checkout", "ref": "v4"},
+    ),
+    Family(
         "openssl-sys finds no OpenSSL",
         (
             _form(
@@ -1359,6 +1478,13 @@ LITERAL_SET = PatternSet([(key, re.escape(literal)) for key, literal in enumerat
 # must meet a value it accepts.
 SAMPLES: Mapping[str, tuple[str, ...]] = {
     "header": ("openssl/ssl.h", "zlib.h", "filesystem", "boost/asio.hpp"),
+    "url": ("http://archive.ubuntu.com/ubuntu/pool/main/l/linux/linux-libc-dev_5.4.0_amd64.deb",),
+    "variable": ("GITHUB_TOKEN", "1"),
+    "nuget_package": ("Newtonsoft.Json", "Microsoft.UI.Xaml"),
+    "repo": ("actions/checkout", "docker/build-push-action"),
+    "ref": ("v4", "main"),
+    "configuration": (":app:debugRuntimeClasspath",),
+    "target": ("8.0", "3.1"),
     "module": ("requests", "yaml", "numpy.core"),
     "specifier": ("lodash", "@babel/core"),
     "package": ("github.com/pkg/errors", "golang.org/x/sys/unix"),
