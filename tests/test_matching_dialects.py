@@ -597,6 +597,12 @@ def test_every_sibling_names_a_family() -> None:
         ),
         # gcc's missing input file, against a header spell that asks for `.h`
         ("cc1: fatal error: src/main.c: No such file or directory\ncompilation terminated.", 16),
+        # a package importing itself in the wrong order: the name exists
+        (
+            "ImportError: cannot import name 'DiffusionOutput' from partially initialized module "
+            "'vllm_omni.diffusion.data' (most likely due to a circular import)",
+            15,
+        ),
     ],
 )
 def test_a_known_sibling_is_not_offered_its_neighbours_spell(log: str, spell_id: int) -> None:
@@ -607,6 +613,17 @@ def test_a_known_sibling_is_not_offered_its_neighbours_spell(log: str, spell_id:
 def test_jests_resolver_missing_a_package_is_still_nodes_missing_package() -> None:
     log = "Cannot find module 'react' from 'jest.setup.js'"
     assert 6 in [m.spell_id for m in diagnose(log, INDEX).ranked]
+
+
+def test_a_script_shadowing_a_package_stays_a_missing_name() -> None:
+    # `xxx.py` importing the package `xxx` imports itself: the top-level module is the
+    # project's file, and the family's spell (rename it) is the fix
+    log = (
+        "ImportError: cannot import name 'App' from partially initialized module 'xxx' (most "
+        "likely due to a circular import) (/home/me/xxx.py)"
+    )
+    by_words = SpellIndex.build([*BOOK, *NEIGHBOURS])
+    assert 15 in [m.spell_id for m in diagnose(log, by_words, min_score=0.0).ranked]
 
 
 def test_a_spell_whose_pattern_matches_the_sibling_is_still_offered() -> None:

@@ -1439,6 +1439,14 @@ SIBLINGS: tuple[Sibling, ...] = (
         "cannot open shared object file",
         r"ImportError: [^\n]*cannot open shared object file",
     ),
+    # a circular import inside a package (its module is dotted): the name exists, the
+    # package imports itself in the wrong order (a top-level module may be a file of the
+    # project shadowing the package, and stays the family's)
+    _sibling(
+        "Python cannot import a name from a module",
+        "partially initialized module",
+        r"cannot import name '\w+' from partially initialized module '\w+(?:\.\w+)+'",
+    ),
     # MSVC's linker is missing (Visual Studio's C++ tools), not a Unix C compiler
     _sibling("rustc finds no C linker", "link.exe", r"linker `link\.exe` not found"),
     # a shebang naming its interpreter without the leading slash (`#!bin/bash`): no carriage
