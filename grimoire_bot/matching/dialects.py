@@ -1294,10 +1294,10 @@ FAMILIES: tuple[Family, ...] = (
         (
             _form(
                 "NU1101",
-                r"NU1101: Unable to find package (?P<nuget_package>[\w.-]+)\. No packages exist with "
-                r"this id in source\(s\): (?P<sources>[^\n]+)",
-                "error NU1101: Unable to find package {nuget_package}. No packages exist with this id "
-                "in source(s): {sources}",
+                r"NU1101: Unable to find package (?P<nuget_package>[\w.-]+)\. No packages exist "
+                r"with this id in source\(s\): (?P<sources>[^\n]+)",
+                "error NU1101: Unable to find package {nuget_package}. No packages exist with this "
+                "id in source(s): {sources}",
             ),
             # nuget.exe restoring packages.config
             _form(
