@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bench.eval_engine import spell_docs
 from bench.evalset import load_spellbook
+from grimoire_bot.embeddings import load_embedder
 from grimoire_bot.matching import (
     DEFAULT_MIN_SCORE,
     ErrorRecord,
@@ -21,6 +22,7 @@ from grimoire_bot.matching import (
     errors_from_annotations,
     extract_errors,
 )
+from grimoire_bot.matching.engine import SAME_ERROR_MARGIN
 
 
 def spell(spell_id: int, pattern: str, *, status: str = "approved", tags: str = "") -> SpellDoc:
@@ -178,6 +180,46 @@ def test_the_ranking_is_each_spells_best_over_every_error(lines: list[str], appr
         assert m in diagnosis.each[m.error_index]
     left_out = set(best) - {m.spell_id for m in ranked}
     assert all(best[spell_id] <= ranked[-1].score for spell_id in left_out)
+
+
+def test_an_error_of_one_template_is_placed_at_its_first_occurrence() -> None:
+    """Angular's AOT compiler reports one TS2339 per property; the names around each make
+    the spell fit the third far better than the first (`'FeatureComponent'` against
+    `'string'`), but they are one error, and the first is where the reader goes."""
+    book = json.loads(EVALSET_BOOK.read_text(encoding="utf-8"))
+    docs = [
+        SpellDoc(
+            id=n,
+            title=s["title"],
+            description=s["description"],
+            error_type=s["error_type"],
+            error_pattern=s["error_pattern"],
+            tags=s["tags"],
+            ecosystem=None,
+            status="approved",
+        )
+        for n, s in enumerate(book)
+    ]
+    property_missing = next(n for n, s in enumerate(book) if s["key"] == "ts-property-missing")
+    log = (
+        "ERROR in src/app/app.component.html(4,10): : Property 'content' does not exist on "
+        "type 'string'.\n"
+        "src/app/app.component.html(9,8): : Property 'name' does not exist on type 'string'.\n"
+        "src/app/feature/feature.component.html(1,6): : Property '_editable' does not exist on "
+        "type 'FeatureComponent'.\n"
+    )
+    index = SpellIndex.build(docs, embedder=load_embedder())
+    diagnosis = diagnose(log, index)
+    scores = [  # each error scored on its own
+        max((m.score for m in found if m.spell_id == property_missing), default=0.0)
+        for found in index.score_each(diagnosis.errors)
+    ]
+    assert scores[0] + SAME_ERROR_MARGIN < scores[2]  # the third one's words fit better
+    match = next(m for m in diagnosis.ranked if m.spell_id == property_missing)
+    placed = diagnosis.errors[match.error_index]
+    assert (placed.file, placed.line) == ("src/app/app.component.html", 4)
+    assert match.score == scores[2]
+    assert match in diagnosis.each[match.error_index]
 
 
 def test_an_error_repeated_is_ranked_at_its_first_occurrence() -> None:

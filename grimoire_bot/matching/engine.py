@@ -93,7 +93,10 @@ def diagnose(
     scored = index.score_each([*errors, cause] if cause else errors, feedback=feedback)
     cause_found = scored.pop() if cause else []
     each = [[m for m in found if wanted(m)] for found in scored]
-    best = _best_per_spell(each)
+    best = _best_per_spell(each, errors)
+    for match in list(best.values()):
+        if match not in each[match.error_index]:  # moved to its template's first error
+            _place(match, match.error_index, each, best)
     scored_errors = len(errors)
     says_why = any(not says_only_that_a_step_failed(error) for error in log_errors)
     if tail:
@@ -233,12 +236,16 @@ def _position_of(record: ErrorRecord, errors: Sequence[ErrorRecord], seen: set[E
     return len(errors)
 
 
-def _best_per_spell(each: Iterable[Iterable[Match]]) -> dict[int, Match]:
+def _best_per_spell(
+    each: Iterable[Iterable[Match]], errors: Sequence[ErrorRecord]
+) -> dict[int, Match]:
     """Each spell's match on the first error it fits about as well as any other.
 
     The same error repeated (three `missing go.sum entry` lines, one TS2339 per property)
     scores a little differently each time, by the words around it; the first of them is
-    where the failure starts, and where a reader is sent first."""
+    where the failure starts, and where a reader is sent first. An earlier error of the
+    same template (the same fingerprint: only names, paths and numbers differ) is the same
+    error however differently its names score: the spell's best score is placed there."""
     best: dict[int, Match] = {}
     first: dict[int, list[Match]] = {}
     for found in each:
@@ -247,10 +254,21 @@ def _best_per_spell(each: Iterable[Iterable[Match]]) -> dict[int, Match]:
             if current is None or match.score > current.score:
                 best[match.spell_id] = match
             first.setdefault(match.spell_id, []).append(match)
-    return {
-        spell_id: next(m for m in first[spell_id] if m.score >= top.score - SAME_ERROR_MARGIN)
-        for spell_id, top in best.items()
-    }
+    placed = {}
+    for spell_id, top in best.items():
+        template = errors[top.error_index].fingerprint
+        earliest = next(
+            m
+            for m in first[spell_id]
+            if m.score >= top.score - SAME_ERROR_MARGIN
+            or errors[m.error_index].fingerprint == template
+        )
+        placed[spell_id] = (
+            earliest
+            if earliest.score >= top.score - SAME_ERROR_MARGIN
+            else replace(top, error_index=earliest.error_index)
+        )
+    return placed
 
 
 def _best_first(matches: Iterable[Match], limit: int) -> list[Match]:
