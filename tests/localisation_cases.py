@@ -958,6 +958,12 @@ $(BUILD_DIR)/zipp/__init__.py:351:80: E501 line too long (83 > 79 characters)
 _________________________________ FLAKE8-check _________________________________
 $(BUILD_DIR)/zipp/py310compat.py:7:80: E501 line too long (81 > 79 characters)
 $(BUILD_DIR)/zipp/py310compat.py:11:80: E501 line too long (86 > 79 characters)""", "tests/test_zipp.py:354"),
+    # Angular 5's AOT compiler in a Docker image on Travis (development batch of the ninth
+    # round): `ERROR in Error at` for the first template error, `Error at` for the rest
+    Case("angular 5 aot, ERROR in Error at", Kind.FRAMEWORK, """\
+ERROR in Error at /ng-app/src/app/courses/courses.component.html(38,3): Property 'courseTitle' does not exist on type '{}'.
+Error at /ng-app/src/app/meetups/meetups.component.html(32,3): Property 'title' does not exist on type '{}'.""",
+         "src/app/courses/courses.component.html:38"),
 )
 # fmt: on
 

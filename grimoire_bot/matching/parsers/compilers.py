@@ -37,9 +37,11 @@ LOCALISED_ERROR_WORDS = frozenset(
 
 # --- path:line:col diagnostics (gcc, clang, go, mypy, ruff, flake8, tsc, javac, ...) -------
 
-# (Gradle before 4 glued the output of a task to its name: `:app:lintVitalRelease/home/...`.)
+# (Gradle before 4 glued the output of a task to its name: `:app:lintVitalRelease/home/...`;
+# Angular 5's compiler says `ERROR in Error at path(1,2): ...`, then `Error at` for the rest.)
 TOOL_PREFIX = (
-    r"(?:> |[*-] )?(?:(?:Error|ERROR|error|vet|\[error\]|\[WARNING\]):? +|\[ERROR\] *|\u274c +"
+    r"(?:> |[*-] )?(?:(?:ERROR in )?Error at +"
+    r"|(?:Error|ERROR|error|vet|\[error\]|\[WARNING\]):? +|\[ERROR\] *|\u274c +"
     r"|(?:Error: )?(?:\[tsl\] )?ERROR in |:[\w-]+(?::[\w-]+)+(?=/))?"
 )
 # Each pattern with a text its lines always contain, so most lines skip most patterns.
