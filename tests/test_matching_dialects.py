@@ -170,6 +170,18 @@ NEIGHBOURS = [
         r"fatal error: '[\w/]+\.h' file not found",
         "cpp,clang",
     ),
+    spell(
+        17,
+        "pip finds no distribution for a requirement",
+        r"ERROR: No matching distribution found for [\w.\-\[\]=<>~!,]+",
+        "python,pip",
+    ),
+    spell(
+        18,
+        "The registry refuses the push",
+        r"denied: requested access to the resource is denied$",
+        "docker",
+    ),
 ]
 
 
@@ -597,6 +609,13 @@ def test_every_sibling_names_a_family() -> None:
         ),
         # gcc's missing input file, against a header spell that asks for `.h`
         ("cc1: fatal error: src/main.c: No such file or directory\ncompilation terminated.", 16),
+        # a pull of an image never built, not a push
+        (
+            "docker: Error response from daemon: pull access denied for cs50/sandbox, repository "
+            "does not exist or may require 'docker login': denied: requested access to the "
+            "resource is denied.",
+            18,
+        ),
         # a package importing itself in the wrong order: the name exists
         (
             "ImportError: cannot import name 'DiffusionOutput' from partially initialized module "
@@ -624,6 +643,29 @@ def test_a_script_shadowing_a_package_stays_a_missing_name() -> None:
     )
     by_words = SpellIndex.build([*BOOK, *NEIGHBOURS])
     assert 15 in [m.spell_id for m in diagnose(log, by_words, min_score=0.0).ranked]
+
+
+def test_pip_finding_nothing_on_an_index_it_never_reached_is_not_a_missing_distribution() -> None:
+    # pip 9 without an SSL module; its line about the index is an error of its own, near the
+    # spell by words (well below any threshold), and the spell is not offered for the rest
+    log = (
+        "Collecting numpy\n  Could not fetch URL https://pypi.python.org/simple/numpy/: There "
+        "was a problem confirming the ssl certificate: Can't connect to HTTPS URL because the "
+        "SSL module is not available. - skipping\n  Could not find a version that satisfies "
+        "the requirement numpy (from versions: )\nNo matching distribution found for numpy"
+    )
+    by_words = SpellIndex.build([*BOOK, *NEIGHBOURS])
+    assert 17 not in [m.spell_id for m in diagnose(log, by_words).ranked]
+
+
+def test_pip_finding_nothing_on_an_index_it_reached_is_still_a_missing_distribution() -> None:
+    log = (
+        "Collecting tensorflow==1.2.0\n  Could not find a version that satisfies the requirement "
+        "tensorflow==1.2.0 (from versions: 1.13.1, 1.14.0)\nNo matching distribution found for "
+        "tensorflow==1.2.0"
+    )
+    by_words = SpellIndex.build([*BOOK, *NEIGHBOURS])
+    assert [m.spell_id for m in diagnose(log, by_words).ranked][:1] == [17]
 
 
 def test_a_spell_whose_pattern_matches_the_sibling_is_still_offered() -> None:

@@ -894,6 +894,16 @@ FAMILIES: tuple[Family, ...] = (
         ),
     ),
     Family(
+        "a registry refuses a push",
+        (
+            _form(
+                "requested access to the resource is denied",
+                r"denied: requested access to the resource is denied",
+                "denied: requested access to the resource is denied",
+            ),
+        ),
+    ),
+    Family(
         "the Docker daemon is not running",
         (
             _form(
@@ -1394,11 +1404,27 @@ class Sibling:
     family: str
     literal: str
     regex: re.Pattern[str]
+    # What the message's lines or those printed around it show, when the message is the
+    # family's very words and only its surroundings tell the other cause
+    around: re.Pattern[str] | None = None
 
 
-def _sibling(family: str, literal: str, regex: str) -> Sibling:
-    return Sibling(family, literal, re.compile(regex, re.MULTILINE))
+def _sibling(family: str, literal: str, regex: str, *, around: str | None = None) -> Sibling:
+    return Sibling(
+        family,
+        literal,
+        re.compile(regex, re.MULTILINE),
+        None if around is None else re.compile(around, re.MULTILINE),
+    )
 
+
+# pip's words when its package index could not be reached at all.
+PIP_INDEX_UNREACHABLE = (
+    r"Could not fetch URL \S+: (?:There was a problem confirming the ssl certificate"
+    r"|connection error)|SSL module (?:in Python )?is not available|CERTIFICATE_VERIFY_FAILED"
+    r"|Failed to establish a new connection|ProxyError|Temporary failure in name resolution"
+    r"|Name or service not known|Max retries exceeded with url"
+)
 
 SIBLINGS: tuple[Sibling, ...] = (
     # Jest's resolver on a path (relative, an alias like `@/`) or a stylesheet or image: a
@@ -1446,6 +1472,26 @@ SIBLINGS: tuple[Sibling, ...] = (
         "Python cannot import a name from a module",
         "partially initialized module",
         r"cannot import name '\w+' from partially initialized module '\w+(?:\.\w+)+'",
+    ),
+    # pip could not reach its index (no SSL module, a certificate, a proxy, DNS): it then
+    # finds no version and no distribution of anything, which names none that is missing
+    *(
+        _sibling(
+            "pip finds no distribution for a requirement",
+            message,
+            re.escape(message),
+            around=PIP_INDEX_UNREACHABLE,
+        )
+        for message in (
+            "No matching distribution found for",
+            "Could not find a version that satisfies the requirement",
+        )
+    ),
+    # a pull of an image that does not exist (or is private), not a push the registry refuses
+    _sibling(
+        "a registry refuses a push",
+        "pull access denied for",
+        r"pull access denied for \S+, repository does not exist",
     ),
     # MSVC's linker is missing (Visual Studio's C++ tools), not a Unix C compiler
     _sibling("rustc finds no C linker", "link.exe", r"linker `link\.exe` not found"),
@@ -1532,8 +1578,9 @@ class Rewording:
 NOTHING_REWORDED = Rewording("", frozenset())
 
 
-def reword(text: str) -> Rewording:
-    """`text`'s messages as the other forms of their families print them (see the module)."""
+def reword(text: str, around: str = "") -> Rewording:
+    """`text`'s messages as the other forms of their families print them (see the module);
+    `around` is what the log printed around them, which some siblings are told by."""
     text = encodable(text[:MAX_TEXT_CHARS])
     present = _literals_in(text)
     if not present:
@@ -1542,7 +1589,13 @@ def reword(text: str) -> Rewording:
     unlike = frozenset(
         sibling.family
         for sibling in SIBLINGS
-        if sibling.literal in present and sibling.regex.search(text)
+        if sibling.literal in present
+        and sibling.regex.search(text)
+        and (
+            sibling.around is None
+            or sibling.around.search(text)
+            or sibling.around.search(around[:MAX_TEXT_CHARS])
+        )
     )
     if not lines and not unlike:
         return NOTHING_REWORDED

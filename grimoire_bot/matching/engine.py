@@ -26,6 +26,8 @@ POOL_EXTRA = 20
 SPELLS_PER_ERROR = 3
 # A spell's matches on several errors within this of its best are the same error repeated.
 SAME_ERROR_MARGIN = 0.03
+# What a tail record carries of the errors read among its lines (see `tail_record`).
+MAX_TAIL_CONTEXT_LINES = 20
 # Where a failed step ends in an Actions log; the tail is taken just before it, since the
 # job's post-steps (cache saving, checkout cleanup) follow.
 STEP_FAILED_RE = re.compile(
@@ -100,7 +102,9 @@ def diagnose(
     scored_errors = len(errors)
     says_why = any(not says_only_that_a_step_failed(error) for error in log_errors)
     if tail:
-        [found] = index.score_each([tail_record(tail)], feedback=feedback, similarity=not says_why)
+        [found] = index.score_each(
+            [tail_record(tail, cleaned)], feedback=feedback, similarity=not says_why
+        )
         tail_matches = _best_first(filter(wanted, found), limit + POOL_EXTRA)
         for match in tail_matches:
             current = best.get(match.spell_id)
@@ -294,9 +298,12 @@ def tail_region(cleaned: str, errors: Sequence[ErrorRecord] = ()) -> list[tuple[
     ]
 
 
-def tail_record(tail: Sequence[tuple[int, str]]) -> ErrorRecord:
+def tail_record(tail: Sequence[tuple[int, str]], cleaned: str = "") -> ErrorRecord:
     """The tail as one pseudo-error. It has no message of its own: which of its lines is
-    the error is only known once a pattern matched one of them."""
+    the error is only known once a pattern matched one of them. Its context is what the
+    log printed among its lines that is not one of them (the errors already read there,
+    which may tell another cause: pip's index unreachable above `No matching
+    distribution`)."""
     text = "\n".join(line for _, line in tail)
     return ErrorRecord(
         message="",
@@ -305,11 +312,26 @@ def tail_record(tail: Sequence[tuple[int, str]]) -> ErrorRecord:
         line=None,
         column=None,
         ecosystem=None,
-        context=(),
+        context=_among(tail, cleaned),
         fingerprint=fingerprint(text),
         text=text,
         log_line=tail[0][0] + 1,
     )
+
+
+def _among(tail: Sequence[tuple[int, str]], cleaned: str) -> tuple[str, ...]:
+    """The log's lines within the tail's span that are not the tail's own (at most
+    `MAX_TAIL_CONTEXT_LINES`, the last ones: the nearest to the step's end)."""
+    if not tail or not cleaned:
+        return ()
+    own = {number for number, _ in tail}
+    lines = cleaned.split("\n")[tail[0][0] : tail[-1][0] + 1]
+    among = [
+        line.strip()
+        for number, line in enumerate(lines, start=tail[0][0])
+        if number not in own and line.strip()
+    ]
+    return tuple(among[-MAX_TAIL_CONTEXT_LINES:])
 
 
 def _tail_line_of(index: SpellIndex, spell_id: int, tail: Sequence[tuple[int, str]]) -> int:

@@ -263,7 +263,10 @@ class SpellIndex:
         last_ones = len(errors) - LAST_SIMILARITY_ERRORS
         texts = [matching_text(error.text) for error in errors]
         hits = self._pattern_hits(texts)
-        reworded = [reword(text) for text in texts]
+        reworded = [
+            reword(text, around="\n".join(error.context))
+            for text, error in zip(texts, errors, strict=True)
+        ]
         reworded_hits = self._reworded_hits([rewording.text for rewording in reworded], hits)
         near = [
             similarity and (error_index < FIRST_SIMILARITY_ERRORS or error_index >= last_ones)
