@@ -97,6 +97,10 @@ ROUND11_DIR = EVALSET_DIR / "round11"
 # nothing; 15 ecosystems) and 68 tool outputs (34 tools), gathered by four helpers while
 # that session worked, frozen unread and counted on its starting code first.
 ROUND12_DIR = EVALSET_DIR / "round12"
+# The thirteenth round (the same session) is a matching development batch only: 40 failing
+# logs, 26 of them close negatives (a spell's words or topic, another cause), gathered to
+# tune false positives on, measured once before the session tuned on it.
+ROUND13_DIR = EVALSET_DIR / "round13"
 # Later rounds by name, as `--split round2-dev` and `--dataset grimoire-round3-heldout` say them.
 ROUNDS = {
     "round2": ROUND2_DIR,
@@ -110,6 +114,7 @@ ROUNDS = {
     "round10": ROUND10_DIR,
     "round11": ROUND11_DIR,
     "round12": ROUND12_DIR,
+    "round13": ROUND13_DIR,
 }
 
 
@@ -144,6 +149,7 @@ class Dataset(StrEnum):
     ROUND10_HELDOUT = "grimoire-round10-heldout"
     ROUND11_HELDOUT = "grimoire-round11-heldout"
     ROUND12_HELDOUT = "grimoire-round12-heldout"
+    ROUND13_DEV = "grimoire-round13-dev"
 
     @property
     def split(self) -> Split | None:

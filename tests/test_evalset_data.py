@@ -34,6 +34,7 @@ from bench.evalset import (
     ROUND10_DIR,
     ROUND11_DIR,
     ROUND12_DIR,
+    ROUND13_DIR,
     Kind,
     Split,
     assign_sides,
@@ -358,7 +359,7 @@ def test_every_round_uses_sources_no_earlier_round_used(matching, locate, ciroot
     earlier = {case["source"] for case in every(matching) + every(locate) + ciroots}
     for directory in (
         ROUND2_DIR, ROUND3_DIR, ROUND4_DIR, ROUND5_DIR, ROUND6_DIR, ROUND7_DIR, ROUND8_DIR,
-        ROUND9_DIR, ROUND10_DIR, ROUND11_DIR, ROUND12_DIR,
+        ROUND9_DIR, ROUND10_DIR, ROUND11_DIR, ROUND12_DIR, ROUND13_DIR,
     ):
         fresh = [
             case
@@ -573,6 +574,23 @@ def test_round9_is_development_only_and_well_formed(spellbook) -> None:
     for case in matching + locate:
         assert case["log"].strip() and case["ci"].strip(), case["id"]
         assert SOURCE_RE.match(case["source"]), case["id"]
+
+
+def test_round13_is_a_development_batch_of_close_negatives(spellbook) -> None:
+    matching = load_cases(Kind.MATCHING, Split.DEV, ROUND13_DIR)
+    assert not any(
+        (ROUND13_DIR / FILES[(kind, split)]).exists()
+        for kind, split in FILES
+        if (kind, split) != (Kind.MATCHING, Split.DEV)
+    )
+    assert len(matching) >= 40 and sum(1 for case in matching if not case["expected"]) >= 25
+    assert len({case["ecosystem"] for case in matching}) >= 12
+    for case in matching:
+        assert set(case) == MATCHING_FIELDS, case["id"]
+        assert set(case["expected"]) <= set(spellbook), case["id"]
+        assert case["log"].strip() and case["ci"].strip(), case["id"]
+        assert SOURCE_RE.match(case["source"]), case["id"]
+    assert_negatives_not_matched_literally(matching, spellbook)
 
 
 # ------------------------------------------------------ the tenth round
