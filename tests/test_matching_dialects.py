@@ -318,6 +318,12 @@ RELEASES_BOOK = [
         r"Could not find directory of OpenSSL installation, and this",
         "rust",
     ),
+    spell(
+        41,
+        "The lock file's Bundler is not installed",
+        r"Could not find 'bundler' \(\d[\d.]*\) required by your \S*Gemfile\.lock",
+        "ruby,bundler",
+    ),
     spell(35, "pip refuses a system Python", r"^error: externally-managed-environment", "python"),
     spell(36, "A variable is not set under set -u", r": unbound variable$", "shell"),
     spell(
@@ -464,6 +470,13 @@ RELEASES_INDEX = SpellIndex.build(RELEASES_BOOK)
             "Download action repository 'fsfe/reuse-action@v1'\n##[error]An action could not be "
             "found at the URI 'https://api.github.com/repos/fsfe/reuse-action/tarball/v1'",
             40,
+        ),
+        (  # Bundler 1 resolving a Gemfile that pins another Bundler
+            '    Bundler could not find compatible versions for gem "bundler":\n      In Gemfile:\n'
+            "        vagrant was resolved to 1.8.6, which depends on\n"
+            "          bundler (= 1.12.5)\n\n      Current Bundler version:\n"
+            "        bundler (1.13.6)\n    This Gemfile requires a different version of Bundler.",
+            41,
         ),
         (  # openssl-sys 0.9.7 without pkg-config
             "error: failed to run custom build command for `openssl-sys v0.9.7`\n--- stderr\n"
