@@ -187,19 +187,7 @@ def test_an_error_of_one_template_is_placed_at_its_first_occurrence() -> None:
     the spell fit the third far better than the first (`'FeatureComponent'` against
     `'string'`), but they are one error, and the first is where the reader goes."""
     book = json.loads(EVALSET_BOOK.read_text(encoding="utf-8"))
-    docs = [
-        SpellDoc(
-            id=n,
-            title=s["title"],
-            description=s["description"],
-            error_type=s["error_type"],
-            error_pattern=s["error_pattern"],
-            tags=s["tags"],
-            ecosystem=None,
-            status="approved",
-        )
-        for n, s in enumerate(book)
-    ]
+    docs = spell_docs(book)
     property_missing = next(n for n, s in enumerate(book) if s["key"] == "ts-property-missing")
     log = (
         "ERROR in src/app/app.component.html(4,10): : Property 'content' does not exist on "
@@ -227,19 +215,7 @@ def test_an_error_repeated_is_ranked_at_its_first_occurrence() -> None:
     one (its words scored a hair higher), so the check run pointed at cmd/db-server/main.go
     instead of the first failing import (matrixorigin/matrixone#1015)."""
     book = json.loads(EVALSET_BOOK.read_text(encoding="utf-8"))
-    docs = [
-        SpellDoc(
-            id=n,
-            title=s["title"],
-            description=s["description"],
-            error_type=s["error_type"],
-            error_pattern=s["error_pattern"],
-            tags=s["tags"],
-            ecosystem=None,
-            status="approved",
-        )
-        for n, s in enumerate(book)
-    ]
+    docs = spell_docs(book)
     go_sum = next(n for n, s in enumerate(book) if s["key"] == "go-sum-entry-missing")
     log = (
         "pkg/vm/driver/cube_driver.go:35:2: missing go.sum entry for module providing package "
