@@ -182,13 +182,17 @@ def test_the_ranking_is_each_spells_best_over_every_error(lines: list[str], appr
     assert all(best[spell_id] <= ranked[-1].score for spell_id in left_out)
 
 
+def evaluation_book_with(key: str) -> tuple[list[SpellDoc], int]:
+    """The evaluation set's spellbook as the engine indexes it, and where `key` is in it."""
+    book = json.loads(EVALSET_BOOK.read_text(encoding="utf-8"))
+    return spell_docs(book), next(n for n, s in enumerate(book) if s["key"] == key)
+
+
 def test_an_error_of_one_template_is_placed_at_its_first_occurrence() -> None:
     """Angular's AOT compiler reports one TS2339 per property; the names around each make
     the spell fit the third far better than the first (`'FeatureComponent'` against
     `'string'`), but they are one error, and the first is where the reader goes."""
-    book = json.loads(EVALSET_BOOK.read_text(encoding="utf-8"))
-    docs = spell_docs(book)
-    property_missing = next(n for n, s in enumerate(book) if s["key"] == "ts-property-missing")
+    docs, property_missing = evaluation_book_with("ts-property-missing")
     log = (
         "ERROR in src/app/app.component.html(4,10): : Property 'content' does not exist on "
         "type 'string'.\n"
@@ -214,9 +218,7 @@ def test_an_error_repeated_is_ranked_at_its_first_occurrence() -> None:
     """Regression: the same spell fitting three `missing go.sum entry` lines took the last
     one (its words scored a hair higher), so the check run pointed at cmd/db-server/main.go
     instead of the first failing import (matrixorigin/matrixone#1015)."""
-    book = json.loads(EVALSET_BOOK.read_text(encoding="utf-8"))
-    docs = spell_docs(book)
-    go_sum = next(n for n, s in enumerate(book) if s["key"] == "go-sum-entry-missing")
+    docs, go_sum = evaluation_book_with("go-sum-entry-missing")
     log = (
         "pkg/vm/driver/cube_driver.go:35:2: missing go.sum entry for module providing package "
         "github.com/matrixorigin/matrixcube/config (imported by "
