@@ -22,7 +22,8 @@ from grimoire_bot.matching import (
     errors_from_annotations,
     extract_errors,
 )
-from grimoire_bot.matching.engine import SAME_ERROR_MARGIN
+from grimoire_bot.matching.blocks import MAX_LINE_CHARS
+from grimoire_bot.matching.engine import SAME_ERROR_MARGIN, tail_record
 
 
 def spell(spell_id: int, pattern: str, *, status: str = "approved", tags: str = "") -> SpellDoc:
@@ -212,6 +213,35 @@ def test_an_error_of_one_template_is_placed_at_its_first_occurrence() -> None:
     assert (placed.file, placed.line) == ("src/app/app.component.html", 4)
     assert match.score == scores[2]
     assert match in diagnosis.each[match.error_index]
+
+
+def test_a_pattern_hit_is_not_moved_to_an_error_of_the_template_it_does_not_match() -> None:
+    """`No module named 'requests'` and `'distutils'` share a fingerprint (quoted names are
+    masked), but only the second is the distutils spell's: its hit stays there."""
+    docs, distutils = evaluation_book_with("py-distutils-removed")
+    log = (
+        'Traceback (most recent call last):\n  File "setup.py", line 1, in <module>\n'
+        "    import requests\nModuleNotFoundError: No module named 'requests'\n"
+        'Traceback (most recent call last):\n  File "build.py", line 2, in <module>\n'
+        "    from distutils.core import setup\nModuleNotFoundError: No module named 'distutils'\n"
+    )
+    diagnosis = diagnose(log, SpellIndex.build(docs, embedder=load_embedder()))
+    assert diagnosis.errors[0].fingerprint == diagnosis.errors[1].fingerprint
+    match = next(m for m in diagnosis.ranked if m.spell_id == distutils)
+    assert match.reason == "pattern"
+    assert "distutils" in diagnosis.errors[match.error_index].message
+
+
+def test_the_tail_carries_the_errors_read_among_its_lines_as_context() -> None:
+    cleaned = "\n".join(["line 0", "error: read already", "line 2", "x" * 5000, "line 4"])
+    tail = [(0, "line 0"), (2, "line 2"), (4, "line 4")]
+    record = tail_record(tail, cleaned)
+    assert record.text == "line 0\nline 2\nline 4"
+    assert record.context == ("error: read already", "x" * MAX_LINE_CHARS)
+    many = "\n".join(f"error {n}" for n in range(50)) + "\nlast"
+    assert tail_record([(0, "error 0"), (50, "last")], many).context == tuple(
+        f"error {n}" for n in range(30, 50)
+    )
 
 
 def test_an_error_repeated_is_ranked_at_its_first_occurrence() -> None:

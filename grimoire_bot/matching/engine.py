@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from .blocks import MAX_LINE_CHARS
 from .dialects import reword
 from .extract import extract_errors, record_at_line
 from .fingerprint import fingerprint
@@ -248,8 +249,10 @@ def _best_per_spell(
     The same error repeated (three `missing go.sum entry` lines, one TS2339 per property)
     scores a little differently each time, by the words around it; the first of them is
     where the failure starts, and where a reader is sent first. An earlier error of the
-    same template (the same fingerprint: only names, paths and numbers differ) is the same
-    error however differently its names score: the spell's best score is placed there."""
+    same template (the same fingerprint: only names, paths and numbers differ), matched
+    for the same reason, is the same error however differently its names score: the
+    spell's best score is placed there. A pattern hit is never moved to an error its
+    pattern does not match (`No module named 'requests'` is not the distutils spell's)."""
     best: dict[int, Match] = {}
     first: dict[int, list[Match]] = {}
     for found in each:
@@ -265,7 +268,7 @@ def _best_per_spell(
             m
             for m in first[spell_id]
             if m.score >= top.score - SAME_ERROR_MARGIN
-            or errors[m.error_index].fingerprint == template
+            or (errors[m.error_index].fingerprint == template and m.reason == top.reason)
         )
         placed[spell_id] = (
             earliest
@@ -327,7 +330,7 @@ def _among(tail: Sequence[tuple[int, str]], cleaned: str) -> tuple[str, ...]:
     own = {number for number, _ in tail}
     lines = cleaned.split("\n")[tail[0][0] : tail[-1][0] + 1]
     among = [
-        line.strip()
+        line.strip()[:MAX_LINE_CHARS]
         for number, line in enumerate(lines, start=tail[0][0])
         if number not in own and line.strip()
     ]
