@@ -6,7 +6,9 @@ a sibling with another cause that happens to share words.
 
 from __future__ import annotations
 
+import re
 import string
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 from grimoire_bot.matching import SpellDoc, SpellIndex, diagnose
 from grimoire_bot.matching.dialects import (
     FAMILIES,
+    MAX_TEXT_CHARS,
     SIBLINGS,
     Family,
     _Fields,
@@ -488,6 +491,10 @@ RELEASES_INDEX = SpellIndex.build(RELEASES_BOOK)
     ],
 )
 def test_a_spell_for_one_release_is_offered_for_another(log: str, spell_id: int) -> None:
+    pattern = next(doc.error_pattern for doc in RELEASES_BOOK if doc.id == spell_id)
+    assert not re.search(pattern, log, re.MULTILINE)  # the release's own words miss it
+    # ... and its family gives them in the wording the spell was written for
+    assert re.search(pattern, "\n".join(other_wordings(log)), re.MULTILINE)
     ranked = diagnose(log, RELEASES_INDEX).ranked
     assert ranked and ranked[0].spell_id == spell_id
     assert ranked[0].reason == "similar"
@@ -576,6 +583,63 @@ def test_every_form_reads_back_what_it_prints_with_real_values() -> None:
             for form in family.forms:
                 line = form.line.format_map(_Fields({**family.defaults, **fields}))
                 assert form.literal in line and form.regex.search(line), (family.name, line)
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=[family.name for family in FAMILIES])
+def test_no_form_backtracks_for_long_on_a_hostile_error(family: Family) -> None:
+    """An error's text is untrusted and capped, not short: a long run of word characters,
+    of one URL or of spaces before or after a form's literal must not make its regex try
+    every position (`(\\w+): unbound variable` took 1.8 s on 20,000 letters)."""
+    fill = MAX_TEXT_CHARS - 200
+    for form in family.forms:
+        for hostile in (
+            "a" * fill + form.literal + " x",
+            form.literal + "a" * fill + "\n" + form.literal,
+            "Err http://" + "a" * fill + "\n " + form.literal,
+            form.literal + " " * fill + "x",
+        ):
+            started = time.perf_counter()
+            other_wordings(hostile)
+            assert time.perf_counter() - started < 0.5, (form.literal, hostile[:40])
+
+
+def test_a_sibling_may_be_told_by_the_lines_around_its_message() -> None:
+    message = "No matching distribution found for numpy"
+    unreachable = (
+        "Could not fetch URL https://pypi.python.org/simple/numpy/: There was a problem "
+        "confirming the ssl certificate: [SSL: CERTIFICATE_VERIFY_FAILED] - skipping"
+    )
+    family = "pip finds no distribution for a requirement"
+    assert family in reword(message, around=unreachable).unlike
+    assert family in reword(unreachable + "\n" + message).unlike  # one block of lines
+    assert family not in reword(message).unlike
+    assert family not in reword(message, around="Collecting numpy").unlike
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        # a repository's Release file gone (a dead PPA): not a package the mirror dropped
+        "Err:5 http://ppa.launchpad.net/deadsnakes/ppa/ubuntu jammy Release\n  404  Not Found "
+        "[IP: 185.125.190.80 80]\nE: The repository 'http://ppa.launchpad.net/deadsnakes/ppa/"
+        "ubuntu jammy Release' does not have a Release file.",
+    ],
+)
+def test_a_repository_gone_is_not_a_package_the_mirror_dropped(log: str) -> None:
+    assert not [line for line in other_wordings(log) if "Failed to fetch" in line]
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        "Could not resolve all files for configuration ':app:debugRuntimeClasspath'.\n"
+        "> Failed to transform core-1.9.0.aar (androidx.core:core:1.9.0) to match attributes",
+        "Could not resolve all task dependencies for configuration ':app:debugCompileClasspath'."
+        "\n> Could not resolve project :core.\n  No matching variant of project :core was found.",
+    ],
+)
+def test_gradle_using_what_it_resolved_is_a_sibling_of_a_missing_dependency(log: str) -> None:
+    assert "Gradle cannot resolve a configuration" in reword(log).unlike
 
 
 def test_every_sibling_names_a_family() -> None:

@@ -303,13 +303,14 @@ FAMILIES: tuple[Family, ...] = (
                 r"go\.mod:\d+: unknown directive: toolchain",
                 "go.mod:3: unknown directive: toolchain",
             ),
-            # a standard package newer than the Go that runs (`slices`, `log/slog` came with
-            # 1.21): a module written for that Go, built by an older one
+            # a standard package newer than the Go that runs (`crypto/ecdh` came with 1.20,
+            # `slices` and `log/slog` with 1.21, `iter` with 1.23; Go 1.21 and later say
+            # `is not in std`): a module written for that Go, built by an older one
             _form(
-                "is not in GOROOT",
+                " is not in ",
                 r"package (?:cmp|slices|maps|log/slog|math/rand/v2|iter|unique|structs|weak"
                 r"|crypto/ecdh|crypto/hkdf|crypto/pbkdf2|crypto/sha3|crypto/mlkem) "
-                r"is not in GOROOT",
+                r"is not in (?:GOROOT|std)",
                 "package slices is not in GOROOT (/usr/local/go/src/slices)",
                 given=False,
             ),
@@ -1283,13 +1284,13 @@ FAMILIES: tuple[Family, ...] = (
         (
             _form(
                 ": unbound variable",
-                r"(?P<variable>\w+): unbound variable$",
+                r"(?<!\w)(?P<variable>\w{1,200}): unbound variable$",
                 "bash: line 1: {variable}: unbound variable",
             ),
             # dash (Debian's and Ubuntu's sh) and zsh
             _form(
                 ": parameter not set",
-                r"(?P<variable>\w+): parameter not set$",
+                r"(?<!\w)(?P<variable>\w{1,200}): parameter not set$",
                 "sh: 1: {variable}: parameter not set",
             ),
         ),
@@ -1302,10 +1303,11 @@ FAMILIES: tuple[Family, ...] = (
                 r"Failed to fetch (?P<url>\S+)\s+404\s+Not Found",
                 "E: Failed to fetch {url}  404  Not Found",
             ),
-            # each download's own line, above apt's summary (or without it, cut off)
+            # each download's own line, above apt's summary (or without it, cut off); a
+            # repository's missing Release file is a repository gone, not a package
             _form(
                 "404  Not Found",
-                r"^Err:?\d* (?P<url>https?://\S+)[^\n]*\n\s+404\s+Not Found",
+                r"^Err:?\d* (?P<url>https?://\S+)(?:[ \t][^\n]*)?(?<!Release)\n\s+404\s+Not Found",
                 "Err:1 {url} focal-updates/main amd64 libc6 2.31\n  404  Not Found",
             ),
         ),
@@ -1503,6 +1505,16 @@ SIBLINGS: tuple[Sibling, ...] = (
         "a registry refuses a push",
         "pull access denied for",
         r"pull access denied for \S+, repository does not exist",
+    ),
+    # Gradle could resolve the artifacts and then not use them (a transform, AGP's jetifier
+    # on a new JDK), or found no variant of a project of the build: no repository lacks them
+    *(
+        _sibling("Gradle cannot resolve a configuration", literal, re.escape(literal))
+        for literal in (
+            "Failed to transform",
+            "No matching variant of",
+            "Could not resolve project :",
+        )
     ),
     # MSVC's linker is missing (Visual Studio's C++ tools), not a Unix C compiler
     _sibling("rustc finds no C linker", "link.exe", r"linker `link\.exe` not found"),
