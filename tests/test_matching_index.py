@@ -512,3 +512,43 @@ def test_a_near_miss_needs_one_of_the_words_a_patterns_alternatives_end_on(
 ) -> None:
     matches = diagnose(log, SpellIndex.build([YARN_KILLED])).ranked
     assert bool(matches) is offered
+
+
+MAVEN_COMPILER = spell(
+    1,
+    r"Failed to execute goal org\.apache\.maven\.plugins:maven-compiler-plugin:[\d.]+:"
+    r"(?:testCompile|compile)",
+    title="Maven's compiler plugin failed",
+    description="javac reported errors while Maven compiled the module.",
+    tags="java,maven",
+)
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        # surefire's fork crashing (an OpenJDK 8u181 classpath check), not the compiler
+        "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-surefire-plugin:2.18.1:"
+        "test (default-test) on project recorder: Execution default-test of goal "
+        "org.apache.maven.plugins:maven-surefire-plugin:2.18.1:test failed: The forked VM "
+        "terminated without properly saying goodbye. VM crash or System.exit called?",
+        # javadoc's HTML check
+        "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-javadoc-plugin:2.10.4:jar "
+        "(attach-javadocs) on project cache2k-api: MavenReportException: Error while "
+        "generating Javadoc:",
+    ],
+)
+def test_an_error_naming_another_tool_of_the_patterns_kind_is_not_a_near_miss(log: str) -> None:
+    """Every word of the compiler plugin's pattern but one is there; that one names the
+    plugin, and another plugin's failure is not the compiler's."""
+    index = SpellIndex.build([MAVEN_COMPILER])
+    assert diagnose(log, index, min_score=0.0).ranked == []
+
+
+def test_the_tool_the_pattern_names_is_still_matched_when_its_version_differs() -> None:
+    log = (
+        "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.13.0:"
+        "compile (default-compile) on project app: Compilation failure"
+    )
+    ranked = diagnose(log, SpellIndex.build([MAVEN_COMPILER])).ranked
+    assert [(m.spell_id, m.reason) for m in ranked] == [(1, "pattern")]

@@ -69,6 +69,10 @@ RELAXED_CACHE_SIZE = 512
 # ranks at least this much above it.
 REFINEMENT_MARGIN = 0.01
 TAG_SEPARATOR_RE = re.compile(r"[,;]")
+# A hyphenated name of three parts or more that a pattern spells out (`maven-compiler-plugin`,
+# `no-explicit-any`): an error naming another of its shape (`maven-surefire-plugin`) is
+# another tool's or rule's, however many of the pattern's other words it shares.
+NAMED_COMPOUND_RE = re.compile(r"(?<![\w\\-])[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*){2,}(?![\w-])")
 
 
 class Scope(StrEnum):
@@ -139,6 +143,8 @@ class _Entry:
     approved: bool
     feedback: float
     fixes: tuple[FixPattern, ...] = ()  # what a log prints when a tool gives its fix
+    # another name of the shape of one the pattern spells out (NAMED_COMPOUND_RE)
+    other_names: re.Pattern[str] | None = None
 
     def refines(self, other: _Entry) -> bool:
         """Whether this spell is a specialisation of `other`: the same error type (or a
@@ -391,6 +397,13 @@ class SpellIndex:
                 relaxed = self._relaxed_match(entry.pattern, text)
                 if relaxed is not None:
                     relaxation, relaxed_specificity = relaxed.kind, relaxed.specificity
+            if (
+                not hit
+                and relaxation is None
+                and entry.other_names is not None
+                and entry.other_names.search(text)
+            ):
+                continue  # the error names another tool or rule of the pattern's kind
             fix_printed = False
             if not hit and entry.fixes:
                 printed = printed_lines(_own_lines(error)) if printed is None else printed
@@ -599,7 +612,22 @@ def _entry(spell: SpellDoc) -> _Entry:
         approved=spell.status == Status.APPROVED,
         feedback=spell.feedback or 0.0,
         fixes=fix_patterns(spell.solution or ""),
+        other_names=_other_names(spell.error_pattern),
     )
+
+
+def _other_names(pattern: str) -> re.Pattern[str] | None:
+    """A regex for the names shaped like one the pattern spells out but not it: the same
+    first and last parts, other parts between (`maven-[^-]+-plugin` but not `compiler`)."""
+    shapes = []
+    for name in dict.fromkeys(NAMED_COMPOUND_RE.findall(pattern)):
+        first, *middle, last = name.split("-")
+        between = "-".join(middle)
+        shapes.append(
+            rf"(?<![\w-]){re.escape(first)}-(?!{re.escape(between)}-{re.escape(last)}(?![\w-]))"
+            rf"[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*){{{len(middle) - 1}}}-{re.escape(last)}(?![\w-])"
+        )
+    return re.compile("|".join(shapes)) if shapes else None
 
 
 def _own_fixes_only(
