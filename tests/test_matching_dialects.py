@@ -481,6 +481,12 @@ RELEASES_INDEX = SpellIndex.build(RELEASES_BOOK)
             "        bundler (1.13.6)\n    This Gemfile requires a different version of Bundler.",
             41,
         ),
+        (  # a requirement with an operator: the version is what follows it
+            'Bundler could not find compatible versions for gem "bundler":\n  In Gemfile:\n'
+            "    bundler (~> 2.0)\n\n  Current Bundler version:\n    bundler (1.17.2)\n"
+            "This Gemfile requires a different version of Bundler.",
+            41,
+        ),
         (  # openssl-sys 0.9.7 without pkg-config
             "error: failed to run custom build command for `openssl-sys v0.9.7`\n--- stderr\n"
             "thread 'main' panicked at 'called `Result::unwrap()` on an `Err` value: \"Failed "

@@ -473,14 +473,14 @@ FAMILIES: tuple[Family, ...] = (
             ),
             _form(
                 "Could not find gem 'bundler",
-                r"Could not find gem 'bundler \((?P<version>[^)\n]+)\)' in",
+                r"Could not find gem 'bundler \((?:[=~<>!]+ )?(?P<version>[^)\n]+)\)' in",
                 "Could not find gem 'bundler ({version})' in any of the relevant sources",
             ),
             # Bundler 1 resolving a Gemfile that pins another Bundler
             _form(
                 'compatible versions for gem "bundler"',
                 r"Bundler could not find compatible versions for gem \"bundler\":"
-                r"[\s\S]{0,600}?bundler \((?:= )?(?P<version>\d[\w.]*)\)[\s\S]{0,200}?"
+                r"[\s\S]{0,600}?bundler \((?:[=~<>!]+ )?(?P<version>\d[\w.]*)\)[\s\S]{0,200}?"
                 r"Current Bundler version:",
                 'Bundler could not find compatible versions for gem "bundler":\n  In Gemfile:\n'
                 "    bundler (= {version})\n\n  Current Bundler version:\n    bundler (0.0.1)\n"
