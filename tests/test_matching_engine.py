@@ -235,11 +235,11 @@ def test_a_pattern_hit_is_not_moved_to_an_error_of_the_template_it_does_not_matc
 def test_the_tail_carries_the_errors_read_among_its_lines_as_context() -> None:
     cleaned = "\n".join(["line 0", "error: read already", "line 2", "x" * 5000, "line 4"])
     tail = [(0, "line 0"), (2, "line 2"), (4, "line 4")]
-    record = tail_record(tail, cleaned)
+    record = tail_record(tail, cleaned.split("\n"))
     assert record.text == "line 0\nline 2\nline 4"
     assert record.context == ("error: read already", "x" * MAX_LINE_CHARS)
     many = "\n".join(f"error {n}" for n in range(50)) + "\nlast"
-    assert tail_record([(0, "error 0"), (50, "last")], many).context == tuple(
+    assert tail_record([(0, "error 0"), (50, "last")], many.split("\n")).context == tuple(
         f"error {n}" for n in range(30, 50)
     )
 

@@ -89,7 +89,9 @@ def diagnose(
     def wanted(match: Match) -> bool:
         return match.score >= min_score and (not approved_only or index.approved(match.spell_id))
 
-    tail = tail_region(cleaned, log_errors) if cleaned else []
+    # One split of a log that may be 10 MB serves the tail and its record's context.
+    lines = cleaned.split("\n") if cleaned else []
+    tail = tail_region(lines, log_errors)
     # The step's cause may become an error of its own (below); it is scored in the same
     # pass as the others, so the model embeds all their texts in one call.
     cause = _cause_record(cleaned, tail, errors, repo_root_hints)
@@ -104,7 +106,7 @@ def diagnose(
     says_why = any(not says_only_that_a_step_failed(error) for error in log_errors)
     if tail:
         [found] = index.score_each(
-            [tail_record(tail, cleaned)], feedback=feedback, similarity=not says_why
+            [tail_record(tail, lines)], feedback=feedback, similarity=not says_why
         )
         tail_matches = _best_first(filter(wanted, found), limit + POOL_EXTRA)
         for match in tail_matches:
@@ -283,10 +285,10 @@ def _best_first(matches: Iterable[Match], limit: int) -> list[Match]:
     return ranked[: max(limit, 0)]
 
 
-def tail_region(cleaned: str, errors: Sequence[ErrorRecord] = ()) -> list[tuple[int, str]]:
-    """The end of the failing step as (0-based line number, line) pairs, leaving out blank
-    lines and lines that belong to an extracted error (those were matched already)."""
-    lines = cleaned.split("\n")
+def tail_region(lines: Sequence[str], errors: Sequence[ErrorRecord] = ()) -> list[tuple[int, str]]:
+    """The end of the failing step, from the cleaned log's lines, as (0-based line number,
+    line) pairs, leaving out blank lines and lines that belong to an extracted error (those
+    were matched already)."""
     end = len(lines)
     for number in range(len(lines) - 1, -1, -1):
         if STEP_FAILED_RE.match(lines[number]):
@@ -301,7 +303,7 @@ def tail_region(cleaned: str, errors: Sequence[ErrorRecord] = ()) -> list[tuple[
     ]
 
 
-def tail_record(tail: Sequence[tuple[int, str]], cleaned: str = "") -> ErrorRecord:
+def tail_record(tail: Sequence[tuple[int, str]], lines: Sequence[str] = ()) -> ErrorRecord:
     """The tail as one pseudo-error. It has no message of its own: which of its lines is
     the error is only known once a pattern matched one of them. Its context is what the
     log printed among its lines that is not one of them (the errors already read there,
@@ -315,23 +317,23 @@ def tail_record(tail: Sequence[tuple[int, str]], cleaned: str = "") -> ErrorReco
         line=None,
         column=None,
         ecosystem=None,
-        context=_among(tail, cleaned),
+        context=_among(tail, lines),
         fingerprint=fingerprint(text),
         text=text,
         log_line=tail[0][0] + 1,
     )
 
 
-def _among(tail: Sequence[tuple[int, str]], cleaned: str) -> tuple[str, ...]:
+def _among(tail: Sequence[tuple[int, str]], lines: Sequence[str]) -> tuple[str, ...]:
     """The log's lines within the tail's span that are not the tail's own (at most
     `MAX_TAIL_CONTEXT_LINES`, the last ones: the nearest to the step's end)."""
-    if not tail or not cleaned:
+    if not tail or not lines:
         return ()
     own = {number for number, _ in tail}
-    lines = cleaned.split("\n")[tail[0][0] : tail[-1][0] + 1]
+    span = lines[tail[0][0] : tail[-1][0] + 1]
     among = [
         line.strip()[:MAX_LINE_CHARS]
-        for number, line in enumerate(lines, start=tail[0][0])
+        for number, line in enumerate(span, start=tail[0][0])
         if number not in own and line.strip()
     ]
     return tuple(among[-MAX_TAIL_CONTEXT_LINES:])
